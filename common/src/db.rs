@@ -1,0 +1,132 @@
+//! MongoDB start-up and error classification.
+//!
+//! Only features that both MongoDB 7 and FerretDB 1.24 support are used by
+//! the services: CRUD, find with sort/skip/limit, counts, unique and compound
+//! indexes, findOneAndUpdate and simple aggregations. No transactions.
+
+use std::time::Duration;
+
+use mongodb::bson::doc;
+use mongodb::error::{Error, ErrorKind, WriteFailure};
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Database, IndexModel};
+
+use crate::config::MongoSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseStartupError {
+    #[error("invalid configuration: MONGODB_URI {0}")]
+    InvalidUri(String),
+    #[error("the database did not answer after {attempts} attempts; last error: {last_error}")]
+    Unreachable { attempts: u32, last_error: String },
+    #[error("creating indexes on `{collection}` failed: {error}")]
+    Index { collection: String, error: String },
+}
+
+/// Parses the URI and builds a client without contacting the server.
+pub async fn client_for(
+    settings: &MongoSettings,
+    app_name: &str,
+) -> Result<(Client, String), DatabaseStartupError> {
+    let mut options = ClientOptions::parse(&settings.uri)
+        .await
+        .map_err(|e| DatabaseStartupError::InvalidUri(format!("cannot be parsed: {e}")))?;
+    let database = options.default_database.clone().ok_or_else(|| {
+        DatabaseStartupError::InvalidUri(
+            "must name the database in its path, e.g. mongodb://host:27017/users".into(),
+        )
+    })?;
+    options.app_name = Some(app_name.to_owned());
+    options.server_selection_timeout = Some(settings.server_selection_timeout);
+    options.connect_timeout = Some(settings.server_selection_timeout);
+    let client = Client::with_options(options)
+        .map_err(|e| DatabaseStartupError::InvalidUri(format!("is not usable: {e}")))?;
+    Ok((client, database))
+}
+
+/// Connects and pings, retrying with exponential backoff (250 ms doubling,
+/// capped at 5 s) so a service may start before its database.
+pub async fn connect(
+    settings: &MongoSettings,
+    app_name: &str,
+) -> Result<Database, DatabaseStartupError> {
+    let (client, name) = client_for(settings, app_name).await?;
+    let database = client.database(&name);
+    let mut delay = Duration::from_millis(250);
+    let mut last_error = String::new();
+    for attempt in 1..=settings.connect_attempts {
+        match ping(&database).await {
+            Ok(()) => {
+                tracing::info!(attempt, database = %name, "connected to the database");
+                return Ok(database);
+            }
+            Err(e) => {
+                last_error = e.to_string();
+                tracing::warn!(
+                    attempt,
+                    max_attempts = settings.connect_attempts,
+                    retry_in_ms = delay.as_millis() as u64,
+                    error = %e,
+                    "database not reachable yet"
+                );
+                if attempt < settings.connect_attempts {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+    Err(DatabaseStartupError::Unreachable {
+        attempts: settings.connect_attempts,
+        last_error,
+    })
+}
+
+pub async fn ping(database: &Database) -> Result<(), Error> {
+    database.run_command(doc! { "ping": 1 }).await.map(|_| ())
+}
+
+/// Creates indexes; creating an index that exists with the same spec is a no-op.
+pub async fn ensure_indexes(
+    database: &Database,
+    collection: &str,
+    indexes: Vec<IndexModel>,
+) -> Result<(), DatabaseStartupError> {
+    database
+        .collection::<mongodb::bson::Document>(collection)
+        .create_indexes(indexes)
+        .await
+        .map(|_| ())
+        .map_err(|e| DatabaseStartupError::Index {
+            collection: collection.to_owned(),
+            error: e.to_string(),
+        })
+}
+
+const DUPLICATE_KEY: i32 = 11000;
+
+/// A unique-index violation (code 11000), which services turn into 409.
+pub fn is_duplicate_key(err: &Error) -> bool {
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
+        ErrorKind::Command(e) => e.code == DUPLICATE_KEY,
+        ErrorKind::InsertMany(e) => e
+            .write_errors
+            .as_ref()
+            .is_some_and(|errors| errors.iter().any(|e| e.code == DUPLICATE_KEY)),
+        _ => false,
+    }
+}
+
+/// The database could not be reached: worth a 503 and a retry, not a 500.
+pub fn is_unavailable(err: &Error) -> bool {
+    matches!(
+        err.kind.as_ref(),
+        ErrorKind::ServerSelection { .. }
+            | ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+            | ErrorKind::DnsResolve { .. }
+            | ErrorKind::Shutdown
+    ) || err.contains_label("RetryableWriteError")
+        || err.contains_label("TransientTransactionError")
+}

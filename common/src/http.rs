@@ -1,0 +1,191 @@
+//! HTTP building blocks both services install: request ids and access log,
+//! CORS, security headers, and the guarantee that every error response is
+//! problem+json (actix's own included).
+
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::error::{ApiError, is_structured};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Accepts a caller's request id only if it is short and harmless to log.
+fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(REQUEST_ID_HEADER)?.to_str().ok()?;
+    let ok = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    ok.then(|| value.to_owned())
+}
+
+/// Middleware: a request id on every log line of the request and in the
+/// `X-Request-Id` response header, and one access-log line per request.
+pub async fn request_telemetry(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = incoming_request_id(&req).unwrap_or_else(|| Uuid::new_v4().to_string());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match result {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+            }
+            tracing::info!(status, latency_ms, "request completed");
+            Ok(response)
+        }
+        Err(err) => {
+            tracing::info!(
+                status = err.as_response_error().status_code().as_u16(),
+                latency_ms,
+                "request failed"
+            );
+            Err(err)
+        }
+    }
+}
+
+/// Rewrites any error response that is not already JSON into problem+json,
+/// so that actix's own errors (404, 405, CORS refusals, ...) match ours.
+pub fn problem_json_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        if is_structured(res.response().headers().get(header::CONTENT_TYPE)) {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let error = match status {
+            StatusCode::NOT_FOUND => ApiError::not_found(),
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::Status {
+                status,
+                detail: "This resource does not support the request method.".into(),
+            },
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            // A 500 without a problem body is actix's or a panic's; its text stays in the log.
+            s if s.is_server_error() => ApiError::Status {
+                status,
+                detail: "An unexpected error occurred; it has been logged.".into(),
+            },
+            _ => ApiError::Status {
+                status,
+                detail: status.canonical_reason().unwrap_or("Error").to_owned() + ".",
+            },
+        };
+        let (req, original) = res.into_parts();
+        let mut replacement = error.error_response();
+        for (name, value) in original.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                replacement
+                    .headers_mut()
+                    .insert(name.clone(), value.clone());
+            }
+        }
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, replacement).map_into_right_body(),
+        ))
+    })
+}
+
+/// The default service: unknown routes are a 404 problem.
+pub async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+/// Handler for a known path with an unsupported method.
+pub async fn method_not_allowed(_: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::Status {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        detail: "This resource does not support the request method.".into(),
+    })
+}
+
+/// Headers on every response. Cache-Control defaults to no-store because
+/// most answers are per-user; public handlers may set their own.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+/// CORS for the configured origins only; others get no CORS headers.
+pub fn cors(allowed_origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static(REQUEST_ID_HEADER),
+        ])
+        .expose_headers([
+            HeaderName::from_static("x-total-count"),
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            header::RETRY_AFTER,
+            header::LOCATION,
+            header::WWW_AUTHENTICATE,
+        ])
+        .max_age(3600);
+    for origin in allowed_origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// The body type produced by [`problem_json_errors`].
+pub type ProblemBody<B> = EitherBody<B>;
+
+/// An `App` with everything both services share: the 16 KiB body limit,
+/// the 404 default service, CORS, problem+json errors, security headers and
+/// request telemetry (outermost, so it sees the final response).
+pub fn app<F: FnOnce(&mut actix_web::web::ServiceConfig)>(
+    allowed_origins: &[String],
+    configure: F,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<F>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<F>,
+> {
+    actix_web::App::new()
+        .app_data(crate::extract::payload_config())
+        .configure(configure)
+        .default_service(actix_web::web::to(not_found))
+        .wrap(cors(allowed_origins))
+        .wrap(problem_json_errors())
+        .wrap(security_headers())
+        .wrap(actix_web::middleware::from_fn(request_telemetry))
+}

@@ -1,0 +1,468 @@
+//! Access tokens: HS256 JWTs signed by user-service and verified locally by
+//! every service with the shared secret.
+
+use std::fmt;
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::{ConfigError, Env};
+
+/// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Clock skew tolerated between the signing and the verifying host.
+pub const LEEWAY_SECONDS: u64 = 30;
+pub const DEFAULT_AUDIENCE: &str = "carbon-platform";
+pub const DEFAULT_ISSUER: &str = "user-service";
+
+/// A signing secret. Its `Debug` never shows the value.
+#[derive(Clone)]
+pub struct JwtSecret(String);
+
+impl JwtSecret {
+    pub fn parse(variable: &str, value: &str) -> Result<Self, ConfigError> {
+        if value.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::new(
+                variable,
+                format!(
+                    "must be at least {MIN_SECRET_BYTES} bytes (got {}); generate one with `openssl rand -hex 32`",
+                    value.len()
+                ),
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JwtSecret(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// Signs new tokens and verifies.
+    pub secret: JwtSecret,
+    /// Verify only: tokens signed before a rotation stay valid until they expire.
+    pub previous_secrets: Vec<JwtSecret>,
+    pub audience: String,
+    pub issuer: String,
+}
+
+impl JwtSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let secret = JwtSecret::parse("JWT_SECRET", &env.required("JWT_SECRET")?)?;
+        let previous_secrets = env
+            .list("JWT_PREVIOUS_SECRETS")
+            .iter()
+            .map(|s| JwtSecret::parse("JWT_PREVIOUS_SECRETS", s))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            secret,
+            previous_secrets,
+            audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
+            issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
+        })
+    }
+
+    /// Settings with the default audience and issuer, for tests and tools.
+    pub fn with_secret(secret: &str) -> Result<Self, ConfigError> {
+        Ok(Self {
+            secret: JwtSecret::parse("JWT_SECRET", secret)?,
+            previous_secrets: Vec::new(),
+            audience: DEFAULT_AUDIENCE.to_owned(),
+            issuer: DEFAULT_ISSUER.to_owned(),
+        })
+    }
+}
+
+/// The claims of every access token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    /// The user's id.
+    pub sub: Uuid,
+    pub email: String,
+    pub superuser: bool,
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
+/// Who a token is issued to.
+#[derive(Debug, Clone)]
+pub struct TokenSubject {
+    pub user_id: Uuid,
+    pub email: String,
+    pub superuser: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssuedAccessToken {
+    pub token: String,
+    pub claims: AccessTokenClaims,
+}
+
+/// Signs access tokens with the current secret (user-service only).
+#[derive(Clone)]
+pub struct AccessTokenIssuer {
+    key: EncodingKey,
+    audience: String,
+    issuer: String,
+}
+
+impl AccessTokenIssuer {
+    pub fn new(settings: &JwtSettings) -> Self {
+        Self {
+            key: EncodingKey::from_secret(settings.secret.0.as_bytes()),
+            audience: settings.audience.clone(),
+            issuer: settings.issuer.clone(),
+        }
+    }
+
+    pub fn issue(
+        &self,
+        subject: &TokenSubject,
+        ttl: chrono::Duration,
+    ) -> Result<IssuedAccessToken, jsonwebtoken::errors::Error> {
+        let now = Utc::now().timestamp();
+        let claims = AccessTokenClaims {
+            sub: subject.user_id,
+            email: subject.email.clone(),
+            superuser: subject.superuser,
+            aud: self.audience.clone(),
+            iss: self.issuer.clone(),
+            iat: now,
+            exp: now + ttl.num_seconds(),
+            jti: Uuid::new_v4(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)?;
+        Ok(IssuedAccessToken { token, claims })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token has expired")]
+    Expired,
+    #[error("the access token is invalid")]
+    Invalid,
+}
+
+/// Verifies access tokens against the current and previous secrets.
+#[derive(Clone)]
+pub struct AccessTokenVerifier {
+    keys: Vec<DecodingKey>,
+    validation: Validation,
+}
+
+impl AccessTokenVerifier {
+    pub fn new(settings: &JwtSettings) -> Self {
+        let keys = std::iter::once(&settings.secret)
+            .chain(&settings.previous_secrets)
+            .map(|s| DecodingKey::from_secret(s.0.as_bytes()))
+            .collect();
+        // Only HS256: a token naming any other algorithm (none, HS512, RS256
+        // for key confusion) fails before its signature is even looked at.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        validation.set_audience(&[&settings.audience]);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        Self { keys, validation }
+    }
+
+    pub fn verify_access_token(&self, token: &str) -> Result<AccessTokenClaims, TokenError> {
+        for key in &self.keys {
+            match jsonwebtoken::decode::<AccessTokenClaims>(token, key, &self.validation) {
+                Ok(data) => {
+                    let claims = data.claims;
+                    // A token issued in the future was not issued by us.
+                    if claims.iat > Utc::now().timestamp() + LEEWAY_SECONDS as i64 {
+                        return Err(TokenError::Invalid);
+                    }
+                    return Ok(claims);
+                }
+                // Try the next (previous) secret only when the MAC is what failed.
+                Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
+                Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
+                    return Err(TokenError::Expired);
+                }
+                Err(_) => return Err(TokenError::Invalid),
+            }
+        }
+        Err(TokenError::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64_url as b64;
+
+    use super::*;
+
+    const SECRET: &str = "current-secret-current-secret-0001";
+    const OLD_SECRET: &str = "previous-secret-previous-secret-01";
+
+    fn settings() -> JwtSettings {
+        JwtSettings::with_secret(SECRET).unwrap()
+    }
+
+    fn subject() -> TokenSubject {
+        TokenSubject {
+            user_id: Uuid::new_v4(),
+            email: "a@example.com".into(),
+            superuser: false,
+        }
+    }
+
+    fn claims_with(edit: impl FnOnce(&mut AccessTokenClaims)) -> AccessTokenClaims {
+        let now = Utc::now().timestamp();
+        let mut claims = AccessTokenClaims {
+            sub: Uuid::new_v4(),
+            email: "a@example.com".into(),
+            superuser: false,
+            aud: DEFAULT_AUDIENCE.into(),
+            iss: DEFAULT_ISSUER.into(),
+            iat: now,
+            exp: now + 600,
+            jti: Uuid::new_v4(),
+        };
+        edit(&mut claims);
+        claims
+    }
+
+    fn sign(alg: Algorithm, secret: &str, claims: &AccessTokenClaims) -> String {
+        jsonwebtoken::encode(
+            &Header::new(alg),
+            claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    fn verifier() -> AccessTokenVerifier {
+        AccessTokenVerifier::new(&settings())
+    }
+
+    /// Minimal base64url for hand-built tokens.
+    mod base64_url {
+        pub fn encode(bytes: &[u8]) -> String {
+            const ALPHABET: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let mut out = String::new();
+            for chunk in bytes.chunks(3) {
+                let b = [
+                    chunk[0],
+                    *chunk.get(1).unwrap_or(&0),
+                    *chunk.get(2).unwrap_or(&0),
+                ];
+                let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+                for i in 0..=chunk.len() {
+                    out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                }
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn a_token_it_issued_verifies_with_its_claims() {
+        let issuer = AccessTokenIssuer::new(&settings());
+        let issued = issuer
+            .issue(&subject(), chrono::Duration::minutes(15))
+            .unwrap();
+        let claims = verifier().verify_access_token(&issued.token).unwrap();
+        assert_eq!(claims, issued.claims);
+        assert_eq!(claims.aud, "carbon-platform");
+        assert_eq!(claims.iss, "user-service");
+        assert_eq!(claims.exp - claims.iat, 900);
+    }
+
+    #[test]
+    fn an_expired_token_is_rejected_as_expired() {
+        let claims = claims_with(|c| {
+            c.iat -= 3600;
+            c.exp = Utc::now().timestamp() - 120;
+        });
+        let token = sign(Algorithm::HS256, SECRET, &claims);
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn a_token_expired_within_the_leeway_is_still_accepted() {
+        let claims = claims_with(|c| c.exp = Utc::now().timestamp() - 5);
+        let token = sign(Algorithm::HS256, SECRET, &claims);
+        assert!(verifier().verify_access_token(&token).is_ok());
+    }
+
+    #[test]
+    fn a_wrong_audience_is_rejected() {
+        let token = sign(
+            Algorithm::HS256,
+            SECRET,
+            &claims_with(|c| c.aud = "someone-else".into()),
+        );
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_wrong_issuer_is_rejected() {
+        let token = sign(
+            Algorithm::HS256,
+            SECRET,
+            &claims_with(|c| c.iss = "evil".into()),
+        );
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_rejected() {
+        let token = sign(Algorithm::HS256, SECRET, &claims_with(|c| c.iat += 3600));
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn an_unsigned_alg_none_token_is_rejected() {
+        let header = b64::encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = b64::encode(&serde_json::to_vec(&claims_with(|_| {})).unwrap());
+        for token in [
+            format!("{header}.{payload}."),
+            format!("{header}.{payload}"),
+        ] {
+            assert_eq!(
+                verifier().verify_access_token(&token),
+                Err(TokenError::Invalid)
+            );
+        }
+    }
+
+    #[test]
+    fn an_hs512_token_with_the_right_secret_is_rejected() {
+        let token = sign(Algorithm::HS512, SECRET, &claims_with(|_| {}));
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn an_rs256_header_is_rejected() {
+        // Key confusion: an RS256 header with an HMAC made from the shared secret.
+        let valid = sign(Algorithm::HS256, SECRET, &claims_with(|_| {}));
+        let (_, rest) = valid.split_once('.').unwrap();
+        let header = b64::encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let token = format!("{header}.{rest}");
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_tampered_payload_is_rejected() {
+        let valid = sign(Algorithm::HS256, SECRET, &claims_with(|_| {}));
+        let parts: Vec<&str> = valid.split('.').collect();
+        let forged =
+            b64::encode(&serde_json::to_vec(&claims_with(|c| c.superuser = true)).unwrap());
+        let token = format!("{}.{}.{}", parts[0], forged, parts[2]);
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_rejected() {
+        let token = sign(
+            Algorithm::HS256,
+            "some-other-secret-some-other-secret",
+            &claims_with(|_| {}),
+        );
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn garbage_and_truncated_tokens_are_rejected() {
+        let valid = sign(Algorithm::HS256, SECRET, &claims_with(|_| {}));
+        for token in ["", "garbage", "a.b.c", &valid[..valid.len() - 10]] {
+            assert_eq!(
+                verifier().verify_access_token(token),
+                Err(TokenError::Invalid),
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn after_rotation_an_old_token_verifies_and_new_tokens_use_the_new_secret() {
+        let old_token = sign(Algorithm::HS256, OLD_SECRET, &claims_with(|_| {}));
+        let rotated = JwtSettings {
+            previous_secrets: vec![JwtSecret::parse("JWT_PREVIOUS_SECRETS", OLD_SECRET).unwrap()],
+            ..settings()
+        };
+        let verifier = AccessTokenVerifier::new(&rotated);
+        assert!(verifier.verify_access_token(&old_token).is_ok());
+
+        let new_token = AccessTokenIssuer::new(&rotated)
+            .issue(&subject(), chrono::Duration::minutes(5))
+            .unwrap()
+            .token;
+        let only_current = AccessTokenVerifier::new(&settings());
+        assert!(only_current.verify_access_token(&new_token).is_ok());
+        let only_old = AccessTokenVerifier::new(&JwtSettings::with_secret(OLD_SECRET).unwrap());
+        assert_eq!(
+            only_old.verify_access_token(&new_token),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn previous_secrets_are_read_from_a_comma_separated_list() {
+        let env = Env::from_pairs([
+            ("JWT_SECRET", SECRET),
+            (
+                "JWT_PREVIOUS_SECRETS",
+                &format!("{OLD_SECRET}, another-old-secret-another-old-secret"),
+            ),
+        ]);
+        assert_eq!(
+            JwtSettings::from_env(&env).unwrap().previous_secrets.len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_short_previous_secret_is_refused_naming_the_variable() {
+        let env = Env::from_pairs([("JWT_SECRET", SECRET), ("JWT_PREVIOUS_SECRETS", "short")]);
+        assert_eq!(
+            JwtSettings::from_env(&env).unwrap_err().variable,
+            "JWT_PREVIOUS_SECRETS"
+        );
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        assert!(!format!("{:?}", settings()).contains(SECRET));
+    }
+}

@@ -1,0 +1,19 @@
+//! What user-service and carbon-service share, and nothing else: access-token
+//! signing and verification, the problem+json error type, configuration,
+//! MongoDB start-up, telemetry, the HTTP building blocks and health checks.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod http;
+pub mod jwt;
+pub mod pagination;
+pub mod telemetry;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{ApiError, FieldError, ProblemDetails};

@@ -1,0 +1,95 @@
+//! The driver against the real test database (FerretDB or mongod).
+
+use common::config::MongoSettings;
+use common::db;
+use common::testing::TestDatabase;
+use mongodb::IndexModel;
+use mongodb::bson::{Document, doc};
+use mongodb::options::IndexOptions;
+use std::time::Duration;
+
+fn settings(uri: &str) -> MongoSettings {
+    MongoSettings {
+        uri: uri.to_owned(),
+        server_selection_timeout: Duration::from_secs(2),
+        connect_attempts: 3,
+    }
+}
+
+#[tokio::test]
+async fn a_document_round_trips_through_the_driver() {
+    let test_db = TestDatabase::new("common");
+    let database = db::connect(&settings(&test_db.uri), "common-tests")
+        .await
+        .unwrap();
+    let things = database.collection::<Document>("things");
+    let now = mongodb::bson::DateTime::now();
+    things
+        .insert_one(doc! { "_id": "a", "amount": 12.5, "tags": ["x", "y"], "at": now, "nested": { "n": 3_i64 } })
+        .await
+        .unwrap();
+
+    let found = things.find_one(doc! { "_id": "a" }).await.unwrap().unwrap();
+    assert_eq!(found.get_f64("amount").unwrap(), 12.5);
+    assert_eq!(found.get_datetime("at").unwrap(), &now);
+    assert_eq!(
+        found.get_document("nested").unwrap().get_i64("n").unwrap(),
+        3
+    );
+    assert_eq!(found.get_array("tags").unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_unique_index_violation_is_a_duplicate_key_error() {
+    let test_db = TestDatabase::new("common");
+    let database = db::connect(&settings(&test_db.uri), "common-tests")
+        .await
+        .unwrap();
+    let index = IndexModel::builder()
+        .keys(doc! { "email": 1 })
+        .options(IndexOptions::builder().unique(true).build())
+        .build();
+    db::ensure_indexes(&database, "people", vec![index.clone()])
+        .await
+        .unwrap();
+    // Idempotent: creating the same index again succeeds.
+    db::ensure_indexes(&database, "people", vec![index])
+        .await
+        .unwrap();
+
+    let people = database.collection::<Document>("people");
+    people
+        .insert_one(doc! { "email": "a@example.com" })
+        .await
+        .unwrap();
+    let err = people
+        .insert_one(doc! { "email": "a@example.com" })
+        .await
+        .unwrap_err();
+    assert!(db::is_duplicate_key(&err), "expected code 11000, got {err}");
+    assert_eq!(people.count_documents(doc! {}).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_uri_without_a_database_name_is_refused() {
+    let uri = common::testing::with_database(&common::testing::test_server_uri(), "");
+    let err = db::connect(&settings(&uri), "common-tests")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("MONGODB_URI"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_gives_up_after_the_configured_attempts() {
+    let mut s = settings("mongodb://127.0.0.1:9/nothing");
+    s.server_selection_timeout = Duration::from_millis(200);
+    s.connect_attempts = 2;
+    let err = db::connect(&s, "common-tests").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            db::DatabaseStartupError::Unreachable { attempts: 2, .. }
+        ),
+        "{err}"
+    );
+}
