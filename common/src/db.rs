@@ -86,21 +86,42 @@ pub async fn ping(database: &Database) -> Result<(), Error> {
     database.run_command(doc! { "ping": 1 }).await.map(|_| ())
 }
 
-/// Creates indexes; creating an index that exists with the same spec is a no-op.
+/// The name MongoDB gives an index: explicit, or `field_dir` pairs joined by `_`.
+fn index_name(model: &IndexModel) -> String {
+    if let Some(name) = model.options.as_ref().and_then(|o| o.name.clone()) {
+        return name;
+    }
+    model
+        .keys
+        .iter()
+        .map(|(field, direction)| format!("{field}_{direction}"))
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// Creates the indexes that do not exist yet, one at a time. Idempotent.
+///
+/// Existing ones are skipped rather than re-sent because FerretDB 1.24
+/// drops the connection when one `createIndexes` names several indexes of
+/// which some already exist.
 pub async fn ensure_indexes(
     database: &Database,
     collection: &str,
     indexes: Vec<IndexModel>,
 ) -> Result<(), DatabaseStartupError> {
-    database
-        .collection::<mongodb::bson::Document>(collection)
-        .create_indexes(indexes)
-        .await
-        .map(|_| ())
-        .map_err(|e| DatabaseStartupError::Index {
-            collection: collection.to_owned(),
-            error: e.to_string(),
-        })
+    let failed = |e: Error| DatabaseStartupError::Index {
+        collection: collection.to_owned(),
+        error: e.to_string(),
+    };
+    let coll = database.collection::<mongodb::bson::Document>(collection);
+    // A collection that does not exist yet has no indexes (and errors on listing).
+    let existing = coll.list_index_names().await.unwrap_or_default();
+    for index in indexes {
+        if !existing.contains(&index_name(&index)) {
+            coll.create_index(index).await.map_err(failed)?;
+        }
+    }
+    Ok(())
 }
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -109,7 +130,12 @@ const DUPLICATE_KEY: i32 = 11000;
 pub fn is_duplicate_key(err: &Error) -> bool {
     match err.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
-        ErrorKind::Command(e) => e.code == DUPLICATE_KEY,
+        ErrorKind::Command(e) => {
+            // FerretDB 1.24 (SQLite) enforces unique indexes on updates but
+            // reports the violation as InternalError (code 1) with SQLite's text.
+            e.code == DUPLICATE_KEY
+                || (e.code == 1 && e.message.contains("UNIQUE constraint failed"))
+        }
         ErrorKind::InsertMany(e) => e
             .write_errors
             .as_ref()

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod http;
 pub mod jwt;
+pub mod openapi;
 pub mod pagination;
 pub mod telemetry;
 

@@ -93,3 +93,75 @@ async fn an_unreachable_database_gives_up_after_the_configured_attempts() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_unique_index_violation_in_an_update_is_a_duplicate_key_error() {
+    let test_db = TestDatabase::new("common");
+    let database = db::connect(&settings(&test_db.uri), "common-tests")
+        .await
+        .unwrap();
+    let index = IndexModel::builder()
+        .keys(doc! { "email": 1 })
+        .options(IndexOptions::builder().unique(true).build())
+        .build();
+    db::ensure_indexes(&database, "people", vec![index])
+        .await
+        .unwrap();
+    let people = database.collection::<Document>("people");
+    people
+        .insert_one(doc! { "_id": 1, "email": "a@example.com" })
+        .await
+        .unwrap();
+    people
+        .insert_one(doc! { "_id": 2, "email": "b@example.com" })
+        .await
+        .unwrap();
+    let err = people
+        .find_one_and_update(
+            doc! { "_id": 2 },
+            doc! { "$set": { "email": "a@example.com" } },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        db::is_duplicate_key(&err),
+        "expected code 11000, got {err:?}"
+    );
+}
+
+#[tokio::test]
+async fn ensuring_a_set_of_indexes_twice_is_a_no_op() {
+    let test_db = TestDatabase::new("common");
+    let database = db::connect(&settings(&test_db.uri), "common-tests")
+        .await
+        .unwrap();
+    let indexes = || {
+        vec![
+            IndexModel::builder()
+                .keys(doc! { "email": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .unique(true)
+                        .name("email_unique".to_owned())
+                        .build(),
+                )
+                .build(),
+            IndexModel::builder()
+                .keys(doc! { "user_id": 1, "at": -1 })
+                .build(),
+        ]
+    };
+    db::ensure_indexes(&database, "things", indexes())
+        .await
+        .unwrap();
+    db::ensure_indexes(&database, "things", indexes())
+        .await
+        .unwrap();
+    let mut names = database
+        .collection::<Document>("things")
+        .list_index_names()
+        .await
+        .unwrap();
+    names.sort();
+    assert_eq!(names, ["_id_", "email_unique", "user_id_1_at_-1"]);
+}

@@ -1,1 +1,13 @@
-pub fn x() {}
+//! user-service: accounts, OAuth2 password login, refresh-token rotation,
+//! password reset, email verification, self-service and administration.
+
+pub mod configuration;
+pub mod domain;
+pub mod mailer;
+pub mod openapi;
+pub mod password;
+pub mod rate_limit;
+pub mod routes;
+pub mod startup;
+pub mod storage;
+pub mod superuser;

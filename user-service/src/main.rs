@@ -1,1 +1,81 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use common::config::Env;
+use user_service::configuration::Settings;
+use user_service::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "user-service",
+    version,
+    about = "Accounts and tokens for the carbon footprint platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Create the first superuser, or promote an existing account; safe to repeat.
+    /// The password comes from SUPERUSER_PASSWORD, else it is prompted for.
+    CreateSuperuser {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env(&Env::from_process()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("user-service: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    common::telemetry::init(settings.common.log_format, "info");
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::CreateSuperuser { email } => create_superuser(settings, &email).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("user-service: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn create_superuser(settings: Settings, email: &str) -> Result<(), String> {
+    let password = match std::env::var("SUPERUSER_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => rpassword::prompt_password("Password for the superuser: ")
+            .map_err(|e| format!("reading the password: {e}"))?,
+    };
+    let database = common::db::connect(&settings.common.mongodb, "user-service")
+        .await
+        .map_err(|e| e.to_string())?;
+    user_service::storage::create_indexes(&database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let hasher = user_service::password::PasswordHasher::new().map_err(|e| e.to_string())?;
+    let outcome = user_service::superuser::ensure_superuser(&database, &hasher, email, &password)
+        .await
+        .map_err(|e| format!("{e}: {:?}", e.problem().errors))?;
+    println!("superuser {email}: {outcome:?}");
+    Ok(())
+}

@@ -1,0 +1,3 @@
+pub mod password_policy;
+pub mod tokens;
+pub mod user;

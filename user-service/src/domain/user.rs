@@ -1,0 +1,175 @@
+//! The user as stored and as shown.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use common::error::{ApiError, FieldError};
+
+/// RFC 5321 limits a forward path to 256 octets, so an address to 254.
+pub const MAX_EMAIL_LENGTH: usize = 254;
+
+/// An email address: trimmed, lower-cased and syntactically valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserEmail(String);
+
+impl UserEmail {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let email = raw.trim().to_lowercase();
+        if email.chars().count() > MAX_EMAIL_LENGTH {
+            return Err(FieldError::new(
+                "email",
+                format!("must be at most {MAX_EMAIL_LENGTH} characters"),
+            ));
+        }
+        // `email_address` follows RFC 5322; also require a dot in the domain
+        // so typos like `a@localhost` don't become accounts.
+        let valid = email_address::EmailAddress::is_valid(&email)
+            && email
+                .rsplit_once('@')
+                .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
+        if !valid {
+            return Err(FieldError::new("email", "is not a valid email address"));
+        }
+        Ok(Self(email))
+    }
+
+    /// For look-ups: the same normalisation without validation, so that a
+    /// malformed address simply finds nobody.
+    pub fn normalize(raw: &str) -> String {
+        raw.trim().to_lowercase()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user document in the `users` collection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    /// UUID v4 as a string, so it reads the same in every tool.
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub email: String,
+    /// Argon2id PHC string. Never leaves this service.
+    pub hashed_password: String,
+    pub is_active: bool,
+    pub is_superuser: bool,
+    pub is_verified: bool,
+    pub created_at: bson::DateTime,
+    pub updated_at: bson::DateTime,
+    /// Consecutive failed logins; reset on success or when a lock starts.
+    #[serde(default)]
+    pub failed_logins: i32,
+    /// Logins are refused until then, after too many failures.
+    #[serde(default)]
+    pub locked_until: Option<bson::DateTime>,
+}
+
+impl User {
+    pub fn new(email: UserEmail, hashed_password: String) -> Self {
+        let now = bson::DateTime::now();
+        Self {
+            id: Uuid::new_v4().to_string(),
+            email: email.0,
+            hashed_password,
+            is_active: true,
+            is_superuser: false,
+            is_verified: false,
+            created_at: now,
+            updated_at: now,
+            failed_logins: 0,
+            locked_until: None,
+        }
+    }
+
+    pub fn uuid(&self) -> Result<Uuid, ApiError> {
+        Uuid::parse_str(&self.id)
+            .map_err(|e| ApiError::internal(format!("stored user id is not a UUID: {e}")))
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked_until
+            .is_some_and(|until| until > bson::DateTime::now())
+    }
+}
+
+/// A user as every endpoint returns it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
+    "email": "ada@example.com",
+    "is_active": true,
+    "is_superuser": false,
+    "is_verified": false,
+    "created_at": "2026-11-22T10:00:00Z",
+    "updated_at": "2026-11-22T10:00:00Z"
+}))]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub email: String,
+    pub is_active: bool,
+    pub is_superuser: bool,
+    pub is_verified: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<&User> for UserResponse {
+    type Error = ApiError;
+    fn try_from(user: &User) -> Result<Self, ApiError> {
+        Ok(Self {
+            id: user.uuid()?,
+            email: user.email.clone(),
+            is_active: user.is_active,
+            is_superuser: user.is_superuser,
+            is_verified: user.is_verified,
+            created_at: user.created_at.to_chrono(),
+            updated_at: user.updated_at.to_chrono(),
+        })
+    }
+}
+
+/// A path id: 422 when it is not a UUID.
+pub fn parse_user_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::validation("id", "must be a UUID"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_is_trimmed_and_lower_cased() {
+        assert_eq!(
+            UserEmail::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for raw in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@localhost",
+            "a b@example.com",
+            "ada@example.",
+        ] {
+            assert!(UserEmail::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn an_email_over_254_characters_is_refused() {
+        let local = "a".repeat(64);
+        let domain = format!("{}.com", vec!["b".repeat(60); 4].join("."));
+        let long = format!("{local}@{domain}");
+        assert!(long.len() > 254);
+        assert!(UserEmail::parse(&long).is_err());
+    }
+}

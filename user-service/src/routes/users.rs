@@ -1,0 +1,359 @@
+//! `/users/me` (self-service) and `/users` (superuser administration).
+
+use actix_web::{HttpResponse, web};
+use bson::{Document, doc};
+use common::auth::AuthenticatedUser;
+use common::error::{ApiError, ProblemDetails};
+use common::extract::{Json, Query};
+use common::pagination::{Page, with_total_count};
+use mongodb::Database;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::AuthState;
+use crate::domain::password_policy::NewPassword;
+use crate::domain::user::{User, UserEmail, UserResponse, parse_user_id};
+use crate::storage::{action_tokens, refresh_tokens, users};
+
+/// The caller's account; a token of a deleted or deactivated user is refused.
+async fn current_user(db: &Database, caller: &AuthenticatedUser) -> Result<User, ApiError> {
+    match users::find_by_id(db, &caller.id.to_string()).await? {
+        Some(user) if user.is_active => Ok(user),
+        _ => Err(ApiError::Unauthorized {
+            token_sent: true,
+            detail: "The account no longer exists or is deactivated.".into(),
+        }),
+    }
+}
+
+/// Superuser by the token's claim AND by the database now (the claim may be
+/// up to one token lifetime stale).
+async fn require_superuser(db: &Database, caller: &AuthenticatedUser) -> Result<User, ApiError> {
+    caller.require_superuser()?;
+    let user = current_user(db, caller).await?;
+    if !user.is_superuser {
+        return Err(ApiError::forbidden());
+    }
+    Ok(user)
+}
+
+async fn check_current_password(
+    state: &AuthState,
+    user: &User,
+    given: &str,
+) -> Result<(), ApiError> {
+    if state.hasher.verify(given, &user.hashed_password).await? {
+        Ok(())
+    } else {
+        Err(ApiError::validation("current_password", "is incorrect"))
+    }
+}
+
+fn ok_user(user: &User) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(UserResponse::try_from(user)?))
+}
+
+/// The current user
+#[utoipa::path(get, path = "/users/me", tag = "users",
+    security(("oauth2_password" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = UserResponse),
+        (status = 401, description = "Missing or invalid token, or the account is gone or deactivated", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn get_me(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    ok_user(&current_user(&db, &caller).await?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada.lovelace@example.com", "current_password": "correct horse battery staple"}))]
+pub struct UpdateMeRequest {
+    /// A new email; it resets `is_verified`.
+    pub email: Option<String>,
+    /// A new password; it revokes every refresh token of the account.
+    pub password: Option<String>,
+    /// Required for any change.
+    pub current_password: String,
+}
+
+/// Update the current user
+#[utoipa::path(patch, path = "/users/me", tag = "users",
+    security(("oauth2_password" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserResponse),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The new email is taken", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password, nothing to change, invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn update_me(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    state: web::Data<AuthState>,
+    Json(body): Json<UpdateMeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = current_user(&db, &caller).await?;
+    if body.email.is_none() && body.password.is_none() {
+        return Err(ApiError::validation(
+            "body",
+            "give an email or a password to change",
+        ));
+    }
+    check_current_password(&state, &user, &body.current_password).await?;
+    let changes = AccountChanges {
+        email: body.email,
+        password: body.password,
+        ..Default::default()
+    };
+    let updated = apply_changes(&db, &state, &user, changes).await?;
+    ok_user(&updated)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "correct horse battery staple"}))]
+pub struct DeleteMeRequest {
+    pub current_password: String,
+}
+
+/// Delete the current user
+///
+/// Deletes the account and all its tokens. Usage records in carbon-service
+/// are not touched.
+#[utoipa::path(delete, path = "/users/me", tag = "users",
+    security(("oauth2_password" = [])),
+    request_body = DeleteMeRequest,
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong or missing current password", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_me(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    state: web::Data<AuthState>,
+    Json(body): Json<DeleteMeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = current_user(&db, &caller).await?;
+    check_current_password(&state, &user, &body.current_password).await?;
+    delete_account(&db, &user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn delete_account(db: &Database, id: &str) -> Result<bool, ApiError> {
+    let deleted = users::delete(db, id).await?;
+    refresh_tokens::delete_all_for_user(db, id).await?;
+    action_tokens::delete_all_for_user(db, id).await?;
+    if deleted {
+        tracing::info!(user_id = %id, "account deleted");
+    }
+    Ok(deleted)
+}
+
+/// What may change on an account; `None` leaves a field alone.
+#[derive(Debug, Default)]
+struct AccountChanges {
+    email: Option<String>,
+    password: Option<String>,
+    is_active: Option<bool>,
+    is_superuser: Option<bool>,
+    is_verified: Option<bool>,
+}
+
+/// Validates and applies changes; revokes sessions when the password
+/// changes or the account is deactivated.
+async fn apply_changes(
+    db: &Database,
+    state: &AuthState,
+    user: &User,
+    changes: AccountChanges,
+) -> Result<User, ApiError> {
+    let mut set = Document::new();
+    let mut errors = Vec::new();
+    let mut email_for_policy = user.email.clone();
+    if let Some(raw) = &changes.email {
+        match UserEmail::parse(raw) {
+            Ok(email) if email.as_str() != user.email => {
+                email_for_policy = email.as_str().to_owned();
+                set.insert("email", email.as_str());
+                set.insert("is_verified", false);
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    let new_password = match &changes.password {
+        Some(raw) => match NewPassword::parse("password", raw, &email_for_policy) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        },
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if let Some(password) = &new_password {
+        set.insert(
+            "hashed_password",
+            state.hasher.hash(password.expose()).await?,
+        );
+    }
+    for (field, value) in [
+        ("is_active", changes.is_active),
+        ("is_superuser", changes.is_superuser),
+        ("is_verified", changes.is_verified),
+    ] {
+        if let Some(value) = value {
+            set.insert(field, value);
+        }
+    }
+    if set.is_empty() {
+        return Ok(user.clone());
+    }
+    let updated = users::update(db, &user.id, set)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if new_password.is_some() || changes.is_active == Some(false) {
+        refresh_tokens::revoke_all_for_user(db, &user.id).await?;
+    }
+    Ok(updated)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    /// Page size, 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100, example = 10)]
+    pub limit: Option<u32>,
+    /// Users to skip, 0 to 100000 (default 0).
+    #[param(minimum = 0, maximum = 100000, example = 0)]
+    pub offset: Option<u64>,
+}
+
+/// List users (superuser)
+///
+/// Oldest first. `X-Total-Count` carries the number of users.
+#[utoipa::path(get, path = "/users", tag = "users",
+    security(("oauth2_password" = [])),
+    params(ListUsersQuery),
+    responses(
+        (status = 200, description = "A page of users", body = [UserResponse],
+            headers(("X-Total-Count" = u64, description = "Total number of users"))),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "limit or offset out of range", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn list_users(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    Query(query): Query<ListUsersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_superuser(&db, &caller).await?;
+    let page = Page::parse(query.limit, query.offset)?;
+    let (found, total) = users::list(&db, page.limit, page.offset).await?;
+    let body = found
+        .iter()
+        .map(UserResponse::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(with_total_count(&mut HttpResponse::Ok(), total).json(body))
+}
+
+async fn find_user(db: &Database, raw_id: &str) -> Result<User, ApiError> {
+    let id = parse_user_id(raw_id)?;
+    users::find_by_id(db, &id.to_string())
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Get a user (superuser)
+#[utoipa::path(get, path = "/users/{id}", tag = "users",
+    security(("oauth2_password" = [])),
+    params(("id" = String, Path, description = "The user's UUID", example = "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b")),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn get_user(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require_superuser(&db, &caller).await?;
+    ok_user(&find_user(&db, &id).await?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"is_active": false}))]
+pub struct AdminUpdateUserRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_superuser: Option<bool>,
+    pub is_verified: Option<bool>,
+}
+
+/// Update a user (superuser)
+///
+/// Deactivating a user or changing their password revokes their refresh tokens.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users",
+    security(("oauth2_password" = [])),
+    params(("id" = String, Path, description = "The user's UUID")),
+    request_body = AdminUpdateUserRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserResponse),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The new email is taken", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed id, invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn update_user(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    state: web::Data<AuthState>,
+    id: web::Path<String>,
+    Json(body): Json<AdminUpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require_superuser(&db, &caller).await?;
+    let user = find_user(&db, &id).await?;
+    let changes = AccountChanges {
+        email: body.email,
+        password: body.password,
+        is_active: body.is_active,
+        is_superuser: body.is_superuser,
+        is_verified: body.is_verified,
+    };
+    ok_user(&apply_changes(&db, &state, &user, changes).await?)
+}
+
+/// Delete a user (superuser)
+#[utoipa::path(delete, path = "/users/{id}", tag = "users",
+    security(("oauth2_password" = [])),
+    params(("id" = String, Path, description = "The user's UUID")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_user(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require_superuser(&db, &caller).await?;
+    let user = find_user(&db, &id).await?;
+    delete_account(&db, &user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

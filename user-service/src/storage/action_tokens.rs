@@ -1,0 +1,115 @@
+//! The `action_tokens` collection: single-use password-reset and
+//! email-verification tokens, stored as SHA-256 hashes.
+
+use bson::doc;
+use mongodb::options::ReturnDocument;
+use mongodb::{Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::tokens::{OpaqueToken, hash_token};
+use common::error::ApiError;
+
+pub const COLLECTION: &str = "action_tokens";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    ResetPassword,
+    VerifyEmail,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ResetPassword => "reset_password",
+            Self::VerifyEmail => "verify_email",
+        }
+    }
+
+    pub fn lifetime_seconds(self) -> i64 {
+        match self {
+            Self::ResetPassword => 3600,
+            Self::VerifyEmail => 24 * 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionToken {
+    #[serde(rename = "_id")]
+    pub token_hash: String,
+    pub purpose: TokenPurpose,
+    pub user_id: String,
+    /// The address the token was sent to; verification only counts for it.
+    pub email: String,
+    pub expires_at: bson::DateTime,
+    pub used: bool,
+}
+
+pub fn indexes() -> Vec<IndexModel> {
+    vec![IndexModel::builder().keys(doc! { "user_id": 1 }).build()]
+}
+
+fn tokens(db: &Database) -> Collection<ActionToken> {
+    db.collection(COLLECTION)
+}
+
+pub async fn issue(
+    db: &Database,
+    purpose: TokenPurpose,
+    user_id: &str,
+    email: &str,
+) -> Result<String, ApiError> {
+    let token = OpaqueToken::generate();
+    let expires_at = bson::DateTime::from_millis(
+        bson::DateTime::now().timestamp_millis() + purpose.lifetime_seconds() * 1000,
+    );
+    let record = ActionToken {
+        token_hash: token.hash,
+        purpose,
+        user_id: user_id.to_owned(),
+        email: email.to_owned(),
+        expires_at,
+        used: false,
+    };
+    tokens(db).insert_one(&record).await?;
+    Ok(token.value)
+}
+
+fn live_filter(value: &str, purpose: TokenPurpose) -> bson::Document {
+    doc! {
+        "_id": hash_token(value),
+        "purpose": purpose.as_str(),
+        "used": false,
+        "expires_at": { "$gt": bson::DateTime::now() },
+    }
+}
+
+/// A live token, without using it up.
+pub async fn peek(
+    db: &Database,
+    value: &str,
+    purpose: TokenPurpose,
+) -> Result<Option<ActionToken>, ApiError> {
+    Ok(tokens(db).find_one(live_filter(value, purpose)).await?)
+}
+
+/// Uses the token up; `None` when it is unknown, expired or already used.
+pub async fn consume(
+    db: &Database,
+    value: &str,
+    purpose: TokenPurpose,
+) -> Result<Option<ActionToken>, ApiError> {
+    Ok(tokens(db)
+        .find_one_and_update(
+            live_filter(value, purpose),
+            doc! { "$set": { "used": true } },
+        )
+        .return_document(ReturnDocument::After)
+        .await?)
+}
+
+pub async fn delete_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
+    tokens(db).delete_many(doc! { "user_id": user_id }).await?;
+    Ok(())
+}

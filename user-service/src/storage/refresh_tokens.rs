@@ -1,0 +1,128 @@
+//! The `refresh_tokens` collection: one document per issued refresh token,
+//! keyed by its SHA-256. Tokens of one login form a family; rotation marks
+//! the presented token used and issues the next one in the same family.
+
+use bson::doc;
+use mongodb::options::ReturnDocument;
+use mongodb::{Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::tokens::OpaqueToken;
+use common::error::ApiError;
+
+pub const COLLECTION: &str = "refresh_tokens";
+
+pub fn indexes() -> Vec<IndexModel> {
+    vec![
+        IndexModel::builder().keys(doc! { "family_id": 1 }).build(),
+        IndexModel::builder().keys(doc! { "user_id": 1 }).build(),
+    ]
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshToken {
+    /// SHA-256 of the token, hex.
+    #[serde(rename = "_id")]
+    pub token_hash: String,
+    pub user_id: String,
+    pub family_id: String,
+    pub created_at: bson::DateTime,
+    pub expires_at: bson::DateTime,
+    /// Set when rotated; presenting it again is reuse.
+    pub used: bool,
+    pub revoked: bool,
+}
+
+impl RefreshToken {
+    pub fn is_expired(&self) -> bool {
+        self.expires_at <= bson::DateTime::now()
+    }
+}
+
+fn tokens(db: &Database) -> Collection<RefreshToken> {
+    db.collection(COLLECTION)
+}
+
+/// Stores a new token of `family_id` and returns the value for the client.
+pub async fn issue(
+    db: &Database,
+    user_id: &str,
+    family_id: &str,
+    ttl: std::time::Duration,
+) -> Result<String, ApiError> {
+    let token = OpaqueToken::generate();
+    let now = bson::DateTime::now();
+    let record = RefreshToken {
+        token_hash: token.hash,
+        user_id: user_id.to_owned(),
+        family_id: family_id.to_owned(),
+        created_at: now,
+        expires_at: bson::DateTime::from_millis(now.timestamp_millis() + ttl.as_millis() as i64),
+        used: false,
+        revoked: false,
+    };
+    tokens(db).insert_one(&record).await?;
+    Ok(token.value)
+}
+
+/// What presenting a refresh token amounted to.
+pub enum Rotation {
+    /// It was live and is now used: issue its successor.
+    Rotated(RefreshToken),
+    /// It had been used already: a stolen copy may be in play.
+    Reused(RefreshToken),
+    /// Unknown, revoked or expired.
+    Invalid,
+}
+
+/// Marks the token used in one atomic step, so of concurrent presentations
+/// exactly one rotates it.
+pub async fn rotate(db: &Database, token_hash: &str) -> Result<Rotation, ApiError> {
+    let claimed = tokens(db)
+        .find_one_and_update(
+            doc! { "_id": token_hash, "used": false, "revoked": false },
+            doc! { "$set": { "used": true } },
+        )
+        .return_document(ReturnDocument::Before)
+        .await?;
+    if let Some(token) = claimed {
+        return Ok(if token.is_expired() {
+            Rotation::Invalid
+        } else {
+            Rotation::Rotated(token)
+        });
+    }
+    match tokens(db).find_one(doc! { "_id": token_hash }).await? {
+        Some(token) if token.used && !token.revoked => Ok(Rotation::Reused(token)),
+        _ => Ok(Rotation::Invalid),
+    }
+}
+
+pub async fn find(db: &Database, token_hash: &str) -> Result<Option<RefreshToken>, ApiError> {
+    Ok(tokens(db).find_one(doc! { "_id": token_hash }).await?)
+}
+
+pub async fn revoke_family(db: &Database, family_id: &str) -> Result<(), ApiError> {
+    tokens(db)
+        .update_many(
+            doc! { "family_id": family_id },
+            doc! { "$set": { "revoked": true } },
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn revoke_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
+    tokens(db)
+        .update_many(
+            doc! { "user_id": user_id },
+            doc! { "$set": { "revoked": true } },
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
+    tokens(db).delete_many(doc! { "user_id": user_id }).await?;
+    Ok(())
+}

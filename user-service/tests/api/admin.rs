@@ -1,0 +1,209 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn admin_endpoints_answer_403_to_a_normal_user() {
+    let app = spawn_app().await;
+    let (access, _, user) = app.signed_up("ada@example.com").await;
+    let path = format!("/users/{}", user["id"].as_str().unwrap());
+    assert_problem(app.get("/users", &access).send().await.unwrap(), 403).await;
+    assert_problem(app.get(&path, &access).send().await.unwrap(), 403).await;
+    assert_problem(
+        app.patch(&path, &access)
+            .json(&json!({"is_superuser": true}))
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    assert_problem(app.delete(&path, &access).send().await.unwrap(), 403).await;
+    let me: Value = app
+        .get("/users/me", &access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_superuser"], false);
+}
+
+#[tokio::test]
+async fn a_superuser_claim_is_not_enough_once_the_database_says_otherwise() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    let me: Value = app
+        .get("/users/me", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.database
+        .collection::<bson::Document>("users")
+        .update_one(
+            bson::doc! {"_id": me["id"].as_str().unwrap()},
+            bson::doc! {"$set": {"is_superuser": false}},
+        )
+        .await
+        .unwrap();
+    assert_problem(app.get("/users", &admin).send().await.unwrap(), 403).await;
+}
+
+#[tokio::test]
+async fn a_superuser_lists_users_with_a_total_count() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    for i in 0..3 {
+        app.register(&format!("user{i}@example.com"), PASSWORD)
+            .await;
+    }
+    let r = app.get("/users?limit=2", &admin).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-total-count"], "4");
+    let text = r.text().await.unwrap();
+    assert_no_secrets(&text);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&text).unwrap().len(), 2);
+    let rest: Vec<Value> = app
+        .get("/users?limit=2&offset=2", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+}
+
+#[tokio::test]
+async fn a_limit_above_100_is_422() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    let problem = assert_problem(
+        app.get("/users?limit=101", &admin).send().await.unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["limit"]);
+    let problem = assert_problem(
+        app.get("/users?limit=ten", &admin).send().await.unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["limit"]);
+}
+
+#[tokio::test]
+async fn unknown_id_is_404_and_malformed_id_is_422() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    let unknown = format!("/users/{}", uuid::Uuid::new_v4());
+    assert_problem(app.get(&unknown, &admin).send().await.unwrap(), 404).await;
+    assert_problem(
+        app.patch(&unknown, &admin)
+            .json(&json!({"is_active": true}))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert_problem(app.delete(&unknown, &admin).send().await.unwrap(), 404).await;
+    assert_problem(
+        app.get("/users/not-a-uuid", &admin).send().await.unwrap(),
+        422,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_superuser_can_promote_verify_and_delete_a_user() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    let (_, _, user) = app.signed_up("ada@example.com").await;
+    let path = format!("/users/{}", user["id"].as_str().unwrap());
+    let r = app
+        .patch(&path, &admin)
+        .json(&json!({"is_superuser": true, "is_verified": true}))
+        .send()
+        .await
+        .unwrap();
+    let updated: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            updated["is_superuser"].clone(),
+            updated["is_verified"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    let fetched: Value = app
+        .get(&path, &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fetched, updated);
+
+    assert_eq!(
+        app.delete(&path, &admin).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+}
+
+#[tokio::test]
+async fn unknown_fields_in_an_admin_update_are_422() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    let (_, _, user) = app.signed_up("ada@example.com").await;
+    let r = app
+        .patch(&format!("/users/{}", user["id"].as_str().unwrap()), &admin)
+        .json(&json!({"hashed_password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_fields(&assert_problem(r, 422).await),
+        ["hashed_password"]
+    );
+}
+
+#[tokio::test]
+async fn ensure_superuser_is_idempotent_and_promotes_an_existing_account() {
+    use user_service::superuser::{SuperuserOutcome, ensure_superuser};
+    let app = spawn_app().await;
+    app.signed_up("boss@example.com").await;
+    let promote = ensure_superuser(
+        &app.database,
+        &app.hasher,
+        "Boss@example.com",
+        "ignored password!",
+    )
+    .await
+    .unwrap();
+    assert_eq!(promote, SuperuserOutcome::Promoted);
+    let again = ensure_superuser(
+        &app.database,
+        &app.hasher,
+        "boss@example.com",
+        "ignored password!",
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, SuperuserOutcome::AlreadySuperuser);
+    // The existing password is kept.
+    assert_eq!(
+        app.login("boss@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let created = ensure_superuser(&app.database, &app.hasher, "new-boss@example.com", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(created, SuperuserOutcome::Created);
+}

@@ -1,0 +1,209 @@
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::config::Env;
+use common::testing::TestDatabase;
+use mongodb::Database;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use user_service::configuration::Settings;
+use user_service::mailer::{MailKind, Mailer, OutgoingMail};
+use user_service::password::PasswordHasher;
+use user_service::startup::Application;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0001";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub database: Database,
+    pub outbox: Arc<Mutex<Vec<OutgoingMail>>>,
+    pub client: reqwest::Client,
+    pub hasher: PasswordHasher,
+    _db: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with the test defaults overridden by `overrides`.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let test_db = TestDatabase::new("users");
+    let mut vars = vec![
+        ("JWT_SECRET".to_owned(), SECRET.to_owned()),
+        ("MONGODB_URI".to_owned(), test_db.uri.clone()),
+        ("HOST".to_owned(), "127.0.0.1".to_owned()),
+        ("PORT".to_owned(), "0".to_owned()),
+        // Every test client is 127.0.0.1; only the rate-limit tests turn it on.
+        ("LOGIN_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
+    ];
+    for (k, v) in overrides {
+        vars.retain(|(key, _)| key != k);
+        vars.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    let settings = Settings::from_env(&Env::from_pairs(vars)).expect("test settings");
+    let outbox = Arc::new(Mutex::new(Vec::new()));
+    let app = Application::build_with_mailer(settings, Some(Mailer::Outbox(outbox.clone())))
+        .await
+        .expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let database = app.database().clone();
+    let hasher = app.password_verifications();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        database,
+        outbox,
+        client: reqwest::Client::new(),
+        hasher,
+        _db: test_db,
+    }
+}
+
+pub fn unique_email() -> String {
+    format!(
+        "user-{}@example.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/auth/register"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/auth/jwt/login"))
+            .form(&[
+                ("username", email),
+                ("password", password),
+                ("grant_type", "password"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.client
+            .post(self.url("/auth/jwt/refresh"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers `email` and logs in: `(access_token, refresh_token, user json)`.
+    pub async fn signed_up(&self, email: &str) -> (String, String, Value) {
+        let registered = self.register(email, PASSWORD).await;
+        assert_eq!(registered.status(), StatusCode::CREATED);
+        let user: Value = registered.json().await.unwrap();
+        let tokens: Value = self.login(email, PASSWORD).await.json().await.unwrap();
+        (
+            tokens["access_token"].as_str().unwrap().to_owned(),
+            tokens["refresh_token"].as_str().unwrap().to_owned(),
+            user,
+        )
+    }
+
+    /// A logged-in superuser's access token.
+    pub async fn superuser_token(&self) -> String {
+        let email = unique_email();
+        user_service::superuser::ensure_superuser(&self.database, &self.hasher, &email, PASSWORD)
+            .await
+            .unwrap();
+        let tokens: Value = self.login(&email, PASSWORD).await.json().await.unwrap();
+        tokens["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn patch(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn delete(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post_json(&self, path: &str, body: Value) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).json(&body)
+    }
+
+    /// The newest mail of `kind` to `to`; mail goes out in the background,
+    /// so this waits for it (up to 5 s).
+    pub async fn mailed_token(&self, to: &str, kind: MailKind) -> String {
+        for _ in 0..100 {
+            let found = self
+                .outbox
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|m| m.to == to && m.kind == kind)
+                .map(|m| m.token.clone());
+            if let Some(token) = found {
+                return token;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no {kind:?} mail to {to}");
+    }
+
+    pub fn mail_count(&self) -> usize {
+        self.outbox.lock().unwrap().len()
+    }
+}
+
+/// Asserts a problem+json answer with `status`, returning the body.
+pub async fn assert_problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    body
+}
+
+/// Asserts an RFC 6749 error answer, returning its `error` code.
+pub async fn assert_oauth_error(response: Response, code: &str) {
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], code, "{body}");
+    assert!(body["error_description"].is_string());
+}
+
+/// The field names of a 422 problem's errors.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// No password hash, in any form, in `text`.
+pub fn assert_no_secrets(text: &str) {
+    assert!(!text.contains("hashed_password"), "{text}");
+    assert!(!text.contains("$argon2"), "{text}");
+}

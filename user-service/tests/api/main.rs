@@ -1,0 +1,12 @@
+//! user-service integration tests: the real app on port 0 against the real
+//! test database (one fresh database per test).
+
+mod admin;
+mod helpers;
+mod login;
+mod me;
+mod openapi;
+mod password_reset;
+mod refresh;
+mod register;
+mod verify;

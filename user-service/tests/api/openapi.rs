@@ -1,0 +1,144 @@
+//! The OpenAPI document and the served routes agree.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+#[tokio::test]
+async fn the_document_is_openapi_3_1_with_the_password_flow() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let flow = &doc["components"]["securitySchemes"]["oauth2_password"]["flows"]["password"];
+    assert_eq!(flow["tokenUrl"], "/auth/jwt/login");
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_served_and_no_other_method_is() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let id = uuid::Uuid::new_v4().to_string();
+    for (path, item) in paths {
+        let concrete = path.replace("{id}", &id);
+        for method in METHODS {
+            let response = app
+                .client
+                .request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    app.url(&concrete),
+                )
+                .send()
+                .await
+                .unwrap();
+            let documented = item.get(method).is_some();
+            if documented {
+                let op = &item[method];
+                assert!(
+                    op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                    "{method} {path} has responses"
+                );
+                // A made-up {id} may rightly be 404; a fixed path must not be.
+                let unknown_route =
+                    response.status() == StatusCode::NOT_FOUND && !path.contains("{id}");
+                assert!(
+                    response.status() != StatusCode::METHOD_NOT_ALLOWED && !unknown_route,
+                    "{method} {path} is documented but answered {}",
+                    response.status()
+                );
+            } else {
+                assert_eq!(
+                    response.status(),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} is not documented"
+                );
+            }
+        }
+    }
+    for expected in [
+        "/auth/register",
+        "/auth/jwt/login",
+        "/auth/jwt/refresh",
+        "/auth/jwt/logout",
+        "/auth/forgot-password",
+        "/auth/reset-password",
+        "/auth/request-verify-token",
+        "/auth/verify",
+        "/users/me",
+        "/users",
+        "/users/{id}",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(
+            paths.contains_key(expected),
+            "{expected} is missing from the document"
+        );
+    }
+}
+
+#[tokio::test]
+async fn undocumented_paths_answer_404_problem() {
+    let app = spawn_app().await;
+    for path in [
+        "/auth/login",
+        "/auth/jwt",
+        "/admin",
+        "/users/me/sessions",
+        "/api/users",
+        "/debug",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_problem(response, 404).await;
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_at_docs() {
+    let app = spawn_app().await;
+    let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("swagger"));
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer_200() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}

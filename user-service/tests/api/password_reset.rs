@@ -1,0 +1,120 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use user_service::mailer::MailKind;
+
+use crate::helpers::*;
+
+const NEW_PASSWORD: &str = "an entirely new passphrase";
+
+#[tokio::test]
+async fn forgot_password_is_202_for_an_unknown_email_and_sends_nothing() {
+    let app = spawn_app().await;
+    let r = app
+        .post_json(
+            "/auth/forgot-password",
+            json!({"email": "nobody@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mail_count(), 0);
+}
+
+#[tokio::test]
+async fn a_reset_token_sets_the_password_once_and_revokes_sessions() {
+    let app = spawn_app().await;
+    let (_, refresh_token, _) = app.signed_up("ada@example.com").await;
+    let r = app
+        .post_json("/auth/forgot-password", json!({"email": "ADA@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let token = app
+        .mailed_token("ada@example.com", MailKind::PasswordReset)
+        .await;
+
+    let r = app
+        .post_json(
+            "/auth/reset-password",
+            json!({"token": token, "password": NEW_PASSWORD}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert_no_secrets(&text);
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["email"],
+        "ada@example.com"
+    );
+
+    assert_eq!(
+        app.login("ada@example.com", NEW_PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    assert_oauth_error(
+        app.login("ada@example.com", PASSWORD).await,
+        "invalid_grant",
+    )
+    .await;
+    assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
+
+    let again = app
+        .post_json(
+            "/auth/reset-password",
+            json!({"token": token, "password": "yet another passphrase"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_fields(&assert_problem(again, 422).await), ["token"]);
+}
+
+#[tokio::test]
+async fn a_rejected_password_does_not_use_the_token_up() {
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    app.post_json("/auth/forgot-password", json!({"email": "ada@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    let token = app
+        .mailed_token("ada@example.com", MailKind::PasswordReset)
+        .await;
+    let r = app
+        .post_json(
+            "/auth/reset-password",
+            json!({"token": token, "password": "short"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_fields(&assert_problem(r, 422).await), ["password"]);
+    let r = app
+        .post_json(
+            "/auth/reset-password",
+            json!({"token": token, "password": NEW_PASSWORD}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_made_up_reset_token_is_422() {
+    let app = spawn_app().await;
+    let r = app
+        .post_json(
+            "/auth/reset-password",
+            json!({"token": "nope", "password": NEW_PASSWORD}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_fields(&assert_problem(r, 422).await), ["token"]);
+}

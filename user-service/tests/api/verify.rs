@@ -1,0 +1,82 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use user_service::mailer::MailKind;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_verification_token_verifies_the_email_once() {
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    let r = app
+        .post_json(
+            "/auth/request-verify-token",
+            json!({"email": "ada@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let token = app
+        .mailed_token("ada@example.com", MailKind::EmailVerification)
+        .await;
+
+    let r = app
+        .post_json("/auth/verify", json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let user: Value = r.json().await.unwrap();
+    assert_eq!(user["is_verified"], true);
+
+    let again = app
+        .post_json("/auth/verify", json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(again, 422).await;
+}
+
+#[tokio::test]
+async fn request_verify_token_is_202_for_an_unknown_email() {
+    let app = spawn_app().await;
+    let r = app
+        .post_json(
+            "/auth/request-verify-token",
+            json!({"email": "nobody@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn a_token_for_an_address_since_changed_does_not_verify() {
+    let app = spawn_app().await;
+    let (access, _, _) = app.signed_up("ada@example.com").await;
+    app.post_json(
+        "/auth/request-verify-token",
+        json!({"email": "ada@example.com"}),
+    )
+    .send()
+    .await
+    .unwrap();
+    let token = app
+        .mailed_token("ada@example.com", MailKind::EmailVerification)
+        .await;
+    let r = app
+        .patch("/users/me", &access)
+        .json(&json!({"email": "ada2@example.com", "current_password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .post_json("/auth/verify", json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 422).await;
+}

@@ -1,0 +1,62 @@
+//! The `user-service` binary: start-up refusal and `create-superuser`.
+
+use std::process::Command;
+
+use common::testing::TestDatabase;
+
+const BIN: &str = env!("CARGO_BIN_EXE_user-service");
+
+fn command() -> Command {
+    let mut cmd = Command::new(BIN);
+    // Nothing from a developer's .env or shell leaks in.
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(env!("CARGO_TARGET_TMPDIR"));
+    cmd
+}
+
+#[test]
+fn it_refuses_to_start_with_a_short_secret_naming_the_variable() {
+    let out = command().env("JWT_SECRET", "short").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("JWT_SECRET") && stderr.contains("32 bytes"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn it_refuses_to_start_without_a_secret() {
+    let out = command().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JWT_SECRET is not set"));
+}
+
+#[test]
+fn create_superuser_is_idempotent() {
+    let db = TestDatabase::new("cli");
+    let run = || {
+        command()
+            .args(["create-superuser", "--email", "Root@Example.com"])
+            .env("JWT_SECRET", "cli-test-secret-cli-test-secret-cli-test")
+            .env("MONGODB_URI", &db.uri)
+            .env("SUPERUSER_PASSWORD", "root password 123")
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("Created"));
+    let second = run();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("AlreadySuperuser"));
+}
