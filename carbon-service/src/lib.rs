@@ -1,1 +1,12 @@
-pub fn x() {}
+//! carbon-service: usage types, per-user usage records and the CO₂e
+//! footprint. Trusts user-service's access tokens through the shared secret
+//! alone; it never calls user-service.
+
+pub mod configuration;
+pub mod domain;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod storage;
+pub mod type_cache;

@@ -1,1 +1,98 @@
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use carbon_service::configuration::Settings;
+use carbon_service::startup::Application;
+use clap::{Parser, Subcommand};
+use common::config::Env;
+
+#[derive(Parser)]
+#[command(
+    name = "carbon-service",
+    version,
+    about = "Usage records and CO2e footprints"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Upsert the usage types (the five reference types unless --file is given); safe to repeat.
+    Seed {
+        /// A JSON array of {id, name, unit, factor}.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env(&Env::from_process()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("carbon-service: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    common::telemetry::init(settings.common.log_format, "info");
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Seed { file } => seed(settings, file).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("carbon-service: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn seed(settings: Settings, file: Option<PathBuf>) -> Result<(), String> {
+    let (source, json) = match file {
+        Some(path) => {
+            let json = std::fs::read_to_string(&path)
+                .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            (path.display().to_string(), json)
+        }
+        None => (
+            "built-in reference types".to_owned(),
+            carbon_service::seed::BUILT_IN.to_owned(),
+        ),
+    };
+    let types = carbon_service::seed::parse_seed(&json).map_err(|e| format!("{source}: {e}"))?;
+    let database = common::db::connect(&settings.common.mongodb, "carbon-service")
+        .await
+        .map_err(|e| e.to_string())?;
+    carbon_service::storage::create_indexes(&database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = carbon_service::seed::seed(&database, &types).await?;
+    println!(
+        "seeded {} usage types from {source}: {} created, {} updated, {} unchanged",
+        types.len(),
+        report.created,
+        report.updated,
+        report.unchanged
+    );
+    for t in &types {
+        println!(
+            "  {:>5}  {:<12} {:<5} {} kg CO2e/{}",
+            t.id, t.name, t.unit, t.factor, t.unit
+        );
+    }
+    Ok(())
+}

@@ -65,12 +65,39 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 };
                 ApiError::Validation(vec![FieldError::new(join_path(&path, leaf), message)])
             }
+            _ if is_non_finite_number(bytes, &inner) => {
+                ApiError::Validation(vec![FieldError::new(
+                    join_path(&path, None),
+                    "must be a finite number",
+                )])
+            }
             _ => not_json(&message),
         }
     })?;
     de.end()
         .map_err(|e| not_json(&message_without_position(&e)))?;
     Ok(value)
+}
+
+/// `NaN`, `Infinity` or an out-of-range number where a value was expected.
+/// Not JSON, strictly, but common from clients (Python's json module writes
+/// them), and the caller deserves to hear which field is wrong.
+fn is_non_finite_number(bytes: &[u8], err: &serde_json::Error) -> bool {
+    if err.to_string().starts_with("number out of range") {
+        return true;
+    }
+    // serde_json reports a 1-based line and column; turn them into an offset.
+    let line_start: usize = bytes
+        .split(|b| *b == b'\n')
+        .take(err.line().saturating_sub(1))
+        .map(|line| line.len() + 1)
+        .sum();
+    let at = (line_start + err.column()).saturating_sub(1);
+    let rest = bytes.get(at.saturating_sub(1)..).unwrap_or_default();
+    let rest = rest.strip_prefix(b"-").unwrap_or(rest);
+    [b"NaN".as_slice(), b"Infinity", b"inf"]
+        .iter()
+        .any(|token| rest.starts_with(token) || rest.get(1..).is_some_and(|r| r.starts_with(token)))
 }
 
 fn not_json(message: &str) -> ApiError {
@@ -213,6 +240,23 @@ mod tests {
     #[test]
     fn a_missing_field_names_the_field() {
         assert_eq!(field_of(parse_json::<Body>(b"{}").unwrap_err()), "amount");
+    }
+
+    #[test]
+    fn non_finite_numbers_name_the_field() {
+        for body in [
+            r#"{"amount": NaN}"#,
+            r#"{"amount": Infinity}"#,
+            r#"{"amount": -Infinity}"#,
+            r#"{"amount": 1e999}"#,
+            "{\n  \"amount\": NaN\n}",
+        ] {
+            assert_eq!(
+                field_of(parse_json::<Body>(body.as_bytes()).unwrap_err()),
+                "amount",
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with the test defaults overridden by `overrides`.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    // `TEST_LOG=1 cargo test ...` shows the app's logs.
+    if std::env::var_os("TEST_LOG").is_some() {
+        common::telemetry::init(common::config::LogFormat::Pretty, "info");
+    }
     let test_db = TestDatabase::new("users");
     let mut vars = vec![
         ("JWT_SECRET".to_owned(), SECRET.to_owned()),

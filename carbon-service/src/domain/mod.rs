@@ -1,0 +1,3 @@
+pub mod summary;
+pub mod usage;
+pub mod usage_type;

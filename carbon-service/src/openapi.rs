@@ -1,0 +1,51 @@
+//! carbon-service's OpenAPI 3.1 document.
+
+use common::openapi::OAuth2PasswordSecurity;
+use utoipa::OpenApi;
+
+use crate::routes::{summary, types, usages};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "carbon-service",
+        description = "Usage types, usage records and CO₂e footprints. Authorize with an access token from \
+                       user-service (Swagger UI's Authorize button logs in there). Every error is \
+                       application/problem+json (RFC 9457).",
+        version = "0.1.0",
+    ),
+    paths(
+        types::list_types,
+        types::get_type,
+        types::create_type,
+        types::update_type,
+        types::delete_type,
+        usages::create_usage,
+        usages::list_usages,
+        usages::get_usage,
+        usages::update_usage,
+        usages::delete_usage,
+        summary::get_summary,
+        common::health::healthz,
+        common::health::readyz,
+    ),
+    components(schemas(common::error::ProblemDetails, common::error::FieldError)),
+    tags(
+        (name = "types", description = "Usage types and their emission factors"),
+        (name = "usages", description = "The caller's usage records and footprint"),
+        (name = "health", description = "Liveness and readiness"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The document, with Authorize pointing at user-service's token endpoint.
+pub fn document(auth_token_url: &str) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    utoipa::Modify::modify(
+        &OAuth2PasswordSecurity {
+            token_url: auth_token_url.to_owned(),
+        },
+        &mut doc,
+    );
+    doc
+}

@@ -1,0 +1,109 @@
+//! The `idempotency_keys` collection: which usage an `Idempotency-Key` of a
+//! user created, and the 201 body it answered.
+
+use bson::doc;
+use bson::oid::ObjectId;
+use mongodb::{Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use common::error::ApiError;
+
+pub const COLLECTION: &str = "idempotency_keys";
+/// Keys are kept at least this long.
+pub const RETENTION_SECONDS: u64 = 48 * 3600;
+
+/// A plain index for the purge, not a TTL index: FerretDB 1.24 lacks those.
+pub fn indexes() -> Vec<IndexModel> {
+    vec![IndexModel::builder().keys(doc! { "created_at": 1 }).build()]
+}
+
+/// Deletes keys past the retention window; returns how many.
+pub async fn purge_expired(db: &Database) -> Result<u64, ApiError> {
+    let cutoff = bson::DateTime::from_millis(
+        bson::DateTime::now().timestamp_millis() - RETENTION_SECONDS as i64 * 1000,
+    );
+    Ok(records(db)
+        .delete_many(doc! { "created_at": { "$lt": cutoff } })
+        .await?
+        .deleted_count)
+}
+
+/// Purges now and then hourly, for as long as the process runs.
+pub fn spawn_purger(db: Database) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            match purge_expired(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "expired idempotency keys purged"),
+                Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed; will retry"),
+            }
+        }
+    });
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// SHA-256 of user id and key: one user's key never matches another's.
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// SHA-256 of the request, to tell a retry from a different request.
+    pub fingerprint: String,
+    /// Decided when the key is first seen, so every retry targets one usage.
+    pub usage_id: ObjectId,
+    /// The 201 body, once answered.
+    pub response: Option<String>,
+    pub created_at: bson::DateTime,
+}
+
+fn records(db: &Database) -> Collection<IdempotencyRecord> {
+    db.collection(COLLECTION)
+}
+
+pub fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The record for this user's key: the one just claimed, or the existing one.
+pub async fn claim(
+    db: &Database,
+    user_id: &str,
+    key: &str,
+    fingerprint: &str,
+) -> Result<IdempotencyRecord, ApiError> {
+    let record = IdempotencyRecord {
+        id: sha256_hex(&[user_id.as_bytes(), key.as_bytes()]),
+        fingerprint: fingerprint.to_owned(),
+        usage_id: ObjectId::new(),
+        response: None,
+        created_at: bson::DateTime::now(),
+    };
+    match records(db).insert_one(&record).await {
+        Ok(_) => Ok(record),
+        Err(e) if common::db::is_duplicate_key(&e) => records(db)
+            .find_one(doc! { "_id": &record.id })
+            .await?
+            .ok_or_else(|| {
+                ApiError::internal("idempotency record vanished after a duplicate-key error")
+            }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Stores the answer, unless one is stored already.
+pub async fn complete(db: &Database, record_id: &str, response: &str) -> Result<(), ApiError> {
+    records(db)
+        .update_one(
+            doc! { "_id": record_id, "response": null },
+            doc! { "$set": { "response": response } },
+        )
+        .await?;
+    Ok(())
+}

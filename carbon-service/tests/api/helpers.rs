@@ -1,0 +1,168 @@
+use carbon_service::configuration::Settings;
+use carbon_service::startup::Application;
+use common::config::Env;
+use common::jwt::{AccessTokenIssuer, JwtSettings, TokenSubject};
+use common::testing::TestDatabase;
+use mongodb::Database;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0002";
+
+pub struct TestApp {
+    pub address: String,
+    pub database: Database,
+    pub client: reqwest::Client,
+    _db: TestDatabase,
+}
+
+/// A caller: a user id and an access token for it.
+pub struct TestUser {
+    pub id: Uuid,
+    pub token: String,
+}
+
+pub fn mint_token(secret: &str, user_id: Uuid, superuser: bool) -> String {
+    let issuer = AccessTokenIssuer::new(&JwtSettings::with_secret(secret).unwrap());
+    let subject = TokenSubject {
+        user_id,
+        email: format!("{user_id}@example.com"),
+        superuser,
+    };
+    issuer
+        .issue(&subject, chrono::Duration::minutes(15))
+        .unwrap()
+        .token
+}
+
+impl TestUser {
+    pub fn new() -> Self {
+        let id = Uuid::new_v4();
+        Self {
+            id,
+            token: mint_token(SECRET, id, false),
+        }
+    }
+
+    pub fn superuser() -> Self {
+        let id = Uuid::new_v4();
+        Self {
+            id,
+            token: mint_token(SECRET, id, true),
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    // `TEST_LOG=1 cargo test ...` shows the app's logs.
+    if std::env::var_os("TEST_LOG").is_some() {
+        common::telemetry::init(common::config::LogFormat::Pretty, "info");
+    }
+    let test_db = TestDatabase::new("carbon");
+    let mut vars: Vec<(String, String)> = vec![
+        ("JWT_SECRET".into(), SECRET.into()),
+        ("MONGODB_URI".into(), test_db.uri.clone()),
+        ("HOST".into(), "127.0.0.1".into()),
+        ("PORT".into(), "0".into()),
+    ];
+    for (k, v) in overrides {
+        vars.retain(|(key, _)| key != k);
+        vars.push(((*k).into(), (*v).into()));
+    }
+    let settings = Settings::from_env(&Env::from_pairs(vars)).expect("test settings");
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let database = app.database().clone();
+    let types = carbon_service::seed::parse_seed(carbon_service::seed::BUILT_IN).unwrap();
+    carbon_service::seed::seed(&database, &types).await.unwrap();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        database,
+        client: reqwest::Client::new(),
+        _db: test_db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn create_usage(&self, user: &TestUser, body: Value) -> Response {
+        self.client
+            .post(self.url("/usages"))
+            .bearer_auth(&user.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a usage that must succeed; returns its JSON.
+    pub async fn created_usage(
+        &self,
+        user: &TestUser,
+        amount: f64,
+        type_id: i64,
+        at: &str,
+    ) -> Value {
+        let r = self
+            .create_usage(
+                user,
+                json!({"amount": amount, "usage_type_id": type_id, "usage_at": at}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+
+    pub fn get(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(&user.token)
+    }
+
+    pub fn put(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
+        self.client.put(self.url(path)).bearer_auth(&user.token)
+    }
+
+    pub fn post(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(&user.token)
+    }
+
+    pub fn delete(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path)).bearer_auth(&user.token)
+    }
+
+    pub async fn stored_usages(&self) -> u64 {
+        self.database
+            .collection::<bson::Document>("usages")
+            .count_documents(bson::doc! {})
+            .await
+            .unwrap()
+    }
+}
+
+pub async fn assert_problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    body
+}
+
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -1,0 +1,160 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn post_with_key(
+    app: &TestApp,
+    user: &TestUser,
+    key: &str,
+    body: Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/usages"))
+        .bearer_auth(&user.token)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_replay_returns_the_original_201_and_stores_one_usage() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = json!({"amount": 3, "usage_type_id": 100});
+    let first = post_with_key(&app, &user, "key-1", body.clone()).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let replay = post_with_key(&app, &user, "key-1", body).await;
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay, first);
+    assert_eq!(app.stored_usages().await, 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_body_is_422() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    post_with_key(
+        &app,
+        &user,
+        "key-1",
+        json!({"amount": 3, "usage_type_id": 100}),
+    )
+    .await;
+    let r = post_with_key(
+        &app,
+        &user,
+        "key-1",
+        json!({"amount": 4, "usage_type_id": 100}),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&assert_problem(r, 422).await),
+        ["Idempotency-Key"]
+    );
+    assert_eq!(app.stored_usages().await, 1);
+}
+
+#[tokio::test]
+async fn keys_are_per_user() {
+    let app = spawn_app().await;
+    let body = json!({"amount": 3, "usage_type_id": 100});
+    let a: Value = post_with_key(&app, &TestUser::new(), "shared", body.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b: Value = post_with_key(&app, &TestUser::new(), "shared", body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(a["id"], b["id"]);
+    assert_eq!(app.stored_usages().await, 2);
+}
+
+#[tokio::test]
+async fn a_replay_after_the_usage_was_deleted_does_not_resurrect_it() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = json!({"amount": 3, "usage_type_id": 100});
+    let first: Value = post_with_key(&app, &user, "k", body.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.delete(&format!("/usages/{}", first["id"].as_str().unwrap()), &user)
+        .send()
+        .await
+        .unwrap();
+    let replay: Value = post_with_key(&app, &user, "k", body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(replay["id"], first["id"]);
+    assert_eq!(app.stored_usages().await, 0);
+}
+
+#[tokio::test]
+async fn a_key_over_255_characters_is_422() {
+    let app = spawn_app().await;
+    let r = post_with_key(
+        &app,
+        &TestUser::new(),
+        &"k".repeat(256),
+        json!({"amount": 3, "usage_type_id": 100}),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&assert_problem(r, 422).await),
+        ["Idempotency-Key"]
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_requests_with_one_key_create_one_usage() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = json!({"amount": 7, "usage_type_id": 102});
+    let requests = (0..50).map(|_| post_with_key(&app, &user, "burst", body.clone()));
+    let responses = futures_util::future::join_all(requests).await;
+    let mut ids = std::collections::HashSet::new();
+    for r in responses {
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let usage: Value = r.json().await.unwrap();
+        ids.insert(usage["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(app.stored_usages().await, 1);
+}
+
+#[tokio::test]
+async fn keys_older_than_the_retention_window_are_purged_and_younger_ones_kept() {
+    use carbon_service::storage::idempotency::{RETENTION_SECONDS, purge_expired};
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    post_with_key(
+        &app,
+        &user,
+        "fresh",
+        json!({"amount": 1, "usage_type_id": 100}),
+    )
+    .await;
+    let old = bson::DateTime::from_millis(
+        bson::DateTime::now().timestamp_millis() - (RETENTION_SECONDS as i64 + 60) * 1000,
+    );
+    let keys = app
+        .database
+        .collection::<bson::Document>("idempotency_keys");
+    keys.insert_one(bson::doc! {"_id": "old", "fingerprint": "x", "usage_id": bson::oid::ObjectId::new(), "response": null, "created_at": old})
+        .await
+        .unwrap();
+    assert_eq!(purge_expired(&app.database).await.unwrap(), 1);
+    assert_eq!(keys.count_documents(bson::doc! {}).await.unwrap(), 1);
+}

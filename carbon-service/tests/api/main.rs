@@ -1,0 +1,11 @@
+//! carbon-service integration tests: the real app on port 0 against the real
+//! test database. Tokens are minted with the `common` issuer, as
+//! user-service would sign them; user-service itself is not needed.
+
+mod helpers;
+mod idempotency;
+mod openapi;
+mod seed;
+mod summary;
+mod types;
+mod usages;

@@ -1,0 +1,130 @@
+use serde_json::Value;
+
+use crate::helpers::*;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[tokio::test]
+async fn the_summary_equals_a_brute_force_sum() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let other = TestUser::new();
+    app.created_usage(&other, 1000.0, 100, "2026-05-01T00:00:00Z")
+        .await;
+    let rows = [
+        (12.5, 100, "2026-04-03T10:00:00Z"),
+        (3.25, 101, "2026-04-20T10:00:00Z"),
+        (7.0, 100, "2026-05-02T10:00:00Z"),
+        (0.125, 104, "2026-05-31T23:59:59Z"),
+        (42.0, 103, "2026-06-15T10:00:00Z"),
+    ];
+    let mut created = Vec::new();
+    for (amount, type_id, at) in rows {
+        created.push(app.created_usage(&user, amount, type_id, at).await);
+    }
+
+    let summary: Value = app
+        .get("/usages/summary", &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let brute_total: f64 = created.iter().map(|u| u["co2e"].as_f64().unwrap()).sum();
+    assert!(
+        close(summary["total_co2e"].as_f64().unwrap(), brute_total),
+        "{summary}"
+    );
+    assert_eq!(summary["usage_count"], 5);
+
+    let by_type = summary["by_type"].as_array().unwrap();
+    let type_ids: Vec<i64> = by_type
+        .iter()
+        .map(|t| t["usage_type_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(type_ids, [100, 101, 103, 104]);
+    let electricity = &by_type[0];
+    assert_eq!(
+        (electricity["name"].as_str(), electricity["unit"].as_str()),
+        (Some("electricity"), Some("kwh"))
+    );
+    assert_eq!(electricity["usage_count"], 2);
+    assert!(close(electricity["total_amount"].as_f64().unwrap(), 19.5));
+    assert!(close(electricity["co2e"].as_f64().unwrap(), 19.5 * 1.5));
+
+    let months: Vec<(&str, u64)> = summary["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap(),
+                m["usage_count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(months, [("2026-04", 2), ("2026-05", 2), ("2026-06", 1)]);
+    let may_brute = 7.0 * 1.5 + 0.125 * 19.456;
+    assert!(close(
+        summary["by_month"][1]["co2e"].as_f64().unwrap(),
+        may_brute
+    ));
+}
+
+#[tokio::test]
+async fn the_window_is_from_inclusive_to_exclusive() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    app.created_usage(&user, 1.0, 100, "2026-05-01T00:00:00Z")
+        .await;
+    app.created_usage(&user, 2.0, 100, "2026-06-01T00:00:00Z")
+        .await;
+    let summary: Value = app
+        .get(
+            "/usages/summary?from=2026-05-01T00:00:00Z&to=2026-06-01T00:00:00Z",
+            &user,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["usage_count"], 1);
+    assert_eq!(summary["total_co2e"], 1.5);
+    assert_eq!(summary["from"], "2026-05-01T00:00:00Z");
+    assert_eq!(summary["to"], "2026-06-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn an_empty_summary_is_zero() {
+    let app = spawn_app().await;
+    let summary: Value = app
+        .get("/usages/summary", &TestUser::new())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["usage_count"], 0);
+    assert_eq!(summary["total_co2e"], 0.0);
+    assert_eq!(summary["by_type"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_window_with_from_after_to_is_422() {
+    let app = spawn_app().await;
+    let r = app
+        .get(
+            "/usages/summary?from=2026-06-01T00:00:00Z&to=2026-05-01T00:00:00Z",
+            &TestUser::new(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 422).await;
+}

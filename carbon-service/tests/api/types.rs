@@ -1,0 +1,244 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn types_are_public_and_paged_by_id() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/types?limit=2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-total-count"], "5");
+    let types: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(types.len(), 2);
+    assert_eq!(
+        types[0],
+        json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5})
+    );
+    let rest: Vec<Value> = app
+        .client
+        .get(app.url("/types?offset=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = rest.iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [102, 103, 104]);
+}
+
+#[tokio::test]
+async fn one_type_by_id_or_404() {
+    let app = spawn_app().await;
+    let t: Value = app
+        .client
+        .get(app.url("/types/101"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["factor"], 26.93);
+    assert_problem(
+        app.client.get(app.url("/types/999")).send().await.unwrap(),
+        404,
+    )
+    .await;
+    assert_problem(
+        app.client.get(app.url("/types/abc")).send().await.unwrap(),
+        422,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn type_writes_need_a_superuser() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0});
+    assert_problem(
+        app.post("/types", &user).json(&body).send().await.unwrap(),
+        403,
+    )
+    .await;
+    assert_problem(
+        app.put("/types/100", &user)
+            .json(&json!({"name": "x", "unit": "y", "factor": 0}))
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    assert_problem(app.delete("/types/100", &user).send().await.unwrap(), 403).await;
+    assert_problem(
+        app.client
+            .post(app.url("/types"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+    assert_problem(
+        app.client.get(app.url("/types/200")).send().await.unwrap(),
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_superuser_creates_updates_and_deletes_a_type_and_lists_see_it_at_once() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    // Warm the cache first, so the write must invalidate it.
+    app.client.get(app.url("/types")).send().await.unwrap();
+    let r = app
+        .post("/types", &admin)
+        .json(&json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.client
+            .get(app.url("/types"))
+            .send()
+            .await
+            .unwrap()
+            .headers()["x-total-count"],
+        "6"
+    );
+
+    let r = app
+        .put("/types/200", &admin)
+        .json(&json!({"name": "natural gas", "unit": "m3", "factor": 2.2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["name"], "natural gas");
+    let listed: Vec<Value> = app
+        .client
+        .get(app.url("/types?offset=5"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["factor"], 2.2);
+
+    assert_eq!(
+        app.delete("/types/200", &admin)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(
+        app.client.get(app.url("/types/200")).send().await.unwrap(),
+        404,
+    )
+    .await;
+    assert_problem(app.delete("/types/200", &admin).send().await.unwrap(), 404).await;
+}
+
+#[tokio::test]
+async fn a_duplicate_id_is_409() {
+    let app = spawn_app().await;
+    let r = app
+        .post("/types", &TestUser::superuser())
+        .json(&json!({"id": 100, "name": "again", "unit": "kwh", "factor": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 409).await;
+}
+
+#[tokio::test]
+async fn deleting_a_referenced_type_is_409_and_keeps_it() {
+    let app = spawn_app().await;
+    app.created_usage(&TestUser::new(), 1.0, 104, "2026-11-01T00:00:00Z")
+        .await;
+    assert_problem(
+        app.delete("/types/104", &TestUser::superuser())
+            .send()
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    assert_eq!(
+        app.client
+            .get(app.url("/types/104"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn type_validation_reports_every_field() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let r = app
+        .post("/types", &admin)
+        .json(&json!({"id": 0, "name": "", "unit": "u".repeat(65), "factor": -1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_fields(&assert_problem(r, 422).await),
+        ["id", "name", "unit", "factor"]
+    );
+    let r = app
+        .post("/types", &admin)
+        .json(&json!({"id": 5, "name": "a", "unit": "b", "factor": 1, "extra": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_fields(&assert_problem(r, 422).await), ["extra"]);
+}
+
+#[tokio::test]
+async fn another_instances_type_write_shows_within_the_cache_ttl() {
+    let app = spawn_app_with(&[("USAGE_TYPES_CACHE_TTL_SECONDS", "1")]).await;
+    app.client.get(app.url("/types")).send().await.unwrap();
+    // Another instance writes straight to the shared database.
+    app.database
+        .collection::<bson::Document>("usage_types")
+        .insert_one(bson::doc! {"id": 300_i64, "name": "solar", "unit": "kwh", "factor": 0.05})
+        .await
+        .unwrap();
+    // A direct look-up misses the cache and finds it at once.
+    assert_eq!(
+        app.client
+            .get(app.url("/types/300"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let count = app
+        .client
+        .get(app.url("/types"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["x-total-count"]
+        .clone();
+    assert_eq!(count, "6");
+}

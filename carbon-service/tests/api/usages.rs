@@ -1,0 +1,459 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn create_returns_201_with_the_full_shape() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let r = app
+        .create_usage(
+            &user,
+            json!({"amount": 10.0, "usage_type_id": 100, "usage_at": "2026-11-01T08:00:00+01:00"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let usage: Value = r.json().await.unwrap();
+    assert_eq!(usage["id"].as_str().unwrap().len(), 24);
+    assert_eq!(usage["user_id"], user.id.to_string());
+    assert_eq!(usage["amount"], 10.0);
+    assert_eq!(
+        usage["usage_type"],
+        json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5})
+    );
+    assert_eq!(usage["usage_at"], "2026-11-01T07:00:00Z");
+    assert_eq!(usage["co2e"], 15.0);
+    assert!(usage["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(usage["updated_at"].is_string());
+    assert_eq!(usage.as_object().unwrap().len(), 8);
+}
+
+#[tokio::test]
+async fn usage_at_defaults_to_now() {
+    let app = spawn_app().await;
+    let r = app
+        .create_usage(&TestUser::new(), json!({"amount": 1, "usage_type_id": 101}))
+        .await;
+    let usage: Value = r.json().await.unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(usage["usage_at"].as_str().unwrap()).unwrap();
+    assert!(
+        (chrono::Utc::now() - at.with_timezone(&chrono::Utc))
+            .num_seconds()
+            .abs()
+            < 60
+    );
+}
+
+#[tokio::test]
+async fn create_without_a_token_is_401() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.url("/usages"))
+        .json(&json!({"amount": 1, "usage_type_id": 100}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    assert_problem(r, 401).await;
+}
+
+#[tokio::test]
+async fn a_token_signed_with_another_secret_is_401() {
+    let app = spawn_app().await;
+    let forged = TestUser {
+        id: uuid::Uuid::new_v4(),
+        token: mint_token(
+            "another-secret-another-secret-another",
+            uuid::Uuid::new_v4(),
+            true,
+        ),
+    };
+    let r = app.get("/usages", &forged).send().await.unwrap();
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        r#"Bearer error="invalid_token""#
+    );
+    assert_problem(r, 401).await;
+}
+
+#[tokio::test]
+async fn changing_the_type_takes_a_new_snapshot_and_recomputes_co2e() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let usage = app
+        .created_usage(&user, 2.0, 100, "2026-11-01T08:00:00Z")
+        .await;
+    let path = format!("/usages/{}", usage["id"].as_str().unwrap());
+    let r = app
+        .put(&path, &user)
+        .json(&json!({"usage_type_id": 101}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let updated: Value = r.json().await.unwrap();
+    assert_eq!(
+        updated["usage_type"],
+        json!({"id": 101, "name": "water", "unit": "kg", "factor": 26.93})
+    );
+    assert_eq!(updated["co2e"], 2.0 * 26.93);
+    assert_eq!(updated["amount"], 2.0);
+    assert_eq!(updated["id"], usage["id"]);
+}
+
+#[tokio::test]
+async fn a_partial_update_changes_only_what_is_given() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let usage = app
+        .created_usage(&user, 2.0, 100, "2026-11-01T08:00:00Z")
+        .await;
+    let path = format!("/usages/{}", usage["id"].as_str().unwrap());
+    let updated: Value = app
+        .put(&path, &user)
+        .json(&json!({"amount": 4}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated["amount"].clone(), updated["co2e"].clone()),
+        (json!(4.0), json!(6.0))
+    );
+    assert_eq!(updated["usage_at"], usage["usage_at"]);
+    let fetched: Value = app
+        .get(&path, &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fetched, updated);
+}
+
+#[tokio::test]
+async fn an_empty_update_is_422() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let usage = app
+        .created_usage(&user, 2.0, 100, "2026-11-01T08:00:00Z")
+        .await;
+    let r = app
+        .put(&format!("/usages/{}", usage["id"].as_str().unwrap()), &user)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 422).await;
+}
+
+#[tokio::test]
+async fn delete_then_get_is_404() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let usage = app
+        .created_usage(&user, 2.0, 100, "2026-11-01T08:00:00Z")
+        .await;
+    let path = format!("/usages/{}", usage["id"].as_str().unwrap());
+    assert_eq!(
+        app.delete(&path, &user).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(app.get(&path, &user).send().await.unwrap(), 404).await;
+    assert_problem(app.delete(&path, &user).send().await.unwrap(), 404).await;
+}
+
+#[tokio::test]
+async fn five_created_are_exactly_the_five_listed_newest_first() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    app.created_usage(&TestUser::new(), 1.0, 100, "2026-10-01T00:00:00Z")
+        .await;
+    let mut ids = Vec::new();
+    for day in 1..=5 {
+        let usage = app
+            .created_usage(
+                &user,
+                f64::from(day),
+                100,
+                &format!("2026-10-0{day}T12:00:00Z"),
+            )
+            .await;
+        ids.push(usage["id"].as_str().unwrap().to_owned());
+    }
+    let r = app.get("/usages", &user).send().await.unwrap();
+    assert_eq!(r.headers()["x-total-count"], "5");
+    let listed: Vec<Value> = r.json().await.unwrap();
+    let listed_ids: Vec<&str> = listed.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    ids.reverse();
+    assert_eq!(listed_ids, ids);
+}
+
+#[tokio::test]
+async fn the_list_pages_and_filters_by_type_and_window() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    app.created_usage(&user, 1.0, 100, "2026-01-01T00:00:00Z")
+        .await;
+    app.created_usage(&user, 1.0, 101, "2026-02-01T00:00:00Z")
+        .await;
+    app.created_usage(&user, 1.0, 100, "2026-03-01T00:00:00Z")
+        .await;
+    let count = |path: &'static str| {
+        let request = app.get(path, &user);
+        async move {
+            request.send().await.unwrap().headers()["x-total-count"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(count("/usages?usage_type_id=100").await, "2");
+    // from inclusive, to exclusive
+    assert_eq!(
+        count("/usages?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z").await,
+        "1"
+    );
+    let page: Vec<Value> = app
+        .get("/usages?limit=1&offset=1", &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0]["usage_at"], "2026-02-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn another_users_get_put_and_delete_are_404_and_change_nothing() {
+    let app = spawn_app().await;
+    let owner = TestUser::new();
+    let intruder = TestUser::new();
+    let usage = app
+        .created_usage(&owner, 2.0, 100, "2026-11-01T08:00:00Z")
+        .await;
+    let path = format!("/usages/{}", usage["id"].as_str().unwrap());
+    assert_problem(app.get(&path, &intruder).send().await.unwrap(), 404).await;
+    assert_problem(
+        app.put(&path, &intruder)
+            .json(&json!({"amount": 999}))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert_problem(app.delete(&path, &intruder).send().await.unwrap(), 404).await;
+    let still: Value = app
+        .get(&path, &owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still, usage);
+    let listed: Vec<Value> = app
+        .get("/usages", &intruder)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed.is_empty());
+}
+
+#[tokio::test]
+async fn foreign_and_missing_usages_answer_identically() {
+    let app = spawn_app().await;
+    let owner = TestUser::new();
+    let usage = app
+        .created_usage(&owner, 2.0, 100, "2026-11-01T08:00:00Z")
+        .await;
+    let intruder = TestUser::new();
+    let foreign: Value = app
+        .get(
+            &format!("/usages/{}", usage["id"].as_str().unwrap()),
+            &intruder,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let missing: Value = app
+        .get("/usages/6740c8a2f1d3b2a1c0e9f812", &intruder)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(foreign, missing);
+}
+
+#[tokio::test]
+async fn a_malformed_id_is_422() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for verb in ["GET", "PUT", "DELETE"] {
+        let r = app
+            .client
+            .request(verb.parse().unwrap(), app.url("/usages/not-an-object-id"))
+            .bearer_auth(&user.token)
+            .json(&json!({"amount": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_fields(&assert_problem(r, 422).await),
+            ["id"],
+            "{verb}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_fields_are_422_including_server_owned_ones() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for field in ["user_id", "co2e", "id", "colour"] {
+        let r = app
+            .create_usage(
+                &user,
+                json!({"amount": 1, "usage_type_id": 100, field: "x"}),
+            )
+            .await;
+        assert_eq!(error_fields(&assert_problem(r, 422).await), [field]);
+    }
+    assert_eq!(app.stored_usages().await, 0);
+}
+
+#[tokio::test]
+async fn invalid_amounts_are_422() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for amount in [json!(-1), json!("12"), json!(null), json!(2e12)] {
+        let r = app
+            .create_usage(&user, json!({"amount": amount, "usage_type_id": 100}))
+            .await;
+        assert_eq!(
+            error_fields(&assert_problem(r, 422).await),
+            ["amount"],
+            "{amount}"
+        );
+    }
+    for literal in ["NaN", "Infinity", "-Infinity", "1e999"] {
+        let r = app
+            .client
+            .post(app.url("/usages"))
+            .bearer_auth(&user.token)
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"amount": {literal}, "usage_type_id": 100}}"#))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_fields(&assert_problem(r, 422).await),
+            ["amount"],
+            "{literal}"
+        );
+    }
+    assert_eq!(app.stored_usages().await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_usage_type_is_422_naming_the_field() {
+    let app = spawn_app().await;
+    let r = app
+        .create_usage(&TestUser::new(), json!({"amount": 1, "usage_type_id": 999}))
+        .await;
+    assert_eq!(
+        error_fields(&assert_problem(r, 422).await),
+        ["usage_type_id"]
+    );
+}
+
+#[tokio::test]
+async fn usage_at_must_have_an_offset_and_be_at_most_a_day_ahead() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let tomorrow_and_more = (chrono::Utc::now() + chrono::Duration::hours(26)).to_rfc3339();
+    for at in [
+        "2026-11-01T08:00:00",
+        "01/11/2026",
+        tomorrow_and_more.as_str(),
+    ] {
+        let r = app
+            .create_usage(
+                &user,
+                json!({"amount": 1, "usage_type_id": 100, "usage_at": at}),
+            )
+            .await;
+        assert_eq!(
+            error_fields(&assert_problem(r, 422).await),
+            ["usage_at"],
+            "{at}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_parameters_out_of_range_are_422() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for (query, field) in [
+        ("limit=101", "limit"),
+        ("limit=0", "limit"),
+        ("from=yesterday", "from"),
+        ("to=2026-13-01", "to"),
+        ("usage_type_id=x", "usage_type_id"),
+    ] {
+        let r = app
+            .get(&format!("/usages?{query}"), &user)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_fields(&assert_problem(r, 422).await),
+            [field],
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_factor_edit_does_not_rewrite_history() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let usage = app
+        .created_usage(&user, 10.0, 100, "2026-11-01T08:00:00Z")
+        .await;
+    let admin = TestUser::superuser();
+    let r = app
+        .put("/types/100", &admin)
+        .json(&json!({"name": "electricity", "unit": "kwh", "factor": 9.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let after: Value = app
+        .get(&format!("/usages/{}", usage["id"].as_str().unwrap()), &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["co2e"], 15.0);
+    assert_eq!(after["usage_type"]["factor"], 1.5);
+}
