@@ -147,6 +147,8 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::ACCEPT,
             HeaderName::from_static("idempotency-key"),
             HeaderName::from_static(REQUEST_ID_HEADER),
+            // Swagger UI sends it with its token request.
+            HeaderName::from_static("x-requested-with"),
         ])
         .expose_headers([
             HeaderName::from_static("x-total-count"),
