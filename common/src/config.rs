@@ -35,9 +35,11 @@ pub struct Env {
 
 impl Env {
     /// The process environment, after loading `.env` from the working
-    /// directory when one exists (real environment variables win).
+    /// directory when one exists (real environment variables win). Only the
+    /// working directory: a `.env` found in some parent directory is not
+    /// this deployment's.
     pub fn from_process() -> Self {
-        let _ = dotenvy::dotenv();
+        let _ = dotenvy::from_path(".env");
         Self {
             values: std::env::vars().collect(),
         }

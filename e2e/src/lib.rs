@@ -205,11 +205,16 @@ fn dedupe<'a>(env: Vec<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
 
 /// Runs `carbon-service seed` against `db`.
 pub fn seed(db: &TestDatabase) {
+    seed_uri(&db.uri);
+}
+
+/// Runs `carbon-service seed` against the database at `uri`.
+pub fn seed_uri(uri: &str) {
     let out = Command::new(binary("carbon-service"))
         .arg("seed")
         .env_clear()
         .env("JWT_SECRET", SECRET)
-        .env("MONGODB_URI", &db.uri)
+        .env("MONGODB_URI", uri)
         .output()
         .expect("seed runs");
     assert!(
@@ -248,4 +253,75 @@ pub async fn login(users: &Service, email: &str) -> serde_json::Value {
         .expect("login");
     assert_eq!(r.status().as_u16(), 200, "login");
     r.json().await.expect("token json")
+}
+
+/// A FerretDB process of a test's own, to stop and start under a service.
+/// Its binary comes from `FERRETDB_BIN` (exported by `scripts/test-db`).
+pub struct FerretDb {
+    child: Option<Child>,
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl FerretDb {
+    pub async fn start() -> FerretDb {
+        let dir =
+            std::env::temp_dir().join(format!("e2e-ferretdb-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("data dir");
+        let mut db = FerretDb {
+            child: None,
+            port: free_port(),
+            dir,
+        };
+        db.resume().await;
+        db
+    }
+
+    pub fn uri(&self, database: &str) -> String {
+        format!("mongodb://127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Starts (again) on the same port and data.
+    pub async fn resume(&mut self) {
+        let bin = std::env::var("FERRETDB_BIN").expect("FERRETDB_BIN is set by scripts/test-db");
+        let dir = self.dir.display().to_string();
+        let child = Command::new(bin)
+            .arg(format!("--listen-addr=127.0.0.1:{}", self.port))
+            .args([
+                "--handler=sqlite",
+                "--telemetry=disable",
+                "--debug-addr=-",
+                "--log-level=error",
+            ])
+            .arg(format!("--sqlite-url=file:{dir}/"))
+            .arg(format!("--state-dir={dir}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("FerretDB starts");
+        self.child = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "FerretDB did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Kills the server (a lost database).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for FerretDb {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

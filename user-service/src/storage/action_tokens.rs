@@ -2,7 +2,6 @@
 //! email-verification tokens, stored as SHA-256 hashes.
 
 use bson::doc;
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
@@ -95,18 +94,25 @@ pub async fn peek(
 }
 
 /// Uses the token up; `None` when it is unknown, expired or already used.
+/// Of concurrent uses exactly one succeeds (see `claims`).
 pub async fn consume(
     db: &Database,
     value: &str,
     purpose: TokenPurpose,
 ) -> Result<Option<ActionToken>, ApiError> {
-    Ok(tokens(db)
-        .find_one_and_update(
-            live_filter(value, purpose),
+    let Some(token) = peek(db, value, purpose).await? else {
+        return Ok(None);
+    };
+    if !super::claims::claim_once(db, &format!("action:{}", token.token_hash)).await? {
+        return Ok(None);
+    }
+    tokens(db)
+        .update_one(
+            doc! { "_id": &token.token_hash },
             doc! { "$set": { "used": true } },
         )
-        .return_document(ReturnDocument::After)
-        .await?)
+        .await?;
+    Ok(Some(token))
 }
 
 pub async fn delete_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {

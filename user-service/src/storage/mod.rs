@@ -1,6 +1,7 @@
 //! MongoDB access, one module per collection.
 
 pub mod action_tokens;
+pub mod claims;
 pub mod refresh_tokens;
 pub mod users;
 

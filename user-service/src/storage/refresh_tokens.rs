@@ -3,7 +3,6 @@
 //! the presented token used and issues the next one in the same family.
 
 use bson::doc;
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
@@ -75,27 +74,26 @@ pub enum Rotation {
     Invalid,
 }
 
-/// Marks the token used in one atomic step, so of concurrent presentations
-/// exactly one rotates it.
+/// Uses the token up. Of concurrent presentations exactly one rotates it
+/// (see `claims`); the others count as reuse.
 pub async fn rotate(db: &Database, token_hash: &str) -> Result<Rotation, ApiError> {
-    let claimed = tokens(db)
-        .find_one_and_update(
-            doc! { "_id": token_hash, "used": false, "revoked": false },
+    let Some(token) = find(db, token_hash).await? else {
+        return Ok(Rotation::Invalid);
+    };
+    if token.revoked || token.is_expired() {
+        return Ok(Rotation::Invalid);
+    }
+    if token.used || !super::claims::claim_once(db, &format!("refresh:{token_hash}")).await? {
+        return Ok(Rotation::Reused(token));
+    }
+    // Recorded for readers; the claim above is what decided.
+    tokens(db)
+        .update_one(
+            doc! { "_id": token_hash },
             doc! { "$set": { "used": true } },
         )
-        .return_document(ReturnDocument::Before)
         .await?;
-    if let Some(token) = claimed {
-        return Ok(if token.is_expired() {
-            Rotation::Invalid
-        } else {
-            Rotation::Rotated(token)
-        });
-    }
-    match tokens(db).find_one(doc! { "_id": token_hash }).await? {
-        Some(token) if token.used && !token.revoked => Ok(Rotation::Reused(token)),
-        _ => Ok(Rotation::Invalid),
-    }
+    Ok(Rotation::Rotated(token))
 }
 
 pub async fn find(db: &Database, token_hash: &str) -> Result<Option<RefreshToken>, ApiError> {

@@ -2,6 +2,7 @@
 //! test database (one fresh database per test).
 
 mod admin;
+mod concurrency;
 mod helpers;
 mod login;
 mod me;
