@@ -1,6 +1,6 @@
 //! carbon-service's OpenAPI 3.1 document.
 
-use common::openapi::OAuth2PasswordSecurity;
+use common::openapi::{OAuth2PasswordSecurity, StandardErrorResponses};
 use utoipa::OpenApi;
 
 use crate::routes::{summary, types, usages};
@@ -47,5 +47,6 @@ pub fn document(auth_token_url: &str) -> utoipa::openapi::OpenApi {
         },
         &mut doc,
     );
+    utoipa::Modify::modify(&StandardErrorResponses, &mut doc);
     doc
 }

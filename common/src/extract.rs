@@ -9,6 +9,7 @@ use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::web::{Bytes, PayloadConfig};
 use actix_web::{FromRequest, HttpRequest};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
@@ -153,6 +154,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             parse_json(&bytes).map(Json)
         })
     }
+}
+
+/// Deserializes an integer, also from an integral float such as `12.0`
+/// (JSON Schema counts that as an integer, and so do some clients).
+pub fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::{Error, Unexpected};
+    let value = serde_json::Number::deserialize(deserializer)?;
+    if let Some(i) = value.as_i64() {
+        return Ok(i);
+    }
+    match value.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 => Ok(f as i64),
+        Some(f) => Err(D::Error::invalid_value(Unexpected::Float(f), &"an integer")),
+        None => Err(D::Error::custom("expected an integer")),
+    }
+}
+
+/// [`integer`] for optional fields.
+pub fn optional_integer<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Wrapper(#[serde(deserialize_with = "integer")] i64);
+    Ok(Option::<Wrapper>::deserialize(deserializer)?.map(|Wrapper(i)| i))
 }
 
 /// Query-string parameters; a bad value is 422 naming the parameter.

@@ -113,11 +113,19 @@ pub async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found())
 }
 
-/// Handler for a known path with an unsupported method.
-pub async fn method_not_allowed(_: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::Status {
-        status: StatusCode::METHOD_NOT_ALLOWED,
-        detail: "This resource does not support the request method.".into(),
+/// The default service of a resource: 405 with the `Allow` header RFC 9110
+/// requires, e.g. `method_not_allowed("GET, POST")`.
+pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+    actix_web::web::route().to(move || async move {
+        let mut response = ApiError::Status {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            detail: format!("This resource supports {allow}."),
+        }
+        .error_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        response
     })
 }
 

@@ -29,6 +29,65 @@ impl Modify for OAuth2PasswordSecurity {
     }
 }
 
+/// Adds the error answers every operation can give, so that no route can
+/// forget them: 500 and 503 everywhere, and 400/413/415 wherever a JSON body
+/// is read.
+pub struct StandardErrorResponses;
+
+impl Modify for StandardErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ProblemDetails")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let json_body = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.keys().any(|k| k == "application/json"));
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                };
+                if json_body {
+                    add("400", "The body is not valid JSON");
+                    add("413", "The body is over 16 KiB");
+                    add("415", "The body is not application/json");
+                }
+                add(
+                    "500",
+                    "An unexpected error; details are in the log under the X-Request-Id",
+                );
+                add(
+                    "503",
+                    "The database is unreachable; retry after Retry-After seconds",
+                );
+            }
+        }
+    }
+}
+
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header(("Location", "/docs/"))

@@ -1,6 +1,6 @@
 //! user-service's OpenAPI 3.1 document.
 
-use common::openapi::OAuth2PasswordSecurity;
+use common::openapi::{OAuth2PasswordSecurity, StandardErrorResponses};
 use utoipa::OpenApi;
 
 use crate::routes::{auth, oauth, users};
@@ -52,5 +52,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
         },
         &mut doc,
     );
+    utoipa::Modify::modify(&StandardErrorResponses, &mut doc);
     doc
 }

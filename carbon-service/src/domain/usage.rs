@@ -111,21 +111,31 @@ impl From<&Usage> for UsageResponse {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": 120.5, "usage_type_id": 100, "usage_at": "2026-11-01T08:00:00Z"}))]
 pub struct CreateUsageRequest {
-    /// Finite, ≥ 0, in the type's unit.
+    /// Finite, 0 to 1e12, in the type's unit.
+    #[schema(minimum = 0, maximum = 1e12)]
     pub amount: f64,
+    #[serde(deserialize_with = "common::extract::integer")]
+    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
     pub usage_type_id: i64,
-    /// RFC 3339 with an offset; default now; at most one day ahead.
+    /// RFC 3339 with an offset, from 1900 to at most one day ahead; absent or null: now.
+    #[schema(format = DateTime, nullable)]
     pub usage_at: Option<String>,
 }
 
 /// The body of `PUT /usages/{id}`: any non-empty subset.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"amount": 99.0}))]
+#[schema(example = json!({"amount": 99.0}), min_properties = 1)]
 pub struct UpdateUsageRequest {
+    /// `null` counts as not given, for every field.
+    #[schema(minimum = 0, maximum = 1e12)]
     pub amount: Option<f64>,
     /// A new type refreshes the snapshot.
+    #[serde(default, deserialize_with = "common::extract::optional_integer")]
+    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
     pub usage_type_id: Option<i64>,
+    /// RFC 3339 with an offset, from 1900 to at most one day ahead.
+    #[schema(format = DateTime, nullable)]
     pub usage_at: Option<String>,
 }
 

@@ -13,10 +13,14 @@ pub const MAX_TYPE_ID: i64 = (1 << 53) - 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5}))]
 pub struct UsageType {
+    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
     pub id: i64,
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
+    #[schema(min_length = 1, max_length = 64)]
     pub unit: String,
     /// kg CO₂e per unit.
+    #[schema(minimum = 0)]
     pub factor: f64,
 }
 
@@ -26,12 +30,17 @@ pub struct UsageType {
 #[schema(example = json!({"id": 105, "name": "gas", "unit": "m3", "factor": 2.02}))]
 pub struct CreateUsageTypeRequest {
     /// A positive integer, unique.
+    #[serde(deserialize_with = "common::extract::integer")]
+    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
     pub id: i64,
-    /// 1 to 64 characters.
+    /// 1 to 64 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
-    /// 1 to 64 characters.
+    /// 1 to 64 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub unit: String,
     /// kg CO₂e per unit: finite, ≥ 0.
+    #[schema(minimum = 0)]
     pub factor: f64,
 }
 
@@ -40,8 +49,11 @@ pub struct CreateUsageTypeRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "electricity", "unit": "kwh", "factor": 1.2}))]
 pub struct UpdateUsageTypeRequest {
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub unit: String,
+    #[schema(minimum = 0)]
     pub factor: f64,
 }
 

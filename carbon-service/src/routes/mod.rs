@@ -5,39 +5,39 @@ pub mod types;
 pub mod usages;
 
 use actix_web::web;
-use common::http::method_not_allowed as not_allowed;
+use common::http::method_not_allowed as allow;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/types")
             .route(web::get().to(types::list_types))
             .route(web::post().to(types::create_type))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET, POST")),
     )
     .service(
         web::resource("/types/{id}")
             .route(web::get().to(types::get_type))
             .route(web::put().to(types::update_type))
             .route(web::delete().to(types::delete_type))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET, PUT, DELETE")),
     )
     .service(
         web::resource("/usages")
             .route(web::get().to(usages::list_usages))
             .route(web::post().to(usages::create_usage))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET, POST")),
     )
     // Before /usages/{id}, which would otherwise take "summary" as an id.
     .service(
         web::resource("/usages/summary")
             .route(web::get().to(summary::get_summary))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET")),
     )
     .service(
         web::resource("/usages/{id}")
             .route(web::get().to(usages::get_usage))
             .route(web::put().to(usages::update_usage))
             .route(web::delete().to(usages::delete_usage))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET, PUT, DELETE")),
     );
 }

@@ -19,10 +19,10 @@ use crate::type_cache::UsageTypeCache;
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// RFC 3339; `usage_at` ≥ from.
-    #[param(example = "2026-01-01T00:00:00Z")]
+    #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
     pub from: Option<String>,
     /// RFC 3339; `usage_at` < to.
-    #[param(example = "2027-01-01T00:00:00Z")]
+    #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
     pub to: Option<String>,
 }
 

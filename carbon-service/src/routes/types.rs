@@ -57,7 +57,7 @@ pub async fn list_types(
 
 /// Get a usage type
 #[utoipa::path(get, path = "/types/{id}", tag = "types",
-    params(("id" = i64, Path, description = "The type's id", example = 100)),
+    params(("id" = i64, Path, description = "The type's id", example = 100, minimum = 1, maximum = 9007199254740991_i64)),
     responses(
         (status = 200, description = "The type", body = UsageType),
         (status = 404, description = "No such type", body = ProblemDetails, content_type = "application/problem+json"),
@@ -107,7 +107,7 @@ pub async fn create_type(
 /// Existing usages keep the snapshot they were recorded with.
 #[utoipa::path(put, path = "/types/{id}", tag = "types",
     security(("oauth2_password" = [])),
-    params(("id" = i64, Path, description = "The type's id", example = 100)),
+    params(("id" = i64, Path, description = "The type's id", example = 100, minimum = 1, maximum = 9007199254740991_i64)),
     request_body = UpdateUsageTypeRequest,
     responses(
         (status = 200, description = "Updated", body = UsageType),
@@ -138,7 +138,7 @@ pub async fn update_type(
 /// Refused with 409 while usages reference the type.
 #[utoipa::path(delete, path = "/types/{id}", tag = "types",
     security(("oauth2_password" = [])),
-    params(("id" = i64, Path, description = "The type's id", example = 100)),
+    params(("id" = i64, Path, description = "The type's id", example = 100, minimum = 1, maximum = 9007199254740991_i64)),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),

@@ -17,7 +17,7 @@ use crate::domain::usage::{
     CreateUsageRequest, NewUsage, UpdateUsageRequest, Usage, UsageChanges, UsageResponse,
     parse_instant, parse_usage_id,
 };
-use crate::domain::usage_type::UsageType;
+use crate::domain::usage_type::{UsageType, check_type_id};
 use crate::storage::usages::UsageFilter;
 use crate::storage::{idempotency, usages};
 use crate::type_cache::UsageTypeCache;
@@ -40,14 +40,16 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY_HEADER) else {
         return Ok(None);
     };
-    let key = value.to_str().map(str::trim).unwrap_or("");
-    if key.is_empty() || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+    // Exactly what the document says: 1 to 255 visible ASCII characters.
+    let bytes = value.as_bytes();
+    let visible = bytes.iter().all(|b| (b'!'..=b'~').contains(b));
+    if bytes.is_empty() || bytes.len() > MAX_IDEMPOTENCY_KEY_CHARS || !visible {
         return Err(ApiError::Validation(vec![FieldError::new(
             IDEMPOTENCY_KEY_HEADER,
             format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
         )]));
     }
-    Ok(Some(key.to_owned()))
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 fn created(body: String, id: &str, replayed: bool) -> HttpResponse {
@@ -70,7 +72,7 @@ fn created(body: String, id: &str, replayed: bool) -> HttpResponse {
 #[utoipa::path(post, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     request_body = CreateUsageRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 characters, unique per request", example = "b2c1d7e4-8f3a-4c2b-9e1d-0a6f5c4b3a21")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible characters, unique per request (a UUID, say); reusing one with a different body is 422", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     responses(
         (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse),
         (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
@@ -147,32 +149,24 @@ pub struct ListUsagesQuery {
     #[param(minimum = 0, maximum = 100000, example = 0)]
     pub offset: Option<u64>,
     /// Only this type.
-    #[param(example = 100)]
+    #[param(example = 100, minimum = 1, maximum = 9007199254740991_i64)]
     pub usage_type_id: Option<i64>,
     /// RFC 3339; `usage_at` ≥ from.
-    #[param(example = "2026-01-01T00:00:00Z")]
+    #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
     pub from: Option<String>,
     /// RFC 3339; `usage_at` < to.
-    #[param(example = "2027-01-01T00:00:00Z")]
+    #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
     pub to: Option<String>,
 }
 
-/// Parses `from`/`to` (and checks from ≤ to).
+/// Parses `from`/`to`. A window with `from` after `to` is valid and empty.
 pub fn parse_window(from: Option<&str>, to: Option<&str>) -> Result<UsageFilter, ApiError> {
-    let (from, to) = (parse_instant("from", from), parse_instant("to", to));
-    match (from, to) {
-        (Ok(from), Ok(to)) => {
-            if let (Some(f), Some(t)) = (from, to)
-                && f > t
-            {
-                return Err(ApiError::validation("from", "must not be after to"));
-            }
-            Ok(UsageFilter {
-                usage_type_id: None,
-                from,
-                to,
-            })
-        }
+    match (parse_instant("from", from), parse_instant("to", to)) {
+        (Ok(from), Ok(to)) => Ok(UsageFilter {
+            usage_type_id: None,
+            from,
+            to,
+        }),
         (f, t) => Err(ApiError::Validation(
             [f.err(), t.err()].into_iter().flatten().collect(),
         )),
@@ -198,7 +192,11 @@ pub async fn list_usages(
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::parse(query.limit, query.offset)?;
     let mut filter = parse_window(query.from.as_deref(), query.to.as_deref())?;
-    filter.usage_type_id = query.usage_type_id;
+    filter.usage_type_id = query
+        .usage_type_id
+        .map(|id| check_type_id("usage_type_id", id))
+        .transpose()
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let (found, total) = usages::list(
         &db,
         &caller.id.to_string(),
@@ -214,7 +212,7 @@ pub async fn list_usages(
 /// Get one of my usages
 #[utoipa::path(get, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812")),
+    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
     responses(
         (status = 200, description = "The usage", body = UsageResponse),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
@@ -239,7 +237,7 @@ pub async fn get_usage(
 /// refreshes the snapshot; `co2e` is recomputed.
 #[utoipa::path(put, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812")),
+    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
     request_body = UpdateUsageRequest,
     responses(
         (status = 200, description = "Updated", body = UsageResponse),
@@ -288,7 +286,7 @@ pub async fn update_usage(
 /// Delete one of my usages
 #[utoipa::path(delete, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812")),
+    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),

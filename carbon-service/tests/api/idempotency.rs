@@ -158,3 +158,19 @@ async fn keys_older_than_the_retention_window_are_purged_and_younger_ones_kept()
     assert_eq!(purge_expired(&app.database).await.unwrap(), 1);
     assert_eq!(keys.count_documents(bson::doc! {}).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_key_with_spaces_is_422() {
+    let app = spawn_app().await;
+    let r = post_with_key(
+        &app,
+        &TestUser::new(),
+        "two words",
+        json!({"amount": 3, "usage_type_id": 100}),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&assert_problem(r, 422).await),
+        ["Idempotency-Key"]
+    );
+}

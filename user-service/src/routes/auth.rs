@@ -21,8 +21,10 @@ use crate::storage::{refresh_tokens, users};
 #[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple"}))]
 pub struct RegisterRequest {
     /// Trimmed and lower-cased; at most 254 characters.
+    #[schema(max_length = 254, format = Email)]
     pub email: String,
     /// 8 to 128 characters of any kind; not the email address.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -80,6 +82,7 @@ pub async fn register(
 #[schema(example = json!({"refresh_token": "q0Jm7k3Zr1x4s8C5h2Vd9LwP6nB0tYeG1uI3oA7sE4f"}))]
 pub struct LogoutRequest {
     /// The session to end (its whole token family is revoked).
+    #[schema(min_length = 1)]
     pub refresh_token: Option<String>,
     /// `true` ends every session of the user.
     #[serde(default)]
@@ -88,7 +91,7 @@ pub struct LogoutRequest {
 
 /// Log out
 ///
-/// Revokes the presented refresh token's family, or with `{"all": true}`
+/// Give `refresh_token`, or `"all": true`; otherwise 422. Revokes the presented refresh token's family, or with `{"all": true}`
 /// every refresh token of the caller. Access tokens already issued stay
 /// valid until they expire (at most `ACCESS_TOKEN_TTL_SECONDS`).
 #[utoipa::path(post, path = "/auth/jwt/logout", tag = "auth",
@@ -105,6 +108,9 @@ pub async fn logout(
     Json(body): Json<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = caller.id.to_string();
+    if body.refresh_token.as_deref() == Some("") {
+        return Err(ApiError::validation("refresh_token", "must not be empty"));
+    }
     if body.all {
         refresh_tokens::revoke_all_for_user(&db, &user_id).await?;
     } else {
@@ -195,6 +201,7 @@ pub struct ResetPasswordRequest {
     /// The token from the reset mail.
     pub token: String,
     /// The new password (same policy as registration).
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 

@@ -25,64 +25,47 @@ pub struct AuthState {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use common::http::method_not_allowed as not_allowed;
+    use common::http::method_not_allowed as allow;
+    let post_only = [
+        ("/auth/register", web::post().to(auth::register)),
+        ("/auth/jwt/login", web::post().to(oauth::login)),
+        ("/auth/jwt/refresh", web::post().to(oauth::refresh)),
+        ("/auth/jwt/logout", web::post().to(auth::logout)),
+        (
+            "/auth/forgot-password",
+            web::post().to(auth::forgot_password),
+        ),
+        ("/auth/reset-password", web::post().to(auth::reset_password)),
+        (
+            "/auth/request-verify-token",
+            web::post().to(auth::request_verify_token),
+        ),
+        ("/auth/verify", web::post().to(auth::verify)),
+    ];
+    for (path, route) in post_only {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(allow("POST")),
+        );
+    }
     cfg.service(
-        web::resource("/auth/register")
-            .route(web::post().to(auth::register))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
-        web::resource("/auth/jwt/login")
-            .route(web::post().to(oauth::login))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
-        web::resource("/auth/jwt/refresh")
-            .route(web::post().to(oauth::refresh))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
-        web::resource("/auth/jwt/logout")
-            .route(web::post().to(auth::logout))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
-        web::resource("/auth/forgot-password")
-            .route(web::post().to(auth::forgot_password))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
-        web::resource("/auth/reset-password")
-            .route(web::post().to(auth::reset_password))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
-        web::resource("/auth/request-verify-token")
-            .route(web::post().to(auth::request_verify_token))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
-        web::resource("/auth/verify")
-            .route(web::post().to(auth::verify))
-            .default_service(web::to(not_allowed)),
-    )
-    .service(
         web::resource("/users/me")
             .route(web::get().to(users::get_me))
             .route(web::patch().to(users::update_me))
             .route(web::delete().to(users::delete_me))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET, PATCH, DELETE")),
     )
     .service(
         web::resource("/users")
             .route(web::get().to(users::list_users))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET")),
     )
     .service(
         web::resource("/users/{id}")
             .route(web::get().to(users::get_user))
             .route(web::patch().to(users::update_user))
             .route(web::delete().to(users::delete_user))
-            .default_service(web::to(not_allowed)),
+            .default_service(allow("GET, PATCH, DELETE")),
     );
 }

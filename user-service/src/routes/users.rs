@@ -74,6 +74,7 @@ pub struct UpdateMeRequest {
     /// A new email; it resets `is_verified`.
     pub email: Option<String>,
     /// A new password; it revokes every refresh token of the account.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
     /// Required for any change.
     pub current_password: String,
@@ -274,7 +275,7 @@ async fn find_user(db: &Database, raw_id: &str) -> Result<User, ApiError> {
 /// Get a user (superuser)
 #[utoipa::path(get, path = "/users/{id}", tag = "users",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The user's UUID", example = "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b")),
+    params(("id" = String, Path, description = "The user's UUID", example = "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b", format = Uuid)),
     responses(
         (status = 200, description = "The user", body = UserResponse),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
@@ -307,7 +308,7 @@ pub struct AdminUpdateUserRequest {
 /// Deactivating a user or changing their password revokes their refresh tokens.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The user's UUID")),
+    params(("id" = String, Path, description = "The user's UUID", format = Uuid)),
     request_body = AdminUpdateUserRequest,
     responses(
         (status = 200, description = "Updated", body = UserResponse),
@@ -339,7 +340,7 @@ pub async fn update_user(
 /// Delete a user (superuser)
 #[utoipa::path(delete, path = "/users/{id}", tag = "users",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The user's UUID")),
+    params(("id" = String, Path, description = "The user's UUID", format = Uuid)),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),

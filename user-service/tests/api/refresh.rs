@@ -179,3 +179,21 @@ async fn logout_with_neither_token_nor_all_is_422() {
         ["refresh_token"]
     );
 }
+
+#[tokio::test]
+async fn logout_with_an_empty_refresh_token_is_422_even_with_all() {
+    let app = spawn_app().await;
+    let (access, _, _) = app.signed_up("ada@example.com").await;
+    let r = app
+        .client
+        .post(app.url("/auth/jwt/logout"))
+        .bearer_auth(&access)
+        .json(&json!({"all": true, "refresh_token": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_fields(&assert_problem(r, 422).await),
+        ["refresh_token"]
+    );
+}
