@@ -32,26 +32,19 @@ enum Command {
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::from_env(&Env::from_process()) {
+    let settings = match common::cli::settings_or_exit(
+        "carbon-service",
+        Settings::from_env(&Env::from_process()),
+    ) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("carbon-service: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     common::telemetry::init(settings.common.log_format, "info");
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Seed { file } => seed(settings, file).await,
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("carbon-service: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::finish("carbon-service", result)
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {

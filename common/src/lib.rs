@@ -3,6 +3,7 @@
 //! MongoDB start-up, telemetry, the HTTP building blocks and health checks.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;

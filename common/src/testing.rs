@@ -72,6 +72,73 @@ impl Drop for TestDatabase {
     }
 }
 
+/// API9 (inventory): every operation in the service's OpenAPI document is
+/// served, every other method on a documented path answers 405 with an
+/// `Allow` header listing exactly the documented ones. `{id}` is replaced by
+/// `id`; `token` authorizes the calls.
+pub async fn assert_document_matches_routes(
+    base: &str,
+    token: &str,
+    id: &str,
+) -> serde_json::Value {
+    const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+    let client = reqwest::Client::new();
+    let doc: serde_json::Value = client
+        .get(format!("{base}/api-docs/openapi.json"))
+        .send()
+        .await
+        .expect("the document is served")
+        .json()
+        .await
+        .expect("the document is JSON");
+    let paths = doc["paths"].as_object().expect("paths").clone();
+    for (path, item) in &paths {
+        let url = format!("{base}{}", path.replace("{id}", id));
+        let documented: Vec<String> = METHODS
+            .iter()
+            .filter(|m| item.get(**m).is_some())
+            .map(|m| m.to_uppercase())
+            .collect();
+        for method in METHODS {
+            let verb =
+                reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+            let response = client
+                .request(verb, &url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("an answer");
+            let status = response.status().as_u16();
+            if let Some(operation) = item.get(method) {
+                assert!(
+                    operation["responses"]
+                        .as_object()
+                        .is_some_and(|r| !r.is_empty()),
+                    "{method} {path} documents no responses"
+                );
+                // A made-up {id} may rightly be 404; a fixed path must not be.
+                let unknown_route = status == 404 && !path.contains("{id}");
+                assert!(
+                    status != 405 && !unknown_route,
+                    "{method} {path} is documented but answered {status}"
+                );
+            } else {
+                assert_eq!(
+                    status, 405,
+                    "{method} {path} is not documented but answered {status}"
+                );
+                let allow = response
+                    .headers()
+                    .get("allow")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                assert_eq!(allow, documented.join(", "), "Allow of {path}");
+            }
+        }
+    }
+    doc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

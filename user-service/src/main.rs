@@ -31,26 +31,19 @@ enum Command {
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::from_env(&Env::from_process()) {
+    let settings = match common::cli::settings_or_exit(
+        "user-service",
+        Settings::from_env(&Env::from_process()),
+    ) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("user-service: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     common::telemetry::init(settings.common.log_format, "info");
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::CreateSuperuser { email } => create_superuser(settings, &email).await,
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("user-service: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    common::cli::finish("user-service", result)
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {

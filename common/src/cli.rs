@@ -1,0 +1,25 @@
+//! How both binaries end: configuration errors exit 2 naming the variable,
+//! command failures exit 1 after being logged.
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+/// The settings, or exit code 2 after printing why.
+pub fn settings_or_exit<T, E: Display>(service: &str, loaded: Result<T, E>) -> Result<T, ExitCode> {
+    loaded.map_err(|e| {
+        eprintln!("{service}: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// The exit code for a command's result, logging and printing a failure.
+pub fn finish(service: &str, result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("{service}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
