@@ -14,6 +14,10 @@ use common::error::ApiError;
 pub struct UsageTypeCache {
     ttl: Duration,
     loaded: RwLock<Option<(Instant, Arc<Vec<UsageType>>)>>,
+    /// Held by the one request that reloads. Without it every request
+    /// arriving after expiry reloaded at once, and behind a slow database
+    /// even `GET /types` stalled (seen in the benchmark).
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl UsageTypeCache {
@@ -21,22 +25,40 @@ impl UsageTypeCache {
         Self {
             ttl,
             loaded: RwLock::new(None),
+            reloading: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Every type, ordered by id.
-    pub async fn all(&self, db: &Database) -> Result<Arc<Vec<UsageType>>, ApiError> {
-        if let Ok(guard) = self.loaded.read()
-            && let Some((at, types)) = guard.as_ref()
-            && at.elapsed() < self.ttl
-        {
-            return Ok(types.clone());
-        }
+    fn snapshot(&self) -> Option<(Instant, Arc<Vec<UsageType>>)> {
+        self.loaded.read().ok().and_then(|guard| guard.clone())
+    }
+
+    async fn reload(&self, db: &Database) -> Result<Arc<Vec<UsageType>>, ApiError> {
         let types = Arc::new(usage_types::all(db).await?);
         if let Ok(mut guard) = self.loaded.write() {
             *guard = Some((Instant::now(), types.clone()));
         }
         Ok(types)
+    }
+
+    /// Every type, ordered by id. After expiry one request reloads while
+    /// the others keep serving the previous list.
+    pub async fn all(&self, db: &Database) -> Result<Arc<Vec<UsageType>>, ApiError> {
+        match self.snapshot() {
+            Some((at, types)) if at.elapsed() < self.ttl => Ok(types),
+            Some((_, stale)) => match self.reloading.try_lock() {
+                Ok(_reloading) => self.reload(db).await,
+                Err(_) => Ok(stale),
+            },
+            None => {
+                let _reloading = self.reloading.lock().await;
+                // Another request may have loaded it while this one waited.
+                match self.snapshot() {
+                    Some((_, types)) => Ok(types),
+                    None => self.reload(db).await,
+                }
+            }
+        }
     }
 
     /// One type; a miss falls through to the database, so a type another

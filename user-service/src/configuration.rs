@@ -41,6 +41,17 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub mail: MailSettings,
     pub superuser: Option<SuperuserBootstrap>,
+    /// Password hashes computed at once (each 19 MiB and a core).
+    pub password_hash_concurrency: usize,
+}
+
+/// One less than the cores (at least 1): hashing never takes every core
+/// from the async workers.
+fn default_hash_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1))
+        .unwrap_or(1)
+        .max(1)
 }
 
 impl Settings {
@@ -93,6 +104,17 @@ impl Settings {
                 from: env.string_or("MAIL_FROM", "Carbon Platform <no-reply@localhost>"),
             },
             superuser,
+            password_hash_concurrency: {
+                let n: usize =
+                    env.parse_or("PASSWORD_HASH_CONCURRENCY", default_hash_concurrency())?;
+                if n == 0 {
+                    return Err(ConfigError::new(
+                        "PASSWORD_HASH_CONCURRENCY",
+                        "must be at least 1",
+                    ));
+                }
+                n
+            },
         })
     }
 }

@@ -65,7 +65,8 @@ async fn create_superuser(settings: Settings, email: &str) -> Result<(), String>
     user_service::storage::create_indexes(&database)
         .await
         .map_err(|e| e.to_string())?;
-    let hasher = user_service::password::PasswordHasher::new().map_err(|e| e.to_string())?;
+    let hasher = user_service::password::PasswordHasher::new(settings.password_hash_concurrency)
+        .map_err(|e| e.to_string())?;
     let outcome = user_service::superuser::ensure_superuser(&database, &hasher, email, &password)
         .await
         .map_err(|e| format!("{e}: {:?}", e.problem().errors))?;

@@ -39,10 +39,15 @@ pub struct PasswordHasher {
     /// Verifications run so far (a metric; tests use it to see the dummy
     /// verification happen).
     verifications: Arc<AtomicU64>,
+    /// Bounds the hashes running at once. Each takes 19 MiB and a core; the
+    /// blocking pool alone would run hundreds during a login flood (the
+    /// benchmark saw 6 GiB of RSS). Waiting callers queue here, in order.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl PasswordHasher {
-    pub fn new() -> Result<Self, ApiError> {
+    /// `concurrency`: hashes allowed at once (at least 1).
+    pub fn new(concurrency: usize) -> Result<Self, ApiError> {
         let dummy: String = {
             use rand::Rng;
             rand::thread_rng()
@@ -54,11 +59,13 @@ impl PasswordHasher {
         Ok(Self {
             dummy_hash: hash_now(&dummy)?,
             verifications: Arc::default(),
+            permits: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
         })
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let password = password.to_owned();
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         actix_web::web::block(move || hash_now(&password))
             .await
             .map_err(ApiError::internal)?
@@ -67,6 +74,7 @@ impl PasswordHasher {
     pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, ApiError> {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let (password, phc) = (password.to_owned(), phc.to_owned());
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         actix_web::web::block(move || verify_now(&password, &phc))
             .await
             .map_err(ApiError::internal)?

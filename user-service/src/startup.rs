@@ -56,7 +56,8 @@ impl Application {
         };
         let database = common::db::connect(&settings.common.mongodb, "user-service").await?;
         crate::storage::create_indexes(&database).await?;
-        let hasher = PasswordHasher::new().map_err(|e| StartupError::Other(e.to_string()))?;
+        let hasher = PasswordHasher::new(settings.password_hash_concurrency)
+            .map_err(|e| StartupError::Other(e.to_string()))?;
         if let Some(bootstrap) = &settings.superuser {
             let outcome =
                 ensure_superuser(&database, &hasher, &bootstrap.email, &bootstrap.password)
