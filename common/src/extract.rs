@@ -38,10 +38,11 @@ fn field_in_message(message: &str) -> Option<String> {
     Some(message[start..end].to_owned())
 }
 
-fn join_path(path: &str, leaf: Option<String>) -> String {
+/// The dotted name of the failing field; `root` when the input as a whole failed.
+fn join_path(path: &str, leaf: Option<String>, root: &str) -> String {
     match (path, leaf) {
         (".", Some(leaf)) | ("", Some(leaf)) => leaf,
-        (".", None) | ("", None) => "body".into(),
+        (".", None) | ("", None) => root.into(),
         (path, Some(leaf)) if !path.ends_with(&leaf) => format!("{path}.{leaf}"),
         (path, _) => path.to_owned(),
     }
@@ -64,11 +65,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 } else {
                     None
                 };
-                ApiError::Validation(vec![FieldError::new(join_path(&path, leaf), message)])
+                ApiError::Validation(vec![FieldError::new(
+                    join_path(&path, leaf, "body"),
+                    message,
+                )])
             }
             _ if is_non_finite_number(bytes, &inner) => {
                 ApiError::Validation(vec![FieldError::new(
-                    join_path(&path, None),
+                    join_path(&path, None, "body"),
                     "must be a finite number",
                 )])
             }
@@ -127,7 +131,7 @@ pub(crate) fn payload_error(err: actix_web::Error) -> ApiError {
 }
 
 /// Reads the whole body, enforcing [`MAX_BODY_BYTES`].
-pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Bytes, ApiError> {
+async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, payload)
         .await
         .map_err(payload_error)
@@ -191,7 +195,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         let message = err.into_inner().to_string();
         let leaf = field_in_message(&message).filter(|_| message.starts_with("missing field"));
         ApiError::Validation(vec![FieldError::new(
-            join_path(&path, leaf).replace("body", "query"),
+            join_path(&path, leaf, "query"),
             message,
         )])
     })

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use actix_cors::Cors;
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -171,9 +171,6 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
     }
     cors
 }
-
-/// The body type produced by [`problem_json_errors`].
-pub type ProblemBody<B> = EitherBody<B>;
 
 /// An `App` with everything both services share: the 16 KiB body limit,
 /// the 404 default service, CORS, problem+json errors, security headers and

@@ -131,9 +131,14 @@ pub async fn create_usage(
         new.usage_at,
     );
     let inserted = usages::insert(&db, &candidate).await?;
-    let stored = usages::find(&db, &user_id, record.usage_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    // Another request won the insert: answer with what it stored.
+    let stored = if inserted {
+        candidate
+    } else {
+        usages::find(&db, &user_id, record.usage_id)
+            .await?
+            .ok_or_else(ApiError::not_found)?
+    };
     let body = serde_json::to_string(&UsageResponse::from(&stored)).map_err(ApiError::internal)?;
     idempotency::complete(&db, &record.id, &body).await?;
     Ok(created(body, &usage_id, !inserted))

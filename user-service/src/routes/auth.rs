@@ -236,9 +236,9 @@ pub async fn reset_password(
     let password = NewPassword::parse("password", &body.password, &user.email)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let hashed = state.hasher.hash(password.expose()).await?;
-    action_tokens::consume(&db, &body.token, TokenPurpose::ResetPassword)
-        .await?
-        .ok_or_else(bad_token)?;
+    if !action_tokens::claim(&db, &token).await? {
+        return Err(bad_token());
+    }
     let user = users::update(
         &db,
         &user.id,

@@ -94,17 +94,22 @@ pub async fn peek(
 }
 
 /// Uses the token up; `None` when it is unknown, expired or already used.
-/// Of concurrent uses exactly one succeeds (see `claims`).
 pub async fn consume(
     db: &Database,
     value: &str,
     purpose: TokenPurpose,
 ) -> Result<Option<ActionToken>, ApiError> {
-    let Some(token) = peek(db, value, purpose).await? else {
-        return Ok(None);
-    };
+    match peek(db, value, purpose).await? {
+        Some(token) if claim(db, &token).await? => Ok(Some(token)),
+        _ => Ok(None),
+    }
+}
+
+/// Uses up a token found by [`peek`]: `true` for exactly one of concurrent
+/// callers (see `claims`).
+pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, ApiError> {
     if !super::claims::claim_once(db, &format!("action:{}", token.token_hash)).await? {
-        return Ok(None);
+        return Ok(false);
     }
     tokens(db)
         .update_one(
@@ -112,7 +117,7 @@ pub async fn consume(
             doc! { "$set": { "used": true } },
         )
         .await?;
-    Ok(Some(token))
+    Ok(true)
 }
 
 pub async fn delete_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {

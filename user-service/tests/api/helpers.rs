@@ -53,7 +53,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
-    let hasher = app.password_verifications();
+    let hasher = app.password_hasher();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
