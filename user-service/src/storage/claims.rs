@@ -13,6 +13,12 @@ use common::error::ApiError;
 
 pub const COLLECTION: &str = "token_claims";
 
+/// Whether `key` has been claimed.
+pub async fn is_claimed(db: &Database, key: &str) -> Result<bool, ApiError> {
+    let claims = db.collection::<bson::Document>(COLLECTION);
+    Ok(claims.find_one(doc! { "_id": key }).await?.is_some())
+}
+
 /// `true` for the first caller with `key`, `false` for every later one.
 pub async fn claim_once(db: &Database, key: &str) -> Result<bool, ApiError> {
     let claims = db.collection::<bson::Document>(COLLECTION);

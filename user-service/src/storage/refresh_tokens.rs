@@ -83,6 +83,9 @@ pub async fn rotate(db: &Database, token_hash: &str) -> Result<Rotation, ApiErro
     if token.revoked || token.is_expired() {
         return Ok(Rotation::Invalid);
     }
+    if super::claims::is_claimed(db, &family_revoked_key(&token.family_id)).await? {
+        return Ok(Rotation::Invalid);
+    }
     if token.used || !super::claims::claim_once(db, &format!("refresh:{token_hash}")).await? {
         return Ok(Rotation::Reused(token));
     }
@@ -100,7 +103,15 @@ pub async fn find(db: &Database, token_hash: &str) -> Result<Option<RefreshToken
     Ok(tokens(db).find_one(doc! { "_id": token_hash }).await?)
 }
 
+fn family_revoked_key(family_id: &str) -> String {
+    format!("family-revoked:{family_id}")
+}
+
+/// Revokes every token of the family, including one its rotation is about
+/// to issue: the durable marker is checked on every use, so a successor
+/// inserted after this `update_many` is refused all the same.
 pub async fn revoke_family(db: &Database, family_id: &str) -> Result<(), ApiError> {
+    super::claims::claim_once(db, &family_revoked_key(family_id)).await?;
     tokens(db)
         .update_many(
             doc! { "family_id": family_id },
