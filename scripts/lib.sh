@@ -1,12 +1,16 @@
 # Shared shell helpers for scripts/test, scripts/test-db, scripts/dev and
 # scripts/bench. Source it; it defines functions only.
 
-FERRETDB_VERSION="v1.24.2"
+# The local MongoDB-compatible engine for dev, tests and benchmarks:
+# SecantusDB (WiredTiger, real indexes and query planner). GPL-2.0-only: it
+# runs as a separate process and is never linked into the services.
+SECANTUS_VERSION="0.5.3-beta.196"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1 (only for fixed-port needs; servers started by
+# the scripts bind port 0 and report the port they got).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -21,57 +25,85 @@ wait_for_port() {
   return 0
 }
 
-# Prints the path of a working FerretDB binary, building it when needed.
-#
-# `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` is tried
-# first. Where that fails (the module proxy here refuses the version-list
-# look-up `go install` makes) or yields a binary that panics at start (the
-# module ships without build/version/version.txt), the module is downloaded
-# with `go mod download`, copied, given its version file, and built.
-ensure_ferretdb() {
-  local gobin candidate
-  gobin="$(go env GOPATH)/bin"
-  for candidate in "${FERRETDB_BIN:-}" "$(command -v ferretdb || true)" "$gobin/ferretdb"; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" --version >/dev/null 2>&1; then
-      echo "$candidate"; return 0
-    fi
-  done
-  command -v go >/dev/null || die "FerretDB is not installed and Go is not available to build it"
-  log "installing FerretDB $FERRETDB_VERSION (first run only; a few minutes)"
-  if GOFLAGS=-mod=mod go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION" >&2 2>/dev/null \
-     && "$gobin/ferretdb" --version >/dev/null 2>&1; then
-    echo "$gobin/ferretdb"; return 0
-  fi
-  local src work
-  src=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') \
-    || die "could not download the FerretDB module"
-  work=$(mktemp -d)
-  cp -r "$src"/. "$work"/ && chmod -R u+w "$work"
-  echo "$FERRETDB_VERSION" > "$work/build/version/version.txt"
-  mkdir -p "$gobin"
-  (cd "$work" && GOFLAGS=-mod=mod go build -o "$gobin/ferretdb" ./cmd/ferretdb) >&2 \
-    || die "building FerretDB failed"
-  rm -rf "$work"
-  "$gobin/ferretdb" --version >/dev/null 2>&1 || die "the FerretDB build does not run"
-  echo "$gobin/ferretdb"
+# Cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config).
+cargo_target_dir() {
+  cargo metadata --format-version 1 --no-deps 2>/dev/null \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
-# start_ferretdb DATA_DIR PORT LOGFILE: starts FerretDB with its SQLite
-# engine in the background and waits until it answers. Prints the PID.
-start_ferretdb() {
-  local dir=$1 port=$2 logfile=$3 bin pid
-  bin=$(ensure_ferretdb)
-  mkdir -p "$dir"
-  "$bin" --listen-addr="127.0.0.1:$port" --handler=sqlite --sqlite-url="file:$dir/" \
-    --state-dir="$dir" --telemetry=disable --debug-addr=- --log-level=warn >"$logfile" 2>&1 &
-  pid=$!
-  if ! wait_for_port "$port" 30; then
-    cat "$logfile" >&2
-    kill "$pid" 2>/dev/null
-    die "FerretDB did not start on port $port"
+# Where the SecantusDB binary is cached, per version, outside the clone so
+# that every clone on the machine shares one build.
+secantus_root() {
+  echo "${SECANTUS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/carbon-platform/secantus-$SECANTUS_VERSION}"
+}
+
+# Prints the path of a working secantusd-rs binary, building it on the first
+# run on a machine (about 17 minutes cold on 2 cores; cached afterwards).
+# SECANTUS_BIN, when set, is used as it is.
+ensure_secantus() {
+  if [ -n "${SECANTUS_BIN:-}" ]; then
+    [ -x "$SECANTUS_BIN" ] || die "SECANTUS_BIN=$SECANTUS_BIN is not an executable"
+    echo "$SECANTUS_BIN"; return 0
   fi
-  echo "$pid"
+  local root bin
+  root=$(secantus_root)
+  bin="$root/bin/secantusd-rs"
+  if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
+    echo "$bin"; return 0
+  fi
+  # WiredTiger is built from its bundled C sources: it needs cmake and a C compiler.
+  if ! command -v cmake >/dev/null || ! command -v cc >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      log "installing cmake and a C compiler (to build SecantusDB)"
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake build-essential; } >&2
+    else
+      die "building SecantusDB needs cmake and a C compiler"
+    fi
+  fi
+  log "building SecantusDB $SECANTUS_VERSION into $root (first run on this machine only; about 17 minutes on 2 cores)"
+  # --ignore-rust-version: the crate declares rust-version 1.98 but builds and
+  # runs on older toolchains. A private target dir keeps the workspace's clean.
+  CARGO_TARGET_DIR="$root/build" cargo install secantus-mdb --version "=$SECANTUS_VERSION" \
+    --locked --ignore-rust-version --root "$root" >&2 || die "building SecantusDB failed"
+  rm -rf "$root/build"
+  "$bin" --version >/dev/null 2>&1 || die "the SecantusDB build does not run"
+  echo "$bin"
+}
+
+# start_secantus DATA_DIR PORT LOGFILE [EXTRA_ARGS...]: starts SecantusDB in
+# the background on 127.0.0.1:PORT (0: any free port) and waits until it has
+# bound. Sets SECANTUS_PID and SECANTUS_PORT (the port it actually bound).
+start_secantus() {
+  local dir=$1 port=$2 logfile=$3 bin i=0
+  shift 3
+  bin=$(ensure_secantus)
+  mkdir -p "$dir"
+  "$bin" --standalone --host 127.0.0.1 --port "$port" --storage-path "$dir" \
+    --cache-size "${SECANTUS_CACHE_SIZE:-256M}" --log-level WARNING "$@" >"$logfile" 2>&1 &
+  SECANTUS_PID=$!
+  SECANTUS_PORT=""
+  # It prints "secantusd-rs listening on HOST:PORT" once it has bound.
+  until SECANTUS_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$logfile" | head -1) \
+        && [ -n "$SECANTUS_PORT" ]; do
+    if ! kill -0 "$SECANTUS_PID" 2>/dev/null || [ "$i" -ge 300 ]; then
+      cat "$logfile" >&2
+      kill "$SECANTUS_PID" 2>/dev/null || true
+      die "SecantusDB did not start (port $port, data in $dir)"
+    fi
+    sleep 0.1; i=$((i + 1))
+  done
+}
+
+# stop_pid PID [TIMEOUT]: SIGTERM, then waits for the process to exit (so a
+# database closes cleanly), SIGKILL after TIMEOUT seconds (default 20).
+stop_pid() {
+  local pid=$1 timeout=${2:-20} i=0
+  kill "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 0.1; i=$((i + 1))
+    if [ "$i" -ge $((timeout * 10)) ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
+  done
+  wait "$pid" 2>/dev/null || true
 }
 
 # Generates a 256-bit hex secret.
@@ -121,13 +153,14 @@ print(f"{scheme}://{hosts}/{name}" + (f"?{options}" if options else ""))
 PY
 }
 
-# Makes Debian's chromium available (installing it as root where apt works).
-# Returns non-zero when it cannot be had.
+# Makes Debian's chromium available, installing it as root where apt works.
+# A browser test that cannot run is a failure, never a skip.
 ensure_chromium() {
   [ -x /usr/bin/chromium ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing Debian's chromium for the browser test"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 || return 1
+    log "installing Debian's chromium for the browser tests"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 \
+      || die "installing chromium failed"
   fi
-  [ -x /usr/bin/chromium ]
+  [ -x /usr/bin/chromium ] || die "the browser tests need Debian's chromium (apt-get install chromium, as root)"
 }

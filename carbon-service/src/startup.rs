@@ -17,6 +17,8 @@ use crate::type_cache::UsageTypeCache;
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DatabaseStartupError),
+    #[error("migrating stored data failed: {0}")]
+    Migration(String),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -34,7 +36,9 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let database = common::db::connect(&settings.common.mongodb, "carbon-service").await?;
         crate::storage::create_indexes(&database).await?;
-        crate::storage::idempotency::spawn_purger(database.clone());
+        crate::storage::idempotency::backfill_expiry(&database)
+            .await
+            .map_err(|e| StartupError::Migration(e.to_string()))?;
         let address = settings.common.address();
         let bind_error = |source| StartupError::Bind {
             address: address.clone(),

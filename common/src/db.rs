@@ -1,8 +1,9 @@
-//! MongoDB start-up and error classification.
+//! MongoDB start-up, index management and error classification.
 //!
-//! Only features that both MongoDB 7 and FerretDB 1.24 support are used by
-//! the services: CRUD, find with sort/skip/limit, counts, unique and compound
-//! indexes, findOneAndUpdate and simple aggregations. No transactions.
+//! The services are written for MongoDB 7 semantics and run on any
+//! deployment of it (standalone, replica set, sharded through mongos), and on
+//! the MongoDB-compatible SecantusDB used for development and tests. No
+//! feature needs transactions.
 
 use std::time::Duration;
 
@@ -86,42 +87,56 @@ pub async fn ping(database: &Database) -> Result<(), Error> {
     database.run_command(doc! { "ping": 1 }).await.map(|_| ())
 }
 
-/// The name MongoDB gives an index: explicit, or `field_dir` pairs joined by `_`.
-fn index_name(model: &IndexModel) -> String {
-    if let Some(name) = model.options.as_ref().and_then(|o| o.name.clone()) {
-        return name;
-    }
-    model
-        .keys
-        .iter()
-        .map(|(field, direction)| format!("{field}_{direction}"))
-        .collect::<Vec<_>>()
-        .join("_")
-}
-
-/// Creates the indexes that do not exist yet, one at a time. Idempotent.
-///
-/// Existing ones are skipped rather than re-sent because FerretDB 1.24
-/// drops the connection when one `createIndexes` names several indexes of
-/// which some already exist.
+/// Creates `indexes` on `collection` (a no-op for those that exist with the
+/// same definition) and drops the ones named in `obsolete`, which a newer
+/// index has replaced. Safe to run at every start and from several
+/// instances at once.
 pub async fn ensure_indexes(
     database: &Database,
     collection: &str,
     indexes: Vec<IndexModel>,
+    obsolete: &[&str],
 ) -> Result<(), DatabaseStartupError> {
     let failed = |e: Error| DatabaseStartupError::Index {
         collection: collection.to_owned(),
         error: e.to_string(),
     };
     let coll = database.collection::<mongodb::bson::Document>(collection);
-    // A collection that does not exist yet has no indexes (and errors on listing).
-    let existing = coll.list_index_names().await.unwrap_or_default();
-    for index in indexes {
-        if !existing.contains(&index_name(&index)) {
-            coll.create_index(index).await.map_err(failed)?;
+    if !obsolete.is_empty() {
+        // A collection that does not exist yet has no indexes to drop.
+        let existing = coll.list_index_names().await.unwrap_or_default();
+        for name in obsolete.iter().filter(|n| existing.iter().any(|e| e == *n)) {
+            match coll.drop_index(*name).await {
+                Ok(()) => tracing::info!(collection, index = name, "dropped an obsolete index"),
+                // Another instance dropped it first.
+                Err(e) if is_index_not_found(&e) => {}
+                Err(e) => return Err(failed(e)),
+            }
         }
     }
+    if !indexes.is_empty() {
+        coll.create_indexes(indexes).await.map_err(failed)?;
+    }
     Ok(())
+}
+
+/// A TTL index on `field` (a date): the server deletes each document in its
+/// first TTL pass after that date.
+pub fn ttl_index(field: &str, name: &str) -> IndexModel {
+    IndexModel::builder()
+        .keys(mongodb::bson::doc! { field: 1 })
+        .options(
+            mongodb::options::IndexOptions::builder()
+                .name(name.to_owned())
+                .expire_after(Duration::ZERO)
+                .build(),
+        )
+        .build()
+}
+
+/// `IndexNotFound` (27).
+fn is_index_not_found(err: &Error) -> bool {
+    matches!(err.kind.as_ref(), ErrorKind::Command(e) if e.code == 27)
 }
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -130,12 +145,7 @@ const DUPLICATE_KEY: i32 = 11000;
 pub fn is_duplicate_key(err: &Error) -> bool {
     match err.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
-        ErrorKind::Command(e) => {
-            // FerretDB 1.24 (SQLite) enforces unique indexes on updates but
-            // reports the violation as InternalError (code 1) with SQLite's text.
-            e.code == DUPLICATE_KEY
-                || (e.code == 1 && e.message.contains("UNIQUE constraint failed"))
-        }
+        ErrorKind::Command(e) => e.code == DUPLICATE_KEY,
         ErrorKind::InsertMany(e) => e
             .write_errors
             .as_ref()

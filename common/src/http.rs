@@ -160,6 +160,7 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
         ])
         .expose_headers([
             HeaderName::from_static("x-total-count"),
+            HeaderName::from_static("x-next-cursor"),
             HeaderName::from_static(REQUEST_ID_HEADER),
             header::RETRY_AFTER,
             header::LOCATION,

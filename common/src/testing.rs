@@ -1,7 +1,128 @@
-//! Test support (feature `testing`): a freshly named database per test on the
-//! server named by `MONGODB_TEST_URI`, dropped when the test ends.
+//! Test support (feature `testing`), shared by every crate's tests: a
+//! freshly named database per test on the server named by `MONGODB_TEST_URI`
+//! (dropped when the test ends), access-token minting, problem+json
+//! assertions and the route-inventory check.
 
 use uuid::Uuid;
+
+use crate::jwt::{AccessTokenIssuer, JwtSettings, TokenSubject};
+
+/// An access token for `user_id`, signed with `secret` as user-service would.
+pub fn mint_token(secret: &str, user_id: Uuid, superuser: bool) -> String {
+    let settings = JwtSettings::with_secret(secret).expect("a test secret of 32+ bytes");
+    let subject = TokenSubject {
+        user_id,
+        email: format!("{user_id}@example.com"),
+        superuser,
+    };
+    AccessTokenIssuer::new(&settings)
+        .issue(&subject, chrono::Duration::minutes(15))
+        .expect("the token signs")
+        .token
+}
+
+/// Polls `read` until it yields a value, failing the test after `timeout`.
+/// Tests wait for conditions this way, never for a fixed time.
+pub async fn eventually<T>(
+    timeout: std::time::Duration,
+    what: &str,
+    mut read: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = read().await {
+            return value;
+        }
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Asserts that `collection` has a TTL index on `field` that deletes each
+/// document once that date has passed (`expireAfterSeconds: 0`).
+pub async fn assert_ttl_index(database: &mongodb::Database, collection: &str, field: &str) {
+    use futures_util::TryStreamExt;
+    let indexes: Vec<mongodb::IndexModel> = database
+        .collection::<mongodb::bson::Document>(collection)
+        .list_indexes()
+        .await
+        .expect("the indexes are listed")
+        .try_collect()
+        .await
+        .expect("the indexes are read");
+    let ttl = indexes
+        .iter()
+        .find(|i| i.keys == mongodb::bson::doc! { field: 1 })
+        .unwrap_or_else(|| panic!("{collection} has no index on {field}"));
+    let expire_after = ttl.options.as_ref().and_then(|o| o.expire_after);
+    assert_eq!(
+        expire_after,
+        Some(std::time::Duration::ZERO),
+        "{collection}.{field} is not a TTL index expiring at the date"
+    );
+}
+
+/// Asks the server to run its TTL pass every second instead of every 60
+/// (`setParameter ttlMonitorSleepSecs`). `false` when the server refuses,
+/// as a mongod may: then a test can only check the index, not see a pass.
+pub async fn shorten_ttl_monitor(database: &mongodb::Database) -> bool {
+    database
+        .client()
+        .database("admin")
+        .run_command(mongodb::bson::doc! { "setParameter": 1, "ttlMonitorSleepSecs": 1 })
+        .await
+        .is_ok()
+}
+
+/// The stages of the winning plan of an `explain` answer, each with the
+/// index it scans (if any). Rejected plans are left out. Works on the
+/// shapes both MongoDB's classic and SBE engines (and SecantusDB) produce.
+pub fn winning_stages(explain: &mongodb::bson::Document) -> Vec<(String, Option<String>)> {
+    use mongodb::bson::Bson;
+    fn walk(value: &Bson, out: &mut Vec<(String, Option<String>)>) {
+        match value {
+            Bson::Document(doc) => {
+                if let Ok(stage) = doc.get_str("stage") {
+                    let index = doc.get_str("indexName").ok().map(str::to_owned);
+                    out.push((stage.to_owned(), index));
+                }
+                for (key, child) in doc {
+                    if key != "rejectedPlans" && key != "allPlansExecution" {
+                        walk(child, out);
+                    }
+                }
+            }
+            Bson::Array(items) => items.iter().for_each(|item| walk(item, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Bson::Document(explain.clone()), &mut out);
+    out
+}
+
+/// Asserts a problem+json answer with `status`, returning the body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    assert_eq!(
+        response.headers()["content-type"],
+        crate::error::PROBLEM_JSON,
+        "not problem+json"
+    );
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["status"], status);
+    body
+}
+
+/// The field names of a 422 problem's `errors`.
+pub fn error_fields(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .expect("an errors array")
+        .iter()
+        .map(|e| e["field"].as_str().expect("a field name").to_owned())
+        .collect()
+}
 
 /// The test server, as started by `scripts/test` (or any `mongod`).
 pub fn test_server_uri() -> String {

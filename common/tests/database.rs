@@ -1,4 +1,4 @@
-//! The driver against the real test database (FerretDB or mongod).
+//! The driver against the real test database (SecantusDB, or a mongod).
 
 use common::config::MongoSettings;
 use common::db;
@@ -49,11 +49,11 @@ async fn a_unique_index_violation_is_a_duplicate_key_error() {
         .keys(doc! { "email": 1 })
         .options(IndexOptions::builder().unique(true).build())
         .build();
-    db::ensure_indexes(&database, "people", vec![index.clone()])
+    db::ensure_indexes(&database, "people", vec![index.clone()], &[])
         .await
         .unwrap();
     // Idempotent: creating the same index again succeeds.
-    db::ensure_indexes(&database, "people", vec![index])
+    db::ensure_indexes(&database, "people", vec![index], &[])
         .await
         .unwrap();
 
@@ -104,7 +104,7 @@ async fn a_unique_index_violation_in_an_update_is_a_duplicate_key_error() {
         .keys(doc! { "email": 1 })
         .options(IndexOptions::builder().unique(true).build())
         .build();
-    db::ensure_indexes(&database, "people", vec![index])
+    db::ensure_indexes(&database, "people", vec![index], &[])
         .await
         .unwrap();
     let people = database.collection::<Document>("people");
@@ -151,10 +151,10 @@ async fn ensuring_a_set_of_indexes_twice_is_a_no_op() {
                 .build(),
         ]
     };
-    db::ensure_indexes(&database, "things", indexes())
+    db::ensure_indexes(&database, "things", indexes(), &[])
         .await
         .unwrap();
-    db::ensure_indexes(&database, "things", indexes())
+    db::ensure_indexes(&database, "things", indexes(), &[])
         .await
         .unwrap();
     let mut names = database
@@ -164,4 +164,32 @@ async fn ensuring_a_set_of_indexes_twice_is_a_no_op() {
         .unwrap();
     names.sort();
     assert_eq!(names, ["_id_", "email_unique", "user_id_1_at_-1"]);
+}
+
+#[tokio::test]
+async fn an_obsolete_index_is_dropped_and_its_replacement_created() {
+    let test_db = TestDatabase::new("common");
+    let database = db::connect(&settings(&test_db.uri), "common-tests")
+        .await
+        .unwrap();
+    let old = IndexModel::builder().keys(doc! { "user_id": 1 }).build();
+    db::ensure_indexes(&database, "things", vec![old], &[])
+        .await
+        .unwrap();
+    let new = IndexModel::builder()
+        .keys(doc! { "user_id": 1, "at": -1 })
+        .options(IndexOptions::builder().name("user_at".to_owned()).build())
+        .build();
+    for _ in 0..2 {
+        db::ensure_indexes(&database, "things", vec![new.clone()], &["user_id_1"])
+            .await
+            .unwrap();
+    }
+    let mut names = database
+        .collection::<Document>("things")
+        .list_index_names()
+        .await
+        .unwrap();
+    names.sort();
+    assert_eq!(names, ["_id_", "user_at"]);
 }

@@ -1,22 +1,47 @@
 //! Runs the real `user-service` and `carbon-service` binaries as separate
 //! processes, the way they run in production.
 //!
-//! The binaries are taken from `E2E_BIN_DIR`, else `target/debug` of this
-//! workspace (`scripts/test` builds them first).
+//! The binaries are taken from `E2E_BIN_DIR`, else from the `debug`
+//! directory of Cargo's target directory (which honours `CARGO_TARGET_DIR`);
+//! `scripts/test` builds them first.
+//!
+//! Every server a test starts binds port 0 and reports the port it got, so
+//! tests running at once can never connect to each other's servers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub use common::testing::TestDatabase;
+pub use common::testing::{TestDatabase, eventually};
 
 pub const SECRET: &str = "e2e-secret-e2e-secret-e2e-secret-00001";
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Cargo's target directory, as `cargo metadata` reports it.
+fn target_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo metadata runs");
+        let metadata: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+        PathBuf::from(
+            metadata["target_directory"]
+                .as_str()
+                .expect("cargo metadata names the target directory"),
+        )
+    })
+}
+
 pub fn binary(name: &str) -> PathBuf {
     let dir = std::env::var_os("E2E_BIN_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"));
+        .unwrap_or_else(|| target_dir().join("debug"));
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -26,47 +51,45 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// A free loopback port (there is a small window before the service binds it).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// The port a service reported in its JSON log ("… listening", `port`).
+fn reported_port(log: &str, name: &str) -> Option<u16> {
+    let listening = format!("{name} listening");
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|entry| entry["fields"]["message"] == listening.as_str())
+        .and_then(|entry| entry["fields"]["port"].as_u64())
+        .and_then(|port| u16::try_from(port).ok())
 }
 
 /// A running service process; killed when dropped.
 pub struct Service {
     child: Child,
+    pub name: String,
     pub port: u16,
     pub base: String,
     pub log: PathBuf,
 }
 
 impl Service {
-    /// Starts `name` on a free port with `env` (plus HOST/PORT) and waits
-    /// until `/healthz` answers.
+    /// Starts `name` with `env` (plus HOST and PORT=0), learns its port from
+    /// its log and waits until `/healthz` answers.
     pub async fn start(name: &str, env: &[(&str, &str)]) -> Service {
-        Self::start_on(name, free_port(), env).await
-    }
-
-    pub async fn start_on(name: &str, port: u16, env: &[(&str, &str)]) -> Service {
-        let service = Self::spawn(name, port, env);
+        let mut service = Self::spawn(name, env);
+        service.wait_listening(Duration::from_secs(60)).await;
         service.wait_healthy(Duration::from_secs(30)).await;
         service
     }
 
-    /// Starts without waiting for health.
-    pub fn spawn(name: &str, port: u16, env: &[(&str, &str)]) -> Service {
-        let log = std::env::temp_dir().join(format!(
-            "e2e-{name}-{port}-{}.log",
-            uuid::Uuid::new_v4().simple()
-        ));
+    /// Starts without waiting: `port` stays 0 until [`Service::wait_listening`].
+    pub fn spawn(name: &str, env: &[(&str, &str)]) -> Service {
+        let log =
+            std::env::temp_dir().join(format!("e2e-{name}-{}.log", uuid::Uuid::new_v4().simple()));
         let log_file = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(binary(name));
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
+            .env("PORT", "0")
             .env("RUST_LOG", "info")
             .env("LOG_FORMAT", "json")
             .envs(env.iter().copied())
@@ -76,9 +99,32 @@ impl Service {
         let child = cmd.spawn().expect("the service starts");
         Service {
             child,
-            port,
-            base: format!("http://127.0.0.1:{port}"),
+            name: name.to_owned(),
+            port: 0,
+            base: String::new(),
             log,
+        }
+    }
+
+    /// Waits until the process reports the port it bound.
+    pub async fn wait_listening(&mut self, timeout: Duration) {
+        let started = Instant::now();
+        loop {
+            if let Some(port) = reported_port(&self.logs(), &self.name) {
+                self.port = port;
+                self.base = format!("http://127.0.0.1:{port}");
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("{} exited ({status}); its log:\n{}", self.name, self.logs());
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "{} reported no port; its log:\n{}",
+                self.name,
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -177,6 +223,8 @@ pub async fn start_users(db: &TestDatabase, extra: &[(&str, &str)]) -> Service {
         ("JWT_SECRET", SECRET),
         ("MONGODB_URI", db.uri.as_str()),
         ("LOGIN_RATE_LIMIT_PER_MINUTE", "0"),
+        ("SENSITIVE_RATE_LIMIT_PER_MINUTE", "0"),
+        ("MAIL_TRANSPORT", "log"),
     ];
     env.extend_from_slice(extra);
     Service::start("user-service", &dedupe(env)).await
@@ -255,22 +303,23 @@ pub async fn login(users: &Service, email: &str) -> serde_json::Value {
     r.json().await.expect("token json")
 }
 
-/// A FerretDB process of a test's own, to stop and start under a service.
-/// Its binary comes from `FERRETDB_BIN` (exported by `scripts/test-db`).
-pub struct FerretDb {
+/// A SecantusDB process of a test's own, to stop and start under a service.
+/// Its binary comes from `SECANTUS_BIN` (exported by `scripts/test-db`).
+pub struct TestMongo {
     child: Option<Child>,
+    /// Bound by the server itself on first start (`--port 0`), then reused.
     pub port: u16,
     dir: PathBuf,
 }
 
-impl FerretDb {
-    pub async fn start() -> FerretDb {
+impl TestMongo {
+    pub async fn start() -> TestMongo {
         let dir =
-            std::env::temp_dir().join(format!("e2e-ferretdb-{}", uuid::Uuid::new_v4().simple()));
+            std::env::temp_dir().join(format!("e2e-secantus-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("data dir");
-        let mut db = FerretDb {
+        let mut db = TestMongo {
             child: None,
-            port: free_port(),
+            port: 0,
             dir,
         };
         db.resume().await;
@@ -281,33 +330,49 @@ impl FerretDb {
         format!("mongodb://127.0.0.1:{}/{database}", self.port)
     }
 
-    /// Starts (again) on the same port and data.
+    /// Starts (again) on the same data, and on the same port once it has one.
     pub async fn resume(&mut self) {
-        let bin = std::env::var("FERRETDB_BIN").expect("FERRETDB_BIN is set by scripts/test-db");
-        let dir = self.dir.display().to_string();
+        let bin = std::env::var("SECANTUS_BIN").expect("SECANTUS_BIN is set by scripts/test-db");
+        let log = self
+            .dir
+            .join(format!("secantus-{}.log", uuid::Uuid::new_v4().simple()));
+        let log_file = std::fs::File::create(&log).expect("log file");
         let child = Command::new(bin)
-            .arg(format!("--listen-addr=127.0.0.1:{}", self.port))
+            .args(["--standalone", "--host", "127.0.0.1", "--port"])
+            .arg(self.port.to_string())
+            .arg("--storage-path")
+            .arg(self.dir.join("data"))
             .args([
-                "--handler=sqlite",
-                "--telemetry=disable",
-                "--debug-addr=-",
-                "--log-level=error",
+                "--cache-size",
+                "64M",
+                "--log-file-max",
+                "16MB",
+                "--log-level",
+                "ERROR",
             ])
-            .arg(format!("--sqlite-url=file:{dir}/"))
-            .arg(format!("--state-dir={dir}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::from(log_file.try_clone().expect("log file")))
+            .stderr(Stdio::from(log_file))
             .spawn()
-            .expect("FerretDB starts");
+            .expect("SecantusDB starts");
         self.child = Some(child);
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "FerretDB did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        // It prints "secantusd-rs listening on 127.0.0.1:PORT" once bound.
+        let port = eventually(
+            Duration::from_secs(30),
+            "SecantusDB to listen",
+            async || {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let (_, rest) = text.split_once("listening on ")?;
+                let address = rest.split_whitespace().next()?;
+                address.rsplit_once(':')?.1.parse::<u16>().ok()
+            },
+        )
+        .await;
+        assert!(
+            self.port == 0 || self.port == port,
+            "SecantusDB came back on port {port}, not {}",
+            self.port
+        );
+        self.port = port;
     }
 
     /// Kills the server (a lost database).
@@ -319,7 +384,7 @@ impl FerretDb {
     }
 }
 
-impl Drop for FerretDb {
+impl Drop for TestMongo {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);

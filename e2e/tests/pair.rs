@@ -27,7 +27,7 @@ async fn a_user_registers_logs_in_records_usages_and_reads_the_footprint_then_lo
         assert_eq!(r.status(), StatusCode::CREATED);
     }
     let list = client
-        .get(pair.carbon.url("/usages"))
+        .get(pair.carbon.url("/usages?include_total=true"))
         .bearer_auth(access)
         .send()
         .await

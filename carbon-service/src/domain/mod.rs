@@ -1,3 +1,4 @@
 pub mod summary;
 pub mod usage;
+pub mod usage_query;
 pub mod usage_type;

@@ -1,10 +1,16 @@
-//! The footprint summary.
+//! The footprint summary: per-cell totals from the database folded into
+//! overall, per-type and per-month figures. The fold is pure, so it is
+//! tested without a database (including against a brute-force sum).
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+use super::usage_query::UsageFilter;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
 #[schema(example = json!({
     "from": "2026-01-01T00:00:00Z",
     "to": null,
@@ -30,7 +36,7 @@ pub struct Summary {
     pub by_month: Vec<MonthTotal>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct TypeTotal {
     pub usage_type_id: i64,
     pub name: String,
@@ -42,10 +48,166 @@ pub struct TypeTotal {
     pub co2e: f64,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct MonthTotal {
     /// `YYYY-MM`.
     pub month: String,
     pub usage_count: u64,
     pub co2e: f64,
+}
+
+/// The totals of one (usage type, month) of a user's usages, as the
+/// database computes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryCell {
+    pub usage_type_id: i64,
+    /// `YYYY-MM`, UTC.
+    pub month: String,
+    pub usage_count: u64,
+    pub total_amount: f64,
+    pub co2e: f64,
+    /// A label from one of the cell's usage snapshots, for a type that no
+    /// longer exists.
+    pub snapshot_name: String,
+    pub snapshot_unit: String,
+}
+
+/// Folds the cells into a summary. Lines are labelled with the type's
+/// current name and unit (`current_labels`) when it still exists, else with
+/// a snapshot's.
+pub fn fold(
+    filter: &UsageFilter,
+    cells: &[SummaryCell],
+    current_labels: impl Fn(i64) -> Option<(String, String)>,
+) -> Summary {
+    let mut by_type: BTreeMap<i64, TypeTotal> = BTreeMap::new();
+    let mut by_month: BTreeMap<&str, MonthTotal> = BTreeMap::new();
+    for cell in cells {
+        let line = by_type.entry(cell.usage_type_id).or_insert_with(|| {
+            let (name, unit) = current_labels(cell.usage_type_id)
+                .unwrap_or_else(|| (cell.snapshot_name.clone(), cell.snapshot_unit.clone()));
+            TypeTotal {
+                usage_type_id: cell.usage_type_id,
+                name,
+                unit,
+                usage_count: 0,
+                total_amount: 0.0,
+                co2e: 0.0,
+            }
+        });
+        line.usage_count += cell.usage_count;
+        line.total_amount += cell.total_amount;
+        line.co2e += cell.co2e;
+        let month = by_month.entry(&cell.month).or_insert_with(|| MonthTotal {
+            month: cell.month.clone(),
+            usage_count: 0,
+            co2e: 0.0,
+        });
+        month.usage_count += cell.usage_count;
+        month.co2e += cell.co2e;
+    }
+    let by_type: Vec<TypeTotal> = by_type.into_values().collect();
+    Summary {
+        from: filter.from,
+        to: filter.to,
+        usage_count: by_type.iter().map(|t| t.usage_count).sum(),
+        total_co2e: by_type.iter().map(|t| t.co2e).sum(),
+        by_type,
+        by_month: by_month.into_values().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(type_id: i64, month: &str, count: u64, amount: f64, co2e: f64) -> SummaryCell {
+        SummaryCell {
+            usage_type_id: type_id,
+            month: month.into(),
+            usage_count: count,
+            total_amount: amount,
+            co2e,
+            snapshot_name: format!("snapshot-{type_id}"),
+            snapshot_unit: "u".into(),
+        }
+    }
+
+    #[test]
+    fn no_cells_is_an_empty_summary() {
+        let s = fold(&UsageFilter::default(), &[], |_| None);
+        assert_eq!((s.usage_count, s.total_co2e), (0, 0.0));
+        assert!(s.by_type.is_empty() && s.by_month.is_empty());
+    }
+
+    #[test]
+    fn lines_use_current_labels_and_fall_back_to_a_snapshot() {
+        let cells = [
+            cell(101, "2026-02", 1, 2.0, 3.0),
+            cell(100, "2026-01", 2, 4.0, 6.0),
+        ];
+        let s = fold(&UsageFilter::default(), &cells, |id| {
+            (id == 100).then(|| ("electricity".to_owned(), "kwh".to_owned()))
+        });
+        let labels: Vec<_> = s
+            .by_type
+            .iter()
+            .map(|t| (t.usage_type_id, t.name.as_str()))
+            .collect();
+        assert_eq!(labels, [(100, "electricity"), (101, "snapshot-101")]);
+        let months: Vec<_> = s.by_month.iter().map(|m| m.month.as_str()).collect();
+        assert_eq!(months, ["2026-01", "2026-02"]);
+    }
+
+    mod property {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A usage as the brute force sees it: (type, month, amount, factor).
+        fn usages() -> impl Strategy<Value = Vec<(i64, u8, f64, f64)>> {
+            proptest::collection::vec((100i64..105, 1u8..13, 0.0f64..1e6, 0.0f64..1e3), 0..60)
+        }
+
+        proptest! {
+            #[test]
+            fn the_fold_equals_a_brute_force_sum(usages in usages()) {
+                // Cells as the database would group them.
+                let mut cells: BTreeMap<(i64, u8), SummaryCell> = BTreeMap::new();
+                for (type_id, month, amount, factor) in &usages {
+                    let c = cells.entry((*type_id, *month)).or_insert_with(|| {
+                        cell(*type_id, &format!("2026-{month:02}"), 0, 0.0, 0.0)
+                    });
+                    c.usage_count += 1;
+                    c.total_amount += amount;
+                    c.co2e += amount * factor;
+                }
+                let cells: Vec<SummaryCell> = cells.into_values().collect();
+                let s = fold(&UsageFilter::default(), &cells, |_| None);
+
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+                let brute_total: f64 = usages.iter().map(|(_, _, a, f)| a * f).sum();
+                prop_assert_eq!(s.usage_count, usages.len() as u64);
+                prop_assert!(close(s.total_co2e, brute_total), "{} vs {}", s.total_co2e, brute_total);
+                for line in &s.by_type {
+                    let mine = usages.iter().filter(|u| u.0 == line.usage_type_id);
+                    let (count, amount, co2e) = mine.fold((0u64, 0.0, 0.0), |acc, (_, _, a, f)| {
+                        (acc.0 + 1, acc.1 + a, acc.2 + a * f)
+                    });
+                    prop_assert_eq!(line.usage_count, count);
+                    prop_assert!(close(line.total_amount, amount));
+                    prop_assert!(close(line.co2e, co2e));
+                }
+                for month in &s.by_month {
+                    let mine = usages
+                        .iter()
+                        .filter(|u| format!("2026-{:02}", u.1) == month.month);
+                    let (count, co2e) = mine.fold((0u64, 0.0), |acc, (_, _, a, f)| (acc.0 + 1, acc.1 + a * f));
+                    prop_assert_eq!(month.usage_count, count);
+                    prop_assert!(close(month.co2e, co2e));
+                }
+                let months_sum: u64 = s.by_month.iter().map(|m| m.usage_count).sum();
+                prop_assert_eq!(months_sum, s.usage_count);
+            }
+        }
+    }
 }

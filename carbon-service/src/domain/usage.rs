@@ -23,9 +23,6 @@ pub struct Usage {
     /// `usage_type.id`, top-level for filtering and grouping.
     pub usage_type_id: i64,
     pub usage_at: bson::DateTime,
-    /// `YYYY-MM` of `usage_at` in UTC, precomputed so the monthly summary is
-    /// a plain `$group` (no date operators, which FerretDB lacks).
-    pub usage_month: String,
     /// `amount × usage_type.factor`, kg CO₂e.
     pub co2e: f64,
     pub created_at: bson::DateTime,
@@ -48,7 +45,6 @@ impl Usage {
             usage_type_id: usage_type.id,
             usage_type,
             usage_at: bson::DateTime::from_chrono(usage_at),
-            usage_month: String::new(),
             co2e: 0.0,
             created_at: now,
             updated_at: now,
@@ -61,7 +57,6 @@ impl Usage {
     pub fn recompute(&mut self) {
         self.usage_type_id = self.usage_type.id;
         self.co2e = self.amount * self.usage_type.factor;
-        self.usage_month = self.usage_at.to_chrono().format("%Y-%m").to_string();
     }
 }
 
@@ -265,13 +260,12 @@ mod tests {
     }
 
     #[test]
-    fn co2e_and_month_are_derived() {
+    fn co2e_is_derived() {
         let at = DateTime::parse_from_rfc3339("2026-03-31T23:30:00-02:00")
             .unwrap()
             .with_timezone(&Utc);
         let usage = Usage::new(ObjectId::new(), "u".into(), 10.0, electricity(), at);
         assert_eq!(usage.co2e, 15.0);
-        assert_eq!(usage.usage_month, "2026-04", "the month is taken in UTC");
     }
 
     #[test]

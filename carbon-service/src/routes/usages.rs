@@ -8,21 +8,22 @@ use bson::oid::ObjectId;
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, FieldError, ProblemDetails};
 use common::extract::{Json, Query};
-use common::pagination::{Page, with_total_count};
+use common::pagination::with_total_count;
 use mongodb::Database;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::usage::{
     CreateUsageRequest, NewUsage, UpdateUsageRequest, Usage, UsageChanges, UsageResponse,
-    parse_instant, parse_usage_id,
+    parse_usage_id,
 };
-use crate::domain::usage_type::{UsageType, check_type_id};
-use crate::storage::usages::UsageFilter;
+use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
+use crate::domain::usage_type::UsageType;
 use crate::storage::{idempotency, usages};
 use crate::type_cache::UsageTypeCache;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+pub const NEXT_CURSOR_HEADER: &str = "X-Next-Cursor";
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
 async fn existing_type(
@@ -150,9 +151,15 @@ pub struct ListUsagesQuery {
     /// Page size, 1 to 100 (default 10).
     #[param(minimum = 1, maximum = 100, example = 10)]
     pub limit: Option<u32>,
-    /// Usages to skip (default 0).
+    /// Usages to skip (default 0). For deep pages prefer `cursor`: an offset
+    /// makes the database walk past every skipped usage.
     #[param(minimum = 0, maximum = 100000, example = 0)]
     pub offset: Option<u64>,
+    /// Continue after the page that answered this cursor in `X-Next-Cursor`
+    /// (keyset pagination; not with a non-zero `offset`). Use the same
+    /// filters as that page.
+    #[param(example = "MTc2MjAwNjQwMDAwMDo2NzQwYzhhMmYxZDNiMmExYzBlOWY4MTI")]
+    pub cursor: Option<String>,
     /// Only this type.
     #[param(example = 100, minimum = 1, maximum = 9007199254740991_i64)]
     pub usage_type_id: Option<i64>,
@@ -162,56 +169,56 @@ pub struct ListUsagesQuery {
     /// RFC 3339; `usage_at` < to.
     #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
     pub to: Option<String>,
-}
-
-/// Parses `from`/`to`. A window with `from` after `to` is valid and empty.
-pub fn parse_window(from: Option<&str>, to: Option<&str>) -> Result<UsageFilter, ApiError> {
-    match (parse_instant("from", from), parse_instant("to", to)) {
-        (Ok(from), Ok(to)) => Ok(UsageFilter {
-            usage_type_id: None,
-            from,
-            to,
-        }),
-        (f, t) => Err(ApiError::Validation(
-            [f.err(), t.err()].into_iter().flatten().collect(),
-        )),
-    }
+    /// `true` adds `X-Total-Count`, the number of matching usages. It costs a
+    /// walk over all of them, so ask only when it is shown.
+    #[param(example = false)]
+    pub include_total: Option<bool>,
 }
 
 /// List my usages
 ///
-/// Newest `usage_at` first. `X-Total-Count` carries the filtered total.
+/// Newest `usage_at` first (ties by id). Page with `limit` and either
+/// `offset` or, for stable and cheap deep pages, the `cursor` that the
+/// previous page returned in `X-Next-Cursor`; that header is absent on the
+/// last page. `X-Total-Count` is sent only with `include_total=true`.
 #[utoipa::path(get, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     params(ListUsagesQuery),
     responses(
         (status = 200, description = "A page of the caller's usages", body = [UsageResponse],
-            headers(("X-Total-Count" = u64, description = "Total matching usages"))),
+            headers(
+                ("X-Next-Cursor" = String, description = "Pass as `cursor` for the next page; absent on the last page"),
+                ("X-Total-Count" = u64, description = "Total matching usages (only with include_total=true)"),
+            )),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid limit, offset, type id or window", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid limit, offset, cursor, type id or window", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn list_usages(
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     Query(query): Query<ListUsagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = Page::parse(query.limit, query.offset)?;
-    let mut filter = parse_window(query.from.as_deref(), query.to.as_deref())?;
-    filter.usage_type_id = query
-        .usage_type_id
-        .map(|id| check_type_id("usage_type_id", id))
-        .transpose()
-        .map_err(|e| ApiError::Validation(vec![e]))?;
-    let (found, total) = usages::list(
-        &db,
-        &caller.id.to_string(),
-        &filter,
-        page.limit,
-        page.offset,
-    )
-    .await?;
+    let page = UsagePage::parse(query.limit, query.offset, query.cursor.as_deref())?;
+    let filter = UsageFilter::parse(
+        query.usage_type_id,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
+    let user_id = caller.id.to_string();
+    let (found, more) = usages::page(&db, &user_id, &filter, page.start, page.limit).await?;
+    let mut response = HttpResponse::Ok();
+    if more && let Some(last) = found.last() {
+        let next = UsageCursor {
+            usage_at: last.usage_at,
+            id: last.id,
+        };
+        response.insert_header((NEXT_CURSOR_HEADER, next.encode()));
+    }
+    if query.include_total == Some(true) {
+        with_total_count(&mut response, usages::count(&db, &user_id, &filter).await?);
+    }
     let body: Vec<UsageResponse> = found.iter().map(UsageResponse::from).collect();
-    Ok(with_total_count(&mut HttpResponse::Ok(), total).json(body))
+    Ok(response.json(body))
 }
 
 /// Get one of my usages
@@ -278,7 +285,6 @@ pub async fn update_usage(
         "usage_type": bson::to_bson(&usage.usage_type).map_err(ApiError::internal)?,
         "usage_type_id": usage.usage_type_id,
         "usage_at": usage.usage_at,
-        "usage_month": &usage.usage_month,
         "co2e": usage.co2e,
         "updated_at": bson::DateTime::now(),
     };

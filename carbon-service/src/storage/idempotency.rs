@@ -11,37 +11,33 @@ use common::error::ApiError;
 
 pub const COLLECTION: &str = "idempotency_keys";
 /// Keys are kept at least this long.
-pub const RETENTION_SECONDS: u64 = 48 * 3600;
+pub const RETENTION_SECONDS: i64 = 48 * 3600;
+/// The TTL index that removes records once `expires_at` has passed.
+pub const EXPIRY_INDEX: &str = "expires_at_ttl";
 
-/// A plain index for the purge, not a TTL index: FerretDB 1.24 lacks those.
-pub fn indexes() -> Vec<IndexModel> {
-    vec![IndexModel::builder().keys(doc! { "created_at": 1 }).build()]
+/// Expiry by TTL index: the server deletes a record in the first TTL pass
+/// after its `expires_at` (MongoDB runs one every 60 s).
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![common::db::ttl_index("expires_at", EXPIRY_INDEX)],
+        // The purge task's index, before TTL took over.
+        &["created_at_1"],
+    )
 }
 
-/// Deletes keys past the retention window; returns how many.
-pub async fn purge_expired(db: &Database) -> Result<u64, ApiError> {
-    let cutoff = bson::DateTime::from_millis(
-        bson::DateTime::now().timestamp_millis() - RETENTION_SECONDS as i64 * 1000,
+/// Records written before `expires_at` existed get one, so the TTL index
+/// covers them too. Idempotent.
+pub async fn backfill_expiry(db: &Database) -> Result<u64, ApiError> {
+    let expires_at = bson::DateTime::from_millis(
+        bson::DateTime::now().timestamp_millis() + RETENTION_SECONDS * 1000,
     );
     Ok(records(db)
-        .delete_many(doc! { "created_at": { "$lt": cutoff } })
+        .update_many(
+            doc! { "expires_at": { "$exists": false } },
+            doc! { "$set": { "expires_at": expires_at } },
+        )
         .await?
-        .deleted_count)
-}
-
-/// Purges now and then hourly, for as long as the process runs.
-pub fn spawn_purger(db: Database) {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every_hour.tick().await;
-            match purge_expired(&db).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(purged = n, "expired idempotency keys purged"),
-                Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed; will retry"),
-            }
-        }
-    });
+        .modified_count)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +52,8 @@ pub struct IdempotencyRecord {
     /// The 201 body, once answered.
     pub response: Option<String>,
     pub created_at: bson::DateTime,
+    /// When the TTL index removes the record.
+    pub expires_at: bson::DateTime,
 }
 
 fn records(db: &Database) -> Collection<IdempotencyRecord> {
@@ -78,12 +76,14 @@ pub async fn claim(
     key: &str,
     fingerprint: &str,
 ) -> Result<IdempotencyRecord, ApiError> {
+    let now = bson::DateTime::now();
     let record = IdempotencyRecord {
         id: sha256_hex(&[user_id.as_bytes(), key.as_bytes()]),
         fingerprint: fingerprint.to_owned(),
         usage_id: ObjectId::new(),
         response: None,
-        created_at: bson::DateTime::now(),
+        created_at: now,
+        expires_at: bson::DateTime::from_millis(now.timestamp_millis() + RETENTION_SECONDS * 1000),
     };
     match records(db).insert_one(&record).await {
         Ok(_) => Ok(record),

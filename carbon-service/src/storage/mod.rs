@@ -7,9 +7,14 @@ pub mod usages;
 use common::db::{DatabaseStartupError, ensure_indexes};
 use mongodb::Database;
 
+/// Creates the indexes every query relies on and drops replaced ones.
 pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupError> {
-    ensure_indexes(database, usage_types::COLLECTION, usage_types::indexes()).await?;
-    ensure_indexes(database, usages::COLLECTION, usages::indexes()).await?;
-    ensure_indexes(database, idempotency::COLLECTION, idempotency::indexes()).await?;
+    for (collection, (indexes, obsolete)) in [
+        (usage_types::COLLECTION, usage_types::indexes()),
+        (usages::COLLECTION, usages::indexes()),
+        (idempotency::COLLECTION, idempotency::indexes()),
+    ] {
+        ensure_indexes(database, collection, indexes, obsolete).await?;
+    }
     Ok(())
 }

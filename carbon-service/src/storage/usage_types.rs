@@ -10,18 +10,21 @@ use common::error::ApiError;
 
 pub const COLLECTION: &str = "usage_types";
 
-pub fn indexes() -> Vec<IndexModel> {
-    vec![
-        IndexModel::builder()
-            .keys(doc! { "id": 1 })
-            .options(
-                IndexOptions::builder()
-                    .unique(true)
-                    .name("id_unique".to_owned())
-                    .build(),
-            )
-            .build(),
-    ]
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![
+            IndexModel::builder()
+                .keys(doc! { "id": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .unique(true)
+                        .name("id_unique".to_owned())
+                        .build(),
+                )
+                .build(),
+        ],
+        &[],
+    )
 }
 
 fn types(db: &Database) -> Collection<UsageType> {
@@ -63,15 +66,21 @@ pub async fn insert(db: &Database, usage_type: &UsageType) -> Result<(), ApiErro
         })
 }
 
-/// Replaces name, unit and factor; `None` when there is no such type.
+/// Every field but the id, as a `$set`.
+fn fields(usage_type: &UsageType) -> Result<bson::Document, ApiError> {
+    let mut set = bson::to_document(usage_type).map_err(ApiError::internal)?;
+    set.remove("id");
+    Ok(set)
+}
+
+/// Replaces every field but the id; `None` when there is no such type.
 pub async fn update(db: &Database, usage_type: &UsageType) -> Result<Option<UsageType>, ApiError> {
-    // No projection: FerretDB 1.24's findAndModify does not support one
-    // (and serde ignores `_id` anyway).
     Ok(types(db)
         .find_one_and_update(
             doc! { "id": usage_type.id },
-            doc! { "$set": { "name": &usage_type.name, "unit": &usage_type.unit, "factor": usage_type.factor } },
+            doc! { "$set": fields(usage_type)? },
         )
+        .projection(doc! { "_id": 0 })
         .return_document(ReturnDocument::After)
         .await?)
 }
@@ -88,20 +97,20 @@ pub enum Upserted {
     Unchanged,
 }
 
-/// Inserts or updates by id (the seed command). Compares first, since
-/// servers differ in what they count as modified.
+/// Inserts or updates by id (the seed command), in one atomic upsert.
 pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, ApiError> {
-    match find(db, usage_type.id).await? {
-        Some(existing) if existing == *usage_type => Ok(Upserted::Unchanged),
-        Some(_) => {
-            update(db, usage_type).await?;
-            Ok(Upserted::Updated)
-        }
-        None => match insert(db, usage_type).await {
-            Ok(()) => Ok(Upserted::Created),
-            // Seeded concurrently by another process: make ours win.
-            Err(ApiError::Conflict(_)) => update(db, usage_type).await.map(|_| Upserted::Updated),
-            Err(e) => Err(e),
-        },
-    }
+    let result = types(db)
+        .update_one(
+            doc! { "id": usage_type.id },
+            doc! { "$set": fields(usage_type)? },
+        )
+        .upsert(true)
+        .await?;
+    Ok(if result.upserted_id.is_some() {
+        Upserted::Created
+    } else if result.modified_count > 0 {
+        Upserted::Updated
+    } else {
+        Upserted::Unchanged
+    })
 }

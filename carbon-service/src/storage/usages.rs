@@ -1,30 +1,58 @@
 //! The `usages` collection. Every query is scoped by `user_id`: a user's
 //! usages are invisible to everyone else, and a foreign id is simply absent.
-
-use std::future::IntoFuture;
+//! Every per-user query is served by one of the indexes below (the explain
+//! test in `tests/api/indexes.rs` holds them to it).
 
 use bson::oid::ObjectId;
 use bson::{Document, doc};
-use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
-use mongodb::options::ReturnDocument;
+use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 
+use crate::domain::summary::SummaryCell;
 use crate::domain::usage::Usage;
+use crate::domain::usage_query::{PageStart, UsageCursor, UsageFilter};
 use common::error::ApiError;
 
 pub const COLLECTION: &str = "usages";
 
-pub fn indexes() -> Vec<IndexModel> {
-    vec![
-        IndexModel::builder()
-            .keys(doc! { "user_id": 1, "usage_at": -1 })
-            .build(),
-        // Deleting a type checks for references.
-        IndexModel::builder()
-            .keys(doc! { "usage_type_id": 1 })
-            .build(),
-    ]
+/// A user's usages, newest first: the list, its cursor, counts, the summary.
+pub const BY_USER_INDEX: &str = "user_usage_at";
+/// A user's usages of one type, newest first: the list filtered by type.
+pub const BY_USER_AND_TYPE_INDEX: &str = "user_type_usage_at";
+/// Every user's usages of one type: deleting a type checks for references.
+pub const BY_TYPE_INDEX: &str = "usage_type_id";
+
+/// Replaced by [`BY_USER_INDEX`], which also serves the `_id` tie-break of the sort.
+const OBSOLETE_INDEXES: &[&str] = &["user_id_1_usage_at_-1", "usage_type_id_1"];
+
+/// The list's order; the by-user indexes hold it, so no page is sorted in memory.
+fn newest_first() -> Document {
+    doc! { "usage_at": -1, "_id": -1 }
+}
+
+fn named(keys: Document, name: &str) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(IndexOptions::builder().name(name.to_owned()).build())
+        .build()
+}
+
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![
+            named(
+                doc! { "user_id": 1, "usage_at": -1, "_id": -1 },
+                BY_USER_INDEX,
+            ),
+            named(
+                doc! { "user_id": 1, "usage_type_id": 1, "usage_at": -1, "_id": -1 },
+                BY_USER_AND_TYPE_INDEX,
+            ),
+            named(doc! { "usage_type_id": 1 }, BY_TYPE_INDEX),
+        ],
+        OBSOLETE_INDEXES,
+    )
 }
 
 fn usages(db: &Database) -> Collection<Usage> {
@@ -40,68 +68,90 @@ pub async fn insert(db: &Database, usage: &Usage) -> Result<bool, ApiError> {
     }
 }
 
+/// The lookup by id, scoped to the caller.
+pub fn by_id(user_id: &str, id: ObjectId) -> Document {
+    doc! { "_id": id, "user_id": user_id }
+}
+
 pub async fn find(db: &Database, user_id: &str, id: ObjectId) -> Result<Option<Usage>, ApiError> {
-    Ok(usages(db)
-        .find_one(doc! { "_id": id, "user_id": user_id })
-        .await?)
+    Ok(usages(db).find_one(by_id(user_id, id)).await?)
 }
 
-/// Which of a user's usages to list or sum.
-#[derive(Debug, Default, Clone)]
-pub struct UsageFilter {
-    pub usage_type_id: Option<i64>,
-    /// Inclusive.
-    pub from: Option<DateTime<Utc>>,
-    /// Exclusive.
-    pub to: Option<DateTime<Utc>>,
-}
-
-impl UsageFilter {
-    fn to_document(&self, user_id: &str) -> Document {
-        let mut filter = doc! { "user_id": user_id };
-        if let Some(type_id) = self.usage_type_id {
-            filter.insert("usage_type_id", type_id);
-        }
-        let mut window = Document::new();
-        if let Some(from) = self.from {
-            window.insert("$gte", bson::DateTime::from_chrono(from));
-        }
-        if let Some(to) = self.to {
-            window.insert("$lt", bson::DateTime::from_chrono(to));
-        }
-        if !window.is_empty() {
-            filter.insert("usage_at", window);
-        }
-        filter
+/// The query document for a user's usages under `filter`.
+pub fn matching(user_id: &str, filter: &UsageFilter) -> Document {
+    let mut query = doc! { "user_id": user_id };
+    if let Some(type_id) = filter.usage_type_id {
+        query.insert("usage_type_id", type_id);
     }
+    let mut window = Document::new();
+    if let Some(from) = filter.from {
+        window.insert("$gte", bson::DateTime::from_chrono(from));
+    }
+    if let Some(to) = filter.to {
+        window.insert("$lt", bson::DateTime::from_chrono(to));
+    }
+    if !window.is_empty() {
+        query.insert("usage_at", window);
+    }
+    query
 }
 
-/// A page, newest `usage_at` first, and the unpaged total.
-pub async fn list(
+/// `matching`, restricted to the usages after `cursor` in the list's order.
+///
+/// The `$lte` bound lets the index scan start at the cursor; the `$or`
+/// settles ties on `usage_at` by `_id`, from the index keys alone.
+pub fn after(mut query: Document, cursor: &UsageCursor) -> Document {
+    let bound = match query.get_document("usage_at") {
+        Ok(window) => {
+            let mut window = window.clone();
+            window.insert("$lte", cursor.usage_at);
+            window
+        }
+        Err(_) => doc! { "$lte": cursor.usage_at },
+    };
+    query.insert("usage_at", bound);
+    query.insert(
+        "$or",
+        vec![
+            doc! { "usage_at": { "$lt": cursor.usage_at } },
+            doc! { "_id": { "$lt": cursor.id } },
+        ],
+    );
+    query
+}
+
+/// A page of up to `limit` usages, newest first, and whether more follow.
+pub async fn page(
     db: &Database,
     user_id: &str,
     filter: &UsageFilter,
+    start: PageStart,
     limit: u32,
-    offset: u64,
-) -> Result<(Vec<Usage>, u64), ApiError> {
-    let query = filter.to_document(user_id);
-    let page = async {
-        usages(db)
-            .find(query.clone())
-            .sort(doc! { "usage_at": -1, "_id": -1 })
-            .skip(offset)
-            .limit(i64::from(limit))
-            .await?
-            .try_collect::<Vec<Usage>>()
-            .await
+) -> Result<(Vec<Usage>, bool), ApiError> {
+    let base = matching(user_id, filter);
+    let (query, skip) = match start {
+        PageStart::Offset(offset) => (base, offset),
+        PageStart::After(cursor) => (after(base, &cursor), 0),
     };
-    // Concurrently: on a server that scans, the two cost the same.
-    let (page, total) = futures_util::future::try_join(
-        page,
-        usages(db).count_documents(query.clone()).into_future(),
-    )
-    .await?;
-    Ok((page, total))
+    // One more than asked tells whether another page exists, without a count.
+    let mut found: Vec<Usage> = usages(db)
+        .find(query)
+        .sort(newest_first())
+        .skip(skip)
+        .limit(i64::from(limit) + 1)
+        .await?
+        .try_collect()
+        .await?;
+    let more = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    Ok((found, more))
+}
+
+/// How many of the user's usages match (walks the index range: on request only).
+pub async fn count(db: &Database, user_id: &str, filter: &UsageFilter) -> Result<u64, ApiError> {
+    Ok(usages(db)
+        .count_documents(matching(user_id, filter))
+        .await?)
 }
 
 /// Applies `$set` to the caller's usage; `None` when it is not theirs or gone.
@@ -112,127 +162,94 @@ pub async fn update(
     set: Document,
 ) -> Result<Option<Usage>, ApiError> {
     Ok(usages(db)
-        .find_one_and_update(doc! { "_id": id, "user_id": user_id }, doc! { "$set": set })
+        .find_one_and_update(by_id(user_id, id), doc! { "$set": set })
         .return_document(ReturnDocument::After)
         .await?)
 }
 
 pub async fn delete(db: &Database, user_id: &str, id: ObjectId) -> Result<bool, ApiError> {
     Ok(usages(db)
-        .delete_one(doc! { "_id": id, "user_id": user_id })
+        .delete_one(by_id(user_id, id))
         .await?
         .deleted_count
         == 1)
 }
 
+/// The query that finds any usage of a type.
+pub fn of_type(type_id: i64) -> Document {
+    doc! { "usage_type_id": type_id }
+}
+
 pub async fn references_type(db: &Database, type_id: i64) -> Result<bool, ApiError> {
-    let ids = db.collection::<Document>(COLLECTION);
-    Ok(ids
-        .find_one(doc! { "usage_type_id": type_id })
+    Ok(db
+        .collection::<Document>(COLLECTION)
+        .find_one(of_type(type_id))
         .projection(doc! { "_id": 1 })
         .await?
         .is_some())
 }
 
-/// The totals of one (usage type, month) cell of the caller's usages.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellTotal {
-    pub usage_type_id: i64,
-    pub month: String,
-    pub usage_count: u64,
-    pub total_amount: f64,
-    pub co2e: f64,
-}
-
-type Cell = (i64, String);
-
-fn as_f64(value: Option<&bson::Bson>) -> f64 {
-    match value {
-        Some(bson::Bson::Double(v)) => *v,
-        Some(bson::Bson::Int32(v)) => f64::from(*v),
-        Some(bson::Bson::Int64(v)) => *v as f64,
-        _ => 0.0,
-    }
-}
-
-/// Sums `operand` per (type, month) cell with a single accumulator.
-///
-/// One `$sum` per `$group` is deliberate: FerretDB 1.24 computes only the
-/// first accumulator of a `$group` and returns 0 for the others.
-async fn sum_per_cell(
-    db: &Database,
-    matcher: &Document,
-    operand: bson::Bson,
-) -> Result<std::collections::HashMap<Cell, f64>, ApiError> {
-    let pipeline = vec![
-        doc! { "$match": matcher.clone() },
+/// The summary's pipeline: one `$group` per (type, month) cell with every
+/// accumulator, so all figures come from one consistent read.
+pub fn summary_pipeline(user_id: &str, filter: &UsageFilter) -> Vec<Document> {
+    vec![
+        doc! { "$match": matching(user_id, filter) },
         doc! { "$group": {
-            "_id": { "t": "$usage_type_id", "m": "$usage_month" },
-            "total": { "$sum": operand },
+            "_id": {
+                "usage_type_id": "$usage_type_id",
+                "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
+            },
+            "usage_count": { "$sum": 1 },
+            "total_amount": { "$sum": "$amount" },
+            "co2e": { "$sum": "$co2e" },
+            // Labels of a type that no longer exists (see `domain::summary`).
+            "name": { "$first": "$usage_type.name" },
+            "unit": { "$first": "$usage_type.unit" },
         } },
-    ];
-    let groups: Vec<Document> = db
-        .collection::<Document>(COLLECTION)
-        .aggregate(pipeline)
-        .await?
-        .try_collect()
-        .await?;
-    groups
-        .iter()
-        .map(|group| {
-            let key = group.get_document("_id").map_err(ApiError::internal)?;
-            let type_id = match key.get("t") {
-                Some(bson::Bson::Int64(v)) => *v,
-                Some(bson::Bson::Int32(v)) => i64::from(*v),
-                other => {
-                    return Err(ApiError::internal(format!(
-                        "summary: unexpected type id {other:?}"
-                    )));
-                }
-            };
-            let month = key.get_str("m").map_err(ApiError::internal)?.to_owned();
-            Ok(((type_id, month), as_f64(group.get("total"))))
-        })
-        .collect()
+    ]
 }
 
-/// Count, amount and CO₂e per (type, month), computed in the database
-/// (three aggregations, run concurrently), ordered by type then month.
-pub async fn totals_per_cell(
+#[derive(serde::Deserialize)]
+struct CellKey {
+    usage_type_id: i64,
+    month: String,
+}
+
+#[derive(serde::Deserialize)]
+struct CellRow {
+    #[serde(rename = "_id")]
+    key: CellKey,
+    usage_count: u64,
+    total_amount: f64,
+    co2e: f64,
+    name: String,
+    unit: String,
+}
+
+/// Count, amount and CO₂e per (type, month) of the user's usages.
+pub async fn summary_cells(
     db: &Database,
     user_id: &str,
     filter: &UsageFilter,
-) -> Result<Vec<CellTotal>, ApiError> {
-    let matcher = filter.to_document(user_id);
-    let (counts, amounts, co2e) = futures_util::future::try_join3(
-        sum_per_cell(db, &matcher, bson::Bson::Int32(1)),
-        sum_per_cell(db, &matcher, bson::Bson::String("$amount".into())),
-        sum_per_cell(db, &matcher, bson::Bson::String("$co2e".into())),
-    )
-    .await?;
-    let mut cells: Vec<CellTotal> = counts
-        .into_iter()
-        .map(|(cell, count)| CellTotal {
-            usage_count: count as u64,
-            total_amount: amounts.get(&cell).copied().unwrap_or(0.0),
-            co2e: co2e.get(&cell).copied().unwrap_or(0.0),
-            usage_type_id: cell.0,
-            month: cell.1,
+) -> Result<Vec<SummaryCell>, ApiError> {
+    let rows: Vec<Document> = db
+        .collection::<Document>(COLLECTION)
+        .aggregate(summary_pipeline(user_id, filter))
+        .await?
+        .try_collect()
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let row: CellRow = bson::from_document(row).map_err(ApiError::internal)?;
+            Ok(SummaryCell {
+                usage_type_id: row.key.usage_type_id,
+                month: row.key.month,
+                usage_count: row.usage_count,
+                total_amount: row.total_amount,
+                co2e: row.co2e,
+                snapshot_name: row.name,
+                snapshot_unit: row.unit,
+            })
         })
-        .collect();
-    cells.sort_by(|a, b| (a.usage_type_id, &a.month).cmp(&(b.usage_type_id, &b.month)));
-    Ok(cells)
-}
-
-/// The latest snapshot of a type among a user's usages (labels for a
-/// summary line whose type no longer exists).
-pub async fn latest_snapshot(
-    db: &Database,
-    user_id: &str,
-    type_id: i64,
-) -> Result<Option<Usage>, ApiError> {
-    Ok(usages(db)
-        .find_one(doc! { "user_id": user_id, "usage_type_id": type_id })
-        .sort(doc! { "updated_at": -1 })
-        .await?)
+        .collect()
 }

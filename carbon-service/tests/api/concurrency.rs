@@ -35,7 +35,11 @@ async fn five_hundred_concurrent_creates_by_ten_users_are_all_stored_and_summed(
         entry.1 += co2e;
     }
     for (index, user) in users.iter().enumerate() {
-        let list = app.get("/usages?limit=1", user).send().await.unwrap();
+        let list = app
+            .get("/usages?limit=1&include_total=true", user)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(list.headers()["x-total-count"], "50");
         let summary: Value = app
             .get("/usages/summary", user)

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -135,8 +137,7 @@ async fn fifty_concurrent_requests_with_one_key_create_one_usage() {
 }
 
 #[tokio::test]
-async fn keys_older_than_the_retention_window_are_purged_and_younger_ones_kept() {
-    use carbon_service::storage::idempotency::{RETENTION_SECONDS, purge_expired};
+async fn an_expired_key_is_removed_by_the_ttl_index_and_a_live_one_kept() {
     let app = spawn_app().await;
     let user = TestUser::new();
     post_with_key(
@@ -146,17 +147,26 @@ async fn keys_older_than_the_retention_window_are_purged_and_younger_ones_kept()
         json!({"amount": 1, "usage_type_id": 100}),
     )
     .await;
-    let old = bson::DateTime::from_millis(
-        bson::DateTime::now().timestamp_millis() - (RETENTION_SECONDS as i64 + 60) * 1000,
-    );
+    common::testing::assert_ttl_index(&app.database, "idempotency_keys", "expires_at").await;
     let keys = app
         .database
         .collection::<bson::Document>("idempotency_keys");
-    keys.insert_one(bson::doc! {"_id": "old", "fingerprint": "x", "usage_id": bson::oid::ObjectId::new(), "response": null, "created_at": old})
-        .await
-        .unwrap();
-    assert_eq!(purge_expired(&app.database).await.unwrap(), 1);
-    assert_eq!(keys.count_documents(bson::doc! {}).await.unwrap(), 1);
+    let past = bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() - 1000);
+    keys.insert_one(
+        bson::doc! {"_id": "old", "fingerprint": "x", "usage_id": bson::oid::ObjectId::new(),
+        "response": null, "created_at": past, "expires_at": past},
+    )
+    .await
+    .unwrap();
+    if common::testing::shorten_ttl_monitor(&app.database).await {
+        common::testing::eventually(Duration::from_secs(30), "a TTL pass", async || {
+            let left = keys.count_documents(bson::doc! {}).await.ok()?;
+            (left == 1).then_some(())
+        })
+        .await;
+        let kept = keys.find_one(bson::doc! {}).await.unwrap().unwrap();
+        assert_ne!(kept.get_str("_id").unwrap(), "old");
+    }
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 mod concurrency;
 mod helpers;
 mod idempotency;
+mod indexes;
 mod openapi;
 mod seed;
 mod summary;

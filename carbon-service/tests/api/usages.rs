@@ -186,7 +186,11 @@ async fn five_created_are_exactly_the_five_listed_newest_first() {
             .await;
         ids.push(usage["id"].as_str().unwrap().to_owned());
     }
-    let r = app.get("/usages", &user).send().await.unwrap();
+    let r = app
+        .get("/usages?include_total=true", &user)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-total-count"], "5");
     let listed: Vec<Value> = r.json().await.unwrap();
     let listed_ids: Vec<&str> = listed.iter().map(|u| u["id"].as_str().unwrap()).collect();
@@ -213,10 +217,13 @@ async fn the_list_pages_and_filters_by_type_and_window() {
                 .to_owned()
         }
     };
-    assert_eq!(count("/usages?usage_type_id=100").await, "2");
+    assert_eq!(
+        count("/usages?usage_type_id=100&include_total=true").await,
+        "2"
+    );
     // from inclusive, to exclusive
     assert_eq!(
-        count("/usages?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z").await,
+        count("/usages?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z&include_total=true").await,
         "1"
     );
     let page: Vec<Value> = app
@@ -456,4 +463,120 @@ async fn a_factor_edit_does_not_rewrite_history() {
         .unwrap();
     assert_eq!(after["co2e"], 15.0);
     assert_eq!(after["usage_type"]["factor"], 1.5);
+}
+
+/// Walks every page by cursor; returns the ids in order.
+async fn walk_by_cursor(app: &TestApp, user: &TestUser, query: &str, limit: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/usages?limit={limit}&{query}&cursor={c}"),
+            None => format!("/usages?limit={limit}&{query}"),
+        };
+        let r = app.get(&path, user).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        cursor = r
+            .headers()
+            .get("x-next-cursor")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let page: Vec<Value> = r.json().await.unwrap();
+        assert!(page.len() <= limit as usize);
+        ids.extend(page.iter().map(|u| u["id"].as_str().unwrap().to_owned()));
+        if cursor.is_none() {
+            return ids;
+        }
+        assert_eq!(page.len(), limit as usize, "a page before the last is full");
+    }
+}
+
+#[tokio::test]
+async fn cursor_pages_walk_every_usage_once_in_list_order_ties_included() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    // Three usages share one instant: the id settles their order.
+    for (i, at) in [
+        "2026-03-01T00:00:00Z",
+        "2026-03-01T00:00:00Z",
+        "2026-03-01T00:00:00Z",
+        "2026-01-01T00:00:00Z",
+        "2026-05-01T00:00:00Z",
+        "2026-02-01T00:00:00Z",
+        "2026-04-01T00:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        app.created_usage(&user, i as f64, 100 + (i % 2) as i64, at)
+            .await;
+    }
+    let everything: Vec<Value> = app
+        .get("/usages?limit=100", &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected: Vec<String> = everything
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(expected.len(), 7);
+    for limit in [1, 2, 3, 7] {
+        assert_eq!(
+            walk_by_cursor(&app, &user, "", limit).await,
+            expected,
+            "limit {limit}"
+        );
+    }
+    let electricity: Vec<String> = everything
+        .iter()
+        .filter(|u| u["usage_type"]["id"] == 100)
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        walk_by_cursor(&app, &user, "usage_type_id=100", 2).await,
+        electricity
+    );
+}
+
+#[tokio::test]
+async fn the_last_page_has_no_next_cursor_and_the_total_comes_only_on_request() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for day in 1..=3 {
+        app.created_usage(&user, 1.0, 100, &format!("2026-06-0{day}T00:00:00Z"))
+            .await;
+    }
+    let r = app.get("/usages?limit=3", &user).send().await.unwrap();
+    assert!(r.headers().get("x-next-cursor").is_none());
+    assert!(r.headers().get("x-total-count").is_none());
+    let r = app.get("/usages?limit=2", &user).send().await.unwrap();
+    assert!(r.headers().get("x-next-cursor").is_some());
+    let r = app
+        .get("/usages?limit=2&include_total=true", &user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-total-count"], "3");
+}
+
+#[tokio::test]
+async fn a_bad_cursor_or_a_cursor_with_an_offset_is_422_naming_cursor() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for _ in 0..2 {
+        app.created_usage(&user, 1.0, 100, "2026-06-01T00:00:00Z")
+            .await;
+    }
+    let r = app.get("/usages?limit=1", &user).send().await.unwrap();
+    let cursor = r.headers()["x-next-cursor"].to_str().unwrap().to_owned();
+    for path in [
+        "/usages?cursor=not-a-cursor".to_owned(),
+        format!("/usages?cursor={cursor}&offset=1"),
+    ] {
+        let problem = assert_problem(app.get(&path, &user).send().await.unwrap(), 422).await;
+        assert_eq!(error_fields(&problem), ["cursor"], "{path}");
+    }
 }

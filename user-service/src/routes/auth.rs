@@ -105,6 +105,7 @@ pub struct LogoutRequest {
 pub async fn logout(
     caller: AuthenticatedUser,
     db: web::Data<Database>,
+    state: web::Data<AuthState>,
     Json(body): Json<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = caller.id.to_string();
@@ -124,7 +125,7 @@ pub async fn logout(
         if let Some(token) = refresh_tokens::find(&db, &hash_token(&presented)).await?
             && token.user_id == user_id
         {
-            refresh_tokens::revoke_family(&db, &token.family_id).await?;
+            refresh_tokens::revoke_family(&db, &token.family_id, state.refresh_token_ttl).await?;
         }
     }
     Ok(HttpResponse::NoContent().finish())

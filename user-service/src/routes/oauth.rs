@@ -282,7 +282,7 @@ pub async fn refresh(
         refresh_tokens::Rotation::Rotated(token) => token,
         refresh_tokens::Rotation::Reused(token) => {
             tracing::warn!(user_id = %token.user_id, family_id = %token.family_id, "refresh token reuse detected; revoking the family");
-            refresh_tokens::revoke_family(&db, &token.family_id).await?;
+            refresh_tokens::revoke_family(&db, &token.family_id, state.refresh_token_ttl).await?;
             return Err(TokenEndpointError::invalid_grant(INVALID));
         }
         refresh_tokens::Rotation::Invalid => {
@@ -292,7 +292,7 @@ pub async fn refresh(
     let user = match users::find_by_id(&db, &token.user_id).await? {
         Some(user) if user.is_active => user,
         _ => {
-            refresh_tokens::revoke_family(&db, &token.family_id).await?;
+            refresh_tokens::revoke_family(&db, &token.family_id, state.refresh_token_ttl).await?;
             return Err(TokenEndpointError::invalid_grant(INVALID));
         }
     };

@@ -45,8 +45,16 @@ pub struct ActionToken {
     pub used: bool,
 }
 
-pub fn indexes() -> Vec<IndexModel> {
-    vec![IndexModel::builder().keys(doc! { "user_id": 1 }).build()]
+pub const EXPIRY_INDEX: &str = "expires_at_ttl";
+
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![
+            IndexModel::builder().keys(doc! { "user_id": 1 }).build(),
+            common::db::ttl_index("expires_at", EXPIRY_INDEX),
+        ],
+        &[],
+    )
 }
 
 fn tokens(db: &Database) -> Collection<ActionToken> {
@@ -108,7 +116,8 @@ pub async fn consume(
 /// Uses up a token found by [`peek`]: `true` for exactly one of concurrent
 /// callers (see `claims`).
 pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, ApiError> {
-    if !super::claims::claim_once(db, &format!("action:{}", token.token_hash)).await? {
+    let key = format!("action:{}", token.token_hash);
+    if !super::claims::claim_once(db, &key, token.expires_at).await? {
         return Ok(false);
     }
     tokens(db)

@@ -1,17 +1,22 @@
-//! Once-only claims: the atomic step behind refresh-token rotation and
-//! single-use reset and verification tokens.
+//! Once-only claims: the atomic step behind refresh-token rotation, single-use
+//! reset and verification tokens, and revoked-family markers.
 //!
-//! An insert on a unique `_id` is atomic on every server, so of concurrent
-//! claimants exactly one succeeds. A conditional `findOneAndUpdate`
-//! (`{used: false}` → `{used: true}`) is atomic on MongoDB but not on
-//! FerretDB 1.24, where concurrent callers can all match.
+//! An insert on a unique `_id` succeeds for exactly one of concurrent
+//! claimants, and a later reader sees the claim whatever state the token's
+//! own document is in. Each claim expires (TTL index) once the thing it
+//! guards has expired anyway.
 
 use bson::doc;
-use mongodb::Database;
+use mongodb::{Database, IndexModel};
 
 use common::error::ApiError;
 
 pub const COLLECTION: &str = "token_claims";
+pub const EXPIRY_INDEX: &str = "expires_at_ttl";
+
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (vec![common::db::ttl_index("expires_at", EXPIRY_INDEX)], &[])
+}
 
 /// Whether `key` has been claimed.
 pub async fn is_claimed(db: &Database, key: &str) -> Result<bool, ApiError> {
@@ -19,15 +24,39 @@ pub async fn is_claimed(db: &Database, key: &str) -> Result<bool, ApiError> {
     Ok(claims.find_one(doc! { "_id": key }).await?.is_some())
 }
 
-/// `true` for the first caller with `key`, `false` for every later one.
-pub async fn claim_once(db: &Database, key: &str) -> Result<bool, ApiError> {
+/// `true` for the first caller with `key`, `false` for every later one. The
+/// claim is kept until `expires_at`.
+pub async fn claim_once(
+    db: &Database,
+    key: &str,
+    expires_at: bson::DateTime,
+) -> Result<bool, ApiError> {
     let claims = db.collection::<bson::Document>(COLLECTION);
     match claims
-        .insert_one(doc! { "_id": key, "claimed_at": bson::DateTime::now() })
+        .insert_one(doc! {
+            "_id": key,
+            "claimed_at": bson::DateTime::now(),
+            "expires_at": expires_at,
+        })
         .await
     {
         Ok(_) => Ok(true),
         Err(e) if common::db::is_duplicate_key(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Claims written before `expires_at` existed get one a day from now, so the
+/// TTL index covers them too (what they guard expires sooner). Idempotent.
+pub async fn backfill_expiry(db: &Database) -> Result<u64, ApiError> {
+    let in_a_day =
+        bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + 86_400_000);
+    Ok(db
+        .collection::<bson::Document>(COLLECTION)
+        .update_many(
+            doc! { "expires_at": { "$exists": false } },
+            doc! { "$set": { "expires_at": in_a_day } },
+        )
+        .await?
+        .modified_count)
 }

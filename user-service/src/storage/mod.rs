@@ -8,19 +8,21 @@ pub mod users;
 use common::db::{DatabaseStartupError, ensure_indexes};
 use mongodb::Database;
 
+/// Creates the indexes (TTL ones included) and drops replaced ones.
 pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupError> {
-    ensure_indexes(database, users::COLLECTION, users::indexes()).await?;
-    ensure_indexes(
-        database,
-        refresh_tokens::COLLECTION,
-        refresh_tokens::indexes(),
-    )
-    .await?;
-    ensure_indexes(
-        database,
-        action_tokens::COLLECTION,
-        action_tokens::indexes(),
-    )
-    .await?;
+    for (collection, (indexes, obsolete)) in [
+        (users::COLLECTION, users::indexes()),
+        (refresh_tokens::COLLECTION, refresh_tokens::indexes()),
+        (action_tokens::COLLECTION, action_tokens::indexes()),
+        (claims::COLLECTION, claims::indexes()),
+    ] {
+        ensure_indexes(database, collection, indexes, obsolete).await?;
+    }
+    claims::backfill_expiry(database)
+        .await
+        .map_err(|e| DatabaseStartupError::Index {
+            collection: claims::COLLECTION.to_owned(),
+            error: e.to_string(),
+        })?;
     Ok(())
 }

@@ -11,11 +11,18 @@ use common::error::ApiError;
 
 pub const COLLECTION: &str = "refresh_tokens";
 
-pub fn indexes() -> Vec<IndexModel> {
-    vec![
-        IndexModel::builder().keys(doc! { "family_id": 1 }).build(),
-        IndexModel::builder().keys(doc! { "user_id": 1 }).build(),
-    ]
+pub const EXPIRY_INDEX: &str = "expires_at_ttl";
+
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![
+            IndexModel::builder().keys(doc! { "family_id": 1 }).build(),
+            IndexModel::builder().keys(doc! { "user_id": 1 }).build(),
+            // Used tokens stay until they expire: presenting one is reuse.
+            common::db::ttl_index("expires_at", EXPIRY_INDEX),
+        ],
+        &[],
+    )
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,7 +93,8 @@ pub async fn rotate(db: &Database, token_hash: &str) -> Result<Rotation, ApiErro
     if super::claims::is_claimed(db, &family_revoked_key(&token.family_id)).await? {
         return Ok(Rotation::Invalid);
     }
-    if token.used || !super::claims::claim_once(db, &format!("refresh:{token_hash}")).await? {
+    let key = format!("refresh:{token_hash}");
+    if token.used || !super::claims::claim_once(db, &key, token.expires_at).await? {
         return Ok(Rotation::Reused(token));
     }
     // Recorded for readers; the claim above is what decided.
@@ -110,8 +118,17 @@ fn family_revoked_key(family_id: &str) -> String {
 /// Revokes every token of the family, including one its rotation is about
 /// to issue: the durable marker is checked on every use, so a successor
 /// inserted after this `update_many` is refused all the same.
-pub async fn revoke_family(db: &Database, family_id: &str) -> Result<(), ApiError> {
-    super::claims::claim_once(db, &family_revoked_key(family_id)).await?;
+/// `ttl` is the refresh-token lifetime: the marker outlives every token of
+/// the family, a successor issued during the revocation included.
+pub async fn revoke_family(
+    db: &Database,
+    family_id: &str,
+    ttl: std::time::Duration,
+) -> Result<(), ApiError> {
+    let until = bson::DateTime::from_millis(
+        bson::DateTime::now().timestamp_millis() + 2 * ttl.as_millis() as i64,
+    );
+    super::claims::claim_once(db, &family_revoked_key(family_id), until).await?;
     tokens(db)
         .update_many(
             doc! { "family_id": family_id },

@@ -14,21 +14,24 @@ pub const MAX_FAILED_LOGINS: i32 = 10;
 /// How long a lock lasts.
 pub const LOCK_SECONDS: i64 = 60;
 
-pub fn indexes() -> Vec<IndexModel> {
-    vec![
-        IndexModel::builder()
-            .keys(doc! { "email": 1 })
-            .options(
-                IndexOptions::builder()
-                    .unique(true)
-                    .name("email_unique".to_owned())
-                    .build(),
-            )
-            .build(),
-        IndexModel::builder()
-            .keys(doc! { "created_at": 1, "_id": 1 })
-            .build(),
-    ]
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![
+            IndexModel::builder()
+                .keys(doc! { "email": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .unique(true)
+                        .name("email_unique".to_owned())
+                        .build(),
+                )
+                .build(),
+            IndexModel::builder()
+                .keys(doc! { "created_at": 1, "_id": 1 })
+                .build(),
+        ],
+        &[],
+    )
 }
 
 fn users(db: &Database) -> Collection<User> {

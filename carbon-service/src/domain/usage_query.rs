@@ -1,0 +1,185 @@
+//! Which of a user's usages a list, export or summary covers, and where a
+//! page starts: parsed from query strings into types the storage layer
+//! trusts.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bson::oid::ObjectId;
+use chrono::{DateTime, Utc};
+
+use super::usage::parse_instant;
+use super::usage_type::check_type_id;
+use common::error::{ApiError, FieldError};
+use common::pagination::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+
+/// Which of a user's usages to list, export or sum.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct UsageFilter {
+    pub usage_type_id: Option<i64>,
+    /// Inclusive.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl UsageFilter {
+    /// `from`/`to` (RFC 3339) and an optional type id, every bad value named.
+    /// A window with `from` after `to` is valid and empty.
+    pub fn parse(
+        usage_type_id: Option<i64>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let type_id = usage_type_id
+            .map(|id| check_type_id("usage_type_id", id))
+            .transpose();
+        match (
+            type_id,
+            parse_instant("from", from),
+            parse_instant("to", to),
+        ) {
+            (Ok(usage_type_id), Ok(from), Ok(to)) => Ok(Self {
+                usage_type_id,
+                from,
+                to,
+            }),
+            (t, f, u) => Err(ApiError::Validation(
+                [t.err(), f.err(), u.err()].into_iter().flatten().collect(),
+            )),
+        }
+    }
+}
+
+/// The position just after the last usage of a page, in the list's order
+/// (`usage_at` descending, then `_id` descending). Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageCursor {
+    pub usage_at: bson::DateTime,
+    pub id: ObjectId,
+}
+
+impl UsageCursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!(
+            "{}:{}",
+            self.usage_at.timestamp_millis(),
+            self.id.to_hex()
+        ))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let invalid = || FieldError::new("cursor", "is not a cursor this API returned");
+        let decoded = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+        let text = String::from_utf8(decoded).map_err(|_| invalid())?;
+        let (millis, id) = text.split_once(':').ok_or_else(invalid)?;
+        Ok(Self {
+            usage_at: bson::DateTime::from_millis(millis.parse().map_err(|_| invalid())?),
+            id: ObjectId::parse_str(id).map_err(|_| invalid())?,
+        })
+    }
+}
+
+/// Where a page starts: skipping `offset` usages, or after a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStart {
+    Offset(u64),
+    After(UsageCursor),
+}
+
+/// One page of a list request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsagePage {
+    pub start: PageStart,
+    pub limit: u32,
+}
+
+impl UsagePage {
+    /// `limit` 1..=100 (default 10); `offset` 0..=100000 or a `cursor`, not both.
+    pub fn parse(
+        limit: Option<u32>,
+        offset: Option<u64>,
+        cursor: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let start = match (offset, cursor) {
+            (Some(offset), Some(_)) if offset > 0 => {
+                errors.push(FieldError::new(
+                    "cursor",
+                    "cannot be combined with a non-zero offset",
+                ));
+                None
+            }
+            (_, Some(raw)) => match UsageCursor::parse(raw) {
+                Ok(cursor) => Some(PageStart::After(cursor)),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+            (offset, None) => {
+                let offset = offset.unwrap_or(0);
+                if offset > MAX_OFFSET {
+                    errors.push(FieldError::new(
+                        "offset",
+                        format!("must be at most {MAX_OFFSET}"),
+                    ));
+                }
+                Some(PageStart::Offset(offset))
+            }
+        };
+        match start {
+            Some(start) if errors.is_empty() => Ok(Self { start, limit }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_round_trips() {
+        let cursor = UsageCursor {
+            usage_at: bson::DateTime::from_millis(1_700_000_000_123),
+            id: ObjectId::new(),
+        };
+        assert_eq!(UsageCursor::parse(&cursor.encode()).unwrap(), cursor);
+    }
+
+    #[test]
+    fn a_made_up_cursor_is_refused_naming_the_parameter() {
+        for raw in ["", "abc", "MTIzOnh5eg", &URL_SAFE_NO_PAD.encode("x:y")] {
+            assert_eq!(UsageCursor::parse(raw).unwrap_err().field, "cursor");
+        }
+    }
+
+    #[test]
+    fn a_cursor_with_an_offset_is_refused() {
+        let cursor = UsageCursor {
+            usage_at: bson::DateTime::now(),
+            id: ObjectId::new(),
+        }
+        .encode();
+        assert!(UsagePage::parse(None, Some(5), Some(&cursor)).is_err());
+        assert!(UsagePage::parse(None, Some(0), Some(&cursor)).is_ok());
+    }
+
+    #[test]
+    fn the_window_names_each_bad_parameter() {
+        let Err(ApiError::Validation(errors)) =
+            UsageFilter::parse(Some(0), Some("yesterday"), Some("2026-01-01T00:00:00Z"))
+        else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["usage_type_id", "from"]);
+    }
+}
