@@ -9,7 +9,9 @@ use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::jwt::JwtSettings;
+use crate::jwt::{
+    DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS, JwtSecret, JwtSettings,
+};
 
 /// A configuration value that stops the service, naming the variable.
 #[derive(Debug, thiserror::Error)]
@@ -147,7 +149,39 @@ pub struct CommonSettings {
     pub log_format: LogFormat,
 }
 
-pub const DEFAULT_CORS_ALLOWED_ORIGINS: &str = "http://localhost:8081,http://localhost:8082";
+pub const DEFAULT_CORS_ALLOWED_ORIGINS: &str =
+    "http://localhost:8080,http://localhost:8081,http://localhost:8082";
+
+/// The JWT settings both services read: `JWT_SECRET` (required, 32+ bytes),
+/// `JWT_PREVIOUS_SECRETS`, `JWT_AUDIENCE`, `JWT_ISSUER` and
+/// `ACCESS_TOKEN_MAX_TTL_SECONDS`.
+pub fn jwt_settings(env: &Env) -> Result<JwtSettings, ConfigError> {
+    let secret = JwtSecret::parse(&env.required("JWT_SECRET")?)
+        .map_err(|e| ConfigError::new("JWT_SECRET", e.to_string()))?;
+    let previous_secrets = env
+        .list("JWT_PREVIOUS_SECRETS")
+        .iter()
+        .map(|s| JwtSecret::parse(s))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ConfigError::new("JWT_PREVIOUS_SECRETS", e.to_string()))?;
+    let max_ttl_seconds: i64 = env.parse_or(
+        "ACCESS_TOKEN_MAX_TTL_SECONDS",
+        DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS,
+    )?;
+    if !(60..=86_400).contains(&max_ttl_seconds) {
+        return Err(ConfigError::new(
+            "ACCESS_TOKEN_MAX_TTL_SECONDS",
+            "must be between 60 and 86400",
+        ));
+    }
+    Ok(JwtSettings {
+        secret,
+        previous_secrets,
+        audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
+        issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
+        max_ttl_seconds,
+    })
+}
 
 impl CommonSettings {
     pub fn from_env(env: &Env, defaults: ServiceDefaults) -> Result<Self, ConfigError> {
@@ -197,7 +231,7 @@ impl CommonSettings {
                 server_selection_timeout: Duration::from_millis(server_selection_ms),
                 connect_attempts,
             },
-            jwt: JwtSettings::from_env(env)?,
+            jwt: jwt_settings(env)?,
             cors_allowed_origins,
             log_format: env.parse_or("LOG_FORMAT", LogFormat::Pretty)?,
         })
@@ -229,7 +263,11 @@ mod tests {
         assert_eq!(s.mongodb.uri, "mongodb://localhost:27017/users");
         assert_eq!(
             s.cors_allowed_origins,
-            ["http://localhost:8081", "http://localhost:8082"]
+            [
+                "http://localhost:8080",
+                "http://localhost:8081",
+                "http://localhost:8082"
+            ]
         );
         assert_eq!(s.log_format, LogFormat::Pretty);
     }
@@ -276,6 +314,43 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "CORS_ALLOWED_ORIGINS"
+        );
+    }
+
+    const OLD_SECRET: &str = "previous-secret-previous-secret-01";
+
+    #[test]
+    fn previous_secrets_are_read_from_a_comma_separated_list() {
+        let env = Env::from_pairs([
+            ("JWT_SECRET", SECRET),
+            (
+                "JWT_PREVIOUS_SECRETS",
+                &format!("{OLD_SECRET}, another-old-secret-another-old-secret"),
+            ),
+        ]);
+        assert_eq!(jwt_settings(&env).unwrap().previous_secrets.len(), 2);
+    }
+
+    #[test]
+    fn a_short_previous_secret_is_refused_naming_the_variable() {
+        let env = Env::from_pairs([("JWT_SECRET", SECRET), ("JWT_PREVIOUS_SECRETS", "short")]);
+        assert_eq!(
+            jwt_settings(&env).unwrap_err().variable,
+            "JWT_PREVIOUS_SECRETS"
+        );
+    }
+
+    #[test]
+    fn the_maximum_access_token_lifetime_defaults_to_an_hour_and_is_bounded() {
+        let env = Env::from_pairs([("JWT_SECRET", SECRET)]);
+        assert_eq!(jwt_settings(&env).unwrap().max_ttl_seconds, 3600);
+        let env = Env::from_pairs([
+            ("JWT_SECRET", SECRET),
+            ("ACCESS_TOKEN_MAX_TTL_SECONDS", "10"),
+        ]);
+        assert_eq!(
+            jwt_settings(&env).unwrap_err().variable,
+            "ACCESS_TOKEN_MAX_TTL_SECONDS"
         );
     }
 }

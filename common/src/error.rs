@@ -185,9 +185,11 @@ impl ResponseError for ApiError {
 impl From<mongodb::error::Error> for ApiError {
     fn from(err: mongodb::error::Error) -> Self {
         if crate::db::is_unavailable(&err) {
+            crate::metrics::record_db_error("unavailable");
             tracing::warn!(error = %err, "database unavailable");
             Self::Unavailable
         } else {
+            crate::metrics::record_db_error("other");
             Self::internal(err)
         }
     }

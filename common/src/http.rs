@@ -10,13 +10,23 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use tracing::Instrument;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use tracing::Span;
+use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 use uuid::Uuid;
 
 use crate::error::{ApiError, is_structured};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// This request's id: the caller's `X-Request-Id` when it is safe to log,
+/// else a new UUID. Kept in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// When the request arrived, for the access log's latency.
+#[derive(Debug, Clone, Copy)]
+struct Arrived(Instant);
 
 /// Accepts a caller's request id only if it is short and harmless to log.
 fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
@@ -29,43 +39,65 @@ fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| value.to_owned())
 }
 
-/// Middleware: a request id on every log line of the request and in the
-/// `X-Request-Id` response header, and one access-log line per request.
-pub async fn request_telemetry(
+/// The root span of every request (through `tracing-actix-web`): every log
+/// line of the request carries `request_id`, `method` and `path`, and one
+/// access-log line per request adds `status` and `latency_ms`.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = incoming_request_id(request).unwrap_or_else(|| Uuid::new_v4().to_string());
+        let span = tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = %request.method(),
+            path = %request.path(),
+        );
+        let mut extensions = request.extensions_mut();
+        extensions.insert(RequestId(request_id));
+        extensions.insert(Arrived(Instant::now()));
+        span
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let _entered = span.enter();
+        match outcome {
+            Ok(response) => {
+                let latency_ms = response
+                    .request()
+                    .extensions()
+                    .get::<Arrived>()
+                    .map(|a| a.0.elapsed().as_secs_f64() * 1000.0);
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    latency_ms,
+                    "request completed"
+                );
+            }
+            Err(err) => tracing::info!(
+                status = err.as_response_error().status_code().as_u16(),
+                "request failed"
+            ),
+        }
+    }
+}
+
+/// Middleware: echoes the request id in the `X-Request-Id` response header.
+pub async fn request_id_header(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = incoming_request_id(&req).unwrap_or_else(|| Uuid::new_v4().to_string());
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %req.method(),
-        path = %req.path(),
-    );
-    let started = Instant::now();
-    let result = next.call(req).instrument(span.clone()).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let _entered = span.enter();
-    match result {
-        Ok(mut response) => {
-            let status = response.status().as_u16();
-            if let Ok(value) = HeaderValue::from_str(&request_id) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
-            }
-            tracing::info!(status, latency_ms, "request completed");
-            Ok(response)
-        }
-        Err(err) => {
-            tracing::info!(
-                status = err.as_response_error().status_code().as_u16(),
-                latency_ms,
-                "request failed"
-            );
-            Err(err)
-        }
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+    let mut response = next.call(req).await?;
+    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
+    Ok(response)
 }
 
 /// Rewrites any error response that is not already JSON into problem+json,
@@ -153,6 +185,7 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::ACCEPT,
+            header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
             HeaderName::from_static(REQUEST_ID_HEADER),
             // Swagger UI sends it with its token request.
@@ -165,6 +198,7 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::RETRY_AFTER,
             header::LOCATION,
             header::WWW_AUTHENTICATE,
+            header::ETAG,
         ])
         .max_age(3600);
     for origin in allowed_origins {
@@ -174,8 +208,9 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
 }
 
 /// An `App` with everything both services share: the 16 KiB body limit,
-/// the 404 default service, CORS, problem+json errors, security headers and
-/// request telemetry (outermost, so it sees the final response).
+/// the 404 default service, CORS, problem+json errors, security headers,
+/// HTTP metrics, and request telemetry (outermost, so it sees the final
+/// response).
 pub fn app<F: FnOnce(&mut actix_web::web::ServiceConfig)>(
     allowed_origins: &[String],
     configure: F,
@@ -195,5 +230,7 @@ pub fn app<F: FnOnce(&mut actix_web::web::ServiceConfig)>(
         .wrap(cors(allowed_origins))
         .wrap(problem_json_errors())
         .wrap(security_headers())
-        .wrap(actix_web::middleware::from_fn(request_telemetry))
+        .wrap(actix_web::middleware::from_fn(crate::metrics::record_http))
+        .wrap(actix_web::middleware::from_fn(request_id_header))
+        .wrap(TracingLogger::<RequestSpan>::new())
 }

@@ -1,5 +1,6 @@
 //! Access tokens: HS256 JWTs signed by user-service and verified locally by
-//! every service with the shared secret.
+//! every service with the shared secret, hardened per RFC 8725 and typed as
+//! RFC 9068 access tokens (`typ: at+jwt`).
 
 use std::fmt;
 
@@ -8,29 +9,33 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::config::{ConfigError, Env};
-
 /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
 /// Clock skew tolerated between the signing and the verifying host.
 pub const LEEWAY_SECONDS: u64 = 30;
 pub const DEFAULT_AUDIENCE: &str = "carbon-platform";
 pub const DEFAULT_ISSUER: &str = "user-service";
+/// The media type of an access token (RFC 9068 §2.1). Checking it keeps any
+/// other JWT signed with the same secret from passing as an access token.
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+/// No access token may live longer than this unless configured otherwise.
+pub const DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS: i64 = 3600;
+
+/// A secret shorter than [`MIN_SECRET_BYTES`].
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "must be at least {MIN_SECRET_BYTES} bytes (got {0}); generate one with `openssl rand -hex 32`"
+)]
+pub struct WeakSecret(pub usize);
 
 /// A signing secret. Its `Debug` never shows the value.
 #[derive(Clone)]
 pub struct JwtSecret(String);
 
 impl JwtSecret {
-    pub fn parse(variable: &str, value: &str) -> Result<Self, ConfigError> {
+    pub fn parse(value: &str) -> Result<Self, WeakSecret> {
         if value.len() < MIN_SECRET_BYTES {
-            return Err(ConfigError::new(
-                variable,
-                format!(
-                    "must be at least {MIN_SECRET_BYTES} bytes (got {}); generate one with `openssl rand -hex 32`",
-                    value.len()
-                ),
-            ));
+            return Err(WeakSecret(value.len()));
         }
         Ok(Self(value.to_owned()))
     }
@@ -50,31 +55,21 @@ pub struct JwtSettings {
     pub previous_secrets: Vec<JwtSecret>,
     pub audience: String,
     pub issuer: String,
+    /// Longest `exp - iat` accepted, even on a correctly signed token: a
+    /// leaked signing path cannot mint long-lived tokens that verify.
+    pub max_ttl_seconds: i64,
 }
 
 impl JwtSettings {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let secret = JwtSecret::parse("JWT_SECRET", &env.required("JWT_SECRET")?)?;
-        let previous_secrets = env
-            .list("JWT_PREVIOUS_SECRETS")
-            .iter()
-            .map(|s| JwtSecret::parse("JWT_PREVIOUS_SECRETS", s))
-            .collect::<Result<_, _>>()?;
+    /// Settings with the default audience, issuer and maximum lifetime, for
+    /// tests and tools.
+    pub fn with_secret(secret: &str) -> Result<Self, WeakSecret> {
         Ok(Self {
-            secret,
-            previous_secrets,
-            audience: env.string_or("JWT_AUDIENCE", DEFAULT_AUDIENCE),
-            issuer: env.string_or("JWT_ISSUER", DEFAULT_ISSUER),
-        })
-    }
-
-    /// Settings with the default audience and issuer, for tests and tools.
-    pub fn with_secret(secret: &str) -> Result<Self, ConfigError> {
-        Ok(Self {
-            secret: JwtSecret::parse("JWT_SECRET", secret)?,
+            secret: JwtSecret::parse(secret)?,
             previous_secrets: Vec::new(),
             audience: DEFAULT_AUDIENCE.to_owned(),
             issuer: DEFAULT_ISSUER.to_owned(),
+            max_ttl_seconds: DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS,
         })
     }
 }
@@ -140,7 +135,11 @@ impl AccessTokenIssuer {
             exp: now + ttl.num_seconds(),
             jti: Uuid::new_v4(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)?;
+        let header = Header {
+            typ: Some(ACCESS_TOKEN_TYPE.to_owned()),
+            ..Header::new(Algorithm::HS256)
+        };
+        let token = jsonwebtoken::encode(&header, &claims, &self.key)?;
         Ok(IssuedAccessToken { token, claims })
     }
 }
@@ -158,6 +157,7 @@ pub enum TokenError {
 pub struct AccessTokenVerifier {
     keys: Vec<DecodingKey>,
     validation: Validation,
+    max_ttl_seconds: i64,
 }
 
 impl AccessTokenVerifier {
@@ -174,16 +174,28 @@ impl AccessTokenVerifier {
         validation.set_audience(&[&settings.audience]);
         validation.set_issuer(&[&settings.issuer]);
         validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-        Self { keys, validation }
+        Self {
+            keys,
+            validation,
+            max_ttl_seconds: settings.max_ttl_seconds,
+        }
     }
 
     pub fn verify_access_token(&self, token: &str) -> Result<AccessTokenClaims, TokenError> {
         for key in &self.keys {
             match jsonwebtoken::decode::<AccessTokenClaims>(token, key, &self.validation) {
                 Ok(data) => {
+                    let typed = data.header.typ.as_deref().is_some_and(|typ| {
+                        typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE)
+                            || typ.eq_ignore_ascii_case("application/at+jwt")
+                    });
                     let claims = data.claims;
-                    // A token issued in the future was not issued by us.
-                    if claims.iat > Utc::now().timestamp() + LEEWAY_SECONDS as i64 {
+                    // A token issued in the future was not issued by us, nor
+                    // one that lives longer than any we issue.
+                    let issued_in_future =
+                        claims.iat > Utc::now().timestamp() + LEEWAY_SECONDS as i64;
+                    let too_long = claims.exp - claims.iat > self.max_ttl_seconds;
+                    if !typed || issued_in_future || too_long {
                         return Err(TokenError::Invalid);
                     }
                     return Ok(claims);
@@ -202,9 +214,14 @@ impl AccessTokenVerifier {
 
 #[cfg(test)]
 mod tests {
-    use base64_url as b64;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use super::*;
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
 
     const SECRET: &str = "current-secret-current-secret-0001";
     const OLD_SECRET: &str = "previous-secret-previous-secret-01";
@@ -238,8 +255,21 @@ mod tests {
     }
 
     fn sign(alg: Algorithm, secret: &str, claims: &AccessTokenClaims) -> String {
+        sign_typed(alg, Some(ACCESS_TOKEN_TYPE), secret, claims)
+    }
+
+    fn sign_typed(
+        alg: Algorithm,
+        typ: Option<&str>,
+        secret: &str,
+        claims: &AccessTokenClaims,
+    ) -> String {
+        let header = Header {
+            typ: typ.map(str::to_owned),
+            ..Header::new(alg)
+        };
         jsonwebtoken::encode(
-            &Header::new(alg),
+            &header,
             claims,
             &EncodingKey::from_secret(secret.as_bytes()),
         )
@@ -248,27 +278,6 @@ mod tests {
 
     fn verifier() -> AccessTokenVerifier {
         AccessTokenVerifier::new(&settings())
-    }
-
-    /// Minimal base64url for hand-built tokens.
-    mod base64_url {
-        pub fn encode(bytes: &[u8]) -> String {
-            const ALPHABET: &[u8] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            let mut out = String::new();
-            for chunk in bytes.chunks(3) {
-                let b = [
-                    chunk[0],
-                    *chunk.get(1).unwrap_or(&0),
-                    *chunk.get(2).unwrap_or(&0),
-                ];
-                let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-                for i in 0..=chunk.len() {
-                    out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-                }
-            }
-            out
-        }
     }
 
     #[test]
@@ -341,8 +350,8 @@ mod tests {
 
     #[test]
     fn an_unsigned_alg_none_token_is_rejected() {
-        let header = b64::encode(br#"{"alg":"none","typ":"JWT"}"#);
-        let payload = b64::encode(&serde_json::to_vec(&claims_with(|_| {})).unwrap());
+        let header = b64(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = b64(&serde_json::to_vec(&claims_with(|_| {})).unwrap());
         for token in [
             format!("{header}.{payload}."),
             format!("{header}.{payload}"),
@@ -368,7 +377,7 @@ mod tests {
         // Key confusion: an RS256 header with an HMAC made from the shared secret.
         let valid = sign(Algorithm::HS256, SECRET, &claims_with(|_| {}));
         let (_, rest) = valid.split_once('.').unwrap();
-        let header = b64::encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let header = b64(br#"{"alg":"RS256","typ":"JWT"}"#);
         let token = format!("{header}.{rest}");
         assert_eq!(
             verifier().verify_access_token(&token),
@@ -380,8 +389,7 @@ mod tests {
     fn a_tampered_payload_is_rejected() {
         let valid = sign(Algorithm::HS256, SECRET, &claims_with(|_| {}));
         let parts: Vec<&str> = valid.split('.').collect();
-        let forged =
-            b64::encode(&serde_json::to_vec(&claims_with(|c| c.superuser = true)).unwrap());
+        let forged = b64(&serde_json::to_vec(&claims_with(|c| c.superuser = true)).unwrap());
         let token = format!("{}.{}.{}", parts[0], forged, parts[2]);
         assert_eq!(
             verifier().verify_access_token(&token),
@@ -418,7 +426,7 @@ mod tests {
     fn after_rotation_an_old_token_verifies_and_new_tokens_use_the_new_secret() {
         let old_token = sign(Algorithm::HS256, OLD_SECRET, &claims_with(|_| {}));
         let rotated = JwtSettings {
-            previous_secrets: vec![JwtSecret::parse("JWT_PREVIOUS_SECRETS", OLD_SECRET).unwrap()],
+            previous_secrets: vec![JwtSecret::parse(OLD_SECRET).unwrap()],
             ..settings()
         };
         let verifier = AccessTokenVerifier::new(&rotated);
@@ -438,27 +446,44 @@ mod tests {
     }
 
     #[test]
-    fn previous_secrets_are_read_from_a_comma_separated_list() {
-        let env = Env::from_pairs([
-            ("JWT_SECRET", SECRET),
-            (
-                "JWT_PREVIOUS_SECRETS",
-                &format!("{OLD_SECRET}, another-old-secret-another-old-secret"),
-            ),
-        ]);
-        assert_eq!(
-            JwtSettings::from_env(&env).unwrap().previous_secrets.len(),
-            2
-        );
+    fn issued_tokens_are_typed_as_access_tokens() {
+        let issued = AccessTokenIssuer::new(&settings())
+            .issue(&subject(), chrono::Duration::minutes(15))
+            .unwrap();
+        let header = jsonwebtoken::decode_header(&issued.token).unwrap();
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     }
 
     #[test]
-    fn a_short_previous_secret_is_refused_naming_the_variable() {
-        let env = Env::from_pairs([("JWT_SECRET", SECRET), ("JWT_PREVIOUS_SECRETS", "short")]);
-        assert_eq!(
-            JwtSettings::from_env(&env).unwrap_err().variable,
-            "JWT_PREVIOUS_SECRETS"
+    fn a_signed_token_without_the_access_token_type_is_rejected() {
+        for typ in [None, Some("JWT"), Some("refresh+jwt")] {
+            let token = sign_typed(Algorithm::HS256, typ, SECRET, &claims_with(|_| {}));
+            assert_eq!(
+                verifier().verify_access_token(&token),
+                Err(TokenError::Invalid),
+                "{typ:?}"
+            );
+        }
+        let token = sign_typed(
+            Algorithm::HS256,
+            Some("application/at+JWT"),
+            SECRET,
+            &claims_with(|_| {}),
         );
+        assert!(verifier().verify_access_token(&token).is_ok());
+    }
+
+    #[test]
+    fn a_signed_token_living_longer_than_the_maximum_is_rejected() {
+        let too_long = claims_with(|c| c.exp = c.iat + DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS + 1);
+        let token = sign(Algorithm::HS256, SECRET, &too_long);
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
+        let longest = claims_with(|c| c.exp = c.iat + DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS);
+        let token = sign(Algorithm::HS256, SECRET, &longest);
+        assert!(verifier().verify_access_token(&token).is_ok());
     }
 
     #[test]

@@ -19,9 +19,18 @@ fn claims(edit: impl FnOnce(&mut Value)) -> Value {
     c
 }
 
+/// Signs as user-service does: an RFC 9068 access token (`typ: at+jwt`).
 fn sign(alg: Algorithm, secret: &str, claims: &Value) -> String {
+    sign_typed(alg, Some("at+jwt"), secret, claims)
+}
+
+fn sign_typed(alg: Algorithm, typ: Option<&str>, secret: &str, claims: &Value) -> String {
+    let header = Header {
+        typ: typ.map(str::to_owned),
+        ..Header::new(alg)
+    };
     jsonwebtoken::encode(
-        &Header::new(alg),
+        &header,
         claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )
@@ -158,6 +167,22 @@ async fn api2_forged_expired_misaddressed_and_malformed_tokens_are_401_everywher
                 Algorithm::HS256,
                 "not-the-secret-not-the-secret-not-the",
                 &claims(|_| {}),
+            ),
+        ),
+        (
+            "a plain JWT, not typed as an access token",
+            sign_typed(Algorithm::HS256, Some("JWT"), SECRET, &claims(|_| {})),
+        ),
+        (
+            "no typ at all",
+            sign_typed(Algorithm::HS256, None, SECRET, &claims(|_| {})),
+        ),
+        (
+            "living longer than ACCESS_TOKEN_MAX_TTL_SECONDS",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(|c| c["exp"] = json!(now + 3601)),
             ),
         ),
         ("truncated", valid[..valid.len() - 8].to_owned()),

@@ -120,6 +120,17 @@ pub fn after(mut query: Document, cursor: &UsageCursor) -> Document {
     query
 }
 
+/// The index that serves a user's usages under `filter`. Named explicitly:
+/// a server without a plan cache would otherwise trial every candidate on
+/// each request (the explain test checks the same choice).
+pub fn index_for(filter: &UsageFilter) -> &'static str {
+    if filter.usage_type_id.is_some() {
+        BY_USER_AND_TYPE_INDEX
+    } else {
+        BY_USER_INDEX
+    }
+}
+
 /// A page of up to `limit` usages, newest first, and whether more follow.
 pub async fn page(
     db: &Database,
@@ -137,6 +148,7 @@ pub async fn page(
     let mut found: Vec<Usage> = usages(db)
         .find(query)
         .sort(newest_first())
+        .hint(mongodb::options::Hint::Name(index_for(filter).to_owned()))
         .skip(skip)
         .limit(i64::from(limit) + 1)
         .await?
@@ -151,6 +163,7 @@ pub async fn page(
 pub async fn count(db: &Database, user_id: &str, filter: &UsageFilter) -> Result<u64, ApiError> {
     Ok(usages(db)
         .count_documents(matching(user_id, filter))
+        .hint(mongodb::options::Hint::Name(index_for(filter).to_owned()))
         .await?)
 }
 

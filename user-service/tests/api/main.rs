@@ -3,6 +3,7 @@
 
 mod admin;
 mod concurrency;
+mod expiry;
 mod helpers;
 mod login;
 mod me;
