@@ -4,9 +4,11 @@
 
 pub mod configuration;
 pub mod domain;
+pub mod migrate;
 pub mod openapi;
 pub mod routes;
 pub mod seed;
+pub mod service;
 pub mod startup;
 pub mod storage;
 pub mod type_cache;

@@ -2,7 +2,7 @@
 
 use mongodb::Database;
 
-use crate::domain::usage_type::UsageType;
+use crate::domain::usage_type::{CreateUsageTypeRequest, UsageType};
 use crate::storage::usage_types::{self, Upserted};
 
 /// The five reference types, compiled in so `seed` works from anywhere.
@@ -16,15 +16,25 @@ pub struct SeedReport {
 }
 
 /// Parses and validates a seed file (a JSON array of usage types).
+/// Each entry has the fields of `POST /types`.
 pub fn parse_seed(json: &str) -> Result<Vec<UsageType>, String> {
-    let raw: Vec<UsageType> =
+    let raw: Vec<CreateUsageTypeRequest> =
         serde_json::from_str(json).map_err(|e| format!("not a JSON array of usage types: {e}"))?;
     raw.into_iter()
         .map(|t| {
-            UsageType::parse(t.id, &t.name, &t.unit, t.factor)
-                .map_err(|e| format!("usage type {} is invalid: {:?}", t.id, e.problem().errors))
+            let (id, fields) = t.into_parts();
+            UsageType::parse(id, &fields)
+                .map_err(|e| format!("usage type {id} is invalid: {:?}", e.problem().errors))
         })
         .collect()
+}
+
+/// The scope of each built-in reference type, for stored types that predate
+/// scopes.
+pub fn built_in_scopes() -> Vec<(i64, crate::domain::usage_type::Scope)> {
+    parse_seed(BUILT_IN)
+        .map(|types| types.iter().map(|t| (t.id, t.scope)).collect())
+        .unwrap_or_default()
 }
 
 pub async fn seed(db: &Database, types: &[UsageType]) -> Result<SeedReport, String> {

@@ -1,12 +1,10 @@
 //! Building and running the server. `Application::build` binds (port 0 in
 //! tests) and returns before serving, so tests know the port.
 
-use std::net::TcpListener;
-
-use actix_web::dev::Server;
-use actix_web::{HttpServer, web};
+use actix_web::web;
 use common::db::DatabaseStartupError;
 use common::jwt::AccessTokenVerifier;
+use common::server::{BindError, Serving};
 use mongodb::Database;
 
 use crate::configuration::Settings;
@@ -17,78 +15,65 @@ use crate::type_cache::UsageTypeCache;
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DatabaseStartupError),
-    #[error("migrating stored data failed: {0}")]
+    #[error("{0}")]
     Migration(String),
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] BindError),
 }
 
 pub struct Application {
-    port: u16,
-    server: Server,
+    serving: Serving,
     database: Database,
+    cache: web::Data<UsageTypeCache>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let database = common::db::connect(&settings.common.mongodb, "carbon-service").await?;
         crate::storage::create_indexes(&database).await?;
-        crate::storage::idempotency::backfill_expiry(&database)
+        crate::migrate::run(&database)
             .await
-            .map_err(|e| StartupError::Migration(e.to_string()))?;
-        let address = settings.common.address();
-        let bind_error = |source| StartupError::Bind {
-            address: address.clone(),
-            source,
-        };
-        let listener = TcpListener::bind(&address).map_err(bind_error)?;
-        let port = listener.local_addr().map_err(bind_error)?.port();
+            .map_err(StartupError::Migration)?;
 
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
         let cache = web::Data::new(UsageTypeCache::new(settings.usage_types_cache_ttl));
         let db_data = web::Data::new(database.clone());
         let openapi = crate::openapi::document(&settings.auth_token_url);
-        let origins = settings.common.cors_allowed_origins.clone();
-
-        let server = HttpServer::new(move || {
-            let (verifier, cache, db_data, openapi) = (
-                verifier.clone(),
-                cache.clone(),
-                db_data.clone(),
-                openapi.clone(),
-            );
-            common::http::app(&origins, move |cfg| {
-                cfg.app_data(verifier).app_data(cache).app_data(db_data);
-                routes::configure(cfg);
-                common::health::configure(cfg);
-                common::openapi::configure_docs(cfg, openapi);
-            })
-        })
-        .listen(listener)
-        .map_err(bind_error)?
-        .shutdown_timeout(10)
-        .run();
-        tracing::info!(port, "carbon-service listening");
+        let app_cache = cache.clone();
+        let serving = common::server::bind("carbon-service", &settings.common, move |cfg| {
+            cfg.app_data(verifier.clone())
+                .app_data(app_cache.clone())
+                .app_data(db_data.clone());
+            routes::configure(cfg);
+            common::health::configure(cfg);
+            common::openapi::configure_docs(cfg, openapi.clone());
+        })?;
         Ok(Self {
-            port,
-            server,
+            serving,
             database,
+            cache,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.serving.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.serving.metrics_port
     }
 
     pub fn database(&self) -> &Database {
         &self.database
     }
 
+    /// The usage-type cache the handlers share (tests observe it).
+    pub fn type_cache(&self) -> web::Data<UsageTypeCache> {
+        self.cache.clone()
+    }
+
     /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.serving.run_until_stopped().await
     }
 }

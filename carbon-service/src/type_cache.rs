@@ -2,6 +2,8 @@
 //! and written almost never: a write on this instance invalidates at once;
 //! other instances' writes show within the TTL (at most 30 s).
 
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -11,9 +13,18 @@ use crate::domain::usage_type::UsageType;
 use crate::storage::usage_types;
 use common::error::ApiError;
 
+struct Loaded {
+    at: Instant,
+    types: Arc<Vec<UsageType>>,
+}
+
 pub struct UsageTypeCache {
     ttl: Duration,
-    loaded: RwLock<Option<(Instant, Arc<Vec<UsageType>>)>>,
+    loaded: RwLock<Option<Loaded>>,
+    /// Bumped by every invalidation. A reload stores its list only if no
+    /// invalidation happened while it read: otherwise a read that began
+    /// before a write could put the pre-write list back.
+    generation: AtomicU64,
     /// Held by the one request that reloads. Without it every request
     /// arriving after expiry reloaded at once, and behind a slow database
     /// even `GET /types` stalled (seen in the benchmark).
@@ -25,18 +36,33 @@ impl UsageTypeCache {
         Self {
             ttl,
             loaded: RwLock::new(None),
+            generation: AtomicU64::new(0),
             reloading: tokio::sync::Mutex::new(()),
         }
     }
 
     fn snapshot(&self) -> Option<(Instant, Arc<Vec<UsageType>>)> {
-        self.loaded.read().ok().and_then(|guard| guard.clone())
+        self.loaded
+            .read()
+            .ok()
+            .and_then(|guard| guard.as_ref().map(|l| (l.at, l.types.clone())))
     }
 
-    async fn reload(&self, db: &Database) -> Result<Arc<Vec<UsageType>>, ApiError> {
-        let types = Arc::new(usage_types::all(db).await?);
-        if let Ok(mut guard) = self.loaded.write() {
-            *guard = Some((Instant::now(), types.clone()));
+    /// Runs `load` and caches its list, unless the cache was invalidated
+    /// meanwhile (then the list is returned but not kept).
+    pub async fn reload_with(
+        &self,
+        load: impl Future<Output = Result<Vec<UsageType>, ApiError>>,
+    ) -> Result<Arc<Vec<UsageType>>, ApiError> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let types = Arc::new(load.await?);
+        if let Ok(mut guard) = self.loaded.write()
+            && self.generation.load(Ordering::SeqCst) == generation
+        {
+            *guard = Some(Loaded {
+                at: Instant::now(),
+                types: types.clone(),
+            });
         }
         Ok(types)
     }
@@ -47,7 +73,7 @@ impl UsageTypeCache {
         match self.snapshot() {
             Some((at, types)) if at.elapsed() < self.ttl => Ok(types),
             Some((_, stale)) => match self.reloading.try_lock() {
-                Ok(_reloading) => self.reload(db).await,
+                Ok(_reloading) => self.reload_with(usage_types::all(db)).await,
                 Err(_) => Ok(stale),
             },
             None => {
@@ -55,7 +81,7 @@ impl UsageTypeCache {
                 // Another request may have loaded it while this one waited.
                 match self.snapshot() {
                     Some((_, types)) => Ok(types),
-                    None => self.reload(db).await,
+                    None => self.reload_with(usage_types::all(db)).await,
                 }
             }
         }
@@ -75,9 +101,63 @@ impl UsageTypeCache {
         Ok(found)
     }
 
+    /// The cached list, if any, without loading (for tests and metrics).
+    pub fn cached(&self) -> Option<Arc<Vec<UsageType>>> {
+        self.snapshot().map(|(_, types)| types)
+    }
+
     pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut guard) = self.loaded.write() {
             *guard = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::usage_type::Scope;
+
+    fn types(factor: f64) -> Vec<UsageType> {
+        vec![UsageType {
+            id: 100,
+            name: "electricity".into(),
+            unit: "kwh".into(),
+            factor,
+            scope: Scope::parse(2).unwrap(),
+            source: None,
+            source_year: None,
+            region: None,
+        }]
+    }
+
+    #[tokio::test]
+    async fn a_reload_that_began_before_an_invalidation_does_not_store_its_stale_list() {
+        let cache = Arc::new(UsageTypeCache::new(Duration::from_secs(30)));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let reload = tokio::spawn({
+            let cache = cache.clone();
+            async move {
+                cache
+                    .reload_with(async move {
+                        // The read happened before the write below...
+                        let _ = released.await;
+                        Ok(types(1.5))
+                    })
+                    .await
+            }
+        });
+        tokio::task::yield_now().await;
+        // ...a write invalidates while the read is in flight...
+        cache.invalidate();
+        let _ = release.send(());
+        // ...and the old list must not come back as the cached one.
+        assert_eq!(reload.await.unwrap().unwrap()[0].factor, 1.5);
+        assert!(cache.cached().is_none(), "the stale list was cached");
+
+        // A reload that starts after the write is kept.
+        cache.reload_with(async { Ok(types(2.0)) }).await.unwrap();
+        assert_eq!(cache.cached().unwrap()[0].factor, 2.0);
     }
 }

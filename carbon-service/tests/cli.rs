@@ -46,13 +46,13 @@ fn seed_reads_a_file_and_refuses_an_invalid_one() {
     let good = dir.join("good.json");
     std::fs::write(
         &good,
-        r#"[{"id": 7, "name": "solar", "unit": "kwh", "factor": 0.04}]"#,
+        r#"[{"id": 7, "name": "solar", "unit": "kwh", "factor": 0.04, "scope": 2}]"#,
     )
     .unwrap();
     let bad = dir.join("bad.json");
     std::fs::write(
         &bad,
-        r#"[{"id": 7, "name": "", "unit": "kwh", "factor": -1}]"#,
+        r#"[{"id": 7, "name": "", "unit": "kwh", "factor": -1, "scope": 2}]"#,
     )
     .unwrap();
     let run = |file: &std::path::Path| {

@@ -147,6 +147,8 @@ pub struct CommonSettings {
     pub jwt: JwtSettings,
     pub cors_allowed_origins: Vec<String>,
     pub log_format: LogFormat,
+    /// Where `GET /metrics` is served (a separate listener); `None`: off.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 pub const DEFAULT_CORS_ALLOWED_ORIGINS: &str =
@@ -234,6 +236,15 @@ impl CommonSettings {
             jwt: jwt_settings(env)?,
             cors_allowed_origins,
             log_format: env.parse_or("LOG_FORMAT", LogFormat::Pretty)?,
+            metrics_addr: match env.get("METRICS_ADDR") {
+                None => None,
+                Some(raw) => Some(raw.parse().map_err(|_| {
+                    ConfigError::new(
+                        "METRICS_ADDR",
+                        format!("must be an address such as 127.0.0.1:9464, got {raw:?}"),
+                    )
+                })?),
+            },
         })
     }
 

@@ -35,7 +35,12 @@ pub struct ProblemDetails {
 /// One invalid input field.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
-    /// The field's name (a dotted path for nested fields).
+    /// For CSV imports: the data row, counting from 1 for the first row
+    /// after the header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub row: Option<u64>,
+    /// The field's name (a dotted path for nested fields; a column for CSV).
     pub field: String,
     pub message: String,
 }
@@ -43,8 +48,17 @@ pub struct FieldError {
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
+            row: None,
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// The same error, located in a CSV data row.
+    pub fn in_row(self, row: u64) -> Self {
+        Self {
+            row: Some(row),
+            ..self
         }
     }
 }
@@ -67,6 +81,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// 412: an `If-Match` names a version that is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("{0}")]
@@ -145,6 +162,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -14,6 +14,7 @@ pub mod jwt;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
+pub mod server;
 pub mod telemetry;
 
 #[cfg(feature = "testing")]

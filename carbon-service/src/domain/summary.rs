@@ -20,7 +20,8 @@ use super::usage_query::UsageFilter;
         {"usage_type_id": 100, "name": "electricity", "unit": "kwh", "usage_count": 2, "total_amount": 120.0, "co2e": 180.0},
         {"usage_type_id": 101, "name": "water", "unit": "kg", "usage_count": 1, "total_amount": 1.028, "co2e": 27.68}
     ],
-    "by_month": [{"month": "2026-10", "usage_count": 1, "co2e": 90.0}, {"month": "2026-11", "usage_count": 2, "co2e": 117.68}]
+    "by_month": [{"month": "2026-10", "usage_count": 1, "co2e": 90.0}, {"month": "2026-11", "usage_count": 2, "co2e": 117.68}],
+    "by_scope": [{"scope": 2, "usage_count": 2, "co2e": 180.0}, {"scope": 3, "usage_count": 1, "co2e": 27.68}]
 }))]
 pub struct Summary {
     /// The window's start (inclusive), as given.
@@ -34,6 +35,9 @@ pub struct Summary {
     pub by_type: Vec<TypeTotal>,
     /// Ordered by month (UTC).
     pub by_month: Vec<MonthTotal>,
+    /// GHG Protocol scopes present, in order; each usage counts under the
+    /// scope of its type snapshot.
+    pub by_scope: Vec<ScopeTotal>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -56,13 +60,24 @@ pub struct MonthTotal {
     pub co2e: f64,
 }
 
-/// The totals of one (usage type, month) of a user's usages, as the
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ScopeTotal {
+    /// 1, 2 or 3.
+    #[schema(minimum = 1, maximum = 3)]
+    pub scope: u8,
+    pub usage_count: u64,
+    pub co2e: f64,
+}
+
+/// The totals of one (usage type, month, scope) of a user's usages, as the
 /// database computes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryCell {
     pub usage_type_id: i64,
     /// `YYYY-MM`, UTC.
     pub month: String,
+    /// The GHG Protocol scope of the usages' type snapshots.
+    pub scope: u8,
     pub usage_count: u64,
     pub total_amount: f64,
     pub co2e: f64,
@@ -82,6 +97,7 @@ pub fn fold(
 ) -> Summary {
     let mut by_type: BTreeMap<i64, TypeTotal> = BTreeMap::new();
     let mut by_month: BTreeMap<&str, MonthTotal> = BTreeMap::new();
+    let mut by_scope: BTreeMap<u8, ScopeTotal> = BTreeMap::new();
     for cell in cells {
         let line = by_type.entry(cell.usage_type_id).or_insert_with(|| {
             let (name, unit) = current_labels(cell.usage_type_id)
@@ -105,6 +121,13 @@ pub fn fold(
         });
         month.usage_count += cell.usage_count;
         month.co2e += cell.co2e;
+        let scope = by_scope.entry(cell.scope).or_insert_with(|| ScopeTotal {
+            scope: cell.scope,
+            usage_count: 0,
+            co2e: 0.0,
+        });
+        scope.usage_count += cell.usage_count;
+        scope.co2e += cell.co2e;
     }
     let by_type: Vec<TypeTotal> = by_type.into_values().collect();
     Summary {
@@ -114,6 +137,7 @@ pub fn fold(
         total_co2e: by_type.iter().map(|t| t.co2e).sum(),
         by_type,
         by_month: by_month.into_values().collect(),
+        by_scope: by_scope.into_values().collect(),
     }
 }
 
@@ -121,10 +145,20 @@ pub fn fold(
 mod tests {
     use super::*;
 
+    /// The seed's scopes: 100 and 102 are scope 2, 101 scope 3, 103 and 104 scope 1.
+    fn scope_of(type_id: i64) -> u8 {
+        match type_id {
+            100 | 102 => 2,
+            101 => 3,
+            _ => 1,
+        }
+    }
+
     fn cell(type_id: i64, month: &str, count: u64, amount: f64, co2e: f64) -> SummaryCell {
         SummaryCell {
             usage_type_id: type_id,
             month: month.into(),
+            scope: scope_of(type_id),
             usage_count: count,
             total_amount: amount,
             co2e,
@@ -205,8 +239,16 @@ mod tests {
                     prop_assert_eq!(month.usage_count, count);
                     prop_assert!(close(month.co2e, co2e));
                 }
+                for scope in &s.by_scope {
+                    let mine = usages.iter().filter(|u| scope_of(u.0) == scope.scope);
+                    let (count, co2e) = mine.fold((0u64, 0.0), |acc, (_, _, a, f)| (acc.0 + 1, acc.1 + a * f));
+                    prop_assert_eq!(scope.usage_count, count);
+                    prop_assert!(close(scope.co2e, co2e));
+                }
                 let months_sum: u64 = s.by_month.iter().map(|m| m.usage_count).sum();
                 prop_assert_eq!(months_sum, s.usage_count);
+                let scopes_sum: u64 = s.by_scope.iter().map(|m| m.usage_count).sum();
+                prop_assert_eq!(scopes_sum, s.usage_count);
             }
         }
     }

@@ -5,6 +5,8 @@ pub mod types;
 pub mod usages;
 
 use actix_web::web;
+
+use crate::domain::usage_csv;
 use common::http::method_not_allowed as allow;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,13 +27,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/usages")
             .route(web::get().to(usages::list_usages))
             .route(web::post().to(usages::create_usage))
-            .default_service(allow("GET, POST")),
+            .route(web::delete().to(usages::erase_usages))
+            .default_service(allow("GET, POST, DELETE")),
     )
-    // Before /usages/{id}, which would otherwise take "summary" as an id.
+    // Before /usages/{id}, which would otherwise take these names as ids.
     .service(
         web::resource("/usages/summary")
             .route(web::get().to(summary::get_summary))
             .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/usages/export")
+            .route(web::get().to(usages::export_usages))
+            .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/usages/import")
+            .app_data(web::PayloadConfig::new(usage_csv::MAX_IMPORT_BYTES))
+            .route(web::post().to(usages::import_usages))
+            .default_service(allow("POST")),
     )
     .service(
         web::resource("/usages/{id}")

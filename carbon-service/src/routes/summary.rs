@@ -1,5 +1,4 @@
-//! `/usages/summary`: the caller's footprint, summed in the database in one
-//! aggregation and folded in `domain::summary`.
+//! `/usages/summary`: the caller's footprint.
 
 use actix_web::{HttpResponse, web};
 use common::auth::AuthenticatedUser;
@@ -9,9 +8,9 @@ use mongodb::Database;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::domain::summary::{self, Summary};
+use crate::domain::summary::Summary;
 use crate::domain::usage_query::UsageFilter;
-use crate::storage::usages;
+use crate::service::usages as service;
 use crate::type_cache::UsageTypeCache;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -27,8 +26,8 @@ pub struct SummaryQuery {
 
 /// My footprint
 ///
-/// Totals of the caller's usages in the window: overall, per usage type
-/// and per month (UTC).
+/// Totals of the caller's usages in the window: overall, per usage type,
+/// per month (UTC) and per GHG Protocol scope, all from one consistent read.
 #[utoipa::path(get, path = "/usages/summary", tag = "usages",
     security(("oauth2_password" = [])),
     params(SummaryQuery),
@@ -44,13 +43,6 @@ pub async fn get_summary(
     Query(query): Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref())?;
-    let cells = usages::summary_cells(&db, &caller.id.to_string(), &filter).await?;
-    let types = cache.all(&db).await?;
-    let summary = summary::fold(&filter, &cells, |id| {
-        types
-            .binary_search_by_key(&id, |t| t.id)
-            .ok()
-            .map(|i| (types[i].name.clone(), types[i].unit.clone()))
-    });
+    let summary = service::summary(&db, &cache, &caller.id.to_string(), &filter).await?;
     Ok(HttpResponse::Ok().json(summary))
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::usage_type::{
-    CreateUsageTypeRequest, UpdateUsageTypeRequest, UsageType, parse_type_id,
+    CreateUsageTypeRequest, UsageType, UsageTypeFields, parse_type_id,
 };
 use crate::storage::{usage_types, usages};
 use crate::type_cache::UsageTypeCache;
@@ -93,7 +93,8 @@ pub async fn create_type(
     Json(body): Json<CreateUsageTypeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_superuser()?;
-    let usage_type = UsageType::parse(body.id, &body.name, &body.unit, body.factor)?;
+    let (id, fields) = body.into_parts();
+    let usage_type = UsageType::parse(id, &fields)?;
     usage_types::insert(&db, &usage_type).await?;
     cache.invalidate();
     tracing::info!(type_id = usage_type.id, by = %caller.id, "usage type created");
@@ -104,11 +105,12 @@ pub async fn create_type(
 
 /// Update a usage type (superuser)
 ///
-/// Existing usages keep the snapshot they were recorded with.
+/// Replaces every field but the id (an optional field left out is
+/// removed). Existing usages keep the snapshot they were recorded with.
 #[utoipa::path(put, path = "/types/{id}", tag = "types",
     security(("oauth2_password" = [])),
     params(("id" = i64, Path, description = "The type's id", example = 100, minimum = 1, maximum = 9007199254740991_i64)),
-    request_body = UpdateUsageTypeRequest,
+    request_body = UsageTypeFields,
     responses(
         (status = 200, description = "Updated", body = UsageType),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
@@ -121,11 +123,11 @@ pub async fn update_type(
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
     id: web::Path<String>,
-    Json(body): Json<UpdateUsageTypeRequest>,
+    Json(body): Json<UsageTypeFields>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_superuser()?;
     let id = parse_type_id(&id)?;
-    let usage_type = UsageType::parse(id, &body.name, &body.unit, body.factor)?;
+    let usage_type = UsageType::parse(id, &body)?;
     let updated = usage_types::update(&db, &usage_type)
         .await?
         .ok_or_else(ApiError::not_found)?;

@@ -1,12 +1,11 @@
 //! `/usages`: the caller's usage records. Another user's usage answers
-//! exactly like a missing one (404), for every verb.
+//! exactly like a missing one (404), for every verb. Handlers parse, call
+//! one `service::usages` function, and shape the answer.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use bson::doc;
-use bson::oid::ObjectId;
 use common::auth::AuthenticatedUser;
-use common::error::{ApiError, FieldError, ProblemDetails};
+use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
 use common::pagination::with_total_count;
 use mongodb::Database;
@@ -14,74 +13,74 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::usage::{
-    CreateUsageRequest, NewUsage, UpdateUsageRequest, Usage, UsageChanges, UsageResponse,
-    parse_usage_id,
+    CreateUsageRequest, IdempotencyKey, IfMatch, UpdateUsageRequest, Usage, UsageChanges,
+    UsageResponse, parse_usage_id,
 };
 use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
-use crate::domain::usage_type::UsageType;
-use crate::storage::{idempotency, usages};
+use crate::service::usages::{self as service, Created, ExportFormat};
+use crate::storage::usages;
 use crate::type_cache::UsageTypeCache;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 pub const NEXT_CURSOR_HEADER: &str = "X-Next-Cursor";
-pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
-async fn existing_type(
-    db: &Database,
-    cache: &UsageTypeCache,
-    id: i64,
-) -> Result<UsageType, ApiError> {
-    cache
-        .get(db, id)
-        .await?
-        .ok_or_else(|| ApiError::validation("usage_type_id", format!("no usage type has id {id}")))
+fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+    req.headers()
+        .get(IDEMPOTENCY_KEY_HEADER)
+        .map(|value| IdempotencyKey::parse(value.as_bytes()))
+        .transpose()
+        .map_err(|e| ApiError::Validation(vec![e]))
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get(IDEMPOTENCY_KEY_HEADER) else {
-        return Ok(None);
-    };
-    // Exactly what the document says: 1 to 255 visible ASCII characters.
-    let bytes = value.as_bytes();
-    let visible = bytes.iter().all(|b| (b'!'..=b'~').contains(b));
-    if bytes.is_empty() || bytes.len() > MAX_IDEMPOTENCY_KEY_CHARS || !visible {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            IDEMPOTENCY_KEY_HEADER,
-            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
-        )]));
-    }
-    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+fn if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .map(|value| {
+            value
+                .to_str()
+                .map_err(|_| ApiError::validation("If-Match", "must be visible ASCII"))
+                .and_then(IfMatch::parse)
+        })
+        .transpose()
 }
 
-fn created(body: String, id: &str, replayed: bool) -> HttpResponse {
+fn with_etag(usage: &Usage) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, usage.etag()))
+        .json(UsageResponse::from(usage))
+}
+
+fn created(answer: Created, location: Option<String>) -> HttpResponse {
     let mut response = HttpResponse::Created();
-    response
-        .insert_header((header::LOCATION, format!("/usages/{id}")))
-        .insert_header((header::CONTENT_TYPE, "application/json"));
-    if replayed {
+    response.insert_header((header::CONTENT_TYPE, "application/json"));
+    if let Some(location) = location {
+        response.insert_header((header::LOCATION, location));
+        // A new usage is always version 1.
+        response.insert_header((header::ETAG, "\"1\""));
+    }
+    if answer.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    response.body(body)
+    response.body(answer.body)
 }
+
+const ID_PARAM: &str = "The usage's ObjectId (hex)";
 
 /// Record a usage
 ///
 /// Stores `co2e = amount × factor` with a snapshot of the type. With an
 /// `Idempotency-Key`, a retry answers the original 201 (same id) and
 /// creates nothing; the same key with a different body is 422. Keys are
-/// kept for at least 24 hours.
+/// kept for at least 48 hours.
 #[utoipa::path(post, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     request_body = CreateUsageRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible characters, unique per request (a UUID, say); reusing one with a different body is 422", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     responses(
-        (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse),
-        (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse,
+            headers(("ETag" = String, description = "The version, for If-Match"), ("Location" = String, description = "The new usage"))),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 16 KiB", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn create_usage(
     req: HttpRequest,
@@ -91,58 +90,9 @@ pub async fn create_usage(
     Json(body): Json<CreateUsageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let new = NewUsage::parse(&body)?;
-    let usage_type = existing_type(&db, &cache, new.usage_type_id).await?;
-    let user_id = caller.id.to_string();
-
-    let Some(key) = key else {
-        let usage = Usage::new(
-            ObjectId::new(),
-            user_id,
-            new.amount,
-            usage_type,
-            new.usage_at,
-        );
-        usages::insert(&db, &usage).await?;
-        let body =
-            serde_json::to_string(&UsageResponse::from(&usage)).map_err(ApiError::internal)?;
-        return Ok(created(body, &usage.id.to_hex(), false));
-    };
-
-    let fingerprint =
-        idempotency::sha256_hex(&[&serde_json::to_vec(&body).map_err(ApiError::internal)?]);
-    let record = idempotency::claim(&db, &user_id, &key, &fingerprint).await?;
-    if record.fingerprint != fingerprint {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            IDEMPOTENCY_KEY_HEADER,
-            "was already used with a different request body",
-        )]));
-    }
-    let usage_id = record.usage_id.to_hex();
-    if let Some(original) = record.response {
-        return Ok(created(original, &usage_id, true));
-    }
-    // Whoever inserts under the record's id first wins; a crashed earlier
-    // attempt is completed by the retry.
-    let candidate = Usage::new(
-        record.usage_id,
-        user_id.clone(),
-        new.amount,
-        usage_type,
-        new.usage_at,
-    );
-    let inserted = usages::insert(&db, &candidate).await?;
-    // Another request won the insert: answer with what it stored.
-    let stored = if inserted {
-        candidate
-    } else {
-        usages::find(&db, &user_id, record.usage_id)
-            .await?
-            .ok_or_else(ApiError::not_found)?
-    };
-    let body = serde_json::to_string(&UsageResponse::from(&stored)).map_err(ApiError::internal)?;
-    idempotency::complete(&db, &record.id, &body).await?;
-    Ok(created(body, &usage_id, !inserted))
+    let answer = service::create(&db, &cache, &caller.id.to_string(), &body, key.as_ref()).await?;
+    let location = format!("/usages/{}", answer.id);
+    Ok(created(answer, Some(location)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -224,9 +174,10 @@ pub async fn list_usages(
 /// Get one of my usages
 #[utoipa::path(get, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
+    params(("id" = String, Path, description = ID_PARAM, example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
     responses(
-        (status = 200, description = "The usage", body = UsageResponse),
+        (status = 200, description = "The usage", body = UsageResponse,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Malformed id", body = ProblemDetails, content_type = "application/problem+json"),
@@ -240,24 +191,34 @@ pub async fn get_usage(
     let usage = usages::find(&db, &caller.id.to_string(), id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(UsageResponse::from(&usage)))
+    Ok(with_etag(&usage))
 }
 
 /// Change one of my usages
 ///
-/// A partial update of `amount`, `usage_type_id` and `usage_at`. A new type
-/// refreshes the snapshot; `co2e` is recomputed.
+/// A partial update of `amount`, `usage_type_id` and `usage_at`: a field
+/// left out keeps its value, and `null` is never a value (422). A new type
+/// refreshes the snapshot; `co2e` is recomputed. Send the `ETag` you read
+/// as `If-Match` so that a change made meanwhile by someone else is not
+/// overwritten (412); without it the change applies to the latest version.
 #[utoipa::path(put, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
+    params(
+        ("id" = String, Path, description = ID_PARAM, example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read (or *): the change applies only to that version", example = "\"3\""),
+    ),
     request_body = UpdateUsageRequest,
     responses(
-        (status = 200, description = "Updated", body = UsageResponse),
+        (status = 200, description = "Updated", body = UsageResponse,
+            headers(("ETag" = String, description = "The new version"))),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed id, empty body, invalid values, unknown type or fields", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Other requests kept changing the usage; retry", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed id or If-Match, empty body, null or invalid values, unknown type or fields", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn update_usage(
+    req: HttpRequest,
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
@@ -265,53 +226,219 @@ pub async fn update_usage(
     Json(body): Json<UpdateUsageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_usage_id(&id)?;
+    let condition = if_match(&req)?;
     let changes = UsageChanges::parse(&body)?;
     let user_id = caller.id.to_string();
-    let mut usage = usages::find(&db, &user_id, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if let Some(type_id) = changes.usage_type_id {
-        usage.usage_type = existing_type(&db, &cache, type_id).await?;
-    }
-    if let Some(amount) = changes.amount {
-        usage.amount = amount;
-    }
-    if let Some(at) = changes.usage_at {
-        usage.usage_at = bson::DateTime::from_chrono(at);
-    }
-    usage.recompute();
-    let set = doc! {
-        "amount": usage.amount,
-        "usage_type": bson::to_bson(&usage.usage_type).map_err(ApiError::internal)?,
-        "usage_type_id": usage.usage_type_id,
-        "usage_at": usage.usage_at,
-        "co2e": usage.co2e,
-        "updated_at": bson::DateTime::now(),
-    };
-    let updated = usages::update(&db, &user_id, id, set)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(UsageResponse::from(&updated)))
+    let updated = service::update(&db, &cache, &user_id, id, &changes, condition.as_ref()).await?;
+    Ok(with_etag(&updated))
 }
 
 /// Delete one of my usages
+///
+/// With `If-Match`, only the version it names is deleted (412 otherwise).
 #[utoipa::path(delete, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The usage's ObjectId (hex)", example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
+    params(
+        ("id" = String, Path, description = ID_PARAM, example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read (or *)", example = "\"3\""),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed id", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed id or If-Match", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn delete_usage(
+    req: HttpRequest,
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_usage_id(&id)?;
-    if !usages::delete(&db, &caller.id.to_string(), id).await? {
-        return Err(ApiError::not_found());
-    }
+    let condition = if_match(&req)?;
+    service::delete(&db, &caller.id.to_string(), id, condition.as_ref()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EraseQuery {
+    /// Must be `true`: erasing cannot be undone.
+    #[param(example = true)]
+    pub confirm: Option<bool>,
+}
+
+/// Erase all my usages
+///
+/// Deletes every usage of the caller; it cannot be undone. Call it before
+/// deleting the account (`DELETE /users/me` on user-service), which does not
+/// reach carbon-service's data.
+#[utoipa::path(delete, path = "/usages", tag = "usages",
+    security(("oauth2_password" = [])),
+    params(EraseQuery),
+    responses(
+        (status = 204, description = "Every usage of the caller is erased"),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "confirm=true is missing", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn erase_usages(
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    Query(query): Query<EraseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if query.confirm != Some(true) {
+        return Err(ApiError::validation(
+            "confirm",
+            "must be true: erasing every usage cannot be undone",
+        ));
+    }
+    service::erase(&db, &caller.id.to_string()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Only this type.
+    #[param(example = 100, minimum = 1, maximum = 9007199254740991_i64)]
+    pub usage_type_id: Option<i64>,
+    /// RFC 3339; `usage_at` ≥ from.
+    #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
+    pub from: Option<String>,
+    /// RFC 3339; `usage_at` < to.
+    #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
+    pub to: Option<String>,
+}
+
+/// The format an `Accept` header asks for: CSV unless only JSON is acceptable.
+fn export_format(req: &HttpRequest) -> Result<ExportFormat, ApiError> {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(ExportFormat::Csv);
+    };
+    let types: Vec<String> = accept
+        .split(',')
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let wants = |media: &str| types.iter().any(|t| t == media);
+    if wants("text/csv") || wants("text/*") || wants("*/*") {
+        Ok(ExportFormat::Csv)
+    } else if wants("application/json") || wants("application/*") {
+        Ok(ExportFormat::Json)
+    } else {
+        Err(ApiError::Status {
+            status: actix_web::http::StatusCode::NOT_ACCEPTABLE,
+            detail: "The export is available as text/csv or application/json.".into(),
+        })
+    }
+}
+
+/// Export my usages
+///
+/// Every usage of the caller matching the filters (as the list takes them),
+/// oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
+/// the header row `id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope`;
+/// text cells that a spreadsheet would run as a formula (starting with `=`,
+/// `+`, `-`, `@`) are prefixed with `'`. `Accept: application/json` gives a
+/// JSON array of usages.
+#[utoipa::path(get, path = "/usages/export", tag = "usages",
+    security(("oauth2_password" = [])),
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "The usages",
+            content(
+                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,100,electricity,kwh,120.5,1.5,180.75,2\r\n"),
+                ([UsageResponse] = "application/json"),
+            )),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid type id or window", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn export_usages(
+    req: HttpRequest,
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    Query(query): Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format = export_format(&req)?;
+    let filter = UsageFilter::parse(
+        query.usage_type_id,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
+    let body = service::export(&db, &caller.id.to_string(), &filter, format).await?;
+    let (content_type, file) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "usages.csv"),
+        ExportFormat::Json => ("application/json", "usages.json"),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .streaming(body))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"imported": 120}))]
+pub struct ImportResult {
+    /// How many usages were stored.
+    pub imported: u64,
+}
+
+fn is_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/csv"))
+}
+
+/// Import usages from CSV
+///
+/// A `text/csv` body of at most 5 MiB and 10,000 data rows (past either,
+/// 413), with a header row naming `usage_at,usage_type_id,amount` (any
+/// order; other columns, such as an export's, are ignored). All or nothing:
+/// when any row is invalid the answer is 422 with one `errors` entry per
+/// problem, `{row, field, message}` (`row` 1 is the first data row; at most
+/// 100 are listed), and nothing is stored. Cells are plain values, never
+/// formulas. Honours `Idempotency-Key` like a single create.
+#[utoipa::path(post, path = "/usages/import", tag = "usages",
+    security(("oauth2_password" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (see POST /usages)", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
+    request_body(content = String, content_type = "text/csv", description = "CSV with a header row",
+        example = "usage_at,usage_type_id,amount\n2026-11-01T08:00:00Z,100,120.5\n2026-11-02T08:00:00Z,101,3\n"),
+    responses(
+        (status = 201, description = "Every row stored (or the original answer to this key)", body = ImportResult),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "Not text/csv", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn import_usages(
+    req: HttpRequest,
+    caller: AuthenticatedUser,
+    db: web::Data<Database>,
+    cache: web::Data<UsageTypeCache>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if !is_csv(&req) {
+        return Err(ApiError::UnsupportedMediaType(
+            "The import must be text/csv.".into(),
+        ));
+    }
+    let key = idempotency_key(&req)?;
+    let answer = service::import(&db, &cache, &caller.id.to_string(), &body, key.as_ref()).await?;
+    Ok(created(answer, None))
 }

@@ -66,20 +66,29 @@ pub async fn insert(db: &Database, usage_type: &UsageType) -> Result<(), ApiErro
         })
 }
 
-/// Every field but the id, as a `$set`.
-fn fields(usage_type: &UsageType) -> Result<bson::Document, ApiError> {
+/// The update that makes a stored type equal to `usage_type`: `$set` of its
+/// fields, `$unset` of the optional ones it lacks. (Not a replacement: an
+/// update that changes nothing then reports nothing modified.)
+fn replacement(usage_type: &UsageType) -> Result<bson::Document, ApiError> {
     let mut set = bson::to_document(usage_type).map_err(ApiError::internal)?;
     set.remove("id");
-    Ok(set)
+    let mut update = doc! { "$set": set.clone() };
+    let absent: bson::Document = ["source", "source_year", "region"]
+        .into_iter()
+        .filter(|field| !set.contains_key(*field))
+        .map(|field| (field.to_owned(), bson::Bson::String(String::new())))
+        .collect();
+    if !absent.is_empty() {
+        update.insert("$unset", absent);
+    }
+    Ok(update)
 }
 
-/// Replaces every field but the id; `None` when there is no such type.
+/// Replaces every field of the type with this id (an optional one left out
+/// is removed); `None` when there is no such type.
 pub async fn update(db: &Database, usage_type: &UsageType) -> Result<Option<UsageType>, ApiError> {
     Ok(types(db)
-        .find_one_and_update(
-            doc! { "id": usage_type.id },
-            doc! { "$set": fields(usage_type)? },
-        )
+        .find_one_and_update(doc! { "id": usage_type.id }, replacement(usage_type)?)
         .projection(doc! { "_id": 0 })
         .return_document(ReturnDocument::After)
         .await?)
@@ -100,10 +109,7 @@ pub enum Upserted {
 /// Inserts or updates by id (the seed command), in one atomic upsert.
 pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, ApiError> {
     let result = types(db)
-        .update_one(
-            doc! { "id": usage_type.id },
-            doc! { "$set": fields(usage_type)? },
-        )
+        .update_one(doc! { "id": usage_type.id }, replacement(usage_type)?)
         .upsert(true)
         .await?;
     Ok(if result.upserted_id.is_some() {
@@ -113,4 +119,35 @@ pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, A
     } else {
         Upserted::Unchanged
     })
+}
+
+/// Ids of stored types without a GHG scope (written before scopes existed).
+pub async fn ids_without_scope(db: &Database) -> Result<Vec<i64>, ApiError> {
+    let rows: Vec<bson::Document> = db
+        .collection::<bson::Document>(COLLECTION)
+        .find(doc! { "scope": { "$exists": false } })
+        .projection(doc! { "_id": 0, "id": 1 })
+        .await?
+        .try_collect()
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| match row.get("id") {
+            Some(bson::Bson::Int64(id)) => Some(*id),
+            Some(bson::Bson::Int32(id)) => Some(i64::from(*id)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Sets the scope of a type that has none. Idempotent.
+pub async fn set_scope_if_missing(db: &Database, id: i64, scope: i64) -> Result<bool, ApiError> {
+    Ok(types(db)
+        .update_one(
+            doc! { "id": id, "scope": { "$exists": false } },
+            doc! { "$set": { "scope": scope } },
+        )
+        .await?
+        .modified_count
+        == 1)
 }

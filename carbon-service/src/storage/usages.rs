@@ -167,25 +167,112 @@ pub async fn count(db: &Database, user_id: &str, filter: &UsageFilter) -> Result
         .await?)
 }
 
-/// Applies `$set` to the caller's usage; `None` when it is not theirs or gone.
-pub async fn update(
+/// Matches the stored version `version` (usages stored before versions
+/// existed have none, and count as version 0).
+fn at_version(mut query: Document, version: i64) -> Document {
+    if version == 0 {
+        query.insert("version", doc! { "$in": [0_i64, bson::Bson::Null] });
+    } else {
+        query.insert("version", version);
+    }
+    query
+}
+
+/// Writes `usage`'s changeable fields if the stored usage is still at
+/// `expected_version`, and moves it to the next version. `None` when the
+/// usage is gone or has changed since (see [`find`] to tell which).
+pub async fn write_changes(
     db: &Database,
-    user_id: &str,
-    id: ObjectId,
-    set: Document,
+    usage: &Usage,
+    expected_version: i64,
 ) -> Result<Option<Usage>, ApiError> {
+    let changes = doc! {
+        "$set": {
+            "amount": usage.amount,
+            "usage_type": bson::to_bson(&usage.usage_type).map_err(ApiError::internal)?,
+            "usage_type_id": usage.usage_type_id,
+            "usage_at": usage.usage_at,
+            "co2e": usage.co2e,
+            "updated_at": bson::DateTime::now(),
+        },
+        "$inc": { "version": 1_i64 },
+    };
     Ok(usages(db)
-        .find_one_and_update(by_id(user_id, id), doc! { "$set": set })
+        .find_one_and_update(
+            at_version(by_id(&usage.user_id, usage.id), expected_version),
+            changes,
+        )
         .return_document(ReturnDocument::After)
         .await?)
 }
 
-pub async fn delete(db: &Database, user_id: &str, id: ObjectId) -> Result<bool, ApiError> {
+/// Deletes the caller's usage, only at `version` when one is given.
+pub async fn delete(
+    db: &Database,
+    user_id: &str,
+    id: ObjectId,
+    version: Option<i64>,
+) -> Result<bool, ApiError> {
+    let query = match version {
+        Some(version) => at_version(by_id(user_id, id), version),
+        None => by_id(user_id, id),
+    };
+    Ok(usages(db).delete_one(query).await?.deleted_count == 1)
+}
+
+/// Erases every usage of the user; returns how many.
+pub async fn delete_all(db: &Database, user_id: &str) -> Result<u64, ApiError> {
     Ok(usages(db)
-        .delete_one(by_id(user_id, id))
+        .delete_many(doc! { "user_id": user_id })
         .await?
-        .deleted_count
-        == 1)
+        .deleted_count)
+}
+
+/// Stores a batch (a CSV import). On failure the caller removes what was
+/// stored with [`delete_import`].
+pub async fn insert_batch(db: &Database, batch: &[Usage]) -> Result<(), ApiError> {
+    if !batch.is_empty() {
+        usages(db).insert_many(batch).await?;
+    }
+    Ok(())
+}
+
+/// Removes every usage of one import (a failed or retried one).
+pub async fn delete_import(
+    db: &Database,
+    user_id: &str,
+    import_id: ObjectId,
+) -> Result<u64, ApiError> {
+    Ok(usages(db)
+        .delete_many(doc! { "user_id": user_id, "import_id": import_id })
+        .await?
+        .deleted_count)
+}
+
+/// The user's usages under `filter`, oldest first, as a stream read from
+/// the cursor batch by batch (an export never holds them all in memory).
+pub async fn stream(
+    db: &Database,
+    user_id: &str,
+    filter: &UsageFilter,
+) -> Result<mongodb::Cursor<Usage>, ApiError> {
+    Ok(usages(db)
+        .find(matching(user_id, filter))
+        .sort(doc! { "usage_at": 1, "_id": 1 })
+        .hint(mongodb::options::Hint::Name(index_for(filter).to_owned()))
+        .batch_size(500)
+        .await?)
+}
+
+/// Sets the scope on snapshots of `type_id` that predate scopes. Idempotent.
+pub async fn backfill_scope(db: &Database, type_id: i64, scope: i64) -> Result<u64, ApiError> {
+    Ok(usages(db)
+        .update_many(
+            doc! { "usage_type_id": type_id, "usage_type.scope": { "$exists": false } },
+            doc! { "$set": { "usage_type.scope": scope } },
+        )
+        .await?
+        .modified_count)
 }
 
 /// The query that finds any usage of a type.
@@ -211,6 +298,7 @@ pub fn summary_pipeline(user_id: &str, filter: &UsageFilter) -> Vec<Document> {
             "_id": {
                 "usage_type_id": "$usage_type_id",
                 "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
+                "scope": "$usage_type.scope",
             },
             "usage_count": { "$sum": 1 },
             "total_amount": { "$sum": "$amount" },
@@ -226,6 +314,7 @@ pub fn summary_pipeline(user_id: &str, filter: &UsageFilter) -> Vec<Document> {
 struct CellKey {
     usage_type_id: i64,
     month: String,
+    scope: u8,
 }
 
 #[derive(serde::Deserialize)]
@@ -257,6 +346,7 @@ pub async fn summary_cells(
             Ok(SummaryCell {
                 usage_type_id: row.key.usage_type_id,
                 month: row.key.month,
+                scope: row.key.scope,
                 usage_count: row.usage_count,
                 total_amount: row.total_amount,
                 co2e: row.co2e,

@@ -1,11 +1,12 @@
 use carbon_service::configuration::Settings;
 use carbon_service::startup::Application;
 use common::config::Env;
-use common::jwt::{AccessTokenIssuer, JwtSettings, TokenSubject};
 use common::testing::TestDatabase;
+pub use common::testing::{assert_problem, error_fields, mint_token};
 use mongodb::Database;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0002";
@@ -14,6 +15,8 @@ pub struct TestApp {
     pub address: String,
     pub database: Database,
     pub client: reqwest::Client,
+    pub cache: Arc<carbon_service::type_cache::UsageTypeCache>,
+    pub metrics_port: Option<u16>,
     _db: TestDatabase,
 }
 
@@ -21,19 +24,6 @@ pub struct TestApp {
 pub struct TestUser {
     pub id: Uuid,
     pub token: String,
-}
-
-pub fn mint_token(secret: &str, user_id: Uuid, superuser: bool) -> String {
-    let issuer = AccessTokenIssuer::new(&JwtSettings::with_secret(secret).unwrap());
-    let subject = TokenSubject {
-        user_id,
-        email: format!("{user_id}@example.com"),
-        superuser,
-    };
-    issuer
-        .issue(&subject, chrono::Duration::minutes(15))
-        .unwrap()
-        .token
 }
 
 impl TestUser {
@@ -78,6 +68,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
+    let cache = app.type_cache().into_inner();
+    let metrics_port = app.metrics_port();
     let types = carbon_service::seed::parse_seed(carbon_service::seed::BUILT_IN).unwrap();
     carbon_service::seed::seed(&database, &types).await.unwrap();
     tokio::spawn(app.run_until_stopped());
@@ -85,6 +77,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         address,
         database,
         client: reqwest::Client::new(),
+        cache,
+        metrics_port,
         _db: test_db,
     }
 }
@@ -145,24 +139,4 @@ impl TestApp {
             .await
             .unwrap()
     }
-}
-
-pub async fn assert_problem(response: Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "unexpected status");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    body
-}
-
-pub fn error_fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }

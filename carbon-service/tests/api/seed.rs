@@ -74,6 +74,8 @@ async fn seeding_restores_an_edited_factor() {
 
 #[test]
 fn an_invalid_seed_file_is_refused() {
-    assert!(parse_seed(r#"[{"id": 1, "name": "", "unit": "x", "factor": 1}]"#).is_err());
+    assert!(
+        parse_seed(r#"[{"id": 1, "name": "", "unit": "x", "factor": 1, "scope": 1}]"#).is_err()
+    );
     assert!(parse_seed("{}").is_err());
 }

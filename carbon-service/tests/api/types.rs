@@ -18,7 +18,8 @@ async fn types_are_public_and_paged_by_id() {
     assert_eq!(types.len(), 2);
     assert_eq!(
         types[0],
-        json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5})
+        json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5, "scope": 2,
+            "source": "Illustrative factor carried over from the reference implementation; replace with your grid supplier's or national inventory's"})
     );
     let rest: Vec<Value> = app
         .client
@@ -62,7 +63,7 @@ async fn one_type_by_id_or_404() {
 async fn type_writes_need_a_superuser() {
     let app = spawn_app().await;
     let user = TestUser::new();
-    let body = json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0});
+    let body = json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0, "scope": 1});
     assert_problem(
         app.post("/types", &user).json(&body).send().await.unwrap(),
         403,
@@ -70,7 +71,7 @@ async fn type_writes_need_a_superuser() {
     .await;
     assert_problem(
         app.put("/types/100", &user)
-            .json(&json!({"name": "x", "unit": "y", "factor": 0}))
+            .json(&json!({"name": "x", "unit": "y", "factor": 0, "scope": 1}))
             .send()
             .await
             .unwrap(),
@@ -103,11 +104,23 @@ async fn a_superuser_creates_updates_and_deletes_a_type_and_lists_see_it_at_once
     app.client.get(app.url("/types")).send().await.unwrap();
     let r = app
         .post("/types", &admin)
-        .json(&json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0}))
+        .json(
+            &json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0, "scope": 1,
+            "source": "Supplier declaration", "source_year": 2025, "region": "FR"}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            created["scope"].clone(),
+            created["source_year"].clone(),
+            created["region"].clone()
+        ),
+        (json!(1), json!(2025), json!("FR"))
+    );
     assert_eq!(
         app.client
             .get(app.url("/types"))
@@ -120,11 +133,16 @@ async fn a_superuser_creates_updates_and_deletes_a_type_and_lists_see_it_at_once
 
     let r = app
         .put("/types/200", &admin)
-        .json(&json!({"name": "natural gas", "unit": "m3", "factor": 2.2}))
+        .json(&json!({"name": "natural gas", "unit": "m3", "factor": 2.2, "scope": 1}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["name"], "natural gas");
+    let replaced: Value = r.json().await.unwrap();
+    assert_eq!(replaced["name"], "natural gas");
+    assert!(
+        replaced.get("source").is_none() && replaced.get("region").is_none(),
+        "PUT replaces: fields left out are removed: {replaced}"
+    );
     let listed: Vec<Value> = app
         .client
         .get(app.url("/types?offset=5"))
@@ -157,7 +175,7 @@ async fn a_duplicate_id_is_409() {
     let app = spawn_app().await;
     let r = app
         .post("/types", &TestUser::superuser())
-        .json(&json!({"id": 100, "name": "again", "unit": "kwh", "factor": 1}))
+        .json(&json!({"id": 100, "name": "again", "unit": "kwh", "factor": 1, "scope": 2}))
         .send()
         .await
         .unwrap();
@@ -194,17 +212,20 @@ async fn type_validation_reports_every_field() {
     let admin = TestUser::superuser();
     let r = app
         .post("/types", &admin)
-        .json(&json!({"id": 0, "name": "", "unit": "u".repeat(65), "factor": -1}))
+        .json(
+            &json!({"id": 0, "name": "", "unit": "u".repeat(65), "factor": -1, "scope": 4,
+            "source_year": 3000}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
-        ["id", "name", "unit", "factor"]
+        ["id", "name", "unit", "factor", "scope", "source_year"]
     );
     let r = app
         .post("/types", &admin)
-        .json(&json!({"id": 5, "name": "a", "unit": "b", "factor": 1, "extra": 1}))
+        .json(&json!({"id": 5, "name": "a", "unit": "b", "factor": 1, "scope": 1, "extra": 1}))
         .send()
         .await
         .unwrap();
@@ -212,16 +233,64 @@ async fn type_validation_reports_every_field() {
 }
 
 #[tokio::test]
-async fn another_instances_type_write_shows_within_the_cache_ttl() {
-    let app = spawn_app_with(&[("USAGE_TYPES_CACHE_TTL_SECONDS", "1")]).await;
-    app.client.get(app.url("/types")).send().await.unwrap();
-    // Another instance writes straight to the shared database.
+async fn another_instances_factor_edit_is_stale_until_the_cache_ttl_ends_then_fresh() {
+    let app = spawn_app_with(&[("USAGE_TYPES_CACHE_TTL_SECONDS", "2")]).await;
+    let factor = async || -> f64 {
+        let t: Value = app
+            .client
+            .get(app.url("/types/100"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        t["factor"].as_f64().unwrap()
+    };
+    assert_eq!(factor().await, 1.5, "the cache is loaded");
+    let loaded = std::time::Instant::now();
+    // Another instance edits the type straight in the shared database, so
+    // nothing here invalidates the cache.
     app.database
         .collection::<bson::Document>("usage_types")
-        .insert_one(bson::doc! {"id": 300_i64, "name": "solar", "unit": "kwh", "factor": 0.05})
+        .update_one(
+            bson::doc! {"id": 100_i64},
+            bson::doc! {"$set": {"factor": 9.0}},
+        )
         .await
         .unwrap();
-    // A direct look-up misses the cache and finds it at once.
+    // Before the lifetime ends, this instance still answers the old factor
+    // (a by-id hit does not reload).
+    assert_eq!(factor().await, 1.5, "stale within the lifetime");
+    assert!(
+        loaded.elapsed() < std::time::Duration::from_secs(2),
+        "the check ran too late to prove anything"
+    );
+    // After it, the new one.
+    common::testing::eventually(
+        std::time::Duration::from_secs(10),
+        "the fresh factor",
+        async || (factor().await == 9.0).then_some(()),
+    )
+    .await;
+    assert!(
+        loaded.elapsed() >= std::time::Duration::from_secs(2),
+        "the fresh value showed before the lifetime ended"
+    );
+}
+
+#[tokio::test]
+async fn a_type_another_instance_created_is_usable_at_once() {
+    let app = spawn_app().await;
+    app.client.get(app.url("/types")).send().await.unwrap();
+    app.database
+        .collection::<bson::Document>("usage_types")
+        .insert_one(
+            bson::doc! {"id": 300_i64, "name": "solar", "unit": "kwh", "factor": 0.05, "scope": 2},
+        )
+        .await
+        .unwrap();
+    // A by-id miss falls through to the database.
     assert_eq!(
         app.client
             .get(app.url("/types/300"))
@@ -231,14 +300,18 @@ async fn another_instances_type_write_shows_within_the_cache_ttl() {
             .status(),
         StatusCode::OK
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let count = app
-        .client
-        .get(app.url("/types"))
+    app.created_usage(&TestUser::new(), 1.0, 300, "2026-11-01T00:00:00Z")
+        .await;
+}
+
+#[tokio::test]
+async fn a_factor_above_a_million_is_422_naming_factor() {
+    let app = spawn_app().await;
+    let r = app
+        .post("/types", &TestUser::superuser())
+        .json(&json!({"id": 400, "name": "x", "unit": "y", "factor": 1.0e7, "scope": 1}))
         .send()
         .await
-        .unwrap()
-        .headers()["x-total-count"]
-        .clone();
-    assert_eq!(count, "6");
+        .unwrap();
+    assert_eq!(error_fields(&assert_problem(r, 422).await), ["factor"]);
 }

@@ -18,15 +18,33 @@ async fn create_returns_201_with_the_full_shape() {
     assert_eq!(usage["id"].as_str().unwrap().len(), 24);
     assert_eq!(usage["user_id"], user.id.to_string());
     assert_eq!(usage["amount"], 10.0);
+    let snapshot = &usage["usage_type"];
     assert_eq!(
-        usage["usage_type"],
-        json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5})
+        (
+            &snapshot["id"],
+            &snapshot["name"],
+            &snapshot["unit"],
+            &snapshot["factor"],
+            &snapshot["scope"]
+        ),
+        (
+            &json!(100),
+            &json!("electricity"),
+            &json!("kwh"),
+            &json!(1.5),
+            &json!(2)
+        )
+    );
+    assert!(
+        snapshot["source"].is_string(),
+        "provenance is in the snapshot"
     );
     assert_eq!(usage["usage_at"], "2026-11-01T07:00:00Z");
     assert_eq!(usage["co2e"], 15.0);
     assert!(usage["created_at"].as_str().unwrap().ends_with('Z'));
     assert!(usage["updated_at"].is_string());
-    assert_eq!(usage.as_object().unwrap().len(), 8);
+    assert_eq!(usage["version"], 1);
+    assert_eq!(usage.as_object().unwrap().len(), 9);
 }
 
 #[tokio::test]
@@ -95,8 +113,12 @@ async fn changing_the_type_takes_a_new_snapshot_and_recomputes_co2e() {
     assert_eq!(r.status(), StatusCode::OK);
     let updated: Value = r.json().await.unwrap();
     assert_eq!(
-        updated["usage_type"],
-        json!({"id": 101, "name": "water", "unit": "kg", "factor": 26.93})
+        (
+            &updated["usage_type"]["id"],
+            &updated["usage_type"]["factor"],
+            &updated["usage_type"]["scope"]
+        ),
+        (&json!(101), &json!(26.93), &json!(3))
     );
     assert_eq!(updated["co2e"], 2.0 * 26.93);
     assert_eq!(updated["amount"], 2.0);
@@ -448,7 +470,7 @@ async fn a_factor_edit_does_not_rewrite_history() {
     let admin = TestUser::superuser();
     let r = app
         .put("/types/100", &admin)
-        .json(&json!({"name": "electricity", "unit": "kwh", "factor": 9.0}))
+        .json(&json!({"name": "electricity", "unit": "kwh", "factor": 9.0, "scope": 2}))
         .send()
         .await
         .unwrap();

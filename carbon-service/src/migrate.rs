@@ -1,0 +1,51 @@
+//! Start-up data migrations, each idempotent, run before the server binds.
+
+use mongodb::Database;
+
+use crate::storage::{idempotency, usage_types, usages};
+
+/// Brings stored data up to what this version reads:
+/// - idempotency records get an `expires_at` for their TTL index;
+/// - the reference types get their GHG scope when they predate scopes;
+/// - every usage's type snapshot gets its type's scope.
+///
+/// A custom type without a scope stops the start: this service will not
+/// guess which scope a company's emissions belong to.
+pub async fn run(db: &Database) -> Result<(), String> {
+    let fail = |e: common::ApiError| format!("migrating stored data: {e}");
+    idempotency::backfill_expiry(db).await.map_err(fail)?;
+    for (id, scope) in crate::seed::built_in_scopes() {
+        if usage_types::set_scope_if_missing(db, id, scope.into())
+            .await
+            .map_err(fail)?
+        {
+            tracing::info!(
+                type_id = id,
+                scope = scope.get(),
+                "reference usage type given its scope"
+            );
+        }
+    }
+    let unscoped = usage_types::ids_without_scope(db).await.map_err(fail)?;
+    if !unscoped.is_empty() {
+        return Err(format!(
+            "usage types {unscoped:?} have no GHG Protocol scope. Set one (1, 2 or 3) for each, \
+             e.g. in mongosh: db.usage_types.updateOne({{id: {}}}, {{$set: {{scope: 3}}}}), then start again",
+            unscoped[0]
+        ));
+    }
+    for usage_type in usage_types::all(db).await.map_err(fail)? {
+        let scope = i64::from(usage_type.scope);
+        let updated = usages::backfill_scope(db, usage_type.id, scope)
+            .await
+            .map_err(fail)?;
+        if updated > 0 {
+            tracing::info!(
+                type_id = usage_type.id,
+                updated,
+                "usage snapshots given their type's scope"
+            );
+        }
+    }
+    Ok(())
+}
