@@ -74,3 +74,21 @@ impl FromRequest for AuthenticatedUser {
         ready(authenticate(req))
     }
 }
+
+/// A caller whose token claims superuser. As a handler's first argument it
+/// answers 401 or 403 before the body is read, so a caller without the role
+/// learns nothing about what a valid request looks like.
+#[derive(Debug, Clone)]
+pub struct Superuser(pub AuthenticatedUser);
+
+impl FromRequest for Superuser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|caller| {
+            caller.require_superuser()?;
+            Ok(Superuser(caller))
+        }))
+    }
+}

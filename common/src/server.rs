@@ -76,7 +76,7 @@ impl Serving {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let metrics: Option<ServerHandle> = self.metrics.map(|server| {
             let handle = server.handle();
-            actix_web::rt::spawn(server);
+            tokio::spawn(server);
             handle
         });
         let result = self.server.await;

@@ -194,8 +194,8 @@ impl Drop for TestDatabase {
 }
 
 /// API9 (inventory): every operation in the service's OpenAPI document is
-/// served, every other method on a documented path answers 405 with an
-/// `Allow` header listing exactly the documented ones. `{id}` is replaced by
+/// served (and none answers 5xx), every other method on a documented path
+/// answers 405 with an `Allow` header listing exactly the documented ones. `{id}` is replaced by
 /// `id`; `token` authorizes the calls.
 pub async fn assert_document_matches_routes(
     base: &str,
@@ -230,6 +230,10 @@ pub async fn assert_document_matches_routes(
                 .await
                 .expect("an answer");
             let status = response.status().as_u16();
+            assert!(
+                status < 500,
+                "{method} {path} answered {status}: a documented route must not fail"
+            );
             if let Some(operation) = item.get(method) {
                 assert!(
                     operation["responses"]

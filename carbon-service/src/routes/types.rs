@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use common::auth::AuthenticatedUser;
+use common::auth::Superuser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
 use common::pagination::{Page, with_total_count};
@@ -87,12 +87,11 @@ pub async fn get_type(
         (status = 422, description = "Invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn create_type(
-    caller: AuthenticatedUser,
+    Superuser(caller): Superuser,
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
     Json(body): Json<CreateUsageTypeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_superuser()?;
     let (id, fields) = body.into_parts();
     let usage_type = UsageType::parse(id, &fields)?;
     usage_types::insert(&db, &usage_type).await?;
@@ -119,19 +118,19 @@ pub async fn create_type(
         (status = 422, description = "Invalid id, values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn update_type(
-    caller: AuthenticatedUser,
+    Superuser(caller): Superuser,
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
     id: web::Path<String>,
     Json(body): Json<UsageTypeFields>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_superuser()?;
     let id = parse_type_id(&id)?;
     let usage_type = UsageType::parse(id, &body)?;
     let updated = usage_types::update(&db, &usage_type)
         .await?
         .ok_or_else(ApiError::not_found)?;
     cache.invalidate();
+    tracing::info!(type_id = id, factor = updated.factor, by = %caller.id, "usage type updated");
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -150,12 +149,11 @@ pub async fn update_type(
         (status = 422, description = "The id is not a positive integer", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn delete_type(
-    caller: AuthenticatedUser,
+    Superuser(caller): Superuser,
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_superuser()?;
     let id = parse_type_id(&id)?;
     if usages::references_type(&db, id).await? {
         return Err(ApiError::Conflict(format!(
@@ -166,5 +164,6 @@ pub async fn delete_type(
         return Err(ApiError::not_found());
     }
     cache.invalidate();
+    tracing::info!(type_id = id, by = %caller.id, "usage type deleted");
     Ok(HttpResponse::NoContent().finish())
 }

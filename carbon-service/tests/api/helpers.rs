@@ -140,3 +140,34 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// The reference types as the seed file defines them: (id, factor, scope).
+/// Tests compute expected CO₂e from these, never from the service's answer.
+pub const SEEDED: [(i64, f64, u8); 5] = [
+    (100, 1.5, 2),
+    (101, 26.93, 3),
+    (102, 3.892, 2),
+    (103, 8.57, 1),
+    (104, 19.456, 1),
+];
+
+pub fn factor_of(type_id: i64) -> f64 {
+    SEEDED
+        .iter()
+        .find(|t| t.0 == type_id)
+        .expect("a seeded type")
+        .1
+}
+
+pub fn scope_of(type_id: i64) -> u8 {
+    SEEDED
+        .iter()
+        .find(|t| t.0 == type_id)
+        .expect("a seeded type")
+        .2
+}
+
+/// Relative closeness for sums of floats.
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}

@@ -37,6 +37,8 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
         "/usages",
         "/usages/{id}",
         "/usages/summary",
+        "/usages/export",
+        "/usages/import",
         "/healthz",
         "/readyz",
     ] {

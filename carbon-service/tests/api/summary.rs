@@ -2,10 +2,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-}
-
 #[tokio::test]
 async fn the_summary_equals_a_brute_force_sum() {
     let app = spawn_app().await;
@@ -20,9 +16,8 @@ async fn the_summary_equals_a_brute_force_sum() {
         (0.125, 104, "2026-05-31T23:59:59Z"),
         (42.0, 103, "2026-06-15T10:00:00Z"),
     ];
-    let mut created = Vec::new();
     for (amount, type_id, at) in rows {
-        created.push(app.created_usage(&user, amount, type_id, at).await);
+        app.created_usage(&user, amount, type_id, at).await;
     }
 
     let summary: Value = app
@@ -33,7 +28,8 @@ async fn the_summary_equals_a_brute_force_sum() {
         .json()
         .await
         .unwrap();
-    let brute_total: f64 = created.iter().map(|u| u["co2e"].as_f64().unwrap()).sum();
+    // Expected figures from the seeded factors, not from the service's own co2e.
+    let brute_total: f64 = rows.iter().map(|(a, t, _)| a * factor_of(*t)).sum();
     assert!(
         close(summary["total_co2e"].as_f64().unwrap(), brute_total),
         "{summary}"
@@ -53,7 +49,10 @@ async fn the_summary_equals_a_brute_force_sum() {
     );
     assert_eq!(electricity["usage_count"], 2);
     assert!(close(electricity["total_amount"].as_f64().unwrap(), 19.5));
-    assert!(close(electricity["co2e"].as_f64().unwrap(), 19.5 * 1.5));
+    assert!(close(
+        electricity["co2e"].as_f64().unwrap(),
+        19.5 * factor_of(100)
+    ));
 
     let months: Vec<(&str, u64)> = summary["by_month"]
         .as_array()
@@ -67,7 +66,7 @@ async fn the_summary_equals_a_brute_force_sum() {
         })
         .collect();
     assert_eq!(months, [("2026-04", 2), ("2026-05", 2), ("2026-06", 1)]);
-    let may_brute = 7.0 * 1.5 + 0.125 * 19.456;
+    let may_brute = 7.0 * factor_of(100) + 0.125 * factor_of(104);
     assert!(close(
         summary["by_month"][1]["co2e"].as_f64().unwrap(),
         may_brute
@@ -113,6 +112,7 @@ async fn an_empty_summary_is_zero() {
     assert_eq!(summary["usage_count"], 0);
     assert_eq!(summary["total_co2e"], 0.0);
     assert_eq!(summary["by_type"], serde_json::json!([]));
+    assert_eq!(summary["by_scope"], serde_json::json!([]));
 }
 
 #[tokio::test]
@@ -133,4 +133,41 @@ async fn a_window_with_from_after_to_is_empty() {
         .await
         .unwrap();
     assert_eq!(summary["usage_count"], 0);
+}
+
+#[tokio::test]
+async fn by_scope_sums_each_ghg_scope_present() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let rows = [
+        (10.0, 100, "2026-04-03T10:00:00Z"),
+        (2.0, 102, "2026-04-04T10:00:00Z"),
+        (3.0, 103, "2026-04-05T10:00:00Z"),
+        (4.0, 104, "2026-04-06T10:00:00Z"),
+    ];
+    for (amount, type_id, at) in rows {
+        app.created_usage(&user, amount, type_id, at).await;
+    }
+    let summary: Value = app
+        .get("/usages/summary", &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let by_scope = summary["by_scope"].as_array().unwrap();
+    // No water (the only scope-3 type): scope 3 is absent, not zero.
+    let scopes: Vec<u64> = by_scope
+        .iter()
+        .map(|s| s["scope"].as_u64().unwrap())
+        .collect();
+    assert_eq!(scopes, [1, 2]);
+    for entry in by_scope {
+        let scope = entry["scope"].as_u64().unwrap() as u8;
+        let mine: Vec<_> = rows.iter().filter(|r| scope_of(r.1) == scope).collect();
+        let expected: f64 = mine.iter().map(|(a, t, _)| a * factor_of(*t)).sum();
+        assert_eq!(entry["usage_count"].as_u64().unwrap(), mine.len() as u64);
+        assert!(close(entry["co2e"].as_f64().unwrap(), expected), "{entry}");
+    }
 }

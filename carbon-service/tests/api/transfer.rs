@@ -1,0 +1,327 @@
+//! CSV import and export, and erasure.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const HEADER: &str = "id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope";
+
+async fn export(
+    app: &TestApp,
+    user: &TestUser,
+    query: &str,
+    accept: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app.get(&format!("/usages/export{query}"), user);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    request.send().await.unwrap()
+}
+
+async fn import(
+    app: &TestApp,
+    user: &TestUser,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    app.post("/usages/import", user)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// (usage_at, type, amount) of every usage, as the list shows them.
+async fn listed(app: &TestApp, user: &TestUser) -> Vec<(String, i64, f64)> {
+    let usages: Vec<Value> = app
+        .get("/usages?limit=100", user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut rows: Vec<_> = usages
+        .iter()
+        .map(|u| {
+            (
+                u["usage_at"].as_str().unwrap().to_owned(),
+                u["usage_type"]["id"].as_i64().unwrap(),
+                u["amount"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    rows
+}
+
+async fn summary(app: &TestApp, user: &TestUser) -> Value {
+    app.get("/usages/summary", user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn export_then_erase_then_import_the_exports_columns_restores_the_usages_and_summary() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for (amount, type_id, at) in [
+        (12.5, 100, "2026-01-05T10:00:00Z"),
+        (3.0, 101, "2026-02-06T11:30:00Z"),
+        (0.25, 104, "2026-02-07T00:00:00Z"),
+        (7.0, 103, "2026-03-08T23:59:59Z"),
+    ] {
+        app.created_usage(&user, amount, type_id, at).await;
+    }
+    app.created_usage(&TestUser::new(), 99.0, 100, "2026-01-01T00:00:00Z")
+        .await;
+    let before = (listed(&app, &user).await, summary(&app, &user).await);
+
+    let r = export(&app, &user, "", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(HEADER));
+    assert_eq!(lines.count(), 4, "only the caller's usages: {csv}");
+
+    let r = app
+        .delete("/usages?confirm=true", &user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(listed(&app, &user).await.is_empty());
+
+    // Keep only the import's columns, in another order.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let mut body = String::from("amount,usage_type_id,usage_at\n");
+    for record in reader.records() {
+        let record = record.unwrap();
+        body.push_str(&format!("{},{},{}\n", &record[5], &record[2], &record[1]));
+    }
+    let r = import(&app, &user, body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"imported": 4}));
+
+    let after = (listed(&app, &user).await, summary(&app, &user).await);
+    assert_eq!(after.0, before.0);
+    assert_eq!(after.1, before.1);
+}
+
+#[tokio::test]
+async fn the_export_honours_filters_and_gives_json_on_request() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    app.created_usage(&user, 1.0, 100, "2026-01-01T00:00:00Z")
+        .await;
+    app.created_usage(&user, 2.0, 101, "2026-02-01T00:00:00Z")
+        .await;
+    app.created_usage(&user, 3.0, 100, "2026-03-01T00:00:00Z")
+        .await;
+    let r = export(
+        &app,
+        &user,
+        "?usage_type_id=100&from=2026-02-01T00:00:00Z",
+        Some("application/json"),
+    )
+    .await;
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let rows: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["amount"], 3.0);
+    let r = export(&app, &user, "", Some("application/json")).await;
+    let all: Vec<Value> = r.json().await.unwrap();
+    let dates: Vec<&str> = all
+        .iter()
+        .map(|u| u["usage_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2026-01-01T00:00:00Z",
+            "2026-02-01T00:00:00Z",
+            "2026-03-01T00:00:00Z"
+        ],
+        "oldest first"
+    );
+    let r = export(&app, &user, "", Some("application/json")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let empty = export(&app, &TestUser::new(), "", Some("application/json")).await;
+    assert_eq!(empty.json::<Value>().await.unwrap(), json!([]));
+    assert_problem(export(&app, &user, "", Some("application/xml")).await, 406).await;
+}
+
+#[tokio::test]
+async fn an_import_with_bad_rows_names_each_row_and_field_and_stores_nothing() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = "usage_at,usage_type_id,amount\n\
+        2026-01-01T00:00:00Z,100,1\n\
+        2026-01-02T00:00:00Z,999,1\n\
+        not-a-date,100,-5\n\
+        2026-01-04T00:00:00Z,101,2\n";
+    let problem = assert_problem(import(&app, &user, body).await, 422).await;
+    let errors: Vec<(u64, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [(3, "amount".to_owned()), (3, "usage_at".to_owned())],
+        "row-level errors come first; types are checked once the rows parse"
+    );
+    let body =
+        "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n2026-01-02T00:00:00Z,999,1\n";
+    let problem = assert_problem(import(&app, &user, body).await, 422).await;
+    assert_eq!(problem["errors"][0]["row"], 2);
+    assert_eq!(problem["errors"][0]["field"], "usage_type_id");
+    assert_eq!(app.stored_usages().await, 0, "all or nothing");
+}
+
+#[tokio::test]
+async fn an_import_over_ten_thousand_rows_or_five_mib_is_413() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let mut rows = String::from("usage_at,usage_type_id,amount\n");
+    for _ in 0..10_001 {
+        rows.push_str("2026-01-01T00:00:00Z,100,1\n");
+    }
+    assert_problem(import(&app, &user, rows).await, 413).await;
+    let mut big = String::from("usage_at,usage_type_id,amount,padding\n");
+    let padding = "x".repeat(1000);
+    while big.len() <= 5 * 1024 * 1024 {
+        big.push_str(&format!("2026-01-01T00:00:00Z,100,1,{padding}\n"));
+    }
+    assert_problem(import(&app, &user, big).await, 413).await;
+    assert_eq!(app.stored_usages().await, 0);
+}
+
+#[tokio::test]
+async fn ten_thousand_rows_import_in_one_request() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let mut rows = String::from("usage_at,usage_type_id,amount\n");
+    for i in 0..10_000 {
+        rows.push_str(&format!("2026-01-01T00:00:00Z,{},{}\n", 100 + i % 5, i % 7));
+    }
+    let r = import(&app, &user, rows).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.json::<Value>().await.unwrap()["imported"], 10_000);
+    assert_eq!(app.stored_usages().await, 10_000);
+}
+
+#[tokio::test]
+async fn formula_cells_are_plain_values_on_import_and_neutralized_on_export() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let admin = TestUser::superuser();
+    let r = app
+        .post("/types", &admin)
+        .json(&json!({"id": 500, "name": "=HYPERLINK(\"http://evil\")", "unit": "@kg", "factor": 1, "scope": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    app.created_usage(&user, 2.0, 500, "2026-01-01T00:00:00Z")
+        .await;
+    let csv = export(&app, &user, "", Some("text/csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    assert_eq!(&row[3], "'=HYPERLINK(\"http://evil\")");
+    assert_eq!(&row[4], "'@kg");
+
+    let body = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,=1+2\n";
+    let problem = assert_problem(import(&app, &user, body).await, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "amount");
+}
+
+#[tokio::test]
+async fn an_import_honours_idempotency_key() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body =
+        "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n2026-01-02T00:00:00Z,101,2\n";
+    let send = |body: &'static str| {
+        app.post("/usages/import", &user)
+            .header("content-type", "text/csv")
+            .header("idempotency-key", "import-1")
+            .body(body)
+            .send()
+    };
+    let first = send(body).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let again = send(body).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(app.stored_usages().await, 2);
+    let other = send("usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,9\n")
+        .await
+        .unwrap();
+    assert_eq!(
+        error_fields(&assert_problem(other, 422).await),
+        ["Idempotency-Key"]
+    );
+}
+
+#[tokio::test]
+async fn an_import_that_is_not_csv_is_415() {
+    let app = spawn_app().await;
+    let r = app
+        .post("/usages/import", &TestUser::new())
+        .json(&json!([]))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 415).await;
+}
+
+#[tokio::test]
+async fn erasing_without_confirm_is_422_and_erasing_touches_only_the_callers_usages() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let other = TestUser::new();
+    app.created_usage(&user, 1.0, 100, "2026-01-01T00:00:00Z")
+        .await;
+    app.created_usage(&other, 1.0, 100, "2026-01-01T00:00:00Z")
+        .await;
+    for query in ["", "?confirm=false"] {
+        let r = app
+            .delete(&format!("/usages{query}"), &user)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_fields(&assert_problem(r, 422).await), ["confirm"]);
+    }
+    assert_eq!(app.stored_usages().await, 2);
+    let r = app
+        .delete("/usages?confirm=true", &user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.stored_usages().await, 1);
+    assert_eq!(listed(&app, &other).await.len(), 1);
+}
