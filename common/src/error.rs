@@ -93,6 +93,10 @@ pub enum ApiError {
     /// 503: a dependency (the database) is unreachable; retrying later helps.
     #[error("service unavailable")]
     Unavailable,
+    /// 503: the server is saturated (e.g. every password-hashing slot is
+    /// taken); retrying after `Retry-After` helps.
+    #[error("service busy")]
+    Busy { retry_after_seconds: u64 },
     /// 500: the cause is logged where it happened, never sent.
     #[error("internal error")]
     Internal,
@@ -133,6 +137,9 @@ impl ApiError {
             Self::Unavailable => {
                 "A backing service is temporarily unavailable; retry shortly.".into()
             }
+            Self::Busy {
+                retry_after_seconds,
+            } => format!("The server is busy; retry after {retry_after_seconds} seconds."),
             Self::Internal => "An unexpected error occurred; it has been logged.".into(),
             other => other.to_string(),
         }
@@ -166,7 +173,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Status { status, .. } => *status,
         }
@@ -186,6 +193,9 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
             Self::TooManyRequests {
+                retry_after_seconds,
+            }
+            | Self::Busy {
                 retry_after_seconds,
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));

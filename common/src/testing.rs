@@ -101,6 +101,29 @@ pub fn winning_stages(explain: &mongodb::bson::Document) -> Vec<(String, Option<
     out
 }
 
+/// Asserts that two answers cannot be told apart: same status, same body,
+/// same headers (except the per-response `date` and `x-request-id`). For
+/// enumeration tests: a known and an unknown account must look alike.
+pub async fn assert_same_answer(known: reqwest::Response, unknown: reqwest::Response) {
+    let headers = |r: &reqwest::Response| {
+        let mut h: Vec<(String, String)> = r
+            .headers()
+            .iter()
+            .filter(|(name, _)| *name != "date" && *name != "x-request-id")
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_owned()))
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(known.status(), unknown.status(), "statuses differ");
+    assert_eq!(headers(&known), headers(&unknown), "headers differ");
+    let (known, unknown) = (
+        known.bytes().await.expect("a body"),
+        unknown.bytes().await.expect("a body"),
+    );
+    assert_eq!(known, unknown, "bodies differ");
+}
+
 /// Asserts a problem+json answer with `status`, returning the body.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");

@@ -1,6 +1,7 @@
 //! user-service: accounts, OAuth2 password login, refresh-token rotation,
 //! password reset, email verification, self-service and administration.
 
+pub mod client_address;
 pub mod configuration;
 pub mod domain;
 pub mod mailer;
@@ -8,6 +9,6 @@ pub mod openapi;
 pub mod password;
 pub mod rate_limit;
 pub mod routes;
+pub mod service;
 pub mod startup;
 pub mod storage;
-pub mod superuser;

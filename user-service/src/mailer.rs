@@ -1,11 +1,14 @@
-//! Outgoing mail (password reset and email verification links).
+//! Outgoing mail (password reset and email verification tokens).
 
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::configuration::MailSettings;
+use crate::configuration::{MailSettings, MailTransport, SmtpEndpoint, SmtpSecurity};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailKind {
@@ -44,16 +47,33 @@ impl OutgoingMail {
     }
 }
 
-#[derive(Clone)]
-pub enum Mailer {
-    /// Local development: one INFO line carrying the token.
-    Log,
-    Smtp {
-        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
-        from: Box<Mailbox>,
-    },
-    /// Keeps mail in memory, for tests.
-    Outbox(Arc<Mutex<Vec<OutgoingMail>>>),
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Delivers mail. Sending never fails the request that caused it: callers
+/// answer the same whatever happens (so an answer reveals nothing about an
+/// account), and failures are logged.
+pub trait MailSender: Send + Sync {
+    fn send(&self, mail: OutgoingMail) -> SendFuture<'_>;
+}
+
+pub type Mailer = Arc<dyn MailSender>;
+
+/// `MAIL_TRANSPORT=log`: each mail, token included, is one log line. For
+/// local development only; the service warns at start-up.
+pub struct LogMailer;
+
+impl MailSender for LogMailer {
+    fn send(&self, mail: OutgoingMail) -> SendFuture<'_> {
+        Box::pin(async move {
+            tracing::info!(to = %mail.to, kind = ?mail.kind, token = %mail.token,
+                "mail (MAIL_TRANSPORT=log: written here instead of sent)");
+        })
+    }
+}
+
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,58 +84,78 @@ pub enum MailerError {
     From(String),
 }
 
-impl Mailer {
-    pub fn from_settings(settings: &MailSettings) -> Result<Self, MailerError> {
-        let Some(url) = &settings.smtp_url else {
-            return Ok(Self::Log);
+impl SmtpMailer {
+    pub fn new(endpoint: &SmtpEndpoint, from: &str) -> Result<Self, MailerError> {
+        let mut builder = match endpoint.security {
+            // `starttls_relay` requires STARTTLS: no fallback to plaintext.
+            SmtpSecurity::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&endpoint.host)
+                    .map_err(|e| MailerError::SmtpUrl(format!("is not usable: {e}")))?
+            }
+            SmtpSecurity::ImplicitTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&endpoint.host)
+                    .map_err(|e| MailerError::SmtpUrl(format!("is not usable: {e}")))?
+            }
+            SmtpSecurity::Plaintext => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&endpoint.host)
+            }
         };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailerError::SmtpUrl(format!("is not usable: {e}")))?
-            .build();
-        let from = settings
-            .from
+        if let Some(port) = endpoint.port {
+            builder = builder.port(port);
+        }
+        if let Some(username) = &endpoint.username {
+            builder = builder.credentials(Credentials::new(
+                username.clone(),
+                endpoint.password.clone().unwrap_or_default(),
+            ));
+        }
+        let from = from
             .parse()
             .map_err(|e| MailerError::From(format!("is not a mailbox: {e}")))?;
-        Ok(Self::Smtp {
-            transport: Box::new(transport),
-            from: Box::new(from),
+        Ok(Self {
+            transport: builder.build(),
+            from,
         })
     }
+}
 
-    /// Sends, logging failures: callers answer 202 whatever happens, so
-    /// that the response reveals nothing about the account.
-    pub async fn send(&self, mail: OutgoingMail) {
-        match self {
-            Self::Log => {
-                tracing::info!(to = %mail.to, kind = ?mail.kind, token = %mail.token, "mail (SMTP_URL unset, logged instead of sent)");
-            }
-            Self::Outbox(outbox) => {
-                if let Ok(mut outbox) = outbox.lock() {
-                    outbox.push(mail);
+impl MailSender for SmtpMailer {
+    fn send(&self, mail: OutgoingMail) -> SendFuture<'_> {
+        Box::pin(async move {
+            let to: Mailbox = match mail.to.parse() {
+                Ok(to) => to,
+                Err(e) => {
+                    tracing::error!(error = %e, "recipient is not a mailbox");
+                    return;
                 }
-            }
-            Self::Smtp { transport, from } => {
-                let to: Mailbox = match mail.to.parse() {
-                    Ok(to) => to,
-                    Err(e) => {
-                        tracing::error!(error = %e, "recipient is not a mailbox");
-                        return;
+            };
+            let message = Message::builder()
+                .from(self.from.clone())
+                .to(to)
+                .subject(mail.subject())
+                .body(mail.body());
+            match message {
+                Ok(message) => {
+                    if let Err(e) = self.transport.send(message).await {
+                        tracing::error!(error = %e, kind = ?mail.kind, "sending mail failed");
                     }
-                };
-                let message = Message::builder()
-                    .from(Mailbox::clone(from))
-                    .to(to)
-                    .subject(mail.subject())
-                    .body(mail.body());
-                match message {
-                    Ok(message) => {
-                        if let Err(e) = transport.send(message).await {
-                            tracing::error!(error = %e, kind = ?mail.kind, "sending mail failed");
-                        }
-                    }
-                    Err(e) => tracing::error!(error = %e, "building mail failed"),
                 }
+                Err(e) => tracing::error!(error = %e, "building mail failed"),
             }
-        }
+        })
     }
+}
+
+/// The mailer `settings` describe.
+pub fn from_settings(settings: &MailSettings) -> Result<Mailer, MailerError> {
+    Ok(match &settings.transport {
+        MailTransport::Smtp(endpoint) => Arc::new(SmtpMailer::new(endpoint, &settings.from)?),
+        MailTransport::Log => {
+            tracing::warn!(
+                "MAIL_TRANSPORT=log: reset and verification tokens are written to this log \
+                 instead of mailed; use it for local development only"
+            );
+            Arc::new(LogMailer)
+        }
+    })
 }

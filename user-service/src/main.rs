@@ -2,7 +2,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use common::config::Env;
-use user_service::configuration::Settings;
+use user_service::configuration::{MailSettings, Settings};
+use user_service::service::accounts::{SuperuserOutcome, ensure_superuser};
 use user_service::startup::Application;
 
 #[derive(Parser)]
@@ -20,11 +21,15 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (the default).
     Serve,
-    /// Create the first superuser, or promote an existing account; safe to repeat.
-    /// The password comes from SUPERUSER_PASSWORD, else it is prompted for.
+    /// Create the first superuser; safe to repeat. The password comes from
+    /// SUPERUSER_PASSWORD, else it is prompted for.
     CreateSuperuser {
         #[arg(long)]
         email: String,
+        /// Also make an existing ordinary account with this email a
+        /// superuser (its password stays as it is).
+        #[arg(long)]
+        promote_existing: bool,
     },
 }
 
@@ -51,29 +56,40 @@ fn main() -> ExitCode {
 #[actix_web::main]
 async fn run() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match common::cli::settings_or_exit(
-        "user-service",
-        Settings::from_env(&Env::from_process()),
-    ) {
+    let env = Env::from_process();
+    let settings = match common::cli::settings_or_exit("user-service", Settings::from_env(&env)) {
         Ok(s) => s,
         Err(code) => return code,
     };
     common::telemetry::init(settings.common.log_format, "info");
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
-        Command::CreateSuperuser { email } => create_superuser(settings, &email).await,
+        Command::Serve => {
+            // Only the server sends mail, so only it needs mail settings.
+            match common::cli::settings_or_exit("user-service", MailSettings::from_env(&env)) {
+                Ok(mail) => serve(settings, mail).await,
+                Err(code) => return code,
+            }
+        }
+        Command::CreateSuperuser {
+            email,
+            promote_existing,
+        } => create_superuser(settings, &email, promote_existing).await,
     };
     common::cli::finish("user-service", result)
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
-    let app = Application::build(settings)
+async fn serve(settings: Settings, mail: MailSettings) -> Result<(), String> {
+    let app = Application::build(settings, &mail)
         .await
         .map_err(|e| e.to_string())?;
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }
 
-async fn create_superuser(settings: Settings, email: &str) -> Result<(), String> {
+async fn create_superuser(
+    settings: Settings,
+    email: &str,
+    promote_existing: bool,
+) -> Result<(), String> {
     let password = match std::env::var("SUPERUSER_PASSWORD") {
         Ok(p) if !p.is_empty() => p,
         _ => rpassword::prompt_password("Password for the superuser: ")
@@ -85,11 +101,19 @@ async fn create_superuser(settings: Settings, email: &str) -> Result<(), String>
     user_service::storage::create_indexes(&database)
         .await
         .map_err(|e| e.to_string())?;
-    let hasher = user_service::password::PasswordHasher::new(settings.password_hash_concurrency)
-        .map_err(|e| e.to_string())?;
-    let outcome = user_service::superuser::ensure_superuser(&database, &hasher, email, &password)
+    let hasher = user_service::password::PasswordHasher::new(
+        settings.password_hash_concurrency,
+        settings.password_hash_max_wait,
+    )
+    .map_err(|e| e.to_string())?;
+    let outcome = ensure_superuser(&database, &hasher, email, &password, promote_existing)
         .await
         .map_err(|e| format!("{e}: {:?}", e.problem().errors))?;
+    if outcome == SuperuserOutcome::ExistsNotPromoted {
+        return Err(format!(
+            "{email} is an existing ordinary account; to make it a superuser, run again with --promote-existing"
+        ));
+    }
     println!("superuser {email}: {outcome:?}");
     Ok(())
 }

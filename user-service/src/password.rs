@@ -7,6 +7,9 @@ use common::error::ApiError;
 use rand::rngs::OsRng;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub const PERMITS_IN_USE: &str = "password_hash_permits_in_use";
 
 /// OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1.
 fn argon2() -> Result<Argon2<'static>, ApiError> {
@@ -41,13 +44,25 @@ pub struct PasswordHasher {
     verifications: Arc<AtomicU64>,
     /// Bounds the hashes running at once. Each takes 19 MiB and a core; the
     /// blocking pool alone would run hundreds during a login flood (the
-    /// benchmark saw 6 GiB of RSS). Waiting callers queue here, in order.
+    /// benchmark saw 6 GiB of RSS). Waiting callers queue here, in order,
+    /// for at most `max_wait`.
     permits: Arc<tokio::sync::Semaphore>,
+    max_wait: Duration,
+}
+
+/// A hashing slot; the gauge counts it until it is dropped.
+struct Permit<'a>(#[allow(dead_code)] tokio::sync::SemaphorePermit<'a>);
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        metrics::gauge!(PERMITS_IN_USE).decrement(1.0);
+    }
 }
 
 impl PasswordHasher {
-    /// `concurrency`: hashes allowed at once (at least 1).
-    pub fn new(concurrency: usize) -> Result<Self, ApiError> {
+    /// `concurrency`: hashes allowed at once (at least 1); `max_wait`: how
+    /// long a request may wait for one before it is refused with 503.
+    pub fn new(concurrency: usize, max_wait: Duration) -> Result<Self, ApiError> {
         let dummy: String = {
             use rand::Rng;
             rand::thread_rng()
@@ -60,12 +75,34 @@ impl PasswordHasher {
             dummy_hash: hash_now(&dummy)?,
             verifications: Arc::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            max_wait,
         })
+    }
+
+    /// A hashing slot, or 503 when none frees up within `max_wait`: a flood
+    /// is refused early instead of queueing without bound.
+    async fn permit(&self) -> Result<Permit<'_>, ApiError> {
+        match tokio::time::timeout(self.max_wait, self.permits.acquire()).await {
+            Ok(Ok(permit)) => {
+                metrics::gauge!(PERMITS_IN_USE).increment(1.0);
+                Ok(Permit(permit))
+            }
+            Ok(Err(closed)) => Err(ApiError::internal(closed)),
+            Err(_) => {
+                tracing::warn!(
+                    waited_ms = self.max_wait.as_millis() as u64,
+                    "password hashing saturated; refusing"
+                );
+                Err(ApiError::Busy {
+                    retry_after_seconds: self.max_wait.as_secs().max(1),
+                })
+            }
+        }
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let password = password.to_owned();
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.permit().await?;
         actix_web::web::block(move || hash_now(&password))
             .await
             .map_err(ApiError::internal)?
@@ -74,7 +111,7 @@ impl PasswordHasher {
     pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, ApiError> {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let (password, phc) = (password.to_owned(), phc.to_owned());
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.permit().await?;
         actix_web::web::block(move || verify_now(&password, &phc))
             .await
             .map_err(ApiError::internal)?

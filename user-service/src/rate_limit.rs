@@ -1,27 +1,28 @@
-//! Per-client-IP rate limiting for the token endpoints (brute force).
+//! Per-client rate limiting (keys from `client_address`): one limiter for
+//! login and refresh, one for registration and the mail-sending endpoints.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::configuration::RateLimitSettings;
 
 /// How many checks between evictions of idle keys.
 const EVICT_EVERY: u64 = 1024;
 
-pub struct LoginRateLimiter {
+pub struct RateLimiter {
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     checks: AtomicU64,
 }
 
-impl LoginRateLimiter {
+impl RateLimiter {
     pub fn new(settings: &RateLimitSettings) -> Self {
         let limiter = NonZeroU32::new(settings.per_minute).map(|per_minute| {
             let burst = NonZeroU32::new(settings.burst).unwrap_or(NonZeroU32::MIN);
-            RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
+            governor::RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
         });
         Self {
             limiter,
@@ -54,7 +55,7 @@ mod tests {
 
     #[test]
     fn the_burst_passes_then_the_client_must_wait() {
-        let limiter = LoginRateLimiter::new(&RateLimitSettings {
+        let limiter = RateLimiter::new(&RateLimitSettings {
             per_minute: 10,
             burst: 3,
         });
@@ -72,7 +73,7 @@ mod tests {
 
     #[test]
     fn zero_per_minute_disables_the_limit() {
-        let limiter = LoginRateLimiter::new(&RateLimitSettings {
+        let limiter = RateLimiter::new(&RateLimitSettings {
             per_minute: 0,
             burst: 1,
         });

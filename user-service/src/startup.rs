@@ -1,20 +1,19 @@
 //! Building and running the server. `Application::build` binds (port 0 in
 //! tests) and returns before serving, so tests know the port.
 
-use std::net::TcpListener;
-
-use actix_web::dev::Server;
-use actix_web::{HttpServer, web};
+use actix_web::web;
 use common::db::DatabaseStartupError;
 use common::jwt::{AccessTokenIssuer, AccessTokenVerifier};
+use common::server::{BindError, Serving};
 use mongodb::Database;
 
-use crate::configuration::Settings;
+use crate::configuration::{MailSettings, Settings};
 use crate::mailer::{Mailer, MailerError};
 use crate::password::PasswordHasher;
-use crate::rate_limit::LoginRateLimiter;
-use crate::routes::{self, AuthState};
-use crate::superuser::ensure_superuser;
+use crate::rate_limit::RateLimiter;
+use crate::routes;
+use crate::service::AuthState;
+use crate::service::accounts::{SuperuserOutcome, ensure_superuser};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -22,11 +21,8 @@ pub enum StartupError {
     Database(#[from] DatabaseStartupError),
     #[error(transparent)]
     Mailer(#[from] MailerError),
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] BindError),
     #[error("SUPERUSER_EMAIL/SUPERUSER_PASSWORD: {0}")]
     Superuser(String),
     #[error("{0}")]
@@ -34,95 +30,96 @@ pub enum StartupError {
 }
 
 pub struct Application {
-    port: u16,
-    server: Server,
+    serving: Serving,
     database: Database,
     hasher: PasswordHasher,
+    state: web::Data<AuthState>,
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        Self::build_with_mailer(settings, None).await
+    pub async fn build(settings: Settings, mail: &MailSettings) -> Result<Self, StartupError> {
+        let mailer = crate::mailer::from_settings(mail)?;
+        Self::build_with_mailer(settings, mailer).await
     }
 
-    /// `mailer` overrides the one `settings` describe (tests pass an outbox).
+    /// `mailer` replaces the one `settings` describe (tests record mail).
     pub async fn build_with_mailer(
         settings: Settings,
-        mailer: Option<Mailer>,
+        mailer: Mailer,
     ) -> Result<Self, StartupError> {
-        let mailer = match mailer {
-            Some(m) => m,
-            None => Mailer::from_settings(&settings.mail)?,
-        };
         let database = common::db::connect(&settings.common.mongodb, "user-service").await?;
         crate::storage::create_indexes(&database).await?;
-        let hasher = PasswordHasher::new(settings.password_hash_concurrency)
-            .map_err(|e| StartupError::Other(e.to_string()))?;
+        let hasher = PasswordHasher::new(
+            settings.password_hash_concurrency,
+            settings.password_hash_max_wait,
+        )
+        .map_err(|e| StartupError::Other(e.to_string()))?;
         if let Some(bootstrap) = &settings.superuser {
-            let outcome =
-                ensure_superuser(&database, &hasher, &bootstrap.email, &bootstrap.password)
-                    .await
-                    .map_err(|e| {
-                        StartupError::Superuser(format!("{e} {:?}", e.problem().errors))
-                    })?;
-            tracing::info!(?outcome, email = %bootstrap.email, "bootstrap superuser ensured");
+            let outcome = ensure_superuser(
+                &database,
+                &hasher,
+                &bootstrap.email,
+                &bootstrap.password,
+                false,
+            )
+            .await
+            .map_err(|e| StartupError::Superuser(format!("{e} {:?}", e.problem().errors)))?;
+            if outcome == SuperuserOutcome::ExistsNotPromoted {
+                tracing::warn!(email = %bootstrap.email,
+                    "SUPERUSER_EMAIL belongs to an existing ordinary account; it was NOT promoted. \
+                     If that account is yours, run `user-service create-superuser --promote-existing`");
+            } else {
+                tracing::info!(?outcome, email = %bootstrap.email, "bootstrap superuser");
+            }
         }
-        let address = settings.common.address();
-        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
-            address: address.clone(),
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| StartupError::Other(e.to_string()))?
-            .port();
 
         let state = web::Data::new(AuthState {
             issuer: AccessTokenIssuer::new(&settings.common.jwt),
             hasher: hasher.clone(),
-            rate_limiter: LoginRateLimiter::new(&settings.rate_limit),
+            login_limiter: RateLimiter::new(&settings.login_rate_limit),
+            sensitive_limiter: RateLimiter::new(&settings.sensitive_rate_limit),
             mailer,
             access_token_ttl: settings.access_token_ttl,
             refresh_token_ttl: settings.refresh_token_ttl,
+            refresh_token_max_lifetime: settings.refresh_token_max_lifetime,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            refresh_cookie_secure: settings.refresh_cookie_secure,
         });
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
         let db_data = web::Data::new(database.clone());
         let openapi = crate::openapi::document();
-        let origins = settings.common.cors_allowed_origins.clone();
-
-        let server = HttpServer::new(move || {
-            let (state, verifier, db_data, openapi) = (
-                state.clone(),
-                verifier.clone(),
-                db_data.clone(),
-                openapi.clone(),
-            );
-            common::http::app(&origins, move |cfg| {
-                cfg.app_data(state).app_data(verifier).app_data(db_data);
-                routes::configure(cfg);
-                common::health::configure(cfg);
-                common::openapi::configure_docs(cfg, openapi);
-            })
-        })
-        .listen(listener)
-        .map_err(|source| StartupError::Bind { address, source })?
-        .shutdown_timeout(10)
-        .run();
-        tracing::info!(port, "user-service listening");
+        let app_state = state.clone();
+        let serving = common::server::bind("user-service", &settings.common, move |cfg| {
+            cfg.app_data(app_state.clone())
+                .app_data(verifier.clone())
+                .app_data(db_data.clone());
+            routes::configure(cfg);
+            common::health::configure(cfg);
+            common::openapi::configure_docs(cfg, openapi.clone());
+        })?;
         Ok(Self {
-            port,
-            server,
+            serving,
             database,
             hasher,
+            state,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.serving.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.serving.metrics_port
     }
 
     pub fn database(&self) -> &Database {
         &self.database
+    }
+
+    /// What the handlers share (tests call `service` functions with it).
+    pub fn auth_state(&self) -> web::Data<AuthState> {
+        self.state.clone()
     }
 
     /// The password hasher (tests read its verification count).
@@ -132,6 +129,6 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.serving.run_until_stopped().await
     }
 }

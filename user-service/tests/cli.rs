@@ -60,3 +60,57 @@ fn create_superuser_is_idempotent() {
     );
     assert!(String::from_utf8_lossy(&second.stdout).contains("AlreadySuperuser"));
 }
+
+#[test]
+fn it_refuses_to_serve_without_smtp_url_or_mail_transport_log_naming_both() {
+    let out = command()
+        .env("JWT_SECRET", "cli-test-secret-cli-test-secret-cli-test")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SMTP_URL") && stderr.contains("MAIL_TRANSPORT"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn create_superuser_refuses_an_existing_account_unless_told_to_promote_it() {
+    let db = TestDatabase::new("cli");
+    let run = |email: &str, extra: &[&str]| {
+        command()
+            .args(["create-superuser", "--email", email])
+            .args(extra)
+            .env("JWT_SECRET", "cli-test-secret-cli-test-secret-cli-test")
+            .env("MONGODB_URI", &db.uri)
+            .env("SUPERUSER_PASSWORD", "root password 123")
+            .output()
+            .unwrap()
+    };
+    // An ordinary account with the address, made through the service's own flow.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = mongodb::Client::with_uri_str(&db.uri).await.unwrap();
+        let user = user_service::domain::user::User::new(
+            user_service::domain::user::UserEmail::parse("ops@example.com").unwrap(),
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+        );
+        client
+            .database(&db.name)
+            .collection::<user_service::domain::user::User>("users")
+            .insert_one(&user)
+            .await
+            .unwrap();
+    });
+    let refused = run("ops@example.com", &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--promote-existing"));
+    let promoted = run("ops@example.com", &["--promote-existing"]);
+    assert!(
+        promoted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promoted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&promoted.stdout).contains("Promoted"));
+}

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::password_policy::NewPassword;
 use common::error::{ApiError, FieldError};
 
 /// RFC 5321 limits a forward path to 256 octets, so an address to 254.
@@ -46,6 +47,29 @@ impl UserEmail {
     }
 }
 
+/// An email and a new password, both checked, every error reported at once
+/// (registration, the bootstrap superuser).
+pub fn parse_credentials(
+    email: &str,
+    password: &str,
+) -> Result<(UserEmail, NewPassword), ApiError> {
+    let email = UserEmail::parse(email);
+    let password = NewPassword::parse(
+        "password",
+        password,
+        email.as_ref().map(|e| e.as_str()).unwrap_or(""),
+    );
+    match (email, password) {
+        (Ok(email), Ok(password)) => Ok((email, password)),
+        (email, password) => Err(ApiError::Validation(
+            [email.err(), password.err()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        )),
+    }
+}
+
 /// A user document in the `users` collection.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
@@ -66,6 +90,11 @@ pub struct User {
     /// Logins are refused until then, after too many failures.
     #[serde(default)]
     pub locked_until: Option<bson::DateTime>,
+    /// Bumped to end every session at once (logout everywhere, a password
+    /// change or reset, deactivation); a refresh-token family issued under
+    /// an older generation is refused.
+    #[serde(default)]
+    pub session_generation: i64,
 }
 
 impl User {
@@ -82,6 +111,7 @@ impl User {
             updated_at: now,
             failed_logins: 0,
             locked_until: None,
+            session_generation: 0,
         }
     }
 

@@ -1,20 +1,36 @@
 //! Registration, logout, password reset and email verification.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use common::auth::AuthenticatedUser;
-use common::error::{ApiError, FieldError, ProblemDetails};
+use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
 use mongodb::Database;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::AuthState;
-use crate::domain::password_policy::NewPassword;
+use super::oauth::{REFRESH_COOKIE, cleared_refresh_cookie};
+use crate::client_address::client_key;
 use crate::domain::tokens::hash_token;
-use crate::domain::user::{User, UserEmail, UserResponse};
-use crate::mailer::{MailKind, OutgoingMail};
-use crate::storage::action_tokens::{self, TokenPurpose};
-use crate::storage::{refresh_tokens, users};
+use crate::domain::user::UserResponse;
+use crate::service::AuthState;
+use crate::service::accounts;
+use crate::storage::action_tokens::TokenPurpose;
+use crate::storage::refresh_tokens;
+
+/// The per-client limit of registration and the mail-sending endpoints
+/// (`SENSITIVE_RATE_LIMIT_PER_MINUTE`): 429 with `Retry-After` past it.
+fn sensitive_limit(state: &AuthState, req: &HttpRequest) -> Result<(), ApiError> {
+    let client = client_key(req, &state.trusted_proxies);
+    state
+        .sensitive_limiter
+        .check(client)
+        .map_err(|retry_after_seconds| {
+            tracing::warn!(%client, path = req.path(), "sensitive endpoint rate limit exceeded");
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            }
+        })
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,52 +44,26 @@ pub struct RegisterRequest {
     pub password: String,
 }
 
-/// Parses an email and a new password, reporting both fields' errors at once.
-pub(crate) fn parse_credentials(
-    email: &str,
-    password: &str,
-) -> Result<(UserEmail, NewPassword), ApiError> {
-    let email = UserEmail::parse(email);
-    let password = NewPassword::parse(
-        "password",
-        password,
-        email.as_ref().map(|e| e.as_str()).unwrap_or(""),
-    );
-    match (email, password) {
-        (Ok(email), Ok(password)) => Ok((email, password)),
-        (email, password) => Err(ApiError::Validation(
-            [email.err(), password.err()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<FieldError>>(),
-        )),
-    }
-}
-
 /// Register
+///
+/// Rate-limited per client (`SENSITIVE_RATE_LIMIT_PER_MINUTE`).
 #[utoipa::path(post, path = "/auth/register", tag = "auth",
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created", body = UserResponse),
-        (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The email is already registered (in any letter case)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 16 KiB", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email or password, or an unknown field", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn register(
+    req: HttpRequest,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     Json(body): Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (email, password) = parse_credentials(&body.email, &body.password)?;
-    if users::find_by_email(&db, email.as_str()).await?.is_some() {
-        return Err(users::email_taken());
-    }
-    let user = User::new(email, state.hasher.hash(password.expose()).await?);
-    // The unique index settles races between concurrent registrations.
-    users::insert(&db, &user).await?;
-    tracing::info!(user_id = %user.id, "registered");
+    sensitive_limit(&state, &req)?;
+    let user = accounts::register(&db, &state, &body.email, &body.password).await?;
     Ok(HttpResponse::Created().json(UserResponse::try_from(&user)?))
 }
 
@@ -91,18 +81,22 @@ pub struct LogoutRequest {
 
 /// Log out
 ///
-/// Give `refresh_token`, or `"all": true`; otherwise 422. Revokes the presented refresh token's family, or with `{"all": true}`
-/// every refresh token of the caller. Access tokens already issued stay
-/// valid until they expire (at most `ACCESS_TOKEN_TTL_SECONDS`).
+/// Give `refresh_token`, or `"all": true`, or (with `X-Token-Delivery:
+/// cookie`) send the refresh cookie; otherwise 422. Revokes the session's
+/// token family, or with `{"all": true}` every session of the caller,
+/// refreshes in flight included, and clears the refresh cookie. Access
+/// tokens already issued stay valid until they expire (at most
+/// `ACCESS_TOKEN_TTL_SECONDS`).
 #[utoipa::path(post, path = "/auth/jwt/logout", tag = "auth",
     request_body = LogoutRequest,
     security(("oauth2_password" = [])),
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, description = "Missing or invalid access token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Neither refresh_token nor all=true", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Neither refresh_token, a refresh cookie, nor all=true", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn logout(
+    req: HttpRequest,
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
@@ -112,10 +106,14 @@ pub async fn logout(
     if body.refresh_token.as_deref() == Some("") {
         return Err(ApiError::validation("refresh_token", "must not be empty"));
     }
+    let cookie = req
+        .cookie(REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty());
     if body.all {
-        refresh_tokens::revoke_all_for_user(&db, &user_id).await?;
+        accounts::end_all_sessions(&db, &user_id).await?;
     } else {
-        let Some(presented) = body.refresh_token else {
+        let Some(presented) = body.refresh_token.or(cookie) else {
             return Err(ApiError::validation(
                 "refresh_token",
                 "is required unless all is true",
@@ -125,10 +123,12 @@ pub async fn logout(
         if let Some(token) = refresh_tokens::find(&db, &hash_token(&presented)).await?
             && token.user_id == user_id
         {
-            refresh_tokens::revoke_family(&db, &token.family_id, state.refresh_token_ttl).await?;
+            refresh_tokens::revoke_family(&db, &token.family()).await?;
         }
     }
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(cleared_refresh_cookie(&state))
+        .finish())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -139,7 +139,8 @@ pub struct EmailRequest {
 }
 
 /// Issues a token and mails it in the background, so the answer's content
-/// and timing are the same whether or not the account exists.
+/// and timing are the same whether or not the account exists or its mail
+/// quota is used up.
 fn mail_token_in_background(
     db: web::Data<Database>,
     state: web::Data<AuthState>,
@@ -147,30 +148,7 @@ fn mail_token_in_background(
     purpose: TokenPurpose,
 ) {
     actix_web::rt::spawn(async move {
-        let result: Result<(), ApiError> = async {
-            let Some(user) = users::find_by_email(&db, &UserEmail::normalize(&email)).await? else {
-                return Ok(());
-            };
-            if !user.is_active || (purpose == TokenPurpose::VerifyEmail && user.is_verified) {
-                return Ok(());
-            }
-            let token = action_tokens::issue(&db, purpose, &user.id, &user.email).await?;
-            let kind = match purpose {
-                TokenPurpose::ResetPassword => MailKind::PasswordReset,
-                TokenPurpose::VerifyEmail => MailKind::EmailVerification,
-            };
-            state
-                .mailer
-                .send(OutgoingMail {
-                    to: user.email.clone(),
-                    kind,
-                    token,
-                })
-                .await;
-            Ok(())
-        }
-        .await;
-        if let Err(e) = result {
+        if let Err(e) = accounts::mail_token(&db, &state, &email, purpose).await {
             tracing::error!(error = %e, "issuing an emailed token failed");
         }
     });
@@ -179,18 +157,22 @@ fn mail_token_in_background(
 /// Forgot password
 ///
 /// Always 202. When an active account has this email, a single-use reset
-/// token valid for one hour is mailed to it.
+/// token valid for one hour is mailed to it, at most three mails per
+/// address per hour. Rate-limited per client.
 #[utoipa::path(post, path = "/auth/forgot-password", tag = "auth",
     request_body = EmailRequest,
     responses(
-        (status = 202, description = "Accepted (whether or not the account exists)"),
+        (status = 202, description = "Accepted (whether or not the account exists or a mail was sent)"),
         (status = 422, description = "Invalid body", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn forgot_password(
+    req: HttpRequest,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    sensitive_limit(&state, &req)?;
     mail_token_in_background(db, state, body.email, TokenPurpose::ResetPassword);
     Ok(HttpResponse::Accepted().finish())
 }
@@ -206,67 +188,46 @@ pub struct ResetPasswordRequest {
     pub password: String,
 }
 
-fn bad_token() -> ApiError {
-    ApiError::validation("token", "is invalid, expired or already used")
-}
-
 /// Reset password
 ///
-/// Sets a new password with a reset token. The token works once, and every
-/// refresh token of the user is revoked.
+/// Sets a new password with a reset token. The token works once and only
+/// while the account's email is the one it was mailed to; the reset ends
+/// every session and invalidates every other reset token.
 #[utoipa::path(post, path = "/auth/reset-password", tag = "auth",
     request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Password changed", body = UserResponse),
         (status = 422, description = "Invalid, expired or used token, or a password outside the policy", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn reset_password(
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     Json(body): Json<ResetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    // Check the password before using the token up, so a rejected password
-    // does not burn the token.
-    let token = action_tokens::peek(&db, &body.token, TokenPurpose::ResetPassword)
-        .await?
-        .ok_or_else(bad_token)?;
-    let user = users::find_by_id(&db, &token.user_id)
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(bad_token)?;
-    let password = NewPassword::parse("password", &body.password, &user.email)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
-    let hashed = state.hasher.hash(password.expose()).await?;
-    if !action_tokens::claim(&db, &token).await? {
-        return Err(bad_token());
-    }
-    let user = users::update(
-        &db,
-        &user.id,
-        bson::doc! { "hashed_password": hashed, "failed_logins": 0, "locked_until": null },
-    )
-    .await?
-    .ok_or_else(bad_token)?;
-    refresh_tokens::revoke_all_for_user(&db, &user.id).await?;
-    tracing::info!(user_id = %user.id, "password reset");
+    let user = accounts::reset_password(&db, &state, &body.token, &body.password).await?;
     Ok(HttpResponse::Ok().json(UserResponse::try_from(&user)?))
 }
 
 /// Request a verification token
 ///
 /// Always 202. When an active, unverified account has this email, a
-/// verification token (valid 24 hours) is mailed to it.
+/// verification token (valid 24 hours) is mailed to it, at most three mails
+/// per address per hour. Rate-limited per client.
 #[utoipa::path(post, path = "/auth/request-verify-token", tag = "auth",
     request_body = EmailRequest,
     responses(
-        (status = 202, description = "Accepted (whether or not the account exists)"),
+        (status = 202, description = "Accepted (whether or not the account exists or a mail was sent)"),
         (status = 422, description = "Invalid body", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn request_verify_token(
+    req: HttpRequest,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    sensitive_limit(&state, &req)?;
     mail_token_in_background(db, state, body.email, TokenPurpose::VerifyEmail);
     Ok(HttpResponse::Accepted().finish())
 }
@@ -289,18 +250,6 @@ pub async fn verify(
     db: web::Data<Database>,
     Json(body): Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = action_tokens::consume(&db, &body.token, TokenPurpose::VerifyEmail)
-        .await?
-        .ok_or_else(bad_token)?;
-    let user = users::find_by_id(&db, &token.user_id)
-        .await?
-        .ok_or_else(bad_token)?;
-    // The address changed since the mail went out: that token proves nothing now.
-    if user.email != token.email {
-        return Err(bad_token());
-    }
-    let user = users::update(&db, &user.id, bson::doc! { "is_verified": true })
-        .await?
-        .ok_or_else(bad_token)?;
+    let user = accounts::verify_email(&db, &body.token).await?;
     Ok(HttpResponse::Ok().json(UserResponse::try_from(&user)?))
 }

@@ -1,35 +1,28 @@
-//! HTTP handlers, one module per resource. Handlers parse, call storage and
-//! domain functions, and shape the response.
+//! HTTP handlers, one module per resource. Handlers parse, call a
+//! `service` function, and shape the response.
 
 pub mod auth;
 pub mod oauth;
 pub mod users;
 
-use std::time::Duration;
-
 use actix_web::web;
-use common::jwt::AccessTokenIssuer;
-
-use crate::mailer::Mailer;
-use crate::password::PasswordHasher;
-use crate::rate_limit::LoginRateLimiter;
-
-/// What the handlers need besides the database and the token verifier.
-pub struct AuthState {
-    pub issuer: AccessTokenIssuer,
-    pub hasher: PasswordHasher,
-    pub rate_limiter: LoginRateLimiter,
-    pub mailer: Mailer,
-    pub access_token_ttl: Duration,
-    pub refresh_token_ttl: Duration,
-}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use common::http::method_not_allowed as allow;
-    let post_only = [
-        ("/auth/register", web::post().to(auth::register)),
+    // The token endpoints read forms, with RFC 6749 errors for bad ones.
+    for (path, route) in [
         ("/auth/jwt/login", web::post().to(oauth::login)),
         ("/auth/jwt/refresh", web::post().to(oauth::refresh)),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .app_data(oauth::form_config())
+                .route(route)
+                .default_service(allow("POST")),
+        );
+    }
+    let post_only = [
+        ("/auth/register", web::post().to(auth::register)),
         ("/auth/jwt/logout", web::post().to(auth::logout)),
         (
             "/auth/forgot-password",

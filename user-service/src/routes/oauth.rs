@@ -1,21 +1,28 @@
 //! The OAuth2 token endpoints (RFC 6749): form-encoded requests, and errors
 //! in the RFC's own `{error, error_description}` format rather than problem+json.
+//!
+//! Browsers may ask (header `X-Token-Delivery: cookie`) for the refresh token
+//! in an `HttpOnly` cookie instead of the body, so page scripts never see it;
+//! the refresh endpoint then reads it from that cookie. Other clients are
+//! unaffected.
 
-use std::net::{IpAddr, Ipv4Addr};
-
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::error::UrlencodedError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use common::error::{ApiError, ProblemDetails};
-use common::jwt::TokenSubject;
 use mongodb::Database;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use super::AuthState;
-use crate::domain::tokens::hash_token;
-use crate::domain::user::{User, UserEmail};
-use crate::storage::{refresh_tokens, users};
+use crate::client_address::client_key;
+use crate::service::AuthState;
+use crate::service::sessions::{self, Issued, LOGINS, LoginRefused, REFRESHES, RefreshRefused};
+
+pub const TOKEN_DELIVERY_HEADER: &str = "x-token-delivery";
+pub const REFRESH_COOKIE: &str = "refresh_token";
+/// The cookie goes only to the token endpoints.
+pub const REFRESH_COOKIE_PATH: &str = "/auth/jwt";
 
 /// RFC 6749 §5.2 error codes this server uses.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -73,21 +80,64 @@ impl ResponseError for TokenEndpointError {
     }
 }
 
-/// The form of both token endpoints. Every field is optional here so that a
-/// missing one becomes `invalid_request`, as RFC 6749 wants; unknown fields
-/// (`client_id`, `scope`, ...) are ignored.
+/// The form configuration of both token endpoints: a body that is not a
+/// form answers `invalid_request` (RFC 6749), an oversized one 413.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(common::extract::MAX_BODY_BYTES)
+        .error_handler(|err, _req| {
+            let error = match err {
+                UrlencodedError::Overflow { .. } => {
+                    TokenEndpointError::Api(ApiError::PayloadTooLarge)
+                }
+                UrlencodedError::ContentType => TokenEndpointError::invalid_request(
+                    "The request must be application/x-www-form-urlencoded.",
+                ),
+                _ => TokenEndpointError::invalid_request("The form could not be parsed."),
+            };
+            error.into()
+        })
+}
+
+/// `grant_type` of the password grant.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PasswordGrantType {
+    Password,
+}
+
+/// `grant_type` of the refresh grant.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RefreshGrantType {
+    RefreshToken,
+}
+
+/// The login form. Fields are optional here so that a missing one becomes
+/// `invalid_request`, as RFC 6749 wants; unknown fields (`client_id`, ...)
+/// are ignored.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct TokenForm {
-    /// `password` for login (optional there), `refresh_token` for refresh.
-    #[schema(example = "password")]
+pub struct LoginForm {
+    /// `password`, or left out.
+    #[schema(value_type = Option<PasswordGrantType>)]
     pub grant_type: Option<String>,
-    /// The email address (login).
-    #[schema(example = "ada@example.com")]
+    /// The email address.
+    #[schema(required = true, value_type = String, example = "ada@example.com")]
     pub username: Option<String>,
-    /// Login.
-    #[schema(example = "correct horse battery staple")]
+    #[schema(required = true, value_type = String, example = "correct horse battery staple")]
     pub password: Option<String>,
-    /// Refresh.
+    /// Accepted and ignored.
+    pub scope: Option<String>,
+}
+
+/// The refresh form.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RefreshForm {
+    #[schema(required = true, value_type = RefreshGrantType)]
+    pub grant_type: Option<String>,
+    /// The refresh token; may be left out when sent in the `refresh_token`
+    /// cookie with `X-Token-Delivery: cookie`.
+    #[schema(example = "q0Jm7k3Zr1x4s8C5h2Vd9LwP6nB0tYeG1uI3oA7sE4f")]
     pub refresh_token: Option<String>,
     /// Accepted and ignored.
     pub scope: Option<String>,
@@ -95,7 +145,7 @@ pub struct TokenForm {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...",
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9...",
     "token_type": "bearer",
     "expires_in": 900,
     "refresh_token": "q0Jm7k3Zr1x4s8C5h2Vd9LwP6nB0tYeG1uI3oA7sE4f"
@@ -106,74 +156,73 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Access-token lifetime in seconds.
     pub expires_in: u64,
-    /// Single use: each refresh returns a new one.
-    pub refresh_token: String,
+    /// Single use: each refresh returns a new one. Absent when the request
+    /// asked for cookie delivery (`X-Token-Delivery: cookie`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
-fn client_ip(req: &HttpRequest) -> IpAddr {
-    req.peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
-async fn read_form(req: &HttpRequest, body: web::Bytes) -> Result<TokenForm, TokenEndpointError> {
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
+fn wants_cookie(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(TOKEN_DELIVERY_HEADER)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
-        return Err(TokenEndpointError::invalid_request(
-            "The request must be application/x-www-form-urlencoded.",
-        ));
-    }
-    serde_urlencoded::from_bytes(&body)
-        .map_err(|_| TokenEndpointError::invalid_request("The form could not be parsed."))
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
 }
 
-fn rate_limit(state: &AuthState, req: &HttpRequest) -> Result<(), TokenEndpointError> {
+fn refresh_cookie(state: &AuthState, value: String, max_age_seconds: i64) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, value)
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .secure(state.refresh_cookie_secure)
+        .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::seconds(max_age_seconds))
+        .finish()
+}
+
+/// The cookie that removes the refresh cookie (logout).
+pub fn cleared_refresh_cookie(state: &AuthState) -> Cookie<'static> {
+    refresh_cookie(state, String::new(), 0)
+}
+
+fn token_response(req: &HttpRequest, state: &AuthState, issued: Issued) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    let refresh_token = if wants_cookie(req) {
+        response.cookie(refresh_cookie(
+            state,
+            issued.refresh_token,
+            state.refresh_token_ttl.as_secs() as i64,
+        ));
+        None
+    } else {
+        Some(issued.refresh_token)
+    };
+    response.json(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "bearer".into(),
+        expires_in: issued.expires_in,
+        refresh_token,
+    })
+}
+
+fn rate_limit(
+    state: &AuthState,
+    req: &HttpRequest,
+    metric: &'static str,
+) -> Result<(), TokenEndpointError> {
+    let client = client_key(req, &state.trusted_proxies);
     state
-        .rate_limiter
-        .check(client_ip(req))
+        .login_limiter
+        .check(client)
         .map_err(|retry_after_seconds| {
-            tracing::warn!(client = %client_ip(req), "token endpoint rate limit exceeded");
+            metrics::counter!(metric, "outcome" => "rate_limited").increment(1);
+            tracing::warn!(%client, "token endpoint rate limit exceeded");
             TokenEndpointError::Api(ApiError::TooManyRequests {
                 retry_after_seconds,
             })
         })
-}
-
-/// Issues an access token and a refresh token of `family_id`.
-async fn token_response(
-    db: &Database,
-    state: &AuthState,
-    user: &User,
-    family_id: &str,
-) -> Result<HttpResponse, ApiError> {
-    let subject = TokenSubject {
-        user_id: user.uuid()?,
-        email: user.email.clone(),
-        superuser: user.is_superuser,
-    };
-    let ttl = chrono::Duration::seconds(state.access_token_ttl.as_secs() as i64);
-    let access = state
-        .issuer
-        .issue(&subject, ttl)
-        .map_err(ApiError::internal)?;
-    let refresh_token =
-        refresh_tokens::issue(db, &user.id, family_id, state.refresh_token_ttl).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(TokenResponse {
-            access_token: access.token,
-            token_type: "bearer".into(),
-            expires_in: state.access_token_ttl.as_secs(),
-            refresh_token,
-        }))
 }
 
 const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
@@ -182,82 +231,81 @@ const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
 ///
 /// The same `invalid_grant` answers a wrong password, an unknown email, an
 /// inactive or a temporarily locked account, in about the same time.
-/// Rate-limited per client IP.
+/// Rate-limited per client. With `X-Token-Delivery: cookie` the refresh
+/// token comes as an `HttpOnly` cookie instead of in the body.
 #[utoipa::path(post, path = "/auth/jwt/login", tag = "auth",
-    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token is set as an HttpOnly cookie (path /auth/jwt) and left out of the body", example = "cookie")),
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
+        (status = 413, description = "The form is over 16 KiB", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn login(
     req: HttpRequest,
-    body: web::Bytes,
+    form: web::Form<LoginForm>,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
 ) -> Result<HttpResponse, TokenEndpointError> {
-    rate_limit(&state, &req)?;
-    let form = read_form(&req, body).await?;
-    match form.grant_type.as_deref() {
-        None | Some("password") => {}
-        Some(_) => {
-            return Err(TokenEndpointError::OAuth(
-                OAuthErrorCode::UnsupportedGrantType,
-                "This endpoint supports grant_type=password.".into(),
-            ));
-        }
+    rate_limit(&state, &req, LOGINS)?;
+    let form = form.into_inner();
+    if !matches!(form.grant_type.as_deref(), None | Some("password")) {
+        return Err(TokenEndpointError::OAuth(
+            OAuthErrorCode::UnsupportedGrantType,
+            "This endpoint supports grant_type=password.".into(),
+        ));
     }
     let (Some(username), Some(password)) = (form.username, form.password) else {
         return Err(TokenEndpointError::invalid_request(
             "Both username and password are required.",
         ));
     };
-    let Some(user) = users::find_by_email(&db, &UserEmail::normalize(&username)).await? else {
-        state.hasher.verify_dummy(&password).await?;
-        return Err(TokenEndpointError::invalid_grant(BAD_CREDENTIALS));
+    let outcome = sessions::login(&db, &state, &username, &password).await;
+    let label = match &outcome {
+        Ok(_) => "success",
+        Err(LoginRefused::Invalid) => "invalid",
+        Err(LoginRefused::Locked) => "locked",
+        Err(LoginRefused::Failed(_)) => "error",
     };
-    if user.is_locked() {
-        state.hasher.verify_dummy(&password).await?;
-        return Err(TokenEndpointError::invalid_grant(BAD_CREDENTIALS));
+    metrics::counter!(LOGINS, "outcome" => label).increment(1);
+    match outcome {
+        Ok(issued) => Ok(token_response(&req, &state, issued)),
+        Err(LoginRefused::Invalid | LoginRefused::Locked) => {
+            Err(TokenEndpointError::invalid_grant(BAD_CREDENTIALS))
+        }
+        Err(LoginRefused::Failed(e)) => Err(e.into()),
     }
-    if !state
-        .hasher
-        .verify(&password, &user.hashed_password)
-        .await?
-    {
-        users::record_failed_login(&db, &user).await?;
-        return Err(TokenEndpointError::invalid_grant(BAD_CREDENTIALS));
-    }
-    if !user.is_active {
-        return Err(TokenEndpointError::invalid_grant(BAD_CREDENTIALS));
-    }
-    users::reset_failed_logins(&db, &user).await?;
-    tracing::info!(user_id = %user.id, "logged in");
-    Ok(token_response(&db, &state, &user, &Uuid::new_v4().to_string()).await?)
 }
 
 /// Refresh tokens (OAuth2 refresh_token grant)
 ///
 /// Returns a new access token and a new refresh token; the presented one is
 /// used up. Presenting a refresh token that was already used revokes every
-/// token of its login (reuse detection). Rate-limited per client IP.
+/// token of its login (reuse detection). A login's tokens stop working
+/// `REFRESH_TOKEN_MAX_LIFETIME_SECONDS` after it, and when the user logs out
+/// everywhere or changes the password. Rate-limited per client. With
+/// `X-Token-Delivery: cookie`, the token is read from and written to the
+/// `refresh_token` cookie.
 #[utoipa::path(post, path = "/auth/jwt/refresh", tag = "auth",
-    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = RefreshForm, content_type = "application/x-www-form-urlencoded"),
+    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the cookie and set its successor there", example = "cookie")),
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
+        (status = 413, description = "The form is over 16 KiB", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn refresh(
     req: HttpRequest,
-    body: web::Bytes,
+    form: web::Form<RefreshForm>,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
 ) -> Result<HttpResponse, TokenEndpointError> {
-    rate_limit(&state, &req)?;
-    let form = read_form(&req, body).await?;
+    rate_limit(&state, &req, REFRESHES)?;
+    let form = form.into_inner();
     match form.grant_type.as_deref() {
         Some("refresh_token") => {}
         None => {
@@ -272,29 +320,31 @@ pub async fn refresh(
             ));
         }
     }
-    let Some(presented) = form.refresh_token else {
+    let from_cookie = || {
+        wants_cookie(&req)
+            .then(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()))
+            .flatten()
+            .filter(|v| !v.is_empty())
+    };
+    let Some(presented) = form.refresh_token.or_else(from_cookie) else {
         return Err(TokenEndpointError::invalid_request(
             "refresh_token is required.",
         ));
     };
     const INVALID: &str = "The refresh token is invalid, expired or revoked.";
-    let token = match refresh_tokens::rotate(&db, &hash_token(&presented)).await? {
-        refresh_tokens::Rotation::Rotated(token) => token,
-        refresh_tokens::Rotation::Reused(token) => {
-            tracing::warn!(user_id = %token.user_id, family_id = %token.family_id, "refresh token reuse detected; revoking the family");
-            refresh_tokens::revoke_family(&db, &token.family_id, state.refresh_token_ttl).await?;
-            return Err(TokenEndpointError::invalid_grant(INVALID));
-        }
-        refresh_tokens::Rotation::Invalid => {
-            return Err(TokenEndpointError::invalid_grant(INVALID));
-        }
+    let outcome = sessions::refresh(&db, &state, &presented).await;
+    let label = match &outcome {
+        Ok(_) => "success",
+        Err(RefreshRefused::Invalid) => "invalid",
+        Err(RefreshRefused::ReuseDetected) => "reuse_detected",
+        Err(RefreshRefused::Failed(_)) => "error",
     };
-    let user = match users::find_by_id(&db, &token.user_id).await? {
-        Some(user) if user.is_active => user,
-        _ => {
-            refresh_tokens::revoke_family(&db, &token.family_id, state.refresh_token_ttl).await?;
-            return Err(TokenEndpointError::invalid_grant(INVALID));
+    metrics::counter!(REFRESHES, "outcome" => label).increment(1);
+    match outcome {
+        Ok(issued) => Ok(token_response(&req, &state, issued)),
+        Err(RefreshRefused::Invalid | RefreshRefused::ReuseDetected) => {
+            Err(TokenEndpointError::invalid_grant(INVALID))
         }
-    };
-    Ok(token_response(&db, &state, &user, &token.family_id).await?)
+        Err(RefreshRefused::Failed(e)) => Err(e.into()),
+    }
 }

@@ -1,7 +1,6 @@
 //! `/users/me` (self-service) and `/users` (superuser administration).
 
 use actix_web::{HttpResponse, web};
-use bson::{Document, doc};
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
@@ -10,10 +9,10 @@ use mongodb::Database;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::AuthState;
-use crate::domain::password_policy::NewPassword;
-use crate::domain::user::{User, UserEmail, UserResponse, parse_user_id};
-use crate::storage::{action_tokens, refresh_tokens, users};
+use crate::domain::user::{User, UserResponse, parse_user_id};
+use crate::service::AuthState;
+use crate::service::accounts::{self, AccountChanges};
+use crate::storage::users;
 
 /// The caller's account; a token of a deleted or deactivated user is refused.
 async fn current_user(db: &Database, caller: &AuthenticatedUser) -> Result<User, ApiError> {
@@ -35,18 +34,6 @@ async fn require_superuser(db: &Database, caller: &AuthenticatedUser) -> Result<
         return Err(ApiError::forbidden());
     }
     Ok(user)
-}
-
-async fn check_current_password(
-    state: &AuthState,
-    user: &User,
-    given: &str,
-) -> Result<(), ApiError> {
-    if state.hasher.verify(given, &user.hashed_password).await? {
-        Ok(())
-    } else {
-        Err(ApiError::validation("current_password", "is incorrect"))
-    }
 }
 
 fn ok_user(user: &User) -> Result<HttpResponse, ApiError> {
@@ -88,7 +75,8 @@ pub struct UpdateMeRequest {
         (status = 200, description = "Updated", body = UserResponse),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The new email is taken", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password, nothing to change, invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password (it counts toward the lockout), nothing to change, invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn update_me(
     caller: AuthenticatedUser,
@@ -103,13 +91,13 @@ pub async fn update_me(
             "give an email or a password to change",
         ));
     }
-    check_current_password(&state, &user, &body.current_password).await?;
+    accounts::check_current_password(&db, &state, &user, &body.current_password).await?;
     let changes = AccountChanges {
         email: body.email,
         password: body.password,
         ..Default::default()
     };
-    let updated = apply_changes(&db, &state, &user, changes).await?;
+    let updated = accounts::apply_changes(&db, &state, &user, changes).await?;
     ok_user(&updated)
 }
 
@@ -123,14 +111,18 @@ pub struct DeleteMeRequest {
 /// Delete the current user
 ///
 /// Deletes the account and all its tokens. Usage records in carbon-service
-/// are not touched.
+/// are not touched: erase them first with `DELETE /usages?confirm=true`
+/// there. A wrong `current_password` counts toward the account lockout. The
+/// last active superuser cannot delete itself (409).
 #[utoipa::path(delete, path = "/users/me", tag = "users",
     security(("oauth2_password" = [])),
     request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The caller is the last active superuser", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Wrong or missing current password", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn delete_me(
     caller: AuthenticatedUser,
@@ -139,91 +131,9 @@ pub async fn delete_me(
     Json(body): Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = current_user(&db, &caller).await?;
-    check_current_password(&state, &user, &body.current_password).await?;
-    delete_account(&db, &user.id).await?;
+    accounts::check_current_password(&db, &state, &user, &body.current_password).await?;
+    accounts::delete_account(&db, &user).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-async fn delete_account(db: &Database, id: &str) -> Result<bool, ApiError> {
-    let deleted = users::delete(db, id).await?;
-    refresh_tokens::delete_all_for_user(db, id).await?;
-    action_tokens::delete_all_for_user(db, id).await?;
-    if deleted {
-        tracing::info!(user_id = %id, "account deleted");
-    }
-    Ok(deleted)
-}
-
-/// What may change on an account; `None` leaves a field alone.
-#[derive(Debug, Default)]
-struct AccountChanges {
-    email: Option<String>,
-    password: Option<String>,
-    is_active: Option<bool>,
-    is_superuser: Option<bool>,
-    is_verified: Option<bool>,
-}
-
-/// Validates and applies changes; revokes sessions when the password
-/// changes or the account is deactivated.
-async fn apply_changes(
-    db: &Database,
-    state: &AuthState,
-    user: &User,
-    changes: AccountChanges,
-) -> Result<User, ApiError> {
-    let mut set = Document::new();
-    let mut errors = Vec::new();
-    let mut email_for_policy = user.email.clone();
-    if let Some(raw) = &changes.email {
-        match UserEmail::parse(raw) {
-            Ok(email) if email.as_str() != user.email => {
-                email_for_policy = email.as_str().to_owned();
-                set.insert("email", email.as_str());
-                set.insert("is_verified", false);
-            }
-            Ok(_) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    let new_password = match &changes.password {
-        Some(raw) => match NewPassword::parse("password", raw, &email_for_policy) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        },
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    if let Some(password) = &new_password {
-        set.insert(
-            "hashed_password",
-            state.hasher.hash(password.expose()).await?,
-        );
-    }
-    for (field, value) in [
-        ("is_active", changes.is_active),
-        ("is_superuser", changes.is_superuser),
-        ("is_verified", changes.is_verified),
-    ] {
-        if let Some(value) = value {
-            set.insert(field, value);
-        }
-    }
-    if set.is_empty() {
-        return Ok(user.clone());
-    }
-    let updated = users::update(db, &user.id, set)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if new_password.is_some() || changes.is_active == Some(false) {
-        refresh_tokens::revoke_all_for_user(db, &user.id).await?;
-    }
-    Ok(updated)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -305,7 +215,8 @@ pub struct AdminUpdateUserRequest {
 
 /// Update a user (superuser)
 ///
-/// Deactivating a user or changing their password revokes their refresh tokens.
+/// Deactivating a user or changing their password ends all their sessions.
+/// The last active superuser cannot be demoted or deactivated (409).
 #[utoipa::path(patch, path = "/users/{id}", tag = "users",
     security(("oauth2_password" = [])),
     params(("id" = String, Path, description = "The user's UUID", format = Uuid)),
@@ -315,7 +226,7 @@ pub struct AdminUpdateUserRequest {
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "The new email is taken", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The new email is taken, or this would leave no active superuser", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Malformed id, invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn update_user(
@@ -334,10 +245,12 @@ pub async fn update_user(
         is_superuser: body.is_superuser,
         is_verified: body.is_verified,
     };
-    ok_user(&apply_changes(&db, &state, &user, changes).await?)
+    ok_user(&accounts::apply_changes(&db, &state, &user, changes).await?)
 }
 
 /// Delete a user (superuser)
+///
+/// The last active superuser cannot be deleted (409).
 #[utoipa::path(delete, path = "/users/{id}", tag = "users",
     security(("oauth2_password" = [])),
     params(("id" = String, Path, description = "The user's UUID", format = Uuid)),
@@ -346,6 +259,7 @@ pub async fn update_user(
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "This is the last active superuser", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "The id is not a UUID", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn delete_user(
@@ -355,6 +269,6 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, ApiError> {
     require_superuser(&db, &caller).await?;
     let user = find_user(&db, &id).await?;
-    delete_account(&db, &user.id).await?;
+    accounts::delete_account(&db, &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -129,6 +129,18 @@ pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, ApiError>
     Ok(true)
 }
 
+/// Invalidates every outstanding token of `purpose` for the user.
+pub async fn delete_for_user(
+    db: &Database,
+    user_id: &str,
+    purpose: TokenPurpose,
+) -> Result<u64, ApiError> {
+    Ok(tokens(db)
+        .delete_many(doc! { "user_id": user_id, "purpose": purpose.as_str() })
+        .await?
+        .deleted_count)
+}
+
 pub async fn delete_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
     tokens(db).delete_many(doc! { "user_id": user_id }).await?;
     Ok(())

@@ -2,6 +2,7 @@
 
 pub mod action_tokens;
 pub mod claims;
+pub mod mail_quota;
 pub mod refresh_tokens;
 pub mod users;
 
@@ -15,6 +16,7 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         (refresh_tokens::COLLECTION, refresh_tokens::indexes()),
         (action_tokens::COLLECTION, action_tokens::indexes()),
         (claims::COLLECTION, claims::indexes()),
+        (mail_quota::COLLECTION, mail_quota::indexes()),
     ] {
         ensure_indexes(database, collection, indexes, obsolete).await?;
     }

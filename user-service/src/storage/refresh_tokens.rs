@@ -10,7 +10,6 @@ use crate::domain::tokens::OpaqueToken;
 use common::error::ApiError;
 
 pub const COLLECTION: &str = "refresh_tokens";
-
 pub const EXPIRY_INDEX: &str = "expires_at_ttl";
 
 pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
@@ -25,6 +24,16 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     )
 }
 
+/// The login a token belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Family {
+    pub id: String,
+    /// No token of the family is valid after this, however often it rotates.
+    pub expires_at: bson::DateTime,
+    /// The user's session generation at login (see `User::session_generation`).
+    pub session_generation: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefreshToken {
     /// SHA-256 of the token, hex.
@@ -34,6 +43,12 @@ pub struct RefreshToken {
     pub family_id: String,
     pub created_at: bson::DateTime,
     pub expires_at: bson::DateTime,
+    /// The family's absolute end. Tokens issued before it existed have none
+    /// and end with their own `expires_at`.
+    #[serde(default)]
+    pub family_expires_at: Option<bson::DateTime>,
+    #[serde(default)]
+    pub session_generation: i64,
     /// Set when rotated; presenting it again is reuse.
     pub used: bool,
     pub revoked: bool,
@@ -41,7 +56,16 @@ pub struct RefreshToken {
 
 impl RefreshToken {
     pub fn is_expired(&self) -> bool {
-        self.expires_at <= bson::DateTime::now()
+        let now = bson::DateTime::now();
+        self.expires_at <= now || self.family_expires_at.is_some_and(|end| end <= now)
+    }
+
+    pub fn family(&self) -> Family {
+        Family {
+            id: self.family_id.clone(),
+            expires_at: self.family_expires_at.unwrap_or(self.expires_at),
+            session_generation: self.session_generation,
+        }
     }
 }
 
@@ -49,21 +73,26 @@ fn tokens(db: &Database) -> Collection<RefreshToken> {
     db.collection(COLLECTION)
 }
 
-/// Stores a new token of `family_id` and returns the value for the client.
+/// Stores a new token of `family` (living `ttl`, never past the family's
+/// end) and returns the value for the client.
 pub async fn issue(
     db: &Database,
     user_id: &str,
-    family_id: &str,
+    family: &Family,
     ttl: std::time::Duration,
 ) -> Result<String, ApiError> {
     let token = OpaqueToken::generate();
     let now = bson::DateTime::now();
+    let expires_at = bson::DateTime::from_millis(now.timestamp_millis() + ttl.as_millis() as i64)
+        .min(family.expires_at);
     let record = RefreshToken {
         token_hash: token.hash,
         user_id: user_id.to_owned(),
-        family_id: family_id.to_owned(),
+        family_id: family.id.clone(),
         created_at: now,
-        expires_at: bson::DateTime::from_millis(now.timestamp_millis() + ttl.as_millis() as i64),
+        expires_at,
+        family_expires_at: Some(family.expires_at),
+        session_generation: family.session_generation,
         used: false,
         revoked: false,
     };
@@ -77,7 +106,7 @@ pub enum Rotation {
     Rotated(RefreshToken),
     /// It had been used already: a stolen copy may be in play.
     Reused(RefreshToken),
-    /// Unknown, revoked or expired.
+    /// Unknown, revoked or expired (its family's lifetime included).
     Invalid,
 }
 
@@ -117,27 +146,22 @@ fn family_revoked_key(family_id: &str) -> String {
 
 /// Revokes every token of the family, including one its rotation is about
 /// to issue: the durable marker is checked on every use, so a successor
-/// inserted after this `update_many` is refused all the same.
-/// `ttl` is the refresh-token lifetime: the marker outlives every token of
-/// the family, a successor issued during the revocation included.
-pub async fn revoke_family(
-    db: &Database,
-    family_id: &str,
-    ttl: std::time::Duration,
-) -> Result<(), ApiError> {
-    let until = bson::DateTime::from_millis(
-        bson::DateTime::now().timestamp_millis() + 2 * ttl.as_millis() as i64,
-    );
-    super::claims::claim_once(db, &family_revoked_key(family_id), until).await?;
+/// inserted after this `update_many` is refused all the same. The marker
+/// lasts as long as the family could.
+pub async fn revoke_family(db: &Database, family: &Family) -> Result<(), ApiError> {
+    super::claims::claim_once(db, &family_revoked_key(&family.id), family.expires_at).await?;
     tokens(db)
         .update_many(
-            doc! { "family_id": family_id },
+            doc! { "family_id": &family.id },
             doc! { "$set": { "revoked": true } },
         )
         .await?;
     Ok(())
 }
 
+/// Flags every current token of the user revoked. What makes "every
+/// session" final is the user's session generation (see
+/// `service::accounts::end_all_sessions`): this only tidies up.
 pub async fn revoke_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
     tokens(db)
         .update_many(

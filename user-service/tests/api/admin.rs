@@ -175,15 +175,26 @@ async fn unknown_fields_in_an_admin_update_are_422() {
 }
 
 #[tokio::test]
-async fn ensure_superuser_is_idempotent_and_promotes_an_existing_account() {
-    use user_service::superuser::{SuperuserOutcome, ensure_superuser};
+async fn ensure_superuser_creates_once_and_promotes_an_existing_account_only_when_told() {
+    use user_service::service::accounts::{SuperuserOutcome, ensure_superuser};
     let app = spawn_app().await;
     app.signed_up("boss@example.com").await;
+    let refused = ensure_superuser(
+        &app.database,
+        &app.hasher,
+        "Boss@example.com",
+        "ignored password!",
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused, SuperuserOutcome::ExistsNotPromoted);
     let promote = ensure_superuser(
         &app.database,
         &app.hasher,
         "Boss@example.com",
         "ignored password!",
+        true,
     )
     .await
     .unwrap();
@@ -193,6 +204,7 @@ async fn ensure_superuser_is_idempotent_and_promotes_an_existing_account() {
         &app.hasher,
         "boss@example.com",
         "ignored password!",
+        false,
     )
     .await
     .unwrap();
@@ -202,8 +214,14 @@ async fn ensure_superuser_is_idempotent_and_promotes_an_existing_account() {
         app.login("boss@example.com", PASSWORD).await.status(),
         StatusCode::OK
     );
-    let created = ensure_superuser(&app.database, &app.hasher, "new-boss@example.com", PASSWORD)
-        .await
-        .unwrap();
+    let created = ensure_superuser(
+        &app.database,
+        &app.hasher,
+        "new-boss@example.com",
+        PASSWORD,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(created, SuperuserOutcome::Created);
 }

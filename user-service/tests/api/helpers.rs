@@ -7,12 +7,27 @@ use mongodb::Database;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use user_service::configuration::Settings;
-use user_service::mailer::{MailKind, Mailer, OutgoingMail};
+use user_service::mailer::{MailKind, MailSender, OutgoingMail, SendFuture};
 use user_service::password::PasswordHasher;
 use user_service::startup::Application;
 
+pub use common::testing::{assert_problem, error_fields, eventually};
+
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0001";
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Keeps every mail, for tests to read the tokens.
+pub struct RecordingMailer(pub Arc<Mutex<Vec<OutgoingMail>>>);
+
+impl MailSender for RecordingMailer {
+    fn send(&self, mail: OutgoingMail) -> SendFuture<'_> {
+        Box::pin(async move {
+            if let Ok(mut outbox) = self.0.lock() {
+                outbox.push(mail);
+            }
+        })
+    }
+}
 
 pub struct TestApp {
     pub address: String,
@@ -20,7 +35,10 @@ pub struct TestApp {
     pub outbox: Arc<Mutex<Vec<OutgoingMail>>>,
     pub client: reqwest::Client,
     pub hasher: PasswordHasher,
-    _db: TestDatabase,
+    pub state: actix_web::web::Data<user_service::service::AuthState>,
+    pub metrics_port: Option<u16>,
+    pub database_uri: String,
+    _db: Option<TestDatabase>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -28,19 +46,32 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts the app with the test defaults overridden by `overrides`.
+/// Starts another instance on `running`'s database (a restart, or a second
+/// instance); the database stays `running`'s.
+pub async fn spawn_app_on(running: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
+    start(None, &running.database_uri, overrides).await
+}
+
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let test_db = TestDatabase::new("users");
+    let uri = test_db.uri.clone();
+    start(Some(test_db), &uri, overrides).await
+}
+
+async fn start(test_db: Option<TestDatabase>, uri: &str, overrides: &[(&str, &str)]) -> TestApp {
     // `TEST_LOG=1 cargo test ...` shows the app's logs.
     if std::env::var_os("TEST_LOG").is_some() {
         common::telemetry::init(common::config::LogFormat::Pretty, "info");
     }
-    let test_db = TestDatabase::new("users");
     let mut vars = vec![
         ("JWT_SECRET".to_owned(), SECRET.to_owned()),
-        ("MONGODB_URI".to_owned(), test_db.uri.clone()),
+        ("MONGODB_URI".to_owned(), uri.to_owned()),
         ("HOST".to_owned(), "127.0.0.1".to_owned()),
         ("PORT".to_owned(), "0".to_owned()),
-        // Every test client is 127.0.0.1; only the rate-limit tests turn it on.
+        // Every test client is 127.0.0.1; only the rate-limit tests turn them on.
         ("LOGIN_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
+        ("SENSITIVE_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
+        ("MAIL_TRANSPORT".to_owned(), "log".to_owned()),
     ];
     for (k, v) in overrides {
         vars.retain(|(key, _)| key != k);
@@ -48,12 +79,14 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     }
     let settings = Settings::from_env(&Env::from_pairs(vars)).expect("test settings");
     let outbox = Arc::new(Mutex::new(Vec::new()));
-    let app = Application::build_with_mailer(settings, Some(Mailer::Outbox(outbox.clone())))
+    let app = Application::build_with_mailer(settings, Arc::new(RecordingMailer(outbox.clone())))
         .await
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
     let hasher = app.password_hasher();
+    let state = app.auth_state();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -61,6 +94,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         outbox,
         client: reqwest::Client::new(),
         hasher,
+        state,
+        metrics_port,
+        database_uri: uri.to_owned(),
         _db: test_db,
     }
 }
@@ -127,9 +163,15 @@ impl TestApp {
     /// A logged-in superuser's access token.
     pub async fn superuser_token(&self) -> String {
         let email = unique_email();
-        user_service::superuser::ensure_superuser(&self.database, &self.hasher, &email, PASSWORD)
-            .await
-            .unwrap();
+        user_service::service::accounts::ensure_superuser(
+            &self.database,
+            &self.hasher,
+            &email,
+            PASSWORD,
+            false,
+        )
+        .await
+        .unwrap();
         let tokens: Value = self.login(&email, PASSWORD).await.json().await.unwrap();
         tokens["access_token"].as_str().unwrap().to_owned()
     }
@@ -173,18 +215,16 @@ impl TestApp {
     pub fn mail_count(&self) -> usize {
         self.outbox.lock().unwrap().len()
     }
-}
 
-/// Asserts a problem+json answer with `status`, returning the body.
-pub async fn assert_problem(response: Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "unexpected status");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    body
+    /// Mails of `kind` sent to `to` so far.
+    pub fn mails_to(&self, to: &str, kind: MailKind) -> usize {
+        self.outbox
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.to == to && m.kind == kind)
+            .count()
+    }
 }
 
 /// Asserts an RFC 6749 error answer, returning its `error` code.
@@ -194,16 +234,6 @@ pub async fn assert_oauth_error(response: Response, code: &str) {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], code, "{body}");
     assert!(body["error_description"].is_string());
-}
-
-/// The field names of a 422 problem's errors.
-pub fn error_fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// No password hash, in any form, in `text`.

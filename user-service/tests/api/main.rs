@@ -3,12 +3,15 @@
 
 mod admin;
 mod concurrency;
+mod cookies;
 mod expiry;
 mod helpers;
 mod login;
 mod me;
+mod metrics;
 mod openapi;
 mod password_reset;
 mod refresh;
 mod register;
+mod security;
 mod verify;

@@ -1,0 +1,65 @@
+//! Prometheus metrics on the separate METRICS_ADDR listener.
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn login_and_refresh_outcomes_and_hash_permits_are_exported_after_traffic() {
+    let app = spawn_app_with(&[
+        ("METRICS_ADDR", "127.0.0.1:0"),
+        ("LOGIN_RATE_LIMIT_PER_MINUTE", "1"),
+        ("LOGIN_RATE_LIMIT_BURST", "3"),
+    ])
+    .await;
+    let (_, refresh_token, _) = app.signed_up("ada@example.com").await; // login 1: success
+    app.login("ada@example.com", "a wrong guess").await; // 2: invalid
+    let rotated = app.refresh(&refresh_token).await; // 3: success
+    assert_eq!(rotated.status(), 200);
+    app.refresh(&refresh_token).await; // rate limited (burst used up)
+    let port = app.metrics_port.expect("METRICS_ADDR starts the listener");
+    let text = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        r#"logins_total{outcome="success"}"#,
+        r#"logins_total{outcome="invalid"}"#,
+        r#"token_refreshes_total{outcome="success"}"#,
+        r#"token_refreshes_total{outcome="rate_limited"}"#,
+        "password_hash_permits_in_use",
+        r#"http_requests_total{method="POST",route="/auth/jwt/login",status="200"}"#,
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn reuse_and_lockout_outcomes_are_counted() {
+    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let (_, refresh_token, _) = app.signed_up("ada@example.com").await;
+    app.refresh(&refresh_token).await;
+    app.refresh(&refresh_token).await; // reuse
+    for _ in 0..11 {
+        app.login("ada@example.com", "a wrong guess").await;
+    }
+    let port = app.metrics_port.unwrap();
+    let text = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        r#"token_refreshes_total{outcome="reuse_detected"}"#,
+        r#"logins_total{outcome="locked"}"#,
+    ] {
+        assert!(text.contains(expected), "{expected} missing");
+    }
+}
