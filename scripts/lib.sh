@@ -129,12 +129,14 @@ start_services() {
   local bin=$1 user_uri=$2 carbon_uri=$3 user_port=$4 carbon_port=$5 logs=$6
   mkdir -p "$logs"
   MONGODB_URI="$carbon_uri" "$bin/carbon-service" seed
-  local origins="http://localhost:$user_port,http://localhost:$carbon_port,http://127.0.0.1:$user_port,http://127.0.0.1:$carbon_port"
+  local origins="http://localhost:$user_port,http://localhost:$carbon_port,http://127.0.0.1:$user_port,http://127.0.0.1:$carbon_port${WEB_ORIGINS:+,$WEB_ORIGINS}"
   CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-$origins}" PORT="$user_port" MONGODB_URI="$user_uri" \
+    METRICS_ADDR="${USER_METRICS_ADDR:-}" \
     "$bin/user-service" >"$logs/user-service.log" 2>&1 &
   USER_PID=$!
   CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-$origins}" PORT="$carbon_port" MONGODB_URI="$carbon_uri" \
     AUTH_TOKEN_URL="${AUTH_TOKEN_URL:-http://localhost:$user_port/auth/jwt/login}" \
+    METRICS_ADDR="${CARBON_METRICS_ADDR:-}" \
     "$bin/carbon-service" >"$logs/carbon-service.log" 2>&1 &
   CARBON_PID=$!
   wait_http "http://127.0.0.1:$user_port/readyz" 90 || { tail -20 "$logs/user-service.log" >&2; die "user-service did not become ready"; }

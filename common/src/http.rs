@@ -190,6 +190,8 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             HeaderName::from_static(REQUEST_ID_HEADER),
             // Swagger UI sends it with its token request.
             HeaderName::from_static("x-requested-with"),
+            // The web app asks for the refresh token as an HttpOnly cookie.
+            HeaderName::from_static("x-token-delivery"),
         ])
         .expose_headers([
             HeaderName::from_static("x-total-count"),
@@ -200,7 +202,11 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::WWW_AUTHENTICATE,
             header::ETAG,
         ])
-        .max_age(3600);
+        .max_age(3600)
+        // Only the listed origins (never a wildcard) may send the refresh
+        // cookie; the token endpoints read it only with X-Token-Delivery,
+        // which a cross-site form cannot send.
+        .supports_credentials();
     for origin in allowed_origins {
         cors = cors.allowed_origin(origin);
     }
