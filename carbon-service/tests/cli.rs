@@ -8,11 +8,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_carbon-service");
 const SECRET: &str = "cli-test-secret-cli-test-secret-cli-test";
 
 fn command() -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(env!("CARGO_TARGET_TMPDIR"));
-    cmd
+    common::testing::clean_command(BIN, env!("CARGO_TARGET_TMPDIR"))
 }
 
 #[test]

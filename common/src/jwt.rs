@@ -264,16 +264,7 @@ mod tests {
         secret: &str,
         claims: &AccessTokenClaims,
     ) -> String {
-        let header = Header {
-            typ: typ.map(str::to_owned),
-            ..Header::new(alg)
-        };
-        jsonwebtoken::encode(
-            &header,
-            claims,
-            &EncodingKey::from_secret(secret.as_bytes()),
-        )
-        .unwrap()
+        crate::testing::sign_jwt(alg, typ, secret, claims)
     }
 
     fn verifier() -> AccessTokenVerifier {

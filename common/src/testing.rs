@@ -124,6 +124,46 @@ pub async fn assert_same_answer(known: reqwest::Response, unknown: reqwest::Resp
     assert_eq!(known, unknown, "bodies differ");
 }
 
+/// A command for a service binary with nothing from the developer's shell
+/// or `.env` leaking in (only `PATH`), run from `dir`.
+pub fn clean_command(binary: &str, dir: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(binary);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir);
+    cmd
+}
+
+/// A forged or hand-made JWT: `claims` signed with `alg` and `secret`, with
+/// header `typ` (user-service uses `at+jwt`).
+pub fn sign_jwt<C: serde::Serialize>(
+    alg: jsonwebtoken::Algorithm,
+    typ: Option<&str>,
+    secret: &str,
+    claims: &C,
+) -> String {
+    let header = jsonwebtoken::Header {
+        typ: typ.map(str::to_owned),
+        ..jsonwebtoken::Header::new(alg)
+    };
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("the claims serialize")
+}
+
+/// The Prometheus text a service's metrics listener serves.
+pub async fn scrape_metrics(port: u16) -> String {
+    reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("the metrics listener answers")
+        .text()
+        .await
+        .expect("a text body")
+}
+
 /// Asserts a problem+json answer with `status`, returning the body.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use e2e::*;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::Algorithm;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -25,16 +25,7 @@ fn sign(alg: Algorithm, secret: &str, claims: &Value) -> String {
 }
 
 fn sign_typed(alg: Algorithm, typ: Option<&str>, secret: &str, claims: &Value) -> String {
-    let header = Header {
-        typ: typ.map(str::to_owned),
-        ..Header::new(alg)
-    };
-    jsonwebtoken::encode(
-        &header,
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    common::testing::sign_jwt(alg, typ, secret, claims)
 }
 
 fn unsigned(header: &str, claims: &Value) -> String {

@@ -7,12 +7,7 @@ use common::testing::TestDatabase;
 const BIN: &str = env!("CARGO_BIN_EXE_user-service");
 
 fn command() -> Command {
-    let mut cmd = Command::new(BIN);
-    // Nothing from a developer's .env or shell leaks in.
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(env!("CARGO_TARGET_TMPDIR"));
-    cmd
+    common::testing::clean_command(BIN, env!("CARGO_TARGET_TMPDIR"))
 }
 
 #[test]

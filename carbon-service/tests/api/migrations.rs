@@ -121,15 +121,7 @@ async fn metrics_are_served_apart_and_count_requests_by_route_template() {
         .await
         .unwrap();
     let port = app.metrics_port.expect("METRICS_ADDR starts the listener");
-    let text = app
-        .client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::testing::scrape_metrics(port).await;
     for expected in [
         r#"http_requests_total{method="GET",route="/usages/{id}",status="200"}"#,
         r#"http_requests_total{method="GET",route="/usages/{id}",status="404"}"#,

@@ -16,15 +16,7 @@ async fn login_and_refresh_outcomes_and_hash_permits_are_exported_after_traffic(
     assert_eq!(rotated.status(), 200);
     app.refresh(&refresh_token).await; // rate limited (burst used up)
     let port = app.metrics_port.expect("METRICS_ADDR starts the listener");
-    let text = app
-        .client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::testing::scrape_metrics(port).await;
     for expected in [
         r#"logins_total{outcome="success"}"#,
         r#"logins_total{outcome="invalid"}"#,
@@ -47,15 +39,7 @@ async fn reuse_and_lockout_outcomes_are_counted() {
         app.login("ada@example.com", "a wrong guess").await;
     }
     let port = app.metrics_port.unwrap();
-    let text = app
-        .client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::testing::scrape_metrics(port).await;
     for expected in [
         r#"token_refreshes_total{outcome="reuse_detected"}"#,
         r#"logins_total{outcome="locked"}"#,
