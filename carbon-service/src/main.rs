@@ -22,6 +22,8 @@ enum Command {
     /// Run the HTTP server (the default).
     Serve,
     /// Upsert the usage types (the five reference types unless --file is given); safe to repeat.
+    /// Print the OpenAPI document (JSON) and exit; needs no settings.
+    Openapi,
     Seed {
         /// A JSON array of {id, name, unit, factor}.
         #[arg(long)]
@@ -32,6 +34,12 @@ enum Command {
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Openapi)) {
+        let doc = carbon_service::openapi::document(
+            carbon_service::configuration::DEFAULT_AUTH_TOKEN_URL,
+        );
+        return common::cli::print_document("carbon-service", &doc);
+    }
     let settings = match common::cli::settings_or_exit(
         "carbon-service",
         Settings::from_env(&Env::from_process()),
@@ -43,6 +51,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Seed { file } => seed(settings, file).await,
+        Command::Openapi => Ok(()),
     };
     common::cli::finish("carbon-service", result)
 }

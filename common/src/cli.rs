@@ -23,3 +23,25 @@ pub fn finish(service: &str, result: Result<(), String>) -> ExitCode {
         }
     }
 }
+
+/// Prints an OpenAPI document as JSON (the `openapi` subcommand). A closed
+/// pipe (`| head`) ends quietly instead of panicking.
+pub fn print_document(service: &str, doc: &utoipa::openapi::OpenApi) -> ExitCode {
+    use std::io::Write;
+    let json = match doc.to_pretty_json() {
+        Ok(json) => json,
+        Err(e) => {
+            eprintln!("{service}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{json}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{service}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (the default).
     Serve,
+    /// Print the OpenAPI document (JSON) and exit; needs no settings.
+    Openapi,
     /// Create the first superuser; safe to repeat. The password comes from
     /// SUPERUSER_PASSWORD, else it is prompted for.
     CreateSuperuser {
@@ -56,6 +58,9 @@ fn main() -> ExitCode {
 #[actix_web::main]
 async fn run() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Openapi)) {
+        return common::cli::print_document("user-service", &user_service::openapi::document());
+    }
     let env = Env::from_process();
     let settings = match common::cli::settings_or_exit("user-service", Settings::from_env(&env)) {
         Ok(s) => s,
@@ -70,6 +75,7 @@ async fn run() -> ExitCode {
                 Err(code) => return code,
             }
         }
+        Command::Openapi => Ok(()),
         Command::CreateSuperuser {
             email,
             promote_existing,

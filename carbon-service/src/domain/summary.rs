@@ -20,7 +20,10 @@ use super::usage_query::UsageFilter;
         {"usage_type_id": 100, "name": "electricity", "unit": "kwh", "usage_count": 2, "total_amount": 120.0, "co2e": 180.0},
         {"usage_type_id": 101, "name": "water", "unit": "kg", "usage_count": 1, "total_amount": 1.028, "co2e": 27.68}
     ],
-    "by_month": [{"month": "2026-10", "usage_count": 1, "co2e": 90.0}, {"month": "2026-11", "usage_count": 2, "co2e": 117.68}],
+    "by_month": [
+        {"month": "2026-10", "usage_count": 1, "co2e": 90.0, "by_type": [{"usage_type_id": 100, "usage_count": 1, "co2e": 90.0}]},
+        {"month": "2026-11", "usage_count": 2, "co2e": 117.68, "by_type": [{"usage_type_id": 100, "usage_count": 1, "co2e": 90.0}, {"usage_type_id": 101, "usage_count": 1, "co2e": 27.68}]}
+    ],
     "by_scope": [{"scope": 2, "usage_count": 2, "co2e": 180.0}, {"scope": 3, "usage_count": 1, "co2e": 27.68}]
 }))]
 pub struct Summary {
@@ -57,6 +60,17 @@ pub struct MonthTotal {
     /// `YYYY-MM`.
     pub month: String,
     pub usage_count: u64,
+    pub co2e: f64,
+    /// The month's figures per usage type, by type id (for a chart stacked
+    /// by type).
+    pub by_type: Vec<MonthTypeTotal>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct MonthTypeTotal {
+    pub usage_type_id: i64,
+    pub usage_count: u64,
+    /// kg CO₂e.
     pub co2e: f64,
 }
 
@@ -118,9 +132,25 @@ pub fn fold(
             month: cell.month.clone(),
             usage_count: 0,
             co2e: 0.0,
+            by_type: Vec::new(),
         });
         month.usage_count += cell.usage_count;
         month.co2e += cell.co2e;
+        match month
+            .by_type
+            .iter_mut()
+            .find(|t| t.usage_type_id == cell.usage_type_id)
+        {
+            Some(line) => {
+                line.usage_count += cell.usage_count;
+                line.co2e += cell.co2e;
+            }
+            None => month.by_type.push(MonthTypeTotal {
+                usage_type_id: cell.usage_type_id,
+                usage_count: cell.usage_count,
+                co2e: cell.co2e,
+            }),
+        }
         let scope = by_scope.entry(cell.scope).or_insert_with(|| ScopeTotal {
             scope: cell.scope,
             usage_count: 0,
@@ -136,7 +166,13 @@ pub fn fold(
         usage_count: by_type.iter().map(|t| t.usage_count).sum(),
         total_co2e: by_type.iter().map(|t| t.co2e).sum(),
         by_type,
-        by_month: by_month.into_values().collect(),
+        by_month: by_month
+            .into_values()
+            .map(|mut m| {
+                m.by_type.sort_by_key(|t| t.usage_type_id);
+                m
+            })
+            .collect(),
         by_scope: by_scope.into_values().collect(),
     }
 }
@@ -238,6 +274,14 @@ mod tests {
                     let (count, co2e) = mine.fold((0u64, 0.0), |acc, (_, _, a, f)| (acc.0 + 1, acc.1 + a * f));
                     prop_assert_eq!(month.usage_count, count);
                     prop_assert!(close(month.co2e, co2e));
+                    for line in &month.by_type {
+                        let brute: f64 = usages
+                            .iter()
+                            .filter(|u| u.0 == line.usage_type_id && format!("2026-{:02}", u.1) == month.month)
+                            .map(|(_, _, a, f)| a * f)
+                            .sum();
+                        prop_assert!(close(line.co2e, brute));
+                    }
                 }
                 for scope in &s.by_scope {
                     let mine = usages.iter().filter(|u| scope_of(u.0) == scope.scope);

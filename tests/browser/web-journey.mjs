@@ -1,0 +1,212 @@
+// The web app in headless Chromium against the real services:
+//  1. register, log out, log in;
+//  2. add three usages of different types (one with a double click);
+//  3. the dashboard's total equals Σ amount × factor from the seed file;
+//  4. edit one, delete one, and the total follows;
+//  5. log out, and the usages page is refused (back to the login page).
+// Also: server field errors shown next to their inputs, a superuser's 409 on
+// the types page, two tabs refreshing at once staying logged in, no CSP
+// violation anywhere, and axe-core on every page (no serious or critical
+// violation). Screenshots go to ARTIFACTS.
+//
+// Env: WEB_URL, ADMIN_EMAIL, ADMIN_PASSWORD, SEED_FILE, ARTIFACTS, CHROMIUM.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const web = process.env.WEB_URL;
+const artifacts = process.env.ARTIFACTS ?? '.';
+const factors = Object.fromEntries(
+  JSON.parse(readFileSync(process.env.SEED_FILE, 'utf8')).map((t) => [t.id, t.factor]),
+);
+const email = `web-${Date.now()}@example.com`;
+const password = 'web journey passphrase';
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const failures = [];
+const cspViolations = [];
+const step = (name) => console.log(`  - ${name}`);
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+const close = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+
+async function newPage(context) {
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return page;
+}
+
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  // Open the table views too: they are part of the page.
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) failures.push(`axe on ${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  step(`axe on ${name}: ${result.violations.length} violations, ${bad.length} serious or critical`);
+}
+
+async function logIn(page, who, secret) {
+  await page.goto(`${web}/login`);
+  await page.getByLabel('Email').fill(who);
+  await page.getByLabel('Password', { exact: true }).fill(secret);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: /Your footprint/ }).waitFor();
+}
+
+async function dashboardTotal(page) {
+  await page.goto(`${web}/`);
+  const total = page.getByTestId('total-co2e');
+  await total.waitFor();
+  return Number(await total.getAttribute('data-value'));
+}
+
+/** Local `YYYY-MM-DDTHH:mm`, hours ago (this year but for the first hours of it). */
+function hoursAgo(hours) {
+  const d = new Date(Date.now() - hours * 3600e3);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+async function addUsage(page, amount, typeId, hours, { doubleClick = false } = {}) {
+  await page.getByLabel('Amount').fill(String(amount));
+  await page.getByLabel('Usage type').selectOption(String(typeId));
+  await page.getByLabel('When').fill(hoursAgo(hours));
+  const button = page.getByRole('button', { name: 'Add usage' });
+  if (doubleClick) await button.dblclick();
+  else await button.click();
+  // The form resets (a new key) once the server has answered.
+  await page.waitForFunction(() => document.querySelector('input[name=amount]')?.value === '');
+}
+
+async function rows(page) {
+  await page.waitForLoadState('networkidle');
+  return page.locator('[data-testid=usages-table] tbody tr').count();
+}
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await newPage(context);
+
+  step('register (which logs in), log out, log in');
+  await page.goto(`${web}/register`);
+  await axe(page, 'sign up');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: /Your footprint/ }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await axe(page, 'log in');
+  await logIn(page, email, password);
+
+  step('add three usages of different types; a double click records one');
+  await page.goto(`${web}/usages`);
+  const added = [
+    { amount: 120, type: 100 },
+    { amount: 3.5, type: 101 },
+    { amount: 12, type: 104 },
+  ];
+  await addUsage(page, added[0].amount, added[0].type, 3);
+  await addUsage(page, added[1].amount, added[1].type, 2, { doubleClick: true });
+  await addUsage(page, added[2].amount, added[2].type, 1);
+  check((await rows(page)) === 3, `expected 3 usages after 3 adds (one double-clicked), found ${await rows(page)}`);
+  await axe(page, 'usages');
+
+  step('a field error from the server shows next to its input');
+  await page.getByLabel('Amount').fill('-5');
+  await page.getByRole('button', { name: 'Add usage' }).click();
+  const amountInput = page.getByLabel('Amount');
+  await page.waitForFunction(() => document.querySelector('input[name=amount]')?.getAttribute('aria-invalid') === 'true');
+  const describedBy = await amountInput.getAttribute('aria-describedby');
+  const message = await page.locator(`#${describedBy?.split(' ')[0]?.replace(/:/g, '\\:')}`).innerText();
+  check(/finite number/.test(message), `the amount's error reads ${JSON.stringify(message)}`);
+  await page.getByLabel('Amount').fill('');
+
+  step('the dashboard total equals Σ amount × factor');
+  const expected = (list) => list.reduce((sum, u) => sum + u.amount * factors[u.type], 0);
+  let total = await dashboardTotal(page);
+  check(close(total, expected(added)), `dashboard total ${total}, expected ${expected(added)}`);
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await page.screenshot({ path: `${artifacts}/web-dashboard.png`, fullPage: true });
+  await axe(page, 'dashboard');
+
+  step('edit one, delete one, and the total follows');
+  await page.goto(`${web}/usages`);
+  await page.getByRole('button', { name: /Edit electricity usage of 120/ }).click();
+  await page.getByLabel('Amount').fill('80');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('heading', { name: 'Add a usage' }).waitFor();
+  added[0].amount = 80;
+  await page.getByRole('button', { name: /Delete water usage/ }).click();
+  await page.getByRole('button', { name: 'Confirm delete' }).click();
+  await page.getByRole('button', { name: /Delete water usage/ }).waitFor({ state: 'detached' });
+  const remaining = [added[0], added[2]];
+  check((await rows(page)) === 2, 'two usages remain');
+  await page.screenshot({ path: `${artifacts}/web-usages.png`, fullPage: true });
+  total = await dashboardTotal(page);
+  check(close(total, expected(remaining)), `dashboard total ${total} after edit and delete, expected ${expected(remaining)}`);
+
+  step('account page');
+  await page.goto(`${web}/account`);
+  await page.getByText(`Signed in as`).waitFor();
+  await axe(page, 'account');
+  for (const path of ['/forgot-password', '/reset-password']) {
+    const anon = await newPage(await browser.newContext());
+    await anon.goto(`${web}${path}`);
+    await anon.getByRole('heading').first().waitFor();
+    await axe(anon, path);
+  }
+
+  step('two tabs refreshing at the same moment stay logged in');
+  const tabA = page;
+  const tabB = await newPage(context);
+  await tabA.goto(`${web}/usages`);
+  await tabB.goto(`${web}/usages`);
+  // A reload starts each tab with no access token: both refresh through
+  // the one cookie at once. Uncoordinated, the second would reuse a used
+  // refresh token and revoke the login.
+  await Promise.all([tabA.reload(), tabB.reload()]);
+  for (const tab of [tabA, tabB]) {
+    await tab.getByRole('heading', { name: 'Usages' }).waitFor({ timeout: 10000 });
+    check((await rows(tab)) === 2, 'a tab lost its session');
+  }
+  await tabB.reload();
+  await tabB.getByRole('heading', { name: 'Usages' }).waitFor({ timeout: 10000 });
+
+  step('a superuser sees a 409 plainly when deleting a type in use');
+  const admin = await newPage(await browser.newContext());
+  await logIn(admin, process.env.ADMIN_EMAIL, process.env.ADMIN_PASSWORD);
+  await admin.goto(`${web}/types`);
+  await admin.getByRole('heading', { name: 'Usage types' }).waitFor();
+  await axe(admin, 'usage types');
+  await admin.getByRole('button', { name: 'Delete type 100' }).click();
+  await admin.getByRole('alert').filter({ hasText: /still reference/ }).waitFor();
+
+  step('log out, and the usages page is refused');
+  await tabA.getByRole('button', { name: 'Log out' }).click();
+  await tabA.getByRole('heading', { name: 'Log in' }).waitFor();
+  await tabA.goto(`${web}/usages`);
+  await tabA.getByRole('heading', { name: 'Log in' }).waitFor();
+  check(new URL(tabA.url()).pathname === '/login', `after logout /usages showed ${tabA.url()}`);
+
+  check(cspViolations.length === 0, `Content-Security-Policy violations: ${cspViolations.join(' | ')}`);
+} catch (err) {
+  failures.push(err.message);
+} finally {
+  await browser.close();
+}
+if (failures.length > 0) {
+  console.error(`web journey failed:\n  ${failures.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('ok: web journey, accessibility and two-tab refresh');

@@ -1,0 +1,87 @@
+import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { Link, Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { isSuperuser, logOut, session } from './api/client';
+import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
+import { Account } from './pages/Account';
+import { Usages } from './pages/Usages';
+import { UsageTypes } from './pages/UsageTypes';
+
+// The charts are the heaviest code: loaded only when the dashboard opens.
+const Dashboard = lazy(() => import('./pages/Dashboard'));
+
+function useLoggedIn(): boolean {
+  return useSyncExternalStore(
+    (listener) => session.subscribe(listener),
+    () => session.loggedIn,
+  );
+}
+
+/** Tries the refresh cookie once at start-up (a reload keeps you logged in). */
+function useSessionRestored(): boolean {
+  const [restored, setRestored] = useState(session.loggedIn);
+  useEffect(() => {
+    if (!restored) void session.refresh().finally(() => setRestored(true));
+  }, [restored]);
+  return restored;
+}
+
+function RequireLogin({ children }: { children: ReactNode }) {
+  const loggedIn = useLoggedIn();
+  const location = useLocation();
+  if (!loggedIn) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  return <>{children}</>;
+}
+
+function Shell({ children }: { children: ReactNode }) {
+  const loggedIn = useLoggedIn();
+  return (
+    <>
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <Link to="/" className="brand">Carbon footprint</Link>
+        <nav aria-label="Main">
+          {loggedIn ? (
+            <ul>
+              <li><NavLink to="/" end>Dashboard</NavLink></li>
+              <li><NavLink to="/usages">Usages</NavLink></li>
+              {isSuperuser() && <li><NavLink to="/types">Usage types</NavLink></li>}
+              <li><NavLink to="/account">Account</NavLink></li>
+              <li><button type="button" className="link" onClick={() => void logOut(false)}>Log out</button></li>
+            </ul>
+          ) : (
+            <ul>
+              <li><NavLink to="/login">Log in</NavLink></li>
+              <li><NavLink to="/register">Sign up</NavLink></li>
+            </ul>
+          )}
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>{children}</main>
+    </>
+  );
+}
+
+export function App() {
+  const restored = useSessionRestored();
+  if (!restored) {
+    return <p className="loading" role="status">Loading…</p>;
+  }
+  const guarded = (page: ReactNode) => <RequireLogin>{page}</RequireLogin>;
+  return (
+    <Shell>
+      <Suspense fallback={<p role="status">Loading…</p>}>
+        <Routes>
+          <Route path="/login" element={<Login />} />
+          <Route path="/register" element={<Register />} />
+          <Route path="/forgot-password" element={<ForgotPassword />} />
+          <Route path="/reset-password" element={<ResetPassword />} />
+          <Route path="/" element={guarded(<Dashboard />)} />
+          <Route path="/usages" element={guarded(<Usages />)} />
+          <Route path="/account" element={guarded(<Account />)} />
+          <Route path="/types" element={guarded(<UsageTypes />)} />
+          <Route path="*" element={<h1>Not found</h1>} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { localLock, REFRESH_MARGIN_MS, Session, type SessionDeps, type SessionMessage, type TokenAnswer } from './session';
+
+/** A fake clock and timers, a shared lock and channel: several "tabs". */
+function world() {
+  let now = 1_000_000;
+  const timers: { at: number; run: () => void; live: boolean }[] = [];
+  const tabs: Session[] = [];
+  const lock = localLock();
+  let issued = 0;
+  let refreshCalls = 0;
+  let refuse = false;
+  const refreshRequest = async (): Promise<TokenAnswer | null> => {
+    refreshCalls += 1;
+    await Promise.resolve();
+    if (refuse) return null;
+    issued += 1;
+    return { access_token: `token-${issued}`, expires_in: 900 };
+  };
+  const tab = () => {
+    const deps: SessionDeps = {
+      refreshRequest,
+      now: () => now,
+      setTimer: (run, ms) => {
+        const timer = { at: now + ms, run, live: true };
+        timers.push(timer);
+        return timer;
+      },
+      clearTimer: (handle) => {
+        (handle as { live: boolean }).live = false;
+      },
+      withLock: lock,
+      broadcast: (message: SessionMessage) => {
+        for (const other of tabs) if (other !== session) other.receive(message);
+      },
+    };
+    const session = new Session(deps);
+    tabs.push(session);
+    return session;
+  };
+  return {
+    tab,
+    advance(ms: number) {
+      now += ms;
+      for (const t of timers) if (t.live && t.at <= now) {
+        t.live = false;
+        t.run();
+      }
+    },
+    pending: () => timers.filter((t) => t.live).map((t) => t.at - now),
+    get refreshCalls() {
+      return refreshCalls;
+    },
+    refuseRefresh() {
+      refuse = true;
+    },
+  };
+}
+
+const response = (status: number) => new Response(null, { status });
+
+describe('refresh timing', () => {
+  it('refreshes a minute before the access token expires', async () => {
+    const w = world();
+    const session = w.tab();
+    session.start({ access_token: 'login', expires_in: 900 });
+    expect(w.pending()).toEqual([900_000 - REFRESH_MARGIN_MS]);
+    w.advance(900_000 - REFRESH_MARGIN_MS - 1);
+    expect(w.refreshCalls).toBe(0);
+    w.advance(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(w.refreshCalls).toBe(1);
+    expect(session.accessToken).toBe('token-1');
+  });
+
+  it('refreshes at half the lifetime when that is sooner', () => {
+    const w = world();
+    const session = w.tab();
+    session.start({ access_token: 'login', expires_in: 60 });
+    expect(w.pending()).toEqual([30_000]);
+  });
+});
+
+describe('a 401', () => {
+  it('is retried once after a refresh', async () => {
+    const w = world();
+    const session = w.tab();
+    session.start({ access_token: 'stale', expires_in: 900 });
+    const seen: (string | null)[] = [];
+    const r = await session.authorized(async (token) => {
+      seen.push(token);
+      return response(token === 'stale' ? 401 : 200);
+    });
+    expect(r.status).toBe(200);
+    expect(seen).toEqual(['stale', 'token-1']);
+  });
+
+  it('ends the session when the retry is refused too', async () => {
+    const w = world();
+    const session = w.tab();
+    session.start({ access_token: 'stale', expires_in: 900 });
+    let sends = 0;
+    const r = await session.authorized(async () => {
+      sends += 1;
+      return response(401);
+    });
+    expect(r.status).toBe(401);
+    expect(sends).toBe(2);
+    expect(session.loggedIn).toBe(false);
+  });
+
+  it('ends the session without a retry when the refresh is refused', async () => {
+    const w = world();
+    const session = w.tab();
+    session.start({ access_token: 'stale', expires_in: 900 });
+    w.refuseRefresh();
+    let sends = 0;
+    await session.authorized(async () => {
+      sends += 1;
+      return response(401);
+    });
+    expect(sends).toBe(1);
+    expect(session.loggedIn).toBe(false);
+  });
+});
+
+describe('tabs', () => {
+  it('refreshing at the same moment uses the cookie once and both stay logged in', async () => {
+    const w = world();
+    const [a, b] = [w.tab(), w.tab()];
+    a.start({ access_token: 'login', expires_in: 900 });
+    expect(b.accessToken).toBe('login');
+    w.advance(1);
+    const [ra, rb] = await Promise.all([a.refresh(), b.refresh()]);
+    expect([ra, rb]).toEqual([true, true]);
+    expect(w.refreshCalls).toBe(1);
+    expect(a.accessToken).toBe('token-1');
+    expect(b.accessToken).toBe('token-1');
+  });
+
+  it('a logout in one tab logs out every tab', () => {
+    const w = world();
+    const [a, b] = [w.tab(), w.tab()];
+    a.start({ access_token: 'login', expires_in: 900 });
+    b.logout();
+    expect(a.loggedIn).toBe(false);
+    expect(w.pending()).toEqual([]);
+  });
+
+  it('an older token from another tab does not replace a newer one', () => {
+    const w = world();
+    const a = w.tab();
+    a.start({ access_token: 'new', expires_in: 900 });
+    a.receive({ kind: 'token', accessToken: 'old', expiresAt: 0, issuedAt: 1 });
+    expect(a.accessToken).toBe('new');
+  });
+});

@@ -1,0 +1,161 @@
+// The browser session: the access token lives in memory only; the refresh
+// token lives in an HttpOnly cookie that user-service sets and page scripts
+// cannot read. The token is refreshed before it expires and once after a
+// 401; when refreshing fails the user must log in again.
+//
+// Tabs share one cookie. Refresh tokens are single use and reuse revokes
+// the whole login, so two tabs must never refresh with the same cookie: a
+// lock shared by the tabs (Web Locks) serialises refreshes, and a tab that
+// waited for the lock adopts the token the other tab just got (broadcast on
+// a BroadcastChannel) instead of refreshing again.
+
+export interface TokenAnswer {
+  access_token: string;
+  /** Seconds. */
+  expires_in: number;
+}
+
+export type SessionMessage =
+  | { kind: 'token'; accessToken: string; expiresAt: number; issuedAt: number }
+  | { kind: 'logout' };
+
+export interface SessionDeps {
+  /** POST /auth/jwt/refresh with the cookie; null when refused. */
+  refreshRequest(): Promise<TokenAnswer | null>;
+  now(): number;
+  setTimer(run: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+  /** Runs `task` while holding a lock shared by every tab of the app. */
+  withLock<T>(name: string, task: () => Promise<T>): Promise<T>;
+  /** Posts to the other tabs. */
+  broadcast(message: SessionMessage): void;
+}
+
+/** Refresh this long before expiry (or at half the lifetime, if shorter). */
+export const REFRESH_MARGIN_MS = 60_000;
+export const REFRESH_LOCK = 'carbon-session-refresh';
+
+export class Session {
+  private token: string | null = null;
+  private expiresAt = 0;
+  /** When this tab last got a token (its own or adopted). */
+  private issuedAt = 0;
+  private timer: unknown = null;
+  private listeners = new Set<() => void>();
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  get accessToken(): string | null {
+    return this.token;
+  }
+
+  get loggedIn(): boolean {
+    return this.token !== null;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A token from login (or a refresh); shared with the other tabs. */
+  start(answer: TokenAnswer): void {
+    const now = this.deps.now();
+    this.adopt(answer.access_token, now + answer.expires_in * 1000, now);
+    this.deps.broadcast({ kind: 'token', accessToken: answer.access_token, expiresAt: this.expiresAt, issuedAt: now });
+  }
+
+  /** A message from another tab. */
+  receive(message: SessionMessage): void {
+    if (message.kind === 'token') {
+      if (message.issuedAt > this.issuedAt) this.adopt(message.accessToken, message.expiresAt, message.issuedAt);
+    } else {
+      this.clear();
+    }
+  }
+
+  /**
+   * Gets a fresh access token through the cookie. `true` when this tab has
+   * a usable token afterwards. Concurrent calls, in this tab or others,
+   * result in one refresh.
+   */
+  async refresh(): Promise<boolean> {
+    // The token this call wants replaced (tokens are never issued twice).
+    const replacing = this.token;
+    return this.deps.withLock(REFRESH_LOCK, async () => {
+      // Another tab (or call) refreshed while this one waited for the lock.
+      if (this.token !== null && this.token !== replacing) return true;
+      const answer = await this.deps.refreshRequest();
+      if (answer === null) {
+        this.clear();
+        return false;
+      }
+      this.start(answer);
+      return true;
+    });
+  }
+
+  /**
+   * Runs an authorised request; on a 401 refreshes once and retries, then
+   * gives up (the caller sends the user to the login page).
+   */
+  async authorized(send: (token: string | null) => Promise<Response>): Promise<Response> {
+    if (this.token === null) await this.refresh();
+    const sent = this.token;
+    const first = await send(sent);
+    if (first.status !== 401) return first;
+    // Refresh unless another call already replaced the rejected token.
+    if (this.token === sent && !(await this.refresh())) return first;
+    const second = await send(this.token);
+    if (second.status === 401) this.clear();
+    return second;
+  }
+
+  /** Forgets the token here and in every tab. */
+  logout(): void {
+    this.clear();
+    this.deps.broadcast({ kind: 'logout' });
+  }
+
+  private adopt(token: string, expiresAt: number, issuedAt: number): void {
+    this.token = token;
+    this.expiresAt = expiresAt;
+    this.issuedAt = issuedAt;
+    this.schedule();
+    this.notify();
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) this.deps.clearTimer(this.timer);
+    const lifetime = this.expiresAt - this.issuedAt;
+    const margin = Math.min(REFRESH_MARGIN_MS, lifetime / 2);
+    const due = Math.max(0, this.expiresAt - margin - this.deps.now());
+    this.timer = this.deps.setTimer(() => {
+      this.timer = null;
+      void this.refresh();
+    }, due);
+  }
+
+  private clear(): void {
+    if (this.timer !== null) this.deps.clearTimer(this.timer);
+    this.timer = null;
+    const was = this.token;
+    this.token = null;
+    this.expiresAt = 0;
+    if (was !== null) this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** An in-tab lock, for browsers without Web Locks (and for tests). */
+export function localLock(): SessionDeps['withLock'] {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(_name: string, task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
