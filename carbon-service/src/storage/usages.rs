@@ -18,13 +18,23 @@ pub const COLLECTION: &str = "usages";
 
 /// A user's usages, newest first: the list, its cursor, counts, the summary.
 pub const BY_USER_INDEX: &str = "user_usage_at";
-/// A user's usages of one type, newest first: the list filtered by type.
-pub const BY_USER_AND_TYPE_INDEX: &str = "user_type_usage_at";
-/// Every user's usages of one type: deleting a type checks for references.
-pub const BY_TYPE_INDEX: &str = "usage_type_id";
+/// A user's usages of one type, newest first (the list filtered by type),
+/// and through its prefix every usage of one type (deleting a type checks
+/// for references; the scope backfill). The type leads, not the user: both
+/// are equality matches, so the order costs the typed list nothing, and a
+/// query on `user_id` alone then has exactly one candidate index, with no
+/// plan to trial against it.
+pub const BY_TYPE_AND_USER_INDEX: &str = "type_user_usage_at";
 
-/// Replaced by [`BY_USER_INDEX`], which also serves the `_id` tie-break of the sort.
-const OBSOLETE_INDEXES: &[&str] = &["user_id_1_usage_at_-1", "usage_type_id_1"];
+/// Replaced by the two above: `user_id_1_usage_at_-1` lacked the `_id`
+/// tie-break; `user_type_usage_at` competed with [`BY_USER_INDEX`] for every
+/// plain list; `usage_type_id`(`_1`) is a prefix of [`BY_TYPE_AND_USER_INDEX`].
+const OBSOLETE_INDEXES: &[&str] = &[
+    "user_id_1_usage_at_-1",
+    "usage_type_id_1",
+    "usage_type_id",
+    "user_type_usage_at",
+];
 
 /// The list's order; the by-user indexes hold it, so no page is sorted in memory.
 fn newest_first() -> Document {
@@ -46,10 +56,9 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
                 BY_USER_INDEX,
             ),
             named(
-                doc! { "user_id": 1, "usage_type_id": 1, "usage_at": -1, "_id": -1 },
-                BY_USER_AND_TYPE_INDEX,
+                doc! { "usage_type_id": 1, "user_id": 1, "usage_at": -1, "_id": -1 },
+                BY_TYPE_AND_USER_INDEX,
             ),
-            named(doc! { "usage_type_id": 1 }, BY_TYPE_INDEX),
         ],
         OBSOLETE_INDEXES,
     )
@@ -120,17 +129,6 @@ pub fn after(mut query: Document, cursor: &UsageCursor) -> Document {
     query
 }
 
-/// The index that serves a user's usages under `filter`. Named explicitly:
-/// a server without a plan cache would otherwise trial every candidate on
-/// each request (the explain test checks the same choice).
-pub fn index_for(filter: &UsageFilter) -> &'static str {
-    if filter.usage_type_id.is_some() {
-        BY_USER_AND_TYPE_INDEX
-    } else {
-        BY_USER_INDEX
-    }
-}
-
 /// A page of up to `limit` usages, newest first, and whether more follow.
 pub async fn page(
     db: &Database,
@@ -148,7 +146,6 @@ pub async fn page(
     let mut found: Vec<Usage> = usages(db)
         .find(query)
         .sort(newest_first())
-        .hint(mongodb::options::Hint::Name(index_for(filter).to_owned()))
         .skip(skip)
         .limit(i64::from(limit) + 1)
         .await?
@@ -163,7 +160,6 @@ pub async fn page(
 pub async fn count(db: &Database, user_id: &str, filter: &UsageFilter) -> Result<u64, ApiError> {
     Ok(usages(db)
         .count_documents(matching(user_id, filter))
-        .hint(mongodb::options::Hint::Name(index_for(filter).to_owned()))
         .await?)
 }
 
@@ -259,7 +255,6 @@ pub async fn stream(
     Ok(usages(db)
         .find(matching(user_id, filter))
         .sort(doc! { "usage_at": 1, "_id": 1 })
-        .hint(mongodb::options::Hint::Name(index_for(filter).to_owned()))
         .batch_size(500)
         .await?)
 }

@@ -4,7 +4,7 @@
 
 use bson::{Document, doc};
 use carbon_service::domain::usage_query::{UsageCursor, UsageFilter};
-use carbon_service::storage::usages::{self, BY_TYPE_INDEX, BY_USER_AND_TYPE_INDEX, BY_USER_INDEX};
+use carbon_service::storage::usages::{self, BY_TYPE_AND_USER_INDEX, BY_USER_INDEX};
 use common::testing::winning_stages;
 
 use crate::helpers::*;
@@ -99,7 +99,7 @@ async fn the_list_of_one_type_is_an_index_scan_in_list_order() {
     let filter = UsageFilter::parse(Some(101), None, None).unwrap();
     let query = usages::matching(&user.id.to_string(), &filter);
     let stages = explain(&app, find(query, newest_first(), Some(11))).await;
-    assert_served_by(&stages, &[BY_USER_AND_TYPE_INDEX], true);
+    assert_served_by(&stages, &[BY_TYPE_AND_USER_INDEX], true);
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn the_total_is_counted_from_the_index() {
     let (app, user) = app_with_usages().await;
     let query = usages::matching(&user.id.to_string(), &UsageFilter::default());
     let stages = explain(&app, doc! { "count": usages::COLLECTION, "query": query }).await;
-    assert_served_by(&stages, &[BY_USER_INDEX, BY_USER_AND_TYPE_INDEX], false);
+    assert_served_by(&stages, &[BY_USER_INDEX], false);
 }
 
 #[tokio::test]
@@ -134,7 +134,7 @@ async fn the_summary_aggregation_starts_with_an_index_scan() {
         doc! { "aggregate": usages::COLLECTION, "pipeline": pipeline, "cursor": {} },
     )
     .await;
-    assert_served_by(&stages, &[BY_USER_INDEX, BY_USER_AND_TYPE_INDEX], false);
+    assert_served_by(&stages, &[BY_USER_INDEX], false);
 }
 
 #[tokio::test]
@@ -146,8 +146,73 @@ async fn a_lookup_by_id_uses_the_id_index() {
 }
 
 #[tokio::test]
+async fn the_export_is_an_index_scan_in_time_order() {
+    let (app, user) = app_with_usages().await;
+    let query = usages::matching(&user.id.to_string(), &UsageFilter::default());
+    let oldest_first = Some(doc! { "usage_at": 1, "_id": 1 });
+    let stages = explain(&app, find(query, oldest_first, None)).await;
+    assert_served_by(&stages, &[BY_USER_INDEX], true);
+}
+
+/// No server needs a hint to find the list's index: a query on the user
+/// alone has exactly one candidate, so no plan is trialled against it.
+#[tokio::test]
+async fn the_plain_list_has_no_competing_plan() {
+    let (app, user) = app_with_usages().await;
+    let query = usages::matching(&user.id.to_string(), &UsageFilter::default());
+    let answer = app
+        .database
+        .run_command(doc! {
+            "explain": find(query, newest_first(), Some(11)),
+            "verbosity": "queryPlanner",
+        })
+        .await
+        .unwrap();
+    let rejected = answer
+        .get_document("queryPlanner")
+        .and_then(|planner| planner.get_array("rejectedPlans"))
+        .expect("explain names the rejected plans")
+        .len();
+    assert_eq!(rejected, 0, "competing plans: {answer}");
+}
+
+#[tokio::test]
 async fn the_type_reference_check_uses_the_type_index() {
     let (app, _) = app_with_usages().await;
     let stages = explain(&app, find(usages::of_type(102), None, Some(1))).await;
-    assert_served_by(&stages, &[BY_TYPE_INDEX], false);
+    assert_served_by(&stages, &[BY_TYPE_AND_USER_INDEX], false);
+}
+
+#[tokio::test]
+async fn indexes_replaced_by_newer_ones_are_dropped_at_start() {
+    let app = spawn_app().await;
+    let collection = app.database.collection::<Document>(usages::COLLECTION);
+    for (keys, name) in [
+        (
+            doc! { "user_id": 1, "usage_type_id": 1, "usage_at": -1, "_id": -1 },
+            "user_type_usage_at",
+        ),
+        (doc! { "usage_type_id": 1 }, "usage_type_id"),
+    ] {
+        let options = mongodb::options::IndexOptions::builder()
+            .name(name.to_owned())
+            .build();
+        collection
+            .create_index(
+                mongodb::IndexModel::builder()
+                    .keys(keys)
+                    .options(options)
+                    .build(),
+            )
+            .await
+            .unwrap();
+    }
+
+    carbon_service::storage::create_indexes(&app.database)
+        .await
+        .unwrap();
+
+    let mut names = collection.list_index_names().await.unwrap();
+    names.sort();
+    assert_eq!(names, ["_id_", BY_TYPE_AND_USER_INDEX, BY_USER_INDEX]);
 }
