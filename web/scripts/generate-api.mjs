@@ -3,8 +3,11 @@
 //   node scripts/generate-api.mjs           # write src/api/*
 //   node scripts/generate-api.mjs --check   # fail if src/api/* is stale
 //
-// The documents come from each binary's `openapi` subcommand (built by
-// cargo if needed), so they are exactly what the services serve.
+// The documents come from each binary's `openapi` subcommand, so they are
+// exactly what the services serve. SERVICE_BIN_DIR names a directory of
+// binaries built already (scripts/test-stack passes its own); otherwise cargo
+// builds them. `cargo run -p` alone would resolve features per package and
+// rebuild the dependency graph the workspace build has just compiled.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,7 +19,11 @@ const root = dirname(web);
 const check = process.argv.includes('--check');
 
 function documentOf(service) {
-  const json = execFileSync('cargo', ['run', '--quiet', '-p', service, '--bin', service, '--', 'openapi'], {
+  const binDir = process.env.SERVICE_BIN_DIR;
+  const [command, args] = binDir
+    ? [join(binDir, service), ['openapi']]
+    : ['cargo', ['run', '--quiet', '-p', service, '--bin', service, '--', 'openapi']];
+  const json = execFileSync(command, args, {
     cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
