@@ -307,13 +307,9 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<impl Stream<Item = Result<Bytes, ApiError>> + use<>, ApiError> {
     let cursor = usages::stream(db, user_id, filter).await?;
-    let (open, close): (&[u8], &[u8]) = match format {
-        ExportFormat::Csv => (b"", b""),
-        ExportFormat::Json => (b"[", b"]"),
-    };
-    let head = match format {
-        ExportFormat::Csv => usage_csv::export_header(),
-        ExportFormat::Json => open.to_vec(),
+    let (head, close): (Vec<u8>, &[u8]) = match format {
+        ExportFormat::Csv => (usage_csv::export_header(), b""),
+        ExportFormat::Json => (b"[".to_vec(), b"]"),
     };
     let rows = cursor
         .map_err(ApiError::from)

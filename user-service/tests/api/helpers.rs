@@ -135,6 +135,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A failed login as the client that a proxy names in `X-Forwarded-For`.
+    pub async fn login_status_from(&self, forwarded_for: &str) -> StatusCode {
+        self.client
+            .post(self.url("/auth/jwt/login"))
+            .header("x-forwarded-for", forwarded_for)
+            .form(&[("username", "x@example.com"), ("password", "whatever1")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     pub async fn refresh(&self, refresh_token: &str) -> Response {
         self.client
             .post(self.url("/auth/jwt/refresh"))

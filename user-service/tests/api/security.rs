@@ -503,32 +503,25 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         ("LOGIN_RATE_LIMIT_BURST", "1"),
     ])
     .await;
-    let login_from = |client: &'static str| {
-        app.client
-            .post(app.url("/auth/jwt/login"))
-            .header("x-forwarded-for", client)
-            .form(&[("username", "x@example.com"), ("password", "whatever1")])
-            .send()
-    };
     assert_eq!(
-        login_from("198.51.100.1").await.unwrap().status(),
+        app.login_status_from("198.51.100.1").await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        login_from("198.51.100.1").await.unwrap().status(),
+        app.login_status_from("198.51.100.1").await,
         StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(
-        login_from("198.51.100.2").await.unwrap().status(),
+        app.login_status_from("198.51.100.2").await,
         StatusCode::BAD_REQUEST
     );
     // One IPv6 /64 is one client.
     assert_eq!(
-        login_from("2001:db8:0:1::1").await.unwrap().status(),
+        app.login_status_from("2001:db8:0:1::1").await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        login_from("2001:db8:0:1::2").await.unwrap().status(),
+        app.login_status_from("2001:db8:0:1::2").await,
         StatusCode::TOO_MANY_REQUESTS
     );
 }
@@ -540,20 +533,13 @@ async fn without_trusted_proxies_x_forwarded_for_is_ignored() {
         ("LOGIN_RATE_LIMIT_BURST", "1"),
     ])
     .await;
-    let login_from = |client: &'static str| {
-        app.client
-            .post(app.url("/auth/jwt/login"))
-            .header("x-forwarded-for", client)
-            .form(&[("username", "x@example.com"), ("password", "whatever1")])
-            .send()
-    };
     assert_eq!(
-        login_from("198.51.100.1").await.unwrap().status(),
+        app.login_status_from("198.51.100.1").await,
         StatusCode::BAD_REQUEST
     );
     // A made-up header does not buy a new budget.
     assert_eq!(
-        login_from("198.51.100.2").await.unwrap().status(),
+        app.login_status_from("198.51.100.2").await,
         StatusCode::TOO_MANY_REQUESTS
     );
 }
