@@ -51,5 +51,33 @@ pub fn document(auth_token_url: &str) -> utoipa::openapi::OpenApi {
         &mut doc,
     );
     utoipa::Modify::modify(&StandardErrorResponses, &mut doc);
+    require_a_change_in_updates(&mut doc);
     doc
+}
+
+/// A `PUT /usages/{id}` body names at least one field (an empty one is 422).
+/// Set here because utoipa-gen 5.5 emits its `min_properties` attribute as
+/// `maxProperties`, which would forbid changing two fields at once.
+fn require_a_change_in_updates(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let schema = doc
+        .components
+        .as_mut()
+        .and_then(|components| components.schemas.get_mut("UpdateUsageRequest"));
+    if let Some(RefOr::T(Schema::Object(object))) = schema {
+        object.min_properties = Some(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_body_needs_at_least_one_field_and_may_have_several() {
+        let doc = serde_json::to_value(document("http://localhost:8081/auth/jwt/login")).unwrap();
+        let schema = &doc["components"]["schemas"]["UpdateUsageRequest"];
+        assert_eq!(schema["minProperties"], 1);
+        assert!(schema.get("maxProperties").is_none(), "{schema}");
+    }
 }

@@ -210,7 +210,9 @@ fn present_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
 /// keeps its value; `null` is never a value (422 naming the field).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"amount": 99.0}), min_properties = 1)]
+// `minProperties: 1` is set in `openapi::document`: utoipa-gen 5.5 writes
+// the `min_properties` attribute out as `maxProperties`.
+#[schema(example = json!({"amount": 99.0}))]
 pub struct UpdateUsageRequest {
     /// Finite, 0 to 1e12, in the type's unit.
     #[serde(default, deserialize_with = "present")]
