@@ -1,11 +1,11 @@
-// Serves the built app (dist/) on PORT (default 8080): static files, the
-// SPA fallback to index.html, /config.js from USER_API_URL and
+// Serves the built app (dist/, or DIST_DIR) on PORT (default 8080): static
+// files, the SPA fallback to index.html, /config.js from USER_API_URL and
 // CARBON_API_URL, and a strict Content-Security-Policy.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
-const dist = new URL('./dist/', import.meta.url).pathname;
+const dist = resolve(process.env.DIST_DIR ?? new URL('./dist/', import.meta.url).pathname) + sep;
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const userApi = process.env.USER_API_URL ?? 'http://localhost:8081';
@@ -28,12 +28,31 @@ const common = {
 };
 
 if (!existsSync(join(dist, 'index.html'))) {
-  console.error('web/dist is missing: run `npm run build` in web/ first');
+  console.error(`${dist} has no index.html: run \`npm run build\` in web/ first`);
   process.exit(1);
 }
 
-createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+/** The decoded path of a request URL, or null when it cannot be decoded. */
+function requestPath(url) {
+  try {
+    return decodeURIComponent(new URL(url ?? '/', 'http://x').pathname);
+  } catch {
+    return null;
+  }
+}
+
+function plain(res, status, text) {
+  res.writeHead(status, { ...common, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`${text}\n`);
+}
+
+const server = createServer((req, res) => {
+  const path = requestPath(req.url);
+  // A malformed URL (`/%E0%A4%A`) is the client's error, never the server's end.
+  if (path === null || path.includes('\0')) {
+    plain(res, 400, 'Bad request: the URL cannot be decoded.');
+    return;
+  }
   if (path === '/config.js') {
     res.writeHead(200, { ...common, 'content-type': types['.js'], 'cache-control': 'no-store' });
     res.end(`window.__CARBON_CONFIG__ = ${JSON.stringify({ userApi, carbonApi })};\n`);
@@ -42,7 +61,24 @@ createServer((req, res) => {
   const file = normalize(join(dist, path));
   const inside = file.startsWith(dist);
   const target = inside && existsSync(file) && statSync(file).isFile() ? file : join(dist, 'index.html');
-  const cache = target.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-  res.writeHead(200, { ...common, 'content-type': types[extname(target)] ?? 'application/octet-stream', 'cache-control': cache });
-  createReadStream(target).pipe(res);
-}).listen(port, host, () => console.log(`web app on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`));
+  const cache = target.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  const stream = createReadStream(target);
+  stream.on('open', () => {
+    res.writeHead(200, { ...common, 'content-type': types[extname(target)] ?? 'application/octet-stream', 'cache-control': cache });
+    stream.pipe(res);
+  });
+  // A file that vanished or cannot be read ends this response, not the server.
+  stream.on('error', (error) => {
+    console.error(`serving ${target}: ${error.message}`);
+    if (res.headersSent) res.destroy();
+    else plain(res, 500, 'The file could not be read.');
+  });
+});
+server.on('clientError', (_error, socket) => {
+  if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  else socket.destroy();
+});
+server.listen(port, host, () => {
+  const { port: bound } = server.address();
+  console.log(`web app on http://${host === '0.0.0.0' ? 'localhost' : host}:${bound}`);
+});

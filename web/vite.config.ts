@@ -17,5 +17,6 @@ export default defineConfig({
       },
     },
   },
-  test: { environment: 'node', include: ['src/**/*.test.ts'] },
+  // test/ holds tests of the Node side (serve.mjs); src/ the browser code's.
+  test: { environment: 'node', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
 });

@@ -4,6 +4,7 @@
 
 pub mod configuration;
 pub mod domain;
+pub mod limits;
 pub mod migrate;
 pub mod openapi;
 pub mod routes;

@@ -21,13 +21,17 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (the default).
     Serve,
-    /// Upsert the usage types (the five reference types unless --file is given); safe to repeat.
     /// Print the OpenAPI document (JSON) and exit; needs no settings.
     Openapi,
+    /// Load the usage types (the reference types unless --file is given).
+    /// Insert-only: a type that exists is left as it is. Safe to repeat.
     Seed {
-        /// A JSON array of {id, name, unit, factor}.
+        /// A JSON array of usage types, each with the fields of POST /types.
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Also overwrite existing types with the file's values.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -50,7 +54,7 @@ async fn main() -> ExitCode {
     common::telemetry::init(settings.common.log_format, "info");
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
-        Command::Seed { file } => seed(settings, file).await,
+        Command::Seed { file, force } => seed(settings, file, force).await,
         Command::Openapi => Ok(()),
     };
     common::cli::finish("carbon-service", result)
@@ -63,7 +67,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }
 
-async fn seed(settings: Settings, file: Option<PathBuf>) -> Result<(), String> {
+async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<(), String> {
     let (source, json) = match file {
         Some(path) => {
             let json = std::fs::read_to_string(&path)
@@ -82,7 +86,12 @@ async fn seed(settings: Settings, file: Option<PathBuf>) -> Result<(), String> {
     carbon_service::storage::create_indexes(&database)
         .await
         .map_err(|e| e.to_string())?;
-    let report = carbon_service::seed::seed(&database, &types).await?;
+    let mode = if force {
+        carbon_service::seed::SeedMode::Force
+    } else {
+        carbon_service::seed::SeedMode::InsertOnly
+    };
+    let report = carbon_service::seed::seed(&database, &types, mode).await?;
     println!(
         "seeded {} usage types from {source}: {} created, {} updated, {} unchanged",
         types.len(),

@@ -2,12 +2,14 @@
 
 use mongodb::Database;
 
-use crate::storage::{idempotency, usage_types, usages};
+use crate::storage::{idempotency, usage_counts, usage_types, usages};
 
 /// Brings stored data up to what this version reads:
 /// - idempotency records get an `expires_at` for their TTL index;
 /// - the reference types get their GHG scope when they predate scopes;
-/// - every usage's type snapshot gets its type's scope.
+/// - every usage's type snapshot gets its type's scope;
+/// - each user's usages are counted for the quota, once, on a database
+///   whose counts predate quotas.
 ///
 /// A custom type without a scope stops the start: this service will not
 /// guess which scope a company's emissions belong to.
@@ -24,6 +26,12 @@ pub async fn run(db: &Database) -> Result<(), String> {
                 scope = scope.get(),
                 "reference usage type given its scope"
             );
+        }
+    }
+    if !usage_counts::any(db).await.map_err(fail)? {
+        let users = usage_counts::recount(db).await.map_err(fail)?;
+        if users > 0 {
+            tracing::info!(users, "usages counted per user for the quota");
         }
     }
     let unscoped = usage_types::ids_without_scope(db).await.map_err(fail)?;

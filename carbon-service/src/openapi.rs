@@ -26,6 +26,7 @@ use crate::routes::{summary, types, usages};
         usages::update_usage,
         usages::delete_usage,
         usages::erase_usages,
+        usages::erase_user_usages,
         usages::export_usages,
         usages::import_usages,
         summary::get_summary,

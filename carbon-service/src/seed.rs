@@ -1,4 +1,6 @@
-//! `carbon-service seed`: upserts the reference usage types.
+//! `carbon-service seed`: loads usage types. Insert-only by default: a type
+//! that exists is left as it is, so a superuser's edit survives a re-seed;
+//! `--force` overwrites.
 
 use mongodb::Database;
 
@@ -37,13 +39,37 @@ pub fn built_in_scopes() -> Vec<(i64, crate::domain::usage_type::Scope)> {
         .unwrap_or_default()
 }
 
-pub async fn seed(db: &Database, types: &[UsageType]) -> Result<SeedReport, String> {
+/// Whether `seed` may overwrite a type that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedMode {
+    /// Create missing types; leave existing ones as they are.
+    InsertOnly,
+    /// Create missing types and make existing ones equal to the file.
+    Force,
+}
+
+pub async fn seed(
+    db: &Database,
+    types: &[UsageType],
+    mode: SeedMode,
+) -> Result<SeedReport, String> {
     let mut report = SeedReport::default();
     for usage_type in types {
-        match usage_types::upsert(db, usage_type)
-            .await
-            .map_err(|e| e.to_string())?
-        {
+        let outcome = match mode {
+            SeedMode::InsertOnly => {
+                usage_types::insert_if_absent(db, usage_type)
+                    .await
+                    .map(|inserted| {
+                        if inserted {
+                            Upserted::Created
+                        } else {
+                            Upserted::Unchanged
+                        }
+                    })
+            }
+            SeedMode::Force => usage_types::upsert(db, usage_type).await,
+        };
+        match outcome.map_err(|e| e.to_string())? {
             Upserted::Created => report.created += 1,
             Upserted::Updated => report.updated += 1,
             Upserted::Unchanged => report.unchanged += 1,

@@ -8,6 +8,7 @@ use common::server::{BindError, Serving};
 use mongodb::Database;
 
 use crate::configuration::Settings;
+use crate::limits::UserLimiters;
 use crate::routes;
 use crate::type_cache::UsageTypeCache;
 
@@ -37,12 +38,14 @@ impl Application {
 
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
         let cache = web::Data::new(UsageTypeCache::new(settings.usage_types_cache_ttl));
+        let limiters = web::Data::new(UserLimiters::new(&settings.limits));
         let db_data = web::Data::new(database.clone());
         let openapi = crate::openapi::document(&settings.auth_token_url);
         let app_cache = cache.clone();
         let serving = common::server::bind("carbon-service", &settings.common, move |cfg| {
             cfg.app_data(verifier.clone())
                 .app_data(app_cache.clone())
+                .app_data(limiters.clone())
                 .app_data(db_data.clone());
             routes::configure(cfg);
             common::health::configure(cfg);

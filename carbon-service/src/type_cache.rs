@@ -2,6 +2,7 @@
 //! and written almost never: a write on this instance invalidates at once;
 //! other instances' writes show within the TTL (at most 30 s).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -97,6 +98,35 @@ impl UsageTypeCache {
         let found = usage_types::find(db, id).await?;
         if found.is_some() {
             self.invalidate();
+        }
+        Ok(found)
+    }
+
+    /// The types among `ids` that exist: from the cached list, and the
+    /// misses from the database in one query (a type another instance just
+    /// created is usable at once), however many ids there are.
+    pub async fn get_many(
+        &self,
+        db: &Database,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, UsageType>, ApiError> {
+        let types = self.all(db).await?;
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for &id in ids {
+            match types.binary_search_by_key(&id, |t| t.id) {
+                Ok(i) => {
+                    found.insert(id, types[i].clone());
+                }
+                Err(_) => missing.push(id),
+            }
+        }
+        if !missing.is_empty() {
+            let fresh = usage_types::find_many(db, &missing).await?;
+            if !fresh.is_empty() {
+                self.invalidate();
+            }
+            found.extend(fresh.into_iter().map(|t| (t.id, t)));
         }
         Ok(found)
     }

@@ -9,20 +9,44 @@ use actix_web::{FromRequest, HttpRequest, web};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::jwt::{AccessTokenClaims, AccessTokenVerifier, TokenError};
+use crate::jwt::{AccessTokenVerifier, TokenError};
 
 /// The caller, as stated by a verified access token.
 #[derive(Debug, Clone)]
 pub struct AuthenticatedUser {
     pub id: Uuid,
-    pub email: String,
-    /// The `superuser` claim. user-service also re-checks the database,
-    /// since the claim may be up to one token lifetime stale.
+    /// The `superuser` claim. user-service also re-checks the database; a
+    /// superuser's token lives at most five minutes
+    /// (`jwt::SUPERUSER_MAX_TTL_SECONDS`), which bounds how stale it is on
+    /// carbon-service.
     pub superuser: bool,
-    pub claims: AccessTokenClaims,
+    /// The user's session generation at login (`sgen`).
+    pub session_generation: i64,
+    /// When the user last gave the password (`auth_time`, Unix seconds).
+    pub auth_time: i64,
 }
 
+/// How recent a login an irreversible operation asks for (RFC 9470's
+/// `max_age`).
+pub const FRESH_LOGIN_SECONDS: i64 = 300;
+
 impl AuthenticatedUser {
+    /// 401 with an RFC 9470 step-up challenge unless the caller gave the
+    /// password within [`FRESH_LOGIN_SECONDS`]: a stolen or long-refreshed
+    /// token cannot erase data.
+    pub fn require_fresh_login(&self) -> Result<(), ApiError> {
+        let age = chrono::Utc::now()
+            .timestamp()
+            .saturating_sub(self.auth_time);
+        if (0..=FRESH_LOGIN_SECONDS).contains(&age) {
+            Ok(())
+        } else {
+            Err(ApiError::StaleLogin {
+                max_age_seconds: FRESH_LOGIN_SECONDS,
+            })
+        }
+    }
+
     /// 403 unless the token says superuser.
     pub fn require_superuser(&self) -> Result<(), ApiError> {
         if self.superuser {
@@ -60,9 +84,9 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
         })?;
     Ok(AuthenticatedUser {
         id: claims.sub,
-        email: claims.email.clone(),
         superuser: claims.superuser,
-        claims,
+        session_generation: claims.sgen,
+        auth_time: claims.auth_time,
     })
 }
 
@@ -90,5 +114,20 @@ impl FromRequest for Superuser {
             caller.require_superuser()?;
             Ok(Superuser(caller))
         }))
+    }
+}
+
+/// A caller who may or may not have sent a valid bearer token: `None` for
+/// none, an expired one or an invalid one. For endpoints that other
+/// credentials also authorize (logout with a refresh token).
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticatedUser(pub Option<AuthenticatedUser>);
+
+impl FromRequest for MaybeAuthenticatedUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(authenticate(req).ok())))
     }
 }

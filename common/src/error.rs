@@ -75,12 +75,22 @@ pub enum ApiError {
     /// to the challenge (RFC 6750 §3.1).
     #[error("{detail}")]
     Unauthorized { token_sent: bool, detail: String },
+    /// 401 with an RFC 9470 step-up challenge: the operation needs a login
+    /// within `max_age_seconds`.
+    #[error("a recent login is required")]
+    StaleLogin { max_age_seconds: i64 },
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// 409 with `Retry-After`: the same request is still being processed.
+    #[error("{detail}")]
+    InProgress {
+        detail: String,
+        retry_after_seconds: u64,
+    },
     /// 412: an `If-Match` names a version that is no longer current.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -141,6 +151,9 @@ impl ApiError {
                 retry_after_seconds,
             } => format!("The server is busy; retry after {retry_after_seconds} seconds."),
             Self::Internal => "An unexpected error occurred; it has been logged.".into(),
+            Self::StaleLogin { max_age_seconds } => format!(
+                "This operation needs a login within the last {max_age_seconds} seconds; log in again with your password."
+            ),
             other => other.to_string(),
         }
     }
@@ -165,10 +178,10 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized { .. } | Self::StaleLogin { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::InProgress { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -192,11 +205,23 @@ impl ResponseError for ApiError {
                 };
                 response.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
+            Self::StaleLogin { max_age_seconds } => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!(
+                        r#"Bearer error="insufficient_user_authentication", error_description="A recent login is required", max_age={max_age_seconds}"#
+                    ),
+                ));
+            }
             Self::TooManyRequests {
                 retry_after_seconds,
             }
             | Self::Busy {
                 retry_after_seconds,
+            }
+            | Self::InProgress {
+                retry_after_seconds,
+                ..
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }

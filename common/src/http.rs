@@ -50,7 +50,7 @@ impl RootSpanBuilder for RequestSpan {
         let span = tracing::info_span!(
             "request",
             request_id = %request_id,
-            method = %request.method(),
+            method = crate::metrics::method_label(request.method()),
             path = %request.path(),
         );
         let mut extensions = request.extensions_mut();

@@ -20,6 +20,12 @@ pub const DEFAULT_ISSUER: &str = "user-service";
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 /// No access token may live longer than this unless configured otherwise.
 pub const DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS: i64 = 3600;
+/// A token that claims superuser lives at most this long, whatever
+/// `ACCESS_TOKEN_TTL_SECONDS` says. carbon-service cannot see a demotion or
+/// deactivation (it never calls user-service), so this bounds how long a
+/// former superuser keeps writing usage types: every refresh re-reads the
+/// account.
+pub const SUPERUSER_MAX_TTL_SECONDS: i64 = 300;
 
 /// A secret shorter than [`MIN_SECRET_BYTES`].
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +92,15 @@ pub struct AccessTokenClaims {
     pub iat: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The user's session generation when the login began: user-service
+    /// refuses a token from before a logout everywhere, a password change
+    /// or a deactivation.
+    #[serde(default)]
+    pub sgen: i64,
+    /// When the user last gave the password (RFC 9068 §2.2.1); a refresh
+    /// keeps the login's. Irreversible operations ask for a recent one.
+    #[serde(default)]
+    pub auth_time: i64,
 }
 
 /// Who a token is issued to.
@@ -94,6 +109,9 @@ pub struct TokenSubject {
     pub user_id: Uuid,
     pub email: String,
     pub superuser: bool,
+    pub session_generation: i64,
+    /// Unix seconds of the login.
+    pub auth_time: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -119,12 +137,19 @@ impl AccessTokenIssuer {
         }
     }
 
+    /// A token living `ttl`, or [`SUPERUSER_MAX_TTL_SECONDS`] at most for
+    /// a superuser.
     pub fn issue(
         &self,
         subject: &TokenSubject,
         ttl: chrono::Duration,
     ) -> Result<IssuedAccessToken, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
+        let ttl = if subject.superuser {
+            ttl.num_seconds().min(SUPERUSER_MAX_TTL_SECONDS)
+        } else {
+            ttl.num_seconds()
+        };
         let claims = AccessTokenClaims {
             sub: subject.user_id,
             email: subject.email.clone(),
@@ -132,8 +157,10 @@ impl AccessTokenIssuer {
             aud: self.audience.clone(),
             iss: self.issuer.clone(),
             iat: now,
-            exp: now + ttl.num_seconds(),
+            exp: now.saturating_add(ttl),
             jti: Uuid::new_v4(),
+            sgen: subject.session_generation,
+            auth_time: subject.auth_time,
         };
         let header = Header {
             typ: Some(ACCESS_TOKEN_TYPE.to_owned()),
@@ -190,12 +217,7 @@ impl AccessTokenVerifier {
                             || typ.eq_ignore_ascii_case("application/at+jwt")
                     });
                     let claims = data.claims;
-                    // A token issued in the future was not issued by us, nor
-                    // one that lives longer than any we issue.
-                    let issued_in_future =
-                        claims.iat > Utc::now().timestamp() + LEEWAY_SECONDS as i64;
-                    let too_long = claims.exp - claims.iat > self.max_ttl_seconds;
-                    if !typed || issued_in_future || too_long {
+                    if !typed || !self.plausible_lifetime(&claims) {
                         return Err(TokenError::Invalid);
                     }
                     return Ok(claims);
@@ -209,6 +231,24 @@ impl AccessTokenVerifier {
             }
         }
         Err(TokenError::Invalid)
+    }
+
+    /// A token issued in the future was not issued by us, nor one that
+    /// lives longer than any we issue (a superuser's: at most
+    /// [`SUPERUSER_MAX_TTL_SECONDS`]). Checked arithmetic: the claims are
+    /// the sender's numbers.
+    fn plausible_lifetime(&self, claims: &AccessTokenClaims) -> bool {
+        let now = Utc::now().timestamp();
+        let max = if claims.superuser {
+            self.max_ttl_seconds.min(SUPERUSER_MAX_TTL_SECONDS)
+        } else {
+            self.max_ttl_seconds
+        };
+        let lifetime = claims.exp.checked_sub(claims.iat);
+        claims.iat >= 0
+            && claims.iat <= now.saturating_add(LEEWAY_SECONDS as i64)
+            && lifetime.is_some_and(|l| (0..=max).contains(&l))
+            && (0..=claims.iat.saturating_add(LEEWAY_SECONDS as i64)).contains(&claims.auth_time)
     }
 }
 
@@ -235,6 +275,8 @@ mod tests {
             user_id: Uuid::new_v4(),
             email: "a@example.com".into(),
             superuser: false,
+            session_generation: 0,
+            auth_time: Utc::now().timestamp(),
         }
     }
 
@@ -249,6 +291,8 @@ mod tests {
             iat: now,
             exp: now + 600,
             jti: Uuid::new_v4(),
+            sgen: 0,
+            auth_time: now,
         };
         edit(&mut claims);
         claims
@@ -299,7 +343,11 @@ mod tests {
 
     #[test]
     fn a_token_expired_within_the_leeway_is_still_accepted() {
-        let claims = claims_with(|c| c.exp = Utc::now().timestamp() - 5);
+        let claims = claims_with(|c| {
+            c.iat -= 600;
+            c.auth_time = c.iat;
+            c.exp = Utc::now().timestamp() - 5;
+        });
         let token = sign(Algorithm::HS256, SECRET, &claims);
         assert!(verifier().verify_access_token(&token).is_ok());
     }
@@ -475,6 +523,51 @@ mod tests {
         let longest = claims_with(|c| c.exp = c.iat + DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS);
         let token = sign(Algorithm::HS256, SECRET, &longest);
         assert!(verifier().verify_access_token(&token).is_ok());
+    }
+
+    #[test]
+    fn lifetimes_that_overflow_or_run_backwards_are_rejected() {
+        for edit in [
+            (|c: &mut AccessTokenClaims| c.iat = i64::MIN) as fn(&mut AccessTokenClaims),
+            |c| c.iat = -10,
+            |c| c.exp = c.iat - 1,
+            |c| c.auth_time = c.iat + 3600,
+            |c| c.auth_time = -1,
+        ] {
+            let mut claims = claims_with(|_| {});
+            edit(&mut claims);
+            let token = sign(Algorithm::HS256, SECRET, &claims);
+            assert_eq!(
+                verifier().verify_access_token(&token),
+                Err(TokenError::Invalid),
+                "{claims:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn superuser_tokens_are_issued_for_five_minutes_and_no_longer_accepted() {
+        let superuser = TokenSubject {
+            superuser: true,
+            ..subject()
+        };
+        let issued = AccessTokenIssuer::new(&settings())
+            .issue(&superuser, chrono::Duration::minutes(15))
+            .unwrap();
+        assert_eq!(
+            issued.claims.exp - issued.claims.iat,
+            SUPERUSER_MAX_TTL_SECONDS
+        );
+        assert!(verifier().verify_access_token(&issued.token).is_ok());
+        let long_lived = claims_with(|c| {
+            c.superuser = true;
+            c.exp = c.iat + SUPERUSER_MAX_TTL_SECONDS + 1;
+        });
+        let token = sign(Algorithm::HS256, SECRET, &long_lived);
+        assert_eq!(
+            verifier().verify_access_token(&token),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod jwt;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
+pub mod rate_limit;
 pub mod server;
 pub mod telemetry;
 

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, HttpServer, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -40,24 +41,49 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Middleware: counts every request and times it, labelled by method, route
-/// template (`/usages/{id}`, never the raw path) and status.
+/// A method as a label: the standard ones by name, anything else `other`.
+/// actix accepts any token as a method, so labelling the raw method would
+/// let a client create series without bound.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The route label: the matched template (`/usages/{id}`, never the raw
+/// path), or one fixed value for every unmatched path.
+fn route_label(req: &ServiceRequest) -> String {
+    req.match_pattern()
+        .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned())
+}
+
+/// The `route` label of requests that matched no route.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// Middleware: counts every request and times it, labelled by method (see
+/// [`method_label`]), route template and numeric status. Every label has a
+/// fixed, small set of values whatever clients send.
 pub async fn record_http(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = method_label(req.method());
+    let route = route_label(&req);
     let result = next.call(req).await;
     let status = match &result {
         Ok(response) => response.status().as_u16(),
         Err(err) => err.as_response_error().status_code().as_u16(),
     };
     let labels = [
-        ("method", method),
+        ("method", method.to_owned()),
         ("route", route),
         ("status", status.to_string()),
     ];

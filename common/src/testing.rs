@@ -7,13 +7,27 @@ use uuid::Uuid;
 
 use crate::jwt::{AccessTokenIssuer, JwtSettings, TokenSubject};
 
-/// An access token for `user_id`, signed with `secret` as user-service would.
+/// An access token for `user_id`, signed with `secret` as user-service would
+/// right after a login.
 pub fn mint_token(secret: &str, user_id: Uuid, superuser: bool) -> String {
+    mint_token_authenticated_at(secret, user_id, superuser, chrono::Utc::now().timestamp())
+}
+
+/// [`mint_token`] for a login at `auth_time` (Unix seconds): a token that
+/// refreshes kept alive since then.
+pub fn mint_token_authenticated_at(
+    secret: &str,
+    user_id: Uuid,
+    superuser: bool,
+    auth_time: i64,
+) -> String {
     let settings = JwtSettings::with_secret(secret).expect("a test secret of 32+ bytes");
     let subject = TokenSubject {
         user_id,
         email: format!("{user_id}@example.com"),
         superuser,
+        session_generation: 0,
+        auth_time,
     };
     AccessTokenIssuer::new(&settings)
         .issue(&subject, chrono::Duration::minutes(15))
@@ -214,6 +228,40 @@ pub fn with_database(server_uri: &str, database: &str) -> String {
         uri.push_str(options);
     }
     uri
+}
+
+/// The commands a [`monitored_database`] has sent: (command name, the
+/// collection it names, if any), in order.
+pub type CommandLog = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A handle on the database `uri` names whose client records every command
+/// it sends, so a test can compare what two flows do to the database.
+pub async fn monitored_database(uri: &str) -> (mongodb::Database, CommandLog) {
+    use mongodb::event::EventHandler;
+    use mongodb::event::command::CommandEvent;
+    let log = CommandLog::default();
+    let mut options = mongodb::options::ClientOptions::parse(uri)
+        .await
+        .expect("a valid URI");
+    let recorder = log.clone();
+    options.command_event_handler = Some(EventHandler::callback(move |event| {
+        if let CommandEvent::Started(started) = event {
+            let collection = started
+                .command
+                .get_str(&started.command_name)
+                .unwrap_or_default()
+                .to_owned();
+            if let Ok(mut log) = recorder.lock() {
+                log.push((started.command_name.clone(), collection));
+            }
+        }
+    }));
+    let name = options
+        .default_database
+        .clone()
+        .expect("a database in the URI");
+    let client = mongodb::Client::with_options(options).expect("a client");
+    (client.database(&name), log)
 }
 
 /// A database that exists for one test and is dropped afterwards.

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 fn claims(edit: impl FnOnce(&mut Value)) -> Value {
     let now = chrono::Utc::now().timestamp();
     let mut c = json!({
-        "sub": uuid::Uuid::new_v4(), "email": "x@example.com", "superuser": true,
+        "sub": uuid::Uuid::new_v4(), "email": "x@example.com", "superuser": false,
         "aud": "carbon-platform", "iss": "user-service", "iat": now, "exp": now + 600,
-        "jti": uuid::Uuid::new_v4(),
+        "jti": uuid::Uuid::new_v4(), "sgen": 0, "auth_time": now,
     });
     edit(&mut c);
     c
@@ -176,6 +176,22 @@ async fn api2_forged_expired_misaddressed_and_malformed_tokens_are_401_everywher
                 &claims(|c| c["exp"] = json!(now + 3601)),
             ),
         ),
+        (
+            "a superuser claim living longer than five minutes",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(|c| c["superuser"] = json!(true)),
+            ),
+        ),
+        (
+            "a lifetime that overflows",
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &claims(|c| c["iat"] = json!(i64::MIN)),
+            ),
+        ),
         ("truncated", valid[..valid.len() - 8].to_owned()),
         ("garbage", "garbage".to_owned()),
         ("empty", String::new()),
@@ -193,7 +209,7 @@ async fn api2_forged_expired_misaddressed_and_malformed_tokens_are_401_everywher
             );
         }
     }
-    // The valid token works (it is a superuser claim, unknown to user-service's database).
+    // The valid token works (its user is unknown to user-service's database).
     assert_eq!(
         status_with_token(&client, &pair.carbon.url("/usages"), &valid).await,
         StatusCode::OK

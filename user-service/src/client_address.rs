@@ -39,14 +39,37 @@ pub fn client_address(peer: Option<IpAddr>, forwarded_for: &str, trusted: &[IpNe
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
-        match entry.parse::<IpAddr>() {
-            Ok(ip) if is_trusted(&ip) => last_trusted = ip,
-            Ok(ip) => return ip,
+        match parse_forwarded_address(entry) {
+            Some(ip) if is_trusted(&ip) => last_trusted = ip,
+            Some(ip) => return ip,
             // Garbage from an untrusted hop: stop at the last proxy we trust.
-            Err(_) => return last_trusted,
+            None => return last_trusted,
         }
     }
     last_trusted
+}
+
+/// An `X-Forwarded-For` entry: an address, `ipv4:port` or `[ipv6]:port`
+/// (some proxies append the port they saw).
+fn parse_forwarded_address(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = entry.strip_prefix('[') {
+        let (v6, port) = rest.split_once(']')?;
+        return (port.is_empty() || is_port(port.strip_prefix(':')?))
+            .then(|| v6.parse::<Ipv6Addr>().ok().map(IpAddr::V6))
+            .flatten();
+    }
+    let (v4, port) = entry.rsplit_once(':')?;
+    if !is_port(port) {
+        return None;
+    }
+    v4.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
+fn is_port(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 5 && text.parse::<u16>().is_ok()
 }
 
 /// The limiter key of an address: IPv4 as it is, IPv6 by its /64
@@ -113,6 +136,30 @@ mod tests {
             client_address(Some(ip("10.0.0.2")), "junk, 10.0.0.1", &trusted),
             ip("10.0.0.1")
         );
+    }
+
+    #[test]
+    fn forwarded_addresses_with_ports_are_understood() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        for (forwarded, client) in [
+            ("198.51.100.7:4711", "198.51.100.7"),
+            ("[2001:db8::7]:4711", "2001:db8::7"),
+            ("[2001:db8::7]", "2001:db8::7"),
+            ("198.51.100.7:4711, 10.0.0.1:80", "198.51.100.7"),
+        ] {
+            assert_eq!(
+                client_address(Some(ip("10.0.0.2")), forwarded, &trusted),
+                ip(client),
+                "{forwarded}"
+            );
+        }
+        for junk in ["198.51.100.7:port", "[2001:db8::7]:99999", "[nonsense]:1"] {
+            assert_eq!(
+                client_address(Some(ip("10.0.0.2")), junk, &trusted),
+                ip("10.0.0.2"),
+                "{junk}"
+            );
+        }
     }
 
     #[test]

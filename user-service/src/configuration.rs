@@ -4,14 +4,10 @@
 use std::time::Duration;
 
 use common::config::{CommonSettings, ConfigError, Env, ServiceDefaults};
+use common::rate_limit::RateLimitSettings;
 use ipnet::IpNet;
 
-#[derive(Debug, Clone)]
-pub struct RateLimitSettings {
-    /// Sustained attempts per client address per minute; 0 disables.
-    pub per_minute: u32,
-    pub burst: u32,
-}
+use crate::storage::login_attempts::LockoutPolicy;
 
 /// How a connection to the SMTP server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,13 +158,23 @@ pub struct Settings {
     /// A login's refresh tokens stop working this long after the login,
     /// however often they rotate.
     pub refresh_token_max_lifetime: Duration,
-    /// Login and refresh, per client address.
+    /// Logins, per client address.
     pub login_rate_limit: RateLimitSettings,
+    /// Refreshes, per token family.
+    pub refresh_rate_limit: RateLimitSettings,
     /// Registration and the mail-sending endpoints, per client address.
     pub sensitive_rate_limit: RateLimitSettings,
+    /// `PATCH` and `DELETE /users/me`, per account.
+    pub account_rate_limit: RateLimitSettings,
+    /// Wrong-password limits per (account, client) and per account.
+    pub lockout: LockoutPolicy,
     pub superuser: Option<SuperuserBootstrap>,
-    /// Password hashes computed at once (each 19 MiB and a core).
+    /// Password hashes computed at once for logins, registrations and
+    /// resets (each 19 MiB and a core).
     pub password_hash_concurrency: usize,
+    /// The same for signed-in accounts (current-password checks, new
+    /// passwords): a pool of its own, so neither kind starves the other.
+    pub account_password_hash_concurrency: usize,
     /// A request waits at most this long for a hashing slot, then gets 503.
     pub password_hash_max_wait: Duration,
     /// Peers whose `X-Forwarded-For` is believed.
@@ -201,6 +207,48 @@ fn seconds(
         ));
     }
     Ok(Duration::from_secs(value))
+}
+
+/// `LOGIN_FAILURES_PER_CLIENT`, `LOGIN_LOCK_SECONDS`,
+/// `LOGIN_LOCK_MAX_SECONDS` and `LOGIN_FAILURES_BEFORE_RESET`.
+fn lockout_policy(env: &Env) -> Result<LockoutPolicy, ConfigError> {
+    let defaults = LockoutPolicy::default();
+    let policy = LockoutPolicy {
+        failures_per_client: env
+            .parse_or("LOGIN_FAILURES_PER_CLIENT", defaults.failures_per_client)?,
+        first_lock_seconds: env.parse_or("LOGIN_LOCK_SECONDS", defaults.first_lock_seconds)?,
+        max_lock_seconds: env.parse_or("LOGIN_LOCK_MAX_SECONDS", defaults.max_lock_seconds)?,
+        failures_before_reset: env.parse_or(
+            "LOGIN_FAILURES_BEFORE_RESET",
+            defaults.failures_before_reset,
+        )?,
+    };
+    if !(1..=100).contains(&policy.failures_per_client) {
+        return Err(ConfigError::new(
+            "LOGIN_FAILURES_PER_CLIENT",
+            "must be between 1 and 100",
+        ));
+    }
+    if !(1..=86_400).contains(&policy.first_lock_seconds) {
+        return Err(ConfigError::new(
+            "LOGIN_LOCK_SECONDS",
+            "must be between 1 and 86400",
+        ));
+    }
+    if !(policy.first_lock_seconds..=7 * 86_400).contains(&policy.max_lock_seconds) {
+        return Err(ConfigError::new(
+            "LOGIN_LOCK_MAX_SECONDS",
+            "must be between LOGIN_LOCK_SECONDS and 604800",
+        ));
+    }
+    // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts.
+    if !(policy.failures_per_client..=100).contains(&policy.failures_before_reset) {
+        return Err(ConfigError::new(
+            "LOGIN_FAILURES_BEFORE_RESET",
+            "must be between LOGIN_FAILURES_PER_CLIENT and 100 (NIST SP 800-63B allows at most 100)",
+        ));
+    }
+    Ok(policy)
 }
 
 impl Settings {
@@ -240,14 +288,11 @@ impl Settings {
             30 * 86_400,
             60..=365 * 86_400,
         )?;
-        let burst: u32 = env.parse_or("LOGIN_RATE_LIMIT_BURST", 5)?;
-        if burst == 0 {
-            return Err(ConfigError::new(
-                "LOGIN_RATE_LIMIT_BURST",
-                "must be at least 1",
-            ));
-        }
-        let sensitive_per_minute: u32 = env.parse_or("SENSITIVE_RATE_LIMIT_PER_MINUTE", 5)?;
+        let login_rate_limit = RateLimitSettings::from_env(env, "LOGIN_RATE_LIMIT", 10, 5)?;
+        let refresh_rate_limit = RateLimitSettings::from_env(env, "REFRESH_RATE_LIMIT", 10, 5)?;
+        let sensitive_rate_limit = RateLimitSettings::from_env(env, "SENSITIVE_RATE_LIMIT", 5, 5)?;
+        let account_rate_limit = RateLimitSettings::from_env(env, "ACCOUNT_RATE_LIMIT", 5, 3)?;
+        let lockout = lockout_policy(env)?;
         let superuser = match (env.get("SUPERUSER_EMAIL"), env.get("SUPERUSER_PASSWORD")) {
             (Some(email), Some(password)) => Some(SuperuserBootstrap {
                 email: email.to_owned(),
@@ -260,6 +305,14 @@ impl Settings {
         if password_hash_concurrency == 0 {
             return Err(ConfigError::new(
                 "PASSWORD_HASH_CONCURRENCY",
+                "must be at least 1",
+            ));
+        }
+        let account_password_hash_concurrency: usize =
+            env.parse_or("ACCOUNT_PASSWORD_HASH_CONCURRENCY", 1)?;
+        if account_password_hash_concurrency == 0 {
+            return Err(ConfigError::new(
+                "ACCOUNT_PASSWORD_HASH_CONCURRENCY",
                 "must be at least 1",
             ));
         }
@@ -283,16 +336,14 @@ impl Settings {
             access_token_ttl,
             refresh_token_ttl,
             refresh_token_max_lifetime,
-            login_rate_limit: RateLimitSettings {
-                per_minute: env.parse_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
-                burst,
-            },
-            sensitive_rate_limit: RateLimitSettings {
-                per_minute: sensitive_per_minute,
-                burst: sensitive_per_minute.max(1),
-            },
+            login_rate_limit,
+            refresh_rate_limit,
+            sensitive_rate_limit,
+            account_rate_limit,
+            lockout,
             superuser,
             password_hash_concurrency,
+            account_password_hash_concurrency,
             password_hash_max_wait: Duration::from_millis(max_wait_ms),
             trusted_proxies,
             refresh_cookie_secure: env.parse_or("REFRESH_COOKIE_SECURE", true)?,
@@ -436,5 +487,21 @@ mod tests {
         assert_eq!(s.sensitive_rate_limit.per_minute, 5);
         assert_eq!(s.password_hash_max_wait, Duration::from_secs(2));
         assert!(s.refresh_cookie_secure);
+    }
+
+    #[test]
+    fn the_lockout_defaults_to_ten_per_client_and_a_reset_after_a_hundred() {
+        let s = settings(&[("MAIL_TRANSPORT", "log")]).unwrap();
+        assert_eq!(s.lockout, LockoutPolicy::default());
+        assert_eq!(s.lockout.failures_before_reset, 100);
+        for (variable, value) in [
+            ("LOGIN_FAILURES_BEFORE_RESET", "101"),
+            ("LOGIN_FAILURES_BEFORE_RESET", "5"),
+            ("LOGIN_FAILURES_PER_CLIENT", "0"),
+            ("LOGIN_LOCK_MAX_SECONDS", "30"),
+        ] {
+            let err = settings(&[("MAIL_TRANSPORT", "log"), (variable, value)]).unwrap_err();
+            assert_eq!(err.variable, variable, "{value}");
+        }
     }
 }

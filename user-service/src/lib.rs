@@ -7,7 +7,6 @@ pub mod domain;
 pub mod mailer;
 pub mod openapi;
 pub mod password;
-pub mod rate_limit;
 pub mod routes;
 pub mod service;
 pub mod startup;

@@ -29,7 +29,8 @@ enum Command {
         #[arg(long)]
         email: String,
         /// Also make an existing ordinary account with this email a
-        /// superuser (its password stays as it is).
+        /// superuser, if its address is verified: its password becomes the
+        /// one given and its sessions end.
         #[arg(long)]
         promote_existing: bool,
     },
@@ -109,6 +110,7 @@ async fn create_superuser(
         .map_err(|e| e.to_string())?;
     let hasher = user_service::password::PasswordHasher::new(
         settings.password_hash_concurrency,
+        settings.account_password_hash_concurrency,
         settings.password_hash_max_wait,
     )
     .map_err(|e| e.to_string())?;
@@ -118,6 +120,12 @@ async fn create_superuser(
     if outcome == SuperuserOutcome::ExistsNotPromoted {
         return Err(format!(
             "{email} is an existing ordinary account; to make it a superuser, run again with --promote-existing"
+        ));
+    }
+    if outcome == SuperuserOutcome::ExistsUnverified {
+        return Err(format!(
+            "{email} is an existing account whose address is not verified; it was not promoted. \
+             Verify the address first (POST /auth/request-verify-token), then run this again"
         ));
     }
     println!("superuser {email}: {outcome:?}");

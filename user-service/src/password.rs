@@ -33,20 +33,40 @@ fn verify_now(password: &str, phc: &str) -> Result<bool, ApiError> {
         .is_ok())
 }
 
+/// Which callers a hash is computed for. Each pool has its own slots, so
+/// signed-in accounts checking their current password (`PATCH` and
+/// `DELETE /users/me`) can never starve logins, registrations and resets,
+/// nor the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashPool {
+    /// Logins, registrations, resets and the bootstrap
+    /// (`PASSWORD_HASH_CONCURRENCY`).
+    SignIn,
+    /// Signed-in callers: current-password checks and their new passwords,
+    /// and administrators setting one (`ACCOUNT_PASSWORD_HASH_CONCURRENCY`).
+    Account,
+}
+
 /// Hashes and verifies passwords off the async workers.
 #[derive(Clone)]
 pub struct PasswordHasher {
     /// Verified against when the account does not exist, so an unknown
     /// email costs the same time as a wrong password.
     dummy_hash: String,
-    /// Verifications run so far (a metric; tests use it to see the dummy
-    /// verification happen).
+    /// Verifications run so far, and how many of them were against the
+    /// dummy hash (tests tell real checks of a password from the others).
     verifications: Arc<AtomicU64>,
-    /// Bounds the hashes running at once. Each takes 19 MiB and a core; the
-    /// blocking pool alone would run hundreds during a login flood (the
-    /// benchmark saw 6 GiB of RSS). Waiting callers queue here, in order,
-    /// for at most `max_wait`.
-    permits: Arc<tokio::sync::Semaphore>,
+    dummy_verifications: Arc<AtomicU64>,
+    /// Requests waiting for a slot now, and the most seen at once (the
+    /// `password_hash_waiting` gauge; tests prove a burst was concurrent).
+    waiting: Arc<AtomicU64>,
+    peak_waiting: Arc<AtomicU64>,
+    /// Bound the hashes running at once, per pool. Each takes 19 MiB and a
+    /// core; the blocking pool alone would run hundreds during a login
+    /// flood (the benchmark saw 6 GiB of RSS). Waiting callers queue here,
+    /// in order, for at most `max_wait`.
+    sign_in: Arc<tokio::sync::Semaphore>,
+    account: Arc<tokio::sync::Semaphore>,
     max_wait: Duration,
 }
 
@@ -59,10 +79,23 @@ impl Drop for Permit<'_> {
     }
 }
 
+/// Counts a caller as waiting until it is dropped.
+struct Waiting<'a>(&'a AtomicU64);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+        metrics::gauge!(WAITING).decrement(1.0);
+    }
+}
+
+pub const WAITING: &str = "password_hash_waiting";
+
 impl PasswordHasher {
-    /// `concurrency`: hashes allowed at once (at least 1); `max_wait`: how
-    /// long a request may wait for one before it is refused with 503.
-    pub fn new(concurrency: usize, max_wait: Duration) -> Result<Self, ApiError> {
+    /// `sign_in` and `account`: hashes allowed at once in each pool (at
+    /// least 1); `max_wait`: how long a request may wait for one before it
+    /// is refused with 503.
+    pub fn new(sign_in: usize, account: usize, max_wait: Duration) -> Result<Self, ApiError> {
         let dummy: String = {
             use rand::Rng;
             rand::thread_rng()
@@ -74,15 +107,28 @@ impl PasswordHasher {
         Ok(Self {
             dummy_hash: hash_now(&dummy)?,
             verifications: Arc::default(),
-            permits: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            dummy_verifications: Arc::default(),
+            waiting: Arc::default(),
+            peak_waiting: Arc::default(),
+            sign_in: Arc::new(tokio::sync::Semaphore::new(sign_in.max(1))),
+            account: Arc::new(tokio::sync::Semaphore::new(account.max(1))),
             max_wait,
         })
     }
 
-    /// A hashing slot, or 503 when none frees up within `max_wait`: a flood
-    /// is refused early instead of queueing without bound.
-    async fn permit(&self) -> Result<Permit<'_>, ApiError> {
-        match tokio::time::timeout(self.max_wait, self.permits.acquire()).await {
+    /// A hashing slot of `pool`, or 503 when none frees up within
+    /// `max_wait`: a flood is refused early instead of queueing without
+    /// bound.
+    async fn permit(&self, pool: HashPool) -> Result<Permit<'_>, ApiError> {
+        let semaphore = match pool {
+            HashPool::SignIn => &self.sign_in,
+            HashPool::Account => &self.account,
+        };
+        let now_waiting = self.waiting.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_waiting.fetch_max(now_waiting, Ordering::Relaxed);
+        metrics::gauge!(WAITING).increment(1.0);
+        let _waiting = Waiting(&self.waiting);
+        match tokio::time::timeout(self.max_wait, semaphore.acquire()).await {
             Ok(Ok(permit)) => {
                 metrics::gauge!(PERMITS_IN_USE).increment(1.0);
                 Ok(Permit(permit))
@@ -90,6 +136,7 @@ impl PasswordHasher {
             Ok(Err(closed)) => Err(ApiError::internal(closed)),
             Err(_) => {
                 tracing::warn!(
+                    ?pool,
                     waited_ms = self.max_wait.as_millis() as u64,
                     "password hashing saturated; refusing"
                 );
@@ -100,30 +147,47 @@ impl PasswordHasher {
         }
     }
 
-    pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
+    pub async fn hash(&self, pool: HashPool, password: &str) -> Result<String, ApiError> {
         let password = password.to_owned();
-        let _permit = self.permit().await?;
+        let _permit = self.permit(pool).await?;
         actix_web::web::block(move || hash_now(&password))
             .await
             .map_err(ApiError::internal)?
     }
 
-    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, ApiError> {
+    pub async fn verify(
+        &self,
+        pool: HashPool,
+        password: &str,
+        phc: &str,
+    ) -> Result<bool, ApiError> {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let (password, phc) = (password.to_owned(), phc.to_owned());
-        let _permit = self.permit().await?;
+        let _permit = self.permit(pool).await?;
         actix_web::web::block(move || verify_now(&password, &phc))
             .await
             .map_err(ApiError::internal)?
     }
 
+    /// Every verification so far, dummy ones included.
     pub fn verification_count(&self) -> u64 {
         self.verifications.load(Ordering::Relaxed)
     }
 
+    /// Verifications of a real password hash so far.
+    pub fn real_verification_count(&self) -> u64 {
+        self.verification_count() - self.dummy_verifications.load(Ordering::Relaxed)
+    }
+
+    /// The most requests that waited for a hashing slot at once.
+    pub fn peak_waiting(&self) -> u64 {
+        self.peak_waiting.load(Ordering::Relaxed)
+    }
+
     /// Spends a verification's time and always fails.
-    pub async fn verify_dummy(&self, password: &str) -> Result<bool, ApiError> {
-        self.verify(password, &self.dummy_hash.clone())
+    pub async fn verify_dummy(&self, pool: HashPool, password: &str) -> Result<bool, ApiError> {
+        self.dummy_verifications.fetch_add(1, Ordering::Relaxed);
+        self.verify(pool, password, &self.dummy_hash.clone())
             .await
             .map(|_| false)
     }

@@ -10,10 +10,10 @@ use mongodb::Database;
 use crate::configuration::{MailSettings, Settings};
 use crate::mailer::{Mailer, MailerError};
 use crate::password::PasswordHasher;
-use crate::rate_limit::RateLimiter;
 use crate::routes;
 use crate::service::AuthState;
-use crate::service::accounts::{SuperuserOutcome, ensure_superuser};
+use crate::service::accounts::{BootstrapOutcome, SuperuserOutcome, bootstrap_superuser};
+use common::rate_limit::RateLimiter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -51,33 +51,41 @@ impl Application {
         crate::storage::create_indexes(&database).await?;
         let hasher = PasswordHasher::new(
             settings.password_hash_concurrency,
+            settings.account_password_hash_concurrency,
             settings.password_hash_max_wait,
         )
         .map_err(|e| StartupError::Other(e.to_string()))?;
         if let Some(bootstrap) = &settings.superuser {
-            let outcome = ensure_superuser(
-                &database,
-                &hasher,
-                &bootstrap.email,
-                &bootstrap.password,
-                false,
-            )
-            .await
-            .map_err(|e| StartupError::Superuser(format!("{e} {:?}", e.problem().errors)))?;
-            if outcome == SuperuserOutcome::ExistsNotPromoted {
-                tracing::warn!(email = %bootstrap.email,
-                    "SUPERUSER_EMAIL belongs to an existing ordinary account; it was NOT promoted. \
-                     If that account is yours, run `user-service create-superuser --promote-existing`");
-            } else {
-                tracing::info!(?outcome, email = %bootstrap.email, "bootstrap superuser");
+            let outcome =
+                bootstrap_superuser(&database, &hasher, &bootstrap.email, &bootstrap.password)
+                    .await
+                    .map_err(|e| {
+                        StartupError::Superuser(format!("{e} {:?}", e.problem().errors))
+                    })?;
+            match outcome {
+                BootstrapOutcome::AlreadyRan => tracing::info!(
+                    "the SUPERUSER_EMAIL bootstrap ran before on this database; not running it again"
+                ),
+                BootstrapOutcome::Ran(SuperuserOutcome::ExistsNotPromoted) => {
+                    tracing::warn!(email = %bootstrap.email,
+                        "SUPERUSER_EMAIL belongs to an existing ordinary account; it was NOT promoted. \
+                         If that account is yours, verify its address and run \
+                         `user-service create-superuser --promote-existing`")
+                }
+                BootstrapOutcome::Ran(outcome) => {
+                    tracing::info!(?outcome, email = %bootstrap.email, "bootstrap superuser")
+                }
             }
         }
 
         let state = web::Data::new(AuthState {
             issuer: AccessTokenIssuer::new(&settings.common.jwt),
             hasher: hasher.clone(),
+            lockout: settings.lockout,
             login_limiter: RateLimiter::new(&settings.login_rate_limit),
+            refresh_limiter: RateLimiter::new(&settings.refresh_rate_limit),
             sensitive_limiter: RateLimiter::new(&settings.sensitive_rate_limit),
+            account_limiter: RateLimiter::new(&settings.account_rate_limit),
             mailer,
             access_token_ttl: settings.access_token_ttl,
             refresh_token_ttl: settings.refresh_token_ttl,

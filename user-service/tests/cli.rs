@@ -83,24 +83,36 @@ fn create_superuser_refuses_an_existing_account_unless_told_to_promote_it() {
             .output()
             .unwrap()
     };
-    // An ordinary account with the address, made through the service's own flow.
+    // An ordinary, unverified account with the address.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
+    let users = runtime.block_on(async {
         let client = mongodb::Client::with_uri_str(&db.uri).await.unwrap();
+        let users = client
+            .database(&db.name)
+            .collection::<user_service::domain::user::User>("users");
         let user = user_service::domain::user::User::new(
             user_service::domain::user::UserEmail::parse("ops@example.com").unwrap(),
             "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
         );
-        client
-            .database(&db.name)
-            .collection::<user_service::domain::user::User>("users")
-            .insert_one(&user)
-            .await
-            .unwrap();
+        users.insert_one(&user).await.unwrap();
+        users
     });
     let refused = run("ops@example.com", &[]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--promote-existing"));
+    // Whoever registered the address may not own it: not while unverified.
+    let unverified = run("ops@example.com", &["--promote-existing"]);
+    assert_eq!(unverified.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unverified.stderr).contains("not verified"));
+    runtime.block_on(async {
+        users
+            .update_one(
+                bson::doc! { "email": "ops@example.com" },
+                bson::doc! { "$set": { "is_verified": true } },
+            )
+            .await
+            .unwrap();
+    });
     let promoted = run("ops@example.com", &["--promote-existing"]);
     assert!(
         promoted.status.success(),

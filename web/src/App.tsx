@@ -1,8 +1,9 @@
 import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { Link, Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
-import { isSuperuser, logOut, session } from './api/client';
+import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { isSuperuser, logOut, LOGOUT_FAILED, session } from './api/client';
 import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
 import { Account } from './pages/Account';
+import { Users } from './pages/Users';
 import { Usages } from './pages/Usages';
 import { UsageTypes } from './pages/UsageTypes';
 
@@ -34,6 +35,11 @@ function RequireLogin({ children }: { children: ReactNode }) {
 
 function Shell({ children }: { children: ReactNode }) {
   const loggedIn = useLoggedIn();
+  const navigate = useNavigate();
+  async function leave() {
+    const done = await logOut(false);
+    navigate('/login', { state: done ? null : { notice: LOGOUT_FAILED } });
+  }
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>
@@ -45,8 +51,9 @@ function Shell({ children }: { children: ReactNode }) {
               <li><NavLink to="/" end>Dashboard</NavLink></li>
               <li><NavLink to="/usages">Usages</NavLink></li>
               {isSuperuser() && <li><NavLink to="/types">Usage types</NavLink></li>}
+              {isSuperuser() && <li><NavLink to="/users">Users</NavLink></li>}
               <li><NavLink to="/account">Account</NavLink></li>
-              <li><button type="button" className="link" onClick={() => void logOut(false)}>Log out</button></li>
+              <li><button type="button" className="link" onClick={() => void leave()}>Log out</button></li>
             </ul>
           ) : (
             <ul>
@@ -79,6 +86,7 @@ export function App() {
           <Route path="/usages" element={guarded(<Usages />)} />
           <Route path="/account" element={guarded(<Account />)} />
           <Route path="/types" element={guarded(<UsageTypes />)} />
+          <Route path="/users" element={guarded(<Users />)} />
           <Route path="*" element={<h1>Not found</h1>} />
         </Routes>
       </Suspense>

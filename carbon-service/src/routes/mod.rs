@@ -48,6 +48,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(allow("POST")),
     )
     .service(
+        web::resource("/users/{id}/usages")
+            .route(web::delete().to(usages::erase_user_usages))
+            .default_service(allow("DELETE")),
+    )
+    .service(
         web::resource("/usages/{id}")
             .route(web::get().to(usages::get_usage))
             .route(web::put().to(usages::update_usage))

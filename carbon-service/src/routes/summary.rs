@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 
 use crate::domain::summary::Summary;
 use crate::domain::usage_query::UsageFilter;
+use crate::limits::{Limited, UserLimiters};
 use crate::service::usages as service;
 use crate::type_cache::UsageTypeCache;
 
@@ -35,13 +36,16 @@ pub struct SummaryQuery {
         (status = 200, description = "The footprint", body = Summary),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid window", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn get_summary(
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
+    limiters: web::Data<UserLimiters>,
     Query(query): Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    limiters.check(Limited::Summary, &caller.id)?;
     let filter = UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref())?;
     let summary = service::summary(&db, &cache, &caller.id.to_string(), &filter).await?;
     Ok(HttpResponse::Ok().json(summary))

@@ -17,9 +17,11 @@ use crate::domain::usage::{
     UsageResponse, parse_usage_id,
 };
 use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
+use crate::limits::{Limited, UserLimiters};
 use crate::service::usages::{self as service, Created, ExportFormat};
 use crate::storage::usages;
 use crate::type_cache::UsageTypeCache;
+use common::auth::Superuser;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 pub const NEXT_CURSOR_HEADER: &str = "X-Next-Cursor";
@@ -80,6 +82,7 @@ const ID_PARAM: &str = "The usage's ObjectId (hex)";
         (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse,
             headers(("ETag" = String, description = "The version, for If-Match"), ("Location" = String, description = "The new usage"))),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn create_usage(
@@ -87,10 +90,13 @@ pub async fn create_usage(
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
+    limiters: web::Data<UserLimiters>,
     Json(body): Json<CreateUsageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let answer = service::create(&db, &cache, &caller.id.to_string(), &body, key.as_ref()).await?;
+    let user_id = caller.id.to_string();
+    let quota = limiters.usage_quota;
+    let answer = service::create(&db, &cache, &user_id, &body, key.as_ref(), quota).await?;
     let location = format!("/usages/{}", answer.id);
     Ok(created(answer, Some(location)))
 }
@@ -269,17 +275,31 @@ pub struct EraseQuery {
     pub confirm: Option<bool>,
 }
 
+fn confirmed(query: &EraseQuery) -> Result<(), ApiError> {
+    if query.confirm == Some(true) {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            "confirm",
+            "must be true: erasing every usage cannot be undone",
+        ))
+    }
+}
+
 /// Erase all my usages
 ///
-/// Deletes every usage of the caller; it cannot be undone. Call it before
-/// deleting the account (`DELETE /users/me` on user-service), which does not
-/// reach carbon-service's data.
+/// Deletes every usage of the caller; it cannot be undone, so it needs a
+/// login within the last five minutes (an access token whose `auth_time`
+/// is recent: log in again with the password first). Otherwise 401 with an
+/// RFC 9470 `insufficient_user_authentication` challenge. Call it before
+/// deleting the account (`DELETE /users/me` on user-service), which does
+/// not reach carbon-service's data.
 #[utoipa::path(delete, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     params(EraseQuery),
     responses(
         (status = 204, description = "Every usage of the caller is erased"),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn erase_usages(
@@ -287,13 +307,40 @@ pub async fn erase_usages(
     db: web::Data<Database>,
     Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if query.confirm != Some(true) {
-        return Err(ApiError::validation(
-            "confirm",
-            "must be true: erasing every usage cannot be undone",
-        ));
-    }
+    confirmed(&query)?;
+    caller.require_fresh_login()?;
     service::erase(&db, &caller.id.to_string()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Erase a user's usages (superuser)
+///
+/// Deletes every usage of the user `{id}`, for an administrator deleting
+/// the account on user-service (which never calls carbon-service): call this
+/// first. Cannot be undone; `confirm=true` is required.
+#[utoipa::path(delete, path = "/users/{id}/usages", tag = "usages",
+    security(("oauth2_password" = [])),
+    params(
+        ("id" = String, Path, description = "The user's UUID", example = "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b", format = Uuid),
+        EraseQuery,
+    ),
+    responses(
+        (status = 204, description = "Every usage of the user is erased (also when there were none)"),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID, or confirm=true is missing", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn erase_user_usages(
+    Superuser(caller): Superuser,
+    db: web::Data<Database>,
+    id: web::Path<String>,
+    Query(query): Query<EraseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id =
+        uuid::Uuid::parse_str(&id).map_err(|_| ApiError::validation("id", "must be a UUID"))?;
+    confirmed(&query)?;
+    let erased = service::erase(&db, &user_id.to_string()).await?;
+    tracing::info!(%user_id, erased, by = %caller.id, "a superuser erased a user's usages");
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -363,13 +410,16 @@ fn export_format(req: &HttpRequest) -> Result<ExportFormat, ApiError> {
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid type id or window", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many exports by this user (EXPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn export_usages(
     req: HttpRequest,
     caller: AuthenticatedUser,
     db: web::Data<Database>,
+    limiters: web::Data<UserLimiters>,
     Query(query): Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    limiters.check(Limited::Export, &caller.id)?;
     let format = export_format(&req)?;
     let filter = UsageFilter::parse(
         query.usage_type_id,
@@ -422,23 +472,29 @@ fn is_csv(req: &HttpRequest) -> bool {
     responses(
         (status = 201, description = "Every row stored (or the original answer to this key)", body = ImportResult),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or a request with this Idempotency-Key is still running (with Retry-After); nothing stored", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Not text/csv", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many imports by this user (IMPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn import_usages(
     req: HttpRequest,
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     cache: web::Data<UsageTypeCache>,
+    limiters: web::Data<UserLimiters>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    limiters.check(Limited::Import, &caller.id)?;
     if !is_csv(&req) {
         return Err(ApiError::UnsupportedMediaType(
             "The import must be text/csv.".into(),
         ));
     }
     let key = idempotency_key(&req)?;
-    let answer = service::import(&db, &cache, &caller.id.to_string(), &body, key.as_ref()).await?;
+    let user_id = caller.id.to_string();
+    let quota = limiters.usage_quota;
+    let answer = service::import(&db, &cache, &user_id, &body, key.as_ref(), quota).await?;
     Ok(created(answer, None))
 }

@@ -13,7 +13,8 @@ use crate::domain::usage::{
 use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::usage_query::UsageFilter;
 use crate::domain::usage_type::UsageType;
-use crate::storage::{idempotency, usages};
+use crate::storage::idempotency::{self, Claim};
+use crate::storage::{usage_counts, usages};
 use crate::type_cache::UsageTypeCache;
 use common::error::{ApiError, FieldError};
 
@@ -51,14 +52,39 @@ fn key_reused() -> ApiError {
     )
 }
 
+fn key_in_progress(retry_after_seconds: u64) -> ApiError {
+    ApiError::InProgress {
+        detail: "A request with this Idempotency-Key is still being processed; retry after Retry-After seconds.".into(),
+        retry_after_seconds,
+    }
+}
+
+fn over_quota(quota: u64) -> ApiError {
+    ApiError::Conflict(format!(
+        "The usage quota of {quota} usages per user is reached; delete or erase usages to record more."
+    ))
+}
+
+/// Takes `n` of the user's quota, or answers 409.
+async fn reserve_quota(db: &Database, user_id: &str, n: u64, quota: u64) -> Result<(), ApiError> {
+    if usage_counts::reserve(db, user_id, n, quota).await? {
+        Ok(())
+    } else {
+        Err(over_quota(quota))
+    }
+}
+
 /// Records a usage. With a key, a retry (same key, same body) answers the
-/// original 201 and creates nothing; the same key with another body is 422.
+/// original 201 and creates nothing; the same key with another body is
+/// 422, and while the first request still runs, 409 with `Retry-After`.
+/// A user holds at most `quota` usages (409 past it).
 pub async fn create(
     db: &Database,
     cache: &UsageTypeCache,
     user_id: &str,
     request: &CreateUsageRequest,
     key: Option<&IdempotencyKey>,
+    quota: u64,
 ) -> Result<Created, ApiError> {
     let new = NewUsage::parse(request)?;
     let usage_type = existing_type(db, cache, new.usage_type_id).await?;
@@ -70,7 +96,11 @@ pub async fn create(
             usage_type,
             new.usage_at,
         );
-        usages::insert(db, &usage).await?;
+        reserve_quota(db, user_id, 1, quota).await?;
+        if let Err(e) = usages::insert(db, &usage).await {
+            usage_counts::release(db, user_id, 1).await?;
+            return Err(e);
+        }
         metrics::counter!(USAGES_CREATED, "route" => "single").increment(1);
         return created(&usage, false);
     };
@@ -81,17 +111,20 @@ pub async fn create(
         b"create",
         &serde_json::to_vec(request).map_err(ApiError::internal)?,
     ]);
-    let record = idempotency::claim(db, user_id, key.as_str(), &fingerprint).await?;
-    if record.fingerprint != fingerprint {
-        return Err(key_reused());
-    }
-    if let Some(original) = record.response {
-        return Ok(Created {
-            body: original,
-            id: record.usage_id.to_hex(),
-            replayed: true,
-        });
-    }
+    let record = match idempotency::claim(db, user_id, key.as_str(), &fingerprint).await? {
+        Claim::Held(record) => record,
+        Claim::Answered(record) => {
+            return Ok(Created {
+                body: record.response.unwrap_or_default(),
+                id: record.usage_id.to_hex(),
+                replayed: true,
+            });
+        }
+        Claim::InProgress {
+            retry_after_seconds,
+        } => return Err(key_in_progress(retry_after_seconds)),
+        Claim::Mismatch => return Err(key_reused()),
+    };
     // Whoever inserts under the record's id first wins; a crashed earlier
     // attempt is completed by the retry.
     let candidate = Usage::new(
@@ -101,11 +134,19 @@ pub async fn create(
         usage_type,
         new.usage_at,
     );
-    let inserted = usages::insert(db, &candidate).await?;
+    reserve_quota(db, user_id, 1, quota).await?;
+    let inserted = match usages::insert(db, &candidate).await {
+        Ok(inserted) => inserted,
+        Err(e) => {
+            usage_counts::release(db, user_id, 1).await?;
+            return Err(e);
+        }
+    };
     let stored = if inserted {
         metrics::counter!(USAGES_CREATED, "route" => "single").increment(1);
         candidate
     } else {
+        usage_counts::release(db, user_id, 1).await?;
         usages::find(db, user_id, record.usage_id)
             .await?
             .ok_or_else(ApiError::not_found)?
@@ -172,7 +213,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     let Some(condition) = if_match else {
         return if usages::delete(db, user_id, id, None).await? {
-            Ok(())
+            usage_counts::release(db, user_id, 1).await
         } else {
             Err(ApiError::not_found())
         };
@@ -184,7 +225,7 @@ pub async fn delete(
         return Err(stale());
     }
     if usages::delete(db, user_id, id, Some(usage.version)).await? {
-        Ok(())
+        usage_counts::release(db, user_id, 1).await
     } else {
         // Changed (or deleted) between the read and the delete.
         Err(stale())
@@ -192,36 +233,37 @@ pub async fn delete(
 }
 
 /// Imports a CSV body, all or nothing: every row is checked (types
-/// included) before anything is stored, and a failed insert is undone.
+/// included, resolved in one query) before anything is stored, and a
+/// failed insert is undone. Counts against the user's `quota` as a whole.
 pub async fn import(
     db: &Database,
     cache: &UsageTypeCache,
     user_id: &str,
     body: &[u8],
     key: Option<&IdempotencyKey>,
+    quota: u64,
 ) -> Result<Created, ApiError> {
     let rows = usage_csv::parse_import(body).map_err(|e| match e {
         ImportError::TooManyRows => ApiError::PayloadTooLarge,
         ImportError::Invalid(errors) => ApiError::Validation(errors),
     })?;
-    let mut types: Vec<UsageType> = Vec::new();
-    let mut errors = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        if types.iter().any(|t| t.id == row.usage_type_id) {
-            continue;
-        }
-        match cache.get(db, row.usage_type_id).await? {
-            Some(usage_type) => types.push(usage_type),
-            None if errors.len() < usage_csv::MAX_REPORTED_ERRORS => errors.push(
-                FieldError::new(
-                    "usage_type_id",
-                    format!("no usage type has id {}", row.usage_type_id),
-                )
-                .in_row(index as u64 + 1),
-            ),
-            None => {}
-        }
-    }
+    let mut ids: Vec<i64> = rows.iter().map(|row| row.usage_type_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let types = cache.get_many(db, &ids).await?;
+    let errors: Vec<FieldError> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| !types.contains_key(&row.usage_type_id))
+        .take(usage_csv::MAX_REPORTED_ERRORS)
+        .map(|(index, row)| {
+            FieldError::new(
+                "usage_type_id",
+                format!("no usage type has id {}", row.usage_type_id),
+            )
+            .in_row(index as u64 + 1)
+        })
+        .collect();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -229,20 +271,25 @@ pub async fn import(
     let (import_id, record) = match key {
         Some(key) => {
             let fingerprint = idempotency::sha256_hex(&[b"import", body]);
-            let record = idempotency::claim(db, user_id, key.as_str(), &fingerprint).await?;
-            if record.fingerprint != fingerprint {
-                return Err(key_reused());
+            match idempotency::claim(db, user_id, key.as_str(), &fingerprint).await? {
+                Claim::Held(record) => {
+                    // A crashed earlier attempt may have stored part of the batch.
+                    let undone = usages::delete_import(db, user_id, record.usage_id).await?;
+                    usage_counts::release(db, user_id, undone).await?;
+                    (record.usage_id, Some(record.id))
+                }
+                Claim::Answered(record) => {
+                    return Ok(Created {
+                        body: record.response.unwrap_or_default(),
+                        id: String::new(),
+                        replayed: true,
+                    });
+                }
+                Claim::InProgress {
+                    retry_after_seconds,
+                } => return Err(key_in_progress(retry_after_seconds)),
+                Claim::Mismatch => return Err(key_reused()),
             }
-            if let Some(original) = record.response {
-                return Ok(Created {
-                    body: original,
-                    id: String::new(),
-                    replayed: true,
-                });
-            }
-            // A crashed earlier attempt may have stored part of the batch.
-            usages::delete_import(db, user_id, record.usage_id).await?;
-            (record.usage_id, Some(record.id))
         }
         None => (ObjectId::new(), None),
     };
@@ -250,8 +297,7 @@ pub async fn import(
         .iter()
         .map(|row| {
             let usage_type = types
-                .iter()
-                .find(|t| t.id == row.usage_type_id)
+                .get(&row.usage_type_id)
                 .cloned()
                 .ok_or_else(|| ApiError::internal("an import row lost its checked type"))?;
             let mut usage = Usage::new(
@@ -265,9 +311,13 @@ pub async fn import(
             Ok(usage)
         })
         .collect::<Result<_, ApiError>>()?;
+    reserve_quota(db, user_id, batch.len() as u64, quota).await?;
     if let Err(e) = usages::insert_batch(db, &batch).await {
-        if let Err(undo) = usages::delete_import(db, user_id, import_id).await {
-            tracing::error!(error = %undo, %import_id, "undoing a failed import failed; its usages carry this import_id");
+        match usages::delete_import(db, user_id, import_id).await {
+            Ok(_) => usage_counts::release(db, user_id, batch.len() as u64).await?,
+            Err(undo) => {
+                tracing::error!(error = %undo, %import_id, "undoing a failed import failed; its usages carry this import_id")
+            }
         }
         return Err(e);
     }
@@ -287,6 +337,7 @@ pub async fn import(
 /// Erases every usage of the user; returns how many.
 pub async fn erase(db: &Database, user_id: &str) -> Result<u64, ApiError> {
     let erased = usages::delete_all(db, user_id).await?;
+    usage_counts::release(db, user_id, erased).await?;
     tracing::info!(user_id, erased, "usages erased");
     Ok(erased)
 }

@@ -12,6 +12,10 @@ use common::error::ApiError;
 pub const COLLECTION: &str = "idempotency_keys";
 /// Keys are kept at least this long.
 pub const RETENTION_SECONDS: i64 = 48 * 3600;
+/// How long a request holds its key while it works. Another request with
+/// the key meanwhile is told to retry (409); after this, a retry takes over
+/// an attempt that must have died.
+pub const LEASE_SECONDS: i64 = 60;
 /// The TTL index that removes records once `expires_at` has passed.
 pub const EXPIRY_INDEX: &str = "expires_at_ttl";
 
@@ -51,6 +55,9 @@ pub struct IdempotencyRecord {
     pub usage_id: ObjectId,
     /// The 201 body, once answered.
     pub response: Option<String>,
+    /// Until when the request working on the key holds it.
+    #[serde(default)]
+    pub lease_until: Option<bson::DateTime>,
     pub created_at: bson::DateTime,
     /// When the TTL index removes the record.
     pub expires_at: bson::DateTime,
@@ -69,32 +76,85 @@ pub fn sha256_hex(parts: &[&[u8]]) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// The record for this user's key: the one just claimed, or the existing one.
+/// What a request finds for its key.
+#[derive(Debug)]
+pub enum Claim {
+    /// This request holds the key: it is new, or it takes over from an
+    /// attempt whose lease ran out (it crashed). Work, then [`complete`].
+    Held(IdempotencyRecord),
+    /// The key's request was answered: replay the record's response.
+    Answered(IdempotencyRecord),
+    /// Another request with this key is still working on it.
+    InProgress { retry_after_seconds: u64 },
+    /// The key was used with a different request.
+    Mismatch,
+}
+
+fn seconds_from_now(seconds: i64) -> bson::DateTime {
+    bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + seconds * 1000)
+}
+
+/// Claims this user's key for a request with `fingerprint`.
 pub async fn claim(
     db: &Database,
     user_id: &str,
     key: &str,
     fingerprint: &str,
-) -> Result<IdempotencyRecord, ApiError> {
+) -> Result<Claim, ApiError> {
     let now = bson::DateTime::now();
     let record = IdempotencyRecord {
         id: sha256_hex(&[user_id.as_bytes(), key.as_bytes()]),
         fingerprint: fingerprint.to_owned(),
         usage_id: ObjectId::new(),
         response: None,
+        lease_until: Some(seconds_from_now(LEASE_SECONDS)),
         created_at: now,
-        expires_at: bson::DateTime::from_millis(now.timestamp_millis() + RETENTION_SECONDS * 1000),
+        expires_at: seconds_from_now(RETENTION_SECONDS),
     };
     match records(db).insert_one(&record).await {
-        Ok(_) => Ok(record),
-        Err(e) if common::db::is_duplicate_key(&e) => records(db)
-            .find_one(doc! { "_id": &record.id })
-            .await?
-            .ok_or_else(|| {
-                ApiError::internal("idempotency record vanished after a duplicate-key error")
-            }),
-        Err(e) => Err(e.into()),
+        Ok(_) => return Ok(Claim::Held(record)),
+        Err(e) if common::db::is_duplicate_key(&e) => {}
+        Err(e) => return Err(e.into()),
     }
+    let existing = records(db)
+        .find_one(doc! { "_id": &record.id })
+        .await?
+        .ok_or_else(|| {
+            ApiError::internal("idempotency record vanished after a duplicate-key error")
+        })?;
+    if existing.fingerprint != fingerprint {
+        return Ok(Claim::Mismatch);
+    }
+    if existing.response.is_some() {
+        return Ok(Claim::Answered(existing));
+    }
+    // Take over an attempt whose lease has run out; only one retry can.
+    let taken = records(db)
+        .find_one_and_update(
+            doc! {
+                "_id": &record.id,
+                "response": null,
+                "$or": [
+                    { "lease_until": null },
+                    { "lease_until": { "$lte": now } },
+                ],
+            },
+            doc! { "$set": { "lease_until": seconds_from_now(LEASE_SECONDS) } },
+        )
+        .return_document(mongodb::options::ReturnDocument::After)
+        .await?;
+    Ok(match taken {
+        Some(record) => Claim::Held(record),
+        None => {
+            let left_ms = existing
+                .lease_until
+                .map(|until| until.timestamp_millis() - now.timestamp_millis())
+                .unwrap_or(0);
+            Claim::InProgress {
+                retry_after_seconds: u64::try_from((left_ms + 999) / 1000).unwrap_or(1).max(1),
+            }
+        }
+    })
 }
 
 /// Stores the answer, unless one is stored already.

@@ -1,6 +1,7 @@
 //! MongoDB access, one module per collection.
 
 pub mod idempotency;
+pub mod usage_counts;
 pub mod usage_types;
 pub mod usages;
 

@@ -49,6 +49,16 @@ pub async fn find(db: &Database, id: i64) -> Result<Option<UsageType>, ApiError>
         .await?)
 }
 
+/// The types among `ids` that exist, in one query.
+pub async fn find_many(db: &Database, ids: &[i64]) -> Result<Vec<UsageType>, ApiError> {
+    Ok(types(db)
+        .find(doc! { "id": { "$in": ids } })
+        .projection(doc! { "_id": 0 })
+        .await?
+        .try_collect()
+        .await?)
+}
+
 pub async fn insert(db: &Database, usage_type: &UsageType) -> Result<(), ApiError> {
     types(db)
         .insert_one(usage_type)
@@ -106,7 +116,23 @@ pub enum Upserted {
     Unchanged,
 }
 
-/// Inserts or updates by id (the seed command), in one atomic upsert.
+/// Inserts the type unless one with its id exists (which is left as it
+/// is); `true` when inserted. One atomic upsert.
+pub async fn insert_if_absent(db: &Database, usage_type: &UsageType) -> Result<bool, ApiError> {
+    let mut fields = bson::to_document(usage_type).map_err(ApiError::internal)?;
+    fields.remove("id");
+    let result = types(db)
+        .update_one(
+            doc! { "id": usage_type.id },
+            doc! { "$setOnInsert": fields },
+        )
+        .upsert(true)
+        .await?;
+    Ok(result.upserted_id.is_some())
+}
+
+/// Inserts or updates by id (the seed command with `--force`), in one
+/// atomic upsert.
 pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, ApiError> {
     let result = types(db)
         .update_one(doc! { "id": usage_type.id }, replacement(usage_type)?)

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0002";
+/// The default per-user usage quota, for calls to the service layer.
+pub const QUOTA: u64 = carbon_service::configuration::DEFAULT_USAGE_QUOTA;
 
 pub struct TestApp {
     pub address: String,
@@ -17,6 +19,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub cache: Arc<carbon_service::type_cache::UsageTypeCache>,
     pub metrics_port: Option<u16>,
+    pub database_uri: String,
     _db: TestDatabase,
 }
 
@@ -32,6 +35,17 @@ impl TestUser {
         Self {
             id,
             token: mint_token(SECRET, id, false),
+        }
+    }
+
+    /// A caller whose login (`auth_time`) was `seconds` ago, kept alive by
+    /// refreshes since.
+    pub fn logged_in_ago(seconds: i64) -> Self {
+        let id = Uuid::new_v4();
+        let auth_time = chrono::Utc::now().timestamp() - seconds;
+        Self {
+            id,
+            token: common::testing::mint_token_authenticated_at(SECRET, id, false, auth_time),
         }
     }
 
@@ -59,6 +73,10 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("MONGODB_URI".into(), test_db.uri.clone()),
         ("HOST".into(), "127.0.0.1".into()),
         ("PORT".into(), "0".into()),
+        // Every test user is its own; only the limit tests turn these on.
+        ("IMPORT_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
+        ("EXPORT_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
+        ("SUMMARY_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
     ];
     for (k, v) in overrides {
         vars.retain(|(key, _)| key != k);
@@ -71,7 +89,13 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let cache = app.type_cache().into_inner();
     let metrics_port = app.metrics_port();
     let types = carbon_service::seed::parse_seed(carbon_service::seed::BUILT_IN).unwrap();
-    carbon_service::seed::seed(&database, &types).await.unwrap();
+    carbon_service::seed::seed(
+        &database,
+        &types,
+        carbon_service::seed::SeedMode::InsertOnly,
+    )
+    .await
+    .unwrap();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -79,6 +103,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         client: reqwest::Client::new(),
         cache,
         metrics_port,
+        database_uri: test_db.uri.clone(),
         _db: test_db,
     }
 }

@@ -127,12 +127,76 @@ async fn fifty_concurrent_requests_with_one_key_create_one_usage() {
     let requests = (0..50).map(|_| post_with_key(&app, &user, "burst", body.clone()));
     let responses = futures_util::future::join_all(requests).await;
     let mut ids = std::collections::HashSet::new();
+    let mut told_to_retry = 0;
     for r in responses {
+        if r.status() == StatusCode::CONFLICT {
+            assert!(r.headers().contains_key("retry-after"));
+            told_to_retry += 1;
+            continue;
+        }
         assert_eq!(r.status(), StatusCode::CREATED);
         let usage: Value = r.json().await.unwrap();
         ids.insert(usage["id"].as_str().unwrap().to_owned());
     }
+    // The race happened: some requests arrived while the first still ran.
+    assert!(told_to_retry > 0, "no request overlapped the first");
     assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(app.stored_usages().await, 1);
+}
+
+#[tokio::test]
+async fn a_request_whose_key_is_held_by_a_running_request_is_told_to_retry() {
+    use carbon_service::storage::idempotency::{self, Claim};
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let csv = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n";
+    let fingerprint = idempotency::sha256_hex(&[b"import", csv.as_bytes()]);
+    // The first import with the key is running (it holds the key's lease)...
+    let held = idempotency::claim(&app.database, &user.id.to_string(), "batch-7", &fingerprint)
+        .await
+        .unwrap();
+    assert!(matches!(held, Claim::Held(_)));
+    // ...so its retry must neither wait nor store a second copy of the rows.
+    let retry = app
+        .post("/usages/import", &user)
+        .header("idempotency-key", "batch-7")
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = retry.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_problem(retry, 409).await;
+    assert_eq!(app.stored_usages().await, 0);
+}
+
+#[tokio::test]
+async fn a_retry_takes_over_a_key_whose_request_died() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = json!({"amount": 7, "usage_type_id": 102});
+    assert_eq!(
+        post_with_key(&app, &user, "k1", body.clone())
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    // Make the record look like an attempt that crashed before answering.
+    app.database
+        .collection::<bson::Document>("idempotency_keys")
+        .update_many(
+            bson::doc! {},
+            bson::doc! {"$set": {"response": null, "lease_until": bson::DateTime::from_millis(0)}},
+        )
+        .await
+        .unwrap();
+    let retried = post_with_key(&app, &user, "k1", body).await;
+    assert_eq!(retried.status(), StatusCode::CREATED);
     assert_eq!(app.stored_usages().await, 1);
 }
 

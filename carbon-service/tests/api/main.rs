@@ -6,6 +6,8 @@ mod concurrency;
 mod helpers;
 mod idempotency;
 mod indexes;
+mod limits;
+mod metrics;
 mod migrations;
 mod openapi;
 mod seed;

@@ -1,4 +1,4 @@
-use carbon_service::seed::{BUILT_IN, SeedReport, parse_seed, seed};
+use carbon_service::seed::{BUILT_IN, SeedMode, SeedReport, parse_seed, seed};
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -7,7 +7,9 @@ use crate::helpers::*;
 async fn seeding_twice_leaves_exactly_the_reference_types() {
     let app = spawn_app().await; // spawn_app seeds once
     let types = parse_seed(BUILT_IN).unwrap();
-    let again = seed(&app.database, &types).await.unwrap();
+    let again = seed(&app.database, &types, SeedMode::InsertOnly)
+        .await
+        .unwrap();
     assert_eq!(
         again,
         SeedReport {
@@ -49,7 +51,7 @@ async fn seeding_twice_leaves_exactly_the_reference_types() {
 }
 
 #[tokio::test]
-async fn seeding_restores_an_edited_factor() {
+async fn seeding_keeps_a_factor_a_superuser_changed() {
     let app = spawn_app().await;
     app.database
         .collection::<bson::Document>("usage_types")
@@ -59,9 +61,42 @@ async fn seeding_restores_an_edited_factor() {
         )
         .await
         .unwrap();
-    let report = seed(&app.database, &parse_seed(BUILT_IN).unwrap())
+    let report = seed(
+        &app.database,
+        &parse_seed(BUILT_IN).unwrap(),
+        SeedMode::InsertOnly,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.unchanged, 5);
+    let kept = app
+        .database
+        .collection::<bson::Document>("usage_types")
+        .find_one(bson::doc! {"id": 100_i64})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.get_f64("factor").unwrap(), 99.0);
+}
+
+#[tokio::test]
+async fn seeding_with_force_restores_an_edited_factor() {
+    let app = spawn_app().await;
+    app.database
+        .collection::<bson::Document>("usage_types")
+        .update_one(
+            bson::doc! {"id": 100_i64},
+            bson::doc! {"$set": {"factor": 99.0}},
+        )
         .await
         .unwrap();
+    let report = seed(
+        &app.database,
+        &parse_seed(BUILT_IN).unwrap(),
+        SeedMode::Force,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         report,
         SeedReport {

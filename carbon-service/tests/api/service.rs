@@ -25,6 +25,7 @@ async fn an_idempotent_create_replays_the_first_answer_and_stores_one_usage() {
         "u1",
         &request(2.0, 101),
         Some(&key),
+        QUOTA,
     )
     .await
     .unwrap();
@@ -34,6 +35,7 @@ async fn an_idempotent_create_replays_the_first_answer_and_stores_one_usage() {
         "u1",
         &request(2.0, 101),
         Some(&key),
+        QUOTA,
     )
     .await
     .unwrap();
@@ -47,6 +49,7 @@ async fn an_idempotent_create_replays_the_first_answer_and_stores_one_usage() {
         "u2",
         &request(2.0, 101),
         Some(&key),
+        QUOTA,
     )
     .await
     .unwrap();
@@ -57,6 +60,7 @@ async fn an_idempotent_create_replays_the_first_answer_and_stores_one_usage() {
         "u1",
         &request(3.0, 101),
         Some(&key),
+        QUOTA,
     )
     .await;
     assert!(matches!(reused, Err(ApiError::Validation(_))));
@@ -65,18 +69,32 @@ async fn an_idempotent_create_replays_the_first_answer_and_stores_one_usage() {
 #[tokio::test]
 async fn a_create_of_an_unknown_type_is_a_validation_error() {
     let app = spawn_app().await;
-    let err = service::create(&app.database, &app.cache, "u1", &request(1.0, 999), None)
-        .await
-        .unwrap_err();
+    let err = service::create(
+        &app.database,
+        &app.cache,
+        "u1",
+        &request(1.0, 999),
+        None,
+        QUOTA,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "usage_type_id"));
 }
 
 #[tokio::test]
 async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let app = spawn_app().await;
-    let created = service::create(&app.database, &app.cache, "u1", &request(2.0, 100), None)
-        .await
-        .unwrap();
+    let created = service::create(
+        &app.database,
+        &app.cache,
+        "u1",
+        &request(2.0, 100),
+        None,
+        QUOTA,
+    )
+    .await
+    .unwrap();
     let id = ObjectId::parse_str(&created.id).unwrap();
     let changes = UsageChanges {
         amount: Some(4.0),
@@ -119,6 +137,7 @@ async fn the_summary_folds_one_aggregation() {
             "u1",
             &request(amount, type_id),
             None,
+            QUOTA,
         )
         .await
         .unwrap();

@@ -84,12 +84,11 @@ pub struct User {
     pub is_verified: bool,
     pub created_at: bson::DateTime,
     pub updated_at: bson::DateTime,
-    /// Consecutive failed logins; reset on success or when a lock starts.
+    /// Wrong passwords in a row from every client together (attempts
+    /// under way included); reset by a successful login or a password
+    /// reset. At `LOGIN_FAILURES_BEFORE_RESET` only a reset unlocks.
     #[serde(default)]
     pub failed_logins: i32,
-    /// Logins are refused until then, after too many failures.
-    #[serde(default)]
-    pub locked_until: Option<bson::DateTime>,
     /// Bumped to end every session at once (logout everywhere, a password
     /// change or reset, deactivation); a refresh-token family issued under
     /// an older generation is refused.
@@ -110,7 +109,6 @@ impl User {
             created_at: now,
             updated_at: now,
             failed_logins: 0,
-            locked_until: None,
             session_generation: 0,
         }
     }
@@ -118,11 +116,6 @@ impl User {
     pub fn uuid(&self) -> Result<Uuid, ApiError> {
         Uuid::parse_str(&self.id)
             .map_err(|e| ApiError::internal(format!("stored user id is not a UUID: {e}")))
-    }
-
-    pub fn is_locked(&self) -> bool {
-        self.locked_until
-            .is_some_and(|until| until > bson::DateTime::now())
     }
 }
 

@@ -1,21 +1,20 @@
 //! Registration, logout, password reset and email verification.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use common::auth::AuthenticatedUser;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use common::auth::MaybeAuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
 use mongodb::Database;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::oauth::{REFRESH_COOKIE, cleared_refresh_cookie};
+use super::oauth::{REFRESH_COOKIE, cleared_refresh_cookie, wants_cookie};
 use crate::client_address::client_key;
-use crate::domain::tokens::hash_token;
 use crate::domain::user::UserResponse;
 use crate::service::AuthState;
 use crate::service::accounts;
+use crate::service::sessions::{self, Logout};
 use crate::storage::action_tokens::TokenPurpose;
-use crate::storage::refresh_tokens;
 
 /// The per-client limit of registration and the mail-sending endpoints
 /// (`SENSITIVE_RATE_LIMIT_PER_MINUTE`): 429 with `Retry-After` past it.
@@ -23,7 +22,7 @@ fn sensitive_limit(state: &AuthState, req: &HttpRequest) -> Result<(), ApiError>
     let client = client_key(req, &state.trusted_proxies);
     state
         .sensitive_limiter
-        .check(client)
+        .check(&client)
         .map_err(|retry_after_seconds| {
             tracing::warn!(%client, path = req.path(), "sensitive endpoint rate limit exceeded");
             ApiError::TooManyRequests {
@@ -81,54 +80,77 @@ pub struct LogoutRequest {
 
 /// Log out
 ///
-/// Give `refresh_token`, or `"all": true`, or (with `X-Token-Delivery:
-/// cookie`) send the refresh cookie; otherwise 422. Revokes the session's
-/// token family, or with `{"all": true}` every session of the caller,
-/// refreshes in flight included, and clears the refresh cookie. Access
+/// Ends the login of a refresh token: give `refresh_token`, or (with
+/// `X-Token-Delivery: cookie`) send the refresh cookie. The token itself
+/// authorizes this, so no access token is needed (one that has expired is
+/// ignored). `"all": true` ends every session of the caller instead, and
+/// needs a valid access token. Refreshes in flight are ended too. The
+/// refresh cookie is cleared on every answer, errors included. Access
 /// tokens already issued stay valid until they expire (at most
-/// `ACCESS_TOKEN_TTL_SECONDS`).
+/// `ACCESS_TOKEN_TTL_SECONDS`; user-service itself refuses them at once).
 #[utoipa::path(post, path = "/auth/jwt/logout", tag = "auth",
     request_body = LogoutRequest,
-    security(("oauth2_password" = [])),
+    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the refresh cookie", example = "cookie")),
+    security((), ("oauth2_password" = [])),
     responses(
-        (status = 204, description = "Logged out"),
-        (status = 401, description = "Missing or invalid access token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 204, description = "Logged out (an unknown token ends nothing and says nothing)"),
+        (status = 401, description = "`all: true` without a valid access token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Neither refresh_token, a refresh cookie, nor all=true", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn logout(
     req: HttpRequest,
-    caller: AuthenticatedUser,
+    MaybeAuthenticatedUser(caller): MaybeAuthenticatedUser,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     Json(body): Json<LogoutRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let user_id = caller.id.to_string();
+) -> HttpResponse {
+    let cookie = wants_cookie(&req)
+        .then(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_owned()))
+        .flatten()
+        .filter(|v| !v.is_empty());
+    let outcome = match logout_request(body, cookie, caller.map(|c| c.id)) {
+        Ok(logout) => sessions::logout(&db, logout).await,
+        Err(e) => Err(e),
+    };
+    let mut response = match outcome {
+        Ok(()) => HttpResponse::NoContent().finish(),
+        Err(e) => e.error_response(),
+    };
+    // Whatever happened, the browser holds no refresh token afterwards.
+    if let Err(e) = response.add_cookie(&cleared_refresh_cookie(&state)) {
+        tracing::error!(error = %e, "clearing the refresh cookie failed");
+    }
+    response
+}
+
+/// What a logout body and cookie ask for.
+fn logout_request(
+    body: LogoutRequest,
+    cookie: Option<String>,
+    caller: Option<uuid::Uuid>,
+) -> Result<Logout, ApiError> {
     if body.refresh_token.as_deref() == Some("") {
         return Err(ApiError::validation("refresh_token", "must not be empty"));
     }
-    let cookie = req
-        .cookie(REFRESH_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty());
     if body.all {
-        accounts::end_all_sessions(&db, &user_id).await?;
-    } else {
-        let Some(presented) = body.refresh_token.or(cookie) else {
-            return Err(ApiError::validation(
-                "refresh_token",
-                "is required unless all is true",
-            ));
+        return match caller {
+            Some(user_id) => Ok(Logout::Everywhere(user_id)),
+            None => Err(ApiError::Unauthorized {
+                token_sent: false,
+                detail: "Ending every session needs a valid access token.".into(),
+            }),
         };
-        // Someone else's or an unknown token: nothing to do, and nothing said.
-        if let Some(token) = refresh_tokens::find(&db, &hash_token(&presented)).await?
-            && token.user_id == user_id
-        {
-            refresh_tokens::revoke_family(&db, &token.family()).await?;
-        }
     }
-    Ok(HttpResponse::NoContent()
-        .cookie(cleared_refresh_cookie(&state))
-        .finish())
+    match body.refresh_token.or(cookie) {
+        Some(refresh_token) => Ok(Logout::Session {
+            refresh_token,
+            caller,
+        }),
+        None => Err(ApiError::validation(
+            "refresh_token",
+            "is required unless all is true",
+        )),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -142,13 +164,15 @@ pub struct EmailRequest {
 /// and timing are the same whether or not the account exists or its mail
 /// quota is used up.
 fn mail_token_in_background(
+    req: &HttpRequest,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     email: String,
     purpose: TokenPurpose,
 ) {
+    let requester = client_key(req, &state.trusted_proxies);
     actix_web::rt::spawn(async move {
-        if let Err(e) = accounts::mail_token(&db, &state, &email, purpose).await {
+        if let Err(e) = accounts::mail_token(&db, &state, &email, purpose, requester).await {
             tracing::error!(error = %e, "issuing an emailed token failed");
         }
     });
@@ -157,8 +181,9 @@ fn mail_token_in_background(
 /// Forgot password
 ///
 /// Always 202. When an active account has this email, a single-use reset
-/// token valid for one hour is mailed to it, at most three mails per
-/// address per hour. Rate-limited per client.
+/// token valid for one hour is mailed to it: at most three mails an hour to
+/// one address for each requesting client, and ten an hour to one address
+/// in all. Rate-limited per client.
 #[utoipa::path(post, path = "/auth/forgot-password", tag = "auth",
     request_body = EmailRequest,
     responses(
@@ -173,7 +198,7 @@ pub async fn forgot_password(
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     sensitive_limit(&state, &req)?;
-    mail_token_in_background(db, state, body.email, TokenPurpose::ResetPassword);
+    mail_token_in_background(&req, db, state, body.email, TokenPurpose::ResetPassword);
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -212,8 +237,8 @@ pub async fn reset_password(
 /// Request a verification token
 ///
 /// Always 202. When an active, unverified account has this email, a
-/// verification token (valid 24 hours) is mailed to it, at most three mails
-/// per address per hour. Rate-limited per client.
+/// verification token (valid 24 hours) is mailed to it, within the same
+/// mail quotas as a reset. Rate-limited per client.
 #[utoipa::path(post, path = "/auth/request-verify-token", tag = "auth",
     request_body = EmailRequest,
     responses(
@@ -228,7 +253,7 @@ pub async fn request_verify_token(
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     sensitive_limit(&state, &req)?;
-    mail_token_in_background(db, state, body.email, TokenPurpose::VerifyEmail);
+    mail_token_in_background(&req, db, state, body.email, TokenPurpose::VerifyEmail);
     Ok(HttpResponse::Accepted().finish())
 }
 

@@ -6,6 +6,8 @@
 //! the refresh endpoint then reads it from that cookie. Other clients are
 //! unaffected.
 
+use std::net::IpAddr;
+
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::error::UrlencodedError;
 use actix_web::http::{StatusCode, header};
@@ -162,7 +164,7 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
-fn wants_cookie(req: &HttpRequest) -> bool {
+pub fn wants_cookie(req: &HttpRequest) -> bool {
     req.headers()
         .get(TOKEN_DELIVERY_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -207,18 +209,14 @@ fn token_response(req: &HttpRequest, state: &AuthState, issued: Issued) -> HttpR
     })
 }
 
-fn rate_limit(
-    state: &AuthState,
-    req: &HttpRequest,
-    metric: &'static str,
-) -> Result<(), TokenEndpointError> {
-    let client = client_key(req, &state.trusted_proxies);
+/// The per-client login limit (`LOGIN_RATE_LIMIT_*`).
+fn login_rate_limit(state: &AuthState, client: IpAddr) -> Result<(), TokenEndpointError> {
     state
         .login_limiter
-        .check(client)
+        .check(&client)
         .map_err(|retry_after_seconds| {
-            metrics::counter!(metric, "outcome" => "rate_limited").increment(1);
-            tracing::warn!(%client, "token endpoint rate limit exceeded");
+            metrics::counter!(LOGINS, "outcome" => "rate_limited").increment(1);
+            tracing::warn!(%client, "login rate limit exceeded");
             TokenEndpointError::Api(ApiError::TooManyRequests {
                 retry_after_seconds,
             })
@@ -230,9 +228,12 @@ const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
 /// Log in (OAuth2 password grant)
 ///
 /// The same `invalid_grant` answers a wrong password, an unknown email, an
-/// inactive or a temporarily locked account, in about the same time.
-/// Rate-limited per client. With `X-Token-Delivery: cookie` the refresh
-/// token comes as an `HttpOnly` cookie instead of in the body.
+/// inactive or a locked account, in about the same time. Rate-limited per
+/// client. Ten wrong passwords in a row from one client lock that client
+/// out of the account for a minute, doubling with each lock; a hundred in
+/// a row from all clients together lock the account until a password
+/// reset. With `X-Token-Delivery: cookie` the refresh token comes as an
+/// `HttpOnly` cookie instead of in the body.
 #[utoipa::path(post, path = "/auth/jwt/login", tag = "auth",
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token is set as an HttpOnly cookie (path /auth/jwt) and left out of the body", example = "cookie")),
@@ -249,7 +250,8 @@ pub async fn login(
     db: web::Data<Database>,
     state: web::Data<AuthState>,
 ) -> Result<HttpResponse, TokenEndpointError> {
-    rate_limit(&state, &req, LOGINS)?;
+    let client = client_key(&req, &state.trusted_proxies);
+    login_rate_limit(&state, client)?;
     let form = form.into_inner();
     if !matches!(form.grant_type.as_deref(), None | Some("password")) {
         return Err(TokenEndpointError::OAuth(
@@ -262,7 +264,7 @@ pub async fn login(
             "Both username and password are required.",
         ));
     };
-    let outcome = sessions::login(&db, &state, &username, &password).await;
+    let outcome = sessions::login(&db, &state, &username, &password, client).await;
     let label = match &outcome {
         Ok(_) => "success",
         Err(LoginRefused::Invalid) => "invalid",
@@ -285,7 +287,9 @@ pub async fn login(
 /// used up. Presenting a refresh token that was already used revokes every
 /// token of its login (reuse detection). A login's tokens stop working
 /// `REFRESH_TOKEN_MAX_LIFETIME_SECONDS` after it, and when the user logs out
-/// everywhere or changes the password. Rate-limited per client. With
+/// everywhere or changes the password. Each login may refresh
+/// `REFRESH_RATE_LIMIT_PER_MINUTE` times a minute (429 with `Retry-After`;
+/// the token stays usable), whatever address it comes from. With
 /// `X-Token-Delivery: cookie`, the token is read from and written to the
 /// `refresh_token` cookie.
 #[utoipa::path(post, path = "/auth/jwt/refresh", tag = "auth",
@@ -295,7 +299,7 @@ pub async fn login(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
         (status = 413, description = "The form is over 16 KiB", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "This login refreshed too often; see Retry-After (the token is not used up)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn refresh(
@@ -304,7 +308,6 @@ pub async fn refresh(
     db: web::Data<Database>,
     state: web::Data<AuthState>,
 ) -> Result<HttpResponse, TokenEndpointError> {
-    rate_limit(&state, &req, REFRESHES)?;
     let form = form.into_inner();
     match form.grant_type.as_deref() {
         Some("refresh_token") => {}
@@ -337,6 +340,7 @@ pub async fn refresh(
         Ok(_) => "success",
         Err(RefreshRefused::Invalid) => "invalid",
         Err(RefreshRefused::ReuseDetected) => "reuse_detected",
+        Err(RefreshRefused::RateLimited { .. }) => "rate_limited",
         Err(RefreshRefused::Failed(_)) => "error",
     };
     metrics::counter!(REFRESHES, "outcome" => label).increment(1);
@@ -345,6 +349,12 @@ pub async fn refresh(
         Err(RefreshRefused::Invalid | RefreshRefused::ReuseDetected) => {
             Err(TokenEndpointError::invalid_grant(INVALID))
         }
+        Err(RefreshRefused::RateLimited {
+            retry_after_seconds,
+        }) => Err(ApiError::TooManyRequests {
+            retry_after_seconds,
+        }
+        .into()),
         Err(RefreshRefused::Failed(e)) => Err(e.into()),
     }
 }

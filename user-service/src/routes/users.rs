@@ -1,6 +1,8 @@
 //! `/users/me` (self-service) and `/users` (superuser administration).
 
-use actix_web::{HttpResponse, web};
+use std::net::IpAddr;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
@@ -9,20 +11,51 @@ use mongodb::Database;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::client_address::client_key;
 use crate::domain::user::{User, UserResponse, parse_user_id};
 use crate::service::AuthState;
 use crate::service::accounts::{self, AccountChanges};
 use crate::storage::users;
 
-/// The caller's account; a token of a deleted or deactivated user is refused.
+/// The caller's account. A token of a deleted or deactivated user is
+/// refused, and so is one from before the user's sessions were ended
+/// (logout everywhere, a password change or reset): its session generation
+/// is older than the account's.
 async fn current_user(db: &Database, caller: &AuthenticatedUser) -> Result<User, ApiError> {
     match users::find_by_id(db, &caller.id.to_string()).await? {
-        Some(user) if user.is_active => Ok(user),
+        Some(user) if user.is_active && user.session_generation == caller.session_generation => {
+            Ok(user)
+        }
+        Some(user) if user.is_active => Err(ApiError::Unauthorized {
+            token_sent: true,
+            detail: "The session of this access token has ended; log in again.".into(),
+        }),
         _ => Err(ApiError::Unauthorized {
             token_sent: true,
             detail: "The account no longer exists or is deactivated.".into(),
         }),
     }
+}
+
+/// The limits of `PATCH` and `DELETE /users/me`: per account
+/// (`ACCOUNT_RATE_LIMIT_*`), so no account can take more than its share of
+/// password hashing or probe which emails are taken, and per client
+/// (`SENSITIVE_RATE_LIMIT_*`).
+fn self_service_limits(
+    state: &AuthState,
+    req: &HttpRequest,
+    caller: &AuthenticatedUser,
+) -> Result<IpAddr, ApiError> {
+    let client = client_key(req, &state.trusted_proxies);
+    let limited = |retry_after_seconds| {
+        tracing::warn!(user_id = %caller.id, %client, "self-service rate limit exceeded");
+        ApiError::TooManyRequests {
+            retry_after_seconds,
+        }
+    };
+    state.account_limiter.check(&caller.id).map_err(limited)?;
+    state.sensitive_limiter.check(&client).map_err(limited)?;
+    Ok(client)
 }
 
 /// Superuser by the token's claim AND by the database now (the claim may be
@@ -68,6 +101,10 @@ pub struct UpdateMeRequest {
 }
 
 /// Update the current user
+///
+/// Needs `current_password`; a wrong one counts toward the lockout like a
+/// failed login. Limited per account and per client (429 with
+/// `Retry-After`).
 #[utoipa::path(patch, path = "/users/me", tag = "users",
     security(("oauth2_password" = [])),
     request_body = UpdateMeRequest,
@@ -75,15 +112,18 @@ pub struct UpdateMeRequest {
         (status = 200, description = "Updated", body = UserResponse),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The new email is taken", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password (it counts toward the lockout), nothing to change, invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password (it counts toward the lockout), nothing to change, a password that is too easy to guess, invalid values or unknown fields", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many changes for this account or from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn update_me(
+    req: HttpRequest,
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     Json(body): Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let client = self_service_limits(&state, &req, &caller)?;
     let user = current_user(&db, &caller).await?;
     if body.email.is_none() && body.password.is_none() {
         return Err(ApiError::validation(
@@ -91,7 +131,7 @@ pub async fn update_me(
             "give an email or a password to change",
         ));
     }
-    accounts::check_current_password(&db, &state, &user, &body.current_password).await?;
+    accounts::check_current_password(&db, &state, &user, client, &body.current_password).await?;
     let changes = AccountChanges {
         email: body.email,
         password: body.password,
@@ -112,7 +152,7 @@ pub struct DeleteMeRequest {
 ///
 /// Deletes the account and all its tokens. Usage records in carbon-service
 /// are not touched: erase them first with `DELETE /usages?confirm=true`
-/// there. A wrong `current_password` counts toward the account lockout. The
+/// there (which needs a login within the last five minutes). A wrong `current_password` counts toward the account lockout. The
 /// last active superuser cannot delete itself (409).
 #[utoipa::path(delete, path = "/users/me", tag = "users",
     security(("oauth2_password" = [])),
@@ -122,16 +162,19 @@ pub struct DeleteMeRequest {
         (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The caller is the last active superuser", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Wrong or missing current password", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this account or from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn delete_me(
+    req: HttpRequest,
     caller: AuthenticatedUser,
     db: web::Data<Database>,
     state: web::Data<AuthState>,
     Json(body): Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let client = self_service_limits(&state, &req, &caller)?;
     let user = current_user(&db, &caller).await?;
-    accounts::check_current_password(&db, &state, &user, &body.current_password).await?;
+    accounts::check_current_password(&db, &state, &user, client, &body.current_password).await?;
     accounts::delete_account(&db, &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -250,7 +293,10 @@ pub async fn update_user(
 
 /// Delete a user (superuser)
 ///
-/// The last active superuser cannot be deleted (409).
+/// The last active superuser cannot be deleted (409). The user's usage
+/// records live in carbon-service: erase them first there with
+/// `DELETE /users/{id}/usages?confirm=true` (the web app's Users page does
+/// both).
 #[utoipa::path(delete, path = "/users/{id}", tag = "users",
     security(("oauth2_password" = [])),
     params(("id" = String, Path, description = "The user's UUID", format = Uuid)),

@@ -2,17 +2,20 @@
 //! tokens, password resets, verification, self-service and administrative
 //! changes, deletion, ending every session, and the bootstrap superuser.
 
+use std::net::IpAddr;
+
 use common::error::ApiError;
 use mongodb::Database;
 
 use super::AuthState;
+use super::lockout::{self, Judged};
 use crate::domain::password_policy::NewPassword;
 use crate::domain::user::{User, UserEmail, parse_credentials};
 use crate::mailer::{MailKind, OutgoingMail};
-use crate::password::PasswordHasher;
+use crate::password::{HashPool, PasswordHasher};
 use crate::storage::action_tokens::{self, TokenPurpose};
-use crate::storage::users::{self, UserUpdate};
-use crate::storage::{mail_quota, refresh_tokens};
+use crate::storage::users::{self, AccountRef, UserUpdate};
+use crate::storage::{bootstrap, mail_quota, refresh_tokens};
 
 pub async fn register(
     db: &Database,
@@ -24,7 +27,13 @@ pub async fn register(
     if users::find_by_email(db, email.as_str()).await?.is_some() {
         return Err(users::email_taken());
     }
-    let user = User::new(email, state.hasher.hash(password.expose()).await?);
+    let user = User::new(
+        email,
+        state
+            .hasher
+            .hash(HashPool::SignIn, password.expose())
+            .await?,
+    );
     // The unique index settles races between concurrent registrations.
     users::insert(db, &user).await?;
     tracing::info!(user_id = %user.id, "registered");
@@ -32,14 +41,16 @@ pub async fn register(
 }
 
 /// Issues a token of `purpose` and mails it, when an active account (for
-/// verification: an unverified one) has this address and the address has
-/// not had [`mail_quota::MAILS_PER_HOUR`] mails this hour. Callers run this
-/// in the background and answer 202 whatever it does.
+/// verification: an unverified one) has this address and neither the
+/// address nor this requester's share of it has used up its mails for the
+/// hour (see `mail_quota::take`). Callers run this in the background and
+/// answer 202 whatever it does.
 pub async fn mail_token(
     db: &Database,
     state: &AuthState,
     email: &str,
     purpose: TokenPurpose,
+    requester: IpAddr,
 ) -> Result<(), ApiError> {
     let Some(user) = users::find_by_email(db, &UserEmail::normalize(email)).await? else {
         return Ok(());
@@ -47,7 +58,7 @@ pub async fn mail_token(
     if !user.is_active || (purpose == TokenPurpose::VerifyEmail && user.is_verified) {
         return Ok(());
     }
-    if !mail_quota::take(db, &user.email).await? {
+    if !mail_quota::take(db, &user.email, requester).await? {
         tracing::warn!(user_id = %user.id, ?purpose, "mail quota reached for this address; not sending");
         return Ok(());
     }
@@ -74,6 +85,11 @@ fn bad_token() -> ApiError {
 /// Sets a new password with a reset token. The token works once, only while
 /// the account's address is still the one it was mailed to, and the reset
 /// ends every session and invalidates every other reset token.
+///
+/// A password change or email change that lands while this runs deletes the
+/// token or changes the address: the claim below is a conditional update of
+/// the token document and the new password is written only while the
+/// address is the token's, so a reset in flight cannot outlive either.
 pub async fn reset_password(
     db: &Database,
     state: &AuthState,
@@ -91,7 +107,10 @@ pub async fn reset_password(
         .ok_or_else(bad_token)?;
     let password = NewPassword::parse("password", new_password, &user.email)
         .map_err(|e| ApiError::Validation(vec![e]))?;
-    let hashed = state.hasher.hash(password.expose()).await?;
+    let hashed = state
+        .hasher
+        .hash(HashPool::SignIn, password.expose())
+        .await?;
     if !action_tokens::claim(db, &token).await? {
         return Err(bad_token());
     }
@@ -100,7 +119,7 @@ pub async fn reset_password(
         clear_lockout: true,
         ..Default::default()
     };
-    let user = users::update(db, &user.id, &change)
+    let user = users::update_if_email(db, &user.id, &token.email, &change)
         .await?
         .ok_or_else(bad_token)?;
     end_all_sessions(db, &user.id).await?;
@@ -130,25 +149,32 @@ pub async fn verify_email(db: &Database, token_value: &str) -> Result<User, ApiE
         .ok_or_else(bad_token)
 }
 
-/// The caller's current password, for self-service changes. A wrong one
-/// counts toward the lockout like a failed login, and a locked account is
-/// refused the same way whatever is given.
+/// The caller's current password, for self-service changes from `client`.
+/// A wrong one counts toward the lockout like a failed login, and a locked
+/// account is refused the same way whatever is given.
 pub async fn check_current_password(
     db: &Database,
     state: &AuthState,
     user: &User,
+    client: IpAddr,
     given: &str,
 ) -> Result<(), ApiError> {
-    let incorrect = || ApiError::validation("current_password", "is incorrect");
-    if user.is_locked() {
-        state.hasher.verify_dummy(given).await?;
-        return Err(incorrect());
+    let judged = lockout::judge(
+        db,
+        state,
+        HashPool::Account,
+        AccountRef::Id(&user.id),
+        &user.email,
+        client,
+        given,
+    )
+    .await?;
+    match judged {
+        Judged::Correct(_) => Ok(()),
+        Judged::Wrong { .. } | Judged::Locked => {
+            Err(ApiError::validation("current_password", "is incorrect"))
+        }
     }
-    if state.hasher.verify(given, &user.hashed_password).await? {
-        return Ok(());
-    }
-    users::record_failed_login(db, &user.id).await?;
-    Err(incorrect())
 }
 
 /// Ends every session of the user now, and every refresh that is in
@@ -175,33 +201,45 @@ fn last_superuser() -> ApiError {
     )
 }
 
-/// Applies a privilege change that may leave no active superuser, and
-/// undoes it if it did. Counting afterwards (not before) is what makes two
-/// superusers demoting each other at once safe: both see zero, both undo.
-async fn change_privileges_guarded(
-    db: &Database,
-    user: &User,
-    change: &UserUpdate,
-) -> Result<User, ApiError> {
-    let updated = users::update(db, &user.id, change)
+/// The fields of `user` that `update` changes, as they are now: what an
+/// undo writes back.
+fn undo_of(user: &User, update: &UserUpdate) -> UserUpdate {
+    UserUpdate {
+        email: update.email.as_ref().map(|_| user.email.clone()),
+        hashed_password: update
+            .hashed_password
+            .as_ref()
+            .map(|_| user.hashed_password.clone()),
+        is_active: update.is_active.map(|_| user.is_active),
+        is_superuser: update.is_superuser.map(|_| user.is_superuser),
+        is_verified: update.is_verified.map(|_| user.is_verified),
+        clear_lockout: false,
+    }
+}
+
+/// Writes `update` in one write. When it takes away an active superuser it
+/// counts the active superusers afterwards (not before: that is what makes
+/// two superusers demoting each other at once safe, as both see zero) and,
+/// finding none, writes back what it changed and answers 409.
+async fn write_guarded(db: &Database, user: &User, update: &UserUpdate) -> Result<User, ApiError> {
+    let updated = users::update(db, &user.id, update)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if users::count_active_superusers(db).await? == 0 {
-        let undo = UserUpdate {
-            is_active: Some(user.is_active),
-            is_superuser: Some(user.is_superuser),
-            ..Default::default()
-        };
-        users::update(db, &user.id, &undo).await?;
+    let removes_superuser = user.is_superuser
+        && user.is_active
+        && (update.is_superuser == Some(false) || update.is_active == Some(false));
+    if removes_superuser && users::count_active_superusers(db).await? == 0 {
+        users::update(db, &user.id, &undo_of(user, update)).await?;
         return Err(last_superuser());
     }
     Ok(updated)
 }
 
-/// Validates and applies changes. A new email resets verification; a new
-/// password or deactivation ends every session; a new password or email
-/// invalidates outstanding reset tokens; the last active superuser cannot
-/// be demoted or deactivated (409).
+/// Validates every change first, then applies them in one write. A new
+/// email resets verification; a new password or deactivation ends every
+/// session; a new password or email invalidates outstanding reset tokens;
+/// the last active superuser cannot be demoted or deactivated (409). A
+/// taken email (409) changes nothing.
 pub async fn apply_changes(
     db: &Database,
     state: &AuthState,
@@ -235,33 +273,24 @@ pub async fn apply_changes(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-
-    let removes_superuser = user.is_superuser
-        && user.is_active
-        && (changes.is_superuser == Some(false) || changes.is_active == Some(false));
-    let mut current = user.clone();
-    if removes_superuser {
-        let privileges = UserUpdate {
-            is_active: changes.is_active,
-            is_superuser: changes.is_superuser,
-            ..Default::default()
-        };
-        current = change_privileges_guarded(db, user, &privileges).await?;
-    } else {
-        update.is_active = changes.is_active;
-        update.is_superuser = changes.is_superuser;
-    }
+    update.is_active = changes.is_active;
+    update.is_superuser = changes.is_superuser;
     if let Some(verified) = changes.is_verified {
         update.is_verified = Some(verified);
     }
     if let Some(password) = &new_password {
-        update.hashed_password = Some(state.hasher.hash(password.expose()).await?);
+        update.hashed_password = Some(
+            state
+                .hasher
+                .hash(HashPool::Account, password.expose())
+                .await?,
+        );
     }
-    if !update.is_empty() {
-        current = users::update(db, &user.id, &update)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-    }
+    let current = if update.is_empty() {
+        user.clone()
+    } else {
+        write_guarded(db, user, &update).await?
+    };
     if new_password.is_some() || changes.is_active == Some(false) {
         end_all_sessions(db, &user.id).await?;
     }
@@ -279,7 +308,7 @@ pub async fn delete_account(db: &Database, user: &User) -> Result<(), ApiError> 
             is_superuser: Some(false),
             ..Default::default()
         };
-        change_privileges_guarded(db, user, &demote).await?;
+        write_guarded(db, user, &demote).await?;
     }
     let deleted = users::delete(db, &user.id).await?;
     refresh_tokens::delete_all_for_user(db, &user.id).await?;
@@ -294,15 +323,20 @@ pub async fn delete_account(db: &Database, user: &User) -> Result<(), ApiError> 
 pub enum SuperuserOutcome {
     Created,
     AlreadySuperuser,
-    /// An existing account was made superuser (`--promote-existing` only).
+    /// An existing verified account was made superuser, its password set to
+    /// the one given and its sessions ended (`--promote-existing` only).
     Promoted,
     /// The address belongs to an ordinary account; nothing changed.
     ExistsNotPromoted,
+    /// `--promote-existing`, but the account's address is not verified:
+    /// whoever registered it may not own it. Nothing changed.
+    ExistsUnverified,
 }
 
 /// Creates the superuser `email` unless it exists. An existing ordinary
 /// account is promoted only with `promote_existing` (an explicit operator
-/// decision): otherwise whoever registered the planned admin address first
+/// decision), only when its address is verified, and then with the password
+/// given here: otherwise whoever registered the planned admin address first
 /// would become admin with their own password. Nothing is ever re-activated.
 pub async fn ensure_superuser(
     db: &Database,
@@ -319,14 +353,24 @@ pub async fn ensure_superuser(
         if !promote_existing {
             return Ok(SuperuserOutcome::ExistsNotPromoted);
         }
+        if !existing.is_verified {
+            return Ok(SuperuserOutcome::ExistsUnverified);
+        }
         let promote = UserUpdate {
             is_superuser: Some(true),
+            hashed_password: Some(hasher.hash(HashPool::SignIn, password.expose()).await?),
+            clear_lockout: true,
             ..Default::default()
         };
         users::update(db, &existing.id, &promote).await?;
+        end_all_sessions(db, &existing.id).await?;
+        action_tokens::delete_for_user(db, &existing.id, TokenPurpose::ResetPassword).await?;
         return Ok(SuperuserOutcome::Promoted);
     }
-    let mut user = User::new(email, hasher.hash(password.expose()).await?);
+    let mut user = User::new(
+        email,
+        hasher.hash(HashPool::SignIn, password.expose()).await?,
+    );
     user.is_superuser = true;
     user.is_verified = true;
     match users::insert(db, &user).await {
@@ -335,4 +379,30 @@ pub async fn ensure_superuser(
         Err(ApiError::Conflict(_)) => Ok(SuperuserOutcome::AlreadySuperuser),
         Err(e) => Err(e),
     }
+}
+
+/// What the start-up bootstrap did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BootstrapOutcome {
+    /// It ran before (recorded in the database): nothing was looked at.
+    AlreadyRan,
+    Ran(SuperuserOutcome),
+}
+
+/// The start-up bootstrap (`SUPERUSER_EMAIL`, `SUPERUSER_PASSWORD`): runs
+/// [`ensure_superuser`] without promotion once per database, and records
+/// that it ran, so deleting that superuser later does not quietly create it
+/// again from the environment at the next start.
+pub async fn bootstrap_superuser(
+    db: &Database,
+    hasher: &PasswordHasher,
+    email: &str,
+    password: &str,
+) -> Result<BootstrapOutcome, ApiError> {
+    if bootstrap::has_run(db).await? {
+        return Ok(BootstrapOutcome::AlreadyRan);
+    }
+    let outcome = ensure_superuser(db, hasher, email, password, false).await?;
+    bootstrap::record_run(db, email).await?;
+    Ok(BootstrapOutcome::Ran(outcome))
 }

@@ -1,16 +1,20 @@
 //! Logging in and refreshing: checking credentials or a refresh token, and
 //! issuing an access token with a refresh token of the login's family.
 
+use std::net::IpAddr;
+
 use common::error::ApiError;
 use common::jwt::TokenSubject;
 use mongodb::Database;
 use uuid::Uuid;
 
 use super::AuthState;
+use super::lockout::{self, Judged};
 use crate::domain::tokens::hash_token;
 use crate::domain::user::{User, UserEmail};
+use crate::password::HashPool;
 use crate::storage::refresh_tokens::{self, Family, Rotation};
-use crate::storage::users;
+use crate::storage::users::{self, AccountRef};
 
 pub const LOGINS: &str = "logins_total";
 pub const REFRESHES: &str = "token_refreshes_total";
@@ -45,6 +49,11 @@ pub enum RefreshRefused {
     Invalid,
     /// A used token again: the family is revoked.
     ReuseDetected,
+    /// The family refreshed too often (`REFRESH_RATE_LIMIT_*`); the token
+    /// is not used up.
+    RateLimited {
+        retry_after_seconds: u64,
+    },
     Failed(ApiError),
 }
 
@@ -54,41 +63,43 @@ impl From<ApiError> for RefreshRefused {
     }
 }
 
-/// The password grant. Unknown emails and locked accounts still verify a
-/// (dummy) hash, so the answer's timing tells nothing.
+/// The password grant from `client`. Wrong passwords are limited per
+/// (account, client) and per account (see `lockout`); unknown emails and
+/// locked accounts verify a dummy hash and run the same database
+/// operations, so neither the answer nor its timing tells them apart.
 pub async fn login(
     db: &Database,
     state: &AuthState,
     username: &str,
     password: &str,
+    client: IpAddr,
 ) -> Result<Issued, LoginRefused> {
-    let Some(user) = users::find_by_email(db, &UserEmail::normalize(username)).await? else {
-        state.hasher.verify_dummy(password).await?;
-        return Err(LoginRefused::Invalid);
+    let email = UserEmail::normalize(username);
+    let judged = lockout::judge(
+        db,
+        state,
+        HashPool::SignIn,
+        AccountRef::Email(&email),
+        &email,
+        client,
+        password,
+    )
+    .await?;
+    let user = match judged {
+        Judged::Correct(user) if user.is_active => user,
+        Judged::Correct(_) | Judged::Wrong { locked_now: false } => {
+            return Err(LoginRefused::Invalid);
+        }
+        Judged::Wrong { locked_now: true } | Judged::Locked => return Err(LoginRefused::Locked),
     };
-    if user.is_locked() {
-        state.hasher.verify_dummy(password).await?;
-        return Err(LoginRefused::Locked);
-    }
-    if !state.hasher.verify(password, &user.hashed_password).await? {
-        let locked_now = users::record_failed_login(db, &user.id).await?;
-        return Err(if locked_now {
-            LoginRefused::Locked
-        } else {
-            LoginRefused::Invalid
-        });
-    }
-    if !user.is_active {
-        return Err(LoginRefused::Invalid);
-    }
-    users::reset_failed_logins(db, &user).await?;
+    let now = bson::DateTime::now();
     let family = Family {
         id: Uuid::new_v4().to_string(),
         expires_at: bson::DateTime::from_millis(
-            bson::DateTime::now().timestamp_millis()
-                + state.refresh_token_max_lifetime.as_millis() as i64,
+            now.timestamp_millis() + state.refresh_token_max_lifetime.as_millis() as i64,
         ),
         session_generation: user.session_generation,
+        auth_time: now.timestamp_millis() / 1000,
     };
     tracing::info!(user_id = %user.id, "logged in");
     Ok(issue(db, state, &user, &family).await?)
@@ -96,13 +107,24 @@ pub async fn login(
 
 /// The refresh-token grant: rotates the token, refusing it when its family
 /// is revoked or past its lifetime, the account is gone or inactive, or the
-/// user ended every session since the login.
+/// user ended every session since the login. Each family may refresh
+/// `REFRESH_RATE_LIMIT_PER_MINUTE` times a minute: the limit follows the
+/// login, not the client address, so users behind one NAT do not share it.
 pub async fn refresh(
     db: &Database,
     state: &AuthState,
     presented: &str,
 ) -> Result<Issued, RefreshRefused> {
-    let token = match refresh_tokens::rotate(db, &hash_token(presented)).await? {
+    let Some(found) = refresh_tokens::find(db, &hash_token(presented)).await? else {
+        return Err(RefreshRefused::Invalid);
+    };
+    if let Err(retry_after_seconds) = state.refresh_limiter.check(&found.family_id) {
+        tracing::warn!(family_id = %found.family_id, "refresh rate limit exceeded");
+        return Err(RefreshRefused::RateLimited {
+            retry_after_seconds,
+        });
+    }
+    let token = match refresh_tokens::rotate(db, found).await? {
         Rotation::Rotated(token) => token,
         Rotation::Reused(token) => {
             tracing::warn!(user_id = %token.user_id, family_id = %token.family_id,
@@ -127,6 +149,43 @@ pub async fn refresh(
     Ok(issue(db, state, &user, &family).await?)
 }
 
+/// What a logout ends.
+#[derive(Debug)]
+pub enum Logout {
+    /// Every session of the caller (needs a valid access token).
+    Everywhere(Uuid),
+    /// The login of this refresh token. Holding the token is what entitles
+    /// ending its login, so no access token is needed; with one, a token of
+    /// another user's is silently left alone.
+    Session {
+        refresh_token: String,
+        caller: Option<Uuid>,
+    },
+}
+
+/// Ends a login or every login. Unknown tokens end nothing and say nothing.
+pub async fn logout(db: &Database, logout: Logout) -> Result<(), ApiError> {
+    match logout {
+        Logout::Everywhere(user_id) => {
+            super::accounts::end_all_sessions(db, &user_id.to_string()).await
+        }
+        Logout::Session {
+            refresh_token,
+            caller,
+        } => {
+            let Some(token) = refresh_tokens::find(db, &hash_token(&refresh_token)).await? else {
+                return Ok(());
+            };
+            if caller.is_some_and(|caller| caller.to_string() != token.user_id) {
+                return Ok(());
+            }
+            refresh_tokens::revoke_family(db, &token.family()).await?;
+            tracing::info!(user_id = %token.user_id, "logged out");
+            Ok(())
+        }
+    }
+}
+
 async fn issue(
     db: &Database,
     state: &AuthState,
@@ -137,6 +196,8 @@ async fn issue(
         user_id: user.uuid()?,
         email: user.email.clone(),
         superuser: user.is_superuser,
+        session_generation: user.session_generation,
+        auth_time: family.auth_time,
     };
     let ttl = chrono::Duration::seconds(state.access_token_ttl.as_secs() as i64);
     let access = state
@@ -147,7 +208,7 @@ async fn issue(
         refresh_tokens::issue(db, &user.id, family, state.refresh_token_ttl).await?;
     Ok(Issued {
         access_token: access.token,
-        expires_in: state.access_token_ttl.as_secs(),
+        expires_in: u64::try_from(access.claims.exp - access.claims.iat).unwrap_or(0),
         refresh_token,
     })
 }

@@ -113,20 +113,22 @@ pub async fn consume(
     }
 }
 
-/// Uses up a token found by [`peek`]: `true` for exactly one of concurrent
-/// callers (see `claims`).
+/// Uses up a token found by [`peek`]: one conditional update on the token
+/// document itself, `true` for exactly one of concurrent callers, and
+/// `false` once the token is used, expired, or deleted since it was read
+/// (a password or email change invalidated it while this request ran).
 pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, ApiError> {
-    let key = format!("action:{}", token.token_hash);
-    if !super::claims::claim_once(db, &key, token.expires_at).await? {
-        return Ok(false);
-    }
-    tokens(db)
+    let claimed = tokens(db)
         .update_one(
-            doc! { "_id": &token.token_hash },
+            doc! {
+                "_id": &token.token_hash,
+                "used": false,
+                "expires_at": { "$gt": bson::DateTime::now() },
+            },
             doc! { "$set": { "used": true } },
         )
         .await?;
-    Ok(true)
+    Ok(claimed.modified_count == 1)
 }
 
 /// Invalidates every outstanding token of `purpose` for the user.

@@ -1,7 +1,9 @@
 //! MongoDB access, one module per collection.
 
 pub mod action_tokens;
+pub mod bootstrap;
 pub mod claims;
+pub mod login_attempts;
 pub mod mail_quota;
 pub mod refresh_tokens;
 pub mod users;
@@ -16,6 +18,7 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         (refresh_tokens::COLLECTION, refresh_tokens::indexes()),
         (action_tokens::COLLECTION, action_tokens::indexes()),
         (claims::COLLECTION, claims::indexes()),
+        (login_attempts::COLLECTION, login_attempts::indexes()),
         (mail_quota::COLLECTION, mail_quota::indexes()),
     ] {
         ensure_indexes(database, collection, indexes, obsolete).await?;

@@ -32,6 +32,9 @@ pub struct Family {
     pub expires_at: bson::DateTime,
     /// The user's session generation at login (see `User::session_generation`).
     pub session_generation: i64,
+    /// When the login's password was given (Unix seconds): every access
+    /// token of the family carries it as `auth_time`.
+    pub auth_time: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +52,10 @@ pub struct RefreshToken {
     pub family_expires_at: Option<bson::DateTime>,
     #[serde(default)]
     pub session_generation: i64,
+    /// The login's time (Unix seconds); tokens issued before it was kept
+    /// have none and count as an old login.
+    #[serde(default)]
+    pub auth_time: i64,
     /// Set when rotated; presenting it again is reuse.
     pub used: bool,
     pub revoked: bool,
@@ -65,6 +72,7 @@ impl RefreshToken {
             id: self.family_id.clone(),
             expires_at: self.family_expires_at.unwrap_or(self.expires_at),
             session_generation: self.session_generation,
+            auth_time: self.auth_time,
         }
     }
 }
@@ -93,6 +101,7 @@ pub async fn issue(
         expires_at,
         family_expires_at: Some(family.expires_at),
         session_generation: family.session_generation,
+        auth_time: family.auth_time,
         used: false,
         revoked: false,
     };
@@ -110,12 +119,10 @@ pub enum Rotation {
     Invalid,
 }
 
-/// Uses the token up. Of concurrent presentations exactly one rotates it
-/// (see `claims`); the others count as reuse.
-pub async fn rotate(db: &Database, token_hash: &str) -> Result<Rotation, ApiError> {
-    let Some(token) = find(db, token_hash).await? else {
-        return Ok(Rotation::Invalid);
-    };
+/// Uses up `token` (as [`find`] read it). Of concurrent presentations
+/// exactly one rotates it (see `claims`); the others count as reuse.
+pub async fn rotate(db: &Database, token: RefreshToken) -> Result<Rotation, ApiError> {
+    let token_hash = token.token_hash.clone();
     if token.revoked || token.is_expired() {
         return Ok(Rotation::Invalid);
     }
@@ -129,7 +136,7 @@ pub async fn rotate(db: &Database, token_hash: &str) -> Result<Rotation, ApiErro
     // Recorded for readers; the claim above is what decided.
     tokens(db)
         .update_one(
-            doc! { "_id": token_hash },
+            doc! { "_id": &token_hash },
             doc! { "$set": { "used": true } },
         )
         .await?;

@@ -9,11 +9,6 @@ use crate::domain::user::User;
 use common::error::ApiError;
 
 pub const COLLECTION: &str = "users";
-/// Failed logins before an account is locked.
-pub const MAX_FAILED_LOGINS: i32 = 10;
-/// How long a lock lasts.
-pub const LOCK_SECONDS: i64 = 60;
-
 pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
         vec![
@@ -70,7 +65,8 @@ pub struct UserUpdate {
     pub is_active: Option<bool>,
     pub is_superuser: Option<bool>,
     pub is_verified: Option<bool>,
-    /// Forget failed logins and any lock (after a password reset).
+    /// Forget the wrong passwords counted so far (a password reset: the
+    /// only way out of a lock that needs one).
     pub clear_lockout: bool,
 }
 
@@ -98,7 +94,6 @@ impl UserUpdate {
         }
         if self.clear_lockout {
             set.insert("failed_logins", 0);
-            set.insert("locked_until", bson::Bson::Null);
         }
         set
     }
@@ -113,6 +108,30 @@ pub async fn update(
 ) -> Result<Option<User>, ApiError> {
     users(db)
         .find_one_and_update(doc! { "_id": id }, doc! { "$set": change.to_set() })
+        .return_document(ReturnDocument::After)
+        .await
+        .map_err(|e| {
+            if common::db::is_duplicate_key(&e) {
+                email_taken()
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// Applies the change only while the account is active and its address is
+/// still `email` (a reset token's); `None` otherwise.
+pub async fn update_if_email(
+    db: &Database,
+    id: &str,
+    email: &str,
+    change: &UserUpdate,
+) -> Result<Option<User>, ApiError> {
+    users(db)
+        .find_one_and_update(
+            doc! { "_id": id, "email": email, "is_active": true },
+            doc! { "$set": change.to_set() },
+        )
         .return_document(ReturnDocument::After)
         .await
         .map_err(|e| {
@@ -164,49 +183,54 @@ pub async fn list(db: &Database, limit: u32, offset: u64) -> Result<(Vec<User>, 
     Ok((page, total))
 }
 
-/// Counts a failed login (or a wrong current password) and locks the
-/// account for a minute at the tenth in a row. The count is one atomic
-/// `$inc` returning the new value, so concurrent failures each count and the
-/// lock falls on exactly the tenth. Returns whether this one locked it.
-pub async fn record_failed_login(db: &Database, user_id: &str) -> Result<bool, ApiError> {
-    let Some(counted) = users(db)
-        .find_one_and_update(
-            doc! { "_id": user_id },
-            doc! { "$inc": { "failed_logins": 1 } },
-        )
-        .return_document(ReturnDocument::After)
-        .await?
-    else {
-        return Ok(false);
+/// Counts an attempt against the account's budget of wrong passwords in a
+/// row before its password is checked: one conditional `$inc`, refused
+/// (`None`) once `failures_before_reset` attempts have failed, which only a
+/// password reset or a successful login clears. `by` is the account's
+/// email (a login) or id (a check of the current password); an unknown
+/// email runs the same update and matches nothing.
+pub async fn reserve_attempt(
+    db: &Database,
+    by: AccountRef<'_>,
+    failures_before_reset: i32,
+) -> Result<Option<User>, ApiError> {
+    let mut filter = match by {
+        AccountRef::Email(email) => doc! { "email": email },
+        AccountRef::Id(id) => doc! { "_id": id },
     };
-    if counted.failed_logins < MAX_FAILED_LOGINS {
-        return Ok(false);
-    }
-    let until =
-        bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + LOCK_SECONDS * 1000);
-    // Only the request whose count reached the threshold starts the lock.
-    let locked = users(db)
-        .update_one(
-            doc! { "_id": user_id, "failed_logins": { "$gte": MAX_FAILED_LOGINS } },
-            doc! { "$set": { "failed_logins": 0, "locked_until": until } },
-        )
-        .await?
-        .modified_count
-        == 1;
-    if locked {
-        tracing::warn!(user_id, "account locked after repeated failed logins");
-    }
-    Ok(locked)
+    filter.insert(
+        "failed_logins",
+        doc! { "$not": { "$gte": failures_before_reset } },
+    );
+    Ok(users(db)
+        .find_one_and_update(filter, doc! { "$inc": { "failed_logins": 1 } })
+        .return_document(ReturnDocument::After)
+        .await?)
 }
 
-pub async fn reset_failed_logins(db: &Database, user: &User) -> Result<(), ApiError> {
-    if user.failed_logins != 0 || user.locked_until.is_some() {
-        users(db)
-            .update_one(
-                doc! { "_id": &user.id },
-                doc! { "$set": { "failed_logins": 0, "locked_until": null } },
-            )
-            .await?;
-    }
+/// How [`reserve_attempt`] finds the account.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountRef<'a> {
+    Email(&'a str),
+    Id(&'a str),
+}
+
+/// An attempt reserved with [`reserve_attempt`] was never judged (the
+/// hasher was busy): it does not count.
+pub async fn release_attempt(db: &Database, id: &str) -> Result<(), ApiError> {
+    users(db)
+        .update_one(
+            doc! { "_id": id, "failed_logins": { "$gt": 0 } },
+            doc! { "$inc": { "failed_logins": -1 } },
+        )
+        .await?;
+    Ok(())
+}
+
+/// The right password: the account's count of wrong ones starts again.
+pub async fn attempt_succeeded(db: &Database, id: &str) -> Result<(), ApiError> {
+    users(db)
+        .update_one(doc! { "_id": id }, doc! { "$set": { "failed_logins": 0 } })
+        .await?;
     Ok(())
 }

@@ -179,40 +179,18 @@ async fn ensure_superuser_creates_once_and_promotes_an_existing_account_only_whe
     use user_service::service::accounts::{SuperuserOutcome, ensure_superuser};
     let app = spawn_app().await;
     app.signed_up("boss@example.com").await;
-    let refused = ensure_superuser(
-        &app.database,
-        &app.hasher,
-        "Boss@example.com",
-        "ignored password!",
-        false,
-    )
-    .await
-    .unwrap();
-    assert_eq!(refused, SuperuserOutcome::ExistsNotPromoted);
-    let promote = ensure_superuser(
-        &app.database,
-        &app.hasher,
-        "Boss@example.com",
-        "ignored password!",
-        true,
-    )
-    .await
-    .unwrap();
-    assert_eq!(promote, SuperuserOutcome::Promoted);
-    let again = ensure_superuser(
-        &app.database,
-        &app.hasher,
-        "boss@example.com",
-        "ignored password!",
-        false,
-    )
-    .await
-    .unwrap();
-    assert_eq!(again, SuperuserOutcome::AlreadySuperuser);
-    // The existing password is kept.
+    let ensure = |promote| {
+        ensure_superuser(
+            &app.database,
+            &app.hasher,
+            "Boss@example.com",
+            "the operator's passphrase",
+            promote,
+        )
+    };
     assert_eq!(
-        app.login("boss@example.com", PASSWORD).await.status(),
-        StatusCode::OK
+        ensure(false).await.unwrap(),
+        SuperuserOutcome::ExistsNotPromoted
     );
     let created = ensure_superuser(
         &app.database,
@@ -224,4 +202,70 @@ async fn ensure_superuser_creates_once_and_promotes_an_existing_account_only_whe
     .await
     .unwrap();
     assert_eq!(created, SuperuserOutcome::Created);
+    assert_eq!(
+        ensure_superuser(
+            &app.database,
+            &app.hasher,
+            "new-boss@example.com",
+            PASSWORD,
+            false
+        )
+        .await
+        .unwrap(),
+        SuperuserOutcome::AlreadySuperuser
+    );
+}
+
+#[tokio::test]
+async fn promote_existing_refuses_an_unverified_account() {
+    use user_service::service::accounts::{SuperuserOutcome, ensure_superuser};
+    let app = spawn_app().await;
+    app.signed_up("boss@example.com").await;
+    let outcome = ensure_superuser(
+        &app.database,
+        &app.hasher,
+        "boss@example.com",
+        "the operator's passphrase",
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, SuperuserOutcome::ExistsUnverified);
+    let me: Value = app
+        .get("/users/me", &app.signed_in_token("boss@example.com").await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_superuser"], false);
+}
+
+#[tokio::test]
+async fn promote_existing_sets_the_given_password_and_ends_the_accounts_sessions() {
+    use user_service::service::accounts::{SuperuserOutcome, ensure_superuser};
+    let app = spawn_app().await;
+    let (_, refresh_token, _) = app.signed_up("boss@example.com").await;
+    app.mark_verified("boss@example.com").await;
+    let outcome = ensure_superuser(
+        &app.database,
+        &app.hasher,
+        "boss@example.com",
+        "the operator's passphrase",
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, SuperuserOutcome::Promoted);
+    assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
+    assert_oauth_error(
+        app.login("boss@example.com", PASSWORD).await,
+        "invalid_grant",
+    )
+    .await;
+    let tokens = app
+        .login("boss@example.com", "the operator's passphrase")
+        .await;
+    assert_eq!(tokens.status(), StatusCode::OK);
 }

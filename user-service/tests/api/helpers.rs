@@ -15,6 +15,8 @@ pub use common::testing::{assert_problem, error_fields, eventually};
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0001";
 pub const PASSWORD: &str = "correct horse battery staple";
+/// Where every test request comes from.
+pub const LOCALHOST: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 /// Keeps every mail, for tests to read the tokens.
 pub struct RecordingMailer(pub Arc<Mutex<Vec<OutgoingMail>>>);
@@ -70,7 +72,9 @@ async fn start(test_db: Option<TestDatabase>, uri: &str, overrides: &[(&str, &st
         ("PORT".to_owned(), "0".to_owned()),
         // Every test client is 127.0.0.1; only the rate-limit tests turn them on.
         ("LOGIN_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
+        ("REFRESH_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
         ("SENSITIVE_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
+        ("ACCOUNT_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
         ("MAIL_TRANSPORT".to_owned(), "log".to_owned()),
     ];
     for (k, v) in overrides {
@@ -135,6 +139,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A login as the client that a (trusted) proxy names in `X-Forwarded-For`.
+    pub async fn login_from(&self, email: &str, password: &str, client: &str) -> Response {
+        self.client
+            .post(self.url("/auth/jwt/login"))
+            .header("x-forwarded-for", client)
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A failed login as the client that a proxy names in `X-Forwarded-For`.
     pub async fn login_status_from(&self, forwarded_for: &str) -> StatusCode {
         self.client
@@ -170,6 +185,27 @@ impl TestApp {
             tokens["refresh_token"].as_str().unwrap().to_owned(),
             user,
         )
+    }
+
+    /// A fresh access token of an existing account with [`PASSWORD`].
+    pub async fn signed_in_token(&self, email: &str) -> String {
+        let tokens: Value = self.login(email, PASSWORD).await.json().await.unwrap();
+        tokens["access_token"]
+            .as_str()
+            .expect("logged in")
+            .to_owned()
+    }
+
+    /// Marks the account's address verified, as the mailed token would.
+    pub async fn mark_verified(&self, email: &str) {
+        self.database
+            .collection::<bson::Document>("users")
+            .update_one(
+                bson::doc! { "email": email },
+                bson::doc! { "$set": { "is_verified": true } },
+            )
+            .await
+            .unwrap();
     }
 
     /// A logged-in superuser's access token.

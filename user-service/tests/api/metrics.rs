@@ -6,15 +6,16 @@ use crate::helpers::*;
 async fn login_and_refresh_outcomes_and_hash_permits_are_exported_after_traffic() {
     let app = spawn_app_with(&[
         ("METRICS_ADDR", "127.0.0.1:0"),
-        ("LOGIN_RATE_LIMIT_PER_MINUTE", "1"),
-        ("LOGIN_RATE_LIMIT_BURST", "3"),
+        ("REFRESH_RATE_LIMIT_PER_MINUTE", "1"),
+        ("REFRESH_RATE_LIMIT_BURST", "1"),
     ])
     .await;
-    let (_, refresh_token, _) = app.signed_up("ada@example.com").await; // login 1: success
-    app.login("ada@example.com", "a wrong guess").await; // 2: invalid
-    let rotated = app.refresh(&refresh_token).await; // 3: success
-    assert_eq!(rotated.status(), 200);
-    app.refresh(&refresh_token).await; // rate limited (burst used up)
+    let (_, refresh_token, _) = app.signed_up("ada@example.com").await; // success
+    app.login("ada@example.com", "a wrong guess").await; // invalid
+    let rotated: serde_json::Value = app.refresh(&refresh_token).await.json().await.unwrap(); // success
+    let successor = rotated["refresh_token"].as_str().unwrap();
+    let limited = app.refresh(successor).await; // rate limited (the family's burst is used up)
+    assert_eq!(limited.status(), 429);
     let port = app.metrics_port.expect("METRICS_ADDR starts the listener");
     let text = common::testing::scrape_metrics(port).await;
     for expected in [

@@ -32,6 +32,7 @@ async fn a_reset_for_an_unknown_email_sends_nothing() {
         &app.state,
         "nobody@example.com",
         TokenPurpose::ResetPassword,
+        LOCALHOST,
     )
     .await
     .unwrap();

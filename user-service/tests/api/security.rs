@@ -409,6 +409,7 @@ async fn at_most_three_reset_mails_per_address_per_hour_with_the_same_answer() {
         &app.state,
         "ada@example.com",
         user_service::storage::action_tokens::TokenPurpose::ResetPassword,
+        LOCALHOST,
     )
     .await
     .unwrap();
@@ -552,4 +553,161 @@ async fn issued_access_tokens_are_typed_at_jwt() {
     let (access, _, _) = app.signed_up("ada@example.com").await;
     let header = jsonwebtoken::decode_header(&access).unwrap();
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+}
+
+// Round 2 (issue #18).
+
+#[tokio::test]
+async fn a_reset_token_invalidated_after_it_was_read_can_no_longer_be_claimed() {
+    use user_service::storage::action_tokens::{self, TokenPurpose};
+    let app = spawn_app().await;
+    let (_, _, user) = app.signed_up("ada@example.com").await;
+    let token = reset_token(&app, "ada@example.com").await;
+    // A reset reads its token...
+    let read = action_tokens::peek(&app.database, &token, TokenPurpose::ResetPassword)
+        .await
+        .unwrap()
+        .expect("a live token");
+    // ...a password change lands and invalidates every reset token...
+    action_tokens::delete_for_user(
+        &app.database,
+        user["id"].as_str().unwrap(),
+        TokenPurpose::ResetPassword,
+    )
+    .await
+    .unwrap();
+    // ...and the reset in flight must not get to use it.
+    assert!(!action_tokens::claim(&app.database, &read).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_reset_sets_the_password_only_while_the_address_is_the_one_it_was_mailed_to() {
+    use user_service::storage::users::{self, UserUpdate};
+    let app = spawn_app().await;
+    let (_, _, user) = app.signed_up("ada@example.com").await;
+    let id = user["id"].as_str().unwrap();
+    // The address changes while a reset mailed to the old one is under way.
+    let moved = UserUpdate {
+        email: Some("ada.new@example.com".into()),
+        ..Default::default()
+    };
+    users::update(&app.database, id, &moved).await.unwrap();
+    let reset = UserUpdate {
+        hashed_password: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        ..Default::default()
+    };
+    let written = users::update_if_email(&app.database, id, "ada@example.com", &reset)
+        .await
+        .unwrap();
+    assert!(
+        written.is_none(),
+        "the password of the moved account was changed"
+    );
+    assert_eq!(
+        app.login("ada.new@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_startup_bootstrap_runs_once_so_a_deleted_admin_is_not_recreated() {
+    let env = [
+        ("SUPERUSER_EMAIL", "root@example.com"),
+        ("SUPERUSER_PASSWORD", "root passphrase 123"),
+    ];
+    let app = spawn_app_with(&env).await;
+    let root = user_doc(&app, "root@example.com").await;
+    let admin = app.superuser_token().await;
+    let r = app
+        .delete(&format!("/users/{}", root.get_str("_id").unwrap()), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let restarted = spawn_app_on(&app, &env).await;
+    let found = restarted
+        .database
+        .collection::<bson::Document>("users")
+        .find_one(doc! {"email": "root@example.com"})
+        .await
+        .unwrap();
+    assert!(found.is_none(), "the deleted bootstrap superuser came back");
+}
+
+#[tokio::test]
+async fn one_requester_cannot_use_up_another_requesters_reset_mails() {
+    use user_service::service::accounts;
+    use user_service::storage::action_tokens::TokenPurpose;
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    let attacker: std::net::IpAddr = "198.51.100.66".parse().unwrap();
+    let victim: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+    for _ in 0..5 {
+        accounts::mail_token(
+            &app.database,
+            &app.state,
+            "ada@example.com",
+            TokenPurpose::ResetPassword,
+            attacker,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(app.mails_to("ada@example.com", MailKind::PasswordReset), 3);
+    accounts::mail_token(
+        &app.database,
+        &app.state,
+        "ada@example.com",
+        TokenPurpose::ResetPassword,
+        victim,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.mails_to("ada@example.com", MailKind::PasswordReset),
+        4,
+        "the victim's own request got no mail"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_change_that_demotes_and_takes_a_used_email_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    app.superuser_token().await;
+    let other = user_doc(&app, &unique_superuser_email(&app, &admin).await).await;
+    app.signed_up("taken@example.com").await;
+    let r = app
+        .patch(&format!("/users/{}", other.get_str("_id").unwrap()), &admin)
+        .json(&json!({"is_superuser": false, "email": "taken@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 409).await;
+    let after = user_doc(&app, other.get_str("email").unwrap()).await;
+    assert!(
+        after.get_bool("is_superuser").unwrap(),
+        "the demotion was applied"
+    );
+}
+
+/// The email of a superuser other than the one `admin` belongs to.
+async fn unique_superuser_email(app: &TestApp, admin: &str) -> String {
+    let me: Value = app
+        .get("/users/me", admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.database
+        .collection::<bson::Document>("users")
+        .find_one(doc! {"is_superuser": true, "email": {"$ne": me["email"].as_str().unwrap()}})
+        .await
+        .unwrap()
+        .expect("a second superuser")
+        .get_str("email")
+        .unwrap()
+        .to_owned()
 }

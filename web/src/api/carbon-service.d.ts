@@ -107,9 +107,12 @@ export interface paths {
         post: operations["create_usage"];
         /**
          * Erase all my usages
-         * @description Deletes every usage of the caller; it cannot be undone. Call it before
-         *     deleting the account (`DELETE /users/me` on user-service), which does not
-         *     reach carbon-service's data.
+         * @description Deletes every usage of the caller; it cannot be undone, so it needs a
+         *     login within the last five minutes (an access token whose `auth_time`
+         *     is recent: log in again with the password first). Otherwise 401 with an
+         *     RFC 9470 `insufficient_user_authentication` challenge. Call it before
+         *     deleting the account (`DELETE /users/me` on user-service), which does
+         *     not reach carbon-service's data.
          */
         delete: operations["erase_usages"];
         options?: never;
@@ -213,6 +216,28 @@ export interface paths {
          * @description With `If-Match`, only the version it names is deleted (412 otherwise).
          */
         delete: operations["delete_usage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}/usages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase a user's usages (superuser)
+         * @description Deletes every usage of the user `{id}`, for an administrator deleting
+         *     the account on user-service (which never calls carbon-service): call this
+         *     first. Cannot be undone; `confirm=true` is required.
+         */
+        delete: operations["erase_user_usages"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1296,6 +1321,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The body is over 16 KiB */
             413: {
                 headers: {
@@ -1365,7 +1399,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
+            /** @description Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1469,6 +1503,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many exports by this user (EXPORT_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
             500: {
                 headers: {
@@ -1529,6 +1572,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or a request with this Idempotency-Key is still running (with Retry-After); nothing stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Over 5 MiB or 10,000 rows */
             413: {
                 headers: {
@@ -1549,6 +1601,15 @@ export interface operations {
             };
             /** @description Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many imports by this user (IMPORT_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1616,6 +1677,15 @@ export interface operations {
             };
             /** @description Invalid window */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1900,6 +1970,81 @@ export interface operations {
                 };
             };
             /** @description Malformed id or If-Match */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    erase_user_usages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Must be `true`: erasing cannot be undone.
+                 * @example true
+                 */
+                confirm?: boolean;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The user's UUID
+                 * @example 0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every usage of the user is erased (also when there were none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not a superuser */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The id is not a UUID, or confirm=true is missing */
             422: {
                 headers: {
                     [name: string]: unknown;

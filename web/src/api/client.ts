@@ -2,7 +2,7 @@
 // documents), wired to the browser session.
 import createClient from 'openapi-fetch';
 import { config } from '../config';
-import { localLock, Session, type SessionDeps, type SessionMessage, type TokenAnswer } from '../session/session';
+import { localLock, Session, type RetryLater, type SessionDeps, type SessionMessage, type TokenAnswer } from '../session/session';
 import type { paths as CarbonPaths, components as CarbonComponents } from './carbon-service';
 import type { paths as UserPaths, components as UserComponents } from './user-service';
 
@@ -14,7 +14,7 @@ export type Problem = CarbonComponents['schemas']['ProblemDetails'];
 
 const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('carbon-session');
 
-async function refreshRequest(): Promise<TokenAnswer | null> {
+async function refreshRequest(): Promise<TokenAnswer | RetryLater | null> {
   try {
     const r = await fetch(`${config.userApi}/auth/jwt/refresh`, {
       method: 'POST',
@@ -22,6 +22,8 @@ async function refreshRequest(): Promise<TokenAnswer | null> {
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-delivery': 'cookie' },
       body: 'grant_type=refresh_token',
     });
+    // A limit is not a logout: keep the session and try again later.
+    if (r.status === 429) return { retryAfterSeconds: Number(r.headers.get('retry-after')) || 30 };
     return r.ok ? ((await r.json()) as TokenAnswer) : null;
   } catch {
     return null;
@@ -73,10 +75,57 @@ export async function logIn(email: string, password: string): Promise<string | n
   return r.status === 400 ? 'The email or password is incorrect.' : 'Logging in failed; try again shortly.';
 }
 
-/** Ends this session (or every session) on the server and in every tab. */
-export async function logOut(everywhere: boolean): Promise<void> {
-  await users.POST('/auth/jwt/logout', { body: everywhere ? { all: true } : {} }).catch(() => undefined);
+/**
+ * Ends this session (or every session) on the server and in every tab.
+ * The refresh cookie alone ends this session, so an expired access token
+ * does not stop it. `false` when the server could not be told: the tab is
+ * logged out either way, but the login may still be live elsewhere.
+ */
+export async function logOut(everywhere: boolean): Promise<boolean> {
+  let done = false;
+  try {
+    if (everywhere) {
+      const { response } = await users.POST('/auth/jwt/logout', {
+        body: { all: true },
+        headers: { 'x-token-delivery': 'cookie' },
+      });
+      done = response.ok;
+    } else {
+      const r = await fetch(`${config.userApi}/auth/jwt/logout`, {
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'content-type': 'application/json', 'x-token-delivery': 'cookie' },
+        body: '{}',
+      });
+      done = r.ok;
+    }
+  } catch {
+    done = false;
+  }
   session.logout();
+  return done;
+}
+
+/** Shown on the login page when the server could not end the session. */
+export const LOGOUT_FAILED =
+  'You are logged out here, but the server could not be told: your login may still work on other devices. ' +
+  'Log in and choose “Log out everywhere” when the connection is back.';
+
+/**
+ * Logs in again with the password, for an operation that needs a recent
+ * login (erasing data). `null` when done, else what went wrong.
+ */
+export async function confirmPassword(password: string): Promise<string | null> {
+  const token = session.accessToken;
+  const payload = token?.split('.')[1];
+  let email = '';
+  try {
+    email = payload ? ((JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { email?: string }).email ?? '') : '';
+  } catch {
+    email = '';
+  }
+  if (!email) return 'Your session has ended; log in again.';
+  return logIn(email, password);
 }
 
 /** The token's `superuser` claim (the server checks it again on every call). */

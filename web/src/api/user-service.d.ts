@@ -12,8 +12,9 @@ export interface paths {
         /**
          * Forgot password
          * @description Always 202. When an active account has this email, a single-use reset
-         *     token valid for one hour is mailed to it, at most three mails per
-         *     address per hour. Rate-limited per client.
+         *     token valid for one hour is mailed to it: at most three mails an hour to
+         *     one address for each requesting client, and ten an hour to one address
+         *     in all. Rate-limited per client.
          */
         post: operations["forgot_password"];
         delete?: never;
@@ -34,9 +35,12 @@ export interface paths {
         /**
          * Log in (OAuth2 password grant)
          * @description The same `invalid_grant` answers a wrong password, an unknown email, an
-         *     inactive or a temporarily locked account, in about the same time.
-         *     Rate-limited per client. With `X-Token-Delivery: cookie` the refresh
-         *     token comes as an `HttpOnly` cookie instead of in the body.
+         *     inactive or a locked account, in about the same time. Rate-limited per
+         *     client. Ten wrong passwords in a row from one client lock that client
+         *     out of the account for a minute, doubling with each lock; a hundred in
+         *     a row from all clients together lock the account until a password
+         *     reset. With `X-Token-Delivery: cookie` the refresh token comes as an
+         *     `HttpOnly` cookie instead of in the body.
          */
         post: operations["login"];
         delete?: never;
@@ -56,12 +60,14 @@ export interface paths {
         put?: never;
         /**
          * Log out
-         * @description Give `refresh_token`, or `"all": true`, or (with `X-Token-Delivery:
-         *     cookie`) send the refresh cookie; otherwise 422. Revokes the session's
-         *     token family, or with `{"all": true}` every session of the caller,
-         *     refreshes in flight included, and clears the refresh cookie. Access
+         * @description Ends the login of a refresh token: give `refresh_token`, or (with
+         *     `X-Token-Delivery: cookie`) send the refresh cookie. The token itself
+         *     authorizes this, so no access token is needed (one that has expired is
+         *     ignored). `"all": true` ends every session of the caller instead, and
+         *     needs a valid access token. Refreshes in flight are ended too. The
+         *     refresh cookie is cleared on every answer, errors included. Access
          *     tokens already issued stay valid until they expire (at most
-         *     `ACCESS_TOKEN_TTL_SECONDS`).
+         *     `ACCESS_TOKEN_TTL_SECONDS`; user-service itself refuses them at once).
          */
         post: operations["logout"];
         delete?: never;
@@ -85,7 +91,9 @@ export interface paths {
          *     used up. Presenting a refresh token that was already used revokes every
          *     token of its login (reuse detection). A login's tokens stop working
          *     `REFRESH_TOKEN_MAX_LIFETIME_SECONDS` after it, and when the user logs out
-         *     everywhere or changes the password. Rate-limited per client. With
+         *     everywhere or changes the password. Each login may refresh
+         *     `REFRESH_RATE_LIMIT_PER_MINUTE` times a minute (429 with `Retry-After`;
+         *     the token stays usable), whatever address it comes from. With
          *     `X-Token-Delivery: cookie`, the token is read from and written to the
          *     `refresh_token` cookie.
          */
@@ -128,8 +136,8 @@ export interface paths {
         /**
          * Request a verification token
          * @description Always 202. When an active, unverified account has this email, a
-         *     verification token (valid 24 hours) is mailed to it, at most three mails
-         *     per address per hour. Rate-limited per client.
+         *     verification token (valid 24 hours) is mailed to it, within the same
+         *     mail quotas as a reset. Rate-limited per client.
          */
         post: operations["request_verify_token"];
         delete?: never;
@@ -246,13 +254,18 @@ export interface paths {
          * Delete the current user
          * @description Deletes the account and all its tokens. Usage records in carbon-service
          *     are not touched: erase them first with `DELETE /usages?confirm=true`
-         *     there. A wrong `current_password` counts toward the account lockout. The
+         *     there (which needs a login within the last five minutes). A wrong `current_password` counts toward the account lockout. The
          *     last active superuser cannot delete itself (409).
          */
         delete: operations["delete_me"];
         options?: never;
         head?: never;
-        /** Update the current user */
+        /**
+         * Update the current user
+         * @description Needs `current_password`; a wrong one counts toward the lockout like a
+         *     failed login. Limited per account and per client (429 with
+         *     `Retry-After`).
+         */
         patch: operations["update_me"];
         trace?: never;
     };
@@ -269,7 +282,10 @@ export interface paths {
         post?: never;
         /**
          * Delete a user (superuser)
-         * @description The last active superuser cannot be deleted (409).
+         * @description The last active superuser cannot be deleted (409). The user's usage
+         *     records live in carbon-service: erase them first there with
+         *     `DELETE /users/{id}/usages?confirm=true` (the web app's Users page does
+         *     both).
          */
         delete: operations["delete_user"];
         options?: never;
@@ -694,7 +710,13 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie`: read the refresh token from the refresh cookie
+                 * @example cookie
+                 */
+                "X-Token-Delivery"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -704,7 +726,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged out */
+            /** @description Logged out (an unknown token ends nothing and says nothing) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -720,7 +742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid access token */
+            /** @description `all: true` without a valid access token */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -822,7 +844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too many attempts from this client; see Retry-After */
+            /** @description This login refreshed too often; see Retry-After (the token is not used up) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1463,6 +1485,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many attempts for this account or from this client; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
             500: {
                 headers: {
@@ -1550,8 +1581,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Wrong current password (it counts toward the lockout), nothing to change, invalid values or unknown fields */
+            /** @description Wrong current password (it counts toward the lockout), nothing to change, a password that is too easy to guess, invalid values or unknown fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many changes for this account or from this client; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { carbon, logOut, session, summarize, users, type ProblemSummary, type User } from '../api/client';
+import { carbon, confirmPassword, logOut, LOGOUT_FAILED, session, summarize, users, type ProblemSummary, type User } from '../api/client';
 import { Alert, Field } from '../components/forms';
 
 export function Account() {
@@ -41,16 +41,23 @@ export function Account() {
     }
   }
 
-  async function everywhere() {
-    await logOut(true);
-    navigate('/login');
+  async function leave(everywhere: boolean) {
+    const done = await logOut(everywhere);
+    navigate('/login', { state: done ? null : { notice: LOGOUT_FAILED } });
   }
 
   async function deleteAccount(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const current_password = String(new FormData(event.currentTarget).get('current_password'));
+    // The password first, before anything is erased: logging in again
+    // checks it and gives the recent login that erasing needs.
+    const wrong = await confirmPassword(current_password);
+    if (wrong) {
+      setDeleteProblem({ detail: wrong, fields: { current_password: wrong }, status: 400 });
+      return;
+    }
     // Usages live in carbon-service, which account deletion does not reach:
-    // erase them first, as the API asks.
+    // erase them next, as the API asks.
     const erased = await carbon.DELETE('/usages', { params: { query: { confirm: true } } });
     if (erased.error) {
       setDeleteProblem(summarize(erased.error, erased.response));
@@ -85,13 +92,13 @@ export function Account() {
 
       <h2>Sessions</h2>
       <p>
-        <button type="button" className="secondary" onClick={() => void logOut(false).then(() => navigate('/login'))}>Log out</button>{' '}
-        <button type="button" className="secondary" onClick={() => void everywhere()}>Log out everywhere</button>
+        <button type="button" className="secondary" onClick={() => void leave(false)}>Log out</button>{' '}
+        <button type="button" className="secondary" onClick={() => void leave(true)}>Log out everywhere</button>
       </p>
 
       <form onSubmit={deleteAccount} noValidate aria-labelledby="delete-title">
         <h2 id="delete-title">Delete the account</h2>
-        <p>This erases every usage you recorded and then the account. It cannot be undone.</p>
+        <p>This checks your password, then erases every usage you recorded and then the account. It cannot be undone.</p>
         {deleteProblem && <Alert>{deleteProblem.detail}</Alert>}
         <Field label="Current password (to delete)" name="current_password" type="password" autoComplete="current-password"
           required error={deleteProblem?.fields.current_password} />

@@ -8,7 +8,8 @@ export function Login() {
   const location = useLocation();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const from = (location.state as { from?: string } | null)?.from ?? '/';
+  const state = location.state as { from?: string; notice?: string } | null;
+  const from = state?.from ?? '/';
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -23,6 +24,7 @@ export function Login() {
   return (
     <section className="narrow">
       <h1>Log in</h1>
+      {state?.notice && <Alert>{state.notice}</Alert>}
       {error && <Alert>{error}</Alert>}
       <form onSubmit={submit}>
         <Field label="Email" name="email" type="email" autoComplete="username" required />

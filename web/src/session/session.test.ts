@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localLock, REFRESH_MARGIN_MS, Session, type SessionDeps, type SessionMessage, type TokenAnswer } from './session';
+import { localLock, REFRESH_MARGIN_MS, Session, type RetryLater, type SessionDeps, type SessionMessage, type TokenAnswer } from './session';
 
 /** A fake clock and timers, a shared lock and channel: several "tabs". */
 function world() {
@@ -10,10 +10,15 @@ function world() {
   let issued = 0;
   let refreshCalls = 0;
   let refuse = false;
-  const refreshRequest = async (): Promise<TokenAnswer | null> => {
+  let limited = 0;
+  const refreshRequest = async (): Promise<TokenAnswer | RetryLater | null> => {
     refreshCalls += 1;
     await Promise.resolve();
     if (refuse) return null;
+    if (limited > 0) {
+      limited -= 1;
+      return { retryAfterSeconds: 20 };
+    }
     issued += 1;
     return { access_token: `token-${issued}`, expires_in: 900 };
   };
@@ -54,10 +59,14 @@ function world() {
     refuseRefresh() {
       refuse = true;
     },
+    limitRefreshes(times: number) {
+      limited = times;
+    },
   };
 }
 
 const response = (status: number) => new Response(null, { status });
+const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe('refresh timing', () => {
   it('refreshes a minute before the access token expires', async () => {
@@ -153,5 +162,23 @@ describe('tabs', () => {
     a.start({ access_token: 'new', expires_in: 900 });
     a.receive({ kind: 'token', accessToken: 'old', expiresAt: 0, issuedAt: 1 });
     expect(a.accessToken).toBe('new');
+  });
+});
+
+describe('a rate-limited refresh', () => {
+  it('keeps the session and tries again after Retry-After', async () => {
+    const w = world();
+    const tab = w.tab();
+    tab.start({ access_token: 'token-0', expires_in: 900 });
+    w.limitRefreshes(1);
+    w.advance(900_000 - REFRESH_MARGIN_MS);
+    await flush();
+    expect(w.refreshCalls).toBe(1);
+    expect(tab.loggedIn).toBe(true);
+    expect(tab.accessToken).toBe('token-0');
+    w.advance(20_000);
+    await flush();
+    expect(w.refreshCalls).toBe(2);
+    expect(tab.accessToken).toBe('token-1');
   });
 });

@@ -15,13 +15,18 @@ export interface TokenAnswer {
   expires_in: number;
 }
 
+/** The refresh was rate limited (429): the login is fine, try again later. */
+export interface RetryLater {
+  retryAfterSeconds: number;
+}
+
 export type SessionMessage =
   | { kind: 'token'; accessToken: string; expiresAt: number; issuedAt: number }
   | { kind: 'logout' };
 
 export interface SessionDeps {
   /** POST /auth/jwt/refresh with the cookie; null when refused. */
-  refreshRequest(): Promise<TokenAnswer | null>;
+  refreshRequest(): Promise<TokenAnswer | RetryLater | null>;
   now(): number;
   setTimer(run: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
@@ -90,6 +95,11 @@ export class Session {
         this.clear();
         return false;
       }
+      if ('retryAfterSeconds' in answer) {
+        // A limit, not a refusal: keep the session and try again then.
+        this.retryAfter(answer.retryAfterSeconds * 1000);
+        return this.token !== null && this.deps.now() < this.expiresAt;
+      }
       this.start(answer);
       return true;
     });
@@ -134,6 +144,14 @@ export class Session {
       this.timer = null;
       void this.refresh();
     }, due);
+  }
+
+  private retryAfter(ms: number): void {
+    if (this.timer !== null) this.deps.clearTimer(this.timer);
+    this.timer = this.deps.setTimer(() => {
+      this.timer = null;
+      void this.refresh();
+    }, Math.max(ms, 1000));
   }
 
   private clear(): void {

@@ -1,0 +1,52 @@
+//! Per-user limits: how often one user may import, export and sum, and how
+//! many usages one user may keep. An export or summary walks every usage of
+//! the user in its window, and an import writes up to 10,000: one user must
+//! not be able to take the service from everyone else.
+
+use common::error::ApiError;
+use common::rate_limit::RateLimiter;
+use uuid::Uuid;
+
+use crate::configuration::UserLimits;
+
+pub struct UserLimiters {
+    import: RateLimiter<Uuid>,
+    export: RateLimiter<Uuid>,
+    summary: RateLimiter<Uuid>,
+    /// The most usages one user may store.
+    pub usage_quota: u64,
+}
+
+/// Which limited operation a request is.
+#[derive(Debug, Clone, Copy)]
+pub enum Limited {
+    Import,
+    Export,
+    Summary,
+}
+
+impl UserLimiters {
+    pub fn new(limits: &UserLimits) -> Self {
+        Self {
+            import: RateLimiter::new(&limits.import),
+            export: RateLimiter::new(&limits.export),
+            summary: RateLimiter::new(&limits.summary),
+            usage_quota: limits.usage_quota,
+        }
+    }
+
+    /// 429 with `Retry-After` when `user` is over the operation's limit.
+    pub fn check(&self, operation: Limited, user: &Uuid) -> Result<(), ApiError> {
+        let limiter = match operation {
+            Limited::Import => &self.import,
+            Limited::Export => &self.export,
+            Limited::Summary => &self.summary,
+        };
+        limiter.check(user).map_err(|retry_after_seconds| {
+            tracing::warn!(user_id = %user, ?operation, "per-user rate limit exceeded");
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            }
+        })
+    }
+}
