@@ -3,9 +3,11 @@
 //  2. add three usages of different types (one with a double click);
 //  3. the dashboard's total equals Σ amount × factor from the seed file;
 //  4. edit one, delete one, and the total follows;
-//  5. log out, and the usages page is refused (back to the login page).
+//  5. log out, and the usages page is refused (back to the login page);
+//  6. a superuser deletes the account and its usages on the Users page.
 // Also: server field errors shown next to their inputs, a superuser's 409 on
-// the types page, two tabs refreshing at once staying logged in, no CSP
+// the types page, a wrong password erasing nothing when deleting the
+// account, two tabs refreshing at once staying logged in, no CSP
 // violation anywhere, and axe-core on every page (no serious or critical
 // violation). Screenshots go to ARTIFACTS.
 //
@@ -160,6 +162,15 @@ try {
   await page.goto(`${web}/account`);
   await page.getByText(`Signed in as`).waitFor();
   await axe(page, 'account');
+
+  step('deleting the account with a wrong password erases nothing');
+  await page.getByLabel('Current password (to delete)').fill('not my password at all');
+  await page.getByRole('button', { name: 'Delete my account and data' }).click();
+  await page.getByRole('alert').filter({ hasText: /incorrect/ }).waitFor();
+  await page.goto(`${web}/usages`);
+  await page.getByRole('heading', { name: 'Usages' }).waitFor();
+  check((await rows(page)) === 2, 'a failed account deletion erased usages');
+
   for (const path of ['/forgot-password', '/reset-password']) {
     const anon = await newPage(await browser.newContext());
     await anon.goto(`${web}${path}`);
@@ -198,6 +209,19 @@ try {
   await tabA.goto(`${web}/usages`);
   await tabA.getByRole('heading', { name: 'Log in' }).waitFor();
   check(new URL(tabA.url()).pathname === '/login', `after logout /usages showed ${tabA.url()}`);
+
+  step('a superuser deletes the account and its usages on the Users page');
+  admin.on('dialog', (dialog) => void dialog.accept());
+  await admin.goto(`${web}/users`);
+  await admin.getByRole('heading', { name: 'Users' }).waitFor();
+  await axe(admin, 'users');
+  await admin.getByRole('button', { name: `Delete ${email}` }).click();
+  await admin.getByRole('status').filter({ hasText: /were deleted/ }).waitFor();
+  await tabA.goto(`${web}/login`);
+  await tabA.getByLabel('Email').fill(email);
+  await tabA.getByLabel('Password', { exact: true }).fill(password);
+  await tabA.getByRole('button', { name: 'Log in' }).click();
+  await tabA.getByRole('alert').filter({ hasText: /incorrect/ }).waitFor();
 
   check(cspViolations.length === 0, `Content-Security-Policy violations: ${cspViolations.join(' | ')}`);
 } catch (err) {
