@@ -1,5 +1,6 @@
-# Shared shell helpers for scripts/test, scripts/test-db, scripts/dev and
-# scripts/bench. Source it; it defines functions only.
+# Shared shell helpers for scripts/test, scripts/test-db, scripts/test-stack,
+# scripts/dev and scripts/bench. Source it; it defines functions only.
+# shellcheck shell=bash
 
 # The local MongoDB-compatible engine for dev, tests and benchmarks:
 # SecantusDB (WiredTiger, real indexes and query planner). GPL-2.0-only: it
@@ -9,16 +10,55 @@ SECANTUS_VERSION="0.5.3-beta.196"
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# A free TCP port on 127.0.0.1 (only for fixed-port needs; servers started by
-# the scripts bind port 0 and report the port they got).
+# Processes started through these helpers, in start order. stop_all stops
+# them in reverse (services before their databases). A script registers
+# `trap stop_all EXIT` before it starts anything, so a failure half-way
+# (a readiness check that times out) still stops what did start.
+PIDS=()
+
+# track PID: adds a started process to PIDS.
+track() { PIDS+=("$1"); }
+
+stop_all() {
+  local i
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}"; done
+  PIDS=()
+}
+
+# apt_install PACKAGE...: installs Debian packages as root where apt works;
+# dies naming them otherwise.
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing $* (Debian)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >&2 \
+      || die "installing $* failed"
+  else
+    die "this needs the Debian packages: $* (apt-get install $*, as root)"
+  fi
+}
+
+# Whether something accepts TCP connections on 127.0.0.1:$1 (bash's own
+# /dev/tcp, no other tool needed).
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A free TCP port on 127.0.0.1, for servers that must know each other's
+# address before they start (the web app and the APIs it names in CORS).
+# Servers that can bind port 0 and report the port do that instead.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  local port _
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 30000))
+    if ! port_open "$port"; then echo "$port"; return 0; fi
+  done
+  die "found no free port"
 }
 
 # Waits until something accepts TCP connections on 127.0.0.1:$1 (up to $2 s).
 wait_for_port() {
   local port=$1 timeout=${2:-30} waited=0
-  until python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; do
+  until port_open "$port"; do
     sleep 0.2; waited=$((waited + 1))
     if [ "$waited" -ge $((timeout * 5)) ]; then return 1; fi
   done
@@ -28,7 +68,7 @@ wait_for_port() {
 # Cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config).
 cargo_target_dir() {
   cargo metadata --format-version 1 --no-deps 2>/dev/null \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
+    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
 }
 
 # Where the SecantusDB binary is cached, per version, outside the clone so
@@ -38,7 +78,7 @@ secantus_root() {
 }
 
 # Prints the path of a working secantusd-rs binary, building it on the first
-# run on a machine (about 17 minutes cold on 2 cores; cached afterwards).
+# run on a machine (4 to 10 minutes on 2 cores; cached afterwards).
 # SECANTUS_BIN, when set, is used as it is.
 ensure_secantus() {
   if [ -n "${SECANTUS_BIN:-}" ]; then
@@ -53,14 +93,9 @@ ensure_secantus() {
   fi
   # WiredTiger is built from its bundled C sources: it needs cmake and a C compiler.
   if ! command -v cmake >/dev/null || ! command -v cc >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      log "installing cmake and a C compiler (to build SecantusDB)"
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake build-essential; } >&2
-    else
-      die "building SecantusDB needs cmake and a C compiler"
-    fi
+    apt_install cmake build-essential
   fi
-  log "building SecantusDB $SECANTUS_VERSION into $root (first run on this machine only; about 17 minutes on 2 cores)"
+  log "building SecantusDB $SECANTUS_VERSION into $root (first run on this machine only; 4 to 10 minutes on 2 cores)"
   # --ignore-rust-version: the crate declares rust-version 1.98 but builds and
   # runs on older toolchains. A private target dir keeps the workspace's clean.
   CARGO_TARGET_DIR="$root/build" cargo install secantus-mdb --version "=$SECANTUS_VERSION" \
@@ -71,8 +106,9 @@ ensure_secantus() {
 }
 
 # start_secantus DATA_DIR PORT LOGFILE [EXTRA_ARGS...]: starts SecantusDB in
-# the background on 127.0.0.1:PORT (0: any free port) and waits until it has
-# bound. Sets SECANTUS_PID and SECANTUS_PORT (the port it actually bound).
+# the background on 127.0.0.1:PORT (0: any free port), tracked, and waits
+# until it has bound. Sets SECANTUS_PID and SECANTUS_PORT (the port it
+# actually bound).
 start_secantus() {
   local dir=$1 port=$2 logfile=$3 bin i=0
   shift 3
@@ -81,13 +117,13 @@ start_secantus() {
   "$bin" --standalone --host 127.0.0.1 --port "$port" --storage-path "$dir" \
     --cache-size "${SECANTUS_CACHE_SIZE:-256M}" --log-level WARNING "$@" >"$logfile" 2>&1 &
   SECANTUS_PID=$!
+  track "$SECANTUS_PID"
   SECANTUS_PORT=""
   # It prints "secantusd-rs listening on HOST:PORT" once it has bound.
   until SECANTUS_PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$logfile" | head -1) \
         && [ -n "$SECANTUS_PORT" ]; do
     if ! kill -0 "$SECANTUS_PID" 2>/dev/null || [ "$i" -ge 300 ]; then
       cat "$logfile" >&2
-      kill "$SECANTUS_PID" 2>/dev/null || true
       die "SecantusDB did not start (port $port, data in $dir)"
     fi
     sleep 0.1; i=$((i + 1))
@@ -108,7 +144,22 @@ stop_pid() {
 
 # Generates a 256-bit hex secret.
 random_secret() {
-  python3 -c 'import secrets; print(secrets.token_hex(32))'
+  if command -v openssl >/dev/null; then
+    openssl rand -hex 32
+  else
+    od -An -N32 -tx1 /dev/urandom | tr -d ' \n'
+  fi
+}
+
+# A short random id (10 hex digits), for names that must not collide.
+random_id() {
+  od -An -N5 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# json_field NAME: the string value of "NAME" in the JSON on stdin (a flat
+# object such as a token answer).
+json_field() {
+  sed -n "s/.*\"$1\" *: *\"\\([^\"]*\\)\".*/\\1/p"
 }
 
 # wait_http URL [TIMEOUT]: waits until URL answers 2xx.
@@ -122,9 +173,9 @@ wait_http() {
 }
 
 # start_services BIN_DIR USER_URI CARBON_URI USER_PORT CARBON_PORT LOG_DIR
-# Seeds the usage types, starts both services in the background, waits until
-# both are healthy and sets USER_PID and CARBON_PID. JWT_SECRET (and any other
-# setting) comes from the caller's environment.
+# Seeds the usage types, starts both services in the background (tracked),
+# waits until both are healthy and sets USER_PID and CARBON_PID. JWT_SECRET
+# (and any other setting) comes from the caller's environment.
 start_services() {
   local bin=$1 user_uri=$2 carbon_uri=$3 user_port=$4 carbon_port=$5 logs=$6
   mkdir -p "$logs"
@@ -134,35 +185,33 @@ start_services() {
     METRICS_ADDR="${USER_METRICS_ADDR:-}" \
     "$bin/user-service" >"$logs/user-service.log" 2>&1 &
   USER_PID=$!
+  track "$USER_PID"
   CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-$origins}" PORT="$carbon_port" MONGODB_URI="$carbon_uri" \
     AUTH_TOKEN_URL="${AUTH_TOKEN_URL:-http://localhost:$user_port/auth/jwt/login}" \
     METRICS_ADDR="${CARBON_METRICS_ADDR:-}" \
     "$bin/carbon-service" >"$logs/carbon-service.log" 2>&1 &
   CARBON_PID=$!
+  track "$CARBON_PID"
   wait_http "http://127.0.0.1:$user_port/readyz" 90 || { tail -20 "$logs/user-service.log" >&2; die "user-service did not become ready"; }
   wait_http "http://127.0.0.1:$carbon_port/readyz" 90 || { tail -20 "$logs/carbon-service.log" >&2; die "carbon-service did not become ready"; }
 }
 
-# uri_with_database URI NAME: replaces the database path of a mongodb:// URI.
+# uri_with_database URI NAME: replaces the database path of a mongodb:// URI,
+# keeping its options.
 uri_with_database() {
-  python3 - "$1" "$2" <<'PY'
-import sys
-uri, name = sys.argv[1], sys.argv[2]
-base, _, options = uri.partition('?')
-scheme, _, rest = base.partition('://')
-hosts = rest.split('/', 1)[0]
-print(f"{scheme}://{hosts}/{name}" + (f"?{options}" if options else ""))
-PY
+  local uri=$1 name=$2 base options="" scheme rest hosts
+  base=${uri%%\?*}
+  [ "$base" != "$uri" ] && options="?${uri#*\?}"
+  scheme=${base%%://*}
+  rest=${base#*://}
+  hosts=${rest%%/*}
+  echo "$scheme://$hosts/$name$options"
 }
 
 # Makes Debian's chromium available, installing it as root where apt works.
 # A browser test that cannot run is a failure, never a skip.
 ensure_chromium() {
   [ -x /usr/bin/chromium ] && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing Debian's chromium for the browser tests"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 \
-      || die "installing chromium failed"
-  fi
+  apt_install chromium
   [ -x /usr/bin/chromium ] || die "the browser tests need Debian's chromium (apt-get install chromium, as root)"
 }

@@ -3,6 +3,7 @@
 //! alone; it never calls user-service.
 
 pub mod configuration;
+pub mod context;
 pub mod domain;
 pub mod limits;
 pub mod migrate;

@@ -4,15 +4,15 @@
 //! not be able to take the service from everyone else.
 
 use common::error::ApiError;
+use common::ids::UserId;
 use common::rate_limit::RateLimiter;
-use uuid::Uuid;
 
 use crate::configuration::UserLimits;
 
 pub struct UserLimiters {
-    import: RateLimiter<Uuid>,
-    export: RateLimiter<Uuid>,
-    summary: RateLimiter<Uuid>,
+    import: RateLimiter<UserId>,
+    export: RateLimiter<UserId>,
+    summary: RateLimiter<UserId>,
     /// The most usages one user may store.
     pub usage_quota: u64,
 }
@@ -36,7 +36,7 @@ impl UserLimiters {
     }
 
     /// 429 with `Retry-After` when `user` is over the operation's limit.
-    pub fn check(&self, operation: Limited, user: &Uuid) -> Result<(), ApiError> {
+    pub fn check(&self, operation: Limited, user: &UserId) -> Result<(), ApiError> {
         let limiter = match operation {
             Limited::Import => &self.import,
             Limited::Export => &self.export,

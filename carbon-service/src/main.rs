@@ -38,7 +38,7 @@ enum Command {
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Some(Command::Openapi)) {
+    if let Some(Command::Openapi) = cli.command {
         let doc = carbon_service::openapi::document(
             carbon_service::configuration::DEFAULT_AUTH_TOKEN_URL,
         );
@@ -52,26 +52,50 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     common::telemetry::init(settings.common.log_format, "info");
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
-        Command::Seed { file, force } => seed(settings, file, force).await,
-        Command::Openapi => Ok(()),
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve(settings).await,
+        Some(Command::Seed { file, force }) => seed(settings, file, force).await,
+        // Answered above, before any setting is read.
+        Some(Command::Openapi) => Ok(()),
     };
     common::cli::finish("carbon-service", result)
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
-    let app = Application::build(settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+/// Why a command failed; its `Display` and causes say what to fix.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("starting the server")]
+    Startup(#[from] carbon_service::startup::StartupError),
+    #[error("serving")]
+    Serve(#[source] std::io::Error),
+    #[error("reading {path}")]
+    ReadSeed {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{source_name}")]
+    Seed {
+        source_name: String,
+        #[source]
+        source: carbon_service::seed::SeedError,
+    },
+    #[error("connecting to the database")]
+    Database(#[from] common::db::DatabaseStartupError),
 }
 
-async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<(), String> {
-    let (source, json) = match file {
+async fn serve(settings: Settings) -> Result<(), CliError> {
+    let app = Application::build(settings).await?;
+    app.run_until_stopped().await.map_err(CliError::Serve)
+}
+
+async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<(), CliError> {
+    let (source_name, json) = match file {
         Some(path) => {
-            let json = std::fs::read_to_string(&path)
-                .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            let json = std::fs::read_to_string(&path).map_err(|source| CliError::ReadSeed {
+                path: path.display().to_string(),
+                source,
+            })?;
             (path.display().to_string(), json)
         }
         None => (
@@ -79,21 +103,23 @@ async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<
             carbon_service::seed::BUILT_IN.to_owned(),
         ),
     };
-    let types = carbon_service::seed::parse_seed(&json).map_err(|e| format!("{source}: {e}"))?;
-    let database = common::db::connect(&settings.common.mongodb, "carbon-service")
-        .await
-        .map_err(|e| e.to_string())?;
-    carbon_service::storage::create_indexes(&database)
-        .await
-        .map_err(|e| e.to_string())?;
+    let failed = |source| CliError::Seed {
+        source_name: source_name.clone(),
+        source,
+    };
+    let types = carbon_service::seed::parse_seed(&json).map_err(failed)?;
+    let database = common::db::connect(&settings.common.mongodb, "carbon-service").await?;
+    carbon_service::storage::create_indexes(&database).await?;
     let mode = if force {
         carbon_service::seed::SeedMode::Force
     } else {
         carbon_service::seed::SeedMode::InsertOnly
     };
-    let report = carbon_service::seed::seed(&database, &types, mode).await?;
+    let report = carbon_service::seed::seed(&database, &types, mode)
+        .await
+        .map_err(failed)?;
     println!(
-        "seeded {} usage types from {source}: {} created, {} updated, {} unchanged",
+        "seeded {} usage types from {source_name}: {} created, {} updated, {} unchanged",
         types.len(),
         report.created,
         report.updated,

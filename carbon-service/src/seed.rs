@@ -2,9 +2,12 @@
 //! that exists is left as it is, so a superuser's edit survives a re-seed;
 //! `--force` overwrites.
 
+use common::db::StoreError;
 use mongodb::Database;
+use serde::Deserialize;
 
-use crate::domain::usage_type::{CreateUsageTypeRequest, UsageType};
+use crate::domain::ids::UsageTypeId;
+use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
 use crate::storage::usage_types::{self, Upserted};
 
 /// The five reference types, compiled in so `seed` works from anywhere.
@@ -17,23 +20,62 @@ pub struct SeedReport {
     pub unchanged: usize,
 }
 
+/// Why a seed file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("not a JSON array of usage types")]
+    NotJson(#[from] serde_json::Error),
+    #[error("usage type {id} is invalid")]
+    Invalid {
+        id: i64,
+        #[source]
+        errors: common::validation::Invalid,
+    },
+    #[error("storing the usage types")]
+    Store(#[from] StoreError),
+}
+
+/// One entry of a seed file: the fields of `POST /types`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedEntry {
+    id: i64,
+    name: String,
+    unit: String,
+    factor: f64,
+    scope: i64,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    source_year: Option<i64>,
+    #[serde(default)]
+    region: Option<String>,
+}
+
 /// Parses and validates a seed file (a JSON array of usage types).
-/// Each entry has the fields of `POST /types`.
-pub fn parse_seed(json: &str) -> Result<Vec<UsageType>, String> {
-    let raw: Vec<CreateUsageTypeRequest> =
-        serde_json::from_str(json).map_err(|e| format!("not a JSON array of usage types: {e}"))?;
-    raw.into_iter()
-        .map(|t| {
-            let (id, fields) = t.into_parts();
-            UsageType::parse(id, &fields)
-                .map_err(|e| format!("usage type {id} is invalid: {:?}", e.problem().errors))
+pub fn parse_seed(json: &str) -> Result<Vec<UsageType>, SeedError> {
+    let entries: Vec<SeedEntry> = serde_json::from_str(json)?;
+    entries
+        .into_iter()
+        .map(|e| {
+            let fields = UsageTypeFields {
+                name: e.name,
+                unit: e.unit,
+                factor: e.factor,
+                scope: e.scope,
+                source: e.source,
+                source_year: e.source_year,
+                region: e.region,
+            };
+            UsageType::parse(e.id, &fields)
+                .map_err(|errors| SeedError::Invalid { id: e.id, errors })
         })
         .collect()
 }
 
 /// The scope of each built-in reference type, for stored types that predate
 /// scopes.
-pub fn built_in_scopes() -> Vec<(i64, crate::domain::usage_type::Scope)> {
+pub fn built_in_scopes() -> Vec<(UsageTypeId, Scope)> {
     parse_seed(BUILT_IN)
         .map(|types| types.iter().map(|t| (t.id, t.scope)).collect())
         .unwrap_or_default()
@@ -52,7 +94,7 @@ pub async fn seed(
     db: &Database,
     types: &[UsageType],
     mode: SeedMode,
-) -> Result<SeedReport, String> {
+) -> Result<SeedReport, SeedError> {
     let mut report = SeedReport::default();
     for usage_type in types {
         let outcome = match mode {
@@ -65,11 +107,11 @@ pub async fn seed(
                         } else {
                             Upserted::Unchanged
                         }
-                    })
+                    })?
             }
-            SeedMode::Force => usage_types::upsert(db, usage_type).await,
+            SeedMode::Force => usage_types::upsert(db, usage_type).await?,
         };
-        match outcome.map_err(|e| e.to_string())? {
+        match outcome {
             Upserted::Created => report.created += 1,
             Upserted::Updated => report.updated += 1,
             Upserted::Unchanged => report.unchanged += 1,

@@ -1,14 +1,19 @@
 //! Building and running the server. `Application::build` binds (port 0 in
 //! tests) and returns before serving, so tests know the port.
 
+use std::sync::Arc;
+
 use actix_web::web;
 use common::db::DatabaseStartupError;
 use common::jwt::AccessTokenVerifier;
+use common::metrics::Metrics;
 use common::server::{BindError, Serving};
 use mongodb::Database;
 
 use crate::configuration::Settings;
+use crate::context::AppContext;
 use crate::limits::UserLimiters;
+use crate::migrate::MigrationError;
 use crate::routes;
 use crate::type_cache::UsageTypeCache;
 
@@ -16,45 +21,53 @@ use crate::type_cache::UsageTypeCache;
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DatabaseStartupError),
-    #[error("{0}")]
-    Migration(String),
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
     #[error(transparent)]
     Bind(#[from] BindError),
 }
 
 pub struct Application {
     serving: Serving,
-    database: Database,
-    cache: web::Data<UsageTypeCache>,
+    context: web::Data<AppContext>,
+    metrics: Metrics,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let database = common::db::connect(&settings.common.mongodb, "carbon-service").await?;
         crate::storage::create_indexes(&database).await?;
-        crate::migrate::run(&database)
-            .await
-            .map_err(StartupError::Migration)?;
+        crate::migrate::run(&database).await?;
 
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
-        let cache = web::Data::new(UsageTypeCache::new(settings.usage_types_cache_ttl));
-        let limiters = web::Data::new(UserLimiters::new(&settings.limits));
-        let db_data = web::Data::new(database.clone());
+        let context = web::Data::new(AppContext {
+            db: database.clone(),
+            types: Arc::new(UsageTypeCache::new(settings.usage_types_cache_ttl)),
+            limiters: UserLimiters::new(&settings.limits),
+        });
+        let db_data = web::Data::new(database);
+        let metrics = Metrics::new();
+        let metrics_data = web::Data::new(metrics.clone());
         let openapi = crate::openapi::document(&settings.auth_token_url);
-        let app_cache = cache.clone();
-        let serving = common::server::bind("carbon-service", &settings.common, move |cfg| {
-            cfg.app_data(verifier.clone())
-                .app_data(app_cache.clone())
-                .app_data(limiters.clone())
-                .app_data(db_data.clone());
-            routes::configure(cfg);
-            common::health::configure(cfg);
-            common::openapi::configure_docs(cfg, openapi.clone());
-        })?;
+        let app_context = context.clone();
+        let serving = common::server::bind(
+            "carbon-service",
+            &settings.common,
+            metrics.clone(),
+            move |cfg| {
+                cfg.app_data(verifier.clone())
+                    .app_data(app_context.clone())
+                    .app_data(metrics_data.clone())
+                    .app_data(db_data.clone());
+                routes::configure(cfg);
+                common::health::configure(cfg);
+                common::openapi::configure_docs(cfg, openapi.clone());
+            },
+        )?;
         Ok(Self {
             serving,
-            database,
-            cache,
+            context,
+            metrics,
         })
     }
 
@@ -67,12 +80,17 @@ impl Application {
     }
 
     pub fn database(&self) -> &Database {
-        &self.database
+        &self.context.db
     }
 
-    /// The usage-type cache the handlers share (tests observe it).
-    pub fn type_cache(&self) -> web::Data<UsageTypeCache> {
-        self.cache.clone()
+    /// What the handlers share (tests call the services with it).
+    pub fn context(&self) -> web::Data<AppContext> {
+        self.context.clone()
+    }
+
+    /// This application's metrics (tests read its own series only).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s).

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use mongodb::Database;
 
+use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::UsageType;
 use crate::storage::usage_types;
-use common::error::ApiError;
+use common::db::StoreError;
 
 struct Loaded {
     at: Instant,
@@ -53,8 +54,8 @@ impl UsageTypeCache {
     /// meanwhile (then the list is returned but not kept).
     pub async fn reload_with(
         &self,
-        load: impl Future<Output = Result<Vec<UsageType>, ApiError>>,
-    ) -> Result<Arc<Vec<UsageType>>, ApiError> {
+        load: impl Future<Output = Result<Vec<UsageType>, StoreError>>,
+    ) -> Result<Arc<Vec<UsageType>>, StoreError> {
         let generation = self.generation.load(Ordering::SeqCst);
         let types = Arc::new(load.await?);
         if let Ok(mut guard) = self.loaded.write()
@@ -70,7 +71,7 @@ impl UsageTypeCache {
 
     /// Every type, ordered by id. After expiry one request reloads while
     /// the others keep serving the previous list.
-    pub async fn all(&self, db: &Database) -> Result<Arc<Vec<UsageType>>, ApiError> {
+    pub async fn all(&self, db: &Database) -> Result<Arc<Vec<UsageType>>, StoreError> {
         match self.snapshot() {
             Some((at, types)) if at.elapsed() < self.ttl => Ok(types),
             Some((_, stale)) => match self.reloading.try_lock() {
@@ -90,7 +91,11 @@ impl UsageTypeCache {
 
     /// One type; a miss falls through to the database, so a type another
     /// instance just created is usable at once.
-    pub async fn get(&self, db: &Database, id: i64) -> Result<Option<UsageType>, ApiError> {
+    pub async fn get(
+        &self,
+        db: &Database,
+        id: UsageTypeId,
+    ) -> Result<Option<UsageType>, StoreError> {
         let types = self.all(db).await?;
         if let Ok(i) = types.binary_search_by_key(&id, |t| t.id) {
             return Ok(Some(types[i].clone()));
@@ -108,8 +113,8 @@ impl UsageTypeCache {
     pub async fn get_many(
         &self,
         db: &Database,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, UsageType>, ApiError> {
+        ids: &[UsageTypeId],
+    ) -> Result<HashMap<UsageTypeId, UsageType>, StoreError> {
         let types = self.all(db).await?;
         let mut found = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
@@ -151,7 +156,7 @@ mod tests {
 
     fn types(factor: f64) -> Vec<UsageType> {
         vec![UsageType {
-            id: 100,
+            id: UsageTypeId::parse("id", 100).unwrap(),
             name: "electricity".into(),
             unit: "kwh".into(),
             factor,

@@ -6,15 +6,15 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::ids::UserId;
 use crate::jwt::{AccessTokenVerifier, TokenError};
 
 /// The caller, as stated by a verified access token.
 #[derive(Debug, Clone)]
 pub struct AuthenticatedUser {
-    pub id: Uuid,
+    pub id: UserId,
     /// The `superuser` claim. user-service also re-checks the database; a
     /// superuser's token lives at most five minutes
     /// (`jwt::SUPERUSER_MAX_TTL_SECONDS`), which bounds how stale it is on
@@ -72,7 +72,9 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
     };
     let verifier = req
         .app_data::<web::Data<AccessTokenVerifier>>()
-        .ok_or_else(|| ApiError::internal("AccessTokenVerifier is not registered as app data"))?;
+        .ok_or_else(|| {
+            ApiError::internal("the AccessTokenVerifier is not registered as app data")
+        })?;
     let claims = verifier
         .verify_access_token(token)
         .map_err(|e| ApiError::Unauthorized {
@@ -83,7 +85,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
             },
         })?;
     Ok(AuthenticatedUser {
-        id: claims.sub,
+        id: UserId::from(claims.sub),
         superuser: claims.superuser,
         session_generation: claims.sgen,
         auth_time: claims.auth_time,

@@ -2,8 +2,11 @@
 //!
 //! The services are written for MongoDB 7 semantics and run on any
 //! deployment of it (standalone, replica set, sharded through mongos), and on
-//! the MongoDB-compatible SecantusDB used for development and tests. No
-//! feature needs transactions.
+//! the MongoDB-compatible SecantusDB used for development and tests.
+//!
+//! [`StoreError`] is what every storage module returns: what happened, in
+//! database terms, with the operation as context and the driver's error as
+//! its source. Whether a duplicate key is a 409 is for the caller to say.
 
 use std::time::Duration;
 
@@ -139,9 +142,118 @@ fn is_index_not_found(err: &Error) -> bool {
     matches!(err.kind.as_ref(), ErrorKind::Command(e) if e.code == 27)
 }
 
+/// A storage operation that failed, in database terms.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique index refused the write. `index` is its name when the
+    /// server said it (`_id_` for the primary key).
+    #[error("{context}: duplicate key on index {}", .index.as_deref().unwrap_or("?"))]
+    Duplicate {
+        context: &'static str,
+        index: Option<String>,
+        #[source]
+        source: Error,
+    },
+    /// The database could not be reached; retrying later may help.
+    #[error("{context}: the database is unavailable")]
+    Unavailable {
+        context: &'static str,
+        #[source]
+        source: Error,
+    },
+    /// Any other failure of the operation.
+    #[error("{context}: the database failed")]
+    Failed {
+        context: &'static str,
+        #[source]
+        source: Error,
+    },
+    /// A document could not be converted to or from BSON.
+    #[error("{context}: a document does not have the expected shape")]
+    Malformed {
+        context: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    /// Classifies a driver error of the operation `context`.
+    pub fn from_driver(context: &'static str, source: Error) -> Self {
+        if is_duplicate_key(&source) {
+            let index = duplicate_index(&source);
+            Self::Duplicate {
+                context,
+                index,
+                source,
+            }
+        } else if is_unavailable(&source) {
+            Self::Unavailable { context, source }
+        } else {
+            Self::Failed { context, source }
+        }
+    }
+
+    pub fn malformed(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Malformed {
+            context,
+            source: source.into(),
+        }
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable { .. })
+    }
+
+    /// A duplicate key on the unique index `name`.
+    pub fn is_duplicate_on(&self, name: &str) -> bool {
+        matches!(self, Self::Duplicate { index: Some(index), .. } if index == name)
+    }
+
+    /// A duplicate key, on whatever index.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Self::Duplicate { .. })
+    }
+}
+
+/// Adds the operation to a driver result: `.context("inserting a usage")?`.
+pub trait Context<T> {
+    fn context(self, context: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> Context<T> for Result<T, Error> {
+    fn context(self, context: &'static str) -> Result<T, StoreError> {
+        self.map_err(|e| StoreError::from_driver(context, e))
+    }
+}
+
+/// The index a duplicate-key error names: MongoDB says `... index: NAME dup key: ...`.
+fn duplicate_index(err: &Error) -> Option<String> {
+    let message = match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.message.clone(),
+        ErrorKind::Command(e) => e.message.clone(),
+        ErrorKind::InsertMany(e) => e
+            .write_errors
+            .as_ref()
+            .and_then(|errors| errors.iter().find(|e| e.code == DUPLICATE_KEY))
+            .map(|e| e.message.clone())
+            .unwrap_or_default(),
+        _ => return None,
+    };
+    let after = message.split("index: ").nth(1)?;
+    let name = after.split_whitespace().next()?;
+    Some(
+        name.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .to_owned(),
+    )
+}
+
 const DUPLICATE_KEY: i32 = 11000;
 
-/// A unique-index violation (code 11000), which services turn into 409.
+/// A unique-index violation (code 11000).
 pub fn is_duplicate_key(err: &Error) -> bool {
     match err.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,

@@ -1,11 +1,16 @@
-//! One error type for both services, turned into an RFC 9457
-//! `application/problem+json` response in one place.
+//! One error type for both services' HTTP answers, turned into an RFC 9457
+//! `application/problem+json` response in one place. Only the routes speak
+//! it: each layer below has its own error type, mapped to this one at the
+//! routes boundary, and an internal cause is kept (with its chain) and
+//! logged once, here, where it becomes a response.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+pub use crate::validation::{FieldError, Invalid};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -32,36 +37,8 @@ pub struct ProblemDetails {
     pub errors: Vec<FieldError>,
 }
 
-/// One invalid input field.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
-pub struct FieldError {
-    /// For CSV imports: the data row, counting from 1 for the first row
-    /// after the header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1)]
-    pub row: Option<u64>,
-    /// The field's name (a dotted path for nested fields; a column for CSV).
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            row: None,
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-
-    /// The same error, located in a CSV data row.
-    pub fn in_row(self, row: u64) -> Self {
-        Self {
-            row: Some(row),
-            ..self
-        }
-    }
-}
+/// Any error, boxed, as a cause kept for the log.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -102,14 +79,14 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u64 },
     /// 503: a dependency (the database) is unreachable; retrying later helps.
     #[error("service unavailable")]
-    Unavailable,
+    Unavailable(#[source] Option<BoxError>),
     /// 503: the server is saturated (e.g. every password-hashing slot is
     /// taken); retrying after `Retry-After` helps.
     #[error("service busy")]
     Busy { retry_after_seconds: u64 },
-    /// 500: the cause is logged where it happened, never sent.
+    /// 500: the cause is logged when the answer is built, never sent.
     #[error("internal error")]
-    Internal,
+    Internal(#[source] BoxError),
     /// Any other status, for normalising actix's own error responses.
     #[error("{detail}")]
     Status { status: StatusCode, detail: String },
@@ -120,11 +97,9 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// Logs the cause (with the request id of the current span) and returns
-    /// an opaque 500.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
-        Self::Internal
+    /// An opaque 500 that keeps its cause for the log.
+    pub fn internal(cause: impl Into<BoxError>) -> Self {
+        Self::Internal(cause.into())
     }
 
     pub fn not_found() -> Self {
@@ -144,13 +119,13 @@ impl ApiError {
             } => {
                 format!("Too many requests; retry after {retry_after_seconds} seconds.")
             }
-            Self::Unavailable => {
+            Self::Unavailable(_) => {
                 "A backing service is temporarily unavailable; retry shortly.".into()
             }
             Self::Busy {
                 retry_after_seconds,
             } => format!("The server is busy; retry after {retry_after_seconds} seconds."),
-            Self::Internal => "An unexpected error occurred; it has been logged.".into(),
+            Self::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
             Self::StaleLogin { max_age_seconds } => format!(
                 "This operation needs a login within the last {max_age_seconds} seconds; log in again with your password."
             ),
@@ -186,13 +161,14 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Status { status, .. } => *status,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.log();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         response.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -225,25 +201,85 @@ impl ResponseError for ApiError {
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
-            Self::Unavailable => {
+            Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        response.body(body)
+        let mut response = response.body(body);
+        if let Some(kind) = self.database_failure() {
+            response
+                .extensions_mut()
+                .insert(crate::metrics::DatabaseFailure(kind));
+        }
+        response
     }
 }
 
-impl From<mongodb::error::Error> for ApiError {
-    fn from(err: mongodb::error::Error) -> Self {
-        if crate::db::is_unavailable(&err) {
-            crate::metrics::record_db_error("unavailable");
-            tracing::warn!(error = %err, "database unavailable");
-            Self::Unavailable
+impl ApiError {
+    /// The cause, with every `source` after it: "inserting a usage: the
+    /// database failed: connection reset".
+    fn cause_chain(cause: &(dyn std::error::Error + 'static)) -> String {
+        let mut chain = cause.to_string();
+        let mut next = cause.source();
+        while let Some(source) = next {
+            chain.push_str(": ");
+            chain.push_str(&source.to_string());
+            next = source.source();
+        }
+        chain
+    }
+
+    /// The one log line of a failure that is not the client's: in the
+    /// request's span, so it carries the request id.
+    fn log(&self) {
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(error = %Self::cause_chain(cause.as_ref()), "internal error");
+            }
+            Self::Unavailable(Some(cause)) => {
+                tracing::warn!(error = %Self::cause_chain(cause.as_ref()), "a backing service is unavailable");
+            }
+            _ => {}
+        }
+    }
+
+    /// `unavailable` or `other` when a database operation failed (the
+    /// `db_operation_errors_total` metric), found in the cause chain.
+    fn database_failure(&self) -> Option<&'static str> {
+        let cause: &(dyn std::error::Error + 'static) = match self {
+            Self::Internal(cause) => cause.as_ref(),
+            Self::Unavailable(Some(cause)) => cause.as_ref(),
+            _ => return None,
+        };
+        let mut next = Some(cause);
+        while let Some(error) = next {
+            if let Some(store) = error.downcast_ref::<crate::db::StoreError>() {
+                return Some(if store.is_unavailable() {
+                    "unavailable"
+                } else {
+                    "other"
+                });
+            }
+            next = error.source();
+        }
+        None
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        Self::Validation(invalid.0)
+    }
+}
+
+impl From<crate::db::StoreError> for ApiError {
+    fn from(error: crate::db::StoreError) -> Self {
+        if error.is_unavailable() {
+            Self::Unavailable(Some(error.into()))
         } else {
-            crate::metrics::record_db_error("other");
-            Self::internal(err)
+            Self::Internal(error.into())
         }
     }
 }

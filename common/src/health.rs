@@ -29,19 +29,17 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
         (status = 200, description = "The database answers", body = HealthStatus),
-        (status = 503, description = "The database does not answer", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer", body = ProblemDetails),
     ))]
 pub async fn readyz(database: web::Data<Database>) -> Result<HttpResponse, ApiError> {
     match tokio::time::timeout(READINESS_PING_TIMEOUT, crate::db::ping(&database)).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(HealthStatus { status: "ok" })),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "readiness check: database ping failed");
-            Err(ApiError::Unavailable)
-        }
-        Err(_) => {
-            tracing::warn!("readiness check: database ping timed out");
-            Err(ApiError::Unavailable)
-        }
+        Ok(Err(e)) => Err(ApiError::Unavailable(Some(
+            crate::db::StoreError::from_driver("the readiness ping", e).into(),
+        ))),
+        Err(_) => Err(ApiError::Unavailable(Some(
+            "the readiness ping timed out".into(),
+        ))),
     }
 }
 

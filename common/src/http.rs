@@ -217,7 +217,7 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
 /// the 404 default service, CORS, problem+json errors, security headers,
 /// HTTP metrics, and request telemetry (outermost, so it sees the final
 /// response).
-pub fn app<F: FnOnce(&mut actix_web::web::ServiceConfig)>(
+pub fn app<F: FnOnce(&mut actix_web::web::ServiceConfig) + 'static>(
     allowed_origins: &[String],
     configure: F,
 ) -> actix_web::App<

@@ -1,6 +1,7 @@
 //! What user-service and carbon-service share, and nothing else: access-token
 //! signing and verification, the problem+json error type, configuration,
-//! MongoDB start-up, telemetry, the HTTP building blocks and health checks.
+//! MongoDB start-up and its error type, the user id, telemetry, metrics, the
+//! HTTP building blocks, paging, rate limiting and health checks.
 
 pub mod auth;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod http;
+pub mod ids;
 pub mod jwt;
 pub mod metrics;
 pub mod openapi;
@@ -17,8 +19,10 @@ pub mod pagination;
 pub mod rate_limit;
 pub mod server;
 pub mod telemetry;
+pub mod validation;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::{ApiError, FieldError, ProblemDetails};
+pub use error::{ApiError, ProblemDetails};
+pub use validation::{FieldError, Invalid};

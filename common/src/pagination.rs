@@ -1,8 +1,11 @@
-//! `limit`/`offset` paging shared by every list endpoint.
+//! `limit`/`offset` paging shared by every list endpoint: the query
+//! parameters, their bounds, and the total-count header.
 
 use actix_web::HttpResponseBuilder;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::error::{ApiError, FieldError};
+use crate::validation::{FieldError, Invalid};
 
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 100;
@@ -13,6 +16,24 @@ pub const MAX_OFFSET: u64 = 100_000;
 /// The name of the header carrying the unpaged total.
 pub const TOTAL_COUNT_HEADER: &str = "X-Total-Count";
 
+/// The paging parameters of every list, as the query string gives them.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100, example = 10)]
+    pub limit: Option<u32>,
+    /// Items to skip, 0 to 100000 (default 0).
+    #[param(minimum = 0, maximum = 100000, example = 0)]
+    pub offset: Option<u64>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<Page, Invalid> {
+        Page::parse(self.limit, self.offset)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub limit: u32,
@@ -20,28 +41,35 @@ pub struct Page {
 }
 
 impl Page {
-    /// `limit` 1..=100 (default 10), `offset` 0..=100000; outside → 422.
-    pub fn parse(limit: Option<u32>, offset: Option<u64>) -> Result<Self, ApiError> {
+    /// `limit` 1..=100 (default 10), `offset` 0..=100000; both checked.
+    pub fn parse(limit: Option<u32>, offset: Option<u64>) -> Result<Self, Invalid> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         let offset = offset.unwrap_or(0);
-        let mut errors = Vec::new();
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
-        if offset > MAX_OFFSET {
-            errors.push(FieldError::new(
-                "offset",
-                format!("must be at most {MAX_OFFSET}"),
-            ));
-        }
-        if errors.is_empty() {
-            Ok(Self { limit, offset })
-        } else {
-            Err(ApiError::Validation(errors))
-        }
+        let errors = [check_limit(limit).err(), check_offset(offset).err()];
+        Invalid::check(errors.into_iter().flatten().collect())?;
+        Ok(Self { limit, offset })
+    }
+}
+
+pub fn check_limit(limit: u32) -> Result<u32, FieldError> {
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(FieldError::new(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ))
+    }
+}
+
+pub fn check_offset(offset: u64) -> Result<u64, FieldError> {
+    if offset <= MAX_OFFSET {
+        Ok(offset)
+    } else {
+        Err(FieldError::new(
+            "offset",
+            format!("must be at most {MAX_OFFSET}"),
+        ))
     }
 }
 

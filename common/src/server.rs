@@ -8,6 +8,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::web::ServiceConfig;
 
 use crate::config::CommonSettings;
+use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot listen on {address}: {source}")]
@@ -26,10 +27,12 @@ pub struct Serving {
 }
 
 /// Binds the API on `HOST:PORT` with everything `common::http::app` adds
-/// around `configure`, and the metrics listener on `METRICS_ADDR`.
+/// around `configure`, recording into `metrics`, and the metrics listener
+/// on `METRICS_ADDR`.
 pub fn bind<F>(
     name: &'static str,
     settings: &CommonSettings,
+    metrics: Metrics,
     configure: F,
 ) -> Result<Serving, BindError>
 where
@@ -43,18 +46,27 @@ where
     let listener = TcpListener::bind(&address).map_err(bind_error)?;
     let port = listener.local_addr().map_err(bind_error)?.port();
     let origins = settings.cors_allowed_origins.clone();
-    let server = HttpServer::new(move || crate::http::app(&origins, configure.clone()))
-        .listen(listener)
-        .map_err(bind_error)?
-        // In-flight requests get this long to finish after SIGTERM.
-        .shutdown_timeout(10)
-        .run();
+    let registry = actix_web::web::Data::new(metrics.clone());
+    let server = HttpServer::new(move || {
+        let configure = configure.clone();
+        let registry = registry.clone();
+        crate::http::app(&origins, move |cfg| {
+            cfg.app_data(registry);
+            configure(cfg);
+        })
+    })
+    .listen(listener)
+    .map_err(bind_error)?
+    // In-flight requests get this long to finish after SIGTERM.
+    .shutdown_timeout(10)
+    .run();
     let (metrics_port, metrics) = match settings.metrics_addr {
         Some(addr) => {
-            let (bound, server) = crate::metrics::serve(addr).map_err(|source| BindError {
-                address: addr.to_string(),
-                source,
-            })?;
+            let (bound, server) =
+                crate::metrics::serve(addr, metrics).map_err(|source| BindError {
+                    address: addr.to_string(),
+                    source,
+                })?;
             tracing::info!(address = %bound, "{name} metrics at /metrics");
             (Some(bound.port()), Some(server))
         }

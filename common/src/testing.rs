@@ -35,20 +35,91 @@ pub fn mint_token_authenticated_at(
         .token
 }
 
-/// Polls `read` until it yields a value, failing the test after `timeout`.
-/// Tests wait for conditions this way, never for a fixed time.
-pub async fn eventually<T>(
+/// Sending a test request and reading its answer, written once.
+#[allow(async_fn_in_trait)]
+pub trait RequestExt {
+    /// Sends; a transport failure fails the test.
+    async fn sent(self) -> reqwest::Response;
+    /// Sends and reads a JSON body; either failing fails the test.
+    async fn json_body<T: serde::de::DeserializeOwned>(self) -> T;
+}
+
+impl RequestExt for reqwest::RequestBuilder {
+    async fn sent(self) -> reqwest::Response {
+        self.send().await.expect("the request is answered")
+    }
+
+    async fn json_body<T: serde::de::DeserializeOwned>(self) -> T {
+        self.sent().await.json().await.expect("a JSON body")
+    }
+}
+
+/// `base` with `overrides` replacing or adding variables (later wins): the
+/// one way every test merges settings, in-process or for a process.
+pub fn merged_env<'a>(
+    base: &[(&'a str, &'a str)],
+    overrides: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut vars: Vec<(&str, &str)> = Vec::new();
+    for &(key, value) in base.iter().chain(overrides) {
+        vars.retain(|(k, _)| *k != key);
+        vars.push((key, value));
+    }
+    vars
+}
+
+/// The settings a test app starts with: [`merged_env`] as an [`Env`](crate::config::Env).
+pub fn env_with(base: &[(&str, &str)], overrides: &[(&str, &str)]) -> crate::config::Env {
+    crate::config::Env::from_pairs(merged_env(base, overrides))
+}
+
+/// The distinct values of `label` among the `metric` series of a
+/// Prometheus text exposition.
+pub fn label_values(
+    exposition: &str,
+    metric: &str,
+    label: &str,
+) -> std::collections::BTreeSet<String> {
+    let needle = format!("{label}=\"");
+    let prefix = format!("{metric}{{");
+    exposition
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .filter_map(|line| {
+            let start = line.find(&needle)? + needle.len();
+            let end = start + line[start..].find('"')?;
+            Some(line[start..end].to_owned())
+        })
+        .collect()
+}
+
+/// Polls `read` every 50 ms until it yields a value, or `None` after
+/// `timeout`. Tests wait for conditions this way, never for a fixed time.
+pub async fn poll_until<T>(
     timeout: std::time::Duration,
-    what: &str,
     mut read: impl AsyncFnMut() -> Option<T>,
-) -> T {
+) -> Option<T> {
     let started = std::time::Instant::now();
     loop {
         if let Some(value) = read().await {
-            return value;
+            return Some(value);
         }
-        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        if started.elapsed() >= timeout {
+            return None;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// [`poll_until`], failing the test after `timeout`.
+pub async fn eventually<T>(
+    timeout: std::time::Duration,
+    what: &str,
+    read: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    match poll_until(timeout, read).await {
+        Some(value) => value,
+        None => panic!("timed out waiting for {what}"),
     }
 }
 
@@ -178,7 +249,8 @@ pub async fn scrape_metrics(port: u16) -> String {
         .expect("a text body")
 }
 
-/// Asserts a problem+json answer with `status`, returning the body.
+/// Asserts a problem+json answer with `status` (RFC 9457: `type`, `title`,
+/// `status`, `detail`), returning the body.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");
     assert_eq!(
@@ -188,6 +260,10 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_j
     );
     let body: serde_json::Value = response.json().await.expect("a JSON body");
     assert_eq!(body["status"], status);
+    assert!(
+        body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+        "not a whole problem: {body}"
+    );
     body
 }
 

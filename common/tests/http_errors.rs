@@ -34,17 +34,10 @@ fn spawn() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// The shared check, and the request id every answer carries.
 async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
     assert!(response.headers().contains_key("x-request-id"));
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
-    body
+    common::testing::assert_problem(response, status).await
 }
 
 fn post(base: &str) -> reqwest::RequestBuilder {

@@ -8,10 +8,11 @@
 //! Every server a test starts binds port 0 and reports the port it got, so
 //! tests running at once can never connect to each other's servers.
 
+use common::testing::poll_until;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use common::testing::{TestDatabase, eventually};
 
@@ -108,24 +109,18 @@ impl Service {
 
     /// Waits until the process reports the port it bound.
     pub async fn wait_listening(&mut self, timeout: Duration) {
-        let started = Instant::now();
-        loop {
-            if let Some(port) = reported_port(&self.logs(), &self.name) {
-                self.port = port;
-                self.base = format!("http://127.0.0.1:{port}");
-                return;
-            }
+        let port = poll_until(timeout, async || {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("{} exited ({status}); its log:\n{}", self.name, self.logs());
             }
-            assert!(
-                started.elapsed() < timeout,
-                "{} reported no port; its log:\n{}",
-                self.name,
-                self.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            reported_port(&self.logs(), &self.name)
+        })
+        .await;
+        let Some(port) = port else {
+            panic!("{} reported no port; its log:\n{}", self.name, self.logs());
+        };
+        self.port = port;
+        self.base = format!("http://127.0.0.1:{port}");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -138,24 +133,22 @@ impl Service {
 
     pub async fn wait_healthy(&self, timeout: Duration) {
         let client = reqwest::Client::new();
-        let started = Instant::now();
-        while started.elapsed() < timeout {
-            if let Ok(r) = client
+        let healthy = poll_until(timeout, async || {
+            let answer = client
                 .get(self.url("/healthz"))
                 .timeout(Duration::from_secs(1))
                 .send()
-                .await
-                && r.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+                .await;
+            answer.is_ok_and(|r| r.status().is_success()).then_some(())
+        })
+        .await;
+        if healthy.is_none() {
+            panic!(
+                "{} did not become healthy; its log:\n{}",
+                self.base,
+                self.logs()
+            );
         }
-        panic!(
-            "{} did not become healthy; its log:\n{}",
-            self.base,
-            self.logs()
-        );
     }
 
     /// Sends SIGTERM (graceful shutdown).
@@ -173,14 +166,7 @@ impl Service {
     }
 
     pub async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let started = Instant::now();
-        while started.elapsed() < timeout {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        None
+        poll_until(timeout, async || self.child.try_wait().ok().flatten()).await
     }
 }
 
@@ -243,12 +229,7 @@ pub async fn start_carbon(db: &TestDatabase, users: &Service, extra: &[(&str, &s
 
 /// Later entries win.
 fn dedupe<'a>(env: Vec<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for (k, v) in env {
-        out.retain(|(key, _)| *key != k);
-        out.push((k, v));
-    }
-    out
+    common::testing::merged_env(&env, &[])
 }
 
 /// Runs `carbon-service seed` against `db`.

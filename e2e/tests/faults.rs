@@ -1,6 +1,7 @@
 //! Database loss and recovery, start-up before the database, crashes and
 //! graceful shutdown. Each test owns its SecantusDB process.
 
+use common::testing::RequestExt;
 use std::time::{Duration, Instant};
 
 use e2e::*;
@@ -37,15 +38,14 @@ async fn a_lost_database_gives_fast_503s_and_the_service_recovers_without_a_rest
     let r = client
         .get(carbon.url("/usages"))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 
     db.stop();
 
     let started = Instant::now();
-    let ready = client.get(carbon.url("/readyz")).send().await.unwrap();
+    let ready = client.get(carbon.url("/readyz")).sent().await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -57,9 +57,8 @@ async fn a_lost_database_gives_fast_503s_and_the_service_recovers_without_a_rest
     let data = client
         .get(carbon.url("/usages"))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let elapsed = started.elapsed();
     assert_eq!(data.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(data.headers()["content-type"], "application/problem+json");
@@ -86,12 +85,7 @@ async fn a_lost_database_gives_fast_503s_and_the_service_recovers_without_a_rest
     })
     .await;
     assert_eq!(
-        client
-            .get(carbon.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        client.get(carbon.url("/readyz")).sent().await.status(),
         StatusCode::OK
     );
 }
@@ -127,9 +121,8 @@ async fn a_service_started_before_its_database_retries_and_then_serves() {
     let r = reqwest::Client::new()
         .post(users.url("/auth/register"))
         .json(&json!({"email": unique_email(), "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 
@@ -191,9 +184,8 @@ async fn after_a_sigkill_mid_load_every_acknowledged_write_is_there() {
         let r = client
             .get(carbon.url(&format!("/usages/{id}")))
             .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(
             r.status(),
             StatusCode::OK,
@@ -204,7 +196,7 @@ async fn after_a_sigkill_mid_load_every_acknowledged_write_is_there() {
     let mut read = 0;
     let mut next = Some(carbon.url("/usages?limit=100"));
     while let Some(url) = next {
-        let r = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        let r = client.get(&url).bearer_auth(&token).sent().await;
         assert_eq!(r.status(), StatusCode::OK);
         next = r
             .headers()

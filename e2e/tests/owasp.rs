@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use common::testing::RequestExt;
 use e2e::*;
 use jsonwebtoken::Algorithm;
 use reqwest::{Client, StatusCode};
@@ -33,13 +34,7 @@ fn unsigned(header: &str, claims: &Value) -> String {
 }
 
 async fn status_with_token(client: &Client, url: &str, token: &str) -> StatusCode {
-    client
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    client.get(url).bearer_auth(token).sent().await.status()
 }
 
 // API1: broken object-level authorization.
@@ -55,12 +50,8 @@ async fn api1_another_users_usage_is_404_for_every_verb_and_unchanged() {
         .post(pair.carbon.url("/usages"))
         .bearer_auth(owner_token)
         .json(&json!({"amount": 5, "usage_type_id": 100}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let url = pair
         .carbon
         .url(&format!("/usages/{}", usage["id"].as_str().unwrap()));
@@ -69,18 +60,10 @@ async fn api1_another_users_usage_is_404_for_every_verb_and_unchanged() {
         client.put(&url).json(&json!({"amount": 1})),
         client.delete(&url),
     ] {
-        let r = request.bearer_auth(intruder_token).send().await.unwrap();
+        let r = request.bearer_auth(intruder_token).sent().await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
-    let after: Value = client
-        .get(&url)
-        .bearer_auth(owner_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = client.get(&url).bearer_auth(owner_token).json_body().await;
     assert_eq!(after, usage);
 }
 
@@ -227,7 +210,7 @@ async fn api2_a_token_in_the_query_string_is_not_accepted() {
         pair.users.url(&format!("/users/me?access_token={token}")),
     ] {
         assert_eq!(
-            client.get(url).send().await.unwrap().status(),
+            client.get(url).sent().await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
@@ -249,9 +232,8 @@ async fn api2_login_answers_do_not_reveal_whether_an_email_exists() {
                     ("username", username.as_str()),
                     ("password", "wrong password!!"),
                 ])
-                .send()
-                .await
-                .unwrap();
+                .sent()
+                .await;
             (r.status(), r.text().await.unwrap())
         }
     };
@@ -260,12 +242,7 @@ async fn api2_login_answers_do_not_reveal_whether_an_email_exists() {
         let client = client.clone();
         let url = pair.users.url("/auth/forgot-password");
         async move {
-            let r = client
-                .post(url)
-                .json(&json!({"email": email}))
-                .send()
-                .await
-                .unwrap();
+            let r = client.post(url).json(&json!({"email": email})).sent().await;
             (r.status(), r.text().await.unwrap())
         }
     };
@@ -282,9 +259,8 @@ async fn api2_a_deleted_users_token_is_refused_by_user_service() {
         .delete(pair.users.url("/users/me"))
         .bearer_auth(token)
         .json(&json!({"current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         status_with_token(&client, &pair.users.url("/users/me"), token).await,
@@ -301,9 +277,8 @@ async fn api3_mass_assignment_is_refused_and_no_secret_is_ever_returned() {
         let r = client
             .post(pair.users.url("/auth/register"))
             .json(&json!({"email": unique_email(), "password": PASSWORD, field: true}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
     }
     let email = unique_email();
@@ -313,18 +288,16 @@ async fn api3_mass_assignment_is_refused_and_no_secret_is_ever_returned() {
         .patch(pair.users.url("/users/me"))
         .bearer_auth(token)
         .json(&json!({"is_superuser": true, "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["user_id", "co2e", "id", "created_at"] {
         let r = client
             .post(pair.carbon.url("/usages"))
             .bearer_auth(token)
             .json(&json!({"amount": 1, "usage_type_id": 100, field: "x"}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
     }
     let mut bodies = Vec::new();
@@ -333,9 +306,8 @@ async fn api3_mass_assignment_is_refused_and_no_secret_is_ever_returned() {
             client
                 .get(url)
                 .bearer_auth(token)
-                .send()
+                .sent()
                 .await
-                .unwrap()
                 .text()
                 .await
                 .unwrap(),
@@ -347,9 +319,8 @@ async fn api3_mass_assignment_is_refused_and_no_secret_is_ever_returned() {
             ("grant_type", "refresh_token"),
             ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
         ])
-        .send()
+        .sent()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -375,9 +346,8 @@ async fn api4_limits_bodies_and_nesting_are_bounded() {
     assert_eq!(
         client
             .get(pair.carbon.url("/types?limit=101"))
-            .send()
+            .sent()
             .await
-            .unwrap()
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
@@ -391,9 +361,8 @@ async fn api4_limits_bodies_and_nesting_are_bounded() {
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body(huge)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     let deep = format!(
@@ -406,9 +375,8 @@ async fn api4_limits_bodies_and_nesting_are_bounded() {
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body(deep)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert!(r.status().is_client_error(), "{}", r.status());
     let nested = format!(
         r#"{{"amount": 1, "usage_type_id": {}1{}}}"#,
@@ -420,17 +388,15 @@ async fn api4_limits_bodies_and_nesting_are_bounded() {
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body(nested)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert!(r.status().is_client_error());
     // Unharmed.
     assert_eq!(
         client
             .get(pair.carbon.url("/healthz"))
-            .send()
+            .sent()
             .await
-            .unwrap()
             .status(),
         StatusCode::OK
     );
@@ -453,9 +419,8 @@ async fn api4_a_login_flood_is_throttled_with_retry_after() {
         let r = client
             .post(users.url("/auth/jwt/login"))
             .form(&[("username", "a@example.com"), ("password", "whatever!")])
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(r);
             break;
@@ -490,7 +455,7 @@ async fn api5_type_writes_and_admin_endpoints_refuse_normal_users() {
         client.delete(pair.users.url(&format!("/users/{some_id}"))),
     ];
     for request in requests {
-        let r = request.bearer_auth(token).send().await.unwrap();
+        let r = request.bearer_auth(token).sent().await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", r.url());
     }
 }
@@ -505,9 +470,8 @@ async fn api8_cors_headers_and_error_bodies_are_locked_down() {
             .request(reqwest::Method::OPTIONS, service.url("/usages"))
             .header("origin", "https://evil.example")
             .header("access-control-request-method", "GET")
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert!(
             !preflight
                 .headers()
@@ -517,29 +481,26 @@ async fn api8_cors_headers_and_error_bodies_are_locked_down() {
             .request(reqwest::Method::OPTIONS, service.url("/healthz"))
             .header("origin", "http://localhost:8082")
             .header("access-control-request-method", "GET")
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(
             allowed.headers()["access-control-allow-origin"],
             "http://localhost:8082"
         );
-        let r = client.get(service.url("/healthz")).send().await.unwrap();
+        let r = client.get(service.url("/healthz")).sent().await;
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     }
     let tokens = client
         .post(pair.users.url("/auth/register"))
         .json(&json!({"email": unique_email(), "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(tokens.status(), StatusCode::CREATED);
     let login = client
         .post(pair.users.url("/auth/jwt/login"))
         .form(&[("username", "nobody@example.com"), ("password", "x")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(login.headers()["cache-control"], "no-store");
 
     let hostile = [
@@ -559,7 +520,7 @@ async fn api8_cors_headers_and_error_bodies_are_locked_down() {
             .body("%%%"),
     ];
     for request in hostile {
-        let r = request.send().await.unwrap();
+        let r = request.sent().await;
         assert!(r.status().is_client_error(), "{}", r.status());
         let body = r.text().await.unwrap();
         for leak in [

@@ -1,6 +1,7 @@
 //! The two services as separate processes, on separate databases, sharing
 //! nothing but the JWT secret.
 
+use common::testing::RequestExt;
 use e2e::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -21,28 +22,22 @@ async fn a_user_registers_logs_in_records_usages_and_reads_the_footprint_then_lo
             .post(pair.carbon.url("/usages"))
             .bearer_auth(access)
             .json(&json!({"amount": amount, "usage_type_id": type_id, "usage_at": at}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED);
     }
     let list = client
         .get(pair.carbon.url("/usages?include_total=true"))
         .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(list.headers()["x-total-count"], "2");
 
     let summary: Value = client
         .get(pair.carbon.url("/usages/summary"))
         .bearer_auth(access)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(summary["usage_count"], 2);
     assert!((summary["total_co2e"].as_f64().unwrap() - (150.0 + 2.0 * 26.93)).abs() < 1e-9);
 
@@ -53,9 +48,8 @@ async fn a_user_registers_logs_in_records_usages_and_reads_the_footprint_then_lo
             client
                 .post(url)
                 .form(&[("grant_type", "refresh_token"), ("refresh_token", &token)])
-                .send()
+                .sent()
                 .await
-                .unwrap()
         }
     };
     let refreshed: Value = refresh(tokens["refresh_token"].as_str().unwrap().to_owned())
@@ -68,18 +62,16 @@ async fn a_user_registers_logs_in_records_usages_and_reads_the_footprint_then_lo
     let r = client
         .get(pair.carbon.url("/usages"))
         .bearer_auth(new_access)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 
     let r = client
         .post(pair.users.url("/auth/jwt/logout"))
         .bearer_auth(new_access)
         .json(&json!({"refresh_token": new_refresh}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let refused = refresh(new_refresh).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
@@ -102,9 +94,8 @@ async fn carbon_service_refuses_a_token_signed_with_another_secret() {
     let r = reqwest::Client::new()
         .get(pair.carbon.url("/usages"))
         .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         r.headers()["www-authenticate"],
@@ -132,9 +123,8 @@ async fn after_a_secret_rotation_old_and_new_tokens_both_work() {
         let r = client
             .get(carbon.url("/usages"))
             .bearer_auth(token.as_str().unwrap())
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
     }
     // New tokens are signed with the new secret only.
@@ -142,8 +132,7 @@ async fn after_a_secret_rotation_old_and_new_tokens_both_work() {
     let r = client
         .get(only_old.url("/usages"))
         .bearer_auth(new["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }

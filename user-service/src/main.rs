@@ -59,7 +59,7 @@ fn main() -> ExitCode {
 #[actix_web::main]
 async fn run() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Some(Command::Openapi)) {
+    if let Some(Command::Openapi) = cli.command {
         return common::cli::print_document("user-service", &user_service::openapi::document());
     }
     let env = Env::from_process();
@@ -68,66 +68,81 @@ async fn run() -> ExitCode {
         Err(code) => return code,
     };
     common::telemetry::init(settings.common.log_format, "info");
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    let result = match cli.command {
+        None | Some(Command::Serve) => {
             // Only the server sends mail, so only it needs mail settings.
             match common::cli::settings_or_exit("user-service", MailSettings::from_env(&env)) {
                 Ok(mail) => serve(settings, mail).await,
                 Err(code) => return code,
             }
         }
-        Command::Openapi => Ok(()),
-        Command::CreateSuperuser {
+        // Answered above, before any setting is read.
+        Some(Command::Openapi) => Ok(()),
+        Some(Command::CreateSuperuser {
             email,
             promote_existing,
-        } => create_superuser(settings, &email, promote_existing).await,
+        }) => create_superuser(settings, &email, promote_existing).await,
     };
     common::cli::finish("user-service", result)
 }
 
-async fn serve(settings: Settings, mail: MailSettings) -> Result<(), String> {
-    let app = Application::build(settings, &mail)
-        .await
-        .map_err(|e| e.to_string())?;
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+/// Why a command failed; its `Display` and causes say what to fix.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("starting the server")]
+    Startup(#[from] user_service::startup::StartupError),
+    #[error("serving")]
+    Serve(#[source] std::io::Error),
+    #[error("reading the password")]
+    Prompt(#[source] std::io::Error),
+    #[error("connecting to the database")]
+    Database(#[from] common::db::DatabaseStartupError),
+    #[error("setting up password hashing")]
+    Hasher(#[from] user_service::password::HashError),
+    #[error("creating the superuser")]
+    Superuser(#[from] user_service::service::accounts::AccountError),
+    #[error(
+        "{0} is an existing ordinary account; to make it a superuser, run again with --promote-existing"
+    )]
+    NotPromoted(String),
+    #[error(
+        "{0} is an existing account whose address is not verified; it was not promoted. \
+         Verify the address first (POST /auth/request-verify-token), then run this again"
+    )]
+    Unverified(String),
+}
+
+async fn serve(settings: Settings, mail: MailSettings) -> Result<(), CliError> {
+    let app = Application::build(settings, &mail).await?;
+    app.run_until_stopped().await.map_err(CliError::Serve)
 }
 
 async fn create_superuser(
     settings: Settings,
     email: &str,
     promote_existing: bool,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let password = match std::env::var("SUPERUSER_PASSWORD") {
         Ok(p) if !p.is_empty() => p,
-        _ => rpassword::prompt_password("Password for the superuser: ")
-            .map_err(|e| format!("reading the password: {e}"))?,
+        _ => {
+            rpassword::prompt_password("Password for the superuser: ").map_err(CliError::Prompt)?
+        }
     };
-    let database = common::db::connect(&settings.common.mongodb, "user-service")
-        .await
-        .map_err(|e| e.to_string())?;
-    user_service::storage::create_indexes(&database)
-        .await
-        .map_err(|e| e.to_string())?;
+    let database = common::db::connect(&settings.common.mongodb, "user-service").await?;
+    user_service::storage::create_indexes(&database).await?;
     let hasher = user_service::password::PasswordHasher::new(
         settings.password_hash_concurrency,
         settings.account_password_hash_concurrency,
         settings.password_hash_max_wait,
-    )
-    .map_err(|e| e.to_string())?;
-    let outcome = ensure_superuser(&database, &hasher, email, &password, promote_existing)
-        .await
-        .map_err(|e| format!("{e}: {:?}", e.problem().errors))?;
-    if outcome == SuperuserOutcome::ExistsNotPromoted {
-        return Err(format!(
-            "{email} is an existing ordinary account; to make it a superuser, run again with --promote-existing"
-        ));
+        common::metrics::Metrics::new(),
+    )?;
+    let outcome = ensure_superuser(&database, &hasher, email, &password, promote_existing).await?;
+    match outcome {
+        SuperuserOutcome::ExistsNotPromoted => Err(CliError::NotPromoted(email.to_owned())),
+        SuperuserOutcome::ExistsUnverified => Err(CliError::Unverified(email.to_owned())),
+        outcome => {
+            println!("superuser {email}: {outcome:?}");
+            Ok(())
+        }
     }
-    if outcome == SuperuserOutcome::ExistsUnverified {
-        return Err(format!(
-            "{email} is an existing account whose address is not verified; it was not promoted. \
-             Verify the address first (POST /auth/request-verify-token), then run this again"
-        ));
-    }
-    println!("superuser {email}: {outcome:?}");
-    Ok(())
 }

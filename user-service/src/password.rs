@@ -3,7 +3,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use common::error::ApiError;
+use common::metrics::Metrics;
 use rand::rngs::OsRng;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,22 +11,37 @@ use std::time::Duration;
 
 pub const PERMITS_IN_USE: &str = "password_hash_permits_in_use";
 
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every slot stayed taken for `PASSWORD_HASH_MAX_WAIT_MS`: retrying
+    /// after `retry_after_seconds` helps.
+    #[error("password hashing is saturated")]
+    Busy { retry_after_seconds: u64 },
+    #[error("argon2 failed: {0}")]
+    Argon2(argon2::password_hash::Error),
+    #[error("argon2's parameters were refused: {0}")]
+    Parameters(argon2::Error),
+    #[error("the hashing task did not finish")]
+    Task(#[source] actix_web::error::BlockingError),
+}
+
 /// OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1.
-fn argon2() -> Result<Argon2<'static>, ApiError> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(ApiError::internal)?;
+fn argon2() -> Result<Argon2<'static>, HashError> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(HashError::Parameters)?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn hash_now(password: &str) -> Result<String, ApiError> {
+fn hash_now(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(argon2()?
         .hash_password(password.as_bytes(), &salt)
-        .map_err(ApiError::internal)?
+        .map_err(HashError::Argon2)?
         .to_string())
 }
 
-fn verify_now(password: &str, phc: &str) -> Result<bool, ApiError> {
-    let parsed = PasswordHash::new(phc).map_err(ApiError::internal)?;
+fn verify_now(password: &str, phc: &str) -> Result<bool, HashError> {
+    let parsed = PasswordHash::new(phc).map_err(HashError::Argon2)?;
     // Parameters come from the PHC string, so old hashes keep verifying.
     Ok(Argon2::default()
         .verify_password(password.as_bytes(), &parsed)
@@ -68,24 +83,34 @@ pub struct PasswordHasher {
     sign_in: Arc<tokio::sync::Semaphore>,
     account: Arc<tokio::sync::Semaphore>,
     max_wait: Duration,
+    /// The application's registry, for the two gauges.
+    metrics: Metrics,
 }
 
 /// A hashing slot; the gauge counts it until it is dropped.
-struct Permit<'a>(#[allow(dead_code)] tokio::sync::SemaphorePermit<'a>);
+struct Permit<'a> {
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    metrics: &'a Metrics,
+}
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        metrics::gauge!(PERMITS_IN_USE).decrement(1.0);
+        self.metrics
+            .record(|| metrics::gauge!(PERMITS_IN_USE).decrement(1.0));
     }
 }
 
 /// Counts a caller as waiting until it is dropped.
-struct Waiting<'a>(&'a AtomicU64);
+struct Waiting<'a> {
+    count: &'a AtomicU64,
+    metrics: &'a Metrics,
+}
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-        metrics::gauge!(WAITING).decrement(1.0);
+        self.count.fetch_sub(1, Ordering::Relaxed);
+        self.metrics
+            .record(|| metrics::gauge!(WAITING).decrement(1.0));
     }
 }
 
@@ -95,7 +120,12 @@ impl PasswordHasher {
     /// `sign_in` and `account`: hashes allowed at once in each pool (at
     /// least 1); `max_wait`: how long a request may wait for one before it
     /// is refused with 503.
-    pub fn new(sign_in: usize, account: usize, max_wait: Duration) -> Result<Self, ApiError> {
+    pub fn new(
+        sign_in: usize,
+        account: usize,
+        max_wait: Duration,
+        metrics: Metrics,
+    ) -> Result<Self, HashError> {
         let dummy: String = {
             use rand::Rng;
             rand::thread_rng()
@@ -113,46 +143,57 @@ impl PasswordHasher {
             sign_in: Arc::new(tokio::sync::Semaphore::new(sign_in.max(1))),
             account: Arc::new(tokio::sync::Semaphore::new(account.max(1))),
             max_wait,
+            metrics,
         })
     }
 
     /// A hashing slot of `pool`, or 503 when none frees up within
     /// `max_wait`: a flood is refused early instead of queueing without
     /// bound.
-    async fn permit(&self, pool: HashPool) -> Result<Permit<'_>, ApiError> {
+    async fn permit(&self, pool: HashPool) -> Result<Permit<'_>, HashError> {
         let semaphore = match pool {
             HashPool::SignIn => &self.sign_in,
             HashPool::Account => &self.account,
         };
         let now_waiting = self.waiting.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak_waiting.fetch_max(now_waiting, Ordering::Relaxed);
-        metrics::gauge!(WAITING).increment(1.0);
-        let _waiting = Waiting(&self.waiting);
+        self.metrics
+            .record(|| metrics::gauge!(WAITING).increment(1.0));
+        let _waiting = Waiting {
+            count: &self.waiting,
+            metrics: &self.metrics,
+        };
+        let busy = || HashError::Busy {
+            retry_after_seconds: self.max_wait.as_secs().max(1),
+        };
         match tokio::time::timeout(self.max_wait, semaphore.acquire()).await {
             Ok(Ok(permit)) => {
-                metrics::gauge!(PERMITS_IN_USE).increment(1.0);
-                Ok(Permit(permit))
+                self.metrics
+                    .record(|| metrics::gauge!(PERMITS_IN_USE).increment(1.0));
+                Ok(Permit {
+                    _permit: permit,
+                    metrics: &self.metrics,
+                })
             }
-            Ok(Err(closed)) => Err(ApiError::internal(closed)),
+            // The semaphores are never closed; if one were, nothing could hash.
+            Ok(Err(_closed)) => Err(busy()),
             Err(_) => {
                 tracing::warn!(
                     ?pool,
                     waited_ms = self.max_wait.as_millis() as u64,
                     "password hashing saturated; refusing"
                 );
-                Err(ApiError::Busy {
-                    retry_after_seconds: self.max_wait.as_secs().max(1),
-                })
+                Err(busy())
             }
         }
     }
 
-    pub async fn hash(&self, pool: HashPool, password: &str) -> Result<String, ApiError> {
+    pub async fn hash(&self, pool: HashPool, password: &str) -> Result<String, HashError> {
         let password = password.to_owned();
         let _permit = self.permit(pool).await?;
         actix_web::web::block(move || hash_now(&password))
             .await
-            .map_err(ApiError::internal)?
+            .map_err(HashError::Task)?
     }
 
     pub async fn verify(
@@ -160,13 +201,13 @@ impl PasswordHasher {
         pool: HashPool,
         password: &str,
         phc: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, HashError> {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let (password, phc) = (password.to_owned(), phc.to_owned());
         let _permit = self.permit(pool).await?;
         actix_web::web::block(move || verify_now(&password, &phc))
             .await
-            .map_err(ApiError::internal)?
+            .map_err(HashError::Task)?
     }
 
     /// Every verification so far, dummy ones included.
@@ -185,7 +226,7 @@ impl PasswordHasher {
     }
 
     /// Spends a verification's time and always fails.
-    pub async fn verify_dummy(&self, pool: HashPool, password: &str) -> Result<bool, ApiError> {
+    pub async fn verify_dummy(&self, pool: HashPool, password: &str) -> Result<bool, HashError> {
         self.dummy_verifications.fetch_add(1, Ordering::Relaxed);
         self.verify(pool, password, &self.dummy_hash.clone())
             .await

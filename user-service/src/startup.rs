@@ -4,16 +4,19 @@
 use actix_web::web;
 use common::db::DatabaseStartupError;
 use common::jwt::{AccessTokenIssuer, AccessTokenVerifier};
+use common::metrics::Metrics;
+use common::rate_limit::RateLimiter;
 use common::server::{BindError, Serving};
 use mongodb::Database;
 
 use crate::configuration::{MailSettings, Settings};
 use crate::mailer::{Mailer, MailerError};
-use crate::password::PasswordHasher;
-use crate::routes;
-use crate::service::AuthState;
-use crate::service::accounts::{BootstrapOutcome, SuperuserOutcome, bootstrap_superuser};
-use common::rate_limit::RateLimiter;
+use crate::password::{HashError, PasswordHasher};
+use crate::routes::{self, HttpPolicy};
+use crate::service::ServiceContext;
+use crate::service::accounts::{
+    AccountError, BootstrapOutcome, SuperuserOutcome, bootstrap_superuser,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -23,17 +26,17 @@ pub enum StartupError {
     Mailer(#[from] MailerError),
     #[error(transparent)]
     Bind(#[from] BindError),
-    #[error("SUPERUSER_EMAIL/SUPERUSER_PASSWORD: {0}")]
-    Superuser(String),
-    #[error("{0}")]
-    Other(String),
+    #[error("SUPERUSER_EMAIL/SUPERUSER_PASSWORD: the bootstrap superuser could not be created")]
+    Superuser(#[source] AccountError),
+    #[error("setting up password hashing")]
+    Hasher(#[source] HashError),
 }
 
 pub struct Application {
     serving: Serving,
     database: Database,
-    hasher: PasswordHasher,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
+    metrics: Metrics,
 }
 
 impl Application {
@@ -49,19 +52,19 @@ impl Application {
     ) -> Result<Self, StartupError> {
         let database = common::db::connect(&settings.common.mongodb, "user-service").await?;
         crate::storage::create_indexes(&database).await?;
+        let metrics = Metrics::new();
         let hasher = PasswordHasher::new(
             settings.password_hash_concurrency,
             settings.account_password_hash_concurrency,
             settings.password_hash_max_wait,
+            metrics.clone(),
         )
-        .map_err(|e| StartupError::Other(e.to_string()))?;
+        .map_err(StartupError::Hasher)?;
         if let Some(bootstrap) = &settings.superuser {
             let outcome =
                 bootstrap_superuser(&database, &hasher, &bootstrap.email, &bootstrap.password)
                     .await
-                    .map_err(|e| {
-                        StartupError::Superuser(format!("{e} {:?}", e.problem().errors))
-                    })?;
+                    .map_err(StartupError::Superuser)?;
             match outcome {
                 BootstrapOutcome::AlreadyRan => tracing::info!(
                     "the SUPERUSER_EMAIL bootstrap ran before on this database; not running it again"
@@ -78,38 +81,49 @@ impl Application {
             }
         }
 
-        let state = web::Data::new(AuthState {
+        let context = web::Data::new(ServiceContext {
             issuer: AccessTokenIssuer::new(&settings.common.jwt),
-            hasher: hasher.clone(),
+            hasher,
             lockout: settings.lockout,
-            login_limiter: RateLimiter::new(&settings.login_rate_limit),
             refresh_limiter: RateLimiter::new(&settings.refresh_rate_limit),
-            sensitive_limiter: RateLimiter::new(&settings.sensitive_rate_limit),
-            account_limiter: RateLimiter::new(&settings.account_rate_limit),
             mailer,
             access_token_ttl: settings.access_token_ttl,
             refresh_token_ttl: settings.refresh_token_ttl,
             refresh_token_max_lifetime: settings.refresh_token_max_lifetime,
+        });
+        let policy = web::Data::new(HttpPolicy {
             trusted_proxies: settings.trusted_proxies.clone(),
             refresh_cookie_secure: settings.refresh_cookie_secure,
+            refresh_cookie_max_age_seconds: settings.refresh_token_ttl.as_secs() as i64,
+            login_limiter: RateLimiter::new(&settings.login_rate_limit),
+            sensitive_limiter: RateLimiter::new(&settings.sensitive_rate_limit),
+            account_limiter: RateLimiter::new(&settings.account_rate_limit),
         });
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
         let db_data = web::Data::new(database.clone());
+        let metrics_data = web::Data::new(metrics.clone());
         let openapi = crate::openapi::document();
-        let app_state = state.clone();
-        let serving = common::server::bind("user-service", &settings.common, move |cfg| {
-            cfg.app_data(app_state.clone())
-                .app_data(verifier.clone())
-                .app_data(db_data.clone());
-            routes::configure(cfg);
-            common::health::configure(cfg);
-            common::openapi::configure_docs(cfg, openapi.clone());
-        })?;
+        let app_context = context.clone();
+        let serving = common::server::bind(
+            "user-service",
+            &settings.common,
+            metrics.clone(),
+            move |cfg| {
+                cfg.app_data(app_context.clone())
+                    .app_data(policy.clone())
+                    .app_data(verifier.clone())
+                    .app_data(metrics_data.clone())
+                    .app_data(db_data.clone());
+                routes::configure(cfg);
+                common::health::configure(cfg);
+                common::openapi::configure_docs(cfg, openapi.clone());
+            },
+        )?;
         Ok(Self {
             serving,
             database,
-            hasher,
-            state,
+            context,
+            metrics,
         })
     }
 
@@ -125,14 +139,14 @@ impl Application {
         &self.database
     }
 
-    /// What the handlers share (tests call `service` functions with it).
-    pub fn auth_state(&self) -> web::Data<AuthState> {
-        self.state.clone()
+    /// What the flows share (tests call `service` functions with it).
+    pub fn context(&self) -> web::Data<ServiceContext> {
+        self.context.clone()
     }
 
-    /// The password hasher (tests read its verification count).
-    pub fn password_hasher(&self) -> PasswordHasher {
-        self.hasher.clone()
+    /// This application's metrics (tests read its own series only).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s).

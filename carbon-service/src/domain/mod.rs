@@ -1,3 +1,11 @@
+//! Types that parse instead of validate, the CSV rules and the summary
+//! fold. No I/O, no HTTP: parse errors are `common::validation::Invalid`.
+//!
+//! The stored types (`Usage`, `UsageType`) derive serde for their BSON form
+//! here, and only that: the JSON that clients send and get is declared in
+//! `routes/`, converted to and from these types there.
+
+pub mod ids;
 pub mod summary;
 pub mod usage;
 pub mod usage_csv;

@@ -5,27 +5,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use super::ids::UsageTypeId;
 use super::usage_query::UsageFilter;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
-#[schema(example = json!({
-    "from": "2026-01-01T00:00:00Z",
-    "to": null,
-    "usage_count": 3,
-    "total_co2e": 207.68,
-    "by_type": [
-        {"usage_type_id": 100, "name": "electricity", "unit": "kwh", "usage_count": 2, "total_amount": 120.0, "co2e": 180.0},
-        {"usage_type_id": 101, "name": "water", "unit": "kg", "usage_count": 1, "total_amount": 1.028, "co2e": 27.68}
-    ],
-    "by_month": [
-        {"month": "2026-10", "usage_count": 1, "co2e": 90.0, "by_type": [{"usage_type_id": 100, "usage_count": 1, "co2e": 90.0}]},
-        {"month": "2026-11", "usage_count": 2, "co2e": 117.68, "by_type": [{"usage_type_id": 100, "usage_count": 1, "co2e": 90.0}, {"usage_type_id": 101, "usage_count": 1, "co2e": 27.68}]}
-    ],
-    "by_scope": [{"scope": 2, "usage_count": 2, "co2e": 180.0}, {"scope": 3, "usage_count": 1, "co2e": 27.68}]
-}))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// The window's start (inclusive), as given.
     pub from: Option<DateTime<Utc>>,
@@ -43,9 +27,9 @@ pub struct Summary {
     pub by_scope: Vec<ScopeTotal>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TypeTotal {
-    pub usage_type_id: i64,
+    pub usage_type_id: UsageTypeId,
     pub name: String,
     pub unit: String,
     pub usage_count: u64,
@@ -55,7 +39,7 @@ pub struct TypeTotal {
     pub co2e: f64,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MonthTotal {
     /// `YYYY-MM`.
     pub month: String,
@@ -66,18 +50,17 @@ pub struct MonthTotal {
     pub by_type: Vec<MonthTypeTotal>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MonthTypeTotal {
-    pub usage_type_id: i64,
+    pub usage_type_id: UsageTypeId,
     pub usage_count: u64,
     /// kg CO₂e.
     pub co2e: f64,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScopeTotal {
     /// 1, 2 or 3.
-    #[schema(minimum = 1, maximum = 3)]
     pub scope: u8,
     pub usage_count: u64,
     pub co2e: f64,
@@ -87,7 +70,7 @@ pub struct ScopeTotal {
 /// database computes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryCell {
-    pub usage_type_id: i64,
+    pub usage_type_id: UsageTypeId,
     /// `YYYY-MM`, UTC.
     pub month: String,
     /// The GHG Protocol scope of the usages' type snapshots.
@@ -107,9 +90,9 @@ pub struct SummaryCell {
 pub fn fold(
     filter: &UsageFilter,
     cells: &[SummaryCell],
-    current_labels: impl Fn(i64) -> Option<(String, String)>,
+    current_labels: impl Fn(UsageTypeId) -> Option<(String, String)>,
 ) -> Summary {
-    let mut by_type: BTreeMap<i64, TypeTotal> = BTreeMap::new();
+    let mut by_type: BTreeMap<UsageTypeId, TypeTotal> = BTreeMap::new();
     let mut by_month: BTreeMap<&str, MonthTotal> = BTreeMap::new();
     let mut by_scope: BTreeMap<u8, ScopeTotal> = BTreeMap::new();
     for cell in cells {
@@ -190,9 +173,13 @@ mod tests {
         }
     }
 
+    fn id(type_id: i64) -> UsageTypeId {
+        UsageTypeId::parse("id", type_id).unwrap()
+    }
+
     fn cell(type_id: i64, month: &str, count: u64, amount: f64, co2e: f64) -> SummaryCell {
         SummaryCell {
-            usage_type_id: type_id,
+            usage_type_id: id(type_id),
             month: month.into(),
             scope: scope_of(type_id),
             usage_count: count,
@@ -217,12 +204,12 @@ mod tests {
             cell(100, "2026-01", 2, 4.0, 6.0),
         ];
         let s = fold(&UsageFilter::default(), &cells, |id| {
-            (id == 100).then(|| ("electricity".to_owned(), "kwh".to_owned()))
+            (id == super::tests::id(100)).then(|| ("electricity".to_owned(), "kwh".to_owned()))
         });
         let labels: Vec<_> = s
             .by_type
             .iter()
-            .map(|t| (t.usage_type_id, t.name.as_str()))
+            .map(|t| (t.usage_type_id.get(), t.name.as_str()))
             .collect();
         assert_eq!(labels, [(100, "electricity"), (101, "snapshot-101")]);
         let months: Vec<_> = s.by_month.iter().map(|m| m.month.as_str()).collect();
@@ -259,7 +246,7 @@ mod tests {
                 prop_assert_eq!(s.usage_count, usages.len() as u64);
                 prop_assert!(close(s.total_co2e, brute_total), "{} vs {}", s.total_co2e, brute_total);
                 for line in &s.by_type {
-                    let mine = usages.iter().filter(|u| u.0 == line.usage_type_id);
+                    let mine = usages.iter().filter(|u| u.0 == line.usage_type_id.get());
                     let (count, amount, co2e) = mine.fold((0u64, 0.0, 0.0), |acc, (_, _, a, f)| {
                         (acc.0 + 1, acc.1 + a, acc.2 + a * f)
                     });
@@ -277,7 +264,7 @@ mod tests {
                     for line in &month.by_type {
                         let brute: f64 = usages
                             .iter()
-                            .filter(|u| u.0 == line.usage_type_id && format!("2026-{:02}", u.1) == month.month)
+                            .filter(|u| u.0 == line.usage_type_id.get() && format!("2026-{:02}", u.1) == month.month)
                             .map(|(_, _, a, f)| a * f)
                             .sum();
                         prop_assert!(close(line.co2e, brute));

@@ -7,9 +7,9 @@
 
 use std::borrow::Cow;
 
+use super::ids::UsageTypeId;
 use super::usage::{NewUsage, Usage, check_amount, parse_usage_at};
-use super::usage_type::check_type_id;
-use common::error::FieldError;
+use common::validation::FieldError;
 
 /// The export's header row.
 pub const EXPORT_HEADER: [&str; 9] = [
@@ -45,7 +45,7 @@ pub fn neutralize_formula(text: &str) -> Cow<'_, str> {
 pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(160));
     writer.write_record([
-        usage.id.to_hex().as_str(),
+        usage.id.to_string().as_str(),
         &usage
             .usage_at
             .to_chrono()
@@ -132,10 +132,7 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<NewUsage>, ImportError> {
             .parse::<f64>()
             .map_err(|_| FieldError::new("amount", "must be a number"))
             .and_then(check_amount);
-        let type_id = cell(type_col)
-            .parse::<i64>()
-            .map_err(|_| FieldError::new("usage_type_id", "must be an integer"))
-            .and_then(|id| check_type_id("usage_type_id", id));
+        let type_id = UsageTypeId::parse_text("usage_type_id", cell(type_col));
         let usage_at = match cell(at_col) {
             "" => Err(FieldError::new("usage_at", "is required")),
             raw => parse_usage_at(raw),
@@ -183,7 +180,7 @@ mod tests {
         let body = "\u{feff}Amount,note,usage_type_id,usage_at\n12.5,x,100,2026-01-02T03:04:05Z\n0,y,101,2026-02-01T00:00:00+01:00\n";
         let rows = parse_import(body.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].amount, rows[0].usage_type_id), (12.5, 100));
+        assert_eq!((rows[0].amount, rows[0].usage_type_id.get()), (12.5, 100));
         assert_eq!(rows[1].usage_at.to_rfc3339(), "2026-01-31T23:00:00+00:00");
     }
 

@@ -4,18 +4,17 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use bson::oid::ObjectId;
 use chrono::{DateTime, Utc};
 
+use super::ids::{UsageId, UsageTypeId};
 use super::usage::parse_instant;
-use super::usage_type::check_type_id;
-use common::error::{ApiError, FieldError};
-use common::pagination::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use common::pagination::Page;
+use common::validation::{FieldError, Invalid};
 
 /// Which of a user's usages to list, export or sum.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct UsageFilter {
-    pub usage_type_id: Option<i64>,
+    pub usage_type_id: Option<UsageTypeId>,
     /// Inclusive.
     pub from: Option<DateTime<Utc>>,
     /// Exclusive.
@@ -29,9 +28,9 @@ impl UsageFilter {
         usage_type_id: Option<i64>,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Invalid> {
         let type_id = usage_type_id
-            .map(|id| check_type_id("usage_type_id", id))
+            .map(|id| UsageTypeId::parse("usage_type_id", id))
             .transpose();
         match (
             type_id,
@@ -43,7 +42,7 @@ impl UsageFilter {
                 from,
                 to,
             }),
-            (t, f, u) => Err(ApiError::Validation(
+            (t, f, u) => Err(Invalid(
                 [t.err(), f.err(), u.err()].into_iter().flatten().collect(),
             )),
         }
@@ -55,16 +54,12 @@ impl UsageFilter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsageCursor {
     pub usage_at: bson::DateTime,
-    pub id: ObjectId,
+    pub id: UsageId,
 }
 
 impl UsageCursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!(
-            "{}:{}",
-            self.usage_at.timestamp_millis(),
-            self.id.to_hex()
-        ))
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.usage_at.timestamp_millis(), self.id))
     }
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
@@ -74,7 +69,7 @@ impl UsageCursor {
         let (millis, id) = text.split_once(':').ok_or_else(invalid)?;
         Ok(Self {
             usage_at: bson::DateTime::from_millis(millis.parse().map_err(|_| invalid())?),
-            id: ObjectId::parse_str(id).map_err(|_| invalid())?,
+            id: UsageId::parse("cursor", id).map_err(|_| invalid())?,
         })
     }
 }
@@ -86,7 +81,8 @@ pub enum PageStart {
     After(UsageCursor),
 }
 
-/// One page of a list request.
+/// One page of a list request: a [`Page`] (limit and offset), or a limit
+/// and a cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsagePage {
     pub start: PageStart,
@@ -94,49 +90,37 @@ pub struct UsagePage {
 }
 
 impl UsagePage {
-    /// `limit` 1..=100 (default 10); `offset` 0..=100000 or a `cursor`, not both.
+    /// `limit` and `offset` as [`Page::parse`] checks them; a `cursor`
+    /// instead of a non-zero offset.
     pub fn parse(
         limit: Option<u32>,
         offset: Option<u64>,
         cursor: Option<&str>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Invalid> {
+        let page = Page::parse(limit, offset);
+        let cursor = cursor.map(UsageCursor::parse).transpose();
         let mut errors = Vec::new();
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
+        if cursor.as_ref().is_ok_and(Option::is_some) && offset.is_some_and(|o| o > 0) {
             errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
+                "cursor",
+                "cannot be combined with a non-zero offset",
             ));
         }
-        let start = match (offset, cursor) {
-            (Some(offset), Some(_)) if offset > 0 => {
-                errors.push(FieldError::new(
-                    "cursor",
-                    "cannot be combined with a non-zero offset",
-                ));
-                None
-            }
-            (_, Some(raw)) => match UsageCursor::parse(raw) {
-                Ok(cursor) => Some(PageStart::After(cursor)),
-                Err(e) => {
-                    errors.push(e);
-                    None
+        match (page, cursor) {
+            (Ok(page), Ok(cursor)) if errors.is_empty() => Ok(Self {
+                limit: page.limit,
+                start: match cursor {
+                    Some(cursor) => PageStart::After(cursor),
+                    None => PageStart::Offset(page.offset),
+                },
+            }),
+            (page, cursor) => {
+                if let Err(Invalid(page_errors)) = page {
+                    errors.extend(page_errors);
                 }
-            },
-            (offset, None) => {
-                let offset = offset.unwrap_or(0);
-                if offset > MAX_OFFSET {
-                    errors.push(FieldError::new(
-                        "offset",
-                        format!("must be at most {MAX_OFFSET}"),
-                    ));
-                }
-                Some(PageStart::Offset(offset))
+                errors.extend(cursor.err());
+                Err(Invalid(errors))
             }
-        };
-        match start {
-            Some(start) if errors.is_empty() => Ok(Self { start, limit }),
-            _ => Err(ApiError::Validation(errors)),
         }
     }
 }
@@ -149,7 +133,7 @@ mod tests {
     fn a_cursor_round_trips() {
         let cursor = UsageCursor {
             usage_at: bson::DateTime::from_millis(1_700_000_000_123),
-            id: ObjectId::new(),
+            id: UsageId::new(),
         };
         assert_eq!(UsageCursor::parse(&cursor.encode()).unwrap(), cursor);
     }
@@ -165,7 +149,7 @@ mod tests {
     fn a_cursor_with_an_offset_is_refused() {
         let cursor = UsageCursor {
             usage_at: bson::DateTime::now(),
-            id: ObjectId::new(),
+            id: UsageId::new(),
         }
         .encode();
         assert!(UsagePage::parse(None, Some(5), Some(&cursor)).is_err());
@@ -174,7 +158,7 @@ mod tests {
 
     #[test]
     fn the_window_names_each_bad_parameter() {
-        let Err(ApiError::Validation(errors)) =
+        let Err(Invalid(errors)) =
             UsageFilter::parse(Some(0), Some("yesterday"), Some("2026-01-01T00:00:00Z"))
         else {
             panic!("expected a validation error");

@@ -2,14 +2,12 @@
 //! Protocol scope and where the factor comes from.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use common::error::{ApiError, FieldError};
+use super::ids::UsageTypeId;
+use common::validation::{FieldError, Invalid};
 
 pub const MAX_LABEL_CHARS: usize = 64;
 pub const MAX_SOURCE_CHARS: usize = 256;
-/// Ids are integers that survive a round trip through JavaScript.
-pub const MAX_TYPE_ID: i64 = (1 << 53) - 1;
 /// No real emission factor comes near this (kg CO₂e per unit), and it keeps
 /// every product with an amount finite.
 pub const MAX_FACTOR: f64 = 1e6;
@@ -48,122 +46,37 @@ impl From<Scope> for i64 {
     }
 }
 
-/// A usage type, as stored (collection `usage_types`) and as shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5, "scope": 2,
-    "source": "Example grid-average factor; replace with your supplier's or national inventory's",
-    "source_year": 2024, "region": "DE"}))]
+/// A usage type. Stored as it is (collection `usage_types`); the routes
+/// show it through their own response type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageType {
-    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
-    pub id: i64,
-    #[schema(min_length = 1, max_length = 64)]
+    pub id: UsageTypeId,
     pub name: String,
-    #[schema(min_length = 1, max_length = 64)]
     pub unit: String,
     /// kg CO₂e per unit.
-    #[schema(minimum = 0, maximum = 1000000)]
     pub factor: f64,
     /// GHG Protocol scope: 1 direct, 2 purchased energy, 3 other indirect.
-    #[schema(value_type = u8, minimum = 1, maximum = 3)]
     pub scope: Scope,
     /// Where the factor comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 256, nullable = false)]
     pub source: Option<String>,
     /// The year the factor applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1900, maximum = 2100, nullable = false)]
     pub source_year: Option<i32>,
     /// An ISO 3166-1 alpha-2 code or free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 64, nullable = false)]
     pub region: Option<String>,
 }
 
-/// The body of `POST /types`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"id": 105, "name": "diesel", "unit": "l", "factor": 2.68, "scope": 1,
-    "source": "Supplier's fuel declaration", "source_year": 2025, "region": "FR"}))]
-pub struct CreateUsageTypeRequest {
-    /// A positive integer, unique.
-    #[serde(deserialize_with = "common::extract::integer")]
-    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
-    pub id: i64,
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
-    pub name: String,
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
-    pub unit: String,
-    /// kg CO₂e per unit: finite, 0 to 1,000,000.
-    #[schema(minimum = 0, maximum = 1000000)]
-    pub factor: f64,
-    /// GHG Protocol scope: 1, 2 or 3.
-    #[serde(deserialize_with = "common::extract::integer")]
-    #[schema(value_type = u8, minimum = 1, maximum = 3)]
-    pub scope: i64,
-    /// Where the factor comes from, up to 256 characters.
-    #[serde(default)]
-    #[schema(max_length = 256)]
-    pub source: Option<String>,
-    /// The year the factor applies to, 1900 to 2100.
-    #[serde(default, deserialize_with = "common::extract::optional_integer")]
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
-    pub source_year: Option<i64>,
-    /// An ISO 3166-1 alpha-2 code or free text, up to 64 characters.
-    #[serde(default)]
-    #[schema(max_length = 64)]
-    pub region: Option<String>,
-}
-
-impl CreateUsageTypeRequest {
-    pub fn into_parts(self) -> (i64, UsageTypeFields) {
-        (
-            self.id,
-            UsageTypeFields {
-                name: self.name,
-                unit: self.unit,
-                factor: self.factor,
-                scope: self.scope,
-                source: self.source,
-                source_year: self.source_year,
-                region: self.region,
-            },
-        )
-    }
-}
-
-/// The body of `PUT /types/{id}`: every field but the id (a replacement:
-/// an optional field left out is removed).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "electricity", "unit": "kwh", "factor": 1.2, "scope": 2}))]
+/// Every field of a type but its id, as given (a create or a replace).
+#[derive(Debug, Clone, PartialEq)]
 pub struct UsageTypeFields {
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub unit: String,
-    /// kg CO₂e per unit: finite, 0 to 1,000,000.
-    #[schema(minimum = 0, maximum = 1000000)]
     pub factor: f64,
-    /// GHG Protocol scope: 1, 2 or 3.
-    #[serde(deserialize_with = "common::extract::integer")]
-    #[schema(value_type = u8, minimum = 1, maximum = 3)]
     pub scope: i64,
-    /// Where the factor comes from, up to 256 characters.
-    #[serde(default)]
-    #[schema(max_length = 256)]
     pub source: Option<String>,
-    /// The year the factor applies to, 1900 to 2100.
-    #[serde(default, deserialize_with = "common::extract::optional_integer")]
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
     pub source_year: Option<i64>,
-    /// An ISO 3166-1 alpha-2 code or free text, up to 64 characters.
-    #[serde(default)]
-    #[schema(max_length = 64)]
     pub region: Option<String>,
 }
 
@@ -190,17 +103,6 @@ fn check_optional_text(
     Some(check_label(field, value, max, errors))
 }
 
-pub fn check_type_id(field: &str, id: i64) -> Result<i64, FieldError> {
-    if (1..=MAX_TYPE_ID).contains(&id) {
-        Ok(id)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("must be between 1 and {MAX_TYPE_ID}"),
-        ))
-    }
-}
-
 pub fn check_factor(factor: f64) -> Result<f64, FieldError> {
     if factor.is_finite() && (0.0..=MAX_FACTOR).contains(&factor) {
         Ok(factor)
@@ -214,11 +116,11 @@ pub fn check_factor(factor: f64) -> Result<f64, FieldError> {
 
 impl UsageType {
     /// Validates every field, reporting all failures at once.
-    pub fn parse(id: i64, fields: &UsageTypeFields) -> Result<Self, ApiError> {
+    pub fn parse(id: i64, fields: &UsageTypeFields) -> Result<Self, Invalid> {
         let mut errors = Vec::new();
-        if let Err(e) = check_type_id("id", id) {
-            errors.push(e);
-        }
+        let id = UsageTypeId::parse("id", id)
+            .map_err(|e| errors.push(e))
+            .ok();
         let name = check_label("name", &fields.name, MAX_LABEL_CHARS, &mut errors);
         let unit = check_label("unit", &fields.unit, MAX_LABEL_CHARS, &mut errors);
         let factor = check_factor(fields.factor).map_err(|e| errors.push(e)).ok();
@@ -250,8 +152,8 @@ impl UsageType {
             }
             None => None,
         };
-        match (factor, scope) {
-            (Some(factor), Some(scope)) if errors.is_empty() => Ok(Self {
+        match (id, factor, scope) {
+            (Some(id), Some(factor), Some(scope)) if errors.is_empty() => Ok(Self {
                 id,
                 name,
                 unit,
@@ -261,17 +163,9 @@ impl UsageType {
                 source_year,
                 region,
             }),
-            _ => Err(ApiError::Validation(errors)),
+            _ => Err(Invalid(errors)),
         }
     }
-}
-
-/// A path id: 422 when it is not a positive integer.
-pub fn parse_type_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .map_err(|_| FieldError::new("id", "must be an integer"))
-        .and_then(|id| check_type_id("id", id))
-        .map_err(|e| ApiError::Validation(vec![e]))
 }
 
 #[cfg(test)]
@@ -302,7 +196,7 @@ mod tests {
         let mut bad = fields("", &"u".repeat(65), -1.0, 4);
         bad.source_year = Some(1800);
         bad.source = Some("s".repeat(257));
-        let Err(ApiError::Validation(errors)) = UsageType::parse(0, &bad) else {
+        let Err(Invalid(errors)) = UsageType::parse(0, &bad) else {
             panic!("expected a validation error");
         };
         let names: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();

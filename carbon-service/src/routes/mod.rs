@@ -1,5 +1,9 @@
-//! HTTP handlers, one module per resource.
+//! HTTP handlers, one module per resource: each parses the request, calls
+//! one service function and shapes the answer. The JSON bodies clients
+//! send and get are declared here; `errors` maps the service errors to
+//! HTTP.
 
+mod errors;
 pub mod summary;
 pub mod types;
 pub mod usages;

@@ -3,47 +3,171 @@
 //! one `service::usages` function, and shape the answer.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
-use common::auth::AuthenticatedUser;
+use chrono::{DateTime, Utc};
+use common::auth::{AuthenticatedUser, Superuser};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
-use common::pagination::with_total_count;
-use mongodb::Database;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use common::ids::UserId;
+use common::metrics::Metrics;
+use common::pagination::{PageQuery, with_total_count};
+use common::validation::{FieldError, Invalid};
+use futures_util::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::usage::{
-    CreateUsageRequest, IdempotencyKey, IfMatch, UpdateUsageRequest, Usage, UsageChanges,
-    UsageResponse, parse_usage_id,
-};
-use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
-use crate::limits::{Limited, UserLimiters};
-use crate::service::usages::{self as service, Created, ExportFormat};
-use crate::storage::usages;
-use crate::type_cache::UsageTypeCache;
-use common::auth::Superuser;
+use super::types::UsageTypeResponse;
+use crate::context::AppContext;
+use crate::domain::ids::{UsageId, UsageTypeId};
+use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
+use crate::domain::usage_csv;
+use crate::domain::usage_query::{UsageFilter, UsagePage};
+use crate::limits::Limited;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 pub const NEXT_CURSOR_HEADER: &str = "X-Next-Cursor";
+pub const USAGES_CREATED: &str = "usages_created_total";
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+/// A usage as every endpoint shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "6740c8a2f1d3b2a1c0e9f812",
+    "user_id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
+    "amount": 120.5,
+    "usage_type": {"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5, "scope": 2},
+    "usage_at": "2026-11-01T08:00:00Z",
+    "co2e": 180.75,
+    "created_at": "2026-11-22T10:00:00Z",
+    "updated_at": "2026-11-22T10:00:00Z",
+    "version": 1
+}))]
+pub struct UsageResponse {
+    /// The id in hexadecimal (a BSON ObjectId's own serde would write an
+    /// object).
+    #[schema(value_type = UsageId)]
+    pub id: String,
+    pub user_id: UserId,
+    pub amount: f64,
+    /// The type as it was when the usage was recorded (or last retyped).
+    pub usage_type: UsageTypeResponse,
+    pub usage_at: DateTime<Utc>,
+    /// kg CO₂e.
+    pub co2e: f64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; `ETag` is this number in quotes, for
+    /// `If-Match`.
+    pub version: i64,
+}
+
+impl From<&Usage> for UsageResponse {
+    fn from(u: &Usage) -> Self {
+        Self {
+            id: u.id.to_string(),
+            user_id: u.user_id,
+            amount: u.amount,
+            usage_type: UsageTypeResponse::from(&u.usage_type),
+            usage_at: u.usage_at.to_chrono(),
+            co2e: u.co2e,
+            created_at: u.created_at.to_chrono(),
+            updated_at: u.updated_at.to_chrono(),
+            version: u.version,
+        }
+    }
+}
+
+/// The body of `POST /usages`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": 120.5, "usage_type_id": 100, "usage_at": "2026-11-01T08:00:00Z"}))]
+pub struct CreateUsageRequest {
+    /// Finite, 0 to 1e12, in the type's unit.
+    #[schema(minimum = 0, maximum = 1e12)]
+    pub amount: f64,
+    #[serde(deserialize_with = "common::extract::integer")]
+    #[schema(value_type = UsageTypeId)]
+    pub usage_type_id: i64,
+    /// RFC 3339 with an offset, from 1900 to at most one day ahead; absent or null: now.
+    #[schema(format = DateTime, nullable)]
+    pub usage_at: Option<String>,
+}
+
+/// A field that may be left out but, when present, must not be `null`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "must not be null; leave the field out to keep its value",
+        )),
+    }
+}
+
+fn present_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    match common::extract::optional_integer(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "must not be null; leave the field out to keep its value",
+        )),
+    }
+}
+
+/// The body of `PUT /usages/{id}`: any non-empty subset. A field left out
+/// keeps its value; `null` is never a value (422 naming the field).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+// `minProperties: 1` is set in `openapi::document`: utoipa-gen 5.5 writes
+// the `min_properties` attribute out as `maxProperties`.
+#[schema(example = json!({"amount": 99.0}))]
+pub struct UpdateUsageRequest {
+    /// Finite, 0 to 1e12, in the type's unit.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = f64, minimum = 0, maximum = 1e12)]
+    pub amount: Option<f64>,
+    /// A new type refreshes the snapshot.
+    #[serde(default, deserialize_with = "present_integer")]
+    #[schema(value_type = UsageTypeId)]
+    pub usage_type_id: Option<i64>,
+    /// RFC 3339 with an offset, from 1900 to at most one day ahead.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, format = DateTime)]
+    pub usage_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"imported": 120}))]
+pub struct ImportResult {
+    /// How many usages were stored.
+    pub imported: u64,
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, Invalid> {
     req.headers()
         .get(IDEMPOTENCY_KEY_HEADER)
         .map(|value| IdempotencyKey::parse(value.as_bytes()))
         .transpose()
-        .map_err(|e| ApiError::Validation(vec![e]))
+        .map_err(Invalid::from)
 }
 
-fn if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
+fn if_match(req: &HttpRequest) -> Result<Option<IfMatch>, Invalid> {
     req.headers()
         .get(header::IF_MATCH)
         .map(|value| {
             value
                 .to_str()
-                .map_err(|_| ApiError::validation("If-Match", "must be visible ASCII"))
+                .map_err(|_| FieldError::new("If-Match", "must be visible ASCII"))
                 .and_then(IfMatch::parse)
         })
         .transpose()
+        .map_err(Invalid::from)
+}
+
+fn path_id(raw: &str) -> Result<UsageId, Invalid> {
+    UsageId::parse("id", raw).map_err(Invalid::from)
 }
 
 fn with_etag(usage: &Usage) -> HttpResponse {
@@ -52,28 +176,28 @@ fn with_etag(usage: &Usage) -> HttpResponse {
         .json(UsageResponse::from(usage))
 }
 
-fn created(answer: Created, location: Option<String>) -> HttpResponse {
+/// A 201; `Idempotent-Replayed: true` when it answers an earlier request.
+fn created(replayed: bool) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::Created();
-    response.insert_header((header::CONTENT_TYPE, "application/json"));
-    if let Some(location) = location {
-        response.insert_header((header::LOCATION, location));
-        // A new usage is always version 1.
-        response.insert_header((header::ETAG, "\"1\""));
-    }
-    if answer.replayed {
+    if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    response.body(answer.body)
+    response
 }
 
-const ID_PARAM: &str = "The usage's ObjectId (hex)";
+fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64) {
+    if !replayed {
+        metrics.record(|| metrics::counter!(USAGES_CREATED, "route" => route).increment(n));
+    }
+}
 
 /// Record a usage
 ///
 /// Stores `co2e = amount × factor` with a snapshot of the type. With an
 /// `Idempotency-Key`, a retry answers the original 201 (same id) and
-/// creates nothing; the same key with a different body is 422. Keys are
-/// kept for at least 48 hours.
+/// creates nothing; the same key with a different body is 422, and while
+/// the first request still runs, 409 with `Retry-After`. Keys are kept for
+/// at least 48 hours.
 #[utoipa::path(post, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     request_body = CreateUsageRequest,
@@ -81,43 +205,42 @@ const ID_PARAM: &str = "The usage's ObjectId (hex)";
     responses(
         (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse,
             headers(("ETag" = String, description = "The version, for If-Match"), ("Location" = String, description = "The new usage"))),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After)", body = ProblemDetails),
+        (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_usage(
     req: HttpRequest,
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
-    cache: web::Data<UsageTypeCache>,
-    limiters: web::Data<UserLimiters>,
+    ctx: web::Data<AppContext>,
+    metrics: web::Data<Metrics>,
     Json(body): Json<CreateUsageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let user_id = caller.id.to_string();
-    let quota = limiters.usage_quota;
-    let answer = service::create(&db, &cache, &user_id, &body, key.as_ref(), quota).await?;
-    let location = format!("/usages/{}", answer.id);
-    Ok(created(answer, Some(location)))
+    let new = NewUsage::parse(body.amount, body.usage_type_id, body.usage_at.as_deref())?;
+    // The request as sent (an absent `usage_at` is not "now") tells a
+    // retry from a different request.
+    let request = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+    let keyed = key.as_ref().map(|key| (key, request.as_slice()));
+    let answer = ctx.usages().create(caller.id, new, keyed).await?;
+    count_created(&metrics, "single", answer.replayed, 1);
+    let usage = &answer.value;
+    Ok(created(answer.replayed)
+        .insert_header((header::LOCATION, format!("/usages/{}", usage.id)))
+        .insert_header((header::ETAG, usage.etag()))
+        .json(UsageResponse::from(usage)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsagesQuery {
-    /// Page size, 1 to 100 (default 10).
-    #[param(minimum = 1, maximum = 100, example = 10)]
-    pub limit: Option<u32>,
-    /// Usages to skip (default 0). For deep pages prefer `cursor`: an offset
-    /// makes the database walk past every skipped usage.
-    #[param(minimum = 0, maximum = 100000, example = 0)]
-    pub offset: Option<u64>,
     /// Continue after the page that answered this cursor in `X-Next-Cursor`
     /// (keyset pagination; not with a non-zero `offset`). Use the same
     /// filters as that page.
     #[param(example = "MTc2MjAwNjQwMDAwMDo2NzQwYzhhMmYxZDNiMmExYzBlOWY4MTI")]
     pub cursor: Option<String>,
     /// Only this type.
-    #[param(example = 100, minimum = 1, maximum = 9007199254740991_i64)]
+    #[param(value_type = Option<UsageTypeId>)]
     pub usage_type_id: Option<i64>,
     /// RFC 3339; `usage_at` ≥ from.
     #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
@@ -136,67 +259,78 @@ pub struct ListUsagesQuery {
 /// Newest `usage_at` first (ties by id). Page with `limit` and either
 /// `offset` or, for stable and cheap deep pages, the `cursor` that the
 /// previous page returned in `X-Next-Cursor`; that header is absent on the
-/// last page. `X-Total-Count` is sent only with `include_total=true`.
+/// last page. An offset makes the database walk past every skipped usage.
+/// `X-Total-Count` is sent only with `include_total=true`.
 #[utoipa::path(get, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
-    params(ListUsagesQuery),
+    params(PageQuery, ListUsagesQuery),
     responses(
         (status = 200, description = "A page of the caller's usages", body = [UsageResponse],
             headers(
                 ("X-Next-Cursor" = String, description = "Pass as `cursor` for the next page; absent on the last page"),
                 ("X-Total-Count" = u64, description = "Total matching usages (only with include_total=true)"),
             )),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid limit, offset, cursor, type id or window", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn list_usages(
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
+    ctx: web::Data<AppContext>,
+    Query(paging): Query<PageQuery>,
     Query(query): Query<ListUsagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = UsagePage::parse(query.limit, query.offset, query.cursor.as_deref())?;
+    let page = UsagePage::parse(paging.limit, paging.offset, query.cursor.as_deref());
     let filter = UsageFilter::parse(
         query.usage_type_id,
         query.from.as_deref(),
         query.to.as_deref(),
-    )?;
-    let user_id = caller.id.to_string();
-    let (found, more) = usages::page(&db, &user_id, &filter, page.start, page.limit).await?;
+    );
+    let (page, filter) = both(page, filter)?;
+    let with_total = query.include_total == Some(true);
+    let list = ctx
+        .usages()
+        .list(caller.id, &filter, page, with_total)
+        .await?;
     let mut response = HttpResponse::Ok();
-    if more && let Some(last) = found.last() {
-        let next = UsageCursor {
-            usage_at: last.usage_at,
-            id: last.id,
-        };
+    if let Some(next) = list.next {
         response.insert_header((NEXT_CURSOR_HEADER, next.encode()));
     }
-    if query.include_total == Some(true) {
-        with_total_count(&mut response, usages::count(&db, &user_id, &filter).await?);
+    if let Some(total) = list.total {
+        with_total_count(&mut response, total);
     }
-    let body: Vec<UsageResponse> = found.iter().map(UsageResponse::from).collect();
+    let body: Vec<UsageResponse> = list.usages.iter().map(UsageResponse::from).collect();
     Ok(response.json(body))
+}
+
+/// Both parses, or every field error of either.
+fn both<A, B>(a: Result<A, Invalid>, b: Result<B, Invalid>) -> Result<(A, B), Invalid> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => Err(Invalid(
+            a.err()
+                .into_iter()
+                .chain(b.err())
+                .flat_map(|invalid| invalid.0)
+                .collect(),
+        )),
+    }
 }
 
 /// Get one of my usages
 #[utoipa::path(get, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = ID_PARAM, example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$")),
+    params(("id" = UsageId, Path, description = "The usage's id")),
     responses(
         (status = 200, description = "The usage", body = UsageResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such usage of the caller's", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed id", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip(caller, ctx), fields(user_id = %caller.id))]
 pub async fn get_usage(
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
+    ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_usage_id(&id)?;
-    let usage = usages::find(&db, &caller.id.to_string(), id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let usage = ctx.usages().get(caller.id, path_id(&id)?).await?;
     Ok(with_etag(&usage))
 }
 
@@ -210,32 +344,32 @@ pub async fn get_usage(
 #[utoipa::path(put, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
     params(
-        ("id" = String, Path, description = ID_PARAM, example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$"),
+        ("id" = UsageId, Path, description = "The usage's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read (or *): the change applies only to that version", example = "\"3\""),
     ),
     request_body = UpdateUsageRequest,
     responses(
         (status = 200, description = "Updated", body = UsageResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such usage of the caller's", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "Other requests kept changing the usage; retry", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed id or If-Match, empty body, null or invalid values, unknown type or fields", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
+        (status = 409, description = "Other requests kept changing the usage; retry", body = ProblemDetails),
+        (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip(req, caller, ctx, body), fields(user_id = %caller.id))]
 pub async fn update_usage(
     req: HttpRequest,
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
-    cache: web::Data<UsageTypeCache>,
+    ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Json(body): Json<UpdateUsageRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_usage_id(&id)?;
+    let id = path_id(&id)?;
     let condition = if_match(&req)?;
-    let changes = UsageChanges::parse(&body)?;
-    let user_id = caller.id.to_string();
-    let updated = service::update(&db, &cache, &user_id, id, &changes, condition.as_ref()).await?;
+    let changes = UsageChanges::parse(body.amount, body.usage_type_id, body.usage_at.as_deref())?;
+    let updated = ctx
+        .usages()
+        .update(caller.id, id, &changes, condition.as_ref())
+        .await?;
     Ok(with_etag(&updated))
 }
 
@@ -245,25 +379,26 @@ pub async fn update_usage(
 #[utoipa::path(delete, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
     params(
-        ("id" = String, Path, description = ID_PARAM, example = "6740c8a2f1d3b2a1c0e9f812", pattern = "^[0-9a-fA-F]{24}$"),
+        ("id" = UsageId, Path, description = "The usage's id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read (or *)", example = "\"3\""),
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such usage of the caller's", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed id or If-Match", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
+        (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip(req, caller, ctx), fields(user_id = %caller.id))]
 pub async fn delete_usage(
     req: HttpRequest,
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
+    ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_usage_id(&id)?;
+    let id = path_id(&id)?;
     let condition = if_match(&req)?;
-    service::delete(&db, &caller.id.to_string(), id, condition.as_ref()).await?;
+    ctx.usages()
+        .delete(caller.id, id, condition.as_ref())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -275,14 +410,16 @@ pub struct EraseQuery {
     pub confirm: Option<bool>,
 }
 
-fn confirmed(query: &EraseQuery) -> Result<(), ApiError> {
-    if query.confirm == Some(true) {
-        Ok(())
-    } else {
-        Err(ApiError::validation(
-            "confirm",
-            "must be true: erasing every usage cannot be undone",
-        ))
+impl EraseQuery {
+    fn confirmed(&self) -> Result<(), Invalid> {
+        if self.confirm == Some(true) {
+            Ok(())
+        } else {
+            Err(Invalid::one(
+                "confirm",
+                "must be true: erasing every usage cannot be undone",
+            ))
+        }
     }
 }
 
@@ -299,17 +436,18 @@ fn confirmed(query: &EraseQuery) -> Result<(), ApiError> {
     params(EraseQuery),
     responses(
         (status = 204, description = "Every usage of the caller is erased"),
-        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "confirm=true is missing", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
+        (status = 422, description = "confirm=true is missing", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn erase_usages(
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
+    ctx: web::Data<AppContext>,
     Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    confirmed(&query)?;
+    query.confirmed()?;
     caller.require_fresh_login()?;
-    service::erase(&db, &caller.id.to_string()).await?;
+    ctx.usages().erase(caller.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -320,27 +458,23 @@ pub async fn erase_usages(
 /// first. Cannot be undone; `confirm=true` is required.
 #[utoipa::path(delete, path = "/users/{id}/usages", tag = "usages",
     security(("oauth2_password" = [])),
-    params(
-        ("id" = String, Path, description = "The user's UUID", example = "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b", format = Uuid),
-        EraseQuery,
-    ),
+    extensions(("x-superuser" = json!(true))),
+    params(("id" = UserId, Path, description = "The user's id"), EraseQuery),
     responses(
         (status = 204, description = "Every usage of the user is erased (also when there were none)"),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "Not a superuser", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "The id is not a UUID, or confirm=true is missing", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "The id is not a UUID, or confirm=true is missing", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all, fields(by = %caller.id))]
 pub async fn erase_user_usages(
     Superuser(caller): Superuser,
-    db: web::Data<Database>,
+    ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id =
-        uuid::Uuid::parse_str(&id).map_err(|_| ApiError::validation("id", "must be a UUID"))?;
-    confirmed(&query)?;
-    let erased = service::erase(&db, &user_id.to_string()).await?;
-    tracing::info!(%user_id, erased, by = %caller.id, "a superuser erased a user's usages");
+    let user_id = UserId::parse("id", &id).map_err(Invalid::from);
+    let (user_id, ()) = both(user_id, query.confirmed())?;
+    let erased = ctx.usages().erase(user_id).await?;
+    tracing::info!(%user_id, erased, "a superuser erased a user's usages");
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -348,7 +482,7 @@ pub async fn erase_user_usages(
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// Only this type.
-    #[param(example = 100, minimum = 1, maximum = 9007199254740991_i64)]
+    #[param(value_type = Option<UsageTypeId>)]
     pub usage_type_id: Option<i64>,
     /// RFC 3339; `usage_at` ≥ from.
     #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
@@ -356,6 +490,13 @@ pub struct ExportQuery {
     /// RFC 3339; `usage_at` < to.
     #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
     pub to: Option<String>,
+}
+
+/// How an export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExportFormat {
+    Csv,
+    Json,
 }
 
 /// The format an `Accept` header asks for: CSV unless only JSON is acceptable.
@@ -390,6 +531,25 @@ fn export_format(req: &HttpRequest) -> Result<ExportFormat, ApiError> {
     }
 }
 
+/// One usage as a chunk of the export body.
+fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Bytes, ApiError> {
+    match format {
+        ExportFormat::Csv => usage_csv::export_line(usage)
+            .map(Bytes::from)
+            .map_err(ApiError::internal),
+        ExportFormat::Json => {
+            let mut chunk = if index == 0 {
+                Vec::new()
+            } else {
+                b",".to_vec()
+            };
+            serde_json::to_writer(&mut chunk, &UsageResponse::from(usage))
+                .map_err(ApiError::internal)?;
+            Ok(Bytes::from(chunk))
+        }
+    }
+}
+
 /// Export my usages
 ///
 /// Every usage of the caller matching the filters (as the list takes them),
@@ -407,30 +567,46 @@ fn export_format(req: &HttpRequest) -> Result<ExportFormat, ApiError> {
                 (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,100,electricity,kwh,120.5,1.5,180.75,2\r\n"),
                 ([UsageResponse] = "application/json"),
             )),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid type id or window", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many exports by this user (EXPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails),
+        (status = 429, description = "Too many exports by this user (EXPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn export_usages(
     req: HttpRequest,
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
-    limiters: web::Data<UserLimiters>,
+    ctx: web::Data<AppContext>,
     Query(query): Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    limiters.check(Limited::Export, &caller.id)?;
+    ctx.limiters.check(Limited::Export, &caller.id)?;
     let format = export_format(&req)?;
     let filter = UsageFilter::parse(
         query.usage_type_id,
         query.from.as_deref(),
         query.to.as_deref(),
     )?;
-    let body = service::export(&db, &caller.id.to_string(), &filter, format).await?;
-    let (content_type, file) = match format {
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "usages.csv"),
-        ExportFormat::Json => ("application/json", "usages.json"),
+    let rows = ctx.usages().export(caller.id, &filter).await?;
+    let (head, close, content_type, file) = match format {
+        ExportFormat::Csv => (
+            Bytes::from(usage_csv::export_header()),
+            Bytes::new(),
+            "text/csv; charset=utf-8",
+            "usages.csv",
+        ),
+        ExportFormat::Json => (
+            Bytes::from_static(b"["),
+            Bytes::from_static(b"]"),
+            "application/json",
+            "usages.json",
+        ),
     };
+    let rows = rows
+        .map_err(ApiError::from)
+        .enumerate()
+        .map(move |(index, usage)| export_chunk(format, index, &usage?))
+        .inspect_err(|e| tracing::error!(error = %e, "an export stopped part-way"));
+    let body = futures_util::stream::once(async move { Ok::<_, ApiError>(head) })
+        .chain(rows)
+        .chain(futures_util::stream::once(async move { Ok(close) }));
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((
@@ -438,13 +614,6 @@ pub async fn export_usages(
             format!("attachment; filename=\"{file}\""),
         ))
         .streaming(body))
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"imported": 120}))]
-pub struct ImportResult {
-    /// How many usages were stored.
-    pub imported: u64,
 }
 
 fn is_csv(req: &HttpRequest) -> bool {
@@ -471,30 +640,30 @@ fn is_csv(req: &HttpRequest) -> bool {
         example = "usage_at,usage_type_id,amount\n2026-11-01T08:00:00Z,100,120.5\n2026-11-02T08:00:00Z,101,3\n"),
     responses(
         (status = 201, description = "Every row stored (or the original answer to this key)", body = ImportResult),
-        (status = 401, description = "Missing or invalid token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or a request with this Idempotency-Key is still running (with Retry-After); nothing stored", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 415, description = "Not text/csv", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many imports by this user (IMPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or a request with this Idempotency-Key is still running (with Retry-After); nothing stored", body = ProblemDetails),
+        (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails),
+        (status = 415, description = "Not text/csv", body = ProblemDetails),
+        (status = 422, description = "Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored", body = ProblemDetails),
+        (status = 429, description = "Too many imports by this user (IMPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn import_usages(
     req: HttpRequest,
     caller: AuthenticatedUser,
-    db: web::Data<Database>,
-    cache: web::Data<UsageTypeCache>,
-    limiters: web::Data<UserLimiters>,
+    ctx: web::Data<AppContext>,
+    metrics: web::Data<Metrics>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    limiters.check(Limited::Import, &caller.id)?;
+    ctx.limiters.check(Limited::Import, &caller.id)?;
     if !is_csv(&req) {
         return Err(ApiError::UnsupportedMediaType(
             "The import must be text/csv.".into(),
         ));
     }
     let key = idempotency_key(&req)?;
-    let user_id = caller.id.to_string();
-    let quota = limiters.usage_quota;
-    let answer = service::import(&db, &cache, &user_id, &body, key.as_ref(), quota).await?;
-    Ok(created(answer, None))
+    let answer = ctx.usages().import(caller.id, &body, key.as_ref()).await?;
+    count_created(&metrics, "import", answer.replayed, answer.value);
+    Ok(created(answer.replayed).json(ImportResult {
+        imported: answer.value,
+    }))
 }

@@ -1,5 +1,7 @@
 //! The flows behind the handlers: each takes parsed input, runs the domain
-//! rules against storage and returns what the handler shapes into a
-//! response. Tested without HTTP in `tests/api/service.rs`.
+//! rules against storage and returns a domain value or its own error type,
+//! which the routes turn into HTTP. Tested without HTTP in
+//! `tests/api/service.rs`.
 
+pub mod types;
 pub mod usages;

@@ -1,5 +1,5 @@
 //! The `idempotency_keys` collection: which usage an `Idempotency-Key` of a
-//! user created, and the 201 body it answered.
+//! user created, and what the request did, to replay it.
 
 use bson::doc;
 use bson::oid::ObjectId;
@@ -7,7 +7,10 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use common::error::ApiError;
+use crate::domain::ids::UsageId;
+use crate::domain::usage::Usage;
+use common::db::{Context, StoreError};
+use common::ids::UserId;
 
 pub const COLLECTION: &str = "idempotency_keys";
 /// Keys are kept at least this long.
@@ -31,17 +34,28 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
 
 /// Records written before `expires_at` existed get one, so the TTL index
 /// covers them too. Idempotent.
-pub async fn backfill_expiry(db: &Database) -> Result<u64, ApiError> {
+pub async fn backfill_expiry(db: &Database) -> Result<u64, StoreError> {
     let expires_at = bson::DateTime::from_millis(
         bson::DateTime::now().timestamp_millis() + RETENTION_SECONDS * 1000,
     );
-    Ok(records(db)
+    let updated = records(db)
         .update_many(
             doc! { "expires_at": { "$exists": false } },
             doc! { "$set": { "expires_at": expires_at } },
         )
-        .await?
-        .modified_count)
+        .await
+        .context("giving idempotency records an expiry")?;
+    Ok(updated.modified_count)
+}
+
+/// What the request with a key did, kept to answer its retries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// It recorded this usage (as it was then).
+    Created { usage: Box<Usage> },
+    /// It imported this many usages.
+    Imported { imported: u64 },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,9 +65,15 @@ pub struct IdempotencyRecord {
     pub id: String,
     /// SHA-256 of the request, to tell a retry from a different request.
     pub fingerprint: String,
-    /// Decided when the key is first seen, so every retry targets one usage.
+    /// Decided when the key is first seen, so every retry targets one usage
+    /// (an import's rows carry it as their `import_id`).
     pub usage_id: ObjectId,
-    /// The 201 body, once answered.
+    /// What the request did, once it is done.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// The 201 body records written before `outcome` existed kept instead
+    /// (read, never written; such records expire within 48 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
     /// Until when the request working on the key holds it.
     #[serde(default)]
@@ -95,37 +115,45 @@ fn seconds_from_now(seconds: i64) -> bson::DateTime {
 }
 
 /// Claims this user's key for a request with `fingerprint`.
+#[tracing::instrument(skip(db, key, fingerprint))]
 pub async fn claim(
     db: &Database,
-    user_id: &str,
+    user_id: UserId,
     key: &str,
     fingerprint: &str,
-) -> Result<Claim, ApiError> {
+) -> Result<Claim, StoreError> {
     let now = bson::DateTime::now();
     let record = IdempotencyRecord {
-        id: sha256_hex(&[user_id.as_bytes(), key.as_bytes()]),
+        id: sha256_hex(&[user_id.to_string().as_bytes(), key.as_bytes()]),
         fingerprint: fingerprint.to_owned(),
-        usage_id: ObjectId::new(),
+        usage_id: UsageId::new().object_id(),
+        outcome: None,
         response: None,
         lease_until: Some(seconds_from_now(LEASE_SECONDS)),
         created_at: now,
         expires_at: seconds_from_now(RETENTION_SECONDS),
     };
-    match records(db).insert_one(&record).await {
+    match records(db)
+        .insert_one(&record)
+        .await
+        .context("claiming an idempotency key")
+    {
         Ok(_) => return Ok(Claim::Held(record)),
-        Err(e) if common::db::is_duplicate_key(&e) => {}
-        Err(e) => return Err(e.into()),
+        Err(e) if e.is_duplicate() => {}
+        Err(e) => return Err(e),
     }
-    let existing = records(db)
+    let Some(existing) = records(db)
         .find_one(doc! { "_id": &record.id })
-        .await?
-        .ok_or_else(|| {
-            ApiError::internal("idempotency record vanished after a duplicate-key error")
-        })?;
+        .await
+        .context("reading an idempotency record")?
+    else {
+        // It expired between the insert and the read: claim it afresh.
+        return Box::pin(claim(db, user_id, key, fingerprint)).await;
+    };
     if existing.fingerprint != fingerprint {
         return Ok(Claim::Mismatch);
     }
-    if existing.response.is_some() {
+    if existing.outcome.is_some() || existing.response.is_some() {
         return Ok(Claim::Answered(existing));
     }
     // Take over an attempt whose lease has run out; only one retry can.
@@ -133,6 +161,7 @@ pub async fn claim(
         .find_one_and_update(
             doc! {
                 "_id": &record.id,
+                "outcome": null,
                 "response": null,
                 "$or": [
                     { "lease_until": null },
@@ -142,7 +171,8 @@ pub async fn claim(
             doc! { "$set": { "lease_until": seconds_from_now(LEASE_SECONDS) } },
         )
         .return_document(mongodb::options::ReturnDocument::After)
-        .await?;
+        .await
+        .context("taking over an idempotency key")?;
     Ok(match taken {
         Some(record) => Claim::Held(record),
         None => {
@@ -157,13 +187,17 @@ pub async fn claim(
     })
 }
 
-/// Stores the answer, unless one is stored already.
-pub async fn complete(db: &Database, record_id: &str, response: &str) -> Result<(), ApiError> {
+/// Stores what the request did, unless an outcome is stored already.
+#[tracing::instrument(skip_all)]
+pub async fn complete(db: &Database, record_id: &str, outcome: &Outcome) -> Result<(), StoreError> {
+    let outcome = bson::to_bson(outcome)
+        .map_err(|e| StoreError::malformed("writing an idempotency outcome", e))?;
     records(db)
         .update_one(
-            doc! { "_id": record_id, "response": null },
-            doc! { "$set": { "response": response } },
+            doc! { "_id": record_id, "outcome": null, "response": null },
+            doc! { "$set": { "outcome": outcome } },
         )
-        .await?;
+        .await
+        .context("completing an idempotency record")?;
     Ok(())
 }

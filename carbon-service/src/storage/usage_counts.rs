@@ -6,7 +6,8 @@ use bson::doc;
 use futures_util::TryStreamExt;
 use mongodb::{Collection, Database};
 
-use common::error::ApiError;
+use common::db::{Context, StoreError};
+use common::ids::UserId;
 
 pub const COLLECTION: &str = "usage_counts";
 
@@ -18,7 +19,13 @@ fn counts(db: &Database) -> Collection<bson::Document> {
 /// the user would then hold more than `quota`. One conditional upsert:
 /// when the filter does not match an existing count, the insert collides
 /// with it, and that duplicate key is the refusal.
-pub async fn reserve(db: &Database, user_id: &str, n: u64, quota: u64) -> Result<bool, ApiError> {
+#[tracing::instrument(skip(db))]
+pub async fn reserve(
+    db: &Database,
+    user_id: UserId,
+    n: u64,
+    quota: u64,
+) -> Result<bool, StoreError> {
     let Some(room) = quota.checked_sub(n) else {
         return Ok(false);
     };
@@ -31,11 +38,15 @@ pub async fn reserve(db: &Database, user_id: &str, n: u64, quota: u64) -> Result
                 doc! { "$inc": { "usages": n as i64 } },
             )
             .upsert(true)
-            .await;
+            .await
+            .context("taking from a user's usage quota");
         match taken {
             Ok(_) => return Ok(true),
-            Err(e) if common::db::is_duplicate_key(&e) => {
-                let current = counts(db).find_one(doc! { "_id": user_id }).await?;
+            Err(e) if e.is_duplicate() => {
+                let current = counts(db)
+                    .find_one(doc! { "_id": user_id })
+                    .await
+                    .context("reading a user's usage count")?;
                 let held = current
                     .and_then(|c| c.get("usages").and_then(bson::Bson::as_i64))
                     .unwrap_or(0);
@@ -43,36 +54,40 @@ pub async fn reserve(db: &Database, user_id: &str, n: u64, quota: u64) -> Result
                     return Ok(false);
                 }
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     Ok(false)
 }
 
 /// Gives back `n` usages (deleted, or a write that failed).
-pub async fn release(db: &Database, user_id: &str, n: u64) -> Result<(), ApiError> {
+#[tracing::instrument(skip(db))]
+pub async fn release(db: &Database, user_id: UserId, n: u64) -> Result<(), StoreError> {
     if n > 0 {
         counts(db)
             .update_one(
                 doc! { "_id": user_id },
                 doc! { "$inc": { "usages": -(n as i64) } },
             )
-            .await?;
+            .await
+            .context("giving back to a user's usage quota")?;
     }
     Ok(())
 }
 
 /// Counts every user's usages from the `usages` collection (a start-up
 /// backfill for data stored before counts existed).
-pub async fn recount(db: &Database) -> Result<u64, ApiError> {
+pub async fn recount(db: &Database) -> Result<u64, StoreError> {
     let rows: Vec<bson::Document> = db
         .collection::<bson::Document>(super::usages::COLLECTION)
         .aggregate(vec![
             doc! { "$group": { "_id": "$user_id", "usages": { "$sum": 1 } } },
         ])
-        .await?
+        .await
+        .context("counting usages per user")?
         .try_collect()
-        .await?;
+        .await
+        .context("reading usage counts")?;
     for row in &rows {
         let user_id = row.get_str("_id").unwrap_or_default();
         let usages = row
@@ -85,12 +100,17 @@ pub async fn recount(db: &Database) -> Result<u64, ApiError> {
                 doc! { "$set": { "usages": usages } },
             )
             .upsert(true)
-            .await?;
+            .await
+            .context("storing a user's usage count")?;
     }
     Ok(rows.len() as u64)
 }
 
 /// Whether any count exists (the backfill runs once, on a database without).
-pub async fn any(db: &Database) -> Result<bool, ApiError> {
-    Ok(counts(db).find_one(doc! {}).await?.is_some())
+pub async fn any(db: &Database) -> Result<bool, StoreError> {
+    let found = counts(db)
+        .find_one(doc! {})
+        .await
+        .context("looking for usage counts")?;
+    Ok(found.is_some())
 }

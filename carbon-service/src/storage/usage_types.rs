@@ -5,10 +5,13 @@ use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 
+use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::UsageType;
-use common::error::ApiError;
+use common::db::{Context, StoreError};
 
 pub const COLLECTION: &str = "usage_types";
+/// The unique index on the type's id: a duplicate here is an id taken.
+pub const ID_INDEX: &str = "id_unique";
 
 pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
@@ -18,7 +21,7 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
                 .options(
                     IndexOptions::builder()
                         .unique(true)
-                        .name("id_unique".to_owned())
+                        .name(ID_INDEX.to_owned())
                         .build(),
                 )
                 .build(),
@@ -32,55 +35,58 @@ fn types(db: &Database) -> Collection<UsageType> {
 }
 
 /// Every type, by id (the set is small and read-mostly; see `type_cache`).
-pub async fn all(db: &Database) -> Result<Vec<UsageType>, ApiError> {
-    Ok(types(db)
+#[tracing::instrument(skip(db))]
+pub async fn all(db: &Database) -> Result<Vec<UsageType>, StoreError> {
+    types(db)
         .find(doc! {})
         .projection(doc! { "_id": 0 })
         .sort(doc! { "id": 1 })
-        .await?
+        .await
+        .context("listing usage types")?
         .try_collect()
-        .await?)
+        .await
+        .context("reading usage types")
 }
 
-pub async fn find(db: &Database, id: i64) -> Result<Option<UsageType>, ApiError> {
-    Ok(types(db)
+#[tracing::instrument(skip(db))]
+pub async fn find(db: &Database, id: UsageTypeId) -> Result<Option<UsageType>, StoreError> {
+    types(db)
         .find_one(doc! { "id": id })
         .projection(doc! { "_id": 0 })
-        .await?)
+        .await
+        .context("reading a usage type")
 }
 
 /// The types among `ids` that exist, in one query.
-pub async fn find_many(db: &Database, ids: &[i64]) -> Result<Vec<UsageType>, ApiError> {
-    Ok(types(db)
+#[tracing::instrument(skip_all, fields(ids = ids.len()))]
+pub async fn find_many(db: &Database, ids: &[UsageTypeId]) -> Result<Vec<UsageType>, StoreError> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+    types(db)
         .find(doc! { "id": { "$in": ids } })
         .projection(doc! { "_id": 0 })
-        .await?
+        .await
+        .context("looking up usage types")?
         .try_collect()
-        .await?)
+        .await
+        .context("reading usage types")
 }
 
-pub async fn insert(db: &Database, usage_type: &UsageType) -> Result<(), ApiError> {
+/// Inserts; a taken id is `StoreError::Duplicate` on [`ID_INDEX`].
+#[tracing::instrument(skip_all, fields(type_id = %usage_type.id))]
+pub async fn insert(db: &Database, usage_type: &UsageType) -> Result<(), StoreError> {
     types(db)
         .insert_one(usage_type)
         .await
+        .context("inserting a usage type")
         .map(|_| ())
-        .map_err(|e| {
-            if common::db::is_duplicate_key(&e) {
-                ApiError::Conflict(format!(
-                    "A usage type with id {} already exists.",
-                    usage_type.id
-                ))
-            } else {
-                e.into()
-            }
-        })
 }
 
 /// The update that makes a stored type equal to `usage_type`: `$set` of its
 /// fields, `$unset` of the optional ones it lacks. (Not a replacement: an
 /// update that changes nothing then reports nothing modified.)
-fn replacement(usage_type: &UsageType) -> Result<bson::Document, ApiError> {
-    let mut set = bson::to_document(usage_type).map_err(ApiError::internal)?;
+fn replacement(usage_type: &UsageType) -> Result<bson::Document, StoreError> {
+    let mut set = bson::to_document(usage_type)
+        .map_err(|e| StoreError::malformed("writing a usage type", e))?;
     set.remove("id");
     let mut update = doc! { "$set": set.clone() };
     let absent: bson::Document = ["source", "source_year", "region"]
@@ -96,16 +102,26 @@ fn replacement(usage_type: &UsageType) -> Result<bson::Document, ApiError> {
 
 /// Replaces every field of the type with this id (an optional one left out
 /// is removed); `None` when there is no such type.
-pub async fn update(db: &Database, usage_type: &UsageType) -> Result<Option<UsageType>, ApiError> {
-    Ok(types(db)
+#[tracing::instrument(skip_all, fields(type_id = %usage_type.id))]
+pub async fn update(
+    db: &Database,
+    usage_type: &UsageType,
+) -> Result<Option<UsageType>, StoreError> {
+    types(db)
         .find_one_and_update(doc! { "id": usage_type.id }, replacement(usage_type)?)
         .projection(doc! { "_id": 0 })
         .return_document(ReturnDocument::After)
-        .await?)
+        .await
+        .context("replacing a usage type")
 }
 
-pub async fn delete(db: &Database, id: i64) -> Result<bool, ApiError> {
-    Ok(types(db).delete_one(doc! { "id": id }).await?.deleted_count == 1)
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &Database, id: UsageTypeId) -> Result<bool, StoreError> {
+    let deleted = types(db)
+        .delete_one(doc! { "id": id })
+        .await
+        .context("deleting a usage type")?;
+    Ok(deleted.deleted_count == 1)
 }
 
 /// What an upsert did.
@@ -118,8 +134,9 @@ pub enum Upserted {
 
 /// Inserts the type unless one with its id exists (which is left as it
 /// is); `true` when inserted. One atomic upsert.
-pub async fn insert_if_absent(db: &Database, usage_type: &UsageType) -> Result<bool, ApiError> {
-    let mut fields = bson::to_document(usage_type).map_err(ApiError::internal)?;
+pub async fn insert_if_absent(db: &Database, usage_type: &UsageType) -> Result<bool, StoreError> {
+    let mut fields = bson::to_document(usage_type)
+        .map_err(|e| StoreError::malformed("writing a usage type", e))?;
     fields.remove("id");
     let result = types(db)
         .update_one(
@@ -127,17 +144,19 @@ pub async fn insert_if_absent(db: &Database, usage_type: &UsageType) -> Result<b
             doc! { "$setOnInsert": fields },
         )
         .upsert(true)
-        .await?;
+        .await
+        .context("inserting a usage type if absent")?;
     Ok(result.upserted_id.is_some())
 }
 
 /// Inserts or updates by id (the seed command with `--force`), in one
 /// atomic upsert.
-pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, ApiError> {
+pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, StoreError> {
     let result = types(db)
         .update_one(doc! { "id": usage_type.id }, replacement(usage_type)?)
         .upsert(true)
-        .await?;
+        .await
+        .context("upserting a usage type")?;
     Ok(if result.upserted_id.is_some() {
         Upserted::Created
     } else if result.modified_count > 0 {
@@ -148,14 +167,16 @@ pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, A
 }
 
 /// Ids of stored types without a GHG scope (written before scopes existed).
-pub async fn ids_without_scope(db: &Database) -> Result<Vec<i64>, ApiError> {
+pub async fn ids_without_scope(db: &Database) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<bson::Document> = db
         .collection::<bson::Document>(COLLECTION)
         .find(doc! { "scope": { "$exists": false } })
         .projection(doc! { "_id": 0, "id": 1 })
-        .await?
+        .await
+        .context("finding usage types without a scope")?
         .try_collect()
-        .await?;
+        .await
+        .context("reading usage types without a scope")?;
     Ok(rows
         .iter()
         .filter_map(|row| match row.get("id") {
@@ -167,13 +188,13 @@ pub async fn ids_without_scope(db: &Database) -> Result<Vec<i64>, ApiError> {
 }
 
 /// Sets the scope of a type that has none. Idempotent.
-pub async fn set_scope_if_missing(db: &Database, id: i64, scope: i64) -> Result<bool, ApiError> {
-    Ok(types(db)
+pub async fn set_scope_if_missing(db: &Database, id: i64, scope: i64) -> Result<bool, StoreError> {
+    let updated = types(db)
         .update_one(
             doc! { "id": id, "scope": { "$exists": false } },
             doc! { "$set": { "scope": scope } },
         )
-        .await?
-        .modified_count
-        == 1)
+        .await
+        .context("giving a usage type its scope")?;
+    Ok(updated.modified_count == 1)
 }

@@ -9,10 +9,12 @@ use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 
+use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::summary::SummaryCell;
 use crate::domain::usage::Usage;
 use crate::domain::usage_query::{PageStart, UsageCursor, UsageFilter};
-use common::error::ApiError;
+use common::db::{Context, StoreError};
+use common::ids::UserId;
 
 pub const COLLECTION: &str = "usages";
 
@@ -69,25 +71,38 @@ fn usages(db: &Database) -> Collection<Usage> {
 }
 
 /// `Ok(false)` when a usage with this id exists already (an idempotent retry).
-pub async fn insert(db: &Database, usage: &Usage) -> Result<bool, ApiError> {
-    match usages(db).insert_one(usage).await {
+#[tracing::instrument(skip_all, fields(usage_id = %usage.id))]
+pub async fn insert(db: &Database, usage: &Usage) -> Result<bool, StoreError> {
+    match usages(db)
+        .insert_one(usage)
+        .await
+        .context("inserting a usage")
+    {
         Ok(_) => Ok(true),
-        Err(e) if common::db::is_duplicate_key(&e) => Ok(false),
-        Err(e) => Err(e.into()),
+        Err(e) if e.is_duplicate_on("_id_") || e.is_duplicate() => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
 /// The lookup by id, scoped to the caller.
-pub fn by_id(user_id: &str, id: ObjectId) -> Document {
+pub fn by_id(user_id: UserId, id: UsageId) -> Document {
     doc! { "_id": id, "user_id": user_id }
 }
 
-pub async fn find(db: &Database, user_id: &str, id: ObjectId) -> Result<Option<Usage>, ApiError> {
-    Ok(usages(db).find_one(by_id(user_id, id)).await?)
+#[tracing::instrument(skip(db))]
+pub async fn find(
+    db: &Database,
+    user_id: UserId,
+    id: UsageId,
+) -> Result<Option<Usage>, StoreError> {
+    usages(db)
+        .find_one(by_id(user_id, id))
+        .await
+        .context("reading a usage")
 }
 
 /// The query document for a user's usages under `filter`.
-pub fn matching(user_id: &str, filter: &UsageFilter) -> Document {
+pub fn matching(user_id: UserId, filter: &UsageFilter) -> Document {
     let mut query = doc! { "user_id": user_id };
     if let Some(type_id) = filter.usage_type_id {
         query.insert("usage_type_id", type_id);
@@ -129,38 +144,63 @@ pub fn after(mut query: Document, cursor: &UsageCursor) -> Document {
     query
 }
 
+/// The list's query for a page: the filter, from where the page starts,
+/// and how many to skip. The explain tests run exactly this.
+pub fn page_query(user_id: UserId, filter: &UsageFilter, start: PageStart) -> (Document, u64) {
+    let base = matching(user_id, filter);
+    match start {
+        PageStart::Offset(offset) => (base, offset),
+        PageStart::After(cursor) => (after(base, &cursor), 0),
+    }
+}
+
+/// The list's order; the by-user indexes hold it.
+pub fn list_order() -> Document {
+    newest_first()
+}
+
+/// The export's order, oldest first: the same index, walked backwards.
+pub fn export_order() -> Document {
+    doc! { "usage_at": 1, "_id": 1 }
+}
+
 /// A page of up to `limit` usages, newest first, and whether more follow.
+#[tracing::instrument(skip(db, filter))]
 pub async fn page(
     db: &Database,
-    user_id: &str,
+    user_id: UserId,
     filter: &UsageFilter,
     start: PageStart,
     limit: u32,
-) -> Result<(Vec<Usage>, bool), ApiError> {
-    let base = matching(user_id, filter);
-    let (query, skip) = match start {
-        PageStart::Offset(offset) => (base, offset),
-        PageStart::After(cursor) => (after(base, &cursor), 0),
-    };
+) -> Result<(Vec<Usage>, bool), StoreError> {
+    let (query, skip) = page_query(user_id, filter, start);
     // One more than asked tells whether another page exists, without a count.
     let mut found: Vec<Usage> = usages(db)
         .find(query)
         .sort(newest_first())
         .skip(skip)
         .limit(i64::from(limit) + 1)
-        .await?
+        .await
+        .context("listing usages")?
         .try_collect()
-        .await?;
+        .await
+        .context("reading a page of usages")?;
     let more = found.len() > limit as usize;
     found.truncate(limit as usize);
     Ok((found, more))
 }
 
 /// How many of the user's usages match (walks the index range: on request only).
-pub async fn count(db: &Database, user_id: &str, filter: &UsageFilter) -> Result<u64, ApiError> {
-    Ok(usages(db)
+#[tracing::instrument(skip(db, filter))]
+pub async fn count(
+    db: &Database,
+    user_id: UserId,
+    filter: &UsageFilter,
+) -> Result<u64, StoreError> {
+    usages(db)
         .count_documents(matching(user_id, filter))
-        .await?)
+        .await
+        .context("counting usages")
 }
 
 /// Matches the stored version `version` (usages stored before versions
@@ -177,15 +217,18 @@ fn at_version(mut query: Document, version: i64) -> Document {
 /// Writes `usage`'s changeable fields if the stored usage is still at
 /// `expected_version`, and moves it to the next version. `None` when the
 /// usage is gone or has changed since (see [`find`] to tell which).
+#[tracing::instrument(skip_all, fields(usage_id = %usage.id, expected_version))]
 pub async fn write_changes(
     db: &Database,
     usage: &Usage,
     expected_version: i64,
-) -> Result<Option<Usage>, ApiError> {
+) -> Result<Option<Usage>, StoreError> {
+    let snapshot = bson::to_bson(&usage.usage_type)
+        .map_err(|e| StoreError::malformed("writing a usage's type snapshot", e))?;
     let changes = doc! {
         "$set": {
             "amount": usage.amount,
-            "usage_type": bson::to_bson(&usage.usage_type).map_err(ApiError::internal)?,
+            "usage_type": snapshot,
             "usage_type_id": usage.usage_type_id,
             "usage_at": usage.usage_at,
             "co2e": usage.co2e,
@@ -193,100 +236,123 @@ pub async fn write_changes(
         },
         "$inc": { "version": 1_i64 },
     };
-    Ok(usages(db)
+    usages(db)
         .find_one_and_update(
-            at_version(by_id(&usage.user_id, usage.id), expected_version),
+            at_version(by_id(usage.user_id, usage.id), expected_version),
             changes,
         )
         .return_document(ReturnDocument::After)
-        .await?)
+        .await
+        .context("writing a usage's changes")
 }
 
 /// Deletes the caller's usage, only at `version` when one is given.
+#[tracing::instrument(skip(db))]
 pub async fn delete(
     db: &Database,
-    user_id: &str,
-    id: ObjectId,
+    user_id: UserId,
+    id: UsageId,
     version: Option<i64>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let query = match version {
         Some(version) => at_version(by_id(user_id, id), version),
         None => by_id(user_id, id),
     };
-    Ok(usages(db).delete_one(query).await?.deleted_count == 1)
+    let deleted = usages(db)
+        .delete_one(query)
+        .await
+        .context("deleting a usage")?;
+    Ok(deleted.deleted_count == 1)
 }
 
 /// Erases every usage of the user; returns how many.
-pub async fn delete_all(db: &Database, user_id: &str) -> Result<u64, ApiError> {
-    Ok(usages(db)
+#[tracing::instrument(skip(db))]
+pub async fn delete_all(db: &Database, user_id: UserId) -> Result<u64, StoreError> {
+    let deleted = usages(db)
         .delete_many(doc! { "user_id": user_id })
-        .await?
-        .deleted_count)
+        .await
+        .context("erasing a user's usages")?;
+    Ok(deleted.deleted_count)
 }
 
 /// Stores a batch (a CSV import). On failure the caller removes what was
 /// stored with [`delete_import`].
-pub async fn insert_batch(db: &Database, batch: &[Usage]) -> Result<(), ApiError> {
+#[tracing::instrument(skip_all, fields(rows = batch.len()))]
+pub async fn insert_batch(db: &Database, batch: &[Usage]) -> Result<(), StoreError> {
     if !batch.is_empty() {
-        usages(db).insert_many(batch).await?;
+        usages(db)
+            .insert_many(batch)
+            .await
+            .context("inserting an import's usages")?;
     }
     Ok(())
 }
 
 /// Removes every usage of one import (a failed or retried one).
+#[tracing::instrument(skip(db))]
 pub async fn delete_import(
     db: &Database,
-    user_id: &str,
+    user_id: UserId,
     import_id: ObjectId,
-) -> Result<u64, ApiError> {
-    Ok(usages(db)
+) -> Result<u64, StoreError> {
+    let deleted = usages(db)
         .delete_many(doc! { "user_id": user_id, "import_id": import_id })
-        .await?
-        .deleted_count)
+        .await
+        .context("removing an import's usages")?;
+    Ok(deleted.deleted_count)
 }
 
 /// The user's usages under `filter`, oldest first, as a stream read from
 /// the cursor batch by batch (an export never holds them all in memory).
+#[tracing::instrument(skip(db, filter))]
 pub async fn stream(
     db: &Database,
-    user_id: &str,
+    user_id: UserId,
     filter: &UsageFilter,
-) -> Result<mongodb::Cursor<Usage>, ApiError> {
-    Ok(usages(db)
+) -> Result<mongodb::Cursor<Usage>, StoreError> {
+    usages(db)
         .find(matching(user_id, filter))
-        .sort(doc! { "usage_at": 1, "_id": 1 })
+        .sort(export_order())
         .batch_size(500)
-        .await?)
+        .await
+        .context("exporting usages")
 }
 
 /// Sets the scope on snapshots of `type_id` that predate scopes. Idempotent.
-pub async fn backfill_scope(db: &Database, type_id: i64, scope: i64) -> Result<u64, ApiError> {
-    Ok(usages(db)
+pub async fn backfill_scope(
+    db: &Database,
+    type_id: UsageTypeId,
+    scope: i64,
+) -> Result<u64, StoreError> {
+    let updated = usages(db)
         .update_many(
             doc! { "usage_type_id": type_id, "usage_type.scope": { "$exists": false } },
             doc! { "$set": { "usage_type.scope": scope } },
         )
-        .await?
-        .modified_count)
+        .await
+        .context("giving usage snapshots their type's scope")?;
+    Ok(updated.modified_count)
 }
 
 /// The query that finds any usage of a type.
-pub fn of_type(type_id: i64) -> Document {
+pub fn of_type(type_id: UsageTypeId) -> Document {
     doc! { "usage_type_id": type_id }
 }
 
-pub async fn references_type(db: &Database, type_id: i64) -> Result<bool, ApiError> {
-    Ok(db
+#[tracing::instrument(skip(db))]
+pub async fn references_type(db: &Database, type_id: UsageTypeId) -> Result<bool, StoreError> {
+    let found = db
         .collection::<Document>(COLLECTION)
         .find_one(of_type(type_id))
         .projection(doc! { "_id": 1 })
-        .await?
-        .is_some())
+        .await
+        .context("looking for usages of a type")?;
+    Ok(found.is_some())
 }
 
 /// The summary's pipeline: one `$group` per (type, month) cell with every
 /// accumulator, so all figures come from one consistent read.
-pub fn summary_pipeline(user_id: &str, filter: &UsageFilter) -> Vec<Document> {
+pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter) -> Vec<Document> {
     vec![
         doc! { "$match": matching(user_id, filter) },
         doc! { "$group": {
@@ -307,7 +373,7 @@ pub fn summary_pipeline(user_id: &str, filter: &UsageFilter) -> Vec<Document> {
 
 #[derive(serde::Deserialize)]
 struct CellKey {
-    usage_type_id: i64,
+    usage_type_id: UsageTypeId,
     month: String,
     scope: u8,
 }
@@ -324,20 +390,24 @@ struct CellRow {
 }
 
 /// Count, amount and CO₂e per (type, month) of the user's usages.
+#[tracing::instrument(skip(db, filter))]
 pub async fn summary_cells(
     db: &Database,
-    user_id: &str,
+    user_id: UserId,
     filter: &UsageFilter,
-) -> Result<Vec<SummaryCell>, ApiError> {
+) -> Result<Vec<SummaryCell>, StoreError> {
     let rows: Vec<Document> = db
         .collection::<Document>(COLLECTION)
         .aggregate(summary_pipeline(user_id, filter))
-        .await?
+        .await
+        .context("summing usages")?
         .try_collect()
-        .await?;
+        .await
+        .context("reading the summary's cells")?;
     rows.into_iter()
         .map(|row| {
-            let row: CellRow = bson::from_document(row).map_err(ApiError::internal)?;
+            let row: CellRow = bson::from_document(row)
+                .map_err(|e| StoreError::malformed("reading a summary cell", e))?;
             Ok(SummaryCell {
                 usage_type_id: row.key.usage_type_id,
                 month: row.key.month,

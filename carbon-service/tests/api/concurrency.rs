@@ -37,18 +37,10 @@ async fn five_hundred_concurrent_creates_by_ten_users_are_all_stored_and_summed(
     for (index, user) in users.iter().enumerate() {
         let list = app
             .get("/usages?limit=1&include_total=true", user)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(list.headers()["x-total-count"], "50");
-        let summary: Value = app
-            .get("/usages/summary", user)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let summary: Value = app.get("/usages/summary", user).json_body().await;
         let (count, co2e) = expected[&index];
         assert_eq!(summary["usage_count"].as_u64().unwrap(), count);
         let total = summary["total_co2e"].as_f64().unwrap();

@@ -1,25 +1,31 @@
+//! The app under test and one named helper per endpoint, so that a test
+//! body reads as the behaviour it checks.
+
+use actix_web::web;
 use carbon_service::configuration::Settings;
+use carbon_service::context::AppContext;
+use carbon_service::service::usages::Usages;
 use carbon_service::startup::Application;
-use common::config::Env;
-use common::testing::TestDatabase;
-pub use common::testing::{assert_problem, error_fields, mint_token};
+use common::metrics::Metrics;
+pub use common::testing::{RequestExt, assert_problem, error_fields, mint_token};
+use common::testing::{TestDatabase, env_with};
 use mongodb::Database;
-use reqwest::{Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use uuid::Uuid;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0002";
-/// The default per-user usage quota, for calls to the service layer.
-pub const QUOTA: u64 = carbon_service::configuration::DEFAULT_USAGE_QUOTA;
 
 pub struct TestApp {
     pub address: String,
     pub database: Database,
-    pub client: reqwest::Client,
-    pub cache: Arc<carbon_service::type_cache::UsageTypeCache>,
-    pub metrics_port: Option<u16>,
     pub database_uri: String,
+    pub client: reqwest::Client,
+    /// What the handlers share: the service objects, the type cache.
+    pub context: web::Data<AppContext>,
+    /// This app's own metrics (no other test's traffic is in them).
+    pub metrics: Metrics,
+    pub metrics_port: Option<u16>,
     _db: TestDatabase,
 }
 
@@ -56,6 +62,10 @@ impl TestUser {
             token: mint_token(SECRET, id, true),
         }
     }
+
+    pub fn user_id(&self) -> common::ids::UserId {
+        common::ids::UserId::from(self.id)
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -68,25 +78,25 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         common::telemetry::init(common::config::LogFormat::Pretty, "info");
     }
     let test_db = TestDatabase::new("carbon");
-    let mut vars: Vec<(String, String)> = vec![
-        ("JWT_SECRET".into(), SECRET.into()),
-        ("MONGODB_URI".into(), test_db.uri.clone()),
-        ("HOST".into(), "127.0.0.1".into()),
-        ("PORT".into(), "0".into()),
-        // Every test user is its own; only the limit tests turn these on.
-        ("IMPORT_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
-        ("EXPORT_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
-        ("SUMMARY_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
-    ];
-    for (k, v) in overrides {
-        vars.retain(|(key, _)| key != k);
-        vars.push(((*k).into(), (*v).into()));
-    }
-    let settings = Settings::from_env(&Env::from_pairs(vars)).expect("test settings");
+    let env = env_with(
+        &[
+            ("JWT_SECRET", SECRET),
+            ("MONGODB_URI", &test_db.uri),
+            ("HOST", "127.0.0.1"),
+            ("PORT", "0"),
+            // Every test user is its own; only the limit tests turn these on.
+            ("IMPORT_RATE_LIMIT_PER_MINUTE", "0"),
+            ("EXPORT_RATE_LIMIT_PER_MINUTE", "0"),
+            ("SUMMARY_RATE_LIMIT_PER_MINUTE", "0"),
+        ],
+        overrides,
+    );
+    let settings = Settings::from_env(&env).expect("test settings");
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
-    let cache = app.type_cache().into_inner();
+    let context = app.context();
+    let metrics = app.metrics().clone();
     let metrics_port = app.metrics_port();
     let types = carbon_service::seed::parse_seed(carbon_service::seed::BUILT_IN).unwrap();
     carbon_service::seed::seed(
@@ -100,10 +110,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     TestApp {
         address,
         database,
-        client: reqwest::Client::new(),
-        cache,
-        metrics_port,
         database_uri: test_db.uri.clone(),
+        client: reqwest::Client::new(),
+        context,
+        metrics,
+        metrics_port,
         _db: test_db,
     }
 }
@@ -113,14 +124,30 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The usage flows, called without HTTP.
+    pub fn usages(&self) -> Usages<'_> {
+        self.context.usages()
+    }
+
+    pub fn get(&self, path: &str, user: &TestUser) -> RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(&user.token)
+    }
+
+    pub fn put(&self, path: &str, user: &TestUser) -> RequestBuilder {
+        self.client.put(self.url(path)).bearer_auth(&user.token)
+    }
+
+    pub fn post(&self, path: &str, user: &TestUser) -> RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(&user.token)
+    }
+
+    pub fn delete(&self, path: &str, user: &TestUser) -> RequestBuilder {
+        self.client.delete(self.url(path)).bearer_auth(&user.token)
+    }
+
+    // POST /usages
     pub async fn create_usage(&self, user: &TestUser, body: Value) -> Response {
-        self.client
-            .post(self.url("/usages"))
-            .bearer_auth(&user.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        self.post("/usages", user).json(&body).sent().await
     }
 
     /// Creates a usage that must succeed; returns its JSON.
@@ -141,20 +168,92 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
-    pub fn get(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
-        self.client.get(self.url(path)).bearer_auth(&user.token)
+    // GET /usages
+    pub async fn list_usages(&self, user: &TestUser, query: &str) -> Response {
+        self.get(&format!("/usages{query}"), user).sent().await
     }
 
-    pub fn put(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
-        self.client.put(self.url(path)).bearer_auth(&user.token)
+    /// The caller's usages on the page `query` asks for.
+    pub async fn usages_of(&self, user: &TestUser, query: &str) -> Vec<Value> {
+        let r = self.list_usages(user, query).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
     }
 
-    pub fn post(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
-        self.client.post(self.url(path)).bearer_auth(&user.token)
+    // GET /usages/{id}
+    pub async fn get_usage(&self, user: &TestUser, id: &str) -> Response {
+        self.get(&format!("/usages/{id}"), user).sent().await
     }
 
-    pub fn delete(&self, path: &str, user: &TestUser) -> reqwest::RequestBuilder {
-        self.client.delete(self.url(path)).bearer_auth(&user.token)
+    // PUT /usages/{id}
+    pub async fn put_usage(&self, user: &TestUser, id: &str, body: Value) -> Response {
+        self.put(&format!("/usages/{id}"), user)
+            .json(&body)
+            .sent()
+            .await
+    }
+
+    // DELETE /usages/{id}
+    pub async fn delete_usage(&self, user: &TestUser, id: &str) -> Response {
+        self.delete(&format!("/usages/{id}"), user).sent().await
+    }
+
+    // GET /usages/summary
+    pub async fn summary_of(&self, user: &TestUser, query: &str) -> Value {
+        let r = self
+            .get(&format!("/usages/summary{query}"), user)
+            .sent()
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    }
+
+    // POST /usages with Idempotency-Key
+    pub async fn create_usage_with_key(&self, user: &TestUser, key: &str, body: Value) -> Response {
+        self.post("/usages", user)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .sent()
+            .await
+    }
+
+    // POST /usages/import
+    pub async fn import_csv(&self, user: &TestUser, csv: impl AsRef<[u8]>) -> Response {
+        self.post("/usages/import", user)
+            .header("content-type", "text/csv")
+            .body(csv.as_ref().to_vec())
+            .sent()
+            .await
+    }
+
+    // GET /usages/export, with an Accept header when given
+    pub async fn export(&self, user: &TestUser, query: &str, accept: Option<&str>) -> Response {
+        let mut request = self.get(&format!("/usages/export{query}"), user);
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        request.sent().await
+    }
+
+    // DELETE /usages?confirm=true
+    pub async fn erase(&self, user: &TestUser) -> Response {
+        self.delete("/usages?confirm=true", user).sent().await
+    }
+
+    // GET /types
+    pub async fn types(&self, query: &str) -> Response {
+        self.client
+            .get(self.url(&format!("/types{query}")))
+            .sent()
+            .await
+    }
+
+    // GET /types/{id}
+    pub async fn get_type(&self, id: &str) -> Response {
+        self.client
+            .get(self.url(&format!("/types/{id}")))
+            .sent()
+            .await
     }
 
     pub async fn stored_usages(&self) -> u64 {
@@ -195,4 +294,9 @@ pub fn scope_of(type_id: i64) -> u8 {
 /// Relative closeness for sums of floats.
 pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// A usage type id, for calls to the service layer.
+pub fn type_id(id: i64) -> carbon_service::domain::ids::UsageTypeId {
+    carbon_service::domain::ids::UsageTypeId::parse("id", id).unwrap()
 }

@@ -5,31 +5,17 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-async fn post_with_key(
-    app: &TestApp,
-    user: &TestUser,
-    key: &str,
-    body: Value,
-) -> reqwest::Response {
-    app.client
-        .post(app.url("/usages"))
-        .bearer_auth(&user.token)
-        .header("Idempotency-Key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_replay_returns_the_original_201_and_stores_one_usage() {
     let app = spawn_app().await;
     let user = TestUser::new();
     let body = json!({"amount": 3, "usage_type_id": 100});
-    let first = post_with_key(&app, &user, "key-1", body.clone()).await;
+    let first = app
+        .create_usage_with_key(&user, "key-1", body.clone())
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
-    let replay = post_with_key(&app, &user, "key-1", body).await;
+    let replay = app.create_usage_with_key(&user, "key-1", body).await;
     assert_eq!(replay.status(), StatusCode::CREATED);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     let replay: Value = replay.json().await.unwrap();
@@ -41,20 +27,11 @@ async fn a_replay_returns_the_original_201_and_stores_one_usage() {
 async fn the_same_key_with_another_body_is_422() {
     let app = spawn_app().await;
     let user = TestUser::new();
-    post_with_key(
-        &app,
-        &user,
-        "key-1",
-        json!({"amount": 3, "usage_type_id": 100}),
-    )
-    .await;
-    let r = post_with_key(
-        &app,
-        &user,
-        "key-1",
-        json!({"amount": 4, "usage_type_id": 100}),
-    )
-    .await;
+    app.create_usage_with_key(&user, "key-1", json!({"amount": 3, "usage_type_id": 100}))
+        .await;
+    let r = app
+        .create_usage_with_key(&user, "key-1", json!({"amount": 4, "usage_type_id": 100}))
+        .await;
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
         ["Idempotency-Key"]
@@ -66,12 +43,14 @@ async fn the_same_key_with_another_body_is_422() {
 async fn keys_are_per_user() {
     let app = spawn_app().await;
     let body = json!({"amount": 3, "usage_type_id": 100});
-    let a: Value = post_with_key(&app, &TestUser::new(), "shared", body.clone())
+    let a: Value = app
+        .create_usage_with_key(&TestUser::new(), "shared", body.clone())
         .await
         .json()
         .await
         .unwrap();
-    let b: Value = post_with_key(&app, &TestUser::new(), "shared", body)
+    let b: Value = app
+        .create_usage_with_key(&TestUser::new(), "shared", body)
         .await
         .json()
         .await
@@ -85,16 +64,15 @@ async fn a_replay_after_the_usage_was_deleted_does_not_resurrect_it() {
     let app = spawn_app().await;
     let user = TestUser::new();
     let body = json!({"amount": 3, "usage_type_id": 100});
-    let first: Value = post_with_key(&app, &user, "k", body.clone())
+    let first: Value = app
+        .create_usage_with_key(&user, "k", body.clone())
         .await
         .json()
         .await
         .unwrap();
-    app.delete(&format!("/usages/{}", first["id"].as_str().unwrap()), &user)
-        .send()
-        .await
-        .unwrap();
-    let replay: Value = post_with_key(&app, &user, "k", body)
+    app.delete_usage(&user, first["id"].as_str().unwrap()).await;
+    let replay: Value = app
+        .create_usage_with_key(&user, "k", body)
         .await
         .json()
         .await
@@ -106,13 +84,13 @@ async fn a_replay_after_the_usage_was_deleted_does_not_resurrect_it() {
 #[tokio::test]
 async fn a_key_over_255_characters_is_422() {
     let app = spawn_app().await;
-    let r = post_with_key(
-        &app,
-        &TestUser::new(),
-        &"k".repeat(256),
-        json!({"amount": 3, "usage_type_id": 100}),
-    )
-    .await;
+    let r = app
+        .create_usage_with_key(
+            &TestUser::new(),
+            &"k".repeat(256),
+            json!({"amount": 3, "usage_type_id": 100}),
+        )
+        .await;
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
         ["Idempotency-Key"]
@@ -124,7 +102,7 @@ async fn fifty_concurrent_requests_with_one_key_create_one_usage() {
     let app = spawn_app().await;
     let user = TestUser::new();
     let body = json!({"amount": 7, "usage_type_id": 102});
-    let requests = (0..50).map(|_| post_with_key(&app, &user, "burst", body.clone()));
+    let requests = (0..50).map(|_| app.create_usage_with_key(&user, "burst", body.clone()));
     let responses = futures_util::future::join_all(requests).await;
     let mut ids = std::collections::HashSet::new();
     let mut told_to_retry = 0;
@@ -152,7 +130,7 @@ async fn a_request_whose_key_is_held_by_a_running_request_is_told_to_retry() {
     let csv = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n";
     let fingerprint = idempotency::sha256_hex(&[b"import", csv.as_bytes()]);
     // The first import with the key is running (it holds the key's lease)...
-    let held = idempotency::claim(&app.database, &user.id.to_string(), "batch-7", &fingerprint)
+    let held = idempotency::claim(&app.database, user.user_id(), "batch-7", &fingerprint)
         .await
         .unwrap();
     assert!(matches!(held, Claim::Held(_)));
@@ -162,9 +140,8 @@ async fn a_request_whose_key_is_held_by_a_running_request_is_told_to_retry() {
         .header("idempotency-key", "batch-7")
         .header("content-type", "text/csv")
         .body(csv)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let retry_after: u64 = retry.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -181,7 +158,7 @@ async fn a_retry_takes_over_a_key_whose_request_died() {
     let user = TestUser::new();
     let body = json!({"amount": 7, "usage_type_id": 102});
     assert_eq!(
-        post_with_key(&app, &user, "k1", body.clone())
+        app.create_usage_with_key(&user, "k1", body.clone())
             .await
             .status(),
         StatusCode::CREATED
@@ -195,7 +172,7 @@ async fn a_retry_takes_over_a_key_whose_request_died() {
         )
         .await
         .unwrap();
-    let retried = post_with_key(&app, &user, "k1", body).await;
+    let retried = app.create_usage_with_key(&user, "k1", body).await;
     assert_eq!(retried.status(), StatusCode::CREATED);
     assert_eq!(app.stored_usages().await, 1);
 }
@@ -204,13 +181,8 @@ async fn a_retry_takes_over_a_key_whose_request_died() {
 async fn an_expired_key_is_removed_by_the_ttl_index_and_a_live_one_kept() {
     let app = spawn_app().await;
     let user = TestUser::new();
-    post_with_key(
-        &app,
-        &user,
-        "fresh",
-        json!({"amount": 1, "usage_type_id": 100}),
-    )
-    .await;
+    app.create_usage_with_key(&user, "fresh", json!({"amount": 1, "usage_type_id": 100}))
+        .await;
     common::testing::assert_ttl_index(&app.database, "idempotency_keys", "expires_at").await;
     let keys = app
         .database
@@ -236,13 +208,13 @@ async fn an_expired_key_is_removed_by_the_ttl_index_and_a_live_one_kept() {
 #[tokio::test]
 async fn a_key_with_spaces_is_422() {
     let app = spawn_app().await;
-    let r = post_with_key(
-        &app,
-        &TestUser::new(),
-        "two words",
-        json!({"amount": 3, "usage_type_id": 100}),
-    )
-    .await;
+    let r = app
+        .create_usage_with_key(
+            &TestUser::new(),
+            "two words",
+            json!({"amount": 3, "usage_type_id": 100}),
+        )
+        .await;
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
         ["Idempotency-Key"]

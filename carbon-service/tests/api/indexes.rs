@@ -2,8 +2,13 @@
 //! own `explain` shows an index scan, never a collection scan, and the list
 //! is never sorted in memory. Dropping or changing an index fails here.
 
+//!
+//! Each test explains the very query the storage layer builds
+//! (`usages::page_query`, `usages::list_order`, ...), not a copy of it.
+
 use bson::{Document, doc};
-use carbon_service::domain::usage_query::{UsageCursor, UsageFilter};
+use carbon_service::domain::ids::UsageId;
+use carbon_service::domain::usage_query::{PageStart, UsageCursor, UsageFilter};
 use carbon_service::storage::usages::{self, BY_TYPE_AND_USER_INDEX, BY_USER_INDEX};
 use common::testing::winning_stages;
 
@@ -43,8 +48,12 @@ fn find(filter: Document, sort: Option<Document>, limit: Option<i64>) -> Documen
     command
 }
 
-fn newest_first() -> Option<Document> {
-    Some(doc! { "usage_at": -1, "_id": -1 })
+/// The list's own query for its first page (or the page after `cursor`),
+/// sorted as the list sorts, limited as a page of 10 is.
+fn list_query(user: &TestUser, filter: &UsageFilter, cursor: Option<UsageCursor>) -> Document {
+    let start = cursor.map_or(PageStart::Offset(0), PageStart::After);
+    let (query, _) = usages::page_query(user.user_id(), filter, start);
+    find(query, Some(usages::list_order()), Some(11))
 }
 
 /// An index scan on one of `indexes`, no collection scan, and (with
@@ -74,8 +83,7 @@ fn assert_served_by(stages: &[(String, Option<String>)], indexes: &[&str], sorte
 #[tokio::test]
 async fn the_list_is_an_index_scan_in_list_order() {
     let (app, user) = app_with_usages().await;
-    let query = usages::matching(&user.id.to_string(), &UsageFilter::default());
-    let stages = explain(&app, find(query, newest_first(), Some(11))).await;
+    let stages = explain(&app, list_query(&user, &UsageFilter::default(), None)).await;
     assert_served_by(&stages, &[BY_USER_INDEX], true);
 }
 
@@ -88,8 +96,7 @@ async fn the_list_in_a_window_is_an_index_scan_in_list_order() {
         Some("2026-06-01T00:00:00Z"),
     )
     .unwrap();
-    let query = usages::matching(&user.id.to_string(), &filter);
-    let stages = explain(&app, find(query, newest_first(), Some(11))).await;
+    let stages = explain(&app, list_query(&user, &filter, None)).await;
     assert_served_by(&stages, &[BY_USER_INDEX], true);
 }
 
@@ -97,8 +104,7 @@ async fn the_list_in_a_window_is_an_index_scan_in_list_order() {
 async fn the_list_of_one_type_is_an_index_scan_in_list_order() {
     let (app, user) = app_with_usages().await;
     let filter = UsageFilter::parse(Some(101), None, None).unwrap();
-    let query = usages::matching(&user.id.to_string(), &filter);
-    let stages = explain(&app, find(query, newest_first(), Some(11))).await;
+    let stages = explain(&app, list_query(&user, &filter, None)).await;
     assert_served_by(&stages, &[BY_TYPE_AND_USER_INDEX], true);
 }
 
@@ -107,20 +113,20 @@ async fn a_page_after_a_cursor_is_an_index_scan_in_list_order() {
     let (app, user) = app_with_usages().await;
     let cursor = UsageCursor {
         usage_at: bson::DateTime::parse_rfc3339_str("2026-05-05T12:00:00Z").unwrap(),
-        id: bson::oid::ObjectId::new(),
+        id: UsageId::new(),
     };
-    let query = usages::after(
-        usages::matching(&user.id.to_string(), &UsageFilter::default()),
-        &cursor,
-    );
-    let stages = explain(&app, find(query, newest_first(), Some(11))).await;
+    let stages = explain(
+        &app,
+        list_query(&user, &UsageFilter::default(), Some(cursor)),
+    )
+    .await;
     assert_served_by(&stages, &[BY_USER_INDEX], true);
 }
 
 #[tokio::test]
 async fn the_total_is_counted_from_the_index() {
     let (app, user) = app_with_usages().await;
-    let query = usages::matching(&user.id.to_string(), &UsageFilter::default());
+    let query = usages::matching(user.user_id(), &UsageFilter::default());
     let stages = explain(&app, doc! { "count": usages::COLLECTION, "query": query }).await;
     assert_served_by(&stages, &[BY_USER_INDEX], false);
 }
@@ -128,7 +134,7 @@ async fn the_total_is_counted_from_the_index() {
 #[tokio::test]
 async fn the_summary_aggregation_starts_with_an_index_scan() {
     let (app, user) = app_with_usages().await;
-    let pipeline = usages::summary_pipeline(&user.id.to_string(), &UsageFilter::default());
+    let pipeline = usages::summary_pipeline(user.user_id(), &UsageFilter::default());
     let stages = explain(
         &app,
         doc! { "aggregate": usages::COLLECTION, "pipeline": pipeline, "cursor": {} },
@@ -140,7 +146,7 @@ async fn the_summary_aggregation_starts_with_an_index_scan() {
 #[tokio::test]
 async fn a_lookup_by_id_uses_the_id_index() {
     let (app, user) = app_with_usages().await;
-    let query = usages::by_id(&user.id.to_string(), bson::oid::ObjectId::new());
+    let query = usages::by_id(user.user_id(), UsageId::new());
     let stages = explain(&app, find(query, None, Some(1))).await;
     assert_served_by(&stages, &["_id_"], false);
 }
@@ -148,9 +154,8 @@ async fn a_lookup_by_id_uses_the_id_index() {
 #[tokio::test]
 async fn the_export_is_an_index_scan_in_time_order() {
     let (app, user) = app_with_usages().await;
-    let query = usages::matching(&user.id.to_string(), &UsageFilter::default());
-    let oldest_first = Some(doc! { "usage_at": 1, "_id": 1 });
-    let stages = explain(&app, find(query, oldest_first, None)).await;
+    let query = usages::matching(user.user_id(), &UsageFilter::default());
+    let stages = explain(&app, find(query, Some(usages::export_order()), None)).await;
     assert_served_by(&stages, &[BY_USER_INDEX], true);
 }
 
@@ -159,11 +164,10 @@ async fn the_export_is_an_index_scan_in_time_order() {
 #[tokio::test]
 async fn the_plain_list_has_no_competing_plan() {
     let (app, user) = app_with_usages().await;
-    let query = usages::matching(&user.id.to_string(), &UsageFilter::default());
     let answer = app
         .database
         .run_command(doc! {
-            "explain": find(query, newest_first(), Some(11)),
+            "explain": list_query(&user, &UsageFilter::default(), None),
             "verbosity": "queryPlanner",
         })
         .await
@@ -179,7 +183,7 @@ async fn the_plain_list_has_no_competing_plan() {
 #[tokio::test]
 async fn the_type_reference_check_uses_the_type_index() {
     let (app, _) = app_with_usages().await;
-    let stages = explain(&app, find(usages::of_type(102), None, Some(1))).await;
+    let stages = explain(&app, find(usages::of_type(type_id(102)), None, Some(1))).await;
     assert_served_by(&stages, &[BY_TYPE_AND_USER_INDEX], false);
 }
 

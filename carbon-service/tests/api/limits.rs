@@ -9,15 +9,6 @@ use crate::helpers::*;
 
 const ONE_ROW: &str = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n";
 
-async fn import(app: &TestApp, user: &TestUser, csv: &str) -> reqwest::Response {
-    app.post("/usages/import", user)
-        .header("content-type", "text/csv")
-        .body(csv.to_owned())
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn assert_limited(response: reqwest::Response) {
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
@@ -38,14 +29,14 @@ async fn imports_are_limited_per_user_with_retry_after() {
     let (ada, bob) = (TestUser::new(), TestUser::new());
     for _ in 0..2 {
         assert_eq!(
-            import(&app, &ada, ONE_ROW).await.status(),
+            app.import_csv(&ada, ONE_ROW).await.status(),
             StatusCode::CREATED
         );
     }
-    assert_limited(import(&app, &ada, ONE_ROW).await).await;
+    assert_limited(app.import_csv(&ada, ONE_ROW).await).await;
     // Another user is not affected.
     assert_eq!(
-        import(&app, &bob, ONE_ROW).await.status(),
+        app.import_csv(&bob, ONE_ROW).await.status(),
         StatusCode::CREATED
     );
 }
@@ -61,9 +52,9 @@ async fn exports_and_summaries_are_limited_per_user() {
     .await;
     let user = TestUser::new();
     for path in ["/usages/export", "/usages/summary"] {
-        let first = app.get(path, &user).send().await.unwrap();
+        let first = app.get(path, &user).sent().await;
         assert_eq!(first.status(), StatusCode::OK, "{path}");
-        assert_limited(app.get(path, &user).send().await.unwrap()).await;
+        assert_limited(app.get(path, &user).sent().await).await;
     }
 }
 
@@ -77,7 +68,7 @@ async fn a_user_cannot_store_more_usages_than_the_quota() {
     }
     // Two rows would make four: the whole import is refused.
     let two_rows = format!("{ONE_ROW}2026-01-05T00:00:00Z,100,1\n");
-    let refused = import(&app, &user, &two_rows).await;
+    let refused = app.import_csv(&user, &two_rows).await;
     let problem = assert_problem(refused, 409).await;
     assert!(
         problem["detail"].as_str().unwrap().contains("quota"),
@@ -91,20 +82,9 @@ async fn a_user_cannot_store_more_usages_than_the_quota() {
         .await;
     assert_problem(over, 409).await;
     // Deleting frees room again.
-    let first: Vec<serde_json::Value> = app
-        .get("/usages", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Vec<serde_json::Value> = app.get("/usages", &user).json_body().await;
     let id = first[0]["id"].as_str().unwrap();
-    let r = app
-        .delete(&format!("/usages/{id}"), &user)
-        .send()
-        .await
-        .unwrap();
+    let r = app.delete(&format!("/usages/{id}"), &user).sent().await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         app.create_usage(&user, json!({"amount": 1, "usage_type_id": 100}))
@@ -116,7 +96,7 @@ async fn a_user_cannot_store_more_usages_than_the_quota() {
 
 #[tokio::test]
 async fn an_import_resolves_its_types_in_one_query_however_many_are_unknown() {
-    use carbon_service::service::usages as service;
+    use carbon_service::service::usages::Usages;
     let app = spawn_app().await;
     let mut csv = String::from("usage_at,usage_type_id,amount\n");
     for i in 0..2_000 {
@@ -125,7 +105,14 @@ async fn an_import_resolves_its_types_in_one_query_however_many_are_unknown() {
     let (db, log) = common::testing::monitored_database(&app.database_uri).await;
     // A cache of its own, cold, so that it loads the type list too.
     let cache = carbon_service::type_cache::UsageTypeCache::new(std::time::Duration::from_secs(30));
-    let refused = service::import(&db, &cache, "u1", csv.as_bytes(), None, QUOTA).await;
+    let usages = Usages {
+        db: &db,
+        types: &cache,
+        quota: 1_000_000,
+    };
+    let refused = usages
+        .import(common::ids::UserId::new(), csv.as_bytes(), None)
+        .await;
     assert!(refused.is_err());
     let type_queries = log
         .lock()
@@ -145,11 +132,7 @@ async fn erasing_every_usage_needs_a_login_within_five_minutes() {
     let stale = TestUser::logged_in_ago(301);
     app.created_usage(&stale, 1.0, 100, "2026-01-01T00:00:00Z")
         .await;
-    let refused = app
-        .delete("/usages?confirm=true", &stale)
-        .send()
-        .await
-        .unwrap();
+    let refused = app.erase(&stale).await;
     let challenge = refused.headers()["www-authenticate"]
         .to_str()
         .unwrap()
@@ -163,11 +146,7 @@ async fn erasing_every_usage_needs_a_login_within_five_minutes() {
     assert_eq!(app.stored_usages().await, 1);
 
     let fresh = TestUser::logged_in_ago(10);
-    let r = app
-        .delete("/usages?confirm=true", &fresh)
-        .send()
-        .await
-        .unwrap();
+    let r = app.erase(&fresh).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
 
@@ -180,28 +159,14 @@ async fn a_superuser_erases_another_users_usages_and_nobody_else_can() {
     app.created_usage(&bob, 1.0, 100, "2026-01-01T00:00:00Z")
         .await;
     let path = format!("/users/{}/usages?confirm=true", ada.id);
-    assert_problem(app.delete(&path, &bob).send().await.unwrap(), 403).await;
+    assert_problem(app.delete(&path, &bob).sent().await, 403).await;
     let unconfirmed = format!("/users/{}/usages", ada.id);
-    assert_problem(app.delete(&unconfirmed, &admin).send().await.unwrap(), 422).await;
-    let r = app.delete(&path, &admin).send().await.unwrap();
+    assert_problem(app.delete(&unconfirmed, &admin).sent().await, 422).await;
+    let r = app.delete(&path, &admin).sent().await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let left: Vec<serde_json::Value> = app
-        .get("/usages", &ada)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let left: Vec<serde_json::Value> = app.get("/usages", &ada).json_body().await;
     assert!(left.is_empty());
-    let kept: Vec<serde_json::Value> = app
-        .get("/usages", &bob)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let kept: Vec<serde_json::Value> = app.get("/usages", &bob).json_body().await;
     assert_eq!(kept.len(), 1);
 }
 
@@ -225,8 +190,7 @@ async fn a_superuser_token_living_longer_than_five_minutes_is_refused() {
         .post(app.url("/types"))
         .bearer_auth(token)
         .json(&json!({"id": 900, "name": "x", "unit": "kg", "factor": 1, "scope": 1}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 401).await;
 }

@@ -10,12 +10,8 @@ async fn authorize_logs_in_at_the_configured_token_url() {
     let doc: Value = app
         .client
         .get(app.url("/api-docs/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let flow = &doc["components"]["securitySchemes"]["oauth2_password"]["flows"]["password"];
     assert_eq!(flow["tokenUrl"], "https://auth.example.com/auth/jwt/login");
@@ -50,14 +46,14 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
 async fn undocumented_paths_answer_404_problem() {
     for path in ["/usage", "/types/100/usages", "/admin", "/usages/summary/x"] {
         let app = spawn_app().await;
-        assert_problem(app.client.get(app.url(path)).send().await.unwrap(), 404).await;
+        assert_problem(app.client.get(app.url(path)).sent().await, 404).await;
     }
 }
 
 #[tokio::test]
 async fn swagger_ui_is_served_at_docs() {
     let app = spawn_app().await;
-    let r = app.client.get(app.url("/docs")).send().await.unwrap();
+    let r = app.client.get(app.url("/docs")).sent().await;
     assert_eq!(r.status(), StatusCode::OK, "redirected to /docs/");
     assert!(r.text().await.unwrap().contains("swagger"));
 }

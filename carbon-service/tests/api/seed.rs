@@ -21,12 +21,8 @@ async fn seeding_twice_leaves_exactly_the_reference_types() {
     let stored: Vec<Value> = app
         .client
         .get(app.url("/types?limit=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let summary: Vec<(i64, &str, &str, f64)> = stored
         .iter()
         .map(|t| {

@@ -1,148 +1,106 @@
-//! The flows of `service::usages`, called directly: no HTTP involved.
+//! The flows of `service::usages` and `service::types`, called directly:
+//! no HTTP involved, and their errors are the service's own.
 
-use bson::oid::ObjectId;
-use carbon_service::domain::usage::{CreateUsageRequest, IdempotencyKey, IfMatch, UsageChanges};
-use carbon_service::service::usages as service;
-use common::ApiError;
+use carbon_service::domain::usage::{IdempotencyKey, IfMatch, NewUsage, UsageChanges};
+use carbon_service::domain::usage_type::{UsageType, UsageTypeFields};
+use carbon_service::service::types::TypeError;
+use carbon_service::service::usages::UsageError;
+use common::ids::UserId;
 
 use crate::helpers::*;
 
-fn request(amount: f64, usage_type_id: i64) -> CreateUsageRequest {
-    CreateUsageRequest {
-        amount,
-        usage_type_id,
-        usage_at: Some("2026-05-01T00:00:00Z".into()),
-    }
+fn new_usage(amount: f64, usage_type_id: i64) -> NewUsage {
+    NewUsage::parse(amount, usage_type_id, Some("2026-05-01T00:00:00Z")).unwrap()
 }
 
 #[tokio::test]
-async fn an_idempotent_create_replays_the_first_answer_and_stores_one_usage() {
+async fn an_idempotent_create_replays_the_first_usage_and_stores_one() {
     let app = spawn_app().await;
+    let (ada, bob) = (UserId::new(), UserId::new());
     let key = IdempotencyKey::parse(b"k-1").unwrap();
-    let first = service::create(
-        &app.database,
-        &app.cache,
-        "u1",
-        &request(2.0, 101),
-        Some(&key),
-        QUOTA,
-    )
-    .await
-    .unwrap();
-    let again = service::create(
-        &app.database,
-        &app.cache,
-        "u1",
-        &request(2.0, 101),
-        Some(&key),
-        QUOTA,
-    )
-    .await
-    .unwrap();
+    let request = br#"{"amount":2.0,"usage_type_id":101}"#.as_slice();
+    let first = app
+        .usages()
+        .create(ada, new_usage(2.0, 101), Some((&key, request)))
+        .await
+        .unwrap();
+    let again = app
+        .usages()
+        .create(ada, new_usage(2.0, 101), Some((&key, request)))
+        .await
+        .unwrap();
     assert!(!first.replayed && again.replayed);
-    assert_eq!(first.body, again.body);
+    assert_eq!(first.value.id, again.value.id);
     assert_eq!(app.stored_usages().await, 1);
     // The same key from another user is another key.
-    let other = service::create(
-        &app.database,
-        &app.cache,
-        "u2",
-        &request(2.0, 101),
-        Some(&key),
-        QUOTA,
-    )
-    .await
-    .unwrap();
-    assert!(!other.replayed && other.id != first.id);
-    let reused = service::create(
-        &app.database,
-        &app.cache,
-        "u1",
-        &request(3.0, 101),
-        Some(&key),
-        QUOTA,
-    )
-    .await;
-    assert!(matches!(reused, Err(ApiError::Validation(_))));
+    let other = app
+        .usages()
+        .create(bob, new_usage(2.0, 101), Some((&key, request)))
+        .await
+        .unwrap();
+    assert!(!other.replayed && other.value.id != first.value.id);
+    let reused = app
+        .usages()
+        .create(ada, new_usage(3.0, 101), Some((&key, b"{}".as_slice())))
+        .await;
+    assert!(matches!(reused, Err(UsageError::KeyReused)), "{reused:?}");
 }
 
 #[tokio::test]
-async fn a_create_of_an_unknown_type_is_a_validation_error() {
+async fn a_create_of_an_unknown_type_names_the_type() {
     let app = spawn_app().await;
-    let err = service::create(
-        &app.database,
-        &app.cache,
-        "u1",
-        &request(1.0, 999),
-        None,
-        QUOTA,
-    )
-    .await
-    .unwrap_err();
-    assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "usage_type_id"));
+    let err = app
+        .usages()
+        .create(UserId::new(), new_usage(1.0, 999), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UsageError::UnknownType(id) if id == type_id(999)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let app = spawn_app().await;
-    let created = service::create(
-        &app.database,
-        &app.cache,
-        "u1",
-        &request(2.0, 100),
-        None,
-        QUOTA,
-    )
-    .await
-    .unwrap();
-    let id = ObjectId::parse_str(&created.id).unwrap();
-    let changes = UsageChanges {
-        amount: Some(4.0),
-        usage_type_id: Some(104),
-        usage_at: None,
-    };
-    let updated = service::update(
-        &app.database,
-        &app.cache,
-        "u1",
-        id,
-        &changes,
-        Some(&IfMatch::parse("\"1\"").unwrap()),
-    )
-    .await
-    .unwrap();
+    let ada = UserId::new();
+    let created = app
+        .usages()
+        .create(ada, new_usage(2.0, 100), None)
+        .await
+        .unwrap();
+    let id = created.value.id;
+    let changes = UsageChanges::parse(Some(4.0), Some(104), None).unwrap();
+    let first_version = IfMatch::parse("\"1\"").unwrap();
+    let updated = app
+        .usages()
+        .update(ada, id, &changes, Some(&first_version))
+        .await
+        .unwrap();
     assert!(close(updated.co2e, 4.0 * factor_of(104)));
     assert_eq!(updated.version, 2);
-    let stale = service::update(
-        &app.database,
-        &app.cache,
-        "u1",
-        id,
-        &changes,
-        Some(&IfMatch::parse("\"1\"").unwrap()),
-    )
-    .await;
-    assert!(matches!(stale, Err(ApiError::PreconditionFailed(_))));
-    let foreign = service::update(&app.database, &app.cache, "u2", id, &changes, None).await;
-    assert!(matches!(foreign, Err(ApiError::NotFound(_))));
+    let stale = app
+        .usages()
+        .update(ada, id, &changes, Some(&first_version))
+        .await;
+    assert!(matches!(stale, Err(UsageError::Stale)), "{stale:?}");
+    let foreign = app.usages().update(UserId::new(), id, &changes, None).await;
+    assert!(matches!(foreign, Err(UsageError::NotFound)), "{foreign:?}");
 }
 
 #[tokio::test]
 async fn the_summary_folds_one_aggregation() {
     let app = spawn_app().await;
+    let ada = UserId::new();
     for (amount, type_id) in [(1.0, 100), (2.0, 100), (3.0, 101)] {
-        service::create(
-            &app.database,
-            &app.cache,
-            "u1",
-            &request(amount, type_id),
-            None,
-            QUOTA,
-        )
-        .await
-        .unwrap();
+        app.usages()
+            .create(ada, new_usage(amount, type_id), None)
+            .await
+            .unwrap();
     }
-    let summary = service::summary(&app.database, &app.cache, "u1", &Default::default())
+    let summary = app
+        .usages()
+        .summary(ada, &Default::default())
         .await
         .unwrap();
     assert_eq!(summary.usage_count, 3);
@@ -152,4 +110,41 @@ async fn the_summary_folds_one_aggregation() {
     ));
     assert_eq!(summary.by_month.len(), 1);
     assert_eq!(summary.by_scope.len(), 2);
+}
+
+fn water(id: i64) -> UsageType {
+    let fields = UsageTypeFields {
+        name: "water".into(),
+        unit: "m3".into(),
+        factor: 0.3,
+        scope: 3,
+        source: None,
+        source_year: None,
+        region: None,
+    };
+    UsageType::parse(id, &fields).unwrap()
+}
+
+#[tokio::test]
+async fn a_type_id_taken_is_its_own_error_and_a_type_in_use_cannot_be_deleted() {
+    let app = spawn_app().await;
+    let admin = UserId::new();
+    let types = app.context.types();
+    let taken = types.create(water(100), admin).await;
+    assert!(
+        matches!(taken, Err(TypeError::IdTaken(id)) if id == type_id(100)),
+        "{taken:?}"
+    );
+    types.create(water(900), admin).await.unwrap();
+    app.usages()
+        .create(UserId::new(), new_usage(1.0, 900), None)
+        .await
+        .unwrap();
+    let in_use = types.delete(type_id(900), admin).await;
+    assert!(matches!(in_use, Err(TypeError::InUse(_))), "{in_use:?}");
+    let missing = types.delete(type_id(901), admin).await;
+    assert!(
+        matches!(missing, Err(TypeError::NotFound(_))),
+        "{missing:?}"
+    );
 }

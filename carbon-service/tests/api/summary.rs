@@ -20,14 +20,7 @@ async fn the_summary_equals_a_brute_force_sum() {
         app.created_usage(&user, amount, type_id, at).await;
     }
 
-    let summary: Value = app
-        .get("/usages/summary", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary: Value = app.get("/usages/summary", &user).json_body().await;
     // Expected figures from the seeded factors, not from the service's own co2e.
     let brute_total: f64 = rows.iter().map(|(a, t, _)| a * factor_of(*t)).sum();
     assert!(
@@ -86,12 +79,8 @@ async fn the_window_is_from_inclusive_to_exclusive() {
             "/usages/summary?from=2026-05-01T00:00:00Z&to=2026-06-01T00:00:00Z",
             &user,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(summary["usage_count"], 1);
     assert_eq!(summary["total_co2e"], 1.5);
     assert_eq!(summary["from"], "2026-05-01T00:00:00Z");
@@ -103,12 +92,8 @@ async fn an_empty_summary_is_zero() {
     let app = spawn_app().await;
     let summary: Value = app
         .get("/usages/summary", &TestUser::new())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(summary["usage_count"], 0);
     assert_eq!(summary["total_co2e"], 0.0);
     assert_eq!(summary["by_type"], serde_json::json!([]));
@@ -126,12 +111,8 @@ async fn a_window_with_from_after_to_is_empty() {
             "/usages/summary?from=2026-06-01T00:00:00Z&to=2026-05-01T00:00:00Z",
             &user,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(summary["usage_count"], 0);
 }
 
@@ -148,14 +129,7 @@ async fn by_scope_sums_each_ghg_scope_present() {
     for (amount, type_id, at) in rows {
         app.created_usage(&user, amount, type_id, at).await;
     }
-    let summary: Value = app
-        .get("/usages/summary", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary: Value = app.get("/usages/summary", &user).json_body().await;
     let by_scope = summary["by_scope"].as_array().unwrap();
     // No water (the only scope-3 type): scope 3 is absent, not zero.
     let scopes: Vec<u64> = by_scope

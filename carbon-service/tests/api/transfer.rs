@@ -7,42 +7,9 @@ use crate::helpers::*;
 
 const HEADER: &str = "id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope";
 
-async fn export(
-    app: &TestApp,
-    user: &TestUser,
-    query: &str,
-    accept: Option<&str>,
-) -> reqwest::Response {
-    let mut request = app.get(&format!("/usages/export{query}"), user);
-    if let Some(accept) = accept {
-        request = request.header("accept", accept);
-    }
-    request.send().await.unwrap()
-}
-
-async fn import(
-    app: &TestApp,
-    user: &TestUser,
-    body: impl Into<reqwest::Body>,
-) -> reqwest::Response {
-    app.post("/usages/import", user)
-        .header("content-type", "text/csv")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// (usage_at, type, amount) of every usage, as the list shows them.
 async fn listed(app: &TestApp, user: &TestUser) -> Vec<(String, i64, f64)> {
-    let usages: Vec<Value> = app
-        .get("/usages?limit=100", user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let usages = app.usages_of(user, "?limit=100").await;
     let mut rows: Vec<_> = usages
         .iter()
         .map(|u| {
@@ -55,16 +22,6 @@ async fn listed(app: &TestApp, user: &TestUser) -> Vec<(String, i64, f64)> {
         .collect();
     rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
     rows
-}
-
-async fn summary(app: &TestApp, user: &TestUser) -> Value {
-    app.get("/usages/summary", user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -81,9 +38,9 @@ async fn export_then_erase_then_import_the_exports_columns_restores_the_usages_a
     }
     app.created_usage(&TestUser::new(), 99.0, 100, "2026-01-01T00:00:00Z")
         .await;
-    let before = (listed(&app, &user).await, summary(&app, &user).await);
+    let before = (listed(&app, &user).await, app.summary_of(&user, "").await);
 
-    let r = export(&app, &user, "", None).await;
+    let r = app.export(&user, "", None).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.headers()["content-type"]
@@ -96,11 +53,7 @@ async fn export_then_erase_then_import_the_exports_columns_restores_the_usages_a
     assert_eq!(lines.next(), Some(HEADER));
     assert_eq!(lines.count(), 4, "only the caller's usages: {csv}");
 
-    let r = app
-        .delete("/usages?confirm=true", &user)
-        .send()
-        .await
-        .unwrap();
+    let r = app.erase(&user).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(listed(&app, &user).await.is_empty());
 
@@ -111,11 +64,11 @@ async fn export_then_erase_then_import_the_exports_columns_restores_the_usages_a
         let record = record.unwrap();
         body.push_str(&format!("{},{},{}\n", &record[5], &record[2], &record[1]));
     }
-    let r = import(&app, &user, body).await;
+    let r = app.import_csv(&user, body).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(r.json::<Value>().await.unwrap(), json!({"imported": 4}));
 
-    let after = (listed(&app, &user).await, summary(&app, &user).await);
+    let after = (listed(&app, &user).await, app.summary_of(&user, "").await);
     assert_eq!(after.0, before.0);
     assert_eq!(after.1, before.1);
 }
@@ -130,18 +83,18 @@ async fn the_export_honours_filters_and_gives_json_on_request() {
         .await;
     app.created_usage(&user, 3.0, 100, "2026-03-01T00:00:00Z")
         .await;
-    let r = export(
-        &app,
-        &user,
-        "?usage_type_id=100&from=2026-02-01T00:00:00Z",
-        Some("application/json"),
-    )
-    .await;
+    let r = app
+        .export(
+            &user,
+            "?usage_type_id=100&from=2026-02-01T00:00:00Z",
+            Some("application/json"),
+        )
+        .await;
     assert_eq!(r.headers()["content-type"], "application/json");
     let rows: Vec<Value> = r.json().await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["amount"], 3.0);
-    let r = export(&app, &user, "", Some("application/json")).await;
+    let r = app.export(&user, "", Some("application/json")).await;
     let all: Vec<Value> = r.json().await.unwrap();
     let dates: Vec<&str> = all
         .iter()
@@ -156,11 +109,13 @@ async fn the_export_honours_filters_and_gives_json_on_request() {
         ],
         "oldest first"
     );
-    let r = export(&app, &user, "", Some("application/json")).await;
+    let r = app.export(&user, "", Some("application/json")).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let empty = export(&app, &TestUser::new(), "", Some("application/json")).await;
+    let empty = app
+        .export(&TestUser::new(), "", Some("application/json"))
+        .await;
     assert_eq!(empty.json::<Value>().await.unwrap(), json!([]));
-    assert_problem(export(&app, &user, "", Some("application/xml")).await, 406).await;
+    assert_problem(app.export(&user, "", Some("application/xml")).await, 406).await;
 }
 
 #[tokio::test]
@@ -172,7 +127,7 @@ async fn an_import_with_bad_rows_names_each_row_and_field_and_stores_nothing() {
         2026-01-02T00:00:00Z,999,1\n\
         not-a-date,100,-5\n\
         2026-01-04T00:00:00Z,101,2\n";
-    let problem = assert_problem(import(&app, &user, body).await, 422).await;
+    let problem = assert_problem(app.import_csv(&user, body).await, 422).await;
     let errors: Vec<(u64, String)> = problem["errors"]
         .as_array()
         .unwrap()
@@ -191,7 +146,7 @@ async fn an_import_with_bad_rows_names_each_row_and_field_and_stores_nothing() {
     );
     let body =
         "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n2026-01-02T00:00:00Z,999,1\n";
-    let problem = assert_problem(import(&app, &user, body).await, 422).await;
+    let problem = assert_problem(app.import_csv(&user, body).await, 422).await;
     assert_eq!(problem["errors"][0]["row"], 2);
     assert_eq!(problem["errors"][0]["field"], "usage_type_id");
     assert_eq!(app.stored_usages().await, 0, "all or nothing");
@@ -205,13 +160,13 @@ async fn an_import_over_ten_thousand_rows_or_five_mib_is_413() {
     for _ in 0..10_001 {
         rows.push_str("2026-01-01T00:00:00Z,100,1\n");
     }
-    assert_problem(import(&app, &user, rows).await, 413).await;
+    assert_problem(app.import_csv(&user, rows).await, 413).await;
     let mut big = String::from("usage_at,usage_type_id,amount,padding\n");
     let padding = "x".repeat(1000);
     while big.len() <= 5 * 1024 * 1024 {
         big.push_str(&format!("2026-01-01T00:00:00Z,100,1,{padding}\n"));
     }
-    assert_problem(import(&app, &user, big).await, 413).await;
+    assert_problem(app.import_csv(&user, big).await, 413).await;
     assert_eq!(app.stored_usages().await, 0);
 }
 
@@ -223,7 +178,7 @@ async fn ten_thousand_rows_import_in_one_request() {
     for i in 0..10_000 {
         rows.push_str(&format!("2026-01-01T00:00:00Z,{},{}\n", 100 + i % 5, i % 7));
     }
-    let r = import(&app, &user, rows).await;
+    let r = app.import_csv(&user, rows).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(r.json::<Value>().await.unwrap()["imported"], 10_000);
     assert_eq!(app.stored_usages().await, 10_000);
@@ -237,13 +192,12 @@ async fn formula_cells_are_plain_values_on_import_and_neutralized_on_export() {
     let r = app
         .post("/types", &admin)
         .json(&json!({"id": 500, "name": "=HYPERLINK(\"http://evil\")", "unit": "@kg", "factor": 1, "scope": 3}))
-        .send()
-        .await
-        .unwrap();
+        .sent().await;
     assert_eq!(r.status(), StatusCode::CREATED);
     app.created_usage(&user, 2.0, 500, "2026-01-01T00:00:00Z")
         .await;
-    let csv = export(&app, &user, "", Some("text/csv"))
+    let csv = app
+        .export(&user, "", Some("text/csv"))
         .await
         .text()
         .await
@@ -254,7 +208,7 @@ async fn formula_cells_are_plain_values_on_import_and_neutralized_on_export() {
     assert_eq!(&row[4], "'@kg");
 
     let body = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,=1+2\n";
-    let problem = assert_problem(import(&app, &user, body).await, 422).await;
+    let problem = assert_problem(app.import_csv(&user, body).await, 422).await;
     assert_eq!(problem["errors"][0]["field"], "amount");
 }
 
@@ -292,9 +246,8 @@ async fn an_import_that_is_not_csv_is_415() {
     let r = app
         .post("/usages/import", &TestUser::new())
         .json(&json!([]))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 415).await;
 }
 
@@ -308,19 +261,11 @@ async fn erasing_without_confirm_is_422_and_erasing_touches_only_the_callers_usa
     app.created_usage(&other, 1.0, 100, "2026-01-01T00:00:00Z")
         .await;
     for query in ["", "?confirm=false"] {
-        let r = app
-            .delete(&format!("/usages{query}"), &user)
-            .send()
-            .await
-            .unwrap();
+        let r = app.delete(&format!("/usages{query}"), &user).sent().await;
         assert_eq!(error_fields(&assert_problem(r, 422).await), ["confirm"]);
     }
     assert_eq!(app.stored_usages().await, 2);
-    let r = app
-        .delete("/usages?confirm=true", &user)
-        .send()
-        .await
-        .unwrap();
+    let r = app.erase(&user).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.stored_usages().await, 1);
     assert_eq!(listed(&app, &other).await.len(), 1);

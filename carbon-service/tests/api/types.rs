@@ -6,12 +6,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn types_are_public_and_paged_by_id() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .get(app.url("/types?limit=2"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.types("?limit=2").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["x-total-count"], "5");
     let types: Vec<Value> = r.json().await.unwrap();
@@ -21,15 +16,7 @@ async fn types_are_public_and_paged_by_id() {
         json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5, "scope": 2,
             "source": "Illustrative factor carried over from the reference implementation; replace with your grid supplier's or national inventory's"})
     );
-    let rest: Vec<Value> = app
-        .client
-        .get(app.url("/types?offset=2"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest: Vec<Value> = app.client.get(app.url("/types?offset=2")).json_body().await;
     let ids: Vec<i64> = rest.iter().map(|t| t["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [102, 103, 104]);
 }
@@ -37,26 +24,10 @@ async fn types_are_public_and_paged_by_id() {
 #[tokio::test]
 async fn one_type_by_id_or_404() {
     let app = spawn_app().await;
-    let t: Value = app
-        .client
-        .get(app.url("/types/101"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let t: Value = app.get_type("101").await.json().await.unwrap();
     assert_eq!(t["factor"], 26.93);
-    assert_problem(
-        app.client.get(app.url("/types/999")).send().await.unwrap(),
-        404,
-    )
-    .await;
-    assert_problem(
-        app.client.get(app.url("/types/abc")).send().await.unwrap(),
-        422,
-    )
-    .await;
+    assert_problem(app.get_type("999").await, 404).await;
+    assert_problem(app.types("/abc").await, 422).await;
 }
 
 #[tokio::test]
@@ -64,36 +35,22 @@ async fn type_writes_need_a_superuser() {
     let app = spawn_app().await;
     let user = TestUser::new();
     let body = json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0, "scope": 1});
-    assert_problem(
-        app.post("/types", &user).json(&body).send().await.unwrap(),
-        403,
-    )
-    .await;
+    assert_problem(app.post("/types", &user).json(&body).sent().await, 403).await;
     assert_problem(
         app.put("/types/100", &user)
             .json(&json!({"name": "x", "unit": "y", "factor": 0, "scope": 1}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         403,
     )
     .await;
-    assert_problem(app.delete("/types/100", &user).send().await.unwrap(), 403).await;
+    assert_problem(app.delete("/types/100", &user).sent().await, 403).await;
     assert_problem(
-        app.client
-            .post(app.url("/types"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
+        app.client.post(app.url("/types")).json(&body).sent().await,
         401,
     )
     .await;
-    assert_problem(
-        app.client.get(app.url("/types/200")).send().await.unwrap(),
-        404,
-    )
-    .await;
+    assert_problem(app.types("/200").await, 404).await;
 }
 
 #[tokio::test]
@@ -101,16 +58,15 @@ async fn a_superuser_creates_updates_and_deletes_a_type_and_lists_see_it_at_once
     let app = spawn_app().await;
     let admin = TestUser::superuser();
     // Warm the cache first, so the write must invalidate it.
-    app.client.get(app.url("/types")).send().await.unwrap();
+    app.types("").await;
     let r = app
         .post("/types", &admin)
         .json(
             &json!({"id": 200, "name": "gas", "unit": "m3", "factor": 2.0, "scope": 1,
             "source": "Supplier declaration", "source_year": 2025, "region": "FR"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let created: Value = r.json().await.unwrap();
     assert_eq!(
@@ -121,53 +77,28 @@ async fn a_superuser_creates_updates_and_deletes_a_type_and_lists_see_it_at_once
         ),
         (json!(1), json!(2025), json!("FR"))
     );
-    assert_eq!(
-        app.client
-            .get(app.url("/types"))
-            .send()
-            .await
-            .unwrap()
-            .headers()["x-total-count"],
-        "6"
-    );
+    assert_eq!(app.types("").await.headers()["x-total-count"], "6");
 
     let r = app
         .put("/types/200", &admin)
         .json(&json!({"name": "natural gas", "unit": "m3", "factor": 2.2, "scope": 1}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let replaced: Value = r.json().await.unwrap();
     assert_eq!(replaced["name"], "natural gas");
     assert!(
         replaced.get("source").is_none() && replaced.get("region").is_none(),
         "PUT replaces: fields left out are removed: {replaced}"
     );
-    let listed: Vec<Value> = app
-        .client
-        .get(app.url("/types?offset=5"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Value> = app.client.get(app.url("/types?offset=5")).json_body().await;
     assert_eq!(listed[0]["factor"], 2.2);
 
     assert_eq!(
-        app.delete("/types/200", &admin)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.delete("/types/200", &admin).sent().await.status(),
         StatusCode::NO_CONTENT
     );
-    assert_problem(
-        app.client.get(app.url("/types/200")).send().await.unwrap(),
-        404,
-    )
-    .await;
-    assert_problem(app.delete("/types/200", &admin).send().await.unwrap(), 404).await;
+    assert_problem(app.types("/200").await, 404).await;
+    assert_problem(app.delete("/types/200", &admin).sent().await, 404).await;
 }
 
 #[tokio::test]
@@ -176,9 +107,8 @@ async fn a_duplicate_id_is_409() {
     let r = app
         .post("/types", &TestUser::superuser())
         .json(&json!({"id": 100, "name": "again", "unit": "kwh", "factor": 1, "scope": 2}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 409).await;
 }
 
@@ -189,21 +119,12 @@ async fn deleting_a_referenced_type_is_409_and_keeps_it() {
         .await;
     assert_problem(
         app.delete("/types/104", &TestUser::superuser())
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         409,
     )
     .await;
-    assert_eq!(
-        app.client
-            .get(app.url("/types/104"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.types("/104").await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -216,9 +137,8 @@ async fn type_validation_reports_every_field() {
             &json!({"id": 0, "name": "", "unit": "u".repeat(65), "factor": -1, "scope": 4,
             "source_year": 3000}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
         ["id", "name", "unit", "factor", "scope", "source_year"]
@@ -226,9 +146,8 @@ async fn type_validation_reports_every_field() {
     let r = app
         .post("/types", &admin)
         .json(&json!({"id": 5, "name": "a", "unit": "b", "factor": 1, "scope": 1, "extra": 1}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(error_fields(&assert_problem(r, 422).await), ["extra"]);
 }
 
@@ -236,15 +155,7 @@ async fn type_validation_reports_every_field() {
 async fn another_instances_factor_edit_is_stale_until_the_cache_ttl_ends_then_fresh() {
     let app = spawn_app_with(&[("USAGE_TYPES_CACHE_TTL_SECONDS", "2")]).await;
     let factor = async || -> f64 {
-        let t: Value = app
-            .client
-            .get(app.url("/types/100"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let t: Value = app.get_type("100").await.json().await.unwrap();
         t["factor"].as_f64().unwrap()
     };
     assert_eq!(factor().await, 1.5, "the cache is loaded");
@@ -282,7 +193,7 @@ async fn another_instances_factor_edit_is_stale_until_the_cache_ttl_ends_then_fr
 #[tokio::test]
 async fn a_type_another_instance_created_is_usable_at_once() {
     let app = spawn_app().await;
-    app.client.get(app.url("/types")).send().await.unwrap();
+    app.types("").await;
     app.database
         .collection::<bson::Document>("usage_types")
         .insert_one(
@@ -291,15 +202,7 @@ async fn a_type_another_instance_created_is_usable_at_once() {
         .await
         .unwrap();
     // A by-id miss falls through to the database.
-    assert_eq!(
-        app.client
-            .get(app.url("/types/300"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.types("/300").await.status(), StatusCode::OK);
     app.created_usage(&TestUser::new(), 1.0, 300, "2026-11-01T00:00:00Z")
         .await;
 }
@@ -310,8 +213,7 @@ async fn a_factor_above_a_million_is_422_naming_factor() {
     let r = app
         .post("/types", &TestUser::superuser())
         .json(&json!({"id": 400, "name": "x", "unit": "y", "factor": 1.0e7, "scope": 1}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(error_fields(&assert_problem(r, 422).await), ["factor"]);
 }

@@ -70,9 +70,8 @@ async fn create_without_a_token_is_401() {
         .client
         .post(app.url("/usages"))
         .json(&json!({"amount": 1, "usage_type_id": 100}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     assert_problem(r, 401).await;
 }
@@ -88,7 +87,7 @@ async fn a_token_signed_with_another_secret_is_401() {
             true,
         ),
     };
-    let r = app.get("/usages", &forged).send().await.unwrap();
+    let r = app.get("/usages", &forged).sent().await;
     assert_eq!(
         r.headers()["www-authenticate"],
         r#"Bearer error="invalid_token""#
@@ -107,9 +106,8 @@ async fn changing_the_type_takes_a_new_snapshot_and_recomputes_co2e() {
     let r = app
         .put(&path, &user)
         .json(&json!({"usage_type_id": 101}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let updated: Value = r.json().await.unwrap();
     assert_eq!(
@@ -136,25 +134,14 @@ async fn a_partial_update_changes_only_what_is_given() {
     let updated: Value = app
         .put(&path, &user)
         .json(&json!({"amount": 4}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(
         (updated["amount"].clone(), updated["co2e"].clone()),
         (json!(4.0), json!(6.0))
     );
     assert_eq!(updated["usage_at"], usage["usage_at"]);
-    let fetched: Value = app
-        .get(&path, &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fetched: Value = app.get(&path, &user).json_body().await;
     assert_eq!(fetched, updated);
 }
 
@@ -166,11 +153,8 @@ async fn an_empty_update_is_422() {
         .created_usage(&user, 2.0, 100, "2026-11-01T08:00:00Z")
         .await;
     let r = app
-        .put(&format!("/usages/{}", usage["id"].as_str().unwrap()), &user)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .put_usage(&user, usage["id"].as_str().unwrap(), json!({}))
+        .await;
     assert_problem(r, 422).await;
 }
 
@@ -183,11 +167,11 @@ async fn delete_then_get_is_404() {
         .await;
     let path = format!("/usages/{}", usage["id"].as_str().unwrap());
     assert_eq!(
-        app.delete(&path, &user).send().await.unwrap().status(),
+        app.delete(&path, &user).sent().await.status(),
         StatusCode::NO_CONTENT
     );
-    assert_problem(app.get(&path, &user).send().await.unwrap(), 404).await;
-    assert_problem(app.delete(&path, &user).send().await.unwrap(), 404).await;
+    assert_problem(app.get(&path, &user).sent().await, 404).await;
+    assert_problem(app.delete(&path, &user).sent().await, 404).await;
 }
 
 #[tokio::test]
@@ -208,11 +192,7 @@ async fn five_created_are_exactly_the_five_listed_newest_first() {
             .await;
         ids.push(usage["id"].as_str().unwrap().to_owned());
     }
-    let r = app
-        .get("/usages?include_total=true", &user)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/usages?include_total=true", &user).sent().await;
     assert_eq!(r.headers()["x-total-count"], "5");
     let listed: Vec<Value> = r.json().await.unwrap();
     let listed_ids: Vec<&str> = listed.iter().map(|u| u["id"].as_str().unwrap()).collect();
@@ -233,7 +213,7 @@ async fn the_list_pages_and_filters_by_type_and_window() {
     let count = |path: &'static str| {
         let request = app.get(path, &user);
         async move {
-            request.send().await.unwrap().headers()["x-total-count"]
+            request.sent().await.headers()["x-total-count"]
                 .to_str()
                 .unwrap()
                 .to_owned()
@@ -248,14 +228,7 @@ async fn the_list_pages_and_filters_by_type_and_window() {
         count("/usages?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z&include_total=true").await,
         "1"
     );
-    let page: Vec<Value> = app
-        .get("/usages?limit=1&offset=1", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Vec<Value> = app.get("/usages?limit=1&offset=1", &user).json_body().await;
     assert_eq!(page.len(), 1);
     assert_eq!(page[0]["usage_at"], "2026-02-01T00:00:00Z");
 }
@@ -269,34 +242,19 @@ async fn another_users_get_put_and_delete_are_404_and_change_nothing() {
         .created_usage(&owner, 2.0, 100, "2026-11-01T08:00:00Z")
         .await;
     let path = format!("/usages/{}", usage["id"].as_str().unwrap());
-    assert_problem(app.get(&path, &intruder).send().await.unwrap(), 404).await;
+    assert_problem(app.get(&path, &intruder).sent().await, 404).await;
     assert_problem(
         app.put(&path, &intruder)
             .json(&json!({"amount": 999}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         404,
     )
     .await;
-    assert_problem(app.delete(&path, &intruder).send().await.unwrap(), 404).await;
-    let still: Value = app
-        .get(&path, &owner)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_problem(app.delete(&path, &intruder).sent().await, 404).await;
+    let still: Value = app.get(&path, &owner).json_body().await;
     assert_eq!(still, usage);
-    let listed: Vec<Value> = app
-        .get("/usages", &intruder)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Value> = app.get("/usages", &intruder).json_body().await;
     assert!(listed.is_empty());
 }
 
@@ -313,20 +271,12 @@ async fn foreign_and_missing_usages_answer_identically() {
             &format!("/usages/{}", usage["id"].as_str().unwrap()),
             &intruder,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let missing: Value = app
         .get("/usages/6740c8a2f1d3b2a1c0e9f812", &intruder)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(foreign, missing);
 }
 
@@ -340,9 +290,8 @@ async fn a_malformed_id_is_422() {
             .request(verb.parse().unwrap(), app.url("/usages/not-an-object-id"))
             .bearer_auth(&user.token)
             .json(&json!({"amount": 1}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(
             error_fields(&assert_problem(r, 422).await),
             ["id"],
@@ -388,9 +337,8 @@ async fn invalid_amounts_are_422() {
             .bearer_auth(&user.token)
             .header("content-type", "application/json")
             .body(format!(r#"{{"amount": {literal}, "usage_type_id": 100}}"#))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(
             error_fields(&assert_problem(r, 422).await),
             ["amount"],
@@ -447,11 +395,7 @@ async fn list_parameters_out_of_range_are_422() {
         ("to=2026-13-01", "to"),
         ("usage_type_id=x", "usage_type_id"),
     ] {
-        let r = app
-            .get(&format!("/usages?{query}"), &user)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&format!("/usages?{query}"), &user).sent().await;
         assert_eq!(
             error_fields(&assert_problem(r, 422).await),
             [field],
@@ -471,18 +415,13 @@ async fn a_factor_edit_does_not_rewrite_history() {
     let r = app
         .put("/types/100", &admin)
         .json(&json!({"name": "electricity", "unit": "kwh", "factor": 9.0, "scope": 2}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let after: Value = app
         .get(&format!("/usages/{}", usage["id"].as_str().unwrap()), &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(after["co2e"], 15.0);
     assert_eq!(after["usage_type"]["factor"], 1.5);
 }
@@ -496,7 +435,7 @@ async fn walk_by_cursor(app: &TestApp, user: &TestUser, query: &str, limit: u32)
             Some(c) => format!("/usages?limit={limit}&{query}&cursor={c}"),
             None => format!("/usages?limit={limit}&{query}"),
         };
-        let r = app.get(&path, user).send().await.unwrap();
+        let r = app.get(&path, user).sent().await;
         assert_eq!(r.status(), StatusCode::OK);
         cursor = r
             .headers()
@@ -532,14 +471,7 @@ async fn cursor_pages_walk_every_usage_once_in_list_order_ties_included() {
         app.created_usage(&user, i as f64, 100 + (i % 2) as i64, at)
             .await;
     }
-    let everything: Vec<Value> = app
-        .get("/usages?limit=100", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let everything: Vec<Value> = app.get("/usages?limit=100", &user).json_body().await;
     let expected: Vec<String> = everything
         .iter()
         .map(|u| u["id"].as_str().unwrap().to_owned())
@@ -571,16 +503,15 @@ async fn the_last_page_has_no_next_cursor_and_the_total_comes_only_on_request() 
         app.created_usage(&user, 1.0, 100, &format!("2026-06-0{day}T00:00:00Z"))
             .await;
     }
-    let r = app.get("/usages?limit=3", &user).send().await.unwrap();
+    let r = app.get("/usages?limit=3", &user).sent().await;
     assert!(r.headers().get("x-next-cursor").is_none());
     assert!(r.headers().get("x-total-count").is_none());
-    let r = app.get("/usages?limit=2", &user).send().await.unwrap();
+    let r = app.get("/usages?limit=2", &user).sent().await;
     assert!(r.headers().get("x-next-cursor").is_some());
     let r = app
         .get("/usages?limit=2&include_total=true", &user)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.headers()["x-total-count"], "3");
 }
 
@@ -592,13 +523,13 @@ async fn a_bad_cursor_or_a_cursor_with_an_offset_is_422_naming_cursor() {
         app.created_usage(&user, 1.0, 100, "2026-06-01T00:00:00Z")
             .await;
     }
-    let r = app.get("/usages?limit=1", &user).send().await.unwrap();
+    let r = app.get("/usages?limit=1", &user).sent().await;
     let cursor = r.headers()["x-next-cursor"].to_str().unwrap().to_owned();
     for path in [
         "/usages?cursor=not-a-cursor".to_owned(),
         format!("/usages?cursor={cursor}&offset=1"),
     ] {
-        let problem = assert_problem(app.get(&path, &user).send().await.unwrap(), 422).await;
+        let problem = assert_problem(app.get(&path, &user).sent().await, 422).await;
         assert_eq!(error_fields(&problem), ["cursor"], "{path}");
     }
 }

@@ -23,15 +23,14 @@ async fn create_get_and_put_answer_the_current_etag() {
     assert_eq!(r.headers()["etag"], "\"1\"");
     let path = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(
-        app.get(&path, &user).send().await.unwrap().headers()["etag"],
+        app.get(&path, &user).sent().await.headers()["etag"],
         "\"1\""
     );
     let r = app
         .put(&path, &user)
         .json(&json!({"amount": 3}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.headers()["etag"], "\"2\"");
     assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
 }
@@ -46,27 +45,18 @@ async fn a_put_with_a_stale_if_match_is_412_and_changes_nothing() {
         .put(&path, &user)
         .header("If-Match", "\"1\"")
         .json(&json!({"amount": 5}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     // This client still holds version 1.
     let r = app
         .put(&path, &user)
         .header("If-Match", "\"1\"")
         .json(&json!({"amount": 7}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 412).await;
-    let now: Value = app
-        .get(&path, &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let now: Value = app.get(&path, &user).json_body().await;
     assert_eq!(
         (now["amount"].as_f64(), now["version"].as_i64()),
         (Some(5.0), Some(2))
@@ -80,26 +70,20 @@ async fn a_delete_with_a_stale_if_match_is_412_and_keeps_the_usage() {
     let path = usage_path(&app, &user).await;
     app.put(&path, &user)
         .json(&json!({"amount": 5}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let r = app
         .delete(&path, &user)
         .header("If-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 412).await;
-    assert_eq!(
-        app.get(&path, &user).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.get(&path, &user).sent().await.status(), StatusCode::OK);
     let r = app
         .delete(&path, &user)
         .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
 
@@ -111,9 +95,8 @@ async fn if_match_on_another_users_usage_is_404_not_412() {
         .put(&path, &TestUser::new())
         .header("If-Match", "\"9\"")
         .json(&json!({"amount": 1}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 404).await;
 }
 
@@ -133,14 +116,7 @@ async fn concurrent_puts_of_different_fields_without_if_match_lose_neither() {
             (a.unwrap().status(), b.unwrap().status()),
             (StatusCode::OK, StatusCode::OK)
         );
-        let now: Value = app
-            .get(&path, &user)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let now: Value = app.get(&path, &user).json_body().await;
         assert_eq!(now["amount"], 10.0, "{now}");
         assert_eq!(now["usage_type"]["id"], 101, "{now}");
         assert!(close(now["co2e"].as_f64().unwrap(), 10.0 * factor_of(101)));
@@ -158,20 +134,13 @@ async fn null_is_never_a_value_in_a_put_and_the_field_is_named() {
         (json!({"usage_at": null, "usage_type_id": 101}), "usage_at"),
         (json!({"usage_type_id": null}), "usage_type_id"),
     ] {
-        let r = app.put(&path, &user).json(&body).send().await.unwrap();
+        let r = app.put(&path, &user).json(&body).sent().await;
         assert_eq!(
             error_fields(&assert_problem(r, 422).await),
             [field],
             "{body}"
         );
     }
-    let unchanged: Value = app
-        .get(&path, &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unchanged: Value = app.get(&path, &user).json_body().await;
     assert_eq!(unchanged["version"], 1);
 }

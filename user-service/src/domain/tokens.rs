@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub struct OpaqueToken {
@@ -20,6 +21,30 @@ impl OpaqueToken {
         let value = URL_SAFE_NO_PAD.encode(bytes);
         let hash = hash_token(&value);
         Self { value, hash }
+    }
+}
+
+/// What a mailed single-use token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    ResetPassword,
+    VerifyEmail,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ResetPassword => "reset_password",
+            Self::VerifyEmail => "verify_email",
+        }
+    }
+
+    pub fn lifetime_seconds(self) -> i64 {
+        match self {
+            Self::ResetPassword => 3600,
+            Self::VerifyEmail => 24 * 3600,
+        }
     }
 }
 

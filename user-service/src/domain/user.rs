@@ -1,12 +1,10 @@
 //! The user as stored and as shown.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::password_policy::NewPassword;
-use common::error::{ApiError, FieldError};
+use common::ids::UserId;
+use common::validation::{FieldError, Invalid};
 
 /// RFC 5321 limits a forward path to 256 octets, so an address to 254.
 pub const MAX_EMAIL_LENGTH: usize = 254;
@@ -49,10 +47,7 @@ impl UserEmail {
 
 /// An email and a new password, both checked, every error reported at once
 /// (registration, the bootstrap superuser).
-pub fn parse_credentials(
-    email: &str,
-    password: &str,
-) -> Result<(UserEmail, NewPassword), ApiError> {
+pub fn parse_credentials(email: &str, password: &str) -> Result<(UserEmail, NewPassword), Invalid> {
     let email = UserEmail::parse(email);
     let password = NewPassword::parse(
         "password",
@@ -61,7 +56,7 @@ pub fn parse_credentials(
     );
     match (email, password) {
         (Ok(email), Ok(password)) => Ok((email, password)),
-        (email, password) => Err(ApiError::Validation(
+        (email, password) => Err(Invalid(
             [email.err(), password.err()]
                 .into_iter()
                 .flatten()
@@ -73,9 +68,9 @@ pub fn parse_credentials(
 /// A user document in the `users` collection.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
-    /// UUID v4 as a string, so it reads the same in every tool.
+    /// Stored as the UUID's string, so it reads the same in every tool.
     #[serde(rename = "_id")]
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     /// Argon2id PHC string. Never leaves this service.
     pub hashed_password: String,
@@ -100,7 +95,7 @@ impl User {
     pub fn new(email: UserEmail, hashed_password: String) -> Self {
         let now = bson::DateTime::now();
         Self {
-            id: Uuid::new_v4().to_string(),
+            id: UserId::new(),
             email: email.0,
             hashed_password,
             is_active: true,
@@ -112,52 +107,6 @@ impl User {
             session_generation: 0,
         }
     }
-
-    pub fn uuid(&self) -> Result<Uuid, ApiError> {
-        Uuid::parse_str(&self.id)
-            .map_err(|e| ApiError::internal(format!("stored user id is not a UUID: {e}")))
-    }
-}
-
-/// A user as every endpoint returns it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
-    "email": "ada@example.com",
-    "is_active": true,
-    "is_superuser": false,
-    "is_verified": false,
-    "created_at": "2026-11-22T10:00:00Z",
-    "updated_at": "2026-11-22T10:00:00Z"
-}))]
-pub struct UserResponse {
-    pub id: Uuid,
-    pub email: String,
-    pub is_active: bool,
-    pub is_superuser: bool,
-    pub is_verified: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<&User> for UserResponse {
-    type Error = ApiError;
-    fn try_from(user: &User) -> Result<Self, ApiError> {
-        Ok(Self {
-            id: user.uuid()?,
-            email: user.email.clone(),
-            is_active: user.is_active,
-            is_superuser: user.is_superuser,
-            is_verified: user.is_verified,
-            created_at: user.created_at.to_chrono(),
-            updated_at: user.updated_at.to_chrono(),
-        })
-    }
-}
-
-/// A path id: 422 when it is not a UUID.
-pub fn parse_user_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::validation("id", "must be a UUID"))
 }
 
 #[cfg(test)]

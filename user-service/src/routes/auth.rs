@@ -8,28 +8,15 @@ use mongodb::Database;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use tracing::Instrument;
+
+use super::HttpPolicy;
 use super::oauth::{REFRESH_COOKIE, cleared_refresh_cookie, wants_cookie};
-use crate::client_address::client_key;
-use crate::domain::user::UserResponse;
-use crate::service::AuthState;
+use super::users::UserResponse;
+use crate::domain::tokens::TokenPurpose;
+use crate::service::ServiceContext;
 use crate::service::accounts;
 use crate::service::sessions::{self, Logout};
-use crate::storage::action_tokens::TokenPurpose;
-
-/// The per-client limit of registration and the mail-sending endpoints
-/// (`SENSITIVE_RATE_LIMIT_PER_MINUTE`): 429 with `Retry-After` past it.
-fn sensitive_limit(state: &AuthState, req: &HttpRequest) -> Result<(), ApiError> {
-    let client = client_key(req, &state.trusted_proxies);
-    state
-        .sensitive_limiter
-        .check(&client)
-        .map_err(|retry_after_seconds| {
-            tracing::warn!(%client, path = req.path(), "sensitive endpoint rate limit exceeded");
-            ApiError::TooManyRequests {
-                retry_after_seconds,
-            }
-        })
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,20 +37,22 @@ pub struct RegisterRequest {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created", body = UserResponse),
-        (status = 409, description = "The email is already registered (in any letter case)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid email or password, or an unknown field", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The email is already registered (in any letter case)", body = ProblemDetails),
+        (status = 422, description = "Invalid email, a password that is too short, too long or too easy to guess, or an unknown field", body = ProblemDetails),
+        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn register(
     req: HttpRequest,
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
+    policy: web::Data<HttpPolicy>,
     Json(body): Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    sensitive_limit(&state, &req)?;
-    let user = accounts::register(&db, &state, &body.email, &body.password).await?;
-    Ok(HttpResponse::Created().json(UserResponse::try_from(&user)?))
+    policy.sensitive_limit(&req)?;
+    let user = accounts::register(&db, &context, &body.email, &body.password).await?;
+    Ok(HttpResponse::Created().json(UserResponse::from(&user)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -94,14 +83,15 @@ pub struct LogoutRequest {
     security((), ("oauth2_password" = [])),
     responses(
         (status = 204, description = "Logged out (an unknown token ends nothing and says nothing)"),
-        (status = 401, description = "`all: true` without a valid access token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Neither refresh_token, a refresh cookie, nor all=true", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "`all: true` without a valid access token", body = ProblemDetails),
+        (status = 422, description = "Neither refresh_token, a refresh cookie, nor all=true", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn logout(
     req: HttpRequest,
     MaybeAuthenticatedUser(caller): MaybeAuthenticatedUser,
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    policy: web::Data<HttpPolicy>,
     Json(body): Json<LogoutRequest>,
 ) -> HttpResponse {
     let cookie = wants_cookie(&req)
@@ -109,7 +99,7 @@ pub async fn logout(
         .flatten()
         .filter(|v| !v.is_empty());
     let outcome = match logout_request(body, cookie, caller.map(|c| c.id)) {
-        Ok(logout) => sessions::logout(&db, logout).await,
+        Ok(logout) => sessions::logout(&db, logout).await.map_err(ApiError::from),
         Err(e) => Err(e),
     };
     let mut response = match outcome {
@@ -117,7 +107,7 @@ pub async fn logout(
         Err(e) => e.error_response(),
     };
     // Whatever happened, the browser holds no refresh token afterwards.
-    if let Err(e) = response.add_cookie(&cleared_refresh_cookie(&state)) {
+    if let Err(e) = response.add_cookie(&cleared_refresh_cookie(&policy)) {
         tracing::error!(error = %e, "clearing the refresh cookie failed");
     }
     response
@@ -127,7 +117,7 @@ pub async fn logout(
 fn logout_request(
     body: LogoutRequest,
     cookie: Option<String>,
-    caller: Option<uuid::Uuid>,
+    caller: Option<common::ids::UserId>,
 ) -> Result<Logout, ApiError> {
     if body.refresh_token.as_deref() == Some("") {
         return Err(ApiError::validation("refresh_token", "must not be empty"));
@@ -162,20 +152,21 @@ pub struct EmailRequest {
 
 /// Issues a token and mails it in the background, so the answer's content
 /// and timing are the same whether or not the account exists or its mail
-/// quota is used up.
+/// quota is used up. The task keeps the request's span, so its log lines
+/// carry the request id.
 fn mail_token_in_background(
-    req: &HttpRequest,
+    requester: std::net::IpAddr,
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
     email: String,
     purpose: TokenPurpose,
 ) {
-    let requester = client_key(req, &state.trusted_proxies);
-    actix_web::rt::spawn(async move {
-        if let Err(e) = accounts::mail_token(&db, &state, &email, purpose, requester).await {
-            tracing::error!(error = %e, "issuing an emailed token failed");
+    let task = async move {
+        if let Err(e) = accounts::mail_token(&db, &context, &email, purpose, requester).await {
+            tracing::error!(error = %common::error::ApiError::from(e), "issuing an emailed token failed");
         }
-    });
+    };
+    actix_web::rt::spawn(task.instrument(tracing::Span::current()));
 }
 
 /// Forgot password
@@ -188,17 +179,24 @@ fn mail_token_in_background(
     request_body = EmailRequest,
     responses(
         (status = 202, description = "Accepted (whether or not the account exists or a mail was sent)"),
-        (status = 422, description = "Invalid body", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn forgot_password(
     req: HttpRequest,
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
+    policy: web::Data<HttpPolicy>,
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    sensitive_limit(&state, &req)?;
-    mail_token_in_background(&req, db, state, body.email, TokenPurpose::ResetPassword);
+    let requester = policy.sensitive_limit(&req)?;
+    mail_token_in_background(
+        requester,
+        db,
+        context,
+        body.email,
+        TokenPurpose::ResetPassword,
+    );
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -222,16 +220,17 @@ pub struct ResetPasswordRequest {
     request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Password changed", body = UserResponse),
-        (status = 422, description = "Invalid, expired or used token, or a password outside the policy", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, expired or used token, or a password outside the policy", body = ProblemDetails),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn reset_password(
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
     Json(body): Json<ResetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts::reset_password(&db, &state, &body.token, &body.password).await?;
-    Ok(HttpResponse::Ok().json(UserResponse::try_from(&user)?))
+    let user = accounts::reset_password(&db, &context, &body.token, &body.password).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(&user)))
 }
 
 /// Request a verification token
@@ -243,17 +242,24 @@ pub async fn reset_password(
     request_body = EmailRequest,
     responses(
         (status = 202, description = "Accepted (whether or not the account exists or a mail was sent)"),
-        (status = 422, description = "Invalid body", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn request_verify_token(
     req: HttpRequest,
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
+    policy: web::Data<HttpPolicy>,
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    sensitive_limit(&state, &req)?;
-    mail_token_in_background(&req, db, state, body.email, TokenPurpose::VerifyEmail);
+    let requester = policy.sensitive_limit(&req)?;
+    mail_token_in_background(
+        requester,
+        db,
+        context,
+        body.email,
+        TokenPurpose::VerifyEmail,
+    );
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -269,12 +275,13 @@ pub struct VerifyRequest {
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "Verified", body = UserResponse),
-        (status = 422, description = "Invalid, expired or used token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, expired or used token", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn verify(
     db: web::Data<Database>,
     Json(body): Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = accounts::verify_email(&db, &body.token).await?;
-    Ok(HttpResponse::Ok().json(UserResponse::try_from(&user)?))
+    Ok(HttpResponse::Ok().json(UserResponse::from(&user)))
 }

@@ -17,8 +17,10 @@ use mongodb::Database;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::client_address::client_key;
-use crate::service::AuthState;
+use common::metrics::Metrics;
+
+use super::HttpPolicy;
+use crate::service::ServiceContext;
 use crate::service::sessions::{self, Issued, LOGINS, LoginRefused, REFRESHES, RefreshRefused};
 
 pub const TOKEN_DELIVERY_HEADER: &str = "x-token-delivery";
@@ -171,31 +173,31 @@ pub fn wants_cookie(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
 }
 
-fn refresh_cookie(state: &AuthState, value: String, max_age_seconds: i64) -> Cookie<'static> {
+fn refresh_cookie(policy: &HttpPolicy, value: String, max_age_seconds: i64) -> Cookie<'static> {
     Cookie::build(REFRESH_COOKIE, value)
         .path(REFRESH_COOKIE_PATH)
         .http_only(true)
-        .secure(state.refresh_cookie_secure)
+        .secure(policy.refresh_cookie_secure)
         .same_site(SameSite::Strict)
         .max_age(actix_web::cookie::time::Duration::seconds(max_age_seconds))
         .finish()
 }
 
 /// The cookie that removes the refresh cookie (logout).
-pub fn cleared_refresh_cookie(state: &AuthState) -> Cookie<'static> {
-    refresh_cookie(state, String::new(), 0)
+pub fn cleared_refresh_cookie(policy: &HttpPolicy) -> Cookie<'static> {
+    refresh_cookie(policy, String::new(), 0)
 }
 
-fn token_response(req: &HttpRequest, state: &AuthState, issued: Issued) -> HttpResponse {
+fn token_response(req: &HttpRequest, policy: &HttpPolicy, issued: Issued) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"));
     let refresh_token = if wants_cookie(req) {
         response.cookie(refresh_cookie(
-            state,
+            policy,
             issued.refresh_token,
-            state.refresh_token_ttl.as_secs() as i64,
+            policy.refresh_cookie_max_age_seconds,
         ));
         None
     } else {
@@ -210,12 +212,16 @@ fn token_response(req: &HttpRequest, state: &AuthState, issued: Issued) -> HttpR
 }
 
 /// The per-client login limit (`LOGIN_RATE_LIMIT_*`).
-fn login_rate_limit(state: &AuthState, client: IpAddr) -> Result<(), TokenEndpointError> {
-    state
+fn login_rate_limit(
+    policy: &HttpPolicy,
+    metrics: &Metrics,
+    client: IpAddr,
+) -> Result<(), TokenEndpointError> {
+    policy
         .login_limiter
         .check(&client)
         .map_err(|retry_after_seconds| {
-            metrics::counter!(LOGINS, "outcome" => "rate_limited").increment(1);
+            metrics.record(|| metrics::counter!(LOGINS, "outcome" => "rate_limited").increment(1));
             tracing::warn!(%client, "login rate limit exceeded");
             TokenEndpointError::Api(ApiError::TooManyRequests {
                 retry_after_seconds,
@@ -240,18 +246,21 @@ const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
-        (status = 413, description = "The form is over 16 KiB", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this client; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "The form is over 16 KiB", body = ProblemDetails),
+        (status = 429, description = "Too many attempts from this client; see Retry-After", body = ProblemDetails),
+        (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn login(
     req: HttpRequest,
     form: web::Form<LoginForm>,
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
+    policy: web::Data<HttpPolicy>,
+    metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, TokenEndpointError> {
-    let client = client_key(&req, &state.trusted_proxies);
-    login_rate_limit(&state, client)?;
+    let client = policy.client(&req);
+    login_rate_limit(&policy, &metrics, client)?;
     let form = form.into_inner();
     if !matches!(form.grant_type.as_deref(), None | Some("password")) {
         return Err(TokenEndpointError::OAuth(
@@ -264,20 +273,20 @@ pub async fn login(
             "Both username and password are required.",
         ));
     };
-    let outcome = sessions::login(&db, &state, &username, &password, client).await;
+    let outcome = sessions::login(&db, &context, &username, &password, client).await;
     let label = match &outcome {
         Ok(_) => "success",
         Err(LoginRefused::Invalid) => "invalid",
         Err(LoginRefused::Locked) => "locked",
         Err(LoginRefused::Failed(_)) => "error",
     };
-    metrics::counter!(LOGINS, "outcome" => label).increment(1);
+    metrics.record(|| metrics::counter!(LOGINS, "outcome" => label).increment(1));
     match outcome {
-        Ok(issued) => Ok(token_response(&req, &state, issued)),
+        Ok(issued) => Ok(token_response(&req, &policy, issued)),
         Err(LoginRefused::Invalid | LoginRefused::Locked) => {
             Err(TokenEndpointError::invalid_grant(BAD_CREDENTIALS))
         }
-        Err(LoginRefused::Failed(e)) => Err(e.into()),
+        Err(LoginRefused::Failed(e)) => Err(ApiError::from(e).into()),
     }
 }
 
@@ -298,15 +307,18 @@ pub async fn login(
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
-        (status = 413, description = "The form is over 16 KiB", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "This login refreshed too often; see Retry-After (the token is not used up)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "The form is over 16 KiB", body = ProblemDetails),
+        (status = 429, description = "This login refreshed too often; see Retry-After (the token is not used up)", body = ProblemDetails),
+        (status = 503, description = "Database unavailable", body = ProblemDetails),
     ))]
+#[tracing::instrument(skip_all)]
 pub async fn refresh(
     req: HttpRequest,
     form: web::Form<RefreshForm>,
     db: web::Data<Database>,
-    state: web::Data<AuthState>,
+    context: web::Data<ServiceContext>,
+    policy: web::Data<HttpPolicy>,
+    metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, TokenEndpointError> {
     let form = form.into_inner();
     match form.grant_type.as_deref() {
@@ -335,7 +347,7 @@ pub async fn refresh(
         ));
     };
     const INVALID: &str = "The refresh token is invalid, expired or revoked.";
-    let outcome = sessions::refresh(&db, &state, &presented).await;
+    let outcome = sessions::refresh(&db, &context, &presented).await;
     let label = match &outcome {
         Ok(_) => "success",
         Err(RefreshRefused::Invalid) => "invalid",
@@ -343,9 +355,9 @@ pub async fn refresh(
         Err(RefreshRefused::RateLimited { .. }) => "rate_limited",
         Err(RefreshRefused::Failed(_)) => "error",
     };
-    metrics::counter!(REFRESHES, "outcome" => label).increment(1);
+    metrics.record(|| metrics::counter!(REFRESHES, "outcome" => label).increment(1));
     match outcome {
-        Ok(issued) => Ok(token_response(&req, &state, issued)),
+        Ok(issued) => Ok(token_response(&req, &policy, issued)),
         Err(RefreshRefused::Invalid | RefreshRefused::ReuseDetected) => {
             Err(TokenEndpointError::invalid_grant(INVALID))
         }
@@ -355,6 +367,6 @@ pub async fn refresh(
             retry_after_seconds,
         }
         .into()),
-        Err(RefreshRefused::Failed(e)) => Err(e.into()),
+        Err(RefreshRefused::Failed(e)) => Err(ApiError::from(e).into()),
     }
 }

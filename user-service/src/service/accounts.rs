@@ -4,28 +4,125 @@
 
 use std::net::IpAddr;
 
-use common::error::ApiError;
+use common::auth::AuthenticatedUser;
+use common::db::StoreError;
+use common::ids::UserId;
+use common::pagination::Page;
+use common::validation::Invalid;
 use mongodb::Database;
 
-use super::AuthState;
 use super::lockout::{self, Judged};
+use super::{Failure, ServiceContext};
 use crate::domain::password_policy::NewPassword;
 use crate::domain::user::{User, UserEmail, parse_credentials};
 use crate::mailer::{MailKind, OutgoingMail};
-use crate::password::{HashPool, PasswordHasher};
+use crate::password::{HashError, HashPool, PasswordHasher};
 use crate::storage::action_tokens::{self, TokenPurpose};
 use crate::storage::users::{self, AccountRef, UserUpdate};
 use crate::storage::{bootstrap, mail_quota, refresh_tokens};
 
+/// Why an account flow did not happen. The routes say what each means.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("an account with this email address exists")]
+    EmailTaken,
+    #[error("no such account")]
+    NotFound,
+    /// The token's account is gone or deactivated.
+    #[error("the account no longer exists or is deactivated")]
+    Gone,
+    /// The token is from before the user's sessions were ended.
+    #[error("the session of this access token has ended")]
+    SessionEnded,
+    #[error("the account is not a superuser")]
+    NotSuperuser,
+    #[error("this is the last active superuser")]
+    LastSuperuser,
+    /// A reset or verification token that is unknown, expired or used.
+    #[error("the token is invalid, expired or already used")]
+    BadToken,
+    #[error("the current password is incorrect")]
+    WrongPassword,
+    #[error(transparent)]
+    Failed(#[from] Failure),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(e: StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<HashError> for AccountError {
+    fn from(e: HashError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// A write refused by the email index is a taken address.
+fn email_taken_or(e: StoreError) -> AccountError {
+    if e.is_duplicate_on(users::EMAIL_INDEX) {
+        AccountError::EmailTaken
+    } else {
+        e.into()
+    }
+}
+
+/// The token's account, active, of the token's session. A token of a
+/// deleted or deactivated user is refused, and so is one from before the
+/// user's sessions were ended (logout everywhere, a password change or
+/// reset): its session generation is older than the account's.
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
+pub async fn current(db: &Database, caller: &AuthenticatedUser) -> Result<User, AccountError> {
+    match users::find_by_id(db, caller.id).await? {
+        Some(user) if user.is_active && user.session_generation == caller.session_generation => {
+            Ok(user)
+        }
+        Some(user) if user.is_active => Err(AccountError::SessionEnded),
+        _ => Err(AccountError::Gone),
+    }
+}
+
+/// [`current`], and a superuser by the token's claim *and* by the database
+/// now (the claim may be up to five minutes stale).
+pub async fn current_superuser(
+    db: &Database,
+    caller: &AuthenticatedUser,
+) -> Result<User, AccountError> {
+    if !caller.superuser {
+        return Err(AccountError::NotSuperuser);
+    }
+    let user = current(db, caller).await?;
+    if !user.is_superuser {
+        return Err(AccountError::NotSuperuser);
+    }
+    Ok(user)
+}
+
+/// One account, for an administrator.
+pub async fn find(db: &Database, id: UserId) -> Result<User, AccountError> {
+    users::find_by_id(db, id)
+        .await?
+        .ok_or(AccountError::NotFound)
+}
+
+/// A page of the accounts, oldest first, and how many there are.
+pub async fn list(db: &Database, page: Page) -> Result<(Vec<User>, u64), AccountError> {
+    Ok(users::list(db, page.limit, page.offset).await?)
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn register(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     email: &str,
     password: &str,
-) -> Result<User, ApiError> {
+) -> Result<User, AccountError> {
     let (email, password) = parse_credentials(email, password)?;
     if users::find_by_email(db, email.as_str()).await?.is_some() {
-        return Err(users::email_taken());
+        return Err(AccountError::EmailTaken);
     }
     let user = User::new(
         email,
@@ -35,7 +132,7 @@ pub async fn register(
             .await?,
     );
     // The unique index settles races between concurrent registrations.
-    users::insert(db, &user).await?;
+    users::insert(db, &user).await.map_err(email_taken_or)?;
     tracing::info!(user_id = %user.id, "registered");
     Ok(user)
 }
@@ -47,11 +144,11 @@ pub async fn register(
 /// answer 202 whatever it does.
 pub async fn mail_token(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     email: &str,
     purpose: TokenPurpose,
     requester: IpAddr,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let Some(user) = users::find_by_email(db, &UserEmail::normalize(email)).await? else {
         return Ok(());
     };
@@ -62,7 +159,7 @@ pub async fn mail_token(
         tracing::warn!(user_id = %user.id, ?purpose, "mail quota reached for this address; not sending");
         return Ok(());
     }
-    let token = action_tokens::issue(db, purpose, &user.id, &user.email).await?;
+    let token = action_tokens::issue(db, purpose, user.id, &user.email).await?;
     let kind = match purpose {
         TokenPurpose::ResetPassword => MailKind::PasswordReset,
         TokenPurpose::VerifyEmail => MailKind::EmailVerification,
@@ -78,8 +175,8 @@ pub async fn mail_token(
     Ok(())
 }
 
-fn bad_token() -> ApiError {
-    ApiError::validation("token", "is invalid, expired or already used")
+fn bad_token() -> AccountError {
+    AccountError::BadToken
 }
 
 /// Sets a new password with a reset token. The token works once, only while
@@ -92,21 +189,21 @@ fn bad_token() -> ApiError {
 /// address is the token's, so a reset in flight cannot outlive either.
 pub async fn reset_password(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     token_value: &str,
     new_password: &str,
-) -> Result<User, ApiError> {
+) -> Result<User, AccountError> {
     // Check the password before using the token up, so a rejected password
     // does not burn the token.
     let token = action_tokens::peek(db, token_value, TokenPurpose::ResetPassword)
         .await?
         .ok_or_else(bad_token)?;
-    let user = users::find_by_id(db, &token.user_id)
+    let user = users::find_by_id(db, token.user_id)
         .await?
         .filter(|u| u.is_active && u.email == token.email)
         .ok_or_else(bad_token)?;
-    let password = NewPassword::parse("password", new_password, &user.email)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let password =
+        NewPassword::parse("password", new_password, &user.email).map_err(Invalid::from)?;
     let hashed = state
         .hasher
         .hash(HashPool::SignIn, password.expose())
@@ -119,21 +216,21 @@ pub async fn reset_password(
         clear_lockout: true,
         ..Default::default()
     };
-    let user = users::update_if_email(db, &user.id, &token.email, &change)
+    let user = users::update_if_email(db, user.id, &token.email, &change)
         .await?
         .ok_or_else(bad_token)?;
-    end_all_sessions(db, &user.id).await?;
-    action_tokens::delete_for_user(db, &user.id, TokenPurpose::ResetPassword).await?;
+    end_all_sessions(db, user.id).await?;
+    action_tokens::delete_for_user(db, user.id, TokenPurpose::ResetPassword).await?;
     tracing::info!(user_id = %user.id, "password reset");
     Ok(user)
 }
 
 /// Marks the address verified, with a token mailed to that same address.
-pub async fn verify_email(db: &Database, token_value: &str) -> Result<User, ApiError> {
+pub async fn verify_email(db: &Database, token_value: &str) -> Result<User, AccountError> {
     let token = action_tokens::consume(db, token_value, TokenPurpose::VerifyEmail)
         .await?
         .ok_or_else(bad_token)?;
-    let user = users::find_by_id(db, &token.user_id)
+    let user = users::find_by_id(db, token.user_id)
         .await?
         .ok_or_else(bad_token)?;
     // The address changed since the mail went out: that token proves nothing now.
@@ -144,7 +241,7 @@ pub async fn verify_email(db: &Database, token_value: &str) -> Result<User, ApiE
         is_verified: Some(true),
         ..Default::default()
     };
-    users::update(db, &user.id, &change)
+    users::update(db, user.id, &change)
         .await?
         .ok_or_else(bad_token)
 }
@@ -154,16 +251,16 @@ pub async fn verify_email(db: &Database, token_value: &str) -> Result<User, ApiE
 /// account is refused the same way whatever is given.
 pub async fn check_current_password(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     user: &User,
     client: IpAddr,
     given: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     let judged = lockout::judge(
         db,
         state,
         HashPool::Account,
-        AccountRef::Id(&user.id),
+        AccountRef::Id(user.id),
         &user.email,
         client,
         given,
@@ -171,16 +268,14 @@ pub async fn check_current_password(
     .await?;
     match judged {
         Judged::Correct(_) => Ok(()),
-        Judged::Wrong { .. } | Judged::Locked => {
-            Err(ApiError::validation("current_password", "is incorrect"))
-        }
+        Judged::Wrong { .. } | Judged::Locked => Err(AccountError::WrongPassword),
     }
 }
 
 /// Ends every session of the user now, and every refresh that is in
 /// flight: the generation bump refuses any family issued before it, even a
 /// successor inserted after the tokens below are flagged.
-pub async fn end_all_sessions(db: &Database, user_id: &str) -> Result<(), ApiError> {
+pub async fn end_all_sessions(db: &Database, user_id: UserId) -> Result<(), StoreError> {
     users::bump_session_generation(db, user_id).await?;
     refresh_tokens::revoke_all_for_user(db, user_id).await
 }
@@ -195,10 +290,8 @@ pub struct AccountChanges {
     pub is_verified: Option<bool>,
 }
 
-fn last_superuser() -> ApiError {
-    ApiError::Conflict(
-        "This is the last active superuser; make another account a superuser first.".into(),
-    )
+fn last_superuser() -> AccountError {
+    AccountError::LastSuperuser
 }
 
 /// The fields of `user` that `update` changes, as they are now: what an
@@ -221,15 +314,20 @@ fn undo_of(user: &User, update: &UserUpdate) -> UserUpdate {
 /// counts the active superusers afterwards (not before: that is what makes
 /// two superusers demoting each other at once safe, as both see zero) and,
 /// finding none, writes back what it changed and answers 409.
-async fn write_guarded(db: &Database, user: &User, update: &UserUpdate) -> Result<User, ApiError> {
-    let updated = users::update(db, &user.id, update)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+async fn write_guarded(
+    db: &Database,
+    user: &User,
+    update: &UserUpdate,
+) -> Result<User, AccountError> {
+    let updated = users::update(db, user.id, update)
+        .await
+        .map_err(email_taken_or)?
+        .ok_or(AccountError::NotFound)?;
     let removes_superuser = user.is_superuser
         && user.is_active
         && (update.is_superuser == Some(false) || update.is_active == Some(false));
     if removes_superuser && users::count_active_superusers(db).await? == 0 {
-        users::update(db, &user.id, &undo_of(user, update)).await?;
+        users::update(db, user.id, &undo_of(user, update)).await?;
         return Err(last_superuser());
     }
     Ok(updated)
@@ -242,10 +340,10 @@ async fn write_guarded(db: &Database, user: &User, update: &UserUpdate) -> Resul
 /// taken email (409) changes nothing.
 pub async fn apply_changes(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     user: &User,
     changes: AccountChanges,
-) -> Result<User, ApiError> {
+) -> Result<User, AccountError> {
     let mut update = UserUpdate::default();
     let mut errors = Vec::new();
     let mut email_for_policy = user.email.clone();
@@ -270,9 +368,7 @@ pub async fn apply_changes(
         },
         None => None,
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    Invalid::check(errors)?;
     update.is_active = changes.is_active;
     update.is_superuser = changes.is_superuser;
     if let Some(verified) = changes.is_verified {
@@ -292,17 +388,17 @@ pub async fn apply_changes(
         write_guarded(db, user, &update).await?
     };
     if new_password.is_some() || changes.is_active == Some(false) {
-        end_all_sessions(db, &user.id).await?;
+        end_all_sessions(db, user.id).await?;
     }
     if new_password.is_some() || update.email.is_some() {
-        action_tokens::delete_for_user(db, &user.id, TokenPurpose::ResetPassword).await?;
+        action_tokens::delete_for_user(db, user.id, TokenPurpose::ResetPassword).await?;
     }
     Ok(current)
 }
 
 /// Deletes the account and its tokens (not the last active superuser: 409).
 /// Its usage records live in carbon-service and are not touched.
-pub async fn delete_account(db: &Database, user: &User) -> Result<(), ApiError> {
+pub async fn delete_account(db: &Database, user: &User) -> Result<(), AccountError> {
     if user.is_superuser && user.is_active {
         let demote = UserUpdate {
             is_superuser: Some(false),
@@ -310,13 +406,78 @@ pub async fn delete_account(db: &Database, user: &User) -> Result<(), ApiError> 
         };
         write_guarded(db, user, &demote).await?;
     }
-    let deleted = users::delete(db, &user.id).await?;
-    refresh_tokens::delete_all_for_user(db, &user.id).await?;
-    action_tokens::delete_all_for_user(db, &user.id).await?;
+    let deleted = users::delete(db, user.id).await?;
+    refresh_tokens::delete_all_for_user(db, user.id).await?;
+    action_tokens::delete_all_for_user(db, user.id).await?;
     if deleted {
         tracing::info!(user_id = %user.id, "account deleted");
     }
     Ok(())
+}
+
+/// A signed-in user's own change: an email or a password (at least one),
+/// with the current password from `client` first.
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+pub async fn change_own(
+    db: &Database,
+    state: &ServiceContext,
+    user: &User,
+    client: IpAddr,
+    current_password: &str,
+    changes: AccountChanges,
+) -> Result<User, AccountError> {
+    if changes.email.is_none() && changes.password.is_none() {
+        return Err(Invalid::one("body", "give an email or a password to change").into());
+    }
+    check_current_password(db, state, user, client, current_password).await?;
+    apply_changes(db, state, user, changes).await
+}
+
+/// A signed-in user deleting the account, with the current password.
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+pub async fn delete_own(
+    db: &Database,
+    state: &ServiceContext,
+    user: &User,
+    client: IpAddr,
+    current_password: &str,
+) -> Result<(), AccountError> {
+    check_current_password(db, state, user, client, current_password).await?;
+    delete_account(db, user).await
+}
+
+/// An administrator deleting the account `id`.
+#[tracing::instrument(skip(db))]
+pub async fn delete_by_admin(db: &Database, id: UserId) -> Result<(), AccountError> {
+    let user = find(db, id).await?;
+    delete_account(db, &user).await
+}
+
+/// An administrator's change of the account `id`: at least one field.
+#[tracing::instrument(skip(db, state, changes))]
+pub async fn change_by_admin(
+    db: &Database,
+    state: &ServiceContext,
+    id: UserId,
+    changes: AccountChanges,
+) -> Result<User, AccountError> {
+    let AccountChanges {
+        email,
+        password,
+        is_active,
+        is_superuser,
+        is_verified,
+    } = &changes;
+    if email.is_none()
+        && password.is_none()
+        && is_active.is_none()
+        && is_superuser.is_none()
+        && is_verified.is_none()
+    {
+        return Err(Invalid::one("body", "give at least one field to change").into());
+    }
+    let user = find(db, id).await?;
+    apply_changes(db, state, &user, changes).await
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -344,7 +505,7 @@ pub async fn ensure_superuser(
     email: &str,
     password: &str,
     promote_existing: bool,
-) -> Result<SuperuserOutcome, ApiError> {
+) -> Result<SuperuserOutcome, AccountError> {
     let (email, password) = parse_credentials(email, password)?;
     if let Some(existing) = users::find_by_email(db, email.as_str()).await? {
         if existing.is_superuser {
@@ -362,9 +523,9 @@ pub async fn ensure_superuser(
             clear_lockout: true,
             ..Default::default()
         };
-        users::update(db, &existing.id, &promote).await?;
-        end_all_sessions(db, &existing.id).await?;
-        action_tokens::delete_for_user(db, &existing.id, TokenPurpose::ResetPassword).await?;
+        users::update(db, existing.id, &promote).await?;
+        end_all_sessions(db, existing.id).await?;
+        action_tokens::delete_for_user(db, existing.id, TokenPurpose::ResetPassword).await?;
         return Ok(SuperuserOutcome::Promoted);
     }
     let mut user = User::new(
@@ -376,8 +537,8 @@ pub async fn ensure_superuser(
     match users::insert(db, &user).await {
         Ok(()) => Ok(SuperuserOutcome::Created),
         // Two instances bootstrapping at once: the other one created it.
-        Err(ApiError::Conflict(_)) => Ok(SuperuserOutcome::AlreadySuperuser),
-        Err(e) => Err(e),
+        Err(e) if e.is_duplicate_on(users::EMAIL_INDEX) => Ok(SuperuserOutcome::AlreadySuperuser),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -398,7 +559,7 @@ pub async fn bootstrap_superuser(
     hasher: &PasswordHasher,
     email: &str,
     password: &str,
-) -> Result<BootstrapOutcome, ApiError> {
+) -> Result<BootstrapOutcome, AccountError> {
     if bootstrap::has_run(db).await? {
         return Ok(BootstrapOutcome::AlreadyRan);
     }

@@ -10,10 +10,9 @@
 
 use std::net::IpAddr;
 
-use common::error::ApiError;
 use mongodb::Database;
 
-use super::AuthState;
+use super::{Failure, ServiceContext};
 use crate::domain::user::User;
 use crate::password::HashPool;
 use crate::storage::login_attempts::{self, AttemptKey, Reservation};
@@ -36,13 +35,13 @@ pub enum Judged {
 /// keys the per-client count) attempted from `client`.
 pub async fn judge(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     pool: HashPool,
     account: AccountRef<'_>,
     email: &str,
     client: IpAddr,
     password: &str,
-) -> Result<Judged, ApiError> {
+) -> Result<Judged, Failure> {
     let policy = &state.lockout;
     let key = AttemptKey::new(email, client);
     let Some(pair) = login_attempts::reserve(db, &key, policy).await? else {
@@ -53,7 +52,7 @@ pub async fn judge(
         Ok(user) => user,
         Err(e) => {
             login_attempts::release(db, &pair).await?;
-            return Err(e);
+            return Err(e.into());
         }
     };
     let verified = match &user {
@@ -70,13 +69,13 @@ pub async fn judge(
         Ok(correct) => correct,
         Err(e) => {
             unjudged(db, &pair, user.as_ref()).await?;
-            return Err(e);
+            return Err(e.into());
         }
     };
     match user {
         Some(user) if correct => {
             login_attempts::succeeded(db, &pair).await?;
-            users::attempt_succeeded(db, &user.id).await?;
+            users::attempt_succeeded(db, user.id).await?;
             Ok(Judged::Correct(user))
         }
         user => {
@@ -99,10 +98,10 @@ pub async fn judge(
 
 /// Gives back both reservations of an attempt whose password was never
 /// judged.
-async fn unjudged(db: &Database, pair: &Reservation, user: Option<&User>) -> Result<(), ApiError> {
+async fn unjudged(db: &Database, pair: &Reservation, user: Option<&User>) -> Result<(), Failure> {
     login_attempts::release(db, pair).await?;
     if let Some(user) = user {
-        users::release_attempt(db, &user.id).await?;
+        users::release_attempt(db, user.id).await?;
     }
     Ok(())
 }

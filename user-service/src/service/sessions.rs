@@ -3,13 +3,13 @@
 
 use std::net::IpAddr;
 
-use common::error::ApiError;
+use common::ids::UserId;
 use common::jwt::TokenSubject;
 use mongodb::Database;
 use uuid::Uuid;
 
-use super::AuthState;
 use super::lockout::{self, Judged};
+use super::{Failure, ServiceContext};
 use crate::domain::tokens::hash_token;
 use crate::domain::user::{User, UserEmail};
 use crate::password::HashPool;
@@ -29,37 +29,42 @@ pub struct Issued {
 
 /// Why a login was refused. Clients see the same `invalid_grant` for each;
 /// the distinction is for metrics and logs.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LoginRefused {
+    #[error("wrong password, unknown email, or an inactive account")]
     Invalid,
+    #[error("the client is locked out of the account, or the account needs a password reset")]
     Locked,
-    Failed(ApiError),
+    #[error(transparent)]
+    Failed(#[from] Failure),
 }
 
-impl From<ApiError> for LoginRefused {
-    fn from(e: ApiError) -> Self {
-        Self::Failed(e)
+impl From<common::db::StoreError> for LoginRefused {
+    fn from(e: common::db::StoreError) -> Self {
+        Self::Failed(e.into())
     }
 }
 
 /// Why a refresh was refused.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RefreshRefused {
     /// Unknown, expired, revoked, or the account or its sessions ended.
+    #[error("the refresh token is invalid, expired or revoked")]
     Invalid,
     /// A used token again: the family is revoked.
+    #[error("a used refresh token was presented again")]
     ReuseDetected,
     /// The family refreshed too often (`REFRESH_RATE_LIMIT_*`); the token
     /// is not used up.
-    RateLimited {
-        retry_after_seconds: u64,
-    },
-    Failed(ApiError),
+    #[error("this login refreshed too often")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error(transparent)]
+    Failed(#[from] Failure),
 }
 
-impl From<ApiError> for RefreshRefused {
-    fn from(e: ApiError) -> Self {
-        Self::Failed(e)
+impl From<common::db::StoreError> for RefreshRefused {
+    fn from(e: common::db::StoreError) -> Self {
+        Self::Failed(e.into())
     }
 }
 
@@ -67,9 +72,10 @@ impl From<ApiError> for RefreshRefused {
 /// (account, client) and per account (see `lockout`); unknown emails and
 /// locked accounts verify a dummy hash and run the same database
 /// operations, so neither the answer nor its timing tells them apart.
+#[tracing::instrument(skip(db, state, username, password))]
 pub async fn login(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     username: &str,
     password: &str,
     client: IpAddr,
@@ -110,9 +116,10 @@ pub async fn login(
 /// user ended every session since the login. Each family may refresh
 /// `REFRESH_RATE_LIMIT_PER_MINUTE` times a minute: the limit follows the
 /// login, not the client address, so users behind one NAT do not share it.
+#[tracing::instrument(skip_all)]
 pub async fn refresh(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     presented: &str,
 ) -> Result<Issued, RefreshRefused> {
     let Some(found) = refresh_tokens::find(db, &hash_token(presented)).await? else {
@@ -135,7 +142,7 @@ pub async fn refresh(
         Rotation::Invalid => return Err(RefreshRefused::Invalid),
     };
     let family = token.family();
-    let user = match users::find_by_id(db, &token.user_id).await? {
+    let user = match users::find_by_id(db, token.user_id).await? {
         Some(user) if user.is_active && user.session_generation == family.session_generation => {
             user
         }
@@ -153,22 +160,21 @@ pub async fn refresh(
 #[derive(Debug)]
 pub enum Logout {
     /// Every session of the caller (needs a valid access token).
-    Everywhere(Uuid),
+    Everywhere(UserId),
     /// The login of this refresh token. Holding the token is what entitles
     /// ending its login, so no access token is needed; with one, a token of
     /// another user's is silently left alone.
     Session {
         refresh_token: String,
-        caller: Option<Uuid>,
+        caller: Option<UserId>,
     },
 }
 
 /// Ends a login or every login. Unknown tokens end nothing and say nothing.
-pub async fn logout(db: &Database, logout: Logout) -> Result<(), ApiError> {
+#[tracing::instrument(skip_all)]
+pub async fn logout(db: &Database, logout: Logout) -> Result<(), Failure> {
     match logout {
-        Logout::Everywhere(user_id) => {
-            super::accounts::end_all_sessions(db, &user_id.to_string()).await
-        }
+        Logout::Everywhere(user_id) => Ok(super::accounts::end_all_sessions(db, user_id).await?),
         Logout::Session {
             refresh_token,
             caller,
@@ -176,7 +182,7 @@ pub async fn logout(db: &Database, logout: Logout) -> Result<(), ApiError> {
             let Some(token) = refresh_tokens::find(db, &hash_token(&refresh_token)).await? else {
                 return Ok(());
             };
-            if caller.is_some_and(|caller| caller.to_string() != token.user_id) {
+            if caller.is_some_and(|caller| caller != token.user_id) {
                 return Ok(());
             }
             refresh_tokens::revoke_family(db, &token.family()).await?;
@@ -188,12 +194,12 @@ pub async fn logout(db: &Database, logout: Logout) -> Result<(), ApiError> {
 
 async fn issue(
     db: &Database,
-    state: &AuthState,
+    state: &ServiceContext,
     user: &User,
     family: &Family,
-) -> Result<Issued, ApiError> {
+) -> Result<Issued, Failure> {
     let subject = TokenSubject {
-        user_id: user.uuid()?,
+        user_id: user.id.as_uuid(),
         email: user.email.clone(),
         superuser: user.is_superuser,
         session_generation: user.session_generation,
@@ -203,9 +209,8 @@ async fn issue(
     let access = state
         .issuer
         .issue(&subject, ttl)
-        .map_err(ApiError::internal)?;
-    let refresh_token =
-        refresh_tokens::issue(db, &user.id, family, state.refresh_token_ttl).await?;
+        .map_err(Failure::Signing)?;
+    let refresh_token = refresh_tokens::issue(db, user.id, family, state.refresh_token_ttl).await?;
     Ok(Issued {
         access_token: access.token,
         expires_in: u64::try_from(access.claims.exp - access.claims.iat).unwrap_or(0),

@@ -6,39 +6,19 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::tokens::{OpaqueToken, hash_token};
-use common::error::ApiError;
+use common::db::{Context, StoreError};
+use common::ids::UserId;
 
 pub const COLLECTION: &str = "action_tokens";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenPurpose {
-    ResetPassword,
-    VerifyEmail,
-}
-
-impl TokenPurpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::ResetPassword => "reset_password",
-            Self::VerifyEmail => "verify_email",
-        }
-    }
-
-    pub fn lifetime_seconds(self) -> i64 {
-        match self {
-            Self::ResetPassword => 3600,
-            Self::VerifyEmail => 24 * 3600,
-        }
-    }
-}
+pub use crate::domain::tokens::TokenPurpose;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionToken {
     #[serde(rename = "_id")]
     pub token_hash: String,
     pub purpose: TokenPurpose,
-    pub user_id: String,
+    pub user_id: UserId,
     /// The address the token was sent to; verification only counts for it.
     pub email: String,
     pub expires_at: bson::DateTime,
@@ -64,9 +44,9 @@ fn tokens(db: &Database) -> Collection<ActionToken> {
 pub async fn issue(
     db: &Database,
     purpose: TokenPurpose,
-    user_id: &str,
+    user_id: UserId,
     email: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, StoreError> {
     let token = OpaqueToken::generate();
     let expires_at = bson::DateTime::from_millis(
         bson::DateTime::now().timestamp_millis() + purpose.lifetime_seconds() * 1000,
@@ -74,12 +54,15 @@ pub async fn issue(
     let record = ActionToken {
         token_hash: token.hash,
         purpose,
-        user_id: user_id.to_owned(),
+        user_id,
         email: email.to_owned(),
         expires_at,
         used: false,
     };
-    tokens(db).insert_one(&record).await?;
+    tokens(db)
+        .insert_one(&record)
+        .await
+        .context("action_tokens::issue")?;
     Ok(token.value)
 }
 
@@ -97,8 +80,11 @@ pub async fn peek(
     db: &Database,
     value: &str,
     purpose: TokenPurpose,
-) -> Result<Option<ActionToken>, ApiError> {
-    Ok(tokens(db).find_one(live_filter(value, purpose)).await?)
+) -> Result<Option<ActionToken>, StoreError> {
+    tokens(db)
+        .find_one(live_filter(value, purpose))
+        .await
+        .context("action_tokens::peek")
 }
 
 /// Uses the token up; `None` when it is unknown, expired or already used.
@@ -106,7 +92,7 @@ pub async fn consume(
     db: &Database,
     value: &str,
     purpose: TokenPurpose,
-) -> Result<Option<ActionToken>, ApiError> {
+) -> Result<Option<ActionToken>, StoreError> {
     match peek(db, value, purpose).await? {
         Some(token) if claim(db, &token).await? => Ok(Some(token)),
         _ => Ok(None),
@@ -117,7 +103,7 @@ pub async fn consume(
 /// document itself, `true` for exactly one of concurrent callers, and
 /// `false` once the token is used, expired, or deleted since it was read
 /// (a password or email change invalidated it while this request ran).
-pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, ApiError> {
+pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, StoreError> {
     let claimed = tokens(db)
         .update_one(
             doc! {
@@ -127,23 +113,28 @@ pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, ApiError>
             },
             doc! { "$set": { "used": true } },
         )
-        .await?;
+        .await
+        .context("action_tokens::claim")?;
     Ok(claimed.modified_count == 1)
 }
 
 /// Invalidates every outstanding token of `purpose` for the user.
 pub async fn delete_for_user(
     db: &Database,
-    user_id: &str,
+    user_id: UserId,
     purpose: TokenPurpose,
-) -> Result<u64, ApiError> {
+) -> Result<u64, StoreError> {
     Ok(tokens(db)
         .delete_many(doc! { "user_id": user_id, "purpose": purpose.as_str() })
-        .await?
+        .await
+        .context("action_tokens::delete_for_user")?
         .deleted_count)
 }
 
-pub async fn delete_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
-    tokens(db).delete_many(doc! { "user_id": user_id }).await?;
+pub async fn delete_all_for_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
+    tokens(db)
+        .delete_many(doc! { "user_id": user_id })
+        .await
+        .context("action_tokens::delete_all_for_user")?;
     Ok(())
 }

@@ -4,27 +4,29 @@
 use bson::doc;
 use mongodb::Database;
 
-use common::error::ApiError;
+use common::db::{Context, StoreError};
 
 pub const COLLECTION: &str = "bootstrap";
 const SUPERUSER: &str = "superuser";
 
-pub async fn has_run(db: &Database) -> Result<bool, ApiError> {
+pub async fn has_run(db: &Database) -> Result<bool, StoreError> {
     Ok(db
         .collection::<bson::Document>(COLLECTION)
         .find_one(doc! { "_id": SUPERUSER })
-        .await?
+        .await
+        .context("bootstrap::has_run")?
         .is_some())
 }
 
 /// Records the run (idempotent: two instances may both record it).
-pub async fn record_run(db: &Database, email: &str) -> Result<(), ApiError> {
+pub async fn record_run(db: &Database, email: &str) -> Result<(), StoreError> {
     db.collection::<bson::Document>(COLLECTION)
         .update_one(
             doc! { "_id": SUPERUSER },
             doc! { "$setOnInsert": { "email": email, "ran_at": bson::DateTime::now() } },
         )
         .upsert(true)
-        .await?;
+        .await
+        .context("bootstrap::record_run")?;
     Ok(())
 }

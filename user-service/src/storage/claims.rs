@@ -9,7 +9,7 @@
 use bson::doc;
 use mongodb::{Database, IndexModel};
 
-use common::error::ApiError;
+use common::db::{Context, StoreError};
 
 pub const COLLECTION: &str = "token_claims";
 pub const EXPIRY_INDEX: &str = "expires_at_ttl";
@@ -19,9 +19,13 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
 }
 
 /// Whether `key` has been claimed.
-pub async fn is_claimed(db: &Database, key: &str) -> Result<bool, ApiError> {
+pub async fn is_claimed(db: &Database, key: &str) -> Result<bool, StoreError> {
     let claims = db.collection::<bson::Document>(COLLECTION);
-    Ok(claims.find_one(doc! { "_id": key }).await?.is_some())
+    Ok(claims
+        .find_one(doc! { "_id": key })
+        .await
+        .context("claims::is_claimed")?
+        .is_some())
 }
 
 /// `true` for the first caller with `key`, `false` for every later one. The
@@ -30,7 +34,7 @@ pub async fn claim_once(
     db: &Database,
     key: &str,
     expires_at: bson::DateTime,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let claims = db.collection::<bson::Document>(COLLECTION);
     match claims
         .insert_one(doc! {
@@ -39,16 +43,17 @@ pub async fn claim_once(
             "expires_at": expires_at,
         })
         .await
+        .context("claims::claim_once")
     {
         Ok(_) => Ok(true),
-        Err(e) if common::db::is_duplicate_key(&e) => Ok(false),
-        Err(e) => Err(e.into()),
+        Err(e) if e.is_duplicate() => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
 /// Claims written before `expires_at` existed get one a day from now, so the
 /// TTL index covers them too (what they guard expires sooner). Idempotent.
-pub async fn backfill_expiry(db: &Database) -> Result<u64, ApiError> {
+pub async fn backfill_expiry(db: &Database) -> Result<u64, StoreError> {
     let in_a_day =
         bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + 86_400_000);
     Ok(db
@@ -57,6 +62,7 @@ pub async fn backfill_expiry(db: &Database) -> Result<u64, ApiError> {
             doc! { "expires_at": { "$exists": false } },
             doc! { "$set": { "expires_at": in_a_day } },
         )
-        .await?
+        .await
+        .context("claims::backfill_expiry")?
         .modified_count)
 }

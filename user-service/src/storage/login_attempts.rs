@@ -21,7 +21,7 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use common::error::ApiError;
+use common::db::{Context, StoreError};
 
 pub const COLLECTION: &str = "login_attempts";
 pub const EXPIRY_INDEX: &str = "expires_at_ttl";
@@ -126,7 +126,7 @@ pub async fn reserve(
     db: &Database,
     key: &AttemptKey,
     policy: &LockoutPolicy,
-) -> Result<Option<Reservation>, ApiError> {
+) -> Result<Option<Reservation>, StoreError> {
     let now = bson::DateTime::now();
     for _ in 0..RESERVE_ATTEMPTS {
         let reserved = attempts(db)
@@ -146,7 +146,8 @@ pub async fn reserve(
             )
             .upsert(true)
             .return_document(ReturnDocument::After)
-            .await;
+            .await
+            .context("login_attempts::reserve");
         match reserved {
             Ok(Some(record)) => {
                 return Ok(Some(Reservation {
@@ -159,8 +160,11 @@ pub async fn reserve(
             // The filter did not match an existing record, so the upsert
             // tried to insert its `_id` again: the pair is locked or used
             // up, unless two first attempts raced to create the record.
-            Err(e) if common::db::is_duplicate_key(&e) => {
-                let current = attempts(db).find_one(doc! { "_id": &key.0 }).await?;
+            Err(e) if e.is_duplicate() => {
+                let current = attempts(db)
+                    .find_one(doc! { "_id": &key.0 })
+                    .await
+                    .context("login_attempts::reserve")?;
                 let open = current.is_some_and(|r| {
                     r.failures < policy.failures_per_client
                         && r.locked_until.is_none_or(|until| until <= now)
@@ -169,7 +173,7 @@ pub async fn reserve(
                     return Ok(None);
                 }
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     Ok(None)
@@ -181,7 +185,7 @@ pub async fn failed(
     db: &Database,
     reservation: &Reservation,
     policy: &LockoutPolicy,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     if reservation.failures < policy.failures_per_client {
         return Ok(false);
     }
@@ -202,7 +206,8 @@ pub async fn failed(
                 "$inc": { "locks": 1 },
             },
         )
-        .await?
+        .await
+        .context("login_attempts::failed")?
         .modified_count
         == 1;
     Ok(locked)
@@ -210,21 +215,23 @@ pub async fn failed(
 
 /// The attempt was never judged (the hasher was busy, the database failed):
 /// it does not count.
-pub async fn release(db: &Database, reservation: &Reservation) -> Result<(), ApiError> {
+pub async fn release(db: &Database, reservation: &Reservation) -> Result<(), StoreError> {
     attempts(db)
         .update_one(
             doc! { "_id": &reservation.key.0, "failures": { "$gt": 0 } },
             doc! { "$inc": { "failures": -1 } },
         )
-        .await?;
+        .await
+        .context("login_attempts::release")?;
     Ok(())
 }
 
 /// The right password: the pair starts afresh.
-pub async fn succeeded(db: &Database, reservation: &Reservation) -> Result<(), ApiError> {
+pub async fn succeeded(db: &Database, reservation: &Reservation) -> Result<(), StoreError> {
     attempts(db)
         .delete_one(doc! { "_id": &reservation.key.0 })
-        .await?;
+        .await
+        .context("login_attempts::succeeded")?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use bson::doc;
 use mongodb::{Collection, Database, IndexModel};
 
 use crate::domain::tokens::hash_token;
-use common::error::ApiError;
+use common::db::{Context, StoreError};
 
 pub const COLLECTION: &str = "mail_quota";
 /// Mails per address per requesting client per rolling hour.
@@ -35,7 +35,7 @@ fn quotas(db: &Database) -> Collection<bson::Document> {
 /// last hour, or the address [`MAILS_PER_HOUR`]. One requester therefore
 /// cannot use up another's mails (a victim asking from their own network
 /// still gets theirs).
-pub async fn take(db: &Database, email: &str, requester: IpAddr) -> Result<bool, ApiError> {
+pub async fn take(db: &Database, email: &str, requester: IpAddr) -> Result<bool, StoreError> {
     let pair = format!("{email}\u{0}{requester}");
     Ok(take_one(db, &pair, MAILS_PER_HOUR_PER_REQUESTER).await?
         && take_one(db, email, MAILS_PER_HOUR).await?)
@@ -47,7 +47,7 @@ pub async fn take(db: &Database, email: &str, requester: IpAddr) -> Result<bool,
 /// mails, and matches only while fewer exist or the oldest is over an hour
 /// old. When it does not match, the upsert's insert collides with the
 /// existing `_id`: that duplicate-key error is the refusal.
-async fn take_one(db: &Database, key: &str, limit: usize) -> Result<bool, ApiError> {
+async fn take_one(db: &Database, key: &str, limit: usize) -> Result<bool, StoreError> {
     let now = bson::DateTime::now();
     let hour_ago = bson::DateTime::from_millis(now.timestamp_millis() - HOUR_MS);
     let oldest_kept = format!("sent.{}", limit - 1);
@@ -67,10 +67,11 @@ async fn take_one(db: &Database, key: &str, limit: usize) -> Result<bool, ApiErr
             },
         )
         .upsert(true)
-        .await;
+        .await
+        .context("mail_quota::take_one");
     match result {
         Ok(_) => Ok(true),
-        Err(e) if common::db::is_duplicate_key(&e) => Ok(false),
-        Err(e) => Err(e.into()),
+        Err(e) if e.is_duplicate() => Ok(false),
+        Err(e) => Err(e),
     }
 }

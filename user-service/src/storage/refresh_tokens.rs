@@ -7,7 +7,8 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::tokens::OpaqueToken;
-use common::error::ApiError;
+use common::db::{Context, StoreError};
+use common::ids::UserId;
 
 pub const COLLECTION: &str = "refresh_tokens";
 pub const EXPIRY_INDEX: &str = "expires_at_ttl";
@@ -42,7 +43,7 @@ pub struct RefreshToken {
     /// SHA-256 of the token, hex.
     #[serde(rename = "_id")]
     pub token_hash: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub family_id: String,
     pub created_at: bson::DateTime,
     pub expires_at: bson::DateTime,
@@ -85,17 +86,17 @@ fn tokens(db: &Database) -> Collection<RefreshToken> {
 /// end) and returns the value for the client.
 pub async fn issue(
     db: &Database,
-    user_id: &str,
+    user_id: UserId,
     family: &Family,
     ttl: std::time::Duration,
-) -> Result<String, ApiError> {
+) -> Result<String, StoreError> {
     let token = OpaqueToken::generate();
     let now = bson::DateTime::now();
     let expires_at = bson::DateTime::from_millis(now.timestamp_millis() + ttl.as_millis() as i64)
         .min(family.expires_at);
     let record = RefreshToken {
         token_hash: token.hash,
-        user_id: user_id.to_owned(),
+        user_id,
         family_id: family.id.clone(),
         created_at: now,
         expires_at,
@@ -105,7 +106,10 @@ pub async fn issue(
         used: false,
         revoked: false,
     };
-    tokens(db).insert_one(&record).await?;
+    tokens(db)
+        .insert_one(&record)
+        .await
+        .context("refresh_tokens::issue")?;
     Ok(token.value)
 }
 
@@ -121,7 +125,7 @@ pub enum Rotation {
 
 /// Uses up `token` (as [`find`] read it). Of concurrent presentations
 /// exactly one rotates it (see `claims`); the others count as reuse.
-pub async fn rotate(db: &Database, token: RefreshToken) -> Result<Rotation, ApiError> {
+pub async fn rotate(db: &Database, token: RefreshToken) -> Result<Rotation, StoreError> {
     let token_hash = token.token_hash.clone();
     if token.revoked || token.is_expired() {
         return Ok(Rotation::Invalid);
@@ -139,12 +143,16 @@ pub async fn rotate(db: &Database, token: RefreshToken) -> Result<Rotation, ApiE
             doc! { "_id": &token_hash },
             doc! { "$set": { "used": true } },
         )
-        .await?;
+        .await
+        .context("refresh_tokens::rotate")?;
     Ok(Rotation::Rotated(token))
 }
 
-pub async fn find(db: &Database, token_hash: &str) -> Result<Option<RefreshToken>, ApiError> {
-    Ok(tokens(db).find_one(doc! { "_id": token_hash }).await?)
+pub async fn find(db: &Database, token_hash: &str) -> Result<Option<RefreshToken>, StoreError> {
+    tokens(db)
+        .find_one(doc! { "_id": token_hash })
+        .await
+        .context("refresh_tokens::find")
 }
 
 fn family_revoked_key(family_id: &str) -> String {
@@ -155,31 +163,36 @@ fn family_revoked_key(family_id: &str) -> String {
 /// to issue: the durable marker is checked on every use, so a successor
 /// inserted after this `update_many` is refused all the same. The marker
 /// lasts as long as the family could.
-pub async fn revoke_family(db: &Database, family: &Family) -> Result<(), ApiError> {
+pub async fn revoke_family(db: &Database, family: &Family) -> Result<(), StoreError> {
     super::claims::claim_once(db, &family_revoked_key(&family.id), family.expires_at).await?;
     tokens(db)
         .update_many(
             doc! { "family_id": &family.id },
             doc! { "$set": { "revoked": true } },
         )
-        .await?;
+        .await
+        .context("refresh_tokens::revoke_family")?;
     Ok(())
 }
 
 /// Flags every current token of the user revoked. What makes "every
 /// session" final is the user's session generation (see
 /// `service::accounts::end_all_sessions`): this only tidies up.
-pub async fn revoke_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
+pub async fn revoke_all_for_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
     tokens(db)
         .update_many(
             doc! { "user_id": user_id },
             doc! { "$set": { "revoked": true } },
         )
-        .await?;
+        .await
+        .context("refresh_tokens::revoke_all_for_user")?;
     Ok(())
 }
 
-pub async fn delete_all_for_user(db: &Database, user_id: &str) -> Result<(), ApiError> {
-    tokens(db).delete_many(doc! { "user_id": user_id }).await?;
+pub async fn delete_all_for_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
+    tokens(db)
+        .delete_many(doc! { "user_id": user_id })
+        .await
+        .context("refresh_tokens::delete_all_for_user")?;
     Ok(())
 }

@@ -6,9 +6,14 @@ use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 
 use crate::domain::user::User;
-use common::error::ApiError;
+use common::db::{Context, StoreError};
+use common::ids::UserId;
 
 pub const COLLECTION: &str = "users";
+/// The unique index on the lower-cased email: a duplicate on it is an
+/// address that is taken.
+pub const EMAIL_INDEX: &str = "email_unique";
+
 pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
         vec![
@@ -17,7 +22,7 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
                 .options(
                     IndexOptions::builder()
                         .unique(true)
-                        .name("email_unique".to_owned())
+                        .name(EMAIL_INDEX.to_owned())
                         .build(),
                 )
                 .build(),
@@ -33,27 +38,30 @@ fn users(db: &Database) -> Collection<User> {
     db.collection(COLLECTION)
 }
 
-/// Inserts; `Conflict` when the email is taken (unique index).
-pub async fn insert(db: &Database, user: &User) -> Result<(), ApiError> {
-    users(db).insert_one(user).await.map(|_| ()).map_err(|e| {
-        if common::db::is_duplicate_key(&e) {
-            email_taken()
-        } else {
-            e.into()
-        }
-    })
+/// Inserts; a taken email is `StoreError::Duplicate` on [`EMAIL_INDEX`].
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+pub async fn insert(db: &Database, user: &User) -> Result<(), StoreError> {
+    users(db)
+        .insert_one(user)
+        .await
+        .context("inserting a user")
+        .map(|_| ())
 }
 
-pub fn email_taken() -> ApiError {
-    ApiError::Conflict("An account with this email address already exists.".into())
+#[tracing::instrument(skip_all)]
+pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<User>, StoreError> {
+    users(db)
+        .find_one(doc! { "email": email })
+        .await
+        .context("finding a user by email")
 }
 
-pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<User>, ApiError> {
-    Ok(users(db).find_one(doc! { "email": email }).await?)
-}
-
-pub async fn find_by_id(db: &Database, id: &str) -> Result<Option<User>, ApiError> {
-    Ok(users(db).find_one(doc! { "_id": id }).await?)
+#[tracing::instrument(skip(db))]
+pub async fn find_by_id(db: &Database, id: UserId) -> Result<Option<User>, StoreError> {
+    users(db)
+        .find_one(doc! { "_id": id })
+        .await
+        .context("finding a user by id")
 }
 
 /// A change to an account; `None` leaves a field alone.
@@ -100,33 +108,29 @@ impl UserUpdate {
 }
 
 /// Applies the change, returning the updated user (`None`: no such user).
-/// `Conflict` when a new email is taken.
+/// A new email that is taken is `StoreError::Duplicate` on [`EMAIL_INDEX`].
+#[tracing::instrument(skip(db, change))]
 pub async fn update(
     db: &Database,
-    id: &str,
+    id: UserId,
     change: &UserUpdate,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Option<User>, StoreError> {
     users(db)
         .find_one_and_update(doc! { "_id": id }, doc! { "$set": change.to_set() })
         .return_document(ReturnDocument::After)
         .await
-        .map_err(|e| {
-            if common::db::is_duplicate_key(&e) {
-                email_taken()
-            } else {
-                e.into()
-            }
-        })
+        .context("changing a user")
 }
 
 /// Applies the change only while the account is active and its address is
 /// still `email` (a reset token's); `None` otherwise.
+#[tracing::instrument(skip(db, email, change))]
 pub async fn update_if_email(
     db: &Database,
-    id: &str,
+    id: UserId,
     email: &str,
     change: &UserUpdate,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Option<User>, StoreError> {
     users(db)
         .find_one_and_update(
             doc! { "_id": id, "email": email, "is_active": true },
@@ -134,53 +138,63 @@ pub async fn update_if_email(
         )
         .return_document(ReturnDocument::After)
         .await
-        .map_err(|e| {
-            if common::db::is_duplicate_key(&e) {
-                email_taken()
-            } else {
-                e.into()
-            }
-        })
+        .context("changing a user whose address is the token's")
 }
 
 /// Ends every session of the user: refresh-token families started before
 /// this carry an older generation, and every refresh checks it.
-pub async fn bump_session_generation(db: &Database, id: &str) -> Result<(), ApiError> {
+#[tracing::instrument(skip(db))]
+pub async fn bump_session_generation(db: &Database, id: UserId) -> Result<(), StoreError> {
     users(db)
         .update_one(
             doc! { "_id": id },
             doc! { "$inc": { "session_generation": 1_i64 } },
         )
-        .await?;
+        .await
+        .context("ending a user's sessions")?;
     Ok(())
 }
 
 /// Active superusers.
-pub async fn count_active_superusers(db: &Database) -> Result<u64, ApiError> {
-    Ok(users(db)
+pub async fn count_active_superusers(db: &Database) -> Result<u64, StoreError> {
+    users(db)
         .count_documents(doc! { "is_superuser": true, "is_active": true })
-        .await?)
+        .await
+        .context("counting active superusers")
 }
 
-pub async fn delete(db: &Database, id: &str) -> Result<bool, ApiError> {
-    Ok(users(db)
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &Database, id: UserId) -> Result<bool, StoreError> {
+    let deleted = users(db)
         .delete_one(doc! { "_id": id })
-        .await?
-        .deleted_count
-        == 1)
+        .await
+        .context("deleting a user")?;
+    Ok(deleted.deleted_count == 1)
 }
 
-pub async fn list(db: &Database, limit: u32, offset: u64) -> Result<(Vec<User>, u64), ApiError> {
+pub async fn list(db: &Database, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {
     let page = users(db)
         .find(doc! {})
         .sort(doc! { "created_at": 1, "_id": 1 })
         .skip(offset)
         .limit(i64::from(limit))
-        .await?
+        .await
+        .context("listing users")?
         .try_collect()
-        .await?;
-    let total = users(db).count_documents(doc! {}).await?;
+        .await
+        .context("reading a page of users")?;
+    let total = users(db)
+        .count_documents(doc! {})
+        .await
+        .context("counting users")?;
     Ok((page, total))
+}
+
+/// How [`reserve_attempt`] finds the account.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountRef<'a> {
+    Email(&'a str),
+    Id(UserId),
 }
 
 /// Counts an attempt against the account's budget of wrong passwords in a
@@ -193,7 +207,7 @@ pub async fn reserve_attempt(
     db: &Database,
     by: AccountRef<'_>,
     failures_before_reset: i32,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Option<User>, StoreError> {
     let mut filter = match by {
         AccountRef::Email(email) => doc! { "email": email },
         AccountRef::Id(id) => doc! { "_id": id },
@@ -202,35 +216,31 @@ pub async fn reserve_attempt(
         "failed_logins",
         doc! { "$not": { "$gte": failures_before_reset } },
     );
-    Ok(users(db)
+    users(db)
         .find_one_and_update(filter, doc! { "$inc": { "failed_logins": 1 } })
         .return_document(ReturnDocument::After)
-        .await?)
-}
-
-/// How [`reserve_attempt`] finds the account.
-#[derive(Debug, Clone, Copy)]
-pub enum AccountRef<'a> {
-    Email(&'a str),
-    Id(&'a str),
+        .await
+        .context("reserving a password attempt")
 }
 
 /// An attempt reserved with [`reserve_attempt`] was never judged (the
 /// hasher was busy): it does not count.
-pub async fn release_attempt(db: &Database, id: &str) -> Result<(), ApiError> {
+pub async fn release_attempt(db: &Database, id: UserId) -> Result<(), StoreError> {
     users(db)
         .update_one(
             doc! { "_id": id, "failed_logins": { "$gt": 0 } },
             doc! { "$inc": { "failed_logins": -1 } },
         )
-        .await?;
+        .await
+        .context("releasing a password attempt")?;
     Ok(())
 }
 
 /// The right password: the account's count of wrong ones starts again.
-pub async fn attempt_succeeded(db: &Database, id: &str) -> Result<(), ApiError> {
+pub async fn attempt_succeeded(db: &Database, id: UserId) -> Result<(), StoreError> {
     users(db)
         .update_one(doc! { "_id": id }, doc! { "$set": { "failed_logins": 0 } })
-        .await?;
+        .await
+        .context("clearing wrong password attempts")?;
     Ok(())
 }

@@ -8,26 +8,18 @@ async fn admin_endpoints_answer_403_to_a_normal_user() {
     let app = spawn_app().await;
     let (access, _, user) = app.signed_up("ada@example.com").await;
     let path = format!("/users/{}", user["id"].as_str().unwrap());
-    assert_problem(app.get("/users", &access).send().await.unwrap(), 403).await;
-    assert_problem(app.get(&path, &access).send().await.unwrap(), 403).await;
+    assert_problem(app.get("/users", &access).sent().await, 403).await;
+    assert_problem(app.get(&path, &access).sent().await, 403).await;
     assert_problem(
         app.patch(&path, &access)
             .json(&json!({"is_superuser": true}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         403,
     )
     .await;
-    assert_problem(app.delete(&path, &access).send().await.unwrap(), 403).await;
-    let me: Value = app
-        .get("/users/me", &access)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_problem(app.delete(&path, &access).sent().await, 403).await;
+    let me: Value = app.get("/users/me", &access).json_body().await;
     assert_eq!(me["is_superuser"], false);
 }
 
@@ -35,14 +27,7 @@ async fn admin_endpoints_answer_403_to_a_normal_user() {
 async fn a_superuser_claim_is_not_enough_once_the_database_says_otherwise() {
     let app = spawn_app().await;
     let admin = app.superuser_token().await;
-    let me: Value = app
-        .get("/users/me", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/users/me", &admin).json_body().await;
     app.database
         .collection::<bson::Document>("users")
         .update_one(
@@ -51,7 +36,7 @@ async fn a_superuser_claim_is_not_enough_once_the_database_says_otherwise() {
         )
         .await
         .unwrap();
-    assert_problem(app.get("/users", &admin).send().await.unwrap(), 403).await;
+    assert_problem(app.get("/users", &admin).sent().await, 403).await;
 }
 
 #[tokio::test]
@@ -62,20 +47,13 @@ async fn a_superuser_lists_users_with_a_total_count() {
         app.register(&format!("user{i}@example.com"), PASSWORD)
             .await;
     }
-    let r = app.get("/users?limit=2", &admin).send().await.unwrap();
+    let r = app.get("/users?limit=2", &admin).sent().await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["x-total-count"], "4");
     let text = r.text().await.unwrap();
     assert_no_secrets(&text);
     assert_eq!(serde_json::from_str::<Vec<Value>>(&text).unwrap().len(), 2);
-    let rest: Vec<Value> = app
-        .get("/users?limit=2&offset=2", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest: Vec<Value> = app.get("/users?limit=2&offset=2", &admin).json_body().await;
     assert_eq!(rest.len(), 2);
 }
 
@@ -83,17 +61,9 @@ async fn a_superuser_lists_users_with_a_total_count() {
 async fn a_limit_above_100_is_422() {
     let app = spawn_app().await;
     let admin = app.superuser_token().await;
-    let problem = assert_problem(
-        app.get("/users?limit=101", &admin).send().await.unwrap(),
-        422,
-    )
-    .await;
+    let problem = assert_problem(app.get("/users?limit=101", &admin).sent().await, 422).await;
     assert_eq!(error_fields(&problem), ["limit"]);
-    let problem = assert_problem(
-        app.get("/users?limit=ten", &admin).send().await.unwrap(),
-        422,
-    )
-    .await;
+    let problem = assert_problem(app.get("/users?limit=ten", &admin).sent().await, 422).await;
     assert_eq!(error_fields(&problem), ["limit"]);
 }
 
@@ -102,22 +72,17 @@ async fn unknown_id_is_404_and_malformed_id_is_422() {
     let app = spawn_app().await;
     let admin = app.superuser_token().await;
     let unknown = format!("/users/{}", uuid::Uuid::new_v4());
-    assert_problem(app.get(&unknown, &admin).send().await.unwrap(), 404).await;
+    assert_problem(app.get(&unknown, &admin).sent().await, 404).await;
     assert_problem(
         app.patch(&unknown, &admin)
             .json(&json!({"is_active": true}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         404,
     )
     .await;
-    assert_problem(app.delete(&unknown, &admin).send().await.unwrap(), 404).await;
-    assert_problem(
-        app.get("/users/not-a-uuid", &admin).send().await.unwrap(),
-        422,
-    )
-    .await;
+    assert_problem(app.delete(&unknown, &admin).sent().await, 404).await;
+    assert_problem(app.get("/users/not-a-uuid", &admin).sent().await, 422).await;
 }
 
 #[tokio::test]
@@ -129,9 +94,8 @@ async fn a_superuser_can_promote_verify_and_delete_a_user() {
     let r = app
         .patch(&path, &admin)
         .json(&json!({"is_superuser": true, "is_verified": true}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let updated: Value = r.json().await.unwrap();
     assert_eq!(
         (
@@ -140,21 +104,14 @@ async fn a_superuser_can_promote_verify_and_delete_a_user() {
         ),
         (json!(true), json!(true))
     );
-    let fetched: Value = app
-        .get(&path, &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fetched: Value = app.get(&path, &admin).json_body().await;
     assert_eq!(fetched, updated);
 
     assert_eq!(
-        app.delete(&path, &admin).send().await.unwrap().status(),
+        app.delete(&path, &admin).sent().await.status(),
         StatusCode::NO_CONTENT
     );
-    assert_problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+    assert_problem(app.get(&path, &admin).sent().await, 404).await;
 }
 
 #[tokio::test]
@@ -165,9 +122,8 @@ async fn unknown_fields_in_an_admin_update_are_422() {
     let r = app
         .patch(&format!("/users/{}", user["id"].as_str().unwrap()), &admin)
         .json(&json!({"hashed_password": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
         ["hashed_password"]
@@ -233,12 +189,8 @@ async fn promote_existing_refuses_an_unverified_account() {
     assert_eq!(outcome, SuperuserOutcome::ExistsUnverified);
     let me: Value = app
         .get("/users/me", &app.signed_in_token("boss@example.com").await)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert_eq!(me["is_superuser"], false);
 }
 

@@ -71,16 +71,9 @@ async fn concurrent_refreshes_with_one_token_let_exactly_one_through_and_revoke_
 #[tokio::test]
 async fn concurrent_uses_of_one_reset_token_let_exactly_one_through() {
     use serde_json::json;
-    use user_service::mailer::MailKind;
     let app = spawn_app().await;
     app.signed_up("ada@example.com").await;
-    app.post_json("/auth/forgot-password", json!({"email": "ada@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    let token = app
-        .mailed_token("ada@example.com", MailKind::PasswordReset)
-        .await;
+    let token = app.reset_token_for("ada@example.com").await;
     let attempts = (0..8).map(|i| {
         app.post_json(
             "/auth/reset-password",

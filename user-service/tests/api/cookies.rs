@@ -33,9 +33,8 @@ async fn cookie_delivery_keeps_the_refresh_token_out_of_the_body_and_rotates_it(
         .post(app.url("/auth/jwt/login"))
         .header("x-token-delivery", "cookie")
         .form(&[("username", "ada@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let set_cookie = refresh_cookie(&r);
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/auth/jwt", "Secure"] {
@@ -74,9 +73,8 @@ async fn the_cookie_is_read_only_with_the_delivery_header() {
         .post(app.url("/auth/jwt/refresh"))
         .header("cookie", format!("refresh_token={refresh_token}"))
         .form(&[("grant_type", "refresh_token")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(r, "invalid_request").await;
 }
 
@@ -91,9 +89,8 @@ async fn logout_with_the_cookie_alone_ends_that_session_and_clears_the_cookie() 
         .header("x-token-delivery", "cookie")
         .header("cookie", format!("refresh_token={refresh_token}"))
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(refresh_cookie(&r).contains("Max-Age=0"));
     assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
@@ -112,9 +109,8 @@ async fn a_failed_logout_still_clears_the_cookie() {
             .post(app.url("/auth/jwt/logout"))
             .header("x-token-delivery", "cookie")
             .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert!(r.status().is_client_error(), "{body}");
         assert!(refresh_cookie(&r).contains("Max-Age=0"), "{body}");
     }

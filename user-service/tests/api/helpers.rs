@@ -1,8 +1,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::config::Env;
-use common::testing::TestDatabase;
+use common::metrics::Metrics;
+use common::testing::{TestDatabase, env_with};
 use mongodb::Database;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -11,7 +11,7 @@ use user_service::mailer::{MailKind, MailSender, OutgoingMail, SendFuture};
 use user_service::password::PasswordHasher;
 use user_service::startup::Application;
 
-pub use common::testing::{assert_problem, error_fields, eventually};
+pub use common::testing::{RequestExt, assert_problem, error_fields, eventually};
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0001";
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -37,7 +37,10 @@ pub struct TestApp {
     pub outbox: Arc<Mutex<Vec<OutgoingMail>>>,
     pub client: reqwest::Client,
     pub hasher: PasswordHasher,
-    pub state: actix_web::web::Data<user_service::service::AuthState>,
+    /// What the flows share, for calling them without HTTP.
+    pub state: actix_web::web::Data<user_service::service::ServiceContext>,
+    /// This app's own metrics (no other test's traffic is in them).
+    pub metrics: Metrics,
     pub metrics_port: Option<u16>,
     pub database_uri: String,
     _db: Option<TestDatabase>,
@@ -65,31 +68,31 @@ async fn start(test_db: Option<TestDatabase>, uri: &str, overrides: &[(&str, &st
     if std::env::var_os("TEST_LOG").is_some() {
         common::telemetry::init(common::config::LogFormat::Pretty, "info");
     }
-    let mut vars = vec![
-        ("JWT_SECRET".to_owned(), SECRET.to_owned()),
-        ("MONGODB_URI".to_owned(), uri.to_owned()),
-        ("HOST".to_owned(), "127.0.0.1".to_owned()),
-        ("PORT".to_owned(), "0".to_owned()),
-        // Every test client is 127.0.0.1; only the rate-limit tests turn them on.
-        ("LOGIN_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
-        ("REFRESH_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
-        ("SENSITIVE_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
-        ("ACCOUNT_RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
-        ("MAIL_TRANSPORT".to_owned(), "log".to_owned()),
-    ];
-    for (k, v) in overrides {
-        vars.retain(|(key, _)| key != k);
-        vars.push(((*k).to_owned(), (*v).to_owned()));
-    }
-    let settings = Settings::from_env(&Env::from_pairs(vars)).expect("test settings");
+    let env = env_with(
+        &[
+            ("JWT_SECRET", SECRET),
+            ("MONGODB_URI", uri),
+            ("HOST", "127.0.0.1"),
+            ("PORT", "0"),
+            // Every test client is 127.0.0.1; only the limit tests turn them on.
+            ("LOGIN_RATE_LIMIT_PER_MINUTE", "0"),
+            ("REFRESH_RATE_LIMIT_PER_MINUTE", "0"),
+            ("SENSITIVE_RATE_LIMIT_PER_MINUTE", "0"),
+            ("ACCOUNT_RATE_LIMIT_PER_MINUTE", "0"),
+            ("MAIL_TRANSPORT", "log"),
+        ],
+        overrides,
+    );
+    let settings = Settings::from_env(&env).expect("test settings");
     let outbox = Arc::new(Mutex::new(Vec::new()));
     let app = Application::build_with_mailer(settings, Arc::new(RecordingMailer(outbox.clone())))
         .await
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
-    let hasher = app.password_hasher();
-    let state = app.auth_state();
+    let state = app.context();
+    let hasher = state.hasher.clone();
+    let metrics = app.metrics().clone();
     let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -99,6 +102,7 @@ async fn start(test_db: Option<TestDatabase>, uri: &str, overrides: &[(&str, &st
         client: reqwest::Client::new(),
         hasher,
         state,
+        metrics,
         metrics_port,
         database_uri: uri.to_owned(),
         _db: test_db,
@@ -121,9 +125,8 @@ impl TestApp {
         self.client
             .post(self.url("/auth/register"))
             .json(&json!({"email": email, "password": password}))
-            .send()
+            .sent()
             .await
-            .unwrap()
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
@@ -134,9 +137,8 @@ impl TestApp {
                 ("password", password),
                 ("grant_type", "password"),
             ])
-            .send()
+            .sent()
             .await
-            .unwrap()
     }
 
     /// A login as the client that a (trusted) proxy names in `X-Forwarded-For`.
@@ -145,9 +147,8 @@ impl TestApp {
             .post(self.url("/auth/jwt/login"))
             .header("x-forwarded-for", client)
             .form(&[("username", email), ("password", password)])
-            .send()
+            .sent()
             .await
-            .unwrap()
     }
 
     /// A failed login as the client that a proxy names in `X-Forwarded-For`.
@@ -156,9 +157,8 @@ impl TestApp {
             .post(self.url("/auth/jwt/login"))
             .header("x-forwarded-for", forwarded_for)
             .form(&[("username", "x@example.com"), ("password", "whatever1")])
-            .send()
+            .sent()
             .await
-            .unwrap()
             .status()
     }
 
@@ -169,9 +169,8 @@ impl TestApp {
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh_token),
             ])
-            .send()
+            .sent()
             .await
-            .unwrap()
     }
 
     /// Registers `email` and logs in: `(access_token, refresh_token, user json)`.
@@ -240,24 +239,47 @@ impl TestApp {
         self.client.post(self.url(path)).json(&body)
     }
 
+    // POST /auth/forgot-password, then the token it mailed.
+    pub async fn reset_token_for(&self, email: &str) -> String {
+        self.post_json("/auth/forgot-password", json!({ "email": email }))
+            .sent()
+            .await;
+        self.mailed_token(email, MailKind::PasswordReset).await
+    }
+
+    // POST /auth/reset-password
+    pub async fn reset_password(&self, token: &str, password: &str) -> Response {
+        self.post_json(
+            "/auth/reset-password",
+            json!({ "token": token, "password": password }),
+        )
+        .sent()
+        .await
+    }
+
+    // POST /auth/jwt/logout with an access token
+    pub async fn logout(&self, access: &str, body: Value) -> Response {
+        self.client
+            .post(self.url("/auth/jwt/logout"))
+            .bearer_auth(access)
+            .json(&body)
+            .sent()
+            .await
+    }
+
     /// The newest mail of `kind` to `to`; mail goes out in the background,
     /// so this waits for it (up to 5 s).
     pub async fn mailed_token(&self, to: &str, kind: MailKind) -> String {
-        for _ in 0..100 {
-            let found = self
-                .outbox
+        eventually(Duration::from_secs(5), "the mail", async || {
+            self.outbox
                 .lock()
                 .unwrap()
                 .iter()
                 .rev()
                 .find(|m| m.to == to && m.kind == kind)
-                .map(|m| m.token.clone());
-            if let Some(token) = found {
-                return token;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no {kind:?} mail to {to}");
+                .map(|m| m.token.clone())
+        })
+        .await
     }
 
     pub fn mail_count(&self) -> usize {
@@ -288,4 +310,9 @@ pub async fn assert_oauth_error(response: Response, code: &str) {
 pub fn assert_no_secrets(text: &str) {
     assert!(!text.contains("hashed_password"), "{text}");
     assert!(!text.contains("$argon2"), "{text}");
+}
+
+/// The id of a user as the API returned it.
+pub fn user_id_of(user: &Value) -> common::ids::UserId {
+    user["id"].as_str().expect("an id").parse().expect("a UUID")
 }

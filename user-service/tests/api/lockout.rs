@@ -5,7 +5,6 @@
 use bson::doc;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use user_service::mailer::MailKind;
 
 use crate::helpers::*;
 
@@ -152,21 +151,8 @@ async fn guessing_stops_at_the_account_budget_however_long_it_waits_until_a_rese
     assert_oauth_error(r, "invalid_grant").await;
 
     // Only a password reset lets the owner back in.
-    app.post_json("/auth/forgot-password", json!({"email": "ada@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    let token = app
-        .mailed_token("ada@example.com", MailKind::PasswordReset)
-        .await;
-    let r = app
-        .post_json(
-            "/auth/reset-password",
-            json!({"token": token, "password": "a brand new passphrase"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let token = app.reset_token_for("ada@example.com").await;
+    let r = app.reset_password(&token, "a brand new passphrase").await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = app
         .login_from("ada@example.com", "a brand new passphrase", OWNER)
@@ -219,9 +205,8 @@ async fn self_service_changes_are_limited_per_account_whatever_the_client() {
         .delete("/users/me", &access)
         .header("x-forwarded-for", "198.51.100.4")
         .json(&json!({"current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 429).await;
 }
 
@@ -265,27 +250,13 @@ async fn logins_keep_being_served_while_one_account_floods_its_password_checks()
 async fn a_token_from_before_logout_everywhere_is_refused_by_user_service() {
     let app = spawn_app().await;
     let (access, _, _) = app.signed_up("ada@example.com").await;
-    let r = app
-        .client
-        .post(app.url("/auth/jwt/logout"))
-        .bearer_auth(&access)
-        .json(&json!({"all": true}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.logout(&access, json!({"all": true})).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = app.get("/users/me", &access).send().await.unwrap();
+    let r = app.get("/users/me", &access).sent().await;
     assert_problem(r, 401).await;
     // A new login's token works.
     let fresh = app.signed_in_token("ada@example.com").await;
-    let me: Value = app
-        .get("/users/me", &fresh)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/users/me", &fresh).json_body().await;
     assert_eq!(me["email"], "ada@example.com");
 }
 

@@ -78,9 +78,8 @@ async fn an_inactive_user_cannot_log_in() {
     let r = app
         .patch(&path, &admin)
         .json(&serde_json::json!({"is_active": false}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_oauth_error(
         app.login("ada@example.com", PASSWORD).await,
@@ -96,9 +95,8 @@ async fn missing_fields_are_invalid_request() {
         .client
         .post(app.url("/auth/jwt/login"))
         .form(&[("username", "ada@example.com")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(r, "invalid_request").await;
 }
 
@@ -110,9 +108,8 @@ async fn a_json_body_is_invalid_request() {
             "/auth/jwt/login",
             serde_json::json!({"username": "a@example.com", "password": PASSWORD}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(r, "invalid_request").await;
 }
 
@@ -127,9 +124,8 @@ async fn another_grant_type_is_unsupported_grant_type() {
             ("username", "a@example.com"),
             ("password", PASSWORD),
         ])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(r, "unsupported_grant_type").await;
 }
 
@@ -146,9 +142,8 @@ async fn scope_and_client_fields_are_ignored() {
             ("scope", "anything"),
             ("client_id", ""),
         ])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 

@@ -7,7 +7,7 @@ use crate::helpers::*;
 async fn me_returns_the_callers_account() {
     let app = spawn_app().await;
     let (access, _, user) = app.signed_up("ada@example.com").await;
-    let r = app.get("/users/me", &access).send().await.unwrap();
+    let r = app.get("/users/me", &access).sent().await;
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
     assert_no_secrets(&text);
@@ -17,7 +17,7 @@ async fn me_returns_the_callers_account() {
 #[tokio::test]
 async fn me_without_a_token_is_401_bearer() {
     let app = spawn_app().await;
-    let r = app.client.get(app.url("/users/me")).send().await.unwrap();
+    let r = app.client.get(app.url("/users/me")).sent().await;
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     assert_problem(r, 401).await;
 }
@@ -25,7 +25,7 @@ async fn me_without_a_token_is_401_bearer() {
 #[tokio::test]
 async fn me_with_a_bad_token_is_401_invalid_token() {
     let app = spawn_app().await;
-    let r = app.get("/users/me", "not.a.token").send().await.unwrap();
+    let r = app.get("/users/me", "not.a.token").sent().await;
     assert_eq!(
         r.headers()["www-authenticate"],
         r#"Bearer error="invalid_token""#
@@ -48,9 +48,8 @@ async fn a_new_email_resets_verification() {
     let r = app
         .patch("/users/me", &access)
         .json(&json!({"email": "Lovelace@Example.com", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let updated: Value = r.json().await.unwrap();
     assert_eq!(updated["email"], "lovelace@example.com");
@@ -64,9 +63,8 @@ async fn changes_need_the_current_password() {
     let missing = app
         .patch("/users/me", &access)
         .json(&json!({"email": "b@example.com"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         error_fields(&assert_problem(missing, 422).await),
         ["current_password"]
@@ -74,9 +72,8 @@ async fn changes_need_the_current_password() {
     let wrong = app
         .patch("/users/me", &access)
         .json(&json!({"email": "b@example.com", "current_password": "not my password"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         error_fields(&assert_problem(wrong, 422).await),
         ["current_password"]
@@ -91,19 +88,11 @@ async fn privileged_fields_cannot_be_set_through_me() {
         let r = app
             .patch("/users/me", &access)
             .json(&json!({field: true, "current_password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(error_fields(&assert_problem(r, 422).await), [field]);
     }
-    let me: Value = app
-        .get("/users/me", &access)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/users/me", &access).json_body().await;
     assert_eq!(me["is_superuser"], false);
 }
 
@@ -114,9 +103,8 @@ async fn a_new_password_works_and_revokes_refresh_tokens() {
     let r = app
         .patch("/users/me", &access)
         .json(&json!({"password": "a brand new passphrase", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         app.login("ada@example.com", "a brand new passphrase")
@@ -135,9 +123,8 @@ async fn a_taken_email_is_409() {
     let r = app
         .patch("/users/me", &access)
         .json(&json!({"email": "TAKEN@example.com", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 409).await;
 }
 
@@ -148,9 +135,8 @@ async fn an_empty_change_is_422() {
     let r = app
         .patch("/users/me", &access)
         .json(&json!({"current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 422).await;
 }
 
@@ -161,18 +147,16 @@ async fn deleting_me_needs_the_password_and_then_the_token_is_refused() {
     let wrong = app
         .delete("/users/me", &access)
         .json(&json!({"current_password": "nope nope nope"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(wrong, 422).await;
     let r = app
         .delete("/users/me", &access)
         .json(&json!({"current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_problem(app.get("/users/me", &access).send().await.unwrap(), 401).await;
+    assert_problem(app.get("/users/me", &access).sent().await, 401).await;
     assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
     assert_oauth_error(
         app.login("ada@example.com", PASSWORD).await,
@@ -188,8 +172,7 @@ async fn a_deactivated_users_token_is_refused_on_me() {
     let admin = app.superuser_token().await;
     app.patch(&format!("/users/{}", user["id"].as_str().unwrap()), &admin)
         .json(&json!({"is_active": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(app.get("/users/me", &access).send().await.unwrap(), 401).await;
+        .sent()
+        .await;
+    assert_problem(app.get("/users/me", &access).sent().await, 401).await;
 }

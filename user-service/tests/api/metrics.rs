@@ -1,4 +1,5 @@
-//! Prometheus metrics on the separate METRICS_ADDR listener.
+//! Prometheus metrics: each app records into its own registry, so these
+//! figures are this test's traffic and no other's.
 
 use crate::helpers::*;
 
@@ -32,15 +33,14 @@ async fn login_and_refresh_outcomes_and_hash_permits_are_exported_after_traffic(
 
 #[tokio::test]
 async fn reuse_and_lockout_outcomes_are_counted() {
-    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let app = spawn_app().await;
     let (_, refresh_token, _) = app.signed_up("ada@example.com").await;
     app.refresh(&refresh_token).await;
     app.refresh(&refresh_token).await; // reuse
     for _ in 0..11 {
         app.login("ada@example.com", "a wrong guess").await;
     }
-    let port = app.metrics_port.unwrap();
-    let text = common::testing::scrape_metrics(port).await;
+    let text = app.metrics.render();
     for expected in [
         r#"token_refreshes_total{outcome="reuse_detected"}"#,
         r#"logins_total{outcome="locked"}"#,

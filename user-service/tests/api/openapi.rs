@@ -11,12 +11,8 @@ async fn the_document_is_openapi_3_1_with_the_password_flow() {
     let doc: Value = app
         .client
         .get(app.url("/api-docs/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let flow = &doc["components"]["securitySchemes"]["oauth2_password"]["flows"]["password"];
     assert_eq!(flow["tokenUrl"], "/auth/jwt/login");
@@ -66,7 +62,7 @@ async fn undocumented_paths_answer_404_problem() {
         "/api/users",
         "/debug",
     ] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.client.get(app.url(path)).sent().await;
         assert_problem(response, 404).await;
     }
 }
@@ -74,7 +70,7 @@ async fn undocumented_paths_answer_404_problem() {
 #[tokio::test]
 async fn swagger_ui_is_served_at_docs() {
     let app = spawn_app().await;
-    let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+    let page = app.client.get(app.url("/docs/")).sent().await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("swagger"));
 }
@@ -83,21 +79,11 @@ async fn swagger_ui_is_served_at_docs() {
 async fn health_and_readiness_answer_200() {
     let app = spawn_app().await;
     assert_eq!(
-        app.client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.client.get(app.url("/healthz")).sent().await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.client.get(app.url("/readyz")).sent().await.status(),
         StatusCode::OK
     );
 }

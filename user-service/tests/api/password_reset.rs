@@ -45,22 +45,14 @@ async fn a_reset_token_sets_the_password_once_and_revokes_sessions() {
     let (_, refresh_token, _) = app.signed_up("ada@example.com").await;
     let r = app
         .post_json("/auth/forgot-password", json!({"email": "ADA@example.com"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let token = app
         .mailed_token("ada@example.com", MailKind::PasswordReset)
         .await;
 
-    let r = app
-        .post_json(
-            "/auth/reset-password",
-            json!({"token": token, "password": NEW_PASSWORD}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = app.reset_password(&token, NEW_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
     assert_no_secrets(&text);
@@ -80,14 +72,7 @@ async fn a_reset_token_sets_the_password_once_and_revokes_sessions() {
     .await;
     assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
 
-    let again = app
-        .post_json(
-            "/auth/reset-password",
-            json!({"token": token, "password": "yet another passphrase"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let again = app.reset_password(&token, "yet another passphrase").await;
     assert_eq!(error_fields(&assert_problem(again, 422).await), ["token"]);
 }
 
@@ -95,30 +80,10 @@ async fn a_reset_token_sets_the_password_once_and_revokes_sessions() {
 async fn a_rejected_password_does_not_use_the_token_up() {
     let app = spawn_app().await;
     app.signed_up("ada@example.com").await;
-    app.post_json("/auth/forgot-password", json!({"email": "ada@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    let token = app
-        .mailed_token("ada@example.com", MailKind::PasswordReset)
-        .await;
-    let r = app
-        .post_json(
-            "/auth/reset-password",
-            json!({"token": token, "password": "short"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let token = app.reset_token_for("ada@example.com").await;
+    let r = app.reset_password(&token, "short").await;
     assert_eq!(error_fields(&assert_problem(r, 422).await), ["password"]);
-    let r = app
-        .post_json(
-            "/auth/reset-password",
-            json!({"token": token, "password": NEW_PASSWORD}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = app.reset_password(&token, NEW_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -130,8 +95,7 @@ async fn a_made_up_reset_token_is_422() {
             "/auth/reset-password",
             json!({"token": "nope", "password": NEW_PASSWORD}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(error_fields(&assert_problem(r, 422).await), ["token"]);
 }

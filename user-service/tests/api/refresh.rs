@@ -13,7 +13,7 @@ async fn refresh_returns_new_access_and_refresh_tokens() {
     assert_ne!(body["refresh_token"], refresh_token.as_str());
     let access = body["access_token"].as_str().unwrap();
     assert_eq!(
-        app.get("/users/me", access).send().await.unwrap().status(),
+        app.get("/users/me", access).sent().await.status(),
         StatusCode::OK
     );
 }
@@ -63,17 +63,15 @@ async fn the_wrong_grant_type_or_a_missing_token_is_refused() {
         .client
         .post(app.url("/auth/jwt/refresh"))
         .form(&[("grant_type", "password")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(r, "unsupported_grant_type").await;
     let r = app
         .client
         .post(app.url("/auth/jwt/refresh"))
         .form(&[("grant_type", "refresh_token")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(r, "invalid_request").await;
 }
 
@@ -84,9 +82,8 @@ async fn an_inactive_user_cannot_refresh() {
     let admin = app.superuser_token().await;
     app.patch(&format!("/users/{}", user["id"].as_str().unwrap()), &admin)
         .json(&json!({"is_active": false}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
 }
 
@@ -95,13 +92,8 @@ async fn logout_revokes_the_session_refresh_token() {
     let app = spawn_app().await;
     let (access, refresh_token, _) = app.signed_up("ada@example.com").await;
     let r = app
-        .client
-        .post(app.url("/auth/jwt/logout"))
-        .bearer_auth(&access)
-        .json(&json!({"refresh_token": refresh_token}))
-        .send()
-        .await
-        .unwrap();
+        .logout(&access, json!({"refresh_token": refresh_token}))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
 }
@@ -116,14 +108,7 @@ async fn logout_all_revokes_every_session() {
         .json()
         .await
         .unwrap();
-    let r = app
-        .client
-        .post(app.url("/auth/jwt/logout"))
-        .bearer_auth(&access)
-        .json(&json!({"all": true}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.logout(&access, json!({"all": true})).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_oauth_error(app.refresh(&first).await, "invalid_grant").await;
     assert_oauth_error(
@@ -139,13 +124,8 @@ async fn logout_cannot_revoke_another_users_session() {
     let (_, victim_refresh, _) = app.signed_up("victim@example.com").await;
     let (attacker, _, _) = app.signed_up("attacker@example.com").await;
     let r = app
-        .client
-        .post(app.url("/auth/jwt/logout"))
-        .bearer_auth(&attacker)
-        .json(&json!({"refresh_token": victim_refresh}))
-        .send()
-        .await
-        .unwrap();
+        .logout(&attacker, json!({"refresh_token": victim_refresh}))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.refresh(&victim_refresh).await.status(), StatusCode::OK);
 }
@@ -155,9 +135,8 @@ async fn logout_without_a_token_is_401_with_a_bearer_challenge() {
     let app = spawn_app().await;
     let r = app
         .post_json("/auth/jwt/logout", json!({"all": true}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     assert_problem(r, 401).await;
 }
@@ -166,14 +145,7 @@ async fn logout_without_a_token_is_401_with_a_bearer_challenge() {
 async fn logout_with_neither_token_nor_all_is_422() {
     let app = spawn_app().await;
     let (access, _, _) = app.signed_up("ada@example.com").await;
-    let r = app
-        .client
-        .post(app.url("/auth/jwt/logout"))
-        .bearer_auth(&access)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.logout(&access, json!({})).await;
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
         ["refresh_token"]
@@ -185,13 +157,8 @@ async fn logout_with_an_empty_refresh_token_is_422_even_with_all() {
     let app = spawn_app().await;
     let (access, _, _) = app.signed_up("ada@example.com").await;
     let r = app
-        .client
-        .post(app.url("/auth/jwt/logout"))
-        .bearer_auth(&access)
-        .json(&json!({"all": true, "refresh_token": ""}))
-        .send()
-        .await
-        .unwrap();
+        .logout(&access, json!({"all": true, "refresh_token": ""}))
+        .await;
     assert_eq!(
         error_fields(&assert_problem(r, 422).await),
         ["refresh_token"]

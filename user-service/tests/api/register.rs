@@ -68,9 +68,8 @@ async fn mass_assignment_of_privileged_fields_is_422_and_creates_nothing() {
                 "/auth/register",
                 json!({"email": "eve@example.com", "password": PASSWORD, field: true}),
             )
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         let problem = assert_problem(response, 422).await;
         assert_eq!(error_fields(&problem), [field]);
     }
@@ -86,9 +85,8 @@ async fn a_wrong_typed_field_is_422() {
     let app = spawn_app().await;
     let response = app
         .post_json("/auth/register", json!({"email": 5, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         error_fields(&assert_problem(response, 422).await),
         ["email"]
@@ -103,9 +101,8 @@ async fn malformed_json_is_400() {
         .post(app.url("/auth/register"))
         .header("content-type", "application/json")
         .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(response, 400).await;
 }
 
@@ -117,8 +114,7 @@ async fn a_body_over_16_kib_is_413() {
             "/auth/register",
             json!({"email": "a@example.com", "password": "x".repeat(17 * 1024)}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(response, 413).await;
 }

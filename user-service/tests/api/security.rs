@@ -62,9 +62,8 @@ async fn the_startup_bootstrap_never_reactivates_a_deactivated_superuser() {
     let r = app
         .patch(&format!("/users/{}", root.get_str("_id").unwrap()), &admin)
         .json(&json!({"is_active": false}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let restarted = spawn_app_on(&app, &env).await;
     let root = user_doc(&restarted, "root@example.com").await;
@@ -76,32 +75,45 @@ async fn the_startup_bootstrap_never_reactivates_a_deactivated_superuser() {
 #[tokio::test]
 async fn a_refresh_racing_logout_everywhere_yields_no_surviving_session() {
     let app = spawn_app().await;
-    let (access, _, _) = app.signed_up("ada@example.com").await;
-    for round in 0..15 {
+    let (_, _, _) = app.signed_up("ada@example.com").await;
+    let mut refresh_won = 0;
+    for round in 0..60_u64 {
         let tokens: Value = app
             .login("ada@example.com", PASSWORD)
             .await
             .json()
             .await
             .unwrap();
+        let access = tokens["access_token"].as_str().unwrap().to_owned();
         let refresh_token = tokens["refresh_token"].as_str().unwrap().to_owned();
         let refresh = app.refresh(&refresh_token);
-        let logout_all = app
-            .client
-            .post(app.url("/auth/jwt/logout"))
-            .bearer_auth(&access)
-            .json(&json!({"all": true}))
-            .send();
+        // The logout starts a little later each round (0 to 6 ms), so that
+        // across the rounds it lands at every step of the refresh.
+        let logout_all = async {
+            tokio::time::sleep(std::time::Duration::from_micros(round % 13 * 500)).await;
+            app.client
+                .post(app.url("/auth/jwt/logout"))
+                .bearer_auth(&access)
+                .json(&json!({"all": true}))
+                .send()
+                .await
+        };
         let (refreshed, logged_out) = futures_util::future::join(refresh, logout_all).await;
         assert_eq!(logged_out.unwrap().status(), StatusCode::NO_CONTENT);
         if refreshed.status() == StatusCode::OK {
+            refresh_won += 1;
             let body: Value = refreshed.json().await.unwrap();
             let successor = body["refresh_token"].as_str().unwrap();
             // The refresh won its race; its successor must still be dead.
             assert_oauth_error(app.refresh(successor).await, "invalid_grant").await;
+            if refresh_won == 3 {
+                break;
+            }
         }
-        let _ = round;
     }
+    // The race happened: some refreshes got in before the logout landed,
+    // so the successor check above ran.
+    assert!(refresh_won > 0, "no refresh ever beat the logout");
 }
 
 #[tokio::test]
@@ -111,9 +123,8 @@ async fn deactivation_and_a_password_change_end_every_session() {
     let r = app
         .patch("/users/me", &access)
         .json(&json!({"password": "a brand new passphrase", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_oauth_error(app.refresh(&refresh_token).await, "invalid_grant").await;
 
@@ -126,9 +137,8 @@ async fn deactivation_and_a_password_change_end_every_session() {
     let admin = app.superuser_token().await;
     app.patch(&format!("/users/{}", user["id"].as_str().unwrap()), &admin)
         .json(&json!({"is_active": false}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_oauth_error(
         app.refresh(tokens["refresh_token"].as_str().unwrap()).await,
         "invalid_grant",
@@ -138,34 +148,19 @@ async fn deactivation_and_a_password_change_end_every_session() {
 
 // 3. Reset tokens die with the events that should kill them.
 
-async fn reset_token(app: &TestApp, email: &str) -> String {
-    app.post_json("/auth/forgot-password", json!({ "email": email }))
-        .send()
-        .await
-        .unwrap();
-    app.mailed_token(email, MailKind::PasswordReset).await
-}
-
 async fn reset_with(app: &TestApp, token: &str) -> reqwest::Response {
-    app.post_json(
-        "/auth/reset-password",
-        json!({"token": token, "password": "the attacker's passphrase"}),
-    )
-    .send()
-    .await
-    .unwrap()
+    app.reset_password(token, "the attacker's passphrase").await
 }
 
 #[tokio::test]
 async fn a_password_change_invalidates_outstanding_reset_tokens() {
     let app = spawn_app().await;
     let (access, _, _) = app.signed_up("ada@example.com").await;
-    let token = reset_token(&app, "ada@example.com").await;
+    let token = app.reset_token_for("ada@example.com").await;
     app.patch("/users/me", &access)
         .json(&json!({"password": "a brand new passphrase", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         error_fields(&assert_problem(reset_with(&app, &token).await, 422).await),
         ["token"]
@@ -176,12 +171,11 @@ async fn a_password_change_invalidates_outstanding_reset_tokens() {
 async fn an_email_change_invalidates_outstanding_reset_tokens() {
     let app = spawn_app().await;
     let (access, _, _) = app.signed_up("ada@example.com").await;
-    let token = reset_token(&app, "ada@example.com").await;
+    let token = app.reset_token_for("ada@example.com").await;
     app.patch("/users/me", &access)
         .json(&json!({"email": "ada.new@example.com", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(reset_with(&app, &token).await, 422).await;
 }
 
@@ -189,12 +183,11 @@ async fn an_email_change_invalidates_outstanding_reset_tokens() {
 async fn a_reset_invalidates_the_other_outstanding_reset_tokens() {
     let app = spawn_app().await;
     app.signed_up("ada@example.com").await;
-    let first = reset_token(&app, "ada@example.com").await;
+    let first = app.reset_token_for("ada@example.com").await;
     let second = {
         app.post_json("/auth/forgot-password", json!({"email": "ada@example.com"}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         eventually(Duration::from_secs(5), "a second mail", async || {
             (app.mails_to("ada@example.com", MailKind::PasswordReset) == 2).then_some(())
         })
@@ -211,7 +204,7 @@ async fn a_reset_invalidates_the_other_outstanding_reset_tokens() {
 async fn a_reset_token_works_only_for_the_address_it_was_mailed_to() {
     let app = spawn_app().await;
     app.signed_up("ada@example.com").await;
-    let token = reset_token(&app, "ada@example.com").await;
+    let token = app.reset_token_for("ada@example.com").await;
     // The address changes by a path that does not touch tokens (a restore,
     // an operator's edit): the token must still be refused.
     app.database
@@ -262,35 +255,20 @@ async fn a_family_past_its_maximum_lifetime_is_refused_however_recently_rotated(
 async fn the_last_active_superuser_cannot_be_demoted_deactivated_or_deleted() {
     let app = spawn_app().await;
     let token = app.superuser_token().await;
-    let me: Value = app
-        .get("/users/me", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/users/me", &token).json_body().await;
     let path = format!("/users/{}", me["id"].as_str().unwrap());
     for body in [json!({"is_superuser": false}), json!({"is_active": false})] {
-        let r = app.patch(&path, &token).json(&body).send().await.unwrap();
+        let r = app.patch(&path, &token).json(&body).sent().await;
         assert_problem(r, 409).await;
     }
-    assert_problem(app.delete(&path, &token).send().await.unwrap(), 409).await;
+    assert_problem(app.delete(&path, &token).sent().await, 409).await;
     let r = app
         .delete("/users/me", &token)
         .json(&json!({"current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 409).await;
-    let still: Value = app
-        .get("/users/me", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let still: Value = app.get("/users/me", &token).json_body().await;
     assert_eq!(
         (
             still["is_superuser"].as_bool(),
@@ -303,36 +281,50 @@ async fn the_last_active_superuser_cannot_be_demoted_deactivated_or_deleted() {
 #[tokio::test]
 async fn two_superusers_demoting_each_other_at_once_leave_at_least_one() {
     let app = spawn_app().await;
-    let a = app.superuser_token().await;
-    let b = app.superuser_token().await;
-    let id = async |token: &str| -> String {
-        let me: Value = app
-            .get("/users/me", token)
-            .send()
-            .await
-            .unwrap()
-            .json()
+    let mut both_refused = 0;
+    for _ in 0..20 {
+        let a = app.superuser_token().await;
+        let b = app.superuser_token().await;
+        let id = async |token: &str| -> String {
+            let me: Value = app.get("/users/me", token).json_body().await;
+            me["id"].as_str().unwrap().to_owned()
+        };
+        let (id_a, id_b) = (id(&a).await, id(&b).await);
+        // Only these two are superusers: every earlier pair is demoted.
+        app.database
+            .collection::<bson::Document>("users")
+            .update_many(
+                doc! {"_id": {"$nin": [&id_a, &id_b]}},
+                doc! {"$set": {"is_superuser": false}},
+            )
             .await
             .unwrap();
-        me["id"].as_str().unwrap().to_owned()
-    };
-    let (id_a, id_b) = (id(&a).await, id(&b).await);
-    let demote_b = app
-        .patch(&format!("/users/{id_b}"), &a)
-        .json(&json!({"is_superuser": false}))
-        .send();
-    let demote_a = app
-        .patch(&format!("/users/{id_a}"), &b)
-        .json(&json!({"is_superuser": false}))
-        .send();
-    let _ = futures_util::future::join(demote_a, demote_b).await;
-    let left = app
-        .database
-        .collection::<bson::Document>("users")
-        .count_documents(doc! {"is_superuser": true, "is_active": true})
-        .await
-        .unwrap();
-    assert!(left >= 1, "no superuser left");
+        let demote_b = app
+            .patch(&format!("/users/{id_b}"), &a)
+            .json(&json!({"is_superuser": false}))
+            .send();
+        let demote_a = app
+            .patch(&format!("/users/{id_a}"), &b)
+            .json(&json!({"is_superuser": false}))
+            .send();
+        let (ra, rb) = futures_util::future::join(demote_a, demote_b).await;
+        let statuses = (ra.unwrap().status(), rb.unwrap().status());
+        let left = app
+            .database
+            .collection::<bson::Document>("users")
+            .count_documents(doc! {"is_superuser": true, "is_active": true})
+            .await
+            .unwrap();
+        assert!(left >= 1, "no superuser left ({statuses:?})");
+        // Both wrote before either counted: each saw none left and undid.
+        if statuses == (StatusCode::CONFLICT, StatusCode::CONFLICT) {
+            both_refused += 1;
+            if both_refused == 2 {
+                break;
+            }
+        }
+    }
+    assert!(both_refused > 0, "the demotions never overlapped");
 }
 
 #[tokio::test]
@@ -340,20 +332,12 @@ async fn a_superuser_may_demote_another_while_one_remains() {
     let app = spawn_app().await;
     let a = app.superuser_token().await;
     let b = app.superuser_token().await;
-    let me_b: Value = app
-        .get("/users/me", &b)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me_b: Value = app.get("/users/me", &b).json_body().await;
     let r = app
         .patch(&format!("/users/{}", me_b["id"].as_str().unwrap()), &a)
         .json(&json!({"is_superuser": false}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -361,7 +345,6 @@ async fn a_superuser_may_demote_another_while_one_remains() {
 
 #[tokio::test]
 async fn registration_and_mail_endpoints_are_limited_per_client_with_retry_after() {
-    let app = spawn_app_with(&[("SENSITIVE_RATE_LIMIT_PER_MINUTE", "2")]).await;
     for (path, body) in [
         (
             "/auth/register",
@@ -375,14 +358,13 @@ async fn registration_and_mail_endpoints_are_limited_per_client_with_retry_after
     ] {
         let app = spawn_app_with(&[("SENSITIVE_RATE_LIMIT_PER_MINUTE", "2")]).await;
         for _ in 0..2 {
-            let r = app.post_json(path, body.clone()).send().await.unwrap();
+            let r = app.post_json(path, body.clone()).sent().await;
             assert_ne!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
         }
-        let r = app.post_json(path, body.clone()).send().await.unwrap();
+        let r = app.post_json(path, body.clone()).sent().await;
         assert!(r.headers().contains_key("retry-after"), "{path}");
         assert_problem(r, 429).await;
     }
-    drop(app);
 }
 
 #[tokio::test]
@@ -392,9 +374,8 @@ async fn at_most_three_reset_mails_per_address_per_hour_with_the_same_answer() {
     for _ in 0..5 {
         let r = app
             .post_json("/auth/forgot-password", json!({"email": "ada@example.com"}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(r.status(), StatusCode::ACCEPTED);
     }
     eventually(Duration::from_secs(5), "three mails", async || {
@@ -424,9 +405,8 @@ async fn a_wrong_current_password_counts_toward_the_lockout() {
         let r = app
             .patch("/users/me", &access)
             .json(&json!({"email": "x@example.com", "current_password": "a wrong guess"}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_problem(r, 422).await;
     }
     // Locked: even the right password is refused now, at login and here.
@@ -438,9 +418,8 @@ async fn a_wrong_current_password_counts_toward_the_lockout() {
     let r = app
         .patch("/users/me", &access)
         .json(&json!({"email": "x@example.com", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 422).await;
 }
 
@@ -562,7 +541,7 @@ async fn a_reset_token_invalidated_after_it_was_read_can_no_longer_be_claimed() 
     use user_service::storage::action_tokens::{self, TokenPurpose};
     let app = spawn_app().await;
     let (_, _, user) = app.signed_up("ada@example.com").await;
-    let token = reset_token(&app, "ada@example.com").await;
+    let token = app.reset_token_for("ada@example.com").await;
     // A reset reads its token...
     let read = action_tokens::peek(&app.database, &token, TokenPurpose::ResetPassword)
         .await
@@ -571,7 +550,7 @@ async fn a_reset_token_invalidated_after_it_was_read_can_no_longer_be_claimed() 
     // ...a password change lands and invalidates every reset token...
     action_tokens::delete_for_user(
         &app.database,
-        user["id"].as_str().unwrap(),
+        user_id_of(&user),
         TokenPurpose::ResetPassword,
     )
     .await
@@ -585,7 +564,7 @@ async fn a_reset_sets_the_password_only_while_the_address_is_the_one_it_was_mail
     use user_service::storage::users::{self, UserUpdate};
     let app = spawn_app().await;
     let (_, _, user) = app.signed_up("ada@example.com").await;
-    let id = user["id"].as_str().unwrap();
+    let id = user_id_of(&user);
     // The address changes while a reset mailed to the old one is under way.
     let moved = UserUpdate {
         email: Some("ada.new@example.com".into()),
@@ -620,9 +599,8 @@ async fn the_startup_bootstrap_runs_once_so_a_deleted_admin_is_not_recreated() {
     let admin = app.superuser_token().await;
     let r = app
         .delete(&format!("/users/{}", root.get_str("_id").unwrap()), &admin)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let restarted = spawn_app_on(&app, &env).await;
     let found = restarted
@@ -680,9 +658,8 @@ async fn an_admin_change_that_demotes_and_takes_a_used_email_changes_nothing() {
     let r = app
         .patch(&format!("/users/{}", other.get_str("_id").unwrap()), &admin)
         .json(&json!({"is_superuser": false, "email": "taken@example.com"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 409).await;
     let after = user_doc(&app, other.get_str("email").unwrap()).await;
     assert!(
@@ -693,14 +670,7 @@ async fn an_admin_change_that_demotes_and_takes_a_used_email_changes_nothing() {
 
 /// The email of a superuser other than the one `admin` belongs to.
 async fn unique_superuser_email(app: &TestApp, admin: &str) -> String {
-    let me: Value = app
-        .get("/users/me", admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/users/me", admin).json_body().await;
     app.database
         .collection::<bson::Document>("users")
         .find_one(doc! {"is_superuser": true, "email": {"$ne": me["email"].as_str().unwrap()}})

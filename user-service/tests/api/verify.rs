@@ -13,9 +13,8 @@ async fn a_verification_token_verifies_the_email_once() {
             "/auth/request-verify-token",
             json!({"email": "ada@example.com"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let token = app
         .mailed_token("ada@example.com", MailKind::EmailVerification)
@@ -23,18 +22,16 @@ async fn a_verification_token_verifies_the_email_once() {
 
     let r = app
         .post_json("/auth/verify", json!({"token": token}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let user: Value = r.json().await.unwrap();
     assert_eq!(user["is_verified"], true);
 
     let again = app
         .post_json("/auth/verify", json!({"token": token}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(again, 422).await;
 }
 
@@ -60,23 +57,20 @@ async fn a_token_for_an_address_since_changed_does_not_verify() {
         "/auth/request-verify-token",
         json!({"email": "ada@example.com"}),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     let token = app
         .mailed_token("ada@example.com", MailKind::EmailVerification)
         .await;
     let r = app
         .patch("/users/me", &access)
         .json(&json!({"email": "ada2@example.com", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = app
         .post_json("/auth/verify", json!({"token": token}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_problem(r, 422).await;
 }

@@ -93,7 +93,8 @@ export interface paths {
          * @description Newest `usage_at` first (ties by id). Page with `limit` and either
          *     `offset` or, for stable and cheap deep pages, the `cursor` that the
          *     previous page returned in `X-Next-Cursor`; that header is absent on the
-         *     last page. `X-Total-Count` is sent only with `include_total=true`.
+         *     last page. An offset makes the database walk past every skipped usage.
+         *     `X-Total-Count` is sent only with `include_total=true`.
          */
         get: operations["list_usages"];
         put?: never;
@@ -101,8 +102,9 @@ export interface paths {
          * Record a usage
          * @description Stores `co2e = amount × factor` with a snapshot of the type. With an
          *     `Idempotency-Key`, a retry answers the original 201 (same id) and
-         *     creates nothing; the same key with a different body is 422. Keys are
-         *     kept for at least 48 hours.
+         *     creates nothing; the same key with a different body is 422, and while
+         *     the first request still runs, 409 with `Retry-After`. Keys are kept for
+         *     at least 48 hours.
          */
         post: operations["create_usage"];
         /**
@@ -266,8 +268,7 @@ export interface components {
              * @description RFC 3339 with an offset, from 1900 to at most one day ahead; absent or null: now.
              */
             usage_at?: string | null;
-            /** Format: int64 */
-            usage_type_id: number;
+            usage_type_id: components["schemas"]["UsageTypeId"];
         };
         /**
          * @description The body of `POST /types`.
@@ -288,11 +289,8 @@ export interface components {
              * @description kg CO₂e per unit: finite, 0 to 1,000,000.
              */
             factor: number;
-            /**
-             * Format: int64
-             * @description A positive integer, unique.
-             */
-            id: number;
+            /** @description A positive integer, unique. */
+            id: components["schemas"]["UsageTypeId"];
             /** @description 1 to 64 characters, not only spaces. */
             name: string;
             /** @description An ISO 3166-1 alpha-2 code or free text, up to 64 characters. */
@@ -365,8 +363,7 @@ export interface components {
             co2e: number;
             /** Format: int64 */
             usage_count: number;
-            /** Format: int64 */
-            usage_type_id: number;
+            usage_type_id: components["schemas"]["UsageTypeId"];
         };
         /**
          * @description An RFC 9457 problem document.
@@ -407,6 +404,7 @@ export interface components {
             usage_count: number;
         };
         /**
+         * @description The footprint as `GET /usages/summary` shows it.
          * @example {
          *       "from": "2026-01-01T00:00:00Z",
          *       "to": null,
@@ -518,8 +516,7 @@ export interface components {
             unit: string;
             /** Format: int64 */
             usage_count: number;
-            /** Format: int64 */
-            usage_type_id: number;
+            usage_type_id: components["schemas"]["UsageTypeId"];
         };
         /**
          * @description The body of `PUT /usages/{id}`: any non-empty subset. A field left out
@@ -539,12 +536,14 @@ export interface components {
              * @description RFC 3339 with an offset, from 1900 to at most one day ahead.
              */
             usage_at?: string;
-            /**
-             * Format: int64
-             * @description A new type refreshes the snapshot.
-             */
-            usage_type_id?: number;
+            /** @description A new type refreshes the snapshot. */
+            usage_type_id?: components["schemas"]["UsageTypeId"];
         };
+        /**
+         * @description A usage's id (a MongoDB ObjectId in hexadecimal).
+         * @example 6740c8a2f1d3b2a1c0e9f812
+         */
+        UsageId: string;
         /**
          * @description A usage as every endpoint shows it.
          * @example {
@@ -575,15 +574,18 @@ export interface components {
             co2e: number;
             /** Format: date-time */
             created_at: string;
-            /** @description ObjectId, hex. */
-            id: string;
+            /**
+             * @description The id in hexadecimal (a BSON ObjectId's own serde would write an
+             *     object).
+             */
+            id: components["schemas"]["UsageId"];
             /** Format: date-time */
             updated_at: string;
             /** Format: date-time */
             usage_at: string;
             /** @description The type as it was when the usage was recorded (or last retyped). */
             usage_type: components["schemas"]["UsageType"];
-            user_id: string;
+            user_id: components["schemas"]["UserId"];
             /**
              * Format: int64
              * @description Incremented by every change; `ETag` is this number in quotes, for
@@ -592,7 +594,7 @@ export interface components {
             version: number;
         };
         /**
-         * @description A usage type, as stored (collection `usage_types`) and as shown.
+         * @description A usage type as every endpoint shows it.
          * @example {
          *       "id": 100,
          *       "name": "electricity",
@@ -610,8 +612,7 @@ export interface components {
              * @description kg CO₂e per unit.
              */
             factor: number;
-            /** Format: int64 */
-            id: number;
+            id: components["schemas"]["UsageTypeId"];
             name: string;
             /** @description An ISO 3166-1 alpha-2 code or free text. */
             region?: string;
@@ -664,6 +665,18 @@ export interface components {
             /** @description 1 to 64 characters, not only spaces. */
             unit: string;
         };
+        /**
+         * Format: int64
+         * @description A usage type's id.
+         * @example 100
+         */
+        UsageTypeId: number;
+        /**
+         * Format: uuid
+         * @description A user's id (UUID).
+         * @example 0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b
+         */
+        UserId: string;
     };
     responses: never;
     parameters: never;
@@ -758,7 +771,7 @@ export interface operations {
                  */
                 limit?: number;
                 /**
-                 * @description Types to skip (default 0).
+                 * @description Items to skip, 0 to 100000 (default 0).
                  * @example 0
                  */
                 offset?: number;
@@ -798,7 +811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Database unavailable */
+            /** @description The database is unreachable; retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -840,7 +853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -849,7 +862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -885,7 +898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid values or unknown fields */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -919,11 +932,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The type's id
-                 * @example 100
-                 */
-                id: number;
+                /** @description The type's id */
+                id: components["schemas"]["UsageTypeId"];
             };
             cookie?: never;
         };
@@ -947,7 +957,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The id is not a positive integer */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -981,11 +991,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The type's id
-                 * @example 100
-                 */
-                id: number;
+                /** @description The type's id */
+                id: components["schemas"]["UsageTypeId"];
             };
             cookie?: never;
         };
@@ -1013,7 +1020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1022,7 +1029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1058,7 +1065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid id, values or unknown fields */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1092,11 +1099,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The type's id
-                 * @example 100
-                 */
-                id: number;
+                /** @description The type's id */
+                id: components["schemas"]["UsageTypeId"];
             };
             cookie?: never;
         };
@@ -1109,7 +1113,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1118,7 +1122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1145,7 +1149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The id is not a positive integer */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1183,8 +1187,7 @@ export interface operations {
                  */
                 limit?: number;
                 /**
-                 * @description Usages to skip (default 0). For deep pages prefer `cursor`: an offset
-                 *     makes the database walk past every skipped usage.
+                 * @description Items to skip, 0 to 100000 (default 0).
                  * @example 0
                  */
                 offset?: number;
@@ -1195,11 +1198,8 @@ export interface operations {
                  * @example MTc2MjAwNjQwMDAwMDo2NzQwYzhhMmYxZDNiMmExYzBlOWY4MTI
                  */
                 cursor?: string;
-                /**
-                 * @description Only this type.
-                 * @example 100
-                 */
-                usage_type_id?: number;
+                /** @description Only this type. */
+                usage_type_id?: components["schemas"]["UsageTypeId"];
                 /**
                  * @description RFC 3339; `usage_at` ≥ from.
                  * @example 2026-01-01T00:00:00Z
@@ -1236,7 +1236,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageResponse"][];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1245,7 +1245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid limit, offset, cursor, type id or window */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1312,7 +1312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1440,11 +1440,8 @@ export interface operations {
     export_usages: {
         parameters: {
             query?: {
-                /**
-                 * @description Only this type.
-                 * @example 100
-                 */
-                usage_type_id?: number;
+                /** @description Only this type. */
+                usage_type_id?: components["schemas"]["UsageTypeId"];
                 /**
                  * @description RFC 3339; `usage_at` ≥ from.
                  * @example 2026-01-01T00:00:00Z
@@ -1476,7 +1473,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageResponse"][];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1494,7 +1491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid type id or window */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1563,7 +1560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1666,7 +1663,7 @@ export interface operations {
                     "application/json": components["schemas"]["Summary"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1675,7 +1672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid window */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1718,11 +1715,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The usage's ObjectId (hex)
-                 * @example 6740c8a2f1d3b2a1c0e9f812
-                 */
-                id: string;
+                /** @description The usage's id */
+                id: components["schemas"]["UsageId"];
             };
             cookie?: never;
         };
@@ -1739,7 +1733,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageResponse"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1757,7 +1751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Malformed id */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1797,11 +1791,8 @@ export interface operations {
                 "If-Match"?: string | null;
             };
             path: {
-                /**
-                 * @description The usage's ObjectId (hex)
-                 * @example 6740c8a2f1d3b2a1c0e9f812
-                 */
-                id: string;
+                /** @description The usage's id */
+                id: components["schemas"]["UsageId"];
             };
             cookie?: never;
         };
@@ -1831,7 +1822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1885,7 +1876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Malformed id or If-Match, empty body, null or invalid values, unknown type or fields */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1925,11 +1916,8 @@ export interface operations {
                 "If-Match"?: string | null;
             };
             path: {
-                /**
-                 * @description The usage's ObjectId (hex)
-                 * @example 6740c8a2f1d3b2a1c0e9f812
-                 */
-                id: string;
+                /** @description The usage's id */
+                id: components["schemas"]["UsageId"];
             };
             cookie?: never;
         };
@@ -1942,7 +1930,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1969,7 +1957,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Malformed id or If-Match */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2009,11 +1997,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description The user's UUID
-                 * @example 0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b
-                 */
-                id: string;
+                /** @description The user's id */
+                id: components["schemas"]["UserId"];
             };
             cookie?: never;
         };
@@ -2026,7 +2011,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2035,7 +2020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -254,8 +254,9 @@ export interface paths {
          * Delete the current user
          * @description Deletes the account and all its tokens. Usage records in carbon-service
          *     are not touched: erase them first with `DELETE /usages?confirm=true`
-         *     there (which needs a login within the last five minutes). A wrong `current_password` counts toward the account lockout. The
-         *     last active superuser cannot delete itself (409).
+         *     there (which needs a login within the last five minutes). A wrong
+         *     `current_password` counts toward the account lockout. The last active
+         *     superuser cannot delete itself (409).
          */
         delete: operations["delete_me"];
         options?: never;
@@ -292,8 +293,10 @@ export interface paths {
         head?: never;
         /**
          * Update a user (superuser)
-         * @description Deactivating a user or changing their password ends all their sessions.
-         *     The last active superuser cannot be demoted or deactivated (409).
+         * @description Every field is checked before anything is written, and then one write
+         *     applies them all. Deactivating a user or changing their password ends
+         *     all their sessions. The last active superuser cannot be demoted or
+         *     deactivated (409).
          */
         patch: operations["update_user"];
         trace?: never;
@@ -507,6 +510,12 @@ export interface components {
             password?: string | null;
         };
         /**
+         * Format: uuid
+         * @description A user's id (UUID).
+         * @example 0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b
+         */
+        UserId: string;
+        /**
          * @description A user as every endpoint returns it.
          * @example {
          *       "id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
@@ -522,8 +531,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             email: string;
-            /** Format: uuid */
-            id: string;
+            id: components["schemas"]["UserId"];
             is_active: boolean;
             is_superuser: boolean;
             is_verified: boolean;
@@ -594,7 +602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid body */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -931,7 +939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid email or password, or an unknown field */
+            /** @description Invalid email, a password that is too short, too long or too easy to guess, or an unknown field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1016,7 +1024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Invalid body */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1295,7 +1303,7 @@ export interface operations {
                  */
                 limit?: number;
                 /**
-                 * @description Users to skip, 0 to 100000 (default 0).
+                 * @description Items to skip, 0 to 100000 (default 0).
                  * @example 0
                  */
                 offset?: number;
@@ -1317,7 +1325,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"][];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1326,7 +1334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1335,7 +1343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description limit or offset out of range */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1382,7 +1390,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description Missing or invalid token, or the account is gone or deactivated */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1440,7 +1448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1545,7 +1553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1624,11 +1632,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The user's UUID
-                 * @example 0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b
-                 */
-                id: string;
+                /** @description The user's id */
+                id: components["schemas"]["UserId"];
             };
             cookie?: never;
         };
@@ -1643,7 +1648,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1652,7 +1657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1661,7 +1666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such user */
+            /** @description Nothing with this id (or not the caller's) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1670,7 +1675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The id is not a UUID */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1704,8 +1709,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user's UUID */
-                id: string;
+                /** @description The user's id */
+                id: components["schemas"]["UserId"];
             };
             cookie?: never;
         };
@@ -1718,7 +1723,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1727,7 +1732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1736,7 +1741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such user */
+            /** @description Nothing with this id (or not the caller's) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1754,7 +1759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The id is not a UUID */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1788,8 +1793,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user's UUID */
-                id: string;
+                /** @description The user's id */
+                id: components["schemas"]["UserId"];
             };
             cookie?: never;
         };
@@ -1817,7 +1822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description No access token, or one that is invalid, expired or of an ended session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1826,7 +1831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not a superuser */
+            /** @description The token's user is not a superuser */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1835,7 +1840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such user */
+            /** @description Nothing with this id (or not the caller's) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1844,7 +1849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The new email is taken, or this would leave no active superuser */
+            /** @description The new email is taken, or this would leave no active superuser; nothing changed */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1871,7 +1876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Malformed id, invalid values or unknown fields */
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;

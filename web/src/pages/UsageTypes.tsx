@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { carbon, isSuperuser, publicCarbon, summarize, type ProblemSummary, type UsageType } from '../api/client';
+import { useState } from 'react';
+import { carbon, isSuperuser, summarize, type UsageType } from '../api/client';
 import { Alert, Field, SelectField } from '../components/forms';
+import { useSubmit } from '../hooks/useSubmit';
+import { useUsageTypes } from '../hooks/useUsageTypes';
 
 function fieldsOf(form: FormData) {
   const text = (name: string) => String(form.get(name) ?? '').trim();
@@ -17,37 +19,23 @@ function fieldsOf(form: FormData) {
 }
 
 export function UsageTypes() {
-  const [types, setTypes] = useState<UsageType[]>([]);
+  const { types, reload: load } = useUsageTypes();
   const [editing, setEditing] = useState<UsageType | null>(null);
-  const [problem, setProblem] = useState<ProblemSummary | null>(null);
   const [listProblem, setListProblem] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    const { data } = await publicCarbon.GET('/types', { params: { query: { limit: 100 } } });
-    setTypes(data ?? []);
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  if (!isSuperuser()) return <Alert>This page is for superusers.</Alert>;
-
-  async function save(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  const { onSubmit: save, problem } = useSubmit(async (form, element) => {
     const fields = fieldsOf(form);
     const { error, response } = editing
       ? await carbon.PUT('/types/{id}', { params: { path: { id: editing.id } }, body: fields })
       : await carbon.POST('/types', { body: { id: Number(form.get('id')), ...fields } });
-    if (error) {
-      setProblem(summarize(error, response));
-      return;
-    }
-    setProblem(null);
+    if (error) return summarize(error, response);
     setEditing(null);
-    event.currentTarget?.reset();
+    element.reset();
     await load();
-  }
+    return null;
+  });
+
+  if (!isSuperuser()) return <Alert>This page is for superusers.</Alert>;
 
   async function remove(type: UsageType) {
     const { error, response } = await carbon.DELETE('/types/{id}', { params: { path: { id: type.id } } });

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { carbon, publicCarbon, summarize, type ProblemSummary, type Usage, type UsageType } from '../api/client';
+import { carbon, summarize, type Usage, type UsageType } from '../api/client';
 import { Alert, Field, formatCo2e, SelectField } from '../components/forms';
+import { useSubmit } from '../hooks/useSubmit';
+import { useUsageTypes } from '../hooks/useUsageTypes';
 
 const PAGE_SIZE = 10;
 
@@ -38,18 +40,13 @@ function UsageForm({
   // One key per usage being added: a double click or a retry sends the same
   // key, so the server records the usage once.
   const [key, setKey] = useState(() => crypto.randomUUID());
-  const [problem, setProblem] = useState<ProblemSummary | null>(null);
-  const [busy, setBusy] = useState(false);
   const [formId, setFormId] = useState(0);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  const { onSubmit, busy, problem } = useSubmit(async (form) => {
     const amount = Number(form.get('amount'));
     const usage_type_id = Number(form.get('usage_type_id'));
     const at = String(form.get('usage_at'));
     const usage_at = at ? new Date(at).toISOString() : undefined;
-    setBusy(true);
     const { error, response } = editing
       ? await carbon.PUT('/usages/{id}', {
           params: { path: { id: editing.id } },
@@ -60,21 +57,19 @@ function UsageForm({
           headers: { 'Idempotency-Key': key },
           body: { amount, usage_type_id, usage_at },
         });
-    setBusy(false);
     if (error) {
       const summary = summarize(error, response);
       if (response.status === 412) summary.detail = 'Someone changed this usage meanwhile. Cancel and edit it again to see the latest values.';
-      setProblem(summary);
-      return;
+      return summary;
     }
-    setProblem(null);
     setKey(crypto.randomUUID());
     setFormId((n) => n + 1);
     onDone();
-  }
+    return null;
+  });
 
   return (
-    <form key={`${editing?.id ?? 'new'}-${formId}`} onSubmit={submit} noValidate className="usage-form"
+    <form key={`${editing?.id ?? 'new'}-${formId}`} onSubmit={onSubmit} noValidate className="usage-form"
       aria-labelledby="usage-form-title">
       <h2 id="usage-form-title">{editing ? 'Edit usage' : 'Add a usage'}</h2>
       {problem && <Alert>{problem.detail}</Alert>}
@@ -96,7 +91,7 @@ function UsageForm({
 }
 
 export function Usages() {
-  const [types, setTypes] = useState<UsageType[]>([]);
+  const { types } = useUsageTypes();
   const [filters, setFilters] = useState<Filters>({});
   // Cursors of the pages before the current one; the current page's cursor last.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -106,10 +101,6 @@ export function Usages() {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
-
-  useEffect(() => {
-    void publicCarbon.GET('/types', { params: { query: { limit: 100 } } }).then(({ data }) => setTypes(data ?? []));
-  }, []);
 
   const cursor = cursors[cursors.length - 1];
   const load = useCallback(async () => {

@@ -1,0 +1,35 @@
+//! What the handlers share: the database, the usage-type cache and the
+//! per-user limits, and the service objects built from them.
+
+use std::sync::Arc;
+
+use mongodb::Database;
+
+use crate::limits::UserLimiters;
+use crate::service::types::Types;
+use crate::service::usages::Usages;
+use crate::type_cache::UsageTypeCache;
+
+pub struct AppContext {
+    pub db: Database,
+    /// Every type, read on nearly every request (see `type_cache`).
+    pub types: Arc<UsageTypeCache>,
+    pub limiters: UserLimiters,
+}
+
+impl AppContext {
+    pub fn usages(&self) -> Usages<'_> {
+        Usages {
+            db: &self.db,
+            types: &self.types,
+            quota: self.limiters.usage_quota,
+        }
+    }
+
+    pub fn types(&self) -> Types<'_> {
+        Types {
+            db: &self.db,
+            cache: &self.types,
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The one place where the service layer's errors become HTTP answers.
+
+use common::error::ApiError;
+
+use crate::service::types::TypeError;
+use crate::service::usages::UsageError;
+
+impl From<UsageError> for ApiError {
+    fn from(error: UsageError) -> Self {
+        match error {
+            UsageError::Invalid(invalid) => invalid.into(),
+            UsageError::UnknownType(id) => {
+                ApiError::validation("usage_type_id", format!("no usage type has id {id}"))
+            }
+            UsageError::NotFound => ApiError::not_found(),
+            UsageError::Stale => ApiError::PreconditionFailed(
+                "The usage has changed since the ETag in If-Match; fetch it again.".into(),
+            ),
+            UsageError::Contended => {
+                ApiError::Conflict("The usage is being changed by other requests; retry.".into())
+            }
+            UsageError::KeyReused => ApiError::validation(
+                "Idempotency-Key",
+                "was already used with a different request body",
+            ),
+            UsageError::KeyInProgress {
+                retry_after_seconds,
+            } => ApiError::InProgress {
+                detail: "A request with this Idempotency-Key is still being processed; retry after Retry-After seconds.".into(),
+                retry_after_seconds,
+            },
+            UsageError::QuotaReached { quota } => ApiError::Conflict(format!(
+                "The usage quota of {quota} usages per user is reached; delete or erase usages to record more."
+            )),
+            UsageError::TooManyRows => ApiError::PayloadTooLarge,
+            UsageError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<TypeError> for ApiError {
+    fn from(error: TypeError) -> Self {
+        match error {
+            TypeError::NotFound(_) => ApiError::not_found(),
+            TypeError::IdTaken(id) => {
+                ApiError::Conflict(format!("A usage type with id {id} already exists."))
+            }
+            TypeError::InUse(id) => {
+                ApiError::Conflict(format!("Usages still reference usage type {id}."))
+            }
+            TypeError::Store(e) => e.into(),
+        }
+    }
+}

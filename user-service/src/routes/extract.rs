@@ -1,0 +1,63 @@
+//! Authentication as a parameter type: a handler that takes a
+//! [`CurrentUser`] or an [`ActiveSuperuser`] runs only for a valid token of
+//! an active account whose sessions have not been ended since (and, for
+//! the second, that is a superuser by the token and by the database now).
+//! The checks are `service::accounts::current` and `current_superuser`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use common::auth::{AuthenticatedUser, Superuser};
+use common::error::ApiError;
+use mongodb::Database;
+
+use crate::domain::user::User;
+use crate::service::accounts;
+
+fn database(req: &HttpRequest) -> Result<web::Data<Database>, ApiError> {
+    req.app_data::<web::Data<Database>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("the database is not registered as app data"))
+}
+
+/// The caller's account, as it is now.
+pub struct CurrentUser {
+    pub user: User,
+    pub token: AuthenticatedUser,
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = AuthenticatedUser::from_request(req, payload).into_inner();
+        let db = database(req);
+        Box::pin(async move {
+            let token = token?;
+            let db = db?;
+            let user = accounts::current(&db, &token).await?;
+            Ok(Self { user, token })
+        })
+    }
+}
+
+/// A caller who is a superuser now. 401 or 403 before the body is read.
+pub struct ActiveSuperuser(pub User);
+
+impl FromRequest for ActiveSuperuser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let claimed = Superuser::from_request(req, payload).into_inner();
+        let db = database(req);
+        Box::pin(async move {
+            let Superuser(token) = claimed?;
+            let db = db?;
+            Ok(Self(accounts::current_superuser(&db, &token).await?))
+        })
+    }
+}
