@@ -114,7 +114,7 @@ start_secantus() {
   shift 3
   bin=$(ensure_secantus)
   mkdir -p "$dir"
-  "$bin" --standalone --host 127.0.0.1 --port "$port" --storage-path "$dir" \
+  "$bin" --host 127.0.0.1 --port "$port" --storage-path "$dir" \
     --cache-size "${SECANTUS_CACHE_SIZE:-256M}" --log-level WARNING "$@" >"$logfile" 2>&1 &
   SECANTUS_PID=$!
   track "$SECANTUS_PID"

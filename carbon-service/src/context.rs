@@ -8,6 +8,7 @@ use mongodb::Database;
 use crate::limits::UserLimiters;
 use crate::service::types::Types;
 use crate::service::usages::Usages;
+use crate::service::user_locks::UserLocks;
 use crate::type_cache::UsageTypeCache;
 
 pub struct AppContext {
@@ -15,6 +16,8 @@ pub struct AppContext {
     /// Every type, read on nearly every request (see `type_cache`).
     pub types: Arc<UsageTypeCache>,
     pub limiters: UserLimiters,
+    /// Queues each user's usage writes in this process.
+    pub locks: UserLocks,
 }
 
 impl AppContext {
@@ -23,6 +26,7 @@ impl AppContext {
             db: &self.db,
             types: &self.types,
             quota: self.limiters.usage_quota,
+            locks: &self.locks,
         }
     }
 

@@ -33,6 +33,14 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Recompute every user's rollups and usage count from the usages and
+    /// report each difference; exits 1 when there is one. Safe while the
+    /// service runs: each user is read (and repaired) in one transaction.
+    VerifyRollups {
+        /// Rebuild the rollups and count of each user that differs.
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 #[actix_web::main]
@@ -55,6 +63,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         None | Some(Command::Serve) => serve(settings).await,
         Some(Command::Seed { file, force }) => seed(settings, file, force).await,
+        Some(Command::VerifyRollups { repair }) => verify_rollups(settings, repair).await,
         // Answered above, before any setting is read.
         Some(Command::Openapi) => Ok(()),
     };
@@ -82,6 +91,64 @@ enum CliError {
     },
     #[error("connecting to the database")]
     Database(#[from] common::db::DatabaseStartupError),
+    #[error("verifying rollups")]
+    Verify(#[from] common::db::StoreError),
+    #[error(
+        "{cells} rollups and {counts} usage counts differ from the usages; \
+         run `carbon-service verify-rollups --repair` to rebuild them"
+    )]
+    RollupsDiffer { cells: usize, counts: usize },
+}
+
+async fn verify_rollups(settings: Settings, repair: bool) -> Result<(), CliError> {
+    let database =
+        common::db::connect_transactional(&settings.common.mongodb, "carbon-service").await?;
+    carbon_service::storage::create_indexes(&database).await?;
+    let report = carbon_service::service::rollups::verify(&database, repair).await?;
+    for d in &report.cell_differences {
+        let show = |t: &Option<carbon_service::service::rollups::Totals>| match t {
+            Some(t) => format!(
+                "{} usages, amount {}, {} kg CO2e",
+                t.usage_count, t.total_amount, t.co2e
+            ),
+            None => "none".to_owned(),
+        };
+        println!(
+            "user {} month {} type {} scope {}: stored {}; from usages {}",
+            d.user_id,
+            d.month,
+            d.usage_type_id,
+            d.scope,
+            show(&d.stored),
+            show(&d.recomputed)
+        );
+    }
+    for d in &report.count_differences {
+        println!(
+            "user {}: usage count stored {}, from usages {}",
+            d.user_id, d.stored, d.recomputed
+        );
+    }
+    println!(
+        "checked {} users and {} rollups: {} rollups and {} counts differ{}",
+        report.users,
+        report.cells,
+        report.cell_differences.len(),
+        report.count_differences.len(),
+        if repair {
+            format!("; repaired {} users", report.repaired)
+        } else {
+            String::new()
+        }
+    );
+    if report.is_clean() || repair {
+        Ok(())
+    } else {
+        Err(CliError::RollupsDiffer {
+            cells: report.cell_differences.len(),
+            counts: report.count_differences.len(),
+        })
+    }
 }
 
 async fn serve(settings: Settings) -> Result<(), CliError> {
@@ -108,7 +175,8 @@ async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<
         source,
     };
     let types = carbon_service::seed::parse_seed(&json).map_err(failed)?;
-    let database = common::db::connect(&settings.common.mongodb, "carbon-service").await?;
+    let database =
+        common::db::connect_transactional(&settings.common.mongodb, "carbon-service").await?;
     carbon_service::storage::create_indexes(&database).await?;
     let mode = if force {
         carbon_service::seed::SeedMode::Force

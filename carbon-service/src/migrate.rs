@@ -3,7 +3,9 @@
 use common::db::StoreError;
 use mongodb::Database;
 
-use crate::storage::{idempotency, usage_counts, usage_types, usages};
+use crate::service::rollups as rollup_check;
+use crate::storage::idempotency::{self, Outcome};
+use crate::storage::{rollups, usage_types, usages};
 
 /// Why the stored data could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -21,8 +23,11 @@ pub enum MigrationError {
 /// - idempotency records get an `expires_at` for their TTL index;
 /// - the reference types get their GHG scope when they predate scopes;
 /// - every usage's type snapshot gets its type's scope;
-/// - each user's usages are counted for the quota, once, on a database
-///   whose counts predate quotas.
+/// - requests with an `Idempotency-Key` that an earlier version left
+///   unfinished (before every write was a transaction) are settled: a
+///   partial import is removed, a stored usage becomes the key's answer;
+/// - each user's rollups and quota count are built from the usages, once,
+///   on a database whose usages predate rollups.
 ///
 /// A custom type without a scope stops the start: this service will not
 /// guess which scope a company's emissions belong to.
@@ -37,12 +42,7 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
             );
         }
     }
-    if !usage_counts::any(db).await? {
-        let users = usage_counts::recount(db).await?;
-        if users > 0 {
-            tracing::info!(users, "usages counted per user for the quota");
-        }
-    }
+    let removed_usages = settle_unfinished_requests(db).await?;
     let unscoped = usage_types::ids_without_scope(db).await?;
     if let Some(&first) = unscoped.first() {
         return Err(MigrationError::TypesWithoutScope {
@@ -61,5 +61,35 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
             );
         }
     }
+    // Last: the rollups sum the usages as the steps above left them.
+    if removed_usages > 0 || !rollups::any(db).await? {
+        let users = rollup_check::build_all(db).await?;
+        if users > 0 {
+            tracing::info!(users, "rollups and usage counts built from the usages");
+        }
+    }
     Ok(())
+}
+
+/// Settles the requests an earlier version left half done; returns how
+/// many usages of interrupted imports it removed.
+async fn settle_unfinished_requests(db: &Database) -> Result<u64, StoreError> {
+    let mut removed_usages = 0;
+    for record in idempotency::unfinished(db).await? {
+        let removed = usages::delete_import(db, record.usage_id).await?;
+        if removed > 0 {
+            tracing::warn!(removed, "removed the usages of an interrupted import");
+        }
+        removed_usages += removed;
+        match usages::find_any(db, record.usage_id).await? {
+            Some(usage) => {
+                let outcome = Outcome::Created {
+                    usage: Box::new(usage),
+                };
+                idempotency::settle(db, &record.id, &outcome).await?;
+            }
+            None => idempotency::forget(db, &record.id).await?,
+        }
+    }
+    Ok(removed_usages)
 }

@@ -15,6 +15,7 @@ use crate::context::AppContext;
 use crate::limits::UserLimiters;
 use crate::migrate::MigrationError;
 use crate::routes;
+use crate::service::user_locks::UserLocks;
 use crate::type_cache::UsageTypeCache;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +36,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let database = common::db::connect(&settings.common.mongodb, "carbon-service").await?;
+        let database =
+            common::db::connect_transactional(&settings.common.mongodb, "carbon-service").await?;
         crate::storage::create_indexes(&database).await?;
         crate::migrate::run(&database).await?;
 
@@ -44,6 +46,7 @@ impl Application {
             db: database.clone(),
             types: Arc::new(UsageTypeCache::new(settings.usage_types_cache_ttl)),
             limiters: UserLimiters::new(&settings.limits),
+            locks: UserLocks::default(),
         });
         let db_data = web::Data::new(database);
         let metrics = Metrics::new();

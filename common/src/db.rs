@@ -2,7 +2,10 @@
 //!
 //! The services are written for MongoDB 7 semantics and run on any
 //! deployment of it (standalone, replica set, sharded through mongos), and on
-//! the MongoDB-compatible SecantusDB used for development and tests.
+//! the MongoDB-compatible SecantusDB used for development and tests, as long
+//! as it runs multi-document transactions: a replica set (a single node is
+//! enough) or a sharded cluster. [`in_transaction`] is the one way the
+//! services write more than one document.
 //!
 //! [`StoreError`] is what every storage module returns: what happened, in
 //! database terms, with the operation as context and the driver's error as
@@ -21,6 +24,15 @@ use crate::config::MongoSettings;
 pub enum DatabaseStartupError {
     #[error("invalid configuration: MONGODB_URI {0}")]
     InvalidUri(String),
+    /// A standalone server: it cannot run multi-document transactions.
+    #[error(
+        "invalid configuration: MONGODB_URI names a standalone MongoDB server, and this service \
+         needs multi-document transactions, which MongoDB runs only on a replica set or a sharded \
+         cluster. Point MONGODB_URI at a replica set (a single-node one is enough: start mongod \
+         with --replSet rs0, run rs.initiate() once, and add ?replicaSet=rs0 to the URI) or at a \
+         mongos"
+    )]
+    NoTransactions,
     #[error("the database did not answer after {attempts} attempts; last error: {last_error}")]
     Unreachable { attempts: u32, last_error: String },
     #[error("creating indexes on `{collection}` failed: {error}")]
@@ -86,6 +98,37 @@ pub async fn connect(
     })
 }
 
+/// [`connect`], then [`require_transactions`]: what both services start with.
+pub async fn connect_transactional(
+    settings: &MongoSettings,
+    app_name: &str,
+) -> Result<Database, DatabaseStartupError> {
+    let database = connect(settings, app_name).await?;
+    require_transactions(&database).await?;
+    Ok(database)
+}
+
+/// Refuses a deployment that cannot run multi-document transactions: only
+/// a replica-set member (`setName` in its `hello`) or a mongos
+/// (`msg: "isdbgrid"`) can. Every multi-document write of the services is a
+/// transaction, so a standalone server would fail them all.
+pub async fn require_transactions(database: &Database) -> Result<(), DatabaseStartupError> {
+    let hello = database
+        .run_command(doc! { "hello": 1 })
+        .await
+        .map_err(|e| DatabaseStartupError::Unreachable {
+            attempts: 1,
+            last_error: e.to_string(),
+        })?;
+    let replica_set = hello.get_str("setName").is_ok();
+    let mongos = hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
+    if replica_set || mongos {
+        Ok(())
+    } else {
+        Err(DatabaseStartupError::NoTransactions)
+    }
+}
+
 pub async fn ping(database: &Database) -> Result<(), Error> {
     database.run_command(doc! { "ping": 1 }).await.map(|_| ())
 }
@@ -135,6 +178,19 @@ pub fn ttl_index(field: &str, name: &str) -> IndexModel {
                 .build(),
         )
         .build()
+}
+
+/// `WriteConflict`: two transactions wrote one document.
+const WRITE_CONFLICT: i32 = 112;
+
+/// The server's code of a command's or a write's failure.
+fn error_code(err: &Error) -> Option<i32> {
+    match err.kind.as_ref() {
+        ErrorKind::Command(e) => Some(e.code),
+        ErrorKind::Write(WriteFailure::WriteError(e)) => Some(e.code),
+        ErrorKind::InsertMany(e) => e.write_errors.as_ref()?.first().map(|e| e.code),
+        _ => None,
+    }
 }
 
 /// `IndexNotFound` (27).
@@ -216,6 +272,152 @@ impl StoreError {
     /// A duplicate key, on whatever index.
     pub fn is_duplicate(&self) -> bool {
         matches!(self, Self::Duplicate { .. })
+    }
+}
+
+impl StoreError {
+    /// The driver's error, when there is one.
+    fn driver(&self) -> Option<&Error> {
+        match self {
+            Self::Duplicate { source, .. }
+            | Self::Unavailable { source, .. }
+            | Self::Failed { source, .. } => Some(source),
+            Self::Malformed { .. } => None,
+        }
+    }
+
+    /// A transaction lost to another (a write conflict) or to a passing
+    /// failure: running the whole transaction again may succeed.
+    pub fn is_transient_transaction(&self) -> bool {
+        self.driver()
+            .is_some_and(|e| e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR))
+    }
+
+    /// Another transaction wrote the same document first (`WriteConflict`).
+    pub fn is_write_conflict(&self) -> bool {
+        self.driver()
+            .is_some_and(|e| error_code(e) == Some(WRITE_CONFLICT))
+    }
+}
+
+/// An error a transaction's body can fail with, which says whether it is
+/// the database's transient failure (then the whole transaction runs
+/// again) or the flow's own outcome (then it is returned).
+pub trait TransactionError: From<StoreError> {
+    fn store_error(&self) -> Option<&StoreError>;
+}
+
+impl TransactionError for StoreError {
+    fn store_error(&self) -> Option<&StoreError> {
+        Some(self)
+    }
+}
+
+/// How often a transaction is run when it keeps failing for a transient
+/// reason (a write conflict with another transaction, say), and how often
+/// a commit whose result is unknown is tried again.
+pub const TRANSACTION_ATTEMPTS: u32 = 10;
+
+/// Waits before attempt `attempt + 1`: 0.5-1, 1-2, 2-4 ... 32-64 ms (half
+/// fixed, half random), so that transactions that conflicted do not meet
+/// again, and the attempts span at least about 130 ms in all: longer than
+/// the other transaction of a conflict usually runs.
+async fn backoff(attempt: u32) {
+    let ceiling_us = 1000u64 << attempt.saturating_sub(1).min(6);
+    let random = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0),
+    );
+    let half = ceiling_us / 2;
+    tokio::time::sleep(Duration::from_micros(half + random % half)).await;
+}
+
+tokio::task_local! {
+    /// Transactions run again within the current request.
+    static TRANSACTION_RETRIES: std::cell::Cell<u64>;
+}
+
+/// Runs `work` and says how many transactions in it were run again after
+/// a conflict (the HTTP metrics middleware reports them).
+pub async fn counting_retries<F: std::future::Future>(work: F) -> (F::Output, u64) {
+    TRANSACTION_RETRIES
+        .scope(std::cell::Cell::new(0), async {
+            let output = work.await;
+            (output, TRANSACTION_RETRIES.with(std::cell::Cell::get))
+        })
+        .await
+}
+
+fn note_retry() {
+    // Outside `counting_retries` (a CLI, a start-up step) nobody counts.
+    let _ = TRANSACTION_RETRIES.try_with(|n| n.set(n.get() + 1));
+}
+
+/// Runs `body` in one multi-document transaction (snapshot reads, majority
+/// writes) and commits it: every write in it happens or none does, and no
+/// reader sees some of them. A transient failure (a write conflict, a lost
+/// primary) runs the whole transaction again, up to
+/// [`TRANSACTION_ATTEMPTS`] times; a commit whose result is unknown is
+/// committed again. Any other error aborts and is returned.
+pub async fn in_transaction<T, E, F>(
+    database: &Database,
+    context: &'static str,
+    mut body: F,
+) -> Result<T, E>
+where
+    E: TransactionError,
+    F: AsyncFnMut(&mut mongodb::ClientSession) -> Result<T, E>,
+{
+    use mongodb::error::{TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT};
+    use mongodb::options::{ReadConcern, WriteConcern};
+    let mut session = database.client().start_session().await.context(context)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        session
+            .start_transaction()
+            .read_concern(ReadConcern::snapshot())
+            .write_concern(WriteConcern::majority())
+            .await
+            .context(context)?;
+        let value = match body(&mut session).await {
+            Ok(value) => value,
+            Err(e) => {
+                // Aborting may itself fail (the server is gone); the
+                // transaction then dies with the session.
+                let _ = session.abort_transaction().await;
+                let transient = e
+                    .store_error()
+                    .is_some_and(StoreError::is_transient_transaction);
+                if transient && attempt < TRANSACTION_ATTEMPTS {
+                    note_retry();
+                    backoff(attempt).await;
+                    continue;
+                }
+                return Err(e);
+            }
+        };
+        let mut commits = 0;
+        loop {
+            commits += 1;
+            match session.commit_transaction().await {
+                Ok(()) => return Ok(value),
+                Err(e)
+                    if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT)
+                        && commits < TRANSACTION_ATTEMPTS => {}
+                Err(e)
+                    if e.contains_label(TRANSIENT_TRANSACTION_ERROR)
+                        && attempt < TRANSACTION_ATTEMPTS =>
+                {
+                    break;
+                }
+                Err(e) => return Err(StoreError::from_driver(context, e).into()),
+            }
+        }
+        note_retry();
+        backoff(attempt).await;
     }
 }
 

@@ -276,7 +276,8 @@ impl From<Invalid> for ApiError {
 
 impl From<crate::db::StoreError> for ApiError {
     fn from(error: crate::db::StoreError) -> Self {
-        if error.is_unavailable() {
+        // A transaction that kept conflicting is a busy database, not a bug.
+        if error.is_unavailable() || error.is_transient_transaction() {
             Self::Unavailable(Some(error.into()))
         } else {
             Self::Internal(error.into())

@@ -23,6 +23,9 @@ use metrics_exporter_prometheus::{
 pub const HTTP_REQUESTS: &str = "http_requests_total";
 pub const HTTP_DURATION: &str = "http_request_duration_seconds";
 pub const DB_ERRORS: &str = "db_operation_errors_total";
+/// Transactions run again after a write conflict or a passing failure, by
+/// route: a rising rate means requests contend for the same documents.
+pub const DB_TRANSACTION_RETRIES: &str = "db_transaction_retries_total";
 
 /// Latency buckets, in seconds, from 1 ms to 10 s.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -109,7 +112,7 @@ pub async fn record_http(
     let method = method_label(req.method());
     let route = route_label(&req);
     let registry = req.app_data::<web::Data<Metrics>>().cloned();
-    let result = next.call(req).await;
+    let (result, retries) = crate::db::counting_retries(next.call(req)).await;
     let Some(registry) = registry else {
         return result;
     };
@@ -124,6 +127,12 @@ pub async fn record_http(
         ),
         Err(err) => (err.as_response_error().status_code().as_u16(), None),
     };
+    if retries > 0 {
+        let route = route.clone();
+        registry.record(|| {
+            metrics::counter!(DB_TRANSACTION_RETRIES, "route" => route).increment(retries);
+        });
+    }
     let labels = [
         ("method", method.to_owned()),
         ("route", route),

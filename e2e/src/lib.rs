@@ -286,15 +286,28 @@ pub async fn login(users: &Service, email: &str) -> serde_json::Value {
 
 /// A SecantusDB process of a test's own, to stop and start under a service.
 /// Its binary comes from `SECANTUS_BIN` (exported by `scripts/test-db`).
+/// It runs as a single-node replica set, as the services require.
 pub struct TestMongo {
     child: Option<Child>,
     /// Bound by the server itself on first start (`--port 0`), then reused.
     pub port: u16,
     dir: PathBuf,
+    /// Started with `--standalone`: no transactions (a start-up check test).
+    standalone: bool,
 }
 
 impl TestMongo {
     pub async fn start() -> TestMongo {
+        Self::start_with(false).await
+    }
+
+    /// A server that advertises itself as standalone, which cannot run
+    /// multi-document transactions.
+    pub async fn start_standalone() -> TestMongo {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(standalone: bool) -> TestMongo {
         let dir =
             std::env::temp_dir().join(format!("e2e-secantus-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("data dir");
@@ -302,6 +315,7 @@ impl TestMongo {
             child: None,
             port: 0,
             dir,
+            standalone,
         };
         db.resume().await;
         db
@@ -318,8 +332,12 @@ impl TestMongo {
             .dir
             .join(format!("secantus-{}.log", uuid::Uuid::new_v4().simple()));
         let log_file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(bin)
-            .args(["--standalone", "--host", "127.0.0.1", "--port"])
+        let mut command = Command::new(bin);
+        if self.standalone {
+            command.arg("--standalone");
+        }
+        let child = command
+            .args(["--host", "127.0.0.1", "--port"])
             .arg(self.port.to_string())
             .arg("--storage-path")
             .arg(self.dir.join("data"))

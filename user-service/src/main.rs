@@ -128,7 +128,8 @@ async fn create_superuser(
             rpassword::prompt_password("Password for the superuser: ").map_err(CliError::Prompt)?
         }
     };
-    let database = common::db::connect(&settings.common.mongodb, "user-service").await?;
+    let database =
+        common::db::connect_transactional(&settings.common.mongodb, "user-service").await?;
     user_service::storage::create_indexes(&database).await?;
     let hasher = user_service::password::PasswordHasher::new(
         settings.password_hash_concurrency,

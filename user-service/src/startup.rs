@@ -50,7 +50,8 @@ impl Application {
         settings: Settings,
         mailer: Mailer,
     ) -> Result<Self, StartupError> {
-        let database = common::db::connect(&settings.common.mongodb, "user-service").await?;
+        let database =
+            common::db::connect_transactional(&settings.common.mongodb, "user-service").await?;
         crate::storage::create_indexes(&database).await?;
         let metrics = Metrics::new();
         let hasher = PasswordHasher::new(

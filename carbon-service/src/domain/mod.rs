@@ -6,6 +6,7 @@
 //! `routes/`, converted to and from these types there.
 
 pub mod ids;
+pub mod rollup;
 pub mod summary;
 pub mod usage;
 pub mod usage_csv;

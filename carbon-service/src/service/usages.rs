@@ -1,26 +1,33 @@
 //! Creating (idempotently), listing, changing, importing, exporting, erasing
 //! and summing a user's usages.
+//!
+//! Every flow that writes is one transaction ([`common::db::in_transaction`]):
+//! the usages, their rollups, the user's quota count and the idempotency
+//! record commit together or not at all, and no reader sees part of them.
 
 use bson::oid::ObjectId;
 use futures_util::{Stream, TryStreamExt};
-use mongodb::Database;
+use mongodb::{ClientSession, Database};
 
 use crate::domain::ids::{UsageId, UsageTypeId};
-use crate::domain::summary::{self, Summary};
+use crate::domain::rollup::{self, RollupDelta, WindowPlan};
+use crate::domain::summary::{self, Summary, SummaryCell};
 use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
 use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
 use crate::domain::usage_type::UsageType;
-use crate::storage::idempotency::{self, Claim, IdempotencyRecord, Outcome};
-use crate::storage::{usage_counts, usages};
+use crate::service::user_locks::UserLocks;
+use crate::storage::idempotency::{self, IdempotencyRecord, Outcome};
+use crate::storage::{rollups, usage_counts, usages};
 use crate::type_cache::UsageTypeCache;
-use common::db::StoreError;
+use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::UserId;
 use common::validation::{FieldError, Invalid};
 
-/// A write without `If-Match` retries this often when another write lands
-/// between its read and its write, then gives up with [`UsageError::Contended`].
-const WRITE_ATTEMPTS: usize = 5;
+/// Usages an erasure removes per transaction: an erasure of a million
+/// usages is many bounded transactions, each leaving rollups and count
+/// equal to the usages that remain (a repeated erasure finishes the work).
+pub const ERASE_BATCH: i64 = usage_csv::MAX_IMPORT_ROWS as i64;
 
 /// Why a usage flow did not happen. The routes say what each means in HTTP.
 #[derive(Debug, thiserror::Error)]
@@ -49,12 +56,32 @@ pub enum UsageError {
     Store(#[from] StoreError),
 }
 
+impl TransactionError for UsageError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl UsageError {
+    /// A write that lost to other transactions every time it ran.
+    fn contended(self) -> Self {
+        match self {
+            Self::Store(e) if e.is_transient_transaction() => Self::Contended,
+            other => other,
+        }
+    }
+}
+
 /// What a user's usage flows need besides their input.
 pub struct Usages<'a> {
     pub db: &'a Database,
     pub types: &'a UsageTypeCache,
     /// The most usages one user may store.
     pub quota: u64,
+    pub locks: &'a UserLocks,
 }
 
 /// A create or an import that happened, or the replay of one.
@@ -75,6 +102,69 @@ pub struct UsageList {
     pub total: Option<u64>,
 }
 
+/// A request's `Idempotency-Key`, as its record's id and the request's
+/// fingerprint.
+struct Keyed {
+    record_id: String,
+    fingerprint: String,
+}
+
+impl Keyed {
+    fn new(user_id: UserId, key: &IdempotencyKey, parts: &[&[u8]]) -> Self {
+        Self {
+            record_id: idempotency::record_id(user_id, key.as_str()),
+            fingerprint: idempotency::sha256_hex(parts),
+        }
+    }
+
+    /// In a transaction: the earlier answer to this key, if there is one
+    /// (`Ok(None)`: the key is new and now this request's).
+    async fn claim(
+        &self,
+        db: &Database,
+        session: &mut ClientSession,
+        usage_id: ObjectId,
+        outcome: Outcome,
+    ) -> Result<Option<IdempotencyRecord>, UsageError> {
+        if let Some(earlier) = idempotency::find(db, session, &self.record_id).await? {
+            return self.answered(earlier).map(Some);
+        }
+        let record = IdempotencyRecord::new(
+            self.record_id.clone(),
+            self.fingerprint.clone(),
+            usage_id,
+            outcome,
+        );
+        match idempotency::insert(db, session, &record).await {
+            Ok(()) => Ok(None),
+            // Another request with this key is writing it now.
+            Err(e) if e.is_write_conflict() || e.is_duplicate() => Err(UsageError::KeyInProgress {
+                retry_after_seconds: 1,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn answered(&self, earlier: IdempotencyRecord) -> Result<IdempotencyRecord, UsageError> {
+        if earlier.fingerprint == self.fingerprint {
+            Ok(earlier)
+        } else {
+            Err(UsageError::KeyReused)
+        }
+    }
+
+    /// After a [`UsageError::KeyInProgress`]: the request that held the key
+    /// may have committed since this one's snapshot; its answer then is
+    /// this one's.
+    async fn settled(&self, db: &Database) -> Result<Option<IdempotencyRecord>, UsageError> {
+        let found = in_transaction(db, "reading an idempotency record", async |session| {
+            idempotency::find(db, session, &self.record_id).await
+        })
+        .await?;
+        found.map(|earlier| self.answered(earlier)).transpose()
+    }
+}
+
 impl Usages<'_> {
     async fn existing_type(&self, id: UsageTypeId) -> Result<UsageType, UsageError> {
         self.types
@@ -83,31 +173,17 @@ impl Usages<'_> {
             .ok_or(UsageError::UnknownType(id))
     }
 
-    /// Takes `n` of the user's quota.
-    async fn reserve_quota(&self, user_id: UserId, n: u64) -> Result<(), UsageError> {
-        if usage_counts::reserve(self.db, user_id, n, self.quota).await? {
+    /// Takes `n` of the user's quota, in the transaction of `session`.
+    async fn reserve_quota(
+        &self,
+        session: &mut ClientSession,
+        user_id: UserId,
+        n: u64,
+    ) -> Result<(), UsageError> {
+        if usage_counts::reserve(self.db, session, user_id, n, self.quota).await? {
             Ok(())
         } else {
             Err(UsageError::QuotaReached { quota: self.quota })
-        }
-    }
-
-    /// Holds `key` for this request, or says how to answer instead.
-    async fn claim_key(
-        &self,
-        user_id: UserId,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-    ) -> Result<Result<IdempotencyRecord, IdempotencyRecord>, UsageError> {
-        match idempotency::claim(self.db, user_id, key.as_str(), fingerprint).await? {
-            Claim::Held(record) => Ok(Ok(record)),
-            Claim::Answered(record) => Ok(Err(record)),
-            Claim::InProgress {
-                retry_after_seconds,
-            } => Err(UsageError::KeyInProgress {
-                retry_after_seconds,
-            }),
-            Claim::Mismatch => Err(UsageError::KeyReused),
         }
     }
 
@@ -116,7 +192,8 @@ impl Usages<'_> {
     /// "now") gets the original usage and creates nothing; the same key
     /// with another request is [`UsageError::KeyReused`], and while the
     /// first request still runs, [`UsageError::KeyInProgress`]. A user
-    /// holds at most `quota` usages.
+    /// holds at most `quota` usages. The usage, its rollup, the quota and
+    /// the key's record are one transaction.
     #[tracing::instrument(skip(self, new, key), fields(usage_type_id = %new.usage_type_id))]
     pub async fn create(
         &self,
@@ -125,74 +202,65 @@ impl Usages<'_> {
         key: Option<(&IdempotencyKey, &[u8])>,
     ) -> Result<Created<Usage>, UsageError> {
         let usage_type = self.existing_type(new.usage_type_id).await?;
-        let Some((key, request)) = key else {
-            let usage = Usage::new(
-                UsageId::new(),
-                user_id,
-                new.amount,
-                usage_type,
-                new.usage_at,
-            );
-            self.reserve_quota(user_id, 1).await?;
-            if let Err(e) = usages::insert(self.db, &usage).await {
-                usage_counts::release(self.db, user_id, 1).await?;
-                return Err(e.into());
-            }
-            return Ok(Created {
-                value: usage,
-                replayed: false,
-            });
-        };
-        let fingerprint = idempotency::sha256_hex(&[b"create", request]);
-        let record = match self.claim_key(user_id, key, &fingerprint).await? {
-            Ok(record) => record,
-            Err(answered) => return self.replayed_usage(user_id, answered).await,
-        };
-        // Whoever inserts under the record's id first wins; a crashed
-        // earlier attempt is completed by the retry.
-        let candidate = Usage::new(
-            UsageId::from(record.usage_id),
+        let usage = Usage::new(
+            UsageId::new(),
             user_id,
             new.amount,
             usage_type,
             new.usage_at,
         );
-        self.reserve_quota(user_id, 1).await?;
-        let inserted = match usages::insert(self.db, &candidate).await {
-            Ok(inserted) => inserted,
-            Err(e) => {
-                usage_counts::release(self.db, user_id, 1).await?;
-                return Err(e.into());
+        let keyed = key.map(|(key, request)| Keyed::new(user_id, key, &[b"create", request]));
+        let _queued = self.locks.lock(user_id).await;
+        let result = in_transaction(self.db, "recording a usage", async |session| {
+            if let Some(keyed) = &keyed {
+                let outcome = Outcome::Created {
+                    usage: Box::new(usage.clone()),
+                };
+                let usage_id = usage.id.object_id();
+                if let Some(earlier) = keyed.claim(self.db, session, usage_id, outcome).await? {
+                    return self.replayed_usage(session, user_id, earlier).await;
+                }
             }
-        };
-        let stored = if inserted {
-            candidate
-        } else {
-            usage_counts::release(self.db, user_id, 1).await?;
-            usages::find(self.db, user_id, candidate.id)
-                .await?
-                .ok_or(UsageError::NotFound)?
-        };
-        let outcome = Outcome::Created {
-            usage: Box::new(stored.clone()),
-        };
-        idempotency::complete(self.db, &record.id, &outcome).await?;
-        Ok(Created {
-            value: stored,
-            replayed: !inserted,
+            usages::insert(self.db, session, &usage).await?;
+            rollups::apply(self.db, session, &[RollupDelta::of(&usage, 1)]).await?;
+            // Last: the count is the document every write of the user
+            // shares, so it is held for the shortest time.
+            self.reserve_quota(session, user_id, 1).await?;
+            Ok(Created {
+                value: usage.clone(),
+                replayed: false,
+            })
         })
+        .await;
+        match (result, &keyed) {
+            (Err(UsageError::KeyInProgress { .. }), Some(keyed)) => {
+                match keyed.settled(self.db).await? {
+                    Some(earlier) => {
+                        in_transaction(self.db, "replaying a usage", async |session| {
+                            self.replayed_usage(session, user_id, earlier.clone()).await
+                        })
+                        .await
+                    }
+                    None => Err(UsageError::KeyInProgress {
+                        retry_after_seconds: 1,
+                    }),
+                }
+            }
+            (result, _) => result,
+        }
     }
 
     /// The usage an answered key created, as it was then.
     async fn replayed_usage(
         &self,
+        session: &mut ClientSession,
         user_id: UserId,
         record: IdempotencyRecord,
     ) -> Result<Created<Usage>, UsageError> {
         let value = match record.outcome {
             Some(Outcome::Created { usage }) => *usage,
             // Answered before outcomes were kept: the usage as it is now.
-            _ => usages::find(self.db, user_id, UsageId::from(record.usage_id))
+            _ => usages::find_in(self.db, session, user_id, UsageId::from(record.usage_id))
                 .await?
                 .ok_or(UsageError::NotFound)?,
         };
@@ -237,10 +305,11 @@ impl Usages<'_> {
         })
     }
 
-    /// Changes the user's usage. With `If-Match`, a usage that has changed
-    /// since is [`UsageError::Stale`]; without, the change applies to the
-    /// latest version (never to a stale copy: concurrent writes are
-    /// retried, not lost).
+    /// Changes the user's usage and moves its figures between rollups, in
+    /// one transaction. With `If-Match`, a usage that has changed since is
+    /// [`UsageError::Stale`]; without, the change applies to the latest
+    /// version (a concurrent write makes the transaction run again on the
+    /// new version; it is never applied to a stale copy).
     #[tracing::instrument(skip(self, changes, if_match))]
     pub async fn update(
         &self,
@@ -253,22 +322,30 @@ impl Usages<'_> {
             Some(type_id) => Some(self.existing_type(type_id).await?),
             None => None,
         };
-        for _ in 0..WRITE_ATTEMPTS {
-            let mut usage = self.get(user_id, id).await?;
+        let _queued = self.locks.lock(user_id).await;
+        in_transaction(self.db, "changing a usage", async |session| {
+            let mut usage = usages::find_in(self.db, session, user_id, id)
+                .await?
+                .ok_or(UsageError::NotFound)?;
             if if_match.is_some_and(|condition| !condition.matches(&usage)) {
                 return Err(UsageError::Stale);
             }
+            let before = RollupDelta::of(&usage, -1);
             let read_version = usage.version;
             changes.apply(&mut usage, new_type.clone());
-            if let Some(updated) = usages::write_changes(self.db, &usage, read_version).await? {
-                return Ok(updated);
-            }
-            // Changed or deleted since the read: look again.
-        }
-        Err(UsageError::Contended)
+            let updated = usages::write_changes(self.db, session, &usage, read_version)
+                .await?
+                .ok_or(UsageError::Contended)?;
+            let deltas = rollup::merge([before, RollupDelta::of(&updated, 1)]);
+            rollups::apply(self.db, session, &deltas).await?;
+            Ok(updated)
+        })
+        .await
+        .map_err(UsageError::contended)
     }
 
-    /// Deletes the user's usage; with `If-Match`, only the version it names.
+    /// Deletes the user's usage (with `If-Match`, only the version it
+    /// names), its rollup share and its quota share, in one transaction.
     #[tracing::instrument(skip(self, if_match))]
     pub async fn delete(
         &self,
@@ -276,30 +353,30 @@ impl Usages<'_> {
         id: UsageId,
         if_match: Option<&IfMatch>,
     ) -> Result<(), UsageError> {
-        let version = match if_match {
-            None => None,
-            Some(condition) => {
-                let usage = self.get(user_id, id).await?;
-                if !condition.matches(&usage) {
-                    return Err(UsageError::Stale);
-                }
-                Some(usage.version)
+        let _queued = self.locks.lock(user_id).await;
+        in_transaction(self.db, "deleting a usage", async |session| {
+            let usage = usages::find_in(self.db, session, user_id, id)
+                .await?
+                .ok_or(UsageError::NotFound)?;
+            if if_match.is_some_and(|condition| !condition.matches(&usage)) {
+                return Err(UsageError::Stale);
             }
-        };
-        if usages::delete(self.db, user_id, id, version).await? {
-            usage_counts::release(self.db, user_id, 1).await?;
+            if !usages::delete(self.db, session, user_id, id, usage.version).await? {
+                return Err(UsageError::Contended);
+            }
+            rollups::apply(self.db, session, &[RollupDelta::of(&usage, -1)]).await?;
+            usage_counts::release(self.db, session, user_id, 1).await?;
             Ok(())
-        } else if version.is_some() {
-            // Changed (or deleted) between the read and the delete.
-            Err(UsageError::Stale)
-        } else {
-            Err(UsageError::NotFound)
-        }
+        })
+        .await
+        .map_err(UsageError::contended)
     }
 
     /// Imports a CSV body, all or nothing: every row is checked (types
-    /// included, resolved in one query) before anything is stored, and a
-    /// failed insert is undone. Counts against the user's quota as a whole.
+    /// included, resolved in one query) before anything is stored; then the
+    /// rows (in batches), their rollups, the quota and the key's record are
+    /// one transaction, invisible to readers until it commits. Counts
+    /// against the user's quota as a whole.
     #[tracing::instrument(skip(self, body, key), fields(bytes = body.len()))]
     pub async fn import(
         &self,
@@ -330,22 +407,7 @@ impl Usages<'_> {
             .collect();
         Invalid::check(unknown)?;
 
-        let (import_id, record) = match key {
-            Some(key) => {
-                let fingerprint = idempotency::sha256_hex(&[b"import", body]);
-                match self.claim_key(user_id, key, &fingerprint).await? {
-                    Ok(record) => {
-                        // A crashed earlier attempt may have stored part of the batch.
-                        let undone =
-                            usages::delete_import(self.db, user_id, record.usage_id).await?;
-                        usage_counts::release(self.db, user_id, undone).await?;
-                        (record.usage_id, Some(record.id))
-                    }
-                    Err(answered) => return Ok(replayed_import(&answered)),
-                }
-            }
-            None => (ObjectId::new(), None),
-        };
+        let import_id = ObjectId::new();
         let batch: Vec<Usage> = rows
             .iter()
             .filter_map(|row| {
@@ -362,31 +424,66 @@ impl Usages<'_> {
             })
             .collect();
         let imported = batch.len() as u64;
-        self.reserve_quota(user_id, imported).await?;
-        if let Err(e) = usages::insert_batch(self.db, &batch).await {
-            match usages::delete_import(self.db, user_id, import_id).await {
-                Ok(_) => usage_counts::release(self.db, user_id, imported).await?,
-                Err(undo) => {
-                    tracing::error!(error = %undo, %import_id, "undoing a failed import failed; its usages carry this import_id")
+        let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
+        let keyed = key.map(|key| Keyed::new(user_id, key, &[b"import", body]));
+        let _queued = self.locks.lock(user_id).await;
+        let result = in_transaction(self.db, "importing usages", async |session| {
+            if let Some(keyed) = &keyed {
+                let outcome = Outcome::Imported { imported };
+                if let Some(earlier) = keyed.claim(self.db, session, import_id, outcome).await? {
+                    return Ok(replayed_import(&earlier));
                 }
             }
-            return Err(e.into());
-        }
-        if let Some(record_id) = record {
-            idempotency::complete(self.db, &record_id, &Outcome::Imported { imported }).await?;
-        }
-        tracing::info!(imported, %import_id, "usages imported");
-        Ok(Created {
-            value: imported,
-            replayed: false,
+            usages::insert_batch(self.db, session, &batch).await?;
+            rollups::apply(self.db, session, &deltas).await?;
+            self.reserve_quota(session, user_id, imported).await?;
+            Ok(Created {
+                value: imported,
+                replayed: false,
+            })
         })
+        .await;
+        let created = match (result, &keyed) {
+            (Err(UsageError::KeyInProgress { .. }), Some(keyed)) => {
+                match keyed.settled(self.db).await? {
+                    Some(earlier) => return Ok(replayed_import(&earlier)),
+                    None => {
+                        return Err(UsageError::KeyInProgress {
+                            retry_after_seconds: 1,
+                        });
+                    }
+                }
+            }
+            (result, _) => result?,
+        };
+        if !created.replayed {
+            tracing::info!(imported, %import_id, "usages imported");
+        }
+        Ok(created)
     }
 
-    /// Erases every usage of the user; returns how many.
+    /// Erases every usage of the user with their rollups and quota count;
+    /// returns how many. Each batch of [`ERASE_BATCH`] is one transaction.
     #[tracing::instrument(skip(self))]
     pub async fn erase(&self, user_id: UserId) -> Result<u64, UsageError> {
-        let erased = usages::delete_all(self.db, user_id).await?;
-        usage_counts::release(self.db, user_id, erased).await?;
+        let mut erased = 0;
+        let _queued = self.locks.lock(user_id).await;
+        loop {
+            let batch = in_transaction(self.db, "erasing usages", async |session| {
+                let doomed = usages::first_of_user(self.db, session, user_id, ERASE_BATCH).await?;
+                let ids: Vec<UsageId> = doomed.iter().map(|usage| usage.id).collect();
+                let deleted = usages::delete_ids(self.db, session, user_id, &ids).await?;
+                let deltas = rollup::merge(doomed.iter().map(|usage| RollupDelta::of(usage, -1)));
+                rollups::apply(self.db, session, &deltas).await?;
+                usage_counts::release(self.db, session, user_id, deleted).await?;
+                Ok::<_, UsageError>(deleted)
+            })
+            .await?;
+            erased += batch;
+            if batch < ERASE_BATCH as u64 {
+                break;
+            }
+        }
         tracing::info!(erased, "usages erased");
         Ok(erased)
     }
@@ -403,14 +500,19 @@ impl Usages<'_> {
         Ok(cursor.map_err(|e| StoreError::from_driver("reading an export's usages", e)))
     }
 
-    /// The user's footprint in the window: one aggregation, folded.
+    /// The user's footprint in the window: the rollups of its whole months
+    /// and the usages of its partial edge months, read from one snapshot,
+    /// folded. The same answer as summing every usage in the window.
     #[tracing::instrument(skip(self, filter))]
     pub async fn summary(
         &self,
         user_id: UserId,
         filter: &UsageFilter,
     ) -> Result<Summary, UsageError> {
-        let cells = usages::summary_cells(self.db, user_id, filter).await?;
+        let cells = in_transaction(self.db, "reading a summary", async |session| {
+            self.summary_cells(session, user_id, filter).await
+        })
+        .await?;
         let types = self.types.all(self.db).await?;
         Ok(summary::fold(filter, &cells, |id| {
             types
@@ -419,8 +521,42 @@ impl Usages<'_> {
                 .map(|i| (types[i].name.clone(), types[i].unit.clone()))
         }))
     }
-}
 
+    async fn summary_cells(
+        &self,
+        session: &mut ClientSession,
+        user_id: UserId,
+        filter: &UsageFilter,
+    ) -> Result<Vec<SummaryCell>, StoreError> {
+        let WindowPlan::Split {
+            from_month,
+            to_month,
+            head,
+            tail,
+        } = rollup::plan(filter.from, filter.to)
+        else {
+            return usages::summary_cells(self.db, session, user_id, filter).await;
+        };
+        let mut cells = rollups::cells(
+            self.db,
+            session,
+            user_id,
+            filter.usage_type_id,
+            from_month.as_deref(),
+            to_month.as_deref(),
+        )
+        .await?;
+        for (from, to) in [head, tail].into_iter().flatten() {
+            let edge = UsageFilter {
+                usage_type_id: filter.usage_type_id,
+                from: Some(from),
+                to: Some(to),
+            };
+            cells.extend(usages::summary_cells(self.db, session, user_id, &edge).await?);
+        }
+        Ok(cells)
+    }
+}
 /// How many usages an answered import key imported.
 fn replayed_import(record: &IdempotencyRecord) -> Created<u64> {
     let imported = match &record.outcome {

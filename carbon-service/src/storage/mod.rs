@@ -1,6 +1,7 @@
 //! MongoDB access, one module per collection.
 
 pub mod idempotency;
+pub mod rollups;
 pub mod usage_counts;
 pub mod usage_types;
 pub mod usages;
@@ -14,8 +15,30 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         (usage_types::COLLECTION, usage_types::indexes()),
         (usages::COLLECTION, usages::indexes()),
         (idempotency::COLLECTION, idempotency::indexes()),
+        (rollups::COLLECTION, rollups::indexes()),
     ] {
         ensure_indexes(database, collection, indexes, obsolete).await?;
     }
     Ok(())
+}
+
+/// The distinct user ids in `field` of `collection` (`verify-rollups`
+/// walks every user that has usages, rollups or a count).
+pub(crate) async fn distinct_users(
+    database: &Database,
+    collection: &str,
+    field: &str,
+) -> Result<Vec<common::ids::UserId>, common::db::StoreError> {
+    use common::db::{Context, StoreError};
+    let values = database
+        .collection::<bson::Document>(collection)
+        .distinct(field, bson::doc! {})
+        .await
+        .context("listing users")?;
+    values
+        .into_iter()
+        .map(|value| {
+            bson::from_bson(value).map_err(|e| StoreError::malformed("reading a user id", e))
+        })
+        .collect()
 }

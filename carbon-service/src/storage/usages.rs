@@ -7,7 +7,7 @@ use bson::oid::ObjectId;
 use bson::{Document, doc};
 use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{ClientSession, Collection, Database, IndexModel};
 
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::summary::SummaryCell;
@@ -70,18 +70,19 @@ fn usages(db: &Database) -> Collection<Usage> {
     db.collection(COLLECTION)
 }
 
-/// `Ok(false)` when a usage with this id exists already (an idempotent retry).
+/// Stores a new usage in the transaction of `session`.
 #[tracing::instrument(skip_all, fields(usage_id = %usage.id))]
-pub async fn insert(db: &Database, usage: &Usage) -> Result<bool, StoreError> {
-    match usages(db)
+pub async fn insert(
+    db: &Database,
+    session: &mut ClientSession,
+    usage: &Usage,
+) -> Result<(), StoreError> {
+    usages(db)
         .insert_one(usage)
+        .session(session)
         .await
-        .context("inserting a usage")
-    {
-        Ok(_) => Ok(true),
-        Err(e) if e.is_duplicate_on("_id_") || e.is_duplicate() => Ok(false),
-        Err(e) => Err(e),
-    }
+        .context("inserting a usage")?;
+    Ok(())
 }
 
 /// The lookup by id, scoped to the caller.
@@ -97,6 +98,21 @@ pub async fn find(
 ) -> Result<Option<Usage>, StoreError> {
     usages(db)
         .find_one(by_id(user_id, id))
+        .await
+        .context("reading a usage")
+}
+
+/// [`find`], in the transaction of `session` (a read before its write).
+#[tracing::instrument(skip(db, session))]
+pub async fn find_in(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    id: UsageId,
+) -> Result<Option<Usage>, StoreError> {
+    usages(db)
+        .find_one(by_id(user_id, id))
+        .session(session)
         .await
         .context("reading a usage")
 }
@@ -220,6 +236,7 @@ fn at_version(mut query: Document, version: i64) -> Document {
 #[tracing::instrument(skip_all, fields(usage_id = %usage.id, expected_version))]
 pub async fn write_changes(
     db: &Database,
+    session: &mut ClientSession,
     usage: &Usage,
     expected_version: i64,
 ) -> Result<Option<Usage>, StoreError> {
@@ -242,64 +259,107 @@ pub async fn write_changes(
             changes,
         )
         .return_document(ReturnDocument::After)
+        .session(session)
         .await
         .context("writing a usage's changes")
 }
 
 /// Deletes the caller's usage, only at `version` when one is given.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, session))]
 pub async fn delete(
     db: &Database,
+    session: &mut ClientSession,
     user_id: UserId,
     id: UsageId,
-    version: Option<i64>,
+    version: i64,
 ) -> Result<bool, StoreError> {
-    let query = match version {
-        Some(version) => at_version(by_id(user_id, id), version),
-        None => by_id(user_id, id),
-    };
     let deleted = usages(db)
-        .delete_one(query)
+        .delete_one(at_version(by_id(user_id, id), version))
+        .session(session)
         .await
         .context("deleting a usage")?;
     Ok(deleted.deleted_count == 1)
 }
 
-/// Erases every usage of the user; returns how many.
-#[tracing::instrument(skip(db))]
-pub async fn delete_all(db: &Database, user_id: UserId) -> Result<u64, StoreError> {
-    let deleted = usages(db)
-        .delete_many(doc! { "user_id": user_id })
+/// Up to `limit` of the user's usages (an erasure's next batch), read in
+/// the transaction of `session`.
+#[tracing::instrument(skip(db, session))]
+pub async fn first_of_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    limit: i64,
+) -> Result<Vec<Usage>, StoreError> {
+    usages(db)
+        .find(doc! { "user_id": user_id })
+        .limit(limit)
+        .session(&mut *session)
         .await
-        .context("erasing a user's usages")?;
+        .context("reading usages to erase")?
+        .stream(&mut *session)
+        .try_collect()
+        .await
+        .context("reading usages to erase")
+}
+
+/// Deletes these usages of the user; returns how many.
+#[tracing::instrument(skip(db, session, ids), fields(ids = ids.len()))]
+pub async fn delete_ids(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    ids: &[UsageId],
+) -> Result<u64, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let deleted = usages(db)
+        .delete_many(doc! { "user_id": user_id, "_id": { "$in": ids } })
+        .session(session)
+        .await
+        .context("erasing usages")?;
     Ok(deleted.deleted_count)
 }
 
-/// Stores a batch (a CSV import). On failure the caller removes what was
-/// stored with [`delete_import`].
+/// Rows per `insert_many` of an import: bounded batches inside its
+/// transaction.
+pub const IMPORT_BATCH: usize = 1000;
+
+/// Stores an import's usages in the transaction of `session`, in batches
+/// of [`IMPORT_BATCH`].
 #[tracing::instrument(skip_all, fields(rows = batch.len()))]
-pub async fn insert_batch(db: &Database, batch: &[Usage]) -> Result<(), StoreError> {
-    if !batch.is_empty() {
+pub async fn insert_batch(
+    db: &Database,
+    session: &mut ClientSession,
+    batch: &[Usage],
+) -> Result<(), StoreError> {
+    for chunk in batch.chunks(IMPORT_BATCH) {
         usages(db)
-            .insert_many(batch)
+            .insert_many(chunk)
+            .session(&mut *session)
             .await
             .context("inserting an import's usages")?;
     }
     Ok(())
 }
 
-/// Removes every usage of one import (a failed or retried one).
+/// Removes every usage of one import: what an import interrupted before
+/// transactions existed left behind (a start-up clean-up, so unindexed).
 #[tracing::instrument(skip(db))]
-pub async fn delete_import(
-    db: &Database,
-    user_id: UserId,
-    import_id: ObjectId,
-) -> Result<u64, StoreError> {
+pub async fn delete_import(db: &Database, import_id: ObjectId) -> Result<u64, StoreError> {
     let deleted = usages(db)
-        .delete_many(doc! { "user_id": user_id, "import_id": import_id })
+        .delete_many(doc! { "import_id": import_id })
         .await
         .context("removing an import's usages")?;
     Ok(deleted.deleted_count)
+}
+
+/// A usage by id alone, whoever's it is (the start-up clean-up).
+pub async fn find_any(db: &Database, id: ObjectId) -> Result<Option<Usage>, StoreError> {
+    usages(db)
+        .find_one(doc! { "_id": id })
+        .await
+        .context("reading a usage")
 }
 
 /// The user's usages under `filter`, oldest first, as a stream read from
@@ -389,35 +449,44 @@ struct CellRow {
     unit: String,
 }
 
-/// Count, amount and CO₂e per (type, month) of the user's usages.
-#[tracing::instrument(skip(db, filter))]
+/// Count, amount and CO₂e per (type, month) of the user's usages, read in
+/// the transaction of `session` (with the rollups it completes).
+#[tracing::instrument(skip(db, session, filter))]
 pub async fn summary_cells(
     db: &Database,
+    session: &mut ClientSession,
     user_id: UserId,
     filter: &UsageFilter,
 ) -> Result<Vec<SummaryCell>, StoreError> {
     let rows: Vec<Document> = db
         .collection::<Document>(COLLECTION)
         .aggregate(summary_pipeline(user_id, filter))
+        .session(&mut *session)
         .await
         .context("summing usages")?
+        .stream(&mut *session)
         .try_collect()
         .await
         .context("reading the summary's cells")?;
-    rows.into_iter()
-        .map(|row| {
-            let row: CellRow = bson::from_document(row)
-                .map_err(|e| StoreError::malformed("reading a summary cell", e))?;
-            Ok(SummaryCell {
-                usage_type_id: row.key.usage_type_id,
-                month: row.key.month,
-                scope: row.key.scope,
-                usage_count: row.usage_count,
-                total_amount: row.total_amount,
-                co2e: row.co2e,
-                snapshot_name: row.name,
-                snapshot_unit: row.unit,
-            })
-        })
-        .collect()
+    rows.into_iter().map(cell_of).collect()
+}
+
+/// Every user who has usages (`verify-rollups`).
+pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
+    super::distinct_users(db, COLLECTION, "user_id").await
+}
+
+fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
+    let row: CellRow =
+        bson::from_document(row).map_err(|e| StoreError::malformed("reading a summary cell", e))?;
+    Ok(SummaryCell {
+        usage_type_id: row.key.usage_type_id,
+        month: row.key.month,
+        scope: row.key.scope,
+        usage_count: row.usage_count,
+        total_amount: row.total_amount,
+        co2e: row.co2e,
+        snapshot_name: row.name,
+        snapshot_unit: row.unit,
+    })
 }

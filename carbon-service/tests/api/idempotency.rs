@@ -98,42 +98,47 @@ async fn a_key_over_255_characters_is_422() {
 }
 
 #[tokio::test]
-async fn fifty_concurrent_requests_with_one_key_create_one_usage() {
+async fn fifty_concurrent_requests_with_one_key_create_one_usage_and_replay_it_49_times() {
     let app = spawn_app().await;
     let user = TestUser::new();
     let body = json!({"amount": 7, "usage_type_id": 102});
     let requests = (0..50).map(|_| app.create_usage_with_key(&user, "burst", body.clone()));
     let responses = futures_util::future::join_all(requests).await;
     let mut ids = std::collections::HashSet::new();
-    let mut told_to_retry = 0;
+    let mut replayed = 0;
     for r in responses {
-        if r.status() == StatusCode::CONFLICT {
-            assert!(r.headers().contains_key("retry-after"));
-            told_to_retry += 1;
-            continue;
-        }
+        // One instance queues a user's writes: none is told to retry.
         assert_eq!(r.status(), StatusCode::CREATED);
+        if r.headers().contains_key("idempotent-replayed") {
+            replayed += 1;
+        }
         let usage: Value = r.json().await.unwrap();
         ids.insert(usage["id"].as_str().unwrap().to_owned());
     }
-    // The race happened: some requests arrived while the first still ran.
-    assert!(told_to_retry > 0, "no request overlapped the first");
+    assert_eq!(replayed, 49);
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(app.stored_usages().await, 1);
 }
 
 #[tokio::test]
 async fn a_request_whose_key_is_held_by_a_running_request_is_told_to_retry() {
-    use carbon_service::storage::idempotency::{self, Claim};
+    use carbon_service::storage::idempotency::{self, IdempotencyRecord, Outcome};
     let app = spawn_app().await;
     let user = TestUser::new();
     let csv = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n";
-    let fingerprint = idempotency::sha256_hex(&[b"import", csv.as_bytes()]);
-    // The first import with the key is running (it holds the key's lease)...
-    let held = idempotency::claim(&app.database, user.user_id(), "batch-7", &fingerprint)
+    // The first import with the key is running: its transaction has written
+    // the key's record and not committed yet...
+    let mut running = app.database.client().start_session().await.unwrap();
+    running.start_transaction().await.unwrap();
+    let record = IdempotencyRecord::new(
+        idempotency::record_id(user.user_id(), "batch-7"),
+        idempotency::sha256_hex(&[b"import", csv.as_bytes()]),
+        bson::oid::ObjectId::new(),
+        Outcome::Imported { imported: 1 },
+    );
+    idempotency::insert(&app.database, &mut running, &record)
         .await
         .unwrap();
-    assert!(matches!(held, Claim::Held(_)));
     // ...so its retry must neither wait nor store a second copy of the rows.
     let retry = app
         .post("/usages/import", &user)
@@ -142,39 +147,28 @@ async fn a_request_whose_key_is_held_by_a_running_request_is_told_to_retry() {
         .body(csv)
         .sent()
         .await;
-    let retry_after: u64 = retry.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(retry.headers()["retry-after"], "1");
     assert_problem(retry, 409).await;
+    running.abort_transaction().await.unwrap();
     assert_eq!(app.stored_usages().await, 0);
 }
 
 #[tokio::test]
-async fn a_retry_takes_over_a_key_whose_request_died() {
-    let app = spawn_app().await;
+async fn a_key_whose_request_failed_is_free_for_the_retry() {
+    let app = spawn_app_with(&[("USAGE_QUOTA_PER_USER", "1")]).await;
     let user = TestUser::new();
+    let spent = app
+        .created_usage(&user, 1.0, 100, "2026-01-01T00:00:00Z")
+        .await;
+    // Over the quota: the request fails, and its key's record goes with
+    // the transaction that would have stored the usage.
     let body = json!({"amount": 7, "usage_type_id": 102});
-    assert_eq!(
-        app.create_usage_with_key(&user, "k1", body.clone())
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    // Make the record look like an attempt that crashed before answering.
-    app.database
-        .collection::<bson::Document>("idempotency_keys")
-        .update_many(
-            bson::doc! {},
-            bson::doc! {"$set": {"response": null, "lease_until": bson::DateTime::from_millis(0)}},
-        )
-        .await
-        .unwrap();
+    let refused = app.create_usage_with_key(&user, "k1", body.clone()).await;
+    assert_problem(refused, 409).await;
+    app.delete_usage(&user, spent["id"].as_str().unwrap()).await;
     let retried = app.create_usage_with_key(&user, "k1", body).await;
     assert_eq!(retried.status(), StatusCode::CREATED);
-    assert_eq!(app.stored_usages().await, 1);
+    assert!(!retried.headers().contains_key("idempotent-replayed"));
 }
 
 #[tokio::test]

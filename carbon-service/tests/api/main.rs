@@ -10,6 +10,7 @@ mod limits;
 mod metrics;
 mod migrations;
 mod openapi;
+mod rollups;
 mod seed;
 mod service;
 mod summary;

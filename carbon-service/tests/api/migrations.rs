@@ -33,7 +33,7 @@ async fn snapshots_and_reference_types_without_a_scope_are_backfilled_once() {
         .await
         .unwrap();
     let old_usage = doc! {
-        "_id": bson::oid::ObjectId::new(), "user_id": "u", "amount": 2.0,
+        "_id": bson::oid::ObjectId::new(), "user_id": common::ids::UserId::new().to_string(), "amount": 2.0,
         "usage_type": {"id": 101_i64, "name": "water", "unit": "kg", "factor": 26.93},
         "usage_type_id": 101_i64, "usage_at": bson::DateTime::now(), "co2e": 53.86,
         "created_at": bson::DateTime::now(), "updated_at": bson::DateTime::now(),

@@ -5,11 +5,11 @@
 use std::net::IpAddr;
 
 use common::auth::AuthenticatedUser;
-use common::db::StoreError;
+use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::UserId;
 use common::pagination::Page;
 use common::validation::Invalid;
-use mongodb::Database;
+use mongodb::{ClientSession, Database};
 
 use super::lockout::{self, Judged};
 use super::{Failure, ServiceContext};
@@ -52,6 +52,15 @@ pub enum AccountError {
 impl From<StoreError> for AccountError {
     fn from(e: StoreError) -> Self {
         Self::Failed(e.into())
+    }
+}
+
+impl TransactionError for AccountError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Failed(failure) => failure.store_error(),
+            _ => None,
+        }
     }
 }
 
@@ -183,10 +192,10 @@ fn bad_token() -> AccountError {
 /// the account's address is still the one it was mailed to, and the reset
 /// ends every session and invalidates every other reset token.
 ///
-/// A password change or email change that lands while this runs deletes the
-/// token or changes the address: the claim below is a conditional update of
-/// the token document and the new password is written only while the
-/// address is the token's, so a reset in flight cannot outlive either.
+/// The claim of the token, the new password, the end of the sessions and
+/// the other tokens' removal are one transaction: all happen or none (a
+/// failure leaves the token usable), and a password or email change that
+/// lands meanwhile conflicts with it.
 pub async fn reset_password(
     db: &Database,
     state: &ServiceContext,
@@ -194,10 +203,12 @@ pub async fn reset_password(
     new_password: &str,
 ) -> Result<User, AccountError> {
     // Check the password before using the token up, so a rejected password
-    // does not burn the token.
-    let token = action_tokens::peek(db, token_value, TokenPurpose::ResetPassword)
-        .await?
-        .ok_or_else(bad_token)?;
+    // does not burn the token; hash it outside the transaction.
+    let token = in_transaction(db, "reading a reset token", async |session| {
+        action_tokens::peek(db, session, token_value, TokenPurpose::ResetPassword).await
+    })
+    .await?
+    .ok_or_else(bad_token)?;
     let user = users::find_by_id(db, token.user_id)
         .await?
         .filter(|u| u.is_active && u.email == token.email)
@@ -208,42 +219,50 @@ pub async fn reset_password(
         .hasher
         .hash(HashPool::SignIn, password.expose())
         .await?;
-    if !action_tokens::claim(db, &token).await? {
-        return Err(bad_token());
-    }
     let change = UserUpdate {
         hashed_password: Some(hashed),
         clear_lockout: true,
         ..Default::default()
     };
-    let user = users::update_if_email(db, user.id, &token.email, &change)
-        .await?
-        .ok_or_else(bad_token)?;
-    end_all_sessions(db, user.id).await?;
-    action_tokens::delete_for_user(db, user.id, TokenPurpose::ResetPassword).await?;
+    let user = in_transaction(db, "resetting a password", async |session| {
+        if !action_tokens::claim(db, session, &token).await? {
+            return Err(bad_token());
+        }
+        let user = users::update_if_email(db, session, user.id, &token.email, &change)
+            .await?
+            .ok_or_else(bad_token)?;
+        end_sessions_in(db, session, user.id).await?;
+        action_tokens::delete_for_user(db, session, user.id, TokenPurpose::ResetPassword).await?;
+        Ok(user)
+    })
+    .await?;
     tracing::info!(user_id = %user.id, "password reset");
     Ok(user)
 }
 
-/// Marks the address verified, with a token mailed to that same address.
+/// Marks the address verified, with a token mailed to that same address:
+/// the token is used up and the account marked in one transaction.
 pub async fn verify_email(db: &Database, token_value: &str) -> Result<User, AccountError> {
-    let token = action_tokens::consume(db, token_value, TokenPurpose::VerifyEmail)
-        .await?
-        .ok_or_else(bad_token)?;
-    let user = users::find_by_id(db, token.user_id)
-        .await?
-        .ok_or_else(bad_token)?;
-    // The address changed since the mail went out: that token proves nothing now.
-    if user.email != token.email {
-        return Err(bad_token());
-    }
-    let change = UserUpdate {
-        is_verified: Some(true),
-        ..Default::default()
-    };
-    users::update(db, user.id, &change)
-        .await?
-        .ok_or_else(bad_token)
+    in_transaction(db, "verifying an email address", async |session| {
+        let token = action_tokens::consume(db, session, token_value, TokenPurpose::VerifyEmail)
+            .await?
+            .ok_or_else(bad_token)?;
+        let user = users::find_by_id_in(db, session, token.user_id)
+            .await?
+            .ok_or_else(bad_token)?;
+        // The address changed since the mail went out: that token proves nothing now.
+        if user.email != token.email {
+            return Err(bad_token());
+        }
+        let change = UserUpdate {
+            is_verified: Some(true),
+            ..Default::default()
+        };
+        users::update(db, session, user.id, &change)
+            .await?
+            .ok_or_else(bad_token)
+    })
+    .await
 }
 
 /// The caller's current password, for self-service changes from `client`.
@@ -274,10 +293,22 @@ pub async fn check_current_password(
 
 /// Ends every session of the user now, and every refresh that is in
 /// flight: the generation bump refuses any family issued before it, even a
-/// successor inserted after the tokens below are flagged.
+/// successor inserted after the tokens below are flagged. One transaction.
 pub async fn end_all_sessions(db: &Database, user_id: UserId) -> Result<(), StoreError> {
-    users::bump_session_generation(db, user_id).await?;
-    refresh_tokens::revoke_all_for_user(db, user_id).await
+    in_transaction(db, "ending a user's sessions", async |session| {
+        end_sessions_in(db, session, user_id).await
+    })
+    .await
+}
+
+/// [`end_all_sessions`], inside a flow's transaction.
+async fn end_sessions_in(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<(), StoreError> {
+    users::bump_session_generation(db, session, user_id).await?;
+    refresh_tokens::revoke_all_for_user(db, session, user_id).await
 }
 
 /// What may change on an account; `None` leaves a field alone.
@@ -294,50 +325,37 @@ fn last_superuser() -> AccountError {
     AccountError::LastSuperuser
 }
 
-/// The fields of `user` that `update` changes, as they are now: what an
-/// undo writes back.
-fn undo_of(user: &User, update: &UserUpdate) -> UserUpdate {
-    UserUpdate {
-        email: update.email.as_ref().map(|_| user.email.clone()),
-        hashed_password: update
-            .hashed_password
-            .as_ref()
-            .map(|_| user.hashed_password.clone()),
-        is_active: update.is_active.map(|_| user.is_active),
-        is_superuser: update.is_superuser.map(|_| user.is_superuser),
-        is_verified: update.is_verified.map(|_| user.is_verified),
-        clear_lockout: false,
-    }
-}
-
-/// Writes `update` in one write. When it takes away an active superuser it
-/// counts the active superusers afterwards (not before: that is what makes
-/// two superusers demoting each other at once safe, as both see zero) and,
-/// finding none, writes back what it changed and answers 409.
+/// Writes `update` in the transaction of `session`. When it takes away an
+/// active superuser it writes the superuser guard and counts the active
+/// superusers afterwards; finding none, the transaction is abandoned (409)
+/// and nothing was written.
 async fn write_guarded(
     db: &Database,
+    session: &mut ClientSession,
     user: &User,
     update: &UserUpdate,
 ) -> Result<User, AccountError> {
-    let updated = users::update(db, user.id, update)
-        .await
-        .map_err(email_taken_or)?
-        .ok_or(AccountError::NotFound)?;
     let removes_superuser = user.is_superuser
         && user.is_active
         && (update.is_superuser == Some(false) || update.is_active == Some(false));
-    if removes_superuser && users::count_active_superusers(db).await? == 0 {
-        users::update(db, user.id, &undo_of(user, update)).await?;
+    if removes_superuser {
+        users::guard_superusers(db, session).await?;
+    }
+    let updated = users::update(db, session, user.id, update)
+        .await
+        .map_err(email_taken_or)?
+        .ok_or(AccountError::NotFound)?;
+    if removes_superuser && users::count_active_superusers(db, session).await? == 0 {
         return Err(last_superuser());
     }
     Ok(updated)
 }
 
-/// Validates every change first, then applies them in one write. A new
-/// email resets verification; a new password or deactivation ends every
-/// session; a new password or email invalidates outstanding reset tokens;
-/// the last active superuser cannot be demoted or deactivated (409). A
-/// taken email (409) changes nothing.
+/// Validates every change first (and hashes a new password), then applies
+/// them in one transaction. A new email resets verification; a new
+/// password or deactivation ends every session; a new password or email
+/// invalidates outstanding reset tokens; the last active superuser cannot
+/// be demoted or deactivated (409). A taken email (409) changes nothing.
 pub async fn apply_changes(
     db: &Database,
     state: &ServiceContext,
@@ -382,33 +400,43 @@ pub async fn apply_changes(
                 .await?,
         );
     }
-    let current = if update.is_empty() {
-        user.clone()
-    } else {
-        write_guarded(db, user, &update).await?
-    };
-    if new_password.is_some() || changes.is_active == Some(false) {
-        end_all_sessions(db, user.id).await?;
+    if update.is_empty() {
+        return Ok(user.clone());
     }
-    if new_password.is_some() || update.email.is_some() {
-        action_tokens::delete_for_user(db, user.id, TokenPurpose::ResetPassword).await?;
-    }
-    Ok(current)
+    let ends_sessions = new_password.is_some() || changes.is_active == Some(false);
+    let voids_resets = new_password.is_some() || update.email.is_some();
+    in_transaction(db, "changing an account", async |session| {
+        let current = write_guarded(db, session, user, &update).await?;
+        if ends_sessions {
+            end_sessions_in(db, session, user.id).await?;
+        }
+        if voids_resets {
+            action_tokens::delete_for_user(db, session, user.id, TokenPurpose::ResetPassword)
+                .await?;
+        }
+        Ok(current)
+    })
+    .await
 }
 
-/// Deletes the account and its tokens (not the last active superuser: 409).
-/// Its usage records live in carbon-service and are not touched.
+/// Deletes the account and its tokens (not the last active superuser:
+/// 409), in one transaction. Its usage records live in carbon-service and
+/// are not touched.
 pub async fn delete_account(db: &Database, user: &User) -> Result<(), AccountError> {
-    if user.is_superuser && user.is_active {
-        let demote = UserUpdate {
-            is_superuser: Some(false),
-            ..Default::default()
-        };
-        write_guarded(db, user, &demote).await?;
-    }
-    let deleted = users::delete(db, user.id).await?;
-    refresh_tokens::delete_all_for_user(db, user.id).await?;
-    action_tokens::delete_all_for_user(db, user.id).await?;
+    let deleted = in_transaction(db, "deleting an account", async |session| {
+        if user.is_superuser && user.is_active {
+            let demote = UserUpdate {
+                is_superuser: Some(false),
+                ..Default::default()
+            };
+            write_guarded(db, session, user, &demote).await?;
+        }
+        let deleted = users::delete(db, session, user.id).await?;
+        refresh_tokens::delete_all_for_user(db, session, user.id).await?;
+        action_tokens::delete_all_for_user(db, session, user.id).await?;
+        Ok::<_, AccountError>(deleted)
+    })
+    .await?;
     if deleted {
         tracing::info!(user_id = %user.id, "account deleted");
     }
@@ -523,9 +551,14 @@ pub async fn ensure_superuser(
             clear_lockout: true,
             ..Default::default()
         };
-        users::update(db, existing.id, &promote).await?;
-        end_all_sessions(db, existing.id).await?;
-        action_tokens::delete_for_user(db, existing.id, TokenPurpose::ResetPassword).await?;
+        in_transaction(db, "promoting an account", async |session| {
+            users::update(db, session, existing.id, &promote).await?;
+            end_sessions_in(db, session, existing.id).await?;
+            action_tokens::delete_for_user(db, session, existing.id, TokenPurpose::ResetPassword)
+                .await?;
+            Ok::<_, StoreError>(())
+        })
+        .await?;
         return Ok(SuperuserOutcome::Promoted);
     }
     let mut user = User::new(

@@ -44,3 +44,12 @@ pub enum Failure {
     #[error("signing an access token")]
     Signing(#[source] jsonwebtoken::errors::Error),
 }
+
+impl common::db::TransactionError for Failure {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}

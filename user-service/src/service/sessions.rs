@@ -3,9 +3,10 @@
 
 use std::net::IpAddr;
 
+use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::UserId;
 use common::jwt::TokenSubject;
-use mongodb::Database;
+use mongodb::{ClientSession, Database};
 use uuid::Uuid;
 
 use super::lockout::{self, Judged};
@@ -62,6 +63,15 @@ pub enum RefreshRefused {
     Failed(#[from] Failure),
 }
 
+impl TransactionError for RefreshRefused {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Failed(failure) => failure.store_error(),
+            _ => None,
+        }
+    }
+}
+
 impl From<common::db::StoreError> for RefreshRefused {
     fn from(e: common::db::StoreError) -> Self {
         Self::Failed(e.into())
@@ -108,7 +118,10 @@ pub async fn login(
         auth_time: now.timestamp_millis() / 1000,
     };
     tracing::info!(user_id = %user.id, "logged in");
-    Ok(issue(db, state, &user, &family).await?)
+    Ok(in_transaction(db, "starting a session", async |session| {
+        issue(db, session, state, &user, &family).await
+    })
+    .await?)
 }
 
 /// The refresh-token grant: rotates the token, refusing it when its family
@@ -131,29 +144,50 @@ pub async fn refresh(
             retry_after_seconds,
         });
     }
-    let token = match refresh_tokens::rotate(db, found).await? {
-        Rotation::Rotated(token) => token,
-        Rotation::Reused(token) => {
-            tracing::warn!(user_id = %token.user_id, family_id = %token.family_id,
-                "refresh token reuse detected; revoking the family");
-            refresh_tokens::revoke_family(db, &token.family()).await?;
-            return Err(RefreshRefused::ReuseDetected);
-        }
-        Rotation::Invalid => return Err(RefreshRefused::Invalid),
-    };
-    let family = token.family();
-    let user = match users::find_by_id(db, token.user_id).await? {
-        Some(user) if user.is_active && user.session_generation == family.session_generation => {
-            user
-        }
-        _ => {
-            refresh_tokens::revoke_family(db, &family).await?;
-            return Err(RefreshRefused::Invalid);
-        }
-    };
-    // A logout-everywhere landing from here on bumps the generation: the
-    // successor issued below is then refused at its first use.
-    Ok(issue(db, state, &user, &family).await?)
+    // The rotation and its successor are one transaction: a failure leaves
+    // the presented token usable, never used up without a successor.
+    let mut to_revoke = None;
+    let refreshed = in_transaction(db, "refreshing a session", async |session| {
+        to_revoke = None;
+        let token = match refresh_tokens::rotate(db, session, found.clone()).await? {
+            Rotation::Rotated(token) => token,
+            Rotation::Reused(token) => {
+                tracing::warn!(user_id = %token.user_id, family_id = %token.family_id,
+                    "refresh token reuse detected; revoking the family");
+                to_revoke = Some(token.family());
+                return Err(RefreshRefused::ReuseDetected);
+            }
+            Rotation::Invalid => return Err(RefreshRefused::Invalid),
+        };
+        let family = token.family();
+        let user = match users::find_by_id_in(db, session, token.user_id).await? {
+            Some(user)
+                if user.is_active && user.session_generation == family.session_generation =>
+            {
+                user
+            }
+            _ => {
+                to_revoke = Some(family);
+                return Err(RefreshRefused::Invalid);
+            }
+        };
+        // A logout-everywhere landing from here on bumps the generation: the
+        // successor issued below is then refused at its first use.
+        Ok(issue(db, session, state, &user, &family).await?)
+    })
+    .await;
+    // Refusing aborted the transaction; the revocation is written on its own.
+    if let Some(family) = to_revoke {
+        revoke(db, &family).await?;
+    }
+    refreshed
+}
+
+async fn revoke(db: &Database, family: &Family) -> Result<(), StoreError> {
+    in_transaction(db, "revoking a login", async |session| {
+        refresh_tokens::revoke_family(db, session, family).await
+    })
+    .await
 }
 
 /// What a logout ends.
@@ -185,7 +219,7 @@ pub async fn logout(db: &Database, logout: Logout) -> Result<(), Failure> {
             if caller.is_some_and(|caller| caller != token.user_id) {
                 return Ok(());
             }
-            refresh_tokens::revoke_family(db, &token.family()).await?;
+            revoke(db, &token.family()).await?;
             tracing::info!(user_id = %token.user_id, "logged out");
             Ok(())
         }
@@ -194,6 +228,7 @@ pub async fn logout(db: &Database, logout: Logout) -> Result<(), Failure> {
 
 async fn issue(
     db: &Database,
+    session: &mut ClientSession,
     state: &ServiceContext,
     user: &User,
     family: &Family,
@@ -210,7 +245,8 @@ async fn issue(
         .issuer
         .issue(&subject, ttl)
         .map_err(Failure::Signing)?;
-    let refresh_token = refresh_tokens::issue(db, user.id, family, state.refresh_token_ttl).await?;
+    let refresh_token =
+        refresh_tokens::issue(db, session, user.id, family, state.refresh_token_ttl).await?;
     Ok(Issued {
         access_token: access.token,
         expires_in: u64::try_from(access.claims.exp - access.claims.iat).unwrap_or(0),

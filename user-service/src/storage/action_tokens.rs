@@ -2,7 +2,7 @@
 //! email-verification tokens, stored as SHA-256 hashes.
 
 use bson::doc;
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{ClientSession, Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::tokens::{OpaqueToken, hash_token};
@@ -78,11 +78,13 @@ fn live_filter(value: &str, purpose: TokenPurpose) -> bson::Document {
 /// A live token, without using it up.
 pub async fn peek(
     db: &Database,
+    session: &mut ClientSession,
     value: &str,
     purpose: TokenPurpose,
 ) -> Result<Option<ActionToken>, StoreError> {
     tokens(db)
         .find_one(live_filter(value, purpose))
+        .session(&mut *session)
         .await
         .context("action_tokens::peek")
 }
@@ -90,11 +92,12 @@ pub async fn peek(
 /// Uses the token up; `None` when it is unknown, expired or already used.
 pub async fn consume(
     db: &Database,
+    session: &mut ClientSession,
     value: &str,
     purpose: TokenPurpose,
 ) -> Result<Option<ActionToken>, StoreError> {
-    match peek(db, value, purpose).await? {
-        Some(token) if claim(db, &token).await? => Ok(Some(token)),
+    match peek(db, session, value, purpose).await? {
+        Some(token) if claim(db, session, &token).await? => Ok(Some(token)),
         _ => Ok(None),
     }
 }
@@ -103,7 +106,11 @@ pub async fn consume(
 /// document itself, `true` for exactly one of concurrent callers, and
 /// `false` once the token is used, expired, or deleted since it was read
 /// (a password or email change invalidated it while this request ran).
-pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, StoreError> {
+pub async fn claim(
+    db: &Database,
+    session: &mut ClientSession,
+    token: &ActionToken,
+) -> Result<bool, StoreError> {
     let claimed = tokens(db)
         .update_one(
             doc! {
@@ -113,6 +120,7 @@ pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, StoreErro
             },
             doc! { "$set": { "used": true } },
         )
+        .session(&mut *session)
         .await
         .context("action_tokens::claim")?;
     Ok(claimed.modified_count == 1)
@@ -121,19 +129,26 @@ pub async fn claim(db: &Database, token: &ActionToken) -> Result<bool, StoreErro
 /// Invalidates every outstanding token of `purpose` for the user.
 pub async fn delete_for_user(
     db: &Database,
+    session: &mut ClientSession,
     user_id: UserId,
     purpose: TokenPurpose,
 ) -> Result<u64, StoreError> {
     Ok(tokens(db)
         .delete_many(doc! { "user_id": user_id, "purpose": purpose.as_str() })
+        .session(&mut *session)
         .await
         .context("action_tokens::delete_for_user")?
         .deleted_count)
 }
 
-pub async fn delete_all_for_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
+pub async fn delete_all_for_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<(), StoreError> {
     tokens(db)
         .delete_many(doc! { "user_id": user_id })
+        .session(&mut *session)
         .await
         .context("action_tokens::delete_all_for_user")?;
     Ok(())

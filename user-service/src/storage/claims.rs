@@ -1,13 +1,14 @@
 //! Once-only claims: the atomic step behind refresh-token rotation, single-use
 //! reset and verification tokens, and revoked-family markers.
 //!
-//! An insert on a unique `_id` succeeds for exactly one of concurrent
-//! claimants, and a later reader sees the claim whatever state the token's
+//! Each claim is written in the transaction of the flow it decides (a
+//! rotation with its successor token). An insert on a unique `_id`
+//! succeeds for exactly one of concurrent claimants, and a later reader sees the claim whatever state the token's
 //! own document is in. Each claim expires (TTL index) once the thing it
 //! guards has expired anyway.
 
 use bson::doc;
-use mongodb::{Database, IndexModel};
+use mongodb::{ClientSession, Database, IndexModel};
 
 use common::db::{Context, StoreError};
 
@@ -19,22 +20,34 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
 }
 
 /// Whether `key` has been claimed.
-pub async fn is_claimed(db: &Database, key: &str) -> Result<bool, StoreError> {
+pub async fn is_claimed(
+    db: &Database,
+    session: &mut ClientSession,
+    key: &str,
+) -> Result<bool, StoreError> {
     let claims = db.collection::<bson::Document>(COLLECTION);
     Ok(claims
         .find_one(doc! { "_id": key })
+        .session(&mut *session)
         .await
         .context("claims::is_claimed")?
         .is_some())
 }
 
 /// `true` for the first caller with `key`, `false` for every later one. The
-/// claim is kept until `expires_at`.
+/// claim is kept until `expires_at`. In a transaction: the claim is looked
+/// for in its snapshot first (a write error would abort the transaction),
+/// and a concurrent claimant makes the insert a write conflict, which runs
+/// the transaction again to find the claim.
 pub async fn claim_once(
     db: &Database,
+    session: &mut ClientSession,
     key: &str,
     expires_at: bson::DateTime,
 ) -> Result<bool, StoreError> {
+    if is_claimed(db, session, key).await? {
+        return Ok(false);
+    }
     let claims = db.collection::<bson::Document>(COLLECTION);
     match claims
         .insert_one(doc! {
@@ -42,6 +55,7 @@ pub async fn claim_once(
             "claimed_at": bson::DateTime::now(),
             "expires_at": expires_at,
         })
+        .session(&mut *session)
         .await
         .context("claims::claim_once")
     {

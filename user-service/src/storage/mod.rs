@@ -23,6 +23,12 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
     ] {
         ensure_indexes(database, collection, indexes, obsolete).await?;
     }
+    users::create_superuser_guard(database)
+        .await
+        .map_err(|e| DatabaseStartupError::Index {
+            collection: users::SUPERUSER_GUARD.to_owned(),
+            error: e.to_string(),
+        })?;
     claims::backfill_expiry(database)
         .await
         .map_err(|e| DatabaseStartupError::Index {

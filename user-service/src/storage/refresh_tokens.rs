@@ -3,7 +3,7 @@
 //! the presented token used and issues the next one in the same family.
 
 use bson::doc;
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{ClientSession, Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::tokens::OpaqueToken;
@@ -86,6 +86,7 @@ fn tokens(db: &Database) -> Collection<RefreshToken> {
 /// end) and returns the value for the client.
 pub async fn issue(
     db: &Database,
+    session: &mut ClientSession,
     user_id: UserId,
     family: &Family,
     ttl: std::time::Duration,
@@ -108,6 +109,7 @@ pub async fn issue(
     };
     tokens(db)
         .insert_one(&record)
+        .session(&mut *session)
         .await
         .context("refresh_tokens::issue")?;
     Ok(token.value)
@@ -125,16 +127,20 @@ pub enum Rotation {
 
 /// Uses up `token` (as [`find`] read it). Of concurrent presentations
 /// exactly one rotates it (see `claims`); the others count as reuse.
-pub async fn rotate(db: &Database, token: RefreshToken) -> Result<Rotation, StoreError> {
+pub async fn rotate(
+    db: &Database,
+    session: &mut ClientSession,
+    token: RefreshToken,
+) -> Result<Rotation, StoreError> {
     let token_hash = token.token_hash.clone();
     if token.revoked || token.is_expired() {
         return Ok(Rotation::Invalid);
     }
-    if super::claims::is_claimed(db, &family_revoked_key(&token.family_id)).await? {
+    if super::claims::is_claimed(db, session, &family_revoked_key(&token.family_id)).await? {
         return Ok(Rotation::Invalid);
     }
     let key = format!("refresh:{token_hash}");
-    if token.used || !super::claims::claim_once(db, &key, token.expires_at).await? {
+    if token.used || !super::claims::claim_once(db, session, &key, token.expires_at).await? {
         return Ok(Rotation::Reused(token));
     }
     // Recorded for readers; the claim above is what decided.
@@ -143,6 +149,7 @@ pub async fn rotate(db: &Database, token: RefreshToken) -> Result<Rotation, Stor
             doc! { "_id": &token_hash },
             doc! { "$set": { "used": true } },
         )
+        .session(&mut *session)
         .await
         .context("refresh_tokens::rotate")?;
     Ok(Rotation::Rotated(token))
@@ -163,13 +170,24 @@ fn family_revoked_key(family_id: &str) -> String {
 /// to issue: the durable marker is checked on every use, so a successor
 /// inserted after this `update_many` is refused all the same. The marker
 /// lasts as long as the family could.
-pub async fn revoke_family(db: &Database, family: &Family) -> Result<(), StoreError> {
-    super::claims::claim_once(db, &family_revoked_key(&family.id), family.expires_at).await?;
+pub async fn revoke_family(
+    db: &Database,
+    session: &mut ClientSession,
+    family: &Family,
+) -> Result<(), StoreError> {
+    super::claims::claim_once(
+        db,
+        session,
+        &family_revoked_key(&family.id),
+        family.expires_at,
+    )
+    .await?;
     tokens(db)
         .update_many(
             doc! { "family_id": &family.id },
             doc! { "$set": { "revoked": true } },
         )
+        .session(&mut *session)
         .await
         .context("refresh_tokens::revoke_family")?;
     Ok(())
@@ -178,20 +196,30 @@ pub async fn revoke_family(db: &Database, family: &Family) -> Result<(), StoreEr
 /// Flags every current token of the user revoked. What makes "every
 /// session" final is the user's session generation (see
 /// `service::accounts::end_all_sessions`): this only tidies up.
-pub async fn revoke_all_for_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
+pub async fn revoke_all_for_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<(), StoreError> {
     tokens(db)
         .update_many(
             doc! { "user_id": user_id },
             doc! { "$set": { "revoked": true } },
         )
+        .session(&mut *session)
         .await
         .context("refresh_tokens::revoke_all_for_user")?;
     Ok(())
 }
 
-pub async fn delete_all_for_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
+pub async fn delete_all_for_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<(), StoreError> {
     tokens(db)
         .delete_many(doc! { "user_id": user_id })
+        .session(&mut *session)
         .await
         .context("refresh_tokens::delete_all_for_user")?;
     Ok(())

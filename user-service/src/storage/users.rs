@@ -3,7 +3,7 @@
 use bson::{Document, doc};
 use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{ClientSession, Collection, Database, IndexModel};
 
 use crate::domain::user::User;
 use common::db::{Context, StoreError};
@@ -54,6 +54,20 @@ pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<User>, S
         .find_one(doc! { "email": email })
         .await
         .context("finding a user by email")
+}
+
+/// [`find_by_id`], in the transaction of `session`.
+#[tracing::instrument(skip(db, session))]
+pub async fn find_by_id_in(
+    db: &Database,
+    session: &mut ClientSession,
+    id: UserId,
+) -> Result<Option<User>, StoreError> {
+    users(db)
+        .find_one(doc! { "_id": id })
+        .session(session)
+        .await
+        .context("finding a user by id")
 }
 
 #[tracing::instrument(skip(db))]
@@ -112,12 +126,14 @@ impl UserUpdate {
 #[tracing::instrument(skip(db, change))]
 pub async fn update(
     db: &Database,
+    session: &mut ClientSession,
     id: UserId,
     change: &UserUpdate,
 ) -> Result<Option<User>, StoreError> {
     users(db)
         .find_one_and_update(doc! { "_id": id }, doc! { "$set": change.to_set() })
         .return_document(ReturnDocument::After)
+        .session(&mut *session)
         .await
         .context("changing a user")
 }
@@ -127,6 +143,7 @@ pub async fn update(
 #[tracing::instrument(skip(db, email, change))]
 pub async fn update_if_email(
     db: &Database,
+    session: &mut ClientSession,
     id: UserId,
     email: &str,
     change: &UserUpdate,
@@ -137,6 +154,7 @@ pub async fn update_if_email(
             doc! { "$set": change.to_set() },
         )
         .return_document(ReturnDocument::After)
+        .session(&mut *session)
         .await
         .context("changing a user whose address is the token's")
 }
@@ -144,29 +162,86 @@ pub async fn update_if_email(
 /// Ends every session of the user: refresh-token families started before
 /// this carry an older generation, and every refresh checks it.
 #[tracing::instrument(skip(db))]
-pub async fn bump_session_generation(db: &Database, id: UserId) -> Result<(), StoreError> {
+pub async fn bump_session_generation(
+    db: &Database,
+    session: &mut ClientSession,
+    id: UserId,
+) -> Result<(), StoreError> {
     users(db)
         .update_one(
             doc! { "_id": id },
             doc! { "$inc": { "session_generation": 1_i64 } },
         )
+        .session(&mut *session)
         .await
         .context("ending a user's sessions")?;
     Ok(())
 }
 
+/// The document every transaction that may take away an active superuser
+/// writes before it counts them. Two such transactions (two superusers
+/// demoting each other) would each count the other as still active in
+/// their snapshots and both commit, leaving none; writing one document
+/// makes them conflict, so one runs again and counts the other's change.
+pub const SUPERUSER_GUARD: &str = "superuser_guard";
+
+/// Creates the guard once (at start-up), so transactions only update it:
+/// two transactions inserting it would collide on a duplicate key.
+pub async fn create_superuser_guard(db: &Database) -> Result<(), StoreError> {
+    match db
+        .collection::<Document>(SUPERUSER_GUARD)
+        .update_one(
+            doc! { "_id": "active_superusers" },
+            doc! { "$setOnInsert": { "changes": 0_i64 } },
+        )
+        .upsert(true)
+        .await
+        .context("creating the superuser guard")
+    {
+        // Another instance starting at once created it.
+        Ok(_) => Ok(()),
+        Err(e) if e.is_duplicate() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes the [`SUPERUSER_GUARD`] in the transaction of `session`.
+pub async fn guard_superusers(
+    db: &Database,
+    session: &mut ClientSession,
+) -> Result<(), StoreError> {
+    db.collection::<Document>(SUPERUSER_GUARD)
+        .update_one(
+            doc! { "_id": "active_superusers" },
+            doc! { "$inc": { "changes": 1_i64 } },
+        )
+        .session(session)
+        .await
+        .context("guarding the active superusers")?;
+    Ok(())
+}
+
 /// Active superusers.
-pub async fn count_active_superusers(db: &Database) -> Result<u64, StoreError> {
+pub async fn count_active_superusers(
+    db: &Database,
+    session: &mut ClientSession,
+) -> Result<u64, StoreError> {
     users(db)
         .count_documents(doc! { "is_superuser": true, "is_active": true })
+        .session(&mut *session)
         .await
         .context("counting active superusers")
 }
 
 #[tracing::instrument(skip(db))]
-pub async fn delete(db: &Database, id: UserId) -> Result<bool, StoreError> {
+pub async fn delete(
+    db: &Database,
+    session: &mut ClientSession,
+    id: UserId,
+) -> Result<bool, StoreError> {
     let deleted = users(db)
         .delete_one(doc! { "_id": id })
+        .session(&mut *session)
         .await
         .context("deleting a user")?;
     Ok(deleted.deleted_count == 1)

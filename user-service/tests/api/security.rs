@@ -280,51 +280,60 @@ async fn the_last_active_superuser_cannot_be_demoted_deactivated_or_deleted() {
 
 #[tokio::test]
 async fn two_superusers_demoting_each_other_at_once_leave_at_least_one() {
+    use user_service::storage::users::{self, UserUpdate};
     let app = spawn_app().await;
-    let mut both_refused = 0;
-    for _ in 0..20 {
-        let a = app.superuser_token().await;
-        let b = app.superuser_token().await;
-        let id = async |token: &str| -> String {
-            let me: Value = app.get("/users/me", token).json_body().await;
-            me["id"].as_str().unwrap().to_owned()
-        };
-        let (id_a, id_b) = (id(&a).await, id(&b).await);
-        // Only these two are superusers: every earlier pair is demoted.
-        app.database
-            .collection::<bson::Document>("users")
-            .update_many(
-                doc! {"_id": {"$nin": [&id_a, &id_b]}},
-                doc! {"$set": {"is_superuser": false}},
-            )
-            .await
-            .unwrap();
-        let demote_b = app
-            .patch(&format!("/users/{id_b}"), &a)
-            .json(&json!({"is_superuser": false}))
-            .send();
-        let demote_a = app
-            .patch(&format!("/users/{id_a}"), &b)
-            .json(&json!({"is_superuser": false}))
-            .send();
-        let (ra, rb) = futures_util::future::join(demote_a, demote_b).await;
-        let statuses = (ra.unwrap().status(), rb.unwrap().status());
-        let left = app
-            .database
-            .collection::<bson::Document>("users")
-            .count_documents(doc! {"is_superuser": true, "is_active": true})
-            .await
-            .unwrap();
-        assert!(left >= 1, "no superuser left ({statuses:?})");
-        // Both wrote before either counted: each saw none left and undid.
-        if statuses == (StatusCode::CONFLICT, StatusCode::CONFLICT) {
-            both_refused += 1;
-            if both_refused == 2 {
-                break;
-            }
-        }
-    }
-    assert!(both_refused > 0, "the demotions never overlapped");
+    let a = app.superuser_token().await;
+    let b = app.superuser_token().await;
+    let id = async |token: &str| -> String {
+        let me: Value = app.get("/users/me", token).json_body().await;
+        me["id"].as_str().unwrap().to_owned()
+    };
+    let (id_a, id_b) = (id(&a).await, id(&b).await);
+    // B's demotion of A is in flight: its transaction has written and not
+    // committed yet...
+    let mut demoting_a = app.database.client().start_session().await.unwrap();
+    demoting_a.start_transaction().await.unwrap();
+    users::guard_superusers(&app.database, &mut demoting_a)
+        .await
+        .unwrap();
+    let demote = UserUpdate {
+        is_superuser: Some(false),
+        ..Default::default()
+    };
+    users::update(
+        &app.database,
+        &mut demoting_a,
+        common::ids::UserId::parse("id", &id_a).unwrap(),
+        &demote,
+    )
+    .await
+    .unwrap();
+    // ...when A demotes B, who is then the last one.
+    let demote_b = app
+        .patch(&format!("/users/{id_b}"), &a)
+        .json(&json!({"is_superuser": false}))
+        .send();
+    let commit_a = async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        demoting_a.commit_transaction().await.unwrap();
+    };
+    let (refused, ()) = futures_util::future::join(demote_b, commit_a).await;
+    // The race happened: A's demotion of B conflicted with the open one.
+    let retries = app.metrics.render();
+    assert!(
+        retries
+            .lines()
+            .any(|l| l.starts_with("db_transaction_retries_total{route=\"/users/{id}\"}")),
+        "the demotions did not overlap:\n{retries}"
+    );
+    assert_problem(refused.unwrap(), 409).await;
+    let left = app
+        .database
+        .collection::<bson::Document>("users")
+        .count_documents(doc! {"is_superuser": true, "is_active": true})
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
 }
 
 #[tokio::test]
@@ -542,21 +551,32 @@ async fn a_reset_token_invalidated_after_it_was_read_can_no_longer_be_claimed() 
     let app = spawn_app().await;
     let (_, _, user) = app.signed_up("ada@example.com").await;
     let token = app.reset_token_for("ada@example.com").await;
+    let mut session = app.database.client().start_session().await.unwrap();
     // A reset reads its token...
-    let read = action_tokens::peek(&app.database, &token, TokenPurpose::ResetPassword)
-        .await
-        .unwrap()
-        .expect("a live token");
+    let read = action_tokens::peek(
+        &app.database,
+        &mut session,
+        &token,
+        TokenPurpose::ResetPassword,
+    )
+    .await
+    .unwrap()
+    .expect("a live token");
     // ...a password change lands and invalidates every reset token...
     action_tokens::delete_for_user(
         &app.database,
+        &mut session,
         user_id_of(&user),
         TokenPurpose::ResetPassword,
     )
     .await
     .unwrap();
     // ...and the reset in flight must not get to use it.
-    assert!(!action_tokens::claim(&app.database, &read).await.unwrap());
+    assert!(
+        !action_tokens::claim(&app.database, &mut session, &read)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -565,19 +585,23 @@ async fn a_reset_sets_the_password_only_while_the_address_is_the_one_it_was_mail
     let app = spawn_app().await;
     let (_, _, user) = app.signed_up("ada@example.com").await;
     let id = user_id_of(&user);
+    let mut session = app.database.client().start_session().await.unwrap();
     // The address changes while a reset mailed to the old one is under way.
     let moved = UserUpdate {
         email: Some("ada.new@example.com".into()),
         ..Default::default()
     };
-    users::update(&app.database, id, &moved).await.unwrap();
+    users::update(&app.database, &mut session, id, &moved)
+        .await
+        .unwrap();
     let reset = UserUpdate {
         hashed_password: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         ..Default::default()
     };
-    let written = users::update_if_email(&app.database, id, "ada@example.com", &reset)
-        .await
-        .unwrap();
+    let written =
+        users::update_if_email(&app.database, &mut session, id, "ada@example.com", &reset)
+            .await
+            .unwrap();
     assert!(
         written.is_none(),
         "the password of the moved account was changed"

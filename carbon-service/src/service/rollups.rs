@@ -1,0 +1,210 @@
+//! Checking the rollups (and the quota counts) against the usages they sum,
+//! and rebuilding them: `carbon-service verify-rollups [--repair]`, and the
+//! start-up migration that builds rollups for data stored before them.
+//!
+//! Each user is read (and repaired) in one transaction, so a user's usages,
+//! rollups and count are compared as of one instant even while the service
+//! serves writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mongodb::{ClientSession, Database};
+
+use crate::domain::ids::UsageTypeId;
+use crate::domain::summary::SummaryCell;
+use crate::domain::usage_query::UsageFilter;
+use crate::storage::rollups::{self, Rollup};
+use crate::storage::{usage_counts, usages};
+use common::db::{StoreError, in_transaction};
+use common::ids::UserId;
+
+/// A sum of floats taken in another order may differ in its last bits;
+/// anything beyond this relative difference is a real one.
+const RELATIVE_TOLERANCE: f64 = 1e-9;
+
+/// One cell's figures: usages, amount, kg CO₂e.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Totals {
+    pub usage_count: u64,
+    pub total_amount: f64,
+    pub co2e: f64,
+}
+
+impl Totals {
+    fn of(cell: &SummaryCell) -> Self {
+        Self {
+            usage_count: cell.usage_count,
+            total_amount: cell.total_amount,
+            co2e: cell.co2e,
+        }
+    }
+
+    fn agrees_with(&self, other: &Self) -> bool {
+        let close =
+            |a: f64, b: f64| (a - b).abs() <= RELATIVE_TOLERANCE * a.abs().max(b.abs()).max(1.0);
+        self.usage_count == other.usage_count
+            && close(self.total_amount, other.total_amount)
+            && close(self.co2e, other.co2e)
+    }
+}
+
+/// A rollup that does not equal the sum of its usages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellDifference {
+    pub user_id: UserId,
+    pub month: String,
+    pub usage_type_id: UsageTypeId,
+    pub scope: u8,
+    /// `None`: no rollup is stored for usages that exist.
+    pub stored: Option<Totals>,
+    /// `None`: a rollup is stored for usages that do not exist.
+    pub recomputed: Option<Totals>,
+}
+
+/// A quota count that does not equal the user's usages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountDifference {
+    pub user_id: UserId,
+    pub stored: u64,
+    pub recomputed: u64,
+}
+
+/// What a verification found.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub users: u64,
+    pub cells: u64,
+    pub cell_differences: Vec<CellDifference>,
+    pub count_differences: Vec<CountDifference>,
+    /// Users repaired (with `--repair`).
+    pub repaired: u64,
+}
+
+impl Verification {
+    pub fn is_clean(&self) -> bool {
+        self.cell_differences.is_empty() && self.count_differences.is_empty()
+    }
+}
+
+type CellKey = (String, UsageTypeId, u8);
+
+fn keyed(cells: impl IntoIterator<Item = SummaryCell>) -> BTreeMap<CellKey, SummaryCell> {
+    cells
+        .into_iter()
+        .map(|cell| ((cell.month.clone(), cell.usage_type_id, cell.scope), cell))
+        .collect()
+}
+
+/// One user as of one snapshot: stored rollups and count, and the same
+/// recomputed from the usages.
+struct UserState {
+    stored: BTreeMap<CellKey, SummaryCell>,
+    recomputed: BTreeMap<CellKey, SummaryCell>,
+    count: u64,
+}
+
+async fn read_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<UserState, StoreError> {
+    let recomputed = usages::summary_cells(db, session, user_id, &UsageFilter::default()).await?;
+    let stored = rollups::of_user(db, session, user_id).await?;
+    let count = usage_counts::held(db, session, user_id).await?;
+    Ok(UserState {
+        stored: keyed(stored.iter().map(Rollup::cell)),
+        recomputed: keyed(recomputed),
+        count,
+    })
+}
+
+fn compare(user_id: UserId, state: &UserState, report: &mut Verification) {
+    let keys: BTreeSet<&CellKey> = state.stored.keys().chain(state.recomputed.keys()).collect();
+    for key in keys {
+        report.cells += 1;
+        let stored = state.stored.get(key).map(Totals::of);
+        let recomputed = state.recomputed.get(key).map(Totals::of);
+        let agree = match (&stored, &recomputed) {
+            (Some(a), Some(b)) => a.agrees_with(b),
+            _ => false,
+        };
+        if !agree {
+            report.cell_differences.push(CellDifference {
+                user_id,
+                month: key.0.clone(),
+                usage_type_id: key.1,
+                scope: key.2,
+                stored,
+                recomputed,
+            });
+        }
+    }
+    let usages: u64 = state.recomputed.values().map(|c| c.usage_count).sum();
+    if usages != state.count {
+        report.count_differences.push(CountDifference {
+            user_id,
+            stored: state.count,
+            recomputed: usages,
+        });
+    }
+}
+
+/// Every user that has usages, rollups or a count.
+async fn every_user(db: &Database) -> Result<BTreeSet<UserId>, StoreError> {
+    let mut users = BTreeSet::new();
+    users.extend(usages::user_ids(db).await?);
+    users.extend(rollups::user_ids(db).await?);
+    users.extend(usage_counts::user_ids(db).await?);
+    Ok(users)
+}
+
+/// Rebuilds one user's rollups and count from the usages, in one
+/// transaction: a concurrent write conflicts with it and one of them runs
+/// again, so nothing written meanwhile is lost.
+pub async fn repair_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
+    in_transaction(db, "rebuilding a user's rollups", async |session| {
+        let recomputed =
+            usages::summary_cells(db, session, user_id, &UsageFilter::default()).await?;
+        let rebuilt: Vec<Rollup> = recomputed
+            .iter()
+            .map(|cell| Rollup::from_cell(user_id, cell))
+            .collect();
+        rollups::delete_user(db, session, user_id).await?;
+        rollups::insert(db, session, &rebuilt).await?;
+        let usages: u64 = recomputed.iter().map(|c| c.usage_count).sum();
+        usage_counts::set(db, session, user_id, usages).await
+    })
+    .await
+}
+
+/// Compares every user's rollups and count with their usages, and with
+/// `repair` rebuilds each user that differs.
+#[tracing::instrument(skip(db))]
+pub async fn verify(db: &Database, repair: bool) -> Result<Verification, StoreError> {
+    let mut report = Verification::default();
+    for user_id in every_user(db).await? {
+        report.users += 1;
+        let state = in_transaction(db, "verifying a user's rollups", async |session| {
+            read_user(db, session, user_id).await
+        })
+        .await?;
+        let before = report.cell_differences.len() + report.count_differences.len();
+        compare(user_id, &state, &mut report);
+        let differs = report.cell_differences.len() + report.count_differences.len() > before;
+        if repair && differs {
+            repair_user(db, user_id).await?;
+            report.repaired += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Builds the rollups of every user that has usages: the start-up
+/// migration of a database whose usages predate rollups.
+pub async fn build_all(db: &Database) -> Result<u64, StoreError> {
+    let users = usages::user_ids(db).await?;
+    for &user_id in &users {
+        repair_user(db, user_id).await?;
+    }
+    Ok(users.len() as u64)
+}

@@ -1,0 +1,245 @@
+//! The `rollups` collection: per user, UTC month, usage type and scope, the
+//! number of usages, their amount and their CO₂e. Every usage write changes
+//! the rollups it touches in the same transaction, so they always equal a
+//! sum over the usages; the summary reads them instead of every usage of
+//! the whole months in its window.
+
+use bson::{Document, doc};
+use futures_util::TryStreamExt;
+use mongodb::options::{IndexOptions, ReturnDocument};
+use mongodb::{ClientSession, Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::UsageTypeId;
+use crate::domain::rollup::{CellKey, RollupDelta};
+use crate::domain::summary::SummaryCell;
+use common::db::{Context, StoreError};
+use common::ids::UserId;
+
+pub const COLLECTION: &str = "rollups";
+/// One rollup per cell; also serves a user's months in order.
+pub const CELL_INDEX: &str = "user_month_type_scope";
+
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![
+            IndexModel::builder()
+                .keys(doc! { "user_id": 1, "month": 1, "usage_type_id": 1, "scope": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .unique(true)
+                        .name(CELL_INDEX.to_owned())
+                        .build(),
+                )
+                .build(),
+        ],
+        &[],
+    )
+}
+
+/// A stored rollup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rollup {
+    pub user_id: UserId,
+    /// `YYYY-MM`, UTC.
+    pub month: String,
+    pub usage_type_id: UsageTypeId,
+    pub scope: u8,
+    pub usage_count: i64,
+    pub total_amount: f64,
+    pub co2e: f64,
+    /// A type snapshot's label, for a type that no longer exists.
+    pub name: String,
+    pub unit: String,
+}
+
+impl Rollup {
+    pub fn key(&self) -> CellKey {
+        CellKey {
+            user_id: self.user_id,
+            month: self.month.clone(),
+            usage_type_id: self.usage_type_id,
+            scope: self.scope,
+        }
+    }
+
+    /// The stored form of a recomputed cell of `user_id`.
+    pub fn from_cell(user_id: UserId, cell: &SummaryCell) -> Self {
+        Self {
+            user_id,
+            month: cell.month.clone(),
+            usage_type_id: cell.usage_type_id,
+            scope: cell.scope,
+            usage_count: i64::try_from(cell.usage_count).unwrap_or(i64::MAX),
+            total_amount: cell.total_amount,
+            co2e: cell.co2e,
+            name: cell.snapshot_name.clone(),
+            unit: cell.snapshot_unit.clone(),
+        }
+    }
+
+    pub fn cell(&self) -> SummaryCell {
+        SummaryCell {
+            usage_type_id: self.usage_type_id,
+            month: self.month.clone(),
+            scope: self.scope,
+            usage_count: u64::try_from(self.usage_count).unwrap_or(0),
+            total_amount: self.total_amount,
+            co2e: self.co2e,
+            snapshot_name: self.name.clone(),
+            snapshot_unit: self.unit.clone(),
+        }
+    }
+}
+
+fn rollups(db: &Database) -> Collection<Rollup> {
+    db.collection(COLLECTION)
+}
+
+fn key_filter(key: &CellKey) -> Document {
+    doc! {
+        "user_id": key.user_id,
+        "month": &key.month,
+        "usage_type_id": key.usage_type_id,
+        "scope": i32::from(key.scope),
+    }
+}
+
+/// Applies `deltas` in the transaction of `session`. A cell whose count
+/// reaches zero is removed, so no rounding residue of added and removed
+/// amounts outlives its usages.
+#[tracing::instrument(skip_all, fields(cells = deltas.len()))]
+pub async fn apply(
+    db: &Database,
+    session: &mut ClientSession,
+    deltas: &[RollupDelta],
+) -> Result<(), StoreError> {
+    for delta in deltas.iter().filter(|d| !d.is_empty()) {
+        let filter = key_filter(&delta.key);
+        let updated = rollups(db)
+            .find_one_and_update(
+                filter.clone(),
+                doc! {
+                    "$inc": {
+                        "usage_count": delta.usage_count,
+                        "total_amount": delta.total_amount,
+                        "co2e": delta.co2e,
+                    },
+                    "$set": { "name": &delta.name, "unit": &delta.unit },
+                },
+            )
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .session(&mut *session)
+            .await
+            .context("changing a rollup")?;
+        if updated.is_some_and(|r| r.usage_count <= 0) {
+            rollups(db)
+                .delete_one(filter)
+                .session(&mut *session)
+                .await
+                .context("removing an emptied rollup")?;
+        }
+    }
+    Ok(())
+}
+
+/// The user's rollups of the months `[from_month, to_month)` (either end
+/// open when `None`), of one type when given, read in the transaction of
+/// `session`.
+#[tracing::instrument(skip(db, session))]
+pub async fn cells(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    usage_type_id: Option<UsageTypeId>,
+    from_month: Option<&str>,
+    to_month: Option<&str>,
+) -> Result<Vec<SummaryCell>, StoreError> {
+    let mut filter = doc! { "user_id": user_id };
+    if let Some(type_id) = usage_type_id {
+        filter.insert("usage_type_id", type_id);
+    }
+    let mut months = Document::new();
+    if let Some(from) = from_month {
+        months.insert("$gte", from);
+    }
+    if let Some(to) = to_month {
+        months.insert("$lt", to);
+    }
+    if !months.is_empty() {
+        filter.insert("month", months);
+    }
+    let found: Vec<Rollup> = rollups(db)
+        .find(filter)
+        .session(&mut *session)
+        .await
+        .context("reading rollups")?
+        .stream(&mut *session)
+        .try_collect()
+        .await
+        .context("reading rollups")?;
+    Ok(found.iter().map(Rollup::cell).collect())
+}
+
+/// Every rollup of the user, read in the transaction of `session`
+/// (`verify-rollups`).
+pub async fn of_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<Vec<Rollup>, StoreError> {
+    rollups(db)
+        .find(doc! { "user_id": user_id })
+        .session(&mut *session)
+        .await
+        .context("reading a user's rollups")?
+        .stream(&mut *session)
+        .try_collect()
+        .await
+        .context("reading a user's rollups")
+}
+
+/// Every user who has rollups.
+pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
+    super::distinct_users(db, COLLECTION, "user_id").await
+}
+
+/// Removes every rollup of the user (an erasure, or before a rebuild).
+pub async fn delete_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<(), StoreError> {
+    rollups(db)
+        .delete_many(doc! { "user_id": user_id })
+        .session(&mut *session)
+        .await
+        .context("removing a user's rollups")?;
+    Ok(())
+}
+
+/// Stores rebuilt rollups (after [`delete_user`], in its transaction).
+pub async fn insert(
+    db: &Database,
+    session: &mut ClientSession,
+    rebuilt: &[Rollup],
+) -> Result<(), StoreError> {
+    if !rebuilt.is_empty() {
+        rollups(db)
+            .insert_many(rebuilt)
+            .session(&mut *session)
+            .await
+            .context("storing rebuilt rollups")?;
+    }
+    Ok(())
+}
+
+/// Whether any rollup exists.
+pub async fn any(db: &Database) -> Result<bool, StoreError> {
+    Ok(rollups(db)
+        .find_one(doc! {})
+        .await
+        .context("looking for rollups")?
+        .is_some())
+}

@@ -1,0 +1,230 @@
+//! Rollups: after any sequence of writes they equal a recomputation from
+//! the usages, and the summary read from them equals the full aggregation
+//! over the usages for any window.
+
+use carbon_service::domain::ids::UsageId;
+use carbon_service::domain::summary::{self, Summary};
+use carbon_service::domain::usage::{NewUsage, UsageChanges};
+use carbon_service::domain::usage_query::UsageFilter;
+use carbon_service::service::rollups;
+use carbon_service::storage::usages;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::ids::UserId;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+use crate::helpers::*;
+
+/// An instant in 2024–2025 (never in the future): often exactly a month's start, or a second
+/// before one, where rollup months and edge months meet.
+fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+    (0u32..24, 0u8..4, 0i64..28 * 86_400).prop_map(|(month, kind, seconds)| {
+        let start = Utc
+            .with_ymd_and_hms(2024 + (month / 12) as i32, month % 12 + 1, 1, 0, 0, 0)
+            .unwrap();
+        match kind {
+            0 => start,
+            1 => start - Duration::seconds(1),
+            _ => start + Duration::seconds(seconds),
+        }
+    })
+}
+
+fn type_id_strategy() -> impl Strategy<Value = i64> {
+    100i64..=104
+}
+
+fn amount() -> impl Strategy<Value = f64> {
+    // Decimals, so that sums in another order differ in their last bits.
+    (1u32..100_000).prop_map(|n| f64::from(n) / 100.0)
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Create(f64, i64, DateTime<Utc>),
+    Update {
+        pick: usize,
+        amount: Option<f64>,
+        type_id: Option<i64>,
+        at: Option<DateTime<Utc>>,
+    },
+    Delete(usize),
+    Import(Vec<(f64, i64, DateTime<Utc>)>),
+    Erase,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (amount(), type_id_strategy(), instant()).prop_map(|(a, t, at)| Op::Create(a, t, at)),
+        3 => (any::<usize>(), proptest::option::of(amount()), proptest::option::of(type_id_strategy()), proptest::option::of(instant()))
+            .prop_filter("a change", |(_, a, t, at)| a.is_some() || t.is_some() || at.is_some())
+            .prop_map(|(pick, amount, type_id, at)| Op::Update { pick, amount, type_id, at }),
+        2 => any::<usize>().prop_map(Op::Delete),
+        2 => proptest::collection::vec((amount(), type_id_strategy(), instant()), 1..40).prop_map(Op::Import),
+        1 => Just(Op::Erase),
+    ]
+}
+
+/// A window: either end open, a month's start or any instant.
+fn window() -> impl Strategy<Value = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i64>)> {
+    (
+        proptest::option::weighted(0.8, instant()),
+        proptest::option::weighted(0.8, instant()),
+        proptest::option::weighted(0.2, type_id_strategy()),
+    )
+}
+
+fn csv_of(rows: &[(f64, i64, DateTime<Utc>)]) -> String {
+    let mut csv = String::from("usage_at,usage_type_id,amount\n");
+    for (amount, type_id, at) in rows {
+        csv.push_str(&format!("{},{type_id},{amount}\n", at.to_rfc3339()));
+    }
+    csv
+}
+
+async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
+    let usages = app.usages();
+    match op {
+        Op::Create(amount, type_id, at) => {
+            let new = NewUsage::parse(*amount, *type_id, Some(&at.to_rfc3339())).unwrap();
+            ids.push(usages.create(user, new, None).await.unwrap().value.id);
+        }
+        Op::Update {
+            pick,
+            amount,
+            type_id,
+            at,
+        } if !ids.is_empty() => {
+            let id = ids[pick % ids.len()];
+            let at = at.map(|at| at.to_rfc3339());
+            let changes = UsageChanges::parse(*amount, *type_id, at.as_deref()).unwrap();
+            usages.update(user, id, &changes, None).await.unwrap();
+        }
+        Op::Delete(pick) if !ids.is_empty() => {
+            let id = ids.remove(pick % ids.len());
+            usages.delete(user, id, None).await.unwrap();
+        }
+        Op::Import(rows) => {
+            usages
+                .import(user, csv_of(rows).as_bytes(), None)
+                .await
+                .unwrap();
+            // The imported ids are not returned: read the user's ids.
+            let stored = app
+                .database
+                .collection::<bson::Document>("usages")
+                .distinct("_id", bson::doc! {"user_id": user.to_string()})
+                .await
+                .unwrap();
+            ids.clear();
+            ids.extend(
+                stored
+                    .into_iter()
+                    .map(|id| bson::from_bson::<UsageId>(id).unwrap()),
+            );
+        }
+        Op::Erase => {
+            usages.erase(user).await.unwrap();
+            ids.clear();
+        }
+        // An update or delete with nothing to change.
+        Op::Update { .. } | Op::Delete(_) => {}
+    }
+}
+
+/// The summary as it was computed before rollups: every usage in the
+/// window aggregated, folded.
+async fn full_aggregation(app: &TestApp, user: UserId, filter: &UsageFilter) -> Summary {
+    let mut session = app.database.client().start_session().await.unwrap();
+    let cells = usages::summary_cells(&app.database, &mut session, user, filter)
+        .await
+        .unwrap();
+    let types = app.context.types.all(&app.database).await.unwrap();
+    summary::fold(filter, &cells, |id| {
+        types
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| (t.name.clone(), t.unit.clone()))
+    })
+}
+
+fn same(a: &Summary, b: &Summary) -> Result<(), String> {
+    let differ = || Err(format!("from rollups {a:#?}\nfrom usages {b:#?}"));
+    if a.usage_count != b.usage_count || !close(a.total_co2e, b.total_co2e) {
+        return differ();
+    }
+    let types_agree = a.by_type.len() == b.by_type.len()
+        && a.by_type.iter().zip(&b.by_type).all(|(x, y)| {
+            x.usage_type_id == y.usage_type_id
+                && x.usage_count == y.usage_count
+                && close(x.total_amount, y.total_amount)
+                && close(x.co2e, y.co2e)
+        });
+    let months_agree = a.by_month.len() == b.by_month.len()
+        && a.by_month.iter().zip(&b.by_month).all(|(x, y)| {
+            x.month == y.month
+                && x.usage_count == y.usage_count
+                && close(x.co2e, y.co2e)
+                && x.by_type.len() == y.by_type.len()
+        });
+    let scopes_agree = a.by_scope.len() == b.by_scope.len()
+        && a.by_scope.iter().zip(&b.by_scope).all(|(x, y)| {
+            x.scope == y.scope && x.usage_count == y.usage_count && close(x.co2e, y.co2e)
+        });
+    if types_agree && months_agree && scopes_agree {
+        Ok(())
+    } else {
+        differ()
+    }
+}
+
+#[test]
+fn after_any_writes_rollups_equal_the_usages_and_the_summary_the_full_aggregation() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let app = runtime.block_on(spawn_app());
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        // Each case writes to the database: shrinking replays many of them.
+        max_shrink_iters: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = (
+        proptest::collection::vec(op(), 1..14),
+        proptest::collection::vec(window(), 6),
+    );
+    let outcome = runner.run(&strategy, |(ops, windows)| {
+        runtime.block_on(async {
+            let user = UserId::new();
+            let mut ids = Vec::new();
+            for op in &ops {
+                apply(&app, user, &mut ids, op).await;
+            }
+            let report = rollups::verify(&app.database, false).await.unwrap();
+            if !report.is_clean() {
+                return Err(TestCaseError::fail(format!(
+                    "rollups differ from the usages: {:#?} {:#?}",
+                    report.cell_differences, report.count_differences
+                )));
+            }
+            for (from, to, type_id) in windows {
+                let filter = UsageFilter {
+                    usage_type_id: type_id.map(type_id_of),
+                    from,
+                    to,
+                };
+                let served = app.usages().summary(user, &filter).await.unwrap();
+                let expected = full_aggregation(&app, user, &filter).await;
+                same(&served, &expected).map_err(TestCaseError::fail)?;
+            }
+            Ok(())
+        })
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+}
+
+fn type_id_of(id: i64) -> carbon_service::domain::ids::UsageTypeId {
+    type_id(id)
+}
