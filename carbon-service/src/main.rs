@@ -130,7 +130,7 @@ async fn verify_rollups(settings: Settings, repair: bool) -> Result<(), CliError
         );
     }
     println!(
-        "checked {} users and {} rollups: {} rollups and {} counts differ{}",
+        "checked {} users and {} rollups: {} rollups and {} usage counts differ{}",
         report.users,
         report.cells,
         report.cell_differences.len(),

@@ -333,12 +333,19 @@ pub async fn insert_batch(
     session: &mut ClientSession,
     batch: &[Usage],
 ) -> Result<(), StoreError> {
+    let mut stored = 0;
     for chunk in batch.chunks(IMPORT_BATCH) {
         usages(db)
             .insert_many(chunk)
             .session(&mut *session)
             .await
             .context("inserting an import's usages")?;
+        stored += chunk.len();
+        tracing::debug!(
+            stored,
+            of = batch.len(),
+            "import batch inserted, not yet committed"
+        );
     }
     Ok(())
 }

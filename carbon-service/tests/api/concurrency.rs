@@ -50,3 +50,60 @@ async fn five_hundred_concurrent_creates_by_ten_users_are_all_stored_and_summed(
         );
     }
 }
+
+/// A CSV of `rows` usages of type 100, one a minute from 2026-01-01.
+fn csv_rows(rows: usize) -> String {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    let mut csv = String::from("usage_at,usage_type_id,amount\n");
+    for i in 0..rows {
+        let at = start + chrono::Duration::minutes(i as i64);
+        csv.push_str(&format!("{},100,1.5\n", at.to_rfc3339()));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_concurrent_reader_never_sees_part_of_an_import() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let csv = csv_rows(10_000);
+    let answered = AtomicBool::new(false);
+    let import = async {
+        let r = app.import_csv(&user, &csv).await;
+        answered.store(true, Ordering::SeqCst);
+        r
+    };
+    let reader = async {
+        let usages = app.database.collection::<bson::Document>("usages");
+        let mut seen = Vec::new();
+        let mut reads_during_import = 0;
+        while !answered.load(Ordering::SeqCst) {
+            let stored = usages
+                .count_documents(bson::doc! {"user_id": user.id.to_string()})
+                .await
+                .unwrap();
+            let summed = app
+                .usages()
+                .summary(user.user_id(), &Default::default())
+                .await
+                .unwrap()
+                .usage_count;
+            if !answered.load(Ordering::SeqCst) {
+                reads_during_import += 1;
+            }
+            seen.push((stored, summed));
+        }
+        (seen, reads_during_import)
+    };
+    let (response, (seen, reads_during_import)) = futures_util::future::join(import, reader).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    // The race happened: the reader read while the import ran.
+    assert!(reads_during_import > 0, "no read overlapped the import");
+    for (stored, summed) in &seen {
+        assert!(
+            [0, 10_000].contains(stored) && [0, 10_000].contains(summed),
+            "a reader saw {stored} stored and {summed} summed of 10000"
+        );
+    }
+}

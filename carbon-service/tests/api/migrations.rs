@@ -98,3 +98,122 @@ async fn a_custom_type_without_a_scope_stops_the_start_naming_it() {
         "{message}"
     );
 }
+
+/// A usage as the version before rollups stored it.
+fn stored_usage(
+    user: &str,
+    amount: f64,
+    at: &str,
+    import_id: Option<bson::oid::ObjectId>,
+) -> bson::Document {
+    let at = bson::DateTime::parse_rfc3339_str(at).unwrap();
+    let mut usage = doc! {
+        "_id": bson::oid::ObjectId::new(), "user_id": user, "amount": amount,
+        "usage_type": {"id": 100_i64, "name": "electricity", "unit": "kWh", "factor": 0.5, "scope": 2_i64},
+        "usage_type_id": 100_i64, "usage_at": at, "co2e": amount * 0.5,
+        "created_at": at, "updated_at": at, "version": 1_i64,
+    };
+    if let Some(import_id) = import_id {
+        usage.insert("import_id", import_id);
+    }
+    usage
+}
+
+#[tokio::test]
+async fn usages_stored_before_rollups_get_rollups_and_counts_at_start() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    seed_types(&db).await;
+    let user = common::ids::UserId::new();
+    let rows = [
+        (2.0, "2026-01-05T00:00:00Z"),
+        (3.0, "2026-01-20T00:00:00Z"),
+        (4.0, "2026-02-01T00:00:00Z"),
+    ];
+    let old: Vec<_> = rows
+        .iter()
+        .map(|(amount, at)| stored_usage(&user.to_string(), *amount, at, None))
+        .collect();
+    db.collection::<bson::Document>("usages")
+        .insert_many(old)
+        .await
+        .unwrap();
+
+    let app = Application::build(settings(&test_db)).await.unwrap();
+    let report = carbon_service::service::rollups::verify(&db, false)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    assert_eq!((report.users, report.cells), (1, 2));
+    // The summary of a whole year is read from those rollups.
+    let filter = carbon_service::domain::usage_query::UsageFilter::parse(
+        None,
+        Some("2026-01-01T00:00:00Z"),
+        Some("2027-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    let summary = app.context().usages().summary(user, &filter).await.unwrap();
+    assert_eq!(summary.usage_count, 3);
+    assert!((summary.total_co2e - 4.5).abs() < 1e-9);
+}
+
+#[tokio::test]
+async fn an_import_interrupted_before_transactions_is_removed_at_start_and_its_key_freed() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    seed_types(&db).await;
+    let user = common::ids::UserId::new();
+    let import_id = bson::oid::ObjectId::new();
+    // Half of an import whose request died, and its unfinished key.
+    db.collection::<bson::Document>("usages")
+        .insert_many(vec![
+            stored_usage(
+                &user.to_string(),
+                1.0,
+                "2026-03-01T00:00:00Z",
+                Some(import_id),
+            ),
+            stored_usage(
+                &user.to_string(),
+                1.0,
+                "2026-03-02T00:00:00Z",
+                Some(import_id),
+            ),
+            stored_usage(&user.to_string(), 5.0, "2026-03-03T00:00:00Z", None),
+        ])
+        .await
+        .unwrap();
+    let now = bson::DateTime::now();
+    db.collection::<bson::Document>("idempotency_keys")
+        .insert_one(doc! {
+            "_id": "a-key", "fingerprint": "f", "usage_id": import_id,
+            "outcome": null, "lease_until": now, "created_at": now, "expires_at": now,
+        })
+        .await
+        .unwrap();
+
+    let _app = Application::build(settings(&test_db)).await.unwrap();
+    let left = db
+        .collection::<bson::Document>("usages")
+        .count_documents(doc! {})
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "the partial import is still there");
+    let keys = db
+        .collection::<bson::Document>("idempotency_keys")
+        .count_documents(doc! {})
+        .await
+        .unwrap();
+    assert_eq!(keys, 0, "the unfinished key still holds");
+    let report = carbon_service::service::rollups::verify(&db, false)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+async fn seed_types(db: &mongodb::Database) {
+    db.collection::<bson::Document>("usage_types")
+        .insert_one(doc! {"id": 100_i64, "name": "electricity", "unit": "kWh", "factor": 0.5, "scope": 2_i64})
+        .await
+        .unwrap();
+}
