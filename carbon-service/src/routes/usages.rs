@@ -631,8 +631,10 @@ fn is_csv(req: &HttpRequest) -> bool {
 /// order; other columns, such as an export's, are ignored). All or nothing:
 /// when any row is invalid the answer is 422 with one `errors` entry per
 /// problem, `{row, field, message}` (`row` 1 is the first data row; at most
-/// 100 are listed), and nothing is stored. Cells are plain values, never
-/// formulas. Honours `Idempotency-Key` like a single create.
+/// 100 are listed), and nothing is stored. The rows are stored in one
+/// transaction: a failure part-way stores none, and no reader sees part of
+/// an import. Cells are plain values, never formulas. Honours
+/// `Idempotency-Key` like a single create.
 #[utoipa::path(post, path = "/usages/import", tag = "usages",
     security(("oauth2_password" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (see POST /usages)", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
