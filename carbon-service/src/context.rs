@@ -8,7 +8,7 @@ use mongodb::Database;
 use crate::limits::UserLimiters;
 use crate::service::types::Types;
 use crate::service::usages::Usages;
-use crate::service::user_locks::UserLocks;
+use crate::service::user_writes::UserWrites;
 use crate::type_cache::UsageTypeCache;
 
 pub struct AppContext {
@@ -17,7 +17,7 @@ pub struct AppContext {
     pub types: Arc<UsageTypeCache>,
     pub limiters: UserLimiters,
     /// Queues each user's usage writes in this process.
-    pub locks: UserLocks,
+    pub writes: Arc<UserWrites>,
 }
 
 impl AppContext {
@@ -26,7 +26,7 @@ impl AppContext {
             db: &self.db,
             types: &self.types,
             quota: self.limiters.usage_quota,
-            locks: &self.locks,
+            writes: &self.writes,
         }
     }
 

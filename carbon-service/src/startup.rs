@@ -15,7 +15,7 @@ use crate::context::AppContext;
 use crate::limits::UserLimiters;
 use crate::migrate::MigrationError;
 use crate::routes;
-use crate::service::user_locks::UserLocks;
+use crate::service::user_writes::UserWrites;
 use crate::type_cache::UsageTypeCache;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,7 @@ impl Application {
             db: database.clone(),
             types: Arc::new(UsageTypeCache::new(settings.usage_types_cache_ttl)),
             limiters: UserLimiters::new(&settings.limits),
-            locks: UserLocks::default(),
+            writes: Arc::new(UserWrites::default()),
         });
         let db_data = web::Data::new(database);
         let metrics = Metrics::new();

@@ -39,7 +39,7 @@ fn csv_rows(rows: usize) -> String {
     csv
 }
 
-const BATCH_LOGGED: &str = "import batch inserted, not yet committed";
+const BATCH_LOGGED: &str = "batch of usages inserted, not yet committed";
 
 /// Waits until the import has inserted its first batch inside its
 /// transaction (polled tightly: the whole import takes well under a second).

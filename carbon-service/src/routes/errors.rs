@@ -33,6 +33,8 @@ impl From<UsageError> for ApiError {
                 "The usage quota of {quota} usages per user is reached; delete or erase usages to record more."
             )),
             UsageError::TooManyRows => ApiError::PayloadTooLarge,
+            // Retrying with the same Idempotency-Key is safe.
+            UsageError::Interrupted => ApiError::Unavailable(None),
             UsageError::Store(e) => e.into(),
         }
     }

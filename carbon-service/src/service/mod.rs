@@ -6,4 +6,4 @@
 pub mod rollups;
 pub mod types;
 pub mod usages;
-pub mod user_locks;
+pub mod user_writes;

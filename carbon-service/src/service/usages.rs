@@ -5,6 +5,11 @@
 //! the usages, their rollups, the user's quota count and the idempotency
 //! record commit together or not at all, and no reader sees part of them.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::oneshot::error::TryRecvError;
+
 use bson::oid::ObjectId;
 use futures_util::{Stream, TryStreamExt};
 use mongodb::{ClientSession, Database};
@@ -16,7 +21,7 @@ use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChange
 use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
 use crate::domain::usage_type::UsageType;
-use crate::service::user_locks::UserLocks;
+use crate::service::user_writes::UserWrites;
 use crate::storage::idempotency::{self, IdempotencyRecord, Outcome};
 use crate::storage::{rollups, usage_counts, usages};
 use crate::type_cache::UsageTypeCache;
@@ -52,6 +57,10 @@ pub enum UsageError {
     QuotaReached { quota: u64 },
     #[error("an import has more than {} rows", usage_csv::MAX_IMPORT_ROWS)]
     TooManyRows,
+    /// The request that took this create into its batch went away before
+    /// answering; whether the usage was stored is unknown.
+    #[error("the write was interrupted")]
+    Interrupted,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -81,7 +90,7 @@ pub struct Usages<'a> {
     pub types: &'a UsageTypeCache,
     /// The most usages one user may store.
     pub quota: u64,
-    pub locks: &'a UserLocks,
+    pub writes: &'a Arc<UserWrites>,
 }
 
 /// A create or an import that happened, or the replay of one.
@@ -104,7 +113,7 @@ pub struct UsageList {
 
 /// A request's `Idempotency-Key`, as its record's id and the request's
 /// fingerprint.
-struct Keyed {
+pub struct Keyed {
     record_id: String,
     fingerprint: String,
 }
@@ -173,27 +182,14 @@ impl Usages<'_> {
             .ok_or(UsageError::UnknownType(id))
     }
 
-    /// Takes `n` of the user's quota, in the transaction of `session`.
-    async fn reserve_quota(
-        &self,
-        session: &mut ClientSession,
-        user_id: UserId,
-        n: u64,
-    ) -> Result<(), UsageError> {
-        if usage_counts::reserve(self.db, session, user_id, n, self.quota).await? {
-            Ok(())
-        } else {
-            Err(UsageError::QuotaReached { quota: self.quota })
-        }
-    }
-
     /// Records a usage. With a key, a retry (same key, same `request`: the
     /// request as the client sent it, so that an absent `usage_at` is not
     /// "now") gets the original usage and creates nothing; the same key
     /// with another request is [`UsageError::KeyReused`], and while the
     /// first request still runs, [`UsageError::KeyInProgress`]. A user
     /// holds at most `quota` usages. The usage, its rollup, the quota and
-    /// the key's record are one transaction.
+    /// the key's record are one transaction, shared with the user's other
+    /// creates that arrived meanwhile (see [`record_batch`]).
     #[tracing::instrument(skip(self, new, key), fields(usage_type_id = %new.usage_type_id))]
     pub async fn create(
         &self,
@@ -210,64 +206,30 @@ impl Usages<'_> {
             new.usage_at,
         );
         let keyed = key.map(|(key, request)| Keyed::new(user_id, key, &[b"create", request]));
-        let _queued = self.locks.lock(user_id).await;
-        let result = in_transaction(self.db, "recording a usage", async |session| {
-            if let Some(keyed) = &keyed {
-                let outcome = Outcome::Created {
-                    usage: Box::new(usage.clone()),
-                };
-                let usage_id = usage.id.object_id();
-                if let Some(earlier) = keyed.claim(self.db, session, usage_id, outcome).await? {
-                    return self.replayed_usage(session, user_id, earlier).await;
-                }
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        self.writes.enqueue(
+            user_id,
+            PendingCreate {
+                usage,
+                keyed,
+                reply,
+            },
+        );
+        loop {
+            let _queued = self.writes.lock(user_id).await;
+            // Written by whoever held the lock before.
+            match answer.try_recv() {
+                Ok(outcome) => return outcome,
+                Err(TryRecvError::Closed) => return Err(UsageError::Interrupted),
+                Err(TryRecvError::Empty) => {}
             }
-            usages::insert(self.db, session, &usage).await?;
-            rollups::apply(self.db, session, &[RollupDelta::of(&usage, 1)]).await?;
-            // Last: the count is the document every write of the user
-            // shares, so it is held for the shortest time.
-            self.reserve_quota(session, user_id, 1).await?;
-            Ok(Created {
-                value: usage.clone(),
-                replayed: false,
-            })
-        })
-        .await;
-        match (result, &keyed) {
-            (Err(UsageError::KeyInProgress { .. }), Some(keyed)) => {
-                match keyed.settled(self.db).await? {
-                    Some(earlier) => {
-                        in_transaction(self.db, "replaying a usage", async |session| {
-                            self.replayed_usage(session, user_id, earlier.clone()).await
-                        })
-                        .await
-                    }
-                    None => Err(UsageError::KeyInProgress {
-                        retry_after_seconds: 1,
-                    }),
-                }
+            let batch = self.writes.take(user_id, MAX_BATCH);
+            if batch.is_empty() {
+                // Taken by a request that went away before answering.
+                return Err(UsageError::Interrupted);
             }
-            (result, _) => result,
+            write_creates(self.db, self.quota, user_id, batch).await;
         }
-    }
-
-    /// The usage an answered key created, as it was then.
-    async fn replayed_usage(
-        &self,
-        session: &mut ClientSession,
-        user_id: UserId,
-        record: IdempotencyRecord,
-    ) -> Result<Created<Usage>, UsageError> {
-        let value = match record.outcome {
-            Some(Outcome::Created { usage }) => *usage,
-            // Answered before outcomes were kept: the usage as it is now.
-            _ => usages::find_in(self.db, session, user_id, UsageId::from(record.usage_id))
-                .await?
-                .ok_or(UsageError::NotFound)?,
-        };
-        Ok(Created {
-            value,
-            replayed: true,
-        })
     }
 
     /// One of the user's usages.
@@ -322,7 +284,7 @@ impl Usages<'_> {
             Some(type_id) => Some(self.existing_type(type_id).await?),
             None => None,
         };
-        let _queued = self.locks.lock(user_id).await;
+        let _queued = self.writes.lock(user_id).await;
         in_transaction(self.db, "changing a usage", async |session| {
             let mut usage = usages::find_in(self.db, session, user_id, id)
                 .await?
@@ -353,7 +315,7 @@ impl Usages<'_> {
         id: UsageId,
         if_match: Option<&IfMatch>,
     ) -> Result<(), UsageError> {
-        let _queued = self.locks.lock(user_id).await;
+        let _queued = self.writes.lock(user_id).await;
         in_transaction(self.db, "deleting a usage", async |session| {
             let usage = usages::find_in(self.db, session, user_id, id)
                 .await?
@@ -426,7 +388,7 @@ impl Usages<'_> {
         let imported = batch.len() as u64;
         let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
         let keyed = key.map(|key| Keyed::new(user_id, key, &[b"import", body]));
-        let _queued = self.locks.lock(user_id).await;
+        let _queued = self.writes.lock(user_id).await;
         let result = in_transaction(self.db, "importing usages", async |session| {
             if let Some(keyed) = &keyed {
                 let outcome = Outcome::Imported { imported };
@@ -436,7 +398,7 @@ impl Usages<'_> {
             }
             usages::insert_batch(self.db, session, &batch).await?;
             rollups::apply(self.db, session, &deltas).await?;
-            self.reserve_quota(session, user_id, imported).await?;
+            reserve_quota(self.db, session, self.quota, user_id, imported).await?;
             Ok(Created {
                 value: imported,
                 replayed: false,
@@ -467,7 +429,7 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self))]
     pub async fn erase(&self, user_id: UserId) -> Result<u64, UsageError> {
         let mut erased = 0;
-        let _queued = self.locks.lock(user_id).await;
+        let _queued = self.writes.lock(user_id).await;
         loop {
             let batch = in_transaction(self.db, "erasing usages", async |session| {
                 let doomed = usages::first_of_user(self.db, session, user_id, ERASE_BATCH).await?;
@@ -573,4 +535,203 @@ fn replayed_import(record: &IdempotencyRecord) -> Created<u64> {
         value: imported,
         replayed: true,
     }
+}
+
+/// Takes `n` of the user's `quota`, in the transaction of `session`.
+async fn reserve_quota(
+    db: &Database,
+    session: &mut ClientSession,
+    quota: u64,
+    user_id: UserId,
+    n: u64,
+) -> Result<(), UsageError> {
+    if usage_counts::reserve(db, session, user_id, n, quota).await? {
+        Ok(())
+    } else {
+        Err(UsageError::QuotaReached { quota })
+    }
+}
+
+/// A create waiting for its user's next transaction.
+pub struct PendingCreate {
+    usage: Usage,
+    keyed: Option<Keyed>,
+    reply: tokio::sync::oneshot::Sender<Result<Created<Usage>, UsageError>>,
+}
+
+/// The most creates one transaction writes.
+const MAX_BATCH: usize = 256;
+
+/// Writes a batch of one user's queued creates in one transaction and
+/// answers each. A batch that fails as a whole (a key another request
+/// holds, a database failure) is written again one create at a time, so
+/// each gets its own answer.
+async fn write_creates(db: &Database, quota: u64, user_id: UserId, batch: Vec<PendingCreate>) {
+    let outcomes = match record_batch(db, quota, user_id, &batch).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::debug!(error = %e, creates = batch.len(), "a batch of creates failed; writing them one at a time");
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for pending in &batch {
+                outcomes.push(record_one(db, quota, pending).await);
+            }
+            outcomes
+        }
+    };
+    for (pending, outcome) in batch.into_iter().zip(outcomes) {
+        // Its request may have gone away meanwhile.
+        let _ = pending.reply.send(outcome);
+    }
+}
+
+/// What one create of a batch comes to.
+type Outcome1 = Result<Created<Usage>, UsageError>;
+
+/// Writes a batch of one user's creates in one transaction, with the
+/// answers the same creates one after another would get: each key is
+/// looked up (and a key used twice in the batch replays the first), the
+/// quota is taken in arrival order, and the rest is refused.
+async fn record_batch(
+    db: &Database,
+    quota: u64,
+    user_id: UserId,
+    batch: &[PendingCreate],
+) -> Result<Vec<Outcome1>, UsageError> {
+    in_transaction(db, "recording usages", async |session| {
+        let held = usage_counts::held(db, session, user_id).await?;
+        let mut room = quota.saturating_sub(held);
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut fresh: Vec<Usage> = Vec::new();
+        let mut records = Vec::new();
+        let mut claimed: HashMap<&str, (&str, &Usage)> = HashMap::new();
+        for pending in batch {
+            if let Some(keyed) = &pending.keyed {
+                if let Some((fingerprint, usage)) = claimed.get(keyed.record_id.as_str()) {
+                    outcomes.push(if *fingerprint == keyed.fingerprint {
+                        Ok(Created {
+                            value: (*usage).clone(),
+                            replayed: true,
+                        })
+                    } else {
+                        Err(UsageError::KeyReused)
+                    });
+                    continue;
+                }
+                if let Some(earlier) = idempotency::find(db, session, &keyed.record_id).await? {
+                    outcomes.push(match keyed.answered(earlier) {
+                        Ok(earlier) => replayed_usage(db, session, user_id, earlier).await,
+                        Err(e) => Err(e),
+                    });
+                    continue;
+                }
+            }
+            if room == 0 {
+                outcomes.push(Err(UsageError::QuotaReached { quota }));
+                continue;
+            }
+            room -= 1;
+            if let Some(keyed) = &pending.keyed {
+                let outcome = Outcome::Created {
+                    usage: Box::new(pending.usage.clone()),
+                };
+                records.push(IdempotencyRecord::new(
+                    keyed.record_id.clone(),
+                    keyed.fingerprint.clone(),
+                    pending.usage.id.object_id(),
+                    outcome,
+                ));
+                claimed.insert(&keyed.record_id, (&keyed.fingerprint, &pending.usage));
+            }
+            fresh.push(pending.usage.clone());
+            outcomes.push(Ok(Created {
+                value: pending.usage.clone(),
+                replayed: false,
+            }));
+        }
+        if !records.is_empty() {
+            idempotency::insert_many(db, session, &records)
+                .await
+                // Another request (another instance's) holds one of the
+                // keys: the batch is written again one create at a time.
+                .map_err(|e| {
+                    if e.is_write_conflict() || e.is_duplicate() {
+                        UsageError::KeyInProgress {
+                            retry_after_seconds: 1,
+                        }
+                    } else {
+                        e.into()
+                    }
+                })?;
+        }
+        if !fresh.is_empty() {
+            usages::insert_batch(db, session, &fresh).await?;
+            let deltas = rollup::merge(fresh.iter().map(|usage| RollupDelta::of(usage, 1)));
+            rollups::apply(db, session, &deltas).await?;
+            // Last: the count is the document every write of the user
+            // shares, so it is held for the shortest time.
+            usage_counts::add(db, session, user_id, fresh.len() as u64).await?;
+        }
+        Ok(outcomes)
+    })
+    .await
+}
+
+/// One create in its own transaction (when its batch failed as a whole).
+async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Outcome1 {
+    let usage = &pending.usage;
+    let user_id = usage.user_id;
+    let keyed = &pending.keyed;
+    let result = in_transaction(db, "recording a usage", async |session| {
+        if let Some(keyed) = keyed {
+            let outcome = Outcome::Created {
+                usage: Box::new(usage.clone()),
+            };
+            let usage_id = usage.id.object_id();
+            if let Some(earlier) = keyed.claim(db, session, usage_id, outcome).await? {
+                return replayed_usage(db, session, user_id, earlier).await;
+            }
+        }
+        usages::insert(db, session, usage).await?;
+        rollups::apply(db, session, &[RollupDelta::of(usage, 1)]).await?;
+        reserve_quota(db, session, quota, user_id, 1).await?;
+        Ok(Created {
+            value: usage.clone(),
+            replayed: false,
+        })
+    })
+    .await;
+    match (result, keyed) {
+        (Err(UsageError::KeyInProgress { .. }), Some(keyed)) => match keyed.settled(db).await? {
+            Some(earlier) => {
+                in_transaction(db, "replaying a usage", async |session| {
+                    replayed_usage(db, session, user_id, earlier.clone()).await
+                })
+                .await
+            }
+            None => Err(UsageError::KeyInProgress {
+                retry_after_seconds: 1,
+            }),
+        },
+        (result, _) => result,
+    }
+}
+
+/// The usage an answered key created, as it was then.
+async fn replayed_usage(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    record: IdempotencyRecord,
+) -> Outcome1 {
+    let value = match record.outcome {
+        Some(Outcome::Created { usage }) => *usage,
+        // Answered before outcomes were kept: the usage as it is now.
+        _ => usages::find_in(db, session, user_id, UsageId::from(record.usage_id))
+            .await?
+            .ok_or(UsageError::NotFound)?,
+    };
+    Ok(Created {
+        value,
+        replayed: true,
+    })
 }

@@ -144,6 +144,22 @@ pub async fn insert(
     Ok(())
 }
 
+/// Stores the records of a batch of creates in the transaction of
+/// `session` (see [`insert`]).
+#[tracing::instrument(skip_all, fields(records = batch.len()))]
+pub async fn insert_many(
+    db: &Database,
+    session: &mut ClientSession,
+    batch: &[IdempotencyRecord],
+) -> Result<(), StoreError> {
+    records(db)
+        .insert_many(batch)
+        .session(session)
+        .await
+        .context("storing idempotency records")?;
+    Ok(())
+}
+
 /// Records without an outcome: requests that were interrupted before
 /// transactions existed (the start-up clean-up).
 pub async fn unfinished(db: &Database) -> Result<Vec<IdempotencyRecord>, StoreError> {

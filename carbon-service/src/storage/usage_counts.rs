@@ -31,6 +31,18 @@ pub async fn reserve(
     if held.saturating_add(n) > quota {
         return Ok(false);
     }
+    add(db, session, user_id, n).await?;
+    Ok(true)
+}
+
+/// Counts `n` more usages of the user (room checked by the caller, in the
+/// same transaction).
+pub async fn add(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    n: u64,
+) -> Result<(), StoreError> {
     counts(db)
         .update_one(
             doc! { "_id": user_id },
@@ -40,7 +52,7 @@ pub async fn reserve(
         .session(session)
         .await
         .context("taking from a user's usage quota")?;
-    Ok(true)
+    Ok(())
 }
 
 /// How many usages the user holds, read in the transaction of `session`.

@@ -344,7 +344,7 @@ pub async fn insert_batch(
         tracing::debug!(
             stored,
             of = batch.len(),
-            "import batch inserted, not yet committed"
+            "batch of usages inserted, not yet committed"
         );
     }
     Ok(())

@@ -107,3 +107,49 @@ async fn a_concurrent_reader_never_sees_part_of_an_import() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_creates_of_one_user_share_transactions_and_keep_the_quota_in_arrival_order() {
+    use carbon_service::domain::usage::NewUsage;
+    use carbon_service::service::usages::{UsageError, Usages};
+    let app = spawn_app().await;
+    let (db, log) = common::testing::monitored_database(&app.database_uri).await;
+    let writes = Default::default();
+    let usages = Usages {
+        db: &db,
+        types: &app.context.types,
+        quota: 10,
+        writes: &writes,
+    };
+    let user = common::ids::UserId::new();
+    let creates = (0..30).map(|i| {
+        let new = NewUsage::parse(f64::from(i) + 1.0, 100, Some("2026-03-01T00:00:00Z")).unwrap();
+        usages.create(user, new, None)
+    });
+    let outcomes = futures_util::future::join_all(creates).await;
+    // The race happened: the creates queued behind one another and were
+    // written together, in far fewer transactions than creates.
+    let commits = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(command, _)| command == "commitTransaction")
+        .count();
+    assert!(
+        (1..=5).contains(&commits),
+        "{commits} transactions for 30 creates"
+    );
+    // The first ten in arrival order fit the quota, the rest are refused.
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Ok(created) if i < 10 => assert_eq!(created.value.amount, i as f64 + 1.0),
+            Err(UsageError::QuotaReached { quota: 10 }) if i >= 10 => {}
+            other => panic!("create {i}: {other:?}"),
+        }
+    }
+    assert_eq!(app.stored_usages().await, 10);
+    let report = carbon_service::service::rollups::verify(&app.database, false)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}

@@ -109,7 +109,7 @@ async fn an_import_resolves_its_types_in_one_query_however_many_are_unknown() {
         db: &db,
         types: &cache,
         quota: 1_000_000,
-        locks: &Default::default(),
+        writes: &Default::default(),
     };
     let refused = usages
         .import(common::ids::UserId::new(), csv.as_bytes(), None)
