@@ -598,52 +598,67 @@ async fn record_batch(
     batch: &[PendingCreate],
 ) -> Result<Vec<Outcome1>, UsageError> {
     in_transaction(db, "recording usages", async |session| {
-        let held = usage_counts::held(db, session, user_id).await?;
-        let mut room = quota.saturating_sub(held);
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut fresh: Vec<Usage> = Vec::new();
-        let mut records = Vec::new();
-        let mut claimed: HashMap<&str, (&str, &Usage)> = HashMap::new();
-        for pending in batch {
-            if let Some(keyed) = &pending.keyed {
-                if let Some((fingerprint, usage)) = claimed.get(keyed.record_id.as_str()) {
-                    outcomes.push(if *fingerprint == keyed.fingerprint {
-                        Ok(Created {
-                            value: (*usage).clone(),
-                            replayed: true,
-                        })
-                    } else {
-                        Err(UsageError::KeyReused)
-                    });
-                    continue;
+        // Each create's answer, `None` while it is still to be written.
+        let mut outcomes: Vec<Option<Outcome1>> = Vec::with_capacity(batch.len());
+        // A key used again within the batch: (its create, the first one's).
+        let mut repeats: Vec<(usize, usize)> = Vec::new();
+        let mut claimed: HashMap<&str, (&str, usize)> = HashMap::new();
+        for (index, pending) in batch.iter().enumerate() {
+            let Some(keyed) = &pending.keyed else {
+                outcomes.push(None);
+                continue;
+            };
+            if let Some((fingerprint, first)) = claimed.get(keyed.record_id.as_str()) {
+                if *fingerprint == keyed.fingerprint {
+                    repeats.push((index, *first));
+                    outcomes.push(Some(Err(UsageError::Interrupted)));
+                } else {
+                    outcomes.push(Some(Err(UsageError::KeyReused)));
                 }
-                if let Some(earlier) = idempotency::find(db, session, &keyed.record_id).await? {
-                    outcomes.push(match keyed.answered(earlier) {
-                        Ok(earlier) => replayed_usage(db, session, user_id, earlier).await,
-                        Err(e) => Err(e),
-                    });
-                    continue;
-                }
-            }
-            if room == 0 {
-                outcomes.push(Err(UsageError::QuotaReached { quota }));
                 continue;
             }
-            room -= 1;
+            if let Some(earlier) = idempotency::find(db, session, &keyed.record_id).await? {
+                outcomes.push(Some(match keyed.answered(earlier) {
+                    Ok(earlier) => replayed_usage(db, session, user_id, earlier).await,
+                    Err(e) => Err(e),
+                }));
+                continue;
+            }
+            claimed.insert(&keyed.record_id, (&keyed.fingerprint, index));
+            outcomes.push(None);
+        }
+        // The quota, in arrival order: usually one conditional update.
+        let wanted = outcomes.iter().filter(|o| o.is_none()).count() as u64;
+        let mut room = wanted;
+        if wanted > 0 && !usage_counts::try_take(db, session, user_id, wanted, quota).await? {
+            let held = usage_counts::held(db, session, user_id).await?;
+            room = quota.saturating_sub(held).min(wanted);
+            if room > 0 {
+                usage_counts::add(db, session, user_id, room).await?;
+            }
+        }
+        let mut fresh: Vec<Usage> = Vec::new();
+        let mut records = Vec::new();
+        for (pending, outcome) in batch.iter().zip(outcomes.iter_mut()) {
+            if outcome.is_some() {
+                continue;
+            }
+            if fresh.len() as u64 == room {
+                *outcome = Some(Err(UsageError::QuotaReached { quota }));
+                continue;
+            }
             if let Some(keyed) = &pending.keyed {
-                let outcome = Outcome::Created {
-                    usage: Box::new(pending.usage.clone()),
-                };
                 records.push(IdempotencyRecord::new(
                     keyed.record_id.clone(),
                     keyed.fingerprint.clone(),
                     pending.usage.id.object_id(),
-                    outcome,
+                    Outcome::Created {
+                        usage: Box::new(pending.usage.clone()),
+                    },
                 ));
-                claimed.insert(&keyed.record_id, (&keyed.fingerprint, &pending.usage));
             }
             fresh.push(pending.usage.clone());
-            outcomes.push(Ok(Created {
+            *outcome = Some(Ok(Created {
                 value: pending.usage.clone(),
                 replayed: false,
             }));
@@ -667,11 +682,20 @@ async fn record_batch(
             usages::insert_batch(db, session, &fresh).await?;
             let deltas = rollup::merge(fresh.iter().map(|usage| RollupDelta::of(usage, 1)));
             rollups::apply(db, session, &deltas).await?;
-            // Last: the count is the document every write of the user
-            // shares, so it is held for the shortest time.
-            usage_counts::add(db, session, user_id, fresh.len() as u64).await?;
         }
-        Ok(outcomes)
+        // A repeated key replays what its first create did; one that was
+        // refused for the quota leaves its repeats refused too (they came
+        // later, when there was no more room).
+        for (index, first) in repeats {
+            outcomes[index] = Some(match &outcomes[first] {
+                Some(Ok(created)) => Ok(Created {
+                    value: created.value.clone(),
+                    replayed: true,
+                }),
+                _ => Err(UsageError::QuotaReached { quota }),
+            });
+        }
+        Ok(outcomes.into_iter().flatten().collect())
     })
     .await
 }

@@ -116,18 +116,26 @@ pub async fn apply(
 ) -> Result<(), StoreError> {
     for delta in deltas.iter().filter(|d| !d.is_empty()) {
         let filter = key_filter(&delta.key);
+        let change = doc! {
+            "$inc": {
+                "usage_count": delta.usage_count,
+                "total_amount": delta.total_amount,
+                "co2e": delta.co2e,
+            },
+            "$set": { "name": &delta.name, "unit": &delta.unit },
+        };
+        if delta.usage_count >= 0 {
+            // Nothing leaves the cell: it cannot empty.
+            rollups(db)
+                .update_one(filter, change)
+                .upsert(true)
+                .session(&mut *session)
+                .await
+                .context("changing a rollup")?;
+            continue;
+        }
         let updated = rollups(db)
-            .find_one_and_update(
-                filter.clone(),
-                doc! {
-                    "$inc": {
-                        "usage_count": delta.usage_count,
-                        "total_amount": delta.total_amount,
-                        "co2e": delta.co2e,
-                    },
-                    "$set": { "name": &delta.name, "unit": &delta.unit },
-                },
-            )
+            .find_one_and_update(filter.clone(), change)
             .upsert(true)
             .return_document(ReturnDocument::After)
             .session(&mut *session)

@@ -55,6 +55,30 @@ pub async fn add(
     Ok(())
 }
 
+/// Takes `n` of the user's `quota` in one conditional update, when the
+/// user's count exists and has room for all of them: `false` otherwise
+/// (nothing taken; read [`held`] to see why).
+pub async fn try_take(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    n: u64,
+    quota: u64,
+) -> Result<bool, StoreError> {
+    let Some(room) = quota.checked_sub(n) else {
+        return Ok(false);
+    };
+    let taken = counts(db)
+        .update_one(
+            doc! { "_id": user_id, "usages": { "$lte": room as i64 } },
+            doc! { "$inc": { "usages": n as i64 } },
+        )
+        .session(session)
+        .await
+        .context("taking from a user's usage quota")?;
+    Ok(taken.matched_count == 1)
+}
+
 /// How many usages the user holds, read in the transaction of `session`.
 pub async fn held(
     db: &Database,

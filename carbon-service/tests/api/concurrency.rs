@@ -153,3 +153,49 @@ async fn concurrent_creates_of_one_user_share_transactions_and_keep_the_quota_in
         .unwrap();
     assert!(report.is_clean(), "{report:?}");
 }
+
+#[tokio::test]
+async fn a_key_repeated_within_one_batch_replays_its_first_create_or_shares_its_refusal() {
+    use carbon_service::domain::usage::{IdempotencyKey, NewUsage};
+    use carbon_service::service::usages::{UsageError, Usages};
+    let app = spawn_app().await;
+    let writes = Default::default();
+    let usages = Usages {
+        db: &app.database,
+        types: &app.context.types,
+        quota: 2,
+        writes: &writes,
+    };
+    let user = common::ids::UserId::new();
+    let new = || NewUsage::parse(1.0, 100, Some("2026-03-01T00:00:00Z")).unwrap();
+    let (a, b) = (
+        IdempotencyKey::parse(b"a").unwrap(),
+        IdempotencyKey::parse(b"b").unwrap(),
+    );
+    let body = b"{}".as_slice();
+    // The first create runs alone; the other five queue behind it and are
+    // written as one batch, with one unit of quota left.
+    let outcomes = futures_util::future::join_all([
+        usages.create(user, new(), None),
+        usages.create(user, new(), Some((&a, body))),
+        usages.create(user, new(), Some((&a, body))),
+        usages.create(user, new(), Some((&b, body))),
+        usages.create(user, new(), Some((&b, body))),
+        usages.create(user, new(), Some((&a, b"other".as_slice()))),
+    ])
+    .await;
+    let first_a = outcomes[1].as_ref().unwrap();
+    let again_a = outcomes[2].as_ref().unwrap();
+    assert!(!first_a.replayed && again_a.replayed);
+    assert_eq!(first_a.value.id, again_a.value.id);
+    assert!(matches!(
+        outcomes[3],
+        Err(UsageError::QuotaReached { quota: 2 })
+    ));
+    assert!(matches!(
+        outcomes[4],
+        Err(UsageError::QuotaReached { quota: 2 })
+    ));
+    assert!(matches!(outcomes[5], Err(UsageError::KeyReused)));
+    assert_eq!(app.stored_usages().await, 2);
+}
