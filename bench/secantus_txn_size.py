@@ -2,14 +2,15 @@
 on the server at URI, in batches of 1,000 as an import does, and how long
 the transaction takes. Reports each size and whether it committed; stops at
 the first size that fails or takes over 60 s (MongoDB's default
-transactionLifetimeLimitSeconds).
+transactionLifetimeLimitSeconds). Then runs 2, 4 and 8 transactions of
+10,000 rows at once (concurrent imports share the engine's cache).
 
     python3 bench/secantus_txn_size.py mongodb://127.0.0.1:PORT/
 
 Needs pymongo and a replica set (SecantusDB without --standalone).
 Creates and drops the database `txn_size_probe`.
 """
-import datetime, sys, time, uuid
+import datetime, sys, threading, time, uuid
 
 import pymongo
 from pymongo.read_concern import ReadConcern
@@ -30,27 +31,43 @@ def usage(user, i):
         "co2e": 4.5875, "created_at": start, "updated_at": start, "version": 1, "import_id": user,
     }
 
+def one_transaction(size):
+    """Inserts `size` rows in one transaction: (seconds, error or None, rows visible after)."""
+    user = uuid.uuid4().hex
+    began = time.monotonic()
+    error = None
+    try:
+        with client.start_session() as session:
+            with session.start_transaction(read_concern=ReadConcern("snapshot"),
+                                           write_concern=WriteConcern("majority")):
+                for first in range(0, size, BATCH):
+                    db.usages.insert_many([usage(user, i) for i in range(first, min(size, first + BATCH))],
+                                          session=session)
+    except pymongo.errors.PyMongoError as e:
+        error = e.details.get("codeName") if isinstance(e, pymongo.errors.OperationFailure) else type(e).__name__
+    return time.monotonic() - began, error, db.usages.count_documents({"user_id": user})
+
 try:
     db.usages.create_index([("user_id", 1), ("usage_at", -1), ("_id", -1)], name="user_usage_at")
-    for size in [10_000, 25_000, 50_000, 100_000, 200_000, 400_000]:
-        user = uuid.uuid4().hex
-        began = time.monotonic()
-        try:
-            with client.start_session() as session:
-                with session.start_transaction(read_concern=ReadConcern("snapshot"),
-                                               write_concern=WriteConcern("majority")):
-                    for first in range(0, size, BATCH):
-                        db.usages.insert_many([usage(user, i) for i in range(first, first + BATCH)],
-                                              session=session)
-            took = time.monotonic() - began
-            visible = db.usages.count_documents({"user_id": user})
-            print(f"{size:>7} rows: committed in {took:.2f} s ({size / took:,.0f} rows/s), {visible} visible")
-            if took > 60:
-                break
-        except pymongo.errors.PyMongoError as e:
-            took = time.monotonic() - began
-            visible = db.usages.count_documents({"user_id": user})
-            print(f"{size:>7} rows: FAILED after {took:.2f} s ({type(e).__name__}: {e}); {visible} visible")
+    for size in [10_000, 12_500, 15_000, 17_500, 20_000, 25_000, 50_000, 100_000]:
+        took, error, visible = one_transaction(size)
+        if error:
+            print(f"{size:>7} rows: FAILED after {took:.2f} s ({error}); {visible} visible")
             break
+        print(f"{size:>7} rows: committed in {took:.2f} s ({size / took:,.0f} rows/s), {visible} visible")
+        if took > 60:
+            break
+    for parallel in [2, 4, 8]:
+        results = [None] * parallel
+        def run(i):
+            results[i] = one_transaction(10_000)
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(parallel)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        failed = [r[1] for r in results if r[1]]
+        print(f"{parallel} x 10000 rows at once: {parallel - len(failed)} committed, "
+              f"{len(failed)} failed {sorted(set(failed))}; slowest {max(r[0] for r in results):.2f} s")
 finally:
     client.drop_database("txn_size_probe")

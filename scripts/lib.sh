@@ -115,7 +115,7 @@ start_secantus() {
   bin=$(ensure_secantus)
   mkdir -p "$dir"
   "$bin" --host 127.0.0.1 --port "$port" --storage-path "$dir" \
-    --cache-size "${SECANTUS_CACHE_SIZE:-256M}" --log-level WARNING "$@" >"$logfile" 2>&1 &
+    --cache-size "${SECANTUS_CACHE_SIZE:-1G}" --log-level WARNING "$@" >"$logfile" 2>&1 &
   SECANTUS_PID=$!
   track "$SECANTUS_PID"
   SECANTUS_PORT=""

@@ -17,6 +17,10 @@ pub struct Settings {
     pub usage_types_cache_ttl: Duration,
     /// Per-user limits of the expensive reads and writes.
     pub limits: UserLimits,
+    /// CSV imports this instance writes at once (`IMPORT_CONCURRENCY`);
+    /// more wait their turn. Each import is one transaction whose rows the
+    /// database must hold in its cache until it commits.
+    pub import_concurrency: usize,
 }
 
 /// What one user may cost the service.
@@ -72,11 +76,49 @@ impl Settings {
                 "must be at most 30 (other instances must see type changes within 30 s)",
             ));
         }
+        let import_concurrency: usize = env.parse_or("IMPORT_CONCURRENCY", 2)?;
+        if !(1..=64).contains(&import_concurrency) {
+            return Err(ConfigError::new(
+                "IMPORT_CONCURRENCY",
+                "must be between 1 and 64",
+            ));
+        }
         Ok(Self {
             common,
             auth_token_url,
             usage_types_cache_ttl: Duration::from_secs(ttl),
             limits: UserLimits::from_env(env)?,
+            import_concurrency,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut all = vec![("JWT_SECRET", "a-test-secret-of-at-least-32-bytes-long")];
+        all.extend_from_slice(pairs);
+        Settings::from_env(&Env::from_pairs(all))
+    }
+
+    #[test]
+    fn imports_run_two_at_a_time_unless_told_otherwise() {
+        assert_eq!(with(&[]).unwrap().import_concurrency, 2);
+        assert_eq!(
+            with(&[("IMPORT_CONCURRENCY", "8")])
+                .unwrap()
+                .import_concurrency,
+            8
+        );
+    }
+
+    #[test]
+    fn an_import_concurrency_of_zero_or_over_64_is_refused_by_name() {
+        for bad in ["0", "65", "many"] {
+            let error = with(&[("IMPORT_CONCURRENCY", bad)]).unwrap_err();
+            assert!(error.to_string().contains("IMPORT_CONCURRENCY"), "{error}");
+        }
     }
 }

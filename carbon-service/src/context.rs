@@ -18,6 +18,8 @@ pub struct AppContext {
     pub limiters: UserLimiters,
     /// Queues each user's usage writes in this process.
     pub writes: Arc<UserWrites>,
+    /// Imports written at once (`IMPORT_CONCURRENCY`).
+    pub imports: tokio::sync::Semaphore,
 }
 
 impl AppContext {
@@ -27,6 +29,7 @@ impl AppContext {
             types: &self.types,
             quota: self.limiters.usage_quota,
             writes: &self.writes,
+            imports: &self.imports,
         }
     }
 

@@ -182,6 +182,8 @@ pub fn ttl_index(field: &str, name: &str) -> IndexModel {
 
 /// `WriteConflict`: two transactions wrote one document.
 const WRITE_CONFLICT: i32 = 112;
+/// `TransactionTooLargeForCache`.
+const TRANSACTION_TOO_LARGE_FOR_CACHE: i32 = 388;
 
 /// The server's code of a command's or a write's failure.
 fn error_code(err: &Error) -> Option<i32> {
@@ -479,4 +481,40 @@ pub fn is_unavailable(err: &Error) -> bool {
             | ErrorKind::Shutdown
     ) || err.contains_label("RetryableWriteError")
         || err.contains_label("TransientTransactionError")
+        // The storage engine's cache cannot hold the transaction now (other
+        // transactions fill it): a retry later may fit.
+        || error_code(err) == Some(TRANSACTION_TOO_LARGE_FOR_CACHE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command_error(code: i32, name: &str) -> Error {
+        let error: mongodb::error::CommandError = mongodb::bson::from_document(
+            doc! { "code": code, "codeName": name, "errmsg": "from the server" },
+        )
+        .expect("a command error");
+        Error::from(ErrorKind::Command(error))
+    }
+
+    #[test]
+    fn a_transaction_too_large_for_the_cache_is_a_retry_later() {
+        let error = StoreError::from_driver(
+            "importing usages",
+            command_error(
+                TRANSACTION_TOO_LARGE_FOR_CACHE,
+                "TransactionTooLargeForCache",
+            ),
+        );
+        assert!(error.is_unavailable(), "{error:?}");
+    }
+
+    #[test]
+    fn a_write_conflict_is_recognised_and_another_failure_is_not_unavailable() {
+        let conflict = StoreError::from_driver("x", command_error(WRITE_CONFLICT, "WriteConflict"));
+        assert!(conflict.is_write_conflict());
+        let other = StoreError::from_driver("x", command_error(2, "BadValue"));
+        assert!(!other.is_write_conflict() && !other.is_unavailable());
+    }
 }

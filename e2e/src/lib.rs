@@ -294,20 +294,29 @@ pub struct TestMongo {
     dir: PathBuf,
     /// Started with `--standalone`: no transactions (a start-up check test).
     standalone: bool,
+    /// WiredTiger's cache (`--cache-size`).
+    cache: &'static str,
 }
 
 impl TestMongo {
     pub async fn start() -> TestMongo {
-        Self::start_with(false).await
+        // An import of 10,000 rows is one transaction, held in the cache
+        // until it commits.
+        Self::start_with(false, "256M").await
     }
 
     /// A server that advertises itself as standalone, which cannot run
     /// multi-document transactions.
     pub async fn start_standalone() -> TestMongo {
-        Self::start_with(true).await
+        Self::start_with(true, "256M").await
     }
 
-    async fn start_with(standalone: bool) -> TestMongo {
+    /// A server whose cache is `cache` (e.g. `"32M"`).
+    pub async fn start_with_cache(cache: &'static str) -> TestMongo {
+        Self::start_with(false, cache).await
+    }
+
+    async fn start_with(standalone: bool, cache: &'static str) -> TestMongo {
         let dir =
             std::env::temp_dir().join(format!("e2e-secantus-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("data dir");
@@ -316,6 +325,7 @@ impl TestMongo {
             port: 0,
             dir,
             standalone,
+            cache,
         };
         db.resume().await;
         db
@@ -343,7 +353,7 @@ impl TestMongo {
             .arg(self.dir.join("data"))
             .args([
                 "--cache-size",
-                "64M",
+                self.cache,
                 "--log-file-max",
                 "16MB",
                 "--log-level",

@@ -91,6 +91,8 @@ pub struct Usages<'a> {
     /// The most usages one user may store.
     pub quota: u64,
     pub writes: &'a Arc<UserWrites>,
+    /// Imports written at once in this instance.
+    pub imports: &'a tokio::sync::Semaphore,
 }
 
 /// A create or an import that happened, or the replay of one.
@@ -388,6 +390,8 @@ impl Usages<'_> {
         let imported = batch.len() as u64;
         let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
         let keyed = key.map(|key| Keyed::new(user_id, key, &[b"import", body]));
+        // A closed semaphore is never made: the permit always comes.
+        let _turn = self.imports.acquire().await.ok();
         let _queued = self.writes.lock(user_id).await;
         let result = in_transaction(self.db, "importing usages", async |session| {
             if let Some(keyed) = &keyed {

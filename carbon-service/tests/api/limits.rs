@@ -110,6 +110,7 @@ async fn an_import_resolves_its_types_in_one_query_however_many_are_unknown() {
         types: &cache,
         quota: 1_000_000,
         writes: &Default::default(),
+        imports: &tokio::sync::Semaphore::new(2),
     };
     let refused = usages
         .import(common::ids::UserId::new(), csv.as_bytes(), None)
