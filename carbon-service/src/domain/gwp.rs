@@ -1,0 +1,179 @@
+//! Greenhouse gases and the global warming potentials (100-year) that turn
+//! their masses into CO₂e.
+//!
+//! The values, per IPCC assessment report, as tabulated by the GHG Protocol
+//! ("Global Warming Potential Values", version 2.0, August 2024):
+//! - AR4: IPCC (2007), WG I, Chapter 2, Table 2.14: CH₄ 25, N₂O 298.
+//! - AR5: IPCC (2013), WG I, Chapter 8, Table 8.7 (without climate-carbon
+//!   feedbacks): CH₄ 28, N₂O 265. What the US EPA GHG Emission Factors Hub
+//!   2025 uses.
+//! - AR6: IPCC (2021), WG I, Chapter 7, Table 7.15: CH₄ (non-fossil) 27.0,
+//!   N₂O 273. The factors here are combustion and grid emissions, whose
+//!   methane the GHG Protocol counts at the non-fossil value (the fossil
+//!   value, 29.8, adds the CO₂ its oxidation makes, which combustion CO₂
+//!   factors already count).
+//!
+//! CO₂ is 1 in every set, by definition.
+
+use serde::{Deserialize, Serialize};
+
+use common::validation::FieldError;
+
+/// The gases a factor can give, in reporting order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gas {
+    Co2,
+    Ch4,
+    N2o,
+}
+
+impl Gas {
+    pub const ALL: [Gas; 3] = [Gas::Co2, Gas::Ch4, Gas::N2o];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Co2 => "co2",
+            Self::Ch4 => "ch4",
+            Self::N2o => "n2o",
+        }
+    }
+}
+
+/// An IPCC assessment report's 100-year GWPs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum GwpSet {
+    #[serde(rename = "AR4")]
+    Ar4,
+    #[default]
+    #[serde(rename = "AR5")]
+    Ar5,
+    #[serde(rename = "AR6")]
+    Ar6,
+}
+
+impl GwpSet {
+    pub const ALL: [GwpSet; 3] = [GwpSet::Ar4, GwpSet::Ar5, GwpSet::Ar6];
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        match raw.trim().to_ascii_uppercase().as_str() {
+            "AR4" => Ok(Self::Ar4),
+            "AR5" => Ok(Self::Ar5),
+            "AR6" => Ok(Self::Ar6),
+            _ => Err(FieldError::new(field, "must be AR4, AR5 or AR6")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ar4 => "AR4",
+            Self::Ar5 => "AR5",
+            Self::Ar6 => "AR6",
+        }
+    }
+
+    /// kg CO₂e per kg of `gas`.
+    pub fn gwp(self, gas: Gas) -> f64 {
+        match (self, gas) {
+            (_, Gas::Co2) => 1.0,
+            (Self::Ar4, Gas::Ch4) => 25.0,
+            (Self::Ar4, Gas::N2o) => 298.0,
+            (Self::Ar5, Gas::Ch4) => 28.0,
+            (Self::Ar5, Gas::N2o) => 265.0,
+            (Self::Ar6, Gas::Ch4) => 27.0,
+            (Self::Ar6, Gas::N2o) => 273.0,
+        }
+    }
+}
+
+/// kg of each gas (per unit of activity, or emitted); `None`: the factor
+/// does not give that gas (not zero: unknown, and left out of CO₂e).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Gases {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub co2: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ch4: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n2o: Option<f64>,
+}
+
+impl Gases {
+    pub fn get(&self, gas: Gas) -> Option<f64> {
+        match gas {
+            Gas::Co2 => self.co2,
+            Gas::Ch4 => self.ch4,
+            Gas::N2o => self.n2o,
+        }
+    }
+
+    fn map(&self, f: impl Fn(f64) -> f64) -> Self {
+        Self {
+            co2: self.co2.map(&f),
+            ch4: self.ch4.map(&f),
+            n2o: self.n2o.map(&f),
+        }
+    }
+
+    /// These masses times `amount` (per-unit factors to emissions).
+    pub fn times(&self, amount: f64) -> Self {
+        self.map(|kg| kg * amount)
+    }
+
+    /// kg CO₂e under `set`.
+    pub fn co2e(&self, set: GwpSet) -> f64 {
+        Gas::ALL
+            .iter()
+            .filter_map(|&gas| self.get(gas).map(|kg| kg * set.gwp(gas)))
+            .sum()
+    }
+
+    /// The sum of two masses per gas (a gas given by either counts).
+    pub fn plus(&self, other: &Self) -> Self {
+        let add = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        };
+        Self {
+            co2: add(self.co2, other.co2),
+            ch4: add(self.ch4, other.ch4),
+            n2o: add(self.n2o, other.n2o),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.co2.is_none() && self.ch4.is_none() && self.n2o.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn co2e_weighs_each_given_gas_by_its_gwp() {
+        let gases = Gases {
+            co2: Some(10.0),
+            ch4: Some(1.0),
+            n2o: Some(0.1),
+        };
+        assert_eq!(gases.co2e(GwpSet::Ar5), 10.0 + 28.0 + 26.5);
+        assert_eq!(gases.co2e(GwpSet::Ar4), 10.0 + 25.0 + 29.8);
+        assert_eq!(gases.co2e(GwpSet::Ar6), 10.0 + 27.0 + 27.3);
+    }
+
+    #[test]
+    fn a_gas_the_factor_does_not_give_counts_for_nothing() {
+        let co2_only = Gases {
+            co2: Some(8.78),
+            ..Gases::default()
+        };
+        assert_eq!(co2_only.co2e(GwpSet::Ar6), 8.78);
+    }
+
+    #[test]
+    fn sets_parse_in_any_case_and_name_the_field_otherwise() {
+        assert_eq!(GwpSet::parse("gwp", "ar6").unwrap(), GwpSet::Ar6);
+        assert_eq!(GwpSet::parse("gwp", "SAR").unwrap_err().field, "gwp");
+    }
+}
