@@ -11,11 +11,10 @@ COPY common/Cargo.toml common/
 COPY user-service/Cargo.toml user-service/
 COPY carbon-service/Cargo.toml carbon-service/
 COPY e2e/Cargo.toml e2e/
-RUN mkdir -p common/src user-service/src carbon-service/src carbon-service/seed e2e/src \
+RUN mkdir -p common/src user-service/src carbon-service/src e2e/src \
  && for crate in common user-service carbon-service e2e; do touch $crate/src/lib.rs; done \
  && echo 'fn main() {}' > user-service/src/main.rs \
  && echo 'fn main() {}' > carbon-service/src/main.rs \
- && echo '[]' > carbon-service/seed/usage_types.json \
  && cargo build --release --locked -p user-service -p carbon-service
 
 COPY . .

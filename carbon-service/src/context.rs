@@ -6,6 +6,7 @@ use std::sync::Arc;
 use mongodb::Database;
 
 use crate::limits::UserLimiters;
+use crate::service::datasets::Datasets;
 use crate::service::types::Types;
 use crate::service::usages::Usages;
 use crate::service::user_writes::UserWrites;
@@ -31,6 +32,10 @@ impl AppContext {
             writes: &self.writes,
             imports: &self.imports,
         }
+    }
+
+    pub fn datasets(&self) -> Datasets<'_> {
+        Datasets { db: &self.db }
     }
 
     pub fn types(&self) -> Types<'_> {

@@ -23,13 +23,19 @@ enum Command {
     Serve,
     /// Print the OpenAPI document (JSON) and exit; needs no settings.
     Openapi,
-    /// Load the usage types (the reference types unless --file is given).
-    /// Insert-only: a type that exists is left as it is. Safe to repeat.
+    /// Load a factor dataset and its usage types: the bundled US EPA GHG
+    /// Emission Factors Hub 2025 unless --file is given. Insert-only: a
+    /// dataset or type that exists is left as it is. Safe to repeat.
     Seed {
-        /// A JSON array of usage types, each with the fields of POST /types.
+        /// A dataset file: {"dataset": {...}, "types": [...]} (the format of
+        /// carbon-service/seed/epa-ghg-hub-2025.json).
         #[arg(long)]
         file: Option<PathBuf>,
-        /// Also overwrite existing types with the file's values.
+        /// Also load the coding challenge's five illustrative types (ids
+        /// 100 to 104, dataset `example`: not for reporting).
+        #[arg(long)]
+        examples: bool,
+        /// Also overwrite existing datasets and types with the file's values.
         #[arg(long)]
         force: bool,
     },
@@ -62,7 +68,11 @@ async fn main() -> ExitCode {
     common::telemetry::init(settings.common.log_format, "info");
     let result = match cli.command {
         None | Some(Command::Serve) => serve(settings).await,
-        Some(Command::Seed { file, force }) => seed(settings, file, force).await,
+        Some(Command::Seed {
+            file,
+            examples,
+            force,
+        }) => seed(settings, file, examples, force).await,
         Some(Command::VerifyRollups { repair }) => verify_rollups(settings, repair).await,
         // Answered above, before any setting is read.
         Some(Command::Openapi) => Ok(()),
@@ -156,8 +166,13 @@ async fn serve(settings: Settings) -> Result<(), CliError> {
     app.run_until_stopped().await.map_err(CliError::Serve)
 }
 
-async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<(), CliError> {
-    let (source_name, json) = match file {
+async fn seed(
+    settings: Settings,
+    file: Option<PathBuf>,
+    examples: bool,
+    force: bool,
+) -> Result<(), CliError> {
+    let mut sources = vec![match file {
         Some(path) => {
             let json = std::fs::read_to_string(&path).map_err(|source| CliError::ReadSeed {
                 path: path.display().to_string(),
@@ -166,15 +181,24 @@ async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<
             (path.display().to_string(), json)
         }
         None => (
-            "built-in reference types".to_owned(),
-            carbon_service::seed::BUILT_IN.to_owned(),
+            "the bundled EPA GHG Emission Factors Hub 2025".to_owned(),
+            carbon_service::seed::EPA_GHG_HUB_2025.to_owned(),
         ),
-    };
-    let failed = |source| CliError::Seed {
-        source_name: source_name.clone(),
-        source,
-    };
-    let types = carbon_service::seed::parse_seed(&json).map_err(failed)?;
+    }];
+    if examples {
+        sources.push((
+            "the illustrative examples".to_owned(),
+            carbon_service::seed::EXAMPLES.to_owned(),
+        ));
+    }
+    let mut parsed = Vec::new();
+    for (source_name, json) in &sources {
+        let seeded = carbon_service::seed::parse_seed(json).map_err(|source| CliError::Seed {
+            source_name: source_name.clone(),
+            source,
+        })?;
+        parsed.push((source_name, seeded));
+    }
     let database =
         common::db::connect_transactional(&settings.common.mongodb, "carbon-service").await?;
     carbon_service::storage::create_indexes(&database).await?;
@@ -183,21 +207,24 @@ async fn seed(settings: Settings, file: Option<PathBuf>, force: bool) -> Result<
     } else {
         carbon_service::seed::SeedMode::InsertOnly
     };
-    let report = carbon_service::seed::seed(&database, &types, mode)
-        .await
-        .map_err(failed)?;
-    println!(
-        "seeded {} usage types from {source_name}: {} created, {} updated, {} unchanged",
-        types.len(),
-        report.created,
-        report.updated,
-        report.unchanged
-    );
-    for t in &types {
+    for (source_name, seeded) in parsed {
+        let report = carbon_service::seed::seed(&database, &seeded, mode)
+            .await
+            .map_err(|source| CliError::Seed {
+                source_name: source_name.clone(),
+                source,
+            })?;
         println!(
-            "  {:>5}  {:<12} {:<5} {} kg CO2e/{}",
-            t.id, t.name, t.unit, t.factor, t.unit
+            "seeded dataset {} ({} usage types) from {source_name}: {} created, {} updated, {} unchanged",
+            seeded.dataset.id,
+            seeded.types.len(),
+            report.created,
+            report.updated,
+            report.unchanged
         );
+        if seeded.dataset.illustrative {
+            println!("  illustrative: not for reporting");
+        }
     }
     Ok(())
 }

@@ -3,9 +3,10 @@
 use common::db::StoreError;
 use mongodb::Database;
 
+use crate::domain::dataset::Dataset;
 use crate::service::rollups as rollup_check;
 use crate::storage::idempotency::{self, Outcome};
-use crate::storage::{rollups, usage_types, usages};
+use crate::storage::{datasets, rollups, usage_types, usages};
 
 /// Why the stored data could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,9 @@ pub enum MigrationError {
 /// - requests with an `Idempotency-Key` that an earlier version left
 ///   unfinished (before every write was a transaction) are settled: a
 ///   partial import is removed, a stored usage becomes the key's answer;
+/// - the `custom` dataset exists, and every type that predates datasets
+///   belongs to one (the examples' ids to `example`, the rest to `custom`),
+///   its factor kept as a CO₂e-only figure;
 /// - each user's rollups and quota count are built from the usages, once,
 ///   on a database whose usages predate rollups.
 ///
@@ -49,6 +53,19 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
             ids: unscoped,
             first,
         });
+    }
+    datasets::insert_if_absent(db, &Dataset::custom()).await?;
+    let examples = crate::seed::parse_seed(crate::seed::EXAMPLES).ok();
+    let example_ids: Vec<i64> = examples
+        .iter()
+        .flat_map(|e| e.types.iter().map(|t| t.id.get()))
+        .collect();
+    let given = usage_types::backfill_datasets(db, &example_ids).await?;
+    if given > 0 {
+        if let Some(examples) = &examples {
+            datasets::insert_if_absent(db, &examples.dataset).await?;
+        }
+        tracing::info!(types = given, "usage types given their dataset");
     }
     for usage_type in usage_types::all(db).await? {
         let scope = i64::from(usage_type.scope);

@@ -3,7 +3,7 @@
 use common::openapi::{OAuth2PasswordSecurity, StandardErrorResponses};
 use utoipa::OpenApi;
 
-use crate::routes::{summary, types, usages};
+use crate::routes::{datasets, summary, types, units, usages};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,9 @@ use crate::routes::{summary, types, usages};
         version = "0.1.0",
     ),
     paths(
+        datasets::list_datasets,
+        datasets::get_dataset,
+        units::list_units,
         types::list_types,
         types::get_type,
         types::create_type,
@@ -35,7 +38,8 @@ use crate::routes::{summary, types, usages};
     ),
     components(schemas(common::error::ProblemDetails, common::error::FieldError)),
     tags(
-        (name = "types", description = "Usage types and their emission factors"),
+        (name = "datasets", description = "Where the emission factors come from: publisher, edition, licence, GWP basis"),
+        (name = "types", description = "Usage types, their emission factors per gas, and the units usages may be recorded in"),
         (name = "usages", description = "The caller's usage records and footprint"),
         (name = "health", description = "Liveness and readiness"),
     ),

@@ -152,19 +152,16 @@ impl UsageTypeCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::usage_type::Scope;
 
     fn types(factor: f64) -> Vec<UsageType> {
-        vec![UsageType {
-            id: UsageTypeId::parse("id", 100).unwrap(),
+        let fields = crate::domain::usage_type::UsageTypeFields {
             name: "electricity".into(),
-            unit: "kwh".into(),
-            factor,
-            scope: Scope::parse(2).unwrap(),
-            source: None,
-            source_year: None,
-            region: None,
-        }]
+            unit: "kWh".into(),
+            factor: Some(factor),
+            scope: 2,
+            ..Default::default()
+        };
+        vec![UsageType::parse(100, &fields, &crate::domain::dataset::Dataset::custom()).unwrap()]
     }
 
     #[tokio::test]

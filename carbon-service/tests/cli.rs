@@ -12,26 +12,45 @@ fn command() -> Command {
 }
 
 #[test]
-fn seed_run_twice_upserts_the_five_types_and_says_so() {
+fn seed_loads_the_epa_hub_and_with_examples_the_illustrative_types_once() {
     let db = TestDatabase::new("cli");
-    let run = || {
-        command()
-            .arg("seed")
-            .env("JWT_SECRET", SECRET)
+    let run = |examples: bool| {
+        let mut seed = command();
+        seed.arg("seed");
+        if examples {
+            seed.arg("--examples");
+        }
+        seed.env("JWT_SECRET", SECRET)
             .env("MONGODB_URI", &db.uri)
             .output()
             .unwrap()
     };
-    let first = run();
+    let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025)
+        .unwrap()
+        .types
+        .len();
+    let first = run(false);
     assert!(
         first.status.success(),
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
     let out = String::from_utf8_lossy(&first.stdout);
-    assert!(out.contains("5 created, 0 updated, 0 unchanged"), "{out}");
-    let second = run();
-    assert!(String::from_utf8_lossy(&second.stdout).contains("0 created, 0 updated, 5 unchanged"));
+    assert!(
+        out.contains(&format!(
+            "seeded dataset epa-ghg-hub-2025 ({epa} usage types)"
+        )) && out.contains(&format!("{epa} created, 0 updated, 0 unchanged")),
+        "{out}"
+    );
+    assert!(!out.contains("example"), "{out}");
+    let second = String::from_utf8_lossy(&run(true).stdout).into_owned();
+    assert!(
+        second.contains(&format!("0 created, 0 updated, {epa} unchanged"))
+            && second.contains("seeded dataset example (5 usage types)")
+            && second.contains("5 created")
+            && second.contains("illustrative: not for reporting"),
+        "{second}"
+    );
 }
 
 #[test]
@@ -40,15 +59,19 @@ fn seed_reads_a_file_and_refuses_an_invalid_one() {
     let dir = std::env::temp_dir().join(format!("seed-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.json");
+    let dataset = r#""dataset": {"id": "acme", "name": "ACME factors", "publisher": "ACME",
+        "edition": "2026", "licence": "Proprietary", "gwp_basis": "AR6"}"#;
     std::fs::write(
         &good,
-        r#"[{"id": 7, "name": "solar", "unit": "kwh", "factor": 0.04, "scope": 2}]"#,
+        format!(
+            r#"{{{dataset}, "types": [{{"id": 7, "name": "solar", "unit": "kWh", "gases": {{"co2": 0.04}}, "scope": 2}}]}}"#
+        ),
     )
     .unwrap();
     let bad = dir.join("bad.json");
     std::fs::write(
         &bad,
-        r#"[{"id": 7, "name": "", "unit": "kwh", "factor": -1, "scope": 2}]"#,
+        format!(r#"{{{dataset}, "types": [{{"id": 7, "name": "", "unit": "kWh", "factor": -1, "scope": 2}}]}}"#),
     )
     .unwrap();
     let run = |file: &std::path::Path| {

@@ -72,6 +72,20 @@ impl Invalid {
     }
 }
 
+/// Both parses, or every field error of either.
+pub fn both<A, B>(a: Result<A, Invalid>, b: Result<B, Invalid>) -> Result<(A, B), Invalid> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => Err(Invalid(
+            a.err()
+                .into_iter()
+                .chain(b.err())
+                .flat_map(|invalid| invalid.0)
+                .collect(),
+        )),
+    }
+}
+
 impl From<FieldError> for Invalid {
     fn from(error: FieldError) -> Self {
         Self(vec![error])

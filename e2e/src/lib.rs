@@ -232,15 +232,16 @@ fn dedupe<'a>(env: Vec<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
     common::testing::merged_env(&env, &[])
 }
 
-/// Runs `carbon-service seed` against `db`.
+/// Runs `carbon-service seed --examples` against `db` (the tests use the
+/// example types 100 to 104).
 pub fn seed(db: &TestDatabase) {
     seed_uri(&db.uri);
 }
 
-/// Runs `carbon-service seed` against the database at `uri`.
+/// Runs `carbon-service seed --examples` against the database at `uri`.
 pub fn seed_uri(uri: &str) {
     let out = Command::new(binary("carbon-service"))
-        .arg("seed")
+        .args(["seed", "--examples"])
         .env_clear()
         .env("JWT_SECRET", SECRET)
         .env("MONGODB_URI", uri)

@@ -21,7 +21,7 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const web = process.env.WEB_URL;
 const artifacts = process.env.ARTIFACTS ?? '.';
 const factors = Object.fromEntries(
-  JSON.parse(readFileSync(process.env.SEED_FILE, 'utf8')).map((t) => [t.id, t.factor]),
+  JSON.parse(readFileSync(process.env.SEED_FILE, 'utf8')).types.map((t) => [t.id, t.factor]),
 );
 const email = `web-${Date.now()}@example.com`;
 const password = 'web journey passphrase';
@@ -194,14 +194,14 @@ try {
   await tabB.reload();
   await tabB.getByRole('heading', { name: 'Usages' }).waitFor({ timeout: 10000 });
 
-  step('a superuser sees a 409 plainly when deleting a type in use');
+  step('a superuser sees a 409 plainly when deleting a type of a published dataset');
   const admin = await newPage(await browser.newContext());
   await logIn(admin, process.env.ADMIN_EMAIL, process.env.ADMIN_PASSWORD);
   await admin.goto(`${web}/types`);
   await admin.getByRole('heading', { name: 'Usage types' }).waitFor();
   await axe(admin, 'usage types');
   await admin.getByRole('button', { name: 'Delete type 100' }).click();
-  await admin.getByRole('alert').filter({ hasText: /still reference/ }).waitFor();
+  await admin.getByRole('alert').filter({ hasText: /is published/ }).waitFor();
 
   step('log out, and the usages page is refused');
   await tabA.getByRole('button', { name: 'Log out' }).click();

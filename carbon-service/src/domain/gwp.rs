@@ -96,6 +96,11 @@ pub struct Gases {
     pub ch4: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n2o: Option<f64>,
+    /// kg CO₂e of a factor that gives no gases, only its CO₂e (the example
+    /// dataset, types entered with a `factor` alone): counted as it is
+    /// under every GWP set, since its gases are unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_co2e: Option<f64>,
 }
 
 impl Gases {
@@ -112,6 +117,7 @@ impl Gases {
             co2: self.co2.map(&f),
             ch4: self.ch4.map(&f),
             n2o: self.n2o.map(&f),
+            other_co2e: self.other_co2e.map(&f),
         }
     }
 
@@ -125,7 +131,8 @@ impl Gases {
         Gas::ALL
             .iter()
             .filter_map(|&gas| self.get(gas).map(|kg| kg * set.gwp(gas)))
-            .sum()
+            .sum::<f64>()
+            + self.other_co2e.unwrap_or(0.0)
     }
 
     /// The sum of two masses per gas (a gas given by either counts).
@@ -138,11 +145,32 @@ impl Gases {
             co2: add(self.co2, other.co2),
             ch4: add(self.ch4, other.ch4),
             n2o: add(self.n2o, other.n2o),
+            other_co2e: add(self.other_co2e, other.other_co2e),
+        }
+    }
+
+    /// CO₂e given directly, for a factor that gives no gases.
+    pub fn co2e_only(kg: f64) -> Self {
+        Self {
+            other_co2e: Some(kg),
+            ..Self::default()
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.co2.is_none() && self.ch4.is_none() && self.n2o.is_none()
+        self.co2.is_none() && self.ch4.is_none() && self.n2o.is_none() && self.other_co2e.is_none()
+    }
+
+    /// Every given amount, for validation.
+    pub fn values(&self) -> impl Iterator<Item = (&'static str, f64)> {
+        [
+            ("co2", self.co2),
+            ("ch4", self.ch4),
+            ("n2o", self.n2o),
+            ("other_co2e", self.other_co2e),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
     }
 }
 
@@ -156,6 +184,7 @@ mod tests {
             co2: Some(10.0),
             ch4: Some(1.0),
             n2o: Some(0.1),
+            other_co2e: None,
         };
         assert_eq!(gases.co2e(GwpSet::Ar5), 10.0 + 28.0 + 26.5);
         assert_eq!(gases.co2e(GwpSet::Ar4), 10.0 + 25.0 + 29.8);

@@ -272,19 +272,16 @@ pub fn parse_instant(field: &str, raw: Option<&str>) -> Result<Option<DateTime<U
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::usage_type::Scope;
 
     fn electricity() -> UsageType {
-        UsageType {
-            id: UsageTypeId::parse("id", 100).unwrap(),
+        let fields = crate::domain::usage_type::UsageTypeFields {
             name: "electricity".into(),
-            unit: "kwh".into(),
-            factor: 1.5,
-            scope: Scope::parse(2).unwrap(),
-            source: None,
-            source_year: None,
-            region: None,
-        }
+            unit: "kWh".into(),
+            factor: Some(1.5),
+            scope: 2,
+            ..Default::default()
+        };
+        UsageType::parse(100, &fields, &crate::domain::dataset::Dataset::custom()).unwrap()
     }
 
     #[test]

@@ -1,12 +1,18 @@
-//! Usage types: what a usage measures, its emission factor, its GHG
-//! Protocol scope and where the factor comes from.
+//! Usage types: what a usage measures, its emission factor per gas, its GHG
+//! Protocol scope and category, its dataset and where the factor comes
+//! from.
 
 use serde::{Deserialize, Serialize};
 
+use super::dataset::{Dataset, DatasetId};
+use super::gwp::{Gases, GwpSet};
 use super::ids::UsageTypeId;
+use super::units::{Dimension, Unit};
 use common::validation::{FieldError, Invalid};
 
-pub const MAX_LABEL_CHARS: usize = 64;
+pub const MAX_LABEL_CHARS: usize = 128;
+/// The category of a type stored before categories existed.
+pub const UNCATEGORIZED: &str = "uncategorized";
 pub const MAX_SOURCE_CHARS: usize = 256;
 /// No real emission factor comes near this (kg CO₂e per unit), and it keeps
 /// every product with an amount finite.
@@ -46,15 +52,42 @@ impl From<Scope> for i64 {
     }
 }
 
-/// A usage type. Stored as it is (collection `usage_types`); the routes
-/// show it through their own response type.
+fn uncategorized() -> String {
+    UNCATEGORIZED.to_owned()
+}
+
+/// A usage type. Stored as it is (collection `usage_types`, and as each
+/// usage's snapshot); the routes show it through their own response type.
+/// Fields added after the first version default, so old snapshots read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageType {
     pub id: UsageTypeId,
     pub name: String,
+    /// The unit of the factor.
     pub unit: String,
-    /// kg CO₂e per unit.
+    /// kg CO₂e per unit, under `gwp_basis`: `gases` weighed by that set's
+    /// GWPs (or the CO₂e given directly).
     pub factor: f64,
+    /// kg of each gas per unit.
+    #[serde(default)]
+    pub gases: Gases,
+    /// The GWP set of `factor`: its dataset's.
+    #[serde(default)]
+    pub gwp_basis: GwpSet,
+    #[serde(default = "DatasetId::custom")]
+    pub dataset: DatasetId,
+    /// What kind of activity (`stationary_combustion`, `purchased_electricity`...).
+    #[serde(default = "uncategorized")]
+    pub category: String,
+    /// The GHG Protocol scope 3 category (1 to 15), for a scope 3 type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope3_category: Option<u8>,
+    /// Its dataset is illustrative: never for reporting.
+    #[serde(default)]
+    pub illustrative: bool,
+    /// Its dataset is retired: no new usages.
+    #[serde(default)]
+    pub retired: bool,
     /// GHG Protocol scope: 1 direct, 2 purchased energy, 3 other indirect.
     pub scope: Scope,
     /// Where the factor comes from.
@@ -68,13 +101,18 @@ pub struct UsageType {
     pub region: Option<String>,
 }
 
-/// Every field of a type but its id, as given (a create or a replace).
-#[derive(Debug, Clone, PartialEq)]
+/// Every field of a type but its id, as given (a create or a replace, a
+/// seed file's or an upload's row). Give `gases` or, for a factor whose
+/// gases are unknown, `factor` (kg CO₂e per unit) alone.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UsageTypeFields {
     pub name: String,
     pub unit: String,
-    pub factor: f64,
+    pub factor: Option<f64>,
+    pub gases: Option<Gases>,
     pub scope: i64,
+    pub category: Option<String>,
+    pub scope3_category: Option<i64>,
     pub source: Option<String>,
     pub source_year: Option<i64>,
     pub region: Option<String>,
@@ -114,17 +152,113 @@ pub fn check_factor(factor: f64) -> Result<f64, FieldError> {
     }
 }
 
+/// The gases (or the CO₂e alone) of a type, checked.
+fn check_gases(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Option<Gases> {
+    match (fields.gases, fields.factor) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "factor",
+                "give gases or a factor (kg CO₂e per unit), not both: the factor is computed from the gases",
+            ));
+            None
+        }
+        (None, None) => {
+            errors.push(FieldError::new(
+                "gases",
+                "give the kg of co2, ch4 and n2o per unit (or a factor in kg CO₂e per unit)",
+            ));
+            None
+        }
+        (None, Some(factor)) => check_factor(factor)
+            .map(Gases::co2e_only)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        (Some(gases), None) => {
+            let mut good = gases.other_co2e.is_none() && !gases.is_empty();
+            for (gas, kg) in gases.values() {
+                if !(kg.is_finite() && (0.0..=MAX_FACTOR).contains(&kg)) {
+                    errors.push(FieldError::new(
+                        format!("gases.{gas}"),
+                        "must be a finite number from 0 to 1000000 (kg per unit)",
+                    ));
+                    good = false;
+                }
+            }
+            if gases.is_empty() || gases.other_co2e.is_some() {
+                errors.push(FieldError::new(
+                    "gases",
+                    "give at least one of co2, ch4 and n2o (kg per unit)",
+                ));
+            }
+            good.then_some(gases)
+        }
+    }
+}
+
+fn check_category(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> String {
+    let Some(category) = fields
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    else {
+        return uncategorized();
+    };
+    let well_formed = category.len() <= 64
+        && category
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        errors.push(FieldError::new(
+            "category",
+            "must be 1 to 64 lower-case letters, digits and underscores (e.g. stationary_combustion)",
+        ));
+    }
+    category.to_owned()
+}
+
 impl UsageType {
-    /// Validates every field, reporting all failures at once.
-    pub fn parse(id: i64, fields: &UsageTypeFields) -> Result<Self, Invalid> {
+    /// The dimension of the factor's unit, when the unit is one the
+    /// service converts (see `domain::units`).
+    pub fn unit_dimension(&self) -> Option<Dimension> {
+        Unit::find(&self.unit).map(Unit::dimension)
+    }
+
+    /// The factor per gas; a type stored before gases existed gives its
+    /// CO₂e alone.
+    pub fn factor_gases(&self) -> Gases {
+        if self.gases.is_empty() {
+            Gases::co2e_only(self.factor)
+        } else {
+            self.gases
+        }
+    }
+
+    /// Validates every field, reporting all failures at once. The type
+    /// belongs to `dataset`, whose GWP set turns its gases into `factor`.
+    pub fn parse(id: i64, fields: &UsageTypeFields, dataset: &Dataset) -> Result<Self, Invalid> {
         let mut errors = Vec::new();
         let id = UsageTypeId::parse("id", id)
             .map_err(|e| errors.push(e))
             .ok();
         let name = check_label("name", &fields.name, MAX_LABEL_CHARS, &mut errors);
         let unit = check_label("unit", &fields.unit, MAX_LABEL_CHARS, &mut errors);
-        let factor = check_factor(fields.factor).map_err(|e| errors.push(e)).ok();
+        // A known unit is stored under its code ("kwh" becomes "kWh").
+        let unit = Unit::find(&unit).map_or(unit, |u| u.code().to_owned());
+        let gases = check_gases(fields, &mut errors);
         let scope = Scope::parse(fields.scope).map_err(|e| errors.push(e)).ok();
+        let category = check_category(fields, &mut errors);
+        let scope3_category = match fields.scope3_category {
+            None => None,
+            Some(n) if (1..=15).contains(&n) && fields.scope == 3 => Some(n as u8),
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "scope3_category",
+                    "must be 1 to 15, and only for a scope 3 type",
+                ));
+                None
+            }
+        };
         let source = check_optional_text(
             "source",
             fields.source.as_deref(),
@@ -152,12 +286,19 @@ impl UsageType {
             }
             None => None,
         };
-        match (id, factor, scope) {
-            (Some(id), Some(factor), Some(scope)) if errors.is_empty() => Ok(Self {
+        match (id, gases, scope) {
+            (Some(id), Some(gases), Some(scope)) if errors.is_empty() => Ok(Self {
                 id,
                 name,
                 unit,
-                factor,
+                factor: gases.co2e(dataset.gwp_basis),
+                gases,
+                gwp_basis: dataset.gwp_basis,
+                dataset: dataset.id.clone(),
+                category,
+                scope3_category,
+                illustrative: dataset.illustrative,
+                retired: dataset.retired,
                 scope,
                 source,
                 source_year,
@@ -176,27 +317,29 @@ mod tests {
         UsageTypeFields {
             name: name.into(),
             unit: unit.into(),
-            factor,
+            factor: Some(factor),
             scope,
-            source: None,
-            source_year: None,
-            region: None,
+            ..UsageTypeFields::default()
         }
+    }
+
+    fn parse(id: i64, fields: &UsageTypeFields) -> Result<UsageType, Invalid> {
+        UsageType::parse(id, fields, &Dataset::custom())
     }
 
     #[test]
     fn a_valid_type_is_trimmed() {
-        let t = UsageType::parse(1, &fields(" gas ", "m3", 2.0, 1)).unwrap();
+        let t = parse(1, &fields(" gas ", "m3", 2.0, 1)).unwrap();
         assert_eq!((t.name.as_str(), t.unit.as_str()), ("gas", "m3"));
         assert_eq!(t.scope.get(), 1);
     }
 
     #[test]
     fn every_invalid_field_is_reported() {
-        let mut bad = fields("", &"u".repeat(65), -1.0, 4);
+        let mut bad = fields("", &"u".repeat(129), -1.0, 4);
         bad.source_year = Some(1800);
         bad.source = Some("s".repeat(257));
-        let Err(Invalid(errors)) = UsageType::parse(0, &bad) else {
+        let Err(Invalid(errors)) = parse(0, &bad) else {
             panic!("expected a validation error");
         };
         let names: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -217,18 +360,60 @@ mod tests {
     #[test]
     fn factors_must_be_finite_and_at_most_a_million() {
         for bad in [f64::NAN, f64::INFINITY, -0.1, 1e6 + 1.0] {
-            assert!(
-                UsageType::parse(1, &fields("a", "b", bad, 2)).is_err(),
-                "{bad}"
-            );
+            assert!(parse(1, &fields("a", "b", bad, 2)).is_err(), "{bad}");
         }
-        assert!(UsageType::parse(1, &fields("a", "b", 1e6, 2)).is_ok());
+        assert!(parse(1, &fields("a", "b", 1e6, 2)).is_ok());
     }
 
     #[test]
     fn a_blank_source_is_absent() {
         let mut f = fields("a", "b", 1.0, 3);
         f.source = Some("  ".into());
-        assert_eq!(UsageType::parse(1, &f).unwrap().source, None);
+        assert_eq!(parse(1, &f).unwrap().source, None);
+    }
+
+    #[test]
+    fn a_factor_is_its_gases_under_the_datasets_gwp_set() {
+        let mut f = fields("grid", "MWh", 0.0, 2);
+        f.factor = None;
+        f.gases = Some(Gases {
+            co2: Some(300.0),
+            ch4: Some(0.1),
+            n2o: Some(0.01),
+            other_co2e: None,
+        });
+        let mut ar6 = Dataset::custom();
+        ar6.gwp_basis = GwpSet::Ar6;
+        let t = UsageType::parse(1, &f, &ar6).unwrap();
+        assert_eq!(t.factor, 300.0 + 0.1 * 27.0 + 0.01 * 273.0);
+        assert_eq!(t.gwp_basis, GwpSet::Ar6);
+        assert_eq!(t.unit_dimension(), Some(Dimension::Energy));
+    }
+
+    #[test]
+    fn gases_and_a_factor_together_or_neither_are_refused() {
+        let mut both = fields("a", "kWh", 1.0, 2);
+        both.gases = Some(Gases {
+            co2: Some(1.0),
+            ..Gases::default()
+        });
+        assert_eq!(parse(1, &both).unwrap_err().0[0].field, "factor");
+        let mut neither = fields("a", "kWh", 1.0, 2);
+        neither.factor = None;
+        assert_eq!(parse(1, &neither).unwrap_err().0[0].field, "gases");
+    }
+
+    #[test]
+    fn a_factor_alone_is_co2e_with_unknown_gases() {
+        let t = parse(1, &fields("water", "kg", 26.93, 3)).unwrap();
+        assert_eq!(t.gases, Gases::co2e_only(26.93));
+        assert_eq!(t.factor, 26.93);
+    }
+
+    #[test]
+    fn a_scope3_category_needs_a_scope_3_type() {
+        let mut f = fields("flight", "passenger_mi", 0.2, 2);
+        f.scope3_category = Some(6);
+        assert_eq!(parse(1, &f).unwrap_err().0[0].field, "scope3_category");
     }
 }

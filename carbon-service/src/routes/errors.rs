@@ -2,6 +2,7 @@
 
 use common::error::ApiError;
 
+use crate::service::datasets::DatasetError;
 use crate::service::types::TypeError;
 use crate::service::usages::UsageError;
 
@@ -12,6 +13,10 @@ impl From<UsageError> for ApiError {
             UsageError::UnknownType(id) => {
                 ApiError::validation("usage_type_id", format!("no usage type has id {id}"))
             }
+            UsageError::RetiredType(id, dataset) => ApiError::validation(
+                "usage_type_id",
+                format!("usage type {id} belongs to the retired dataset {dataset}: pick a type of a current dataset"),
+            ),
             UsageError::NotFound => ApiError::not_found(),
             UsageError::Stale => ApiError::PreconditionFailed(
                 "The usage has changed since the ETag in If-Match; fetch it again.".into(),
@@ -50,7 +55,26 @@ impl From<TypeError> for ApiError {
             TypeError::InUse(id) => {
                 ApiError::Conflict(format!("Usages still reference usage type {id}."))
             }
+            TypeError::Invalid(invalid) => invalid.into(),
+            TypeError::UnknownDataset(id) => {
+                ApiError::validation("dataset", format!("no dataset has id {id}"))
+            }
+            TypeError::ReadOnly(id) => ApiError::Conflict(format!(
+                "Dataset {id} is published: its types change only with a new edition (carbon-service seed). Create the type in the custom dataset or an uploaded one."
+            )),
+            TypeError::Retired(id) => ApiError::Conflict(format!(
+                "Dataset {id} is retired: it takes no new types or usages."
+            )),
             TypeError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<DatasetError> for ApiError {
+    fn from(error: DatasetError) -> Self {
+        match error {
+            DatasetError::NotFound(_) => ApiError::not_found(),
+            DatasetError::Store(e) => e.into(),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! send and get are declared here; `errors` maps the service errors to
 //! HTTP.
 
+pub mod datasets;
 mod errors;
 pub mod summary;
 pub mod types;
+pub mod units;
 pub mod usages;
 
 use actix_web::web;
@@ -15,6 +17,21 @@ use common::http::method_not_allowed as allow;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        web::resource("/datasets")
+            .route(web::get().to(datasets::list_datasets))
+            .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/datasets/{id}")
+            .route(web::get().to(datasets::get_dataset))
+            .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/units")
+            .route(web::get().to(units::list_units))
+            .default_service(allow("GET")),
+    )
+    .service(
         web::resource("/types")
             .route(web::get().to(types::list_types))
             .route(web::post().to(types::create_type))

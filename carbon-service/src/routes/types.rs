@@ -7,29 +7,124 @@ use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
 use common::pagination::{PageQuery, with_total_count};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::context::AppContext;
+use crate::domain::dataset::DatasetId;
+use crate::domain::gwp::Gases;
 use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
+use crate::service::types::TypeFilter;
+use common::validation::{FieldError, Invalid};
+
+/// kg of each greenhouse gas (per unit of activity, or emitted).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"co2": 53.06, "ch4": 0.001, "n2o": 0.0001}))]
+pub struct GasesBody {
+    /// kg CO₂.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub co2: Option<f64>,
+    /// kg CH₄.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub ch4: Option<f64>,
+    /// kg N₂O.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub n2o: Option<f64>,
+    /// kg CO₂e of a factor that gives no gases, only its CO₂e (the example
+    /// dataset, types entered with a `factor` alone): the same under every
+    /// GWP set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub other_co2e: Option<f64>,
+}
+
+impl From<Gases> for GasesBody {
+    fn from(g: Gases) -> Self {
+        Self {
+            co2: g.co2,
+            ch4: g.ch4,
+            n2o: g.n2o,
+            other_co2e: g.other_co2e,
+        }
+    }
+}
+
+/// The gases a new factor gives, in kg per unit.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"co2": 0.34995694608, "ch4": 0.0000258547651, "n2o": 0.00000362873896}))]
+pub struct GasesInput {
+    /// kg CO₂ per unit, 0 to 1,000,000.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub co2: Option<f64>,
+    /// kg CH₄ per unit, 0 to 1,000,000.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub ch4: Option<f64>,
+    /// kg N₂O per unit, 0 to 1,000,000.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub n2o: Option<f64>,
+}
+
+impl From<GasesInput> for Gases {
+    fn from(g: GasesInput) -> Self {
+        Gases {
+            co2: g.co2,
+            ch4: g.ch4,
+            n2o: g.n2o,
+            other_co2e: None,
+        }
+    }
+}
 
 /// A usage type as every endpoint shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(as = UsageType, example = json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5, "scope": 2,
-    "source": "Example grid-average factor; replace with your supplier's or national inventory's",
-    "source_year": 2024, "region": "DE"}))]
+#[schema(as = UsageType, example = json!({"id": 20000, "name": "Electricity, US average grid", "unit": "MWh",
+    "unit_dimension": "energy", "factor": 351.6393, "gases": {"co2": 349.95694608, "ch4": 0.02585476509, "n2o": 0.00362873896},
+    "gwp_basis": "AR5", "dataset": "epa-ghg-hub-2025", "category": "purchased_electricity", "scope": 2, "region": "US",
+    "source": "EPA GHG Emission Factors Hub 2025, Table 6 Electricity, eGRID2023 total output emission rates (lb per MWh), location-based",
+    "illustrative": false, "retired": false}))]
 pub struct UsageTypeResponse {
     pub id: UsageTypeId,
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 128)]
     pub name: String,
-    #[schema(min_length = 1, max_length = 64)]
+    /// The unit of the factor. A usage may be recorded in any unit of the
+    /// same dimension (see `GET /units`).
+    #[schema(min_length = 1, max_length = 128)]
     pub unit: String,
-    /// kg CO₂e per unit.
-    #[schema(minimum = 0, maximum = 1000000)]
+    /// The dimension of `unit` (`energy`, `volume`...), absent for a unit
+    /// the service does not convert (then a usage takes that unit only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "energy")]
+    pub unit_dimension: Option<String>,
+    /// kg CO₂e per unit under `gwp_basis`.
+    #[schema(minimum = 0)]
     pub factor: f64,
+    /// kg of each gas per unit.
+    pub gases: GasesBody,
+    /// The GWP set of `factor` (its dataset's): AR4, AR5 or AR6.
+    #[schema(example = "AR5")]
+    pub gwp_basis: String,
+    /// The dataset the factor belongs to (see `GET /datasets`).
+    #[schema(example = "epa-ghg-hub-2025")]
+    pub dataset: String,
+    /// What kind of activity: `stationary_combustion`, `mobile_combustion`,
+    /// `purchased_electricity`, `upstream_transportation`,
+    /// `business_travel`... (`uncategorized` for types from before).
+    #[schema(example = "purchased_electricity")]
+    pub category: String,
     /// GHG Protocol scope: 1 direct, 2 purchased energy, 3 other indirect.
     #[schema(value_type = u8, minimum = 1, maximum = 3)]
     pub scope: Scope,
+    /// The GHG Protocol scope 3 category (1 to 15), for a scope 3 type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 15, nullable = false)]
+    pub scope3_category: Option<u8>,
     /// Where the factor comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 256, nullable = false)]
@@ -38,10 +133,15 @@ pub struct UsageTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1900, maximum = 2100, nullable = false)]
     pub source_year: Option<i32>,
-    /// An ISO 3166-1 alpha-2 code or free text.
+    /// An ISO 3166-1 alpha-2 code, an eGRID subregion (`US-eGRID-CAMX`) or
+    /// free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 64, nullable = false)]
+    #[schema(max_length = 128, nullable = false)]
     pub region: Option<String>,
+    /// Its dataset holds placeholder figures: not for reporting.
+    pub illustrative: bool,
+    /// Its dataset is retired: no new usages of it.
+    pub retired: bool,
 }
 
 impl From<&UsageType> for UsageTypeResponse {
@@ -50,38 +150,65 @@ impl From<&UsageType> for UsageTypeResponse {
             id: t.id,
             name: t.name.clone(),
             unit: t.unit.clone(),
+            unit_dimension: t.unit_dimension().map(|d| d.as_str().to_owned()),
             factor: t.factor,
+            gases: t.factor_gases().into(),
+            gwp_basis: t.gwp_basis.as_str().to_owned(),
+            dataset: t.dataset.to_string(),
+            category: t.category.clone(),
             scope: t.scope,
+            scope3_category: t.scope3_category,
             source: t.source.clone(),
             source_year: t.source_year,
             region: t.region.clone(),
+            illustrative: t.illustrative,
+            retired: t.retired,
         }
     }
 }
 
-/// The body of `POST /types`.
+/// The body of `POST /types`: give `gases` (kg of each gas per unit) or,
+/// for a factor whose gases are unknown, `factor` (kg CO₂e per unit).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"id": 105, "name": "diesel", "unit": "l", "factor": 2.68, "scope": 1,
+#[schema(example = json!({"id": 105, "name": "Diesel, supplier declaration", "unit": "l",
+    "gases": {"co2": 2.68, "ch4": 0.0001, "n2o": 0.00002}, "scope": 1, "category": "stationary_combustion",
     "source": "Supplier's fuel declaration", "source_year": 2025, "region": "FR"}))]
 pub struct CreateUsageTypeRequest {
     /// A positive integer, unique.
     #[serde(deserialize_with = "common::extract::integer")]
     #[schema(value_type = UsageTypeId)]
     pub id: i64,
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    /// The dataset, one a superuser may write to (default `custom`).
+    #[serde(default)]
+    #[schema(example = "custom")]
+    pub dataset: Option<String>,
+    /// 1 to 128 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    /// 1 to 128 characters; a unit of `GET /units` makes usages in other
+    /// units of its dimension possible.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub unit: String,
-    /// kg CO₂e per unit: finite, 0 to 1,000,000.
+    /// kg of each gas per unit.
+    #[serde(default)]
+    pub gases: Option<GasesInput>,
+    /// kg CO₂e per unit, finite, 0 to 1,000,000: only without `gases`.
+    #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000)]
-    pub factor: f64,
+    pub factor: Option<f64>,
     /// GHG Protocol scope: 1, 2 or 3.
     #[serde(deserialize_with = "common::extract::integer")]
     #[schema(value_type = u8, minimum = 1, maximum = 3)]
     pub scope: i64,
+    /// Lower-case letters, digits and underscores (default `uncategorized`).
+    #[serde(default)]
+    #[schema(max_length = 64, pattern = "^[a-z0-9_]+$")]
+    pub category: Option<String>,
+    /// The GHG Protocol scope 3 category, 1 to 15 (scope 3 only).
+    #[serde(default, deserialize_with = "common::extract::optional_integer")]
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 15)]
+    pub scope3_category: Option<i64>,
     /// Where the factor comes from, up to 256 characters.
     #[serde(default)]
     #[schema(max_length = 256)]
@@ -90,22 +217,26 @@ pub struct CreateUsageTypeRequest {
     #[serde(default, deserialize_with = "common::extract::optional_integer")]
     #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
     pub source_year: Option<i64>,
-    /// An ISO 3166-1 alpha-2 code or free text, up to 64 characters.
+    /// An ISO 3166-1 alpha-2 code or free text, up to 128 characters.
     #[serde(default)]
-    #[schema(max_length = 64)]
+    #[schema(max_length = 128)]
     pub region: Option<String>,
 }
 
 impl CreateUsageTypeRequest {
-    /// The id, and the fields as a replace would give them.
-    pub fn into_parts(self) -> (i64, UsageTypeFields) {
+    /// The id, the dataset, and the fields as a replace would give them.
+    pub fn into_parts(self) -> (i64, Option<String>, UsageTypeFields) {
         (
             self.id,
+            self.dataset,
             UsageTypeFields {
                 name: self.name,
                 unit: self.unit,
                 factor: self.factor,
+                gases: self.gases.map(Gases::from),
                 scope: self.scope,
+                category: self.category,
+                scope3_category: self.scope3_category,
                 source: self.source,
                 source_year: self.source_year,
                 region: self.region,
@@ -114,25 +245,38 @@ impl CreateUsageTypeRequest {
     }
 }
 
-/// The body of `PUT /types/{id}`: every field but the id (a replacement:
-/// an optional field left out is removed).
+/// The body of `PUT /types/{id}`: every field but the id and the dataset (a
+/// replacement: an optional field left out is removed).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = UsageTypeFields, example = json!({"name": "electricity", "unit": "kwh", "factor": 1.2, "scope": 2}))]
+#[schema(as = UsageTypeFields, example = json!({"name": "Diesel, supplier declaration", "unit": "l",
+    "gases": {"co2": 2.66}, "scope": 1, "category": "stationary_combustion"}))]
 pub struct UsageTypeFieldsBody {
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    /// 1 to 128 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
-    /// 1 to 64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    /// 1 to 128 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub unit: String,
-    /// kg CO₂e per unit: finite, 0 to 1,000,000.
+    /// kg of each gas per unit.
+    #[serde(default)]
+    pub gases: Option<GasesInput>,
+    /// kg CO₂e per unit, finite, 0 to 1,000,000: only without `gases`.
+    #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000)]
-    pub factor: f64,
+    pub factor: Option<f64>,
     /// GHG Protocol scope: 1, 2 or 3.
     #[serde(deserialize_with = "common::extract::integer")]
     #[schema(value_type = u8, minimum = 1, maximum = 3)]
     pub scope: i64,
+    /// Lower-case letters, digits and underscores (default `uncategorized`).
+    #[serde(default)]
+    #[schema(max_length = 64, pattern = "^[a-z0-9_]+$")]
+    pub category: Option<String>,
+    /// The GHG Protocol scope 3 category, 1 to 15 (scope 3 only).
+    #[serde(default, deserialize_with = "common::extract::optional_integer")]
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 15)]
+    pub scope3_category: Option<i64>,
     /// Where the factor comes from, up to 256 characters.
     #[serde(default)]
     #[schema(max_length = 256)]
@@ -141,9 +285,9 @@ pub struct UsageTypeFieldsBody {
     #[serde(default, deserialize_with = "common::extract::optional_integer")]
     #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
     pub source_year: Option<i64>,
-    /// An ISO 3166-1 alpha-2 code or free text, up to 64 characters.
+    /// An ISO 3166-1 alpha-2 code or free text, up to 128 characters.
     #[serde(default)]
-    #[schema(max_length = 64)]
+    #[schema(max_length = 128)]
     pub region: Option<String>,
 }
 
@@ -153,11 +297,74 @@ impl From<UsageTypeFieldsBody> for UsageTypeFields {
             name: body.name,
             unit: body.unit,
             factor: body.factor,
+            gases: body.gases.map(Gases::from),
             scope: body.scope,
+            category: body.category,
+            scope3_category: body.scope3_category,
             source: body.source,
             source_year: body.source_year,
             region: body.region,
         }
+    }
+}
+
+/// Which types `GET /types` lists.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TypeFilterQuery {
+    /// Only this dataset's types.
+    #[param(example = "epa-ghg-hub-2025")]
+    pub dataset: Option<String>,
+    /// Only this category.
+    #[param(example = "purchased_electricity")]
+    pub category: Option<String>,
+    /// Only this GHG Protocol scope (1, 2 or 3).
+    #[param(minimum = 1, maximum = 3)]
+    pub scope: Option<i64>,
+    /// Only this region (exact, ignoring case).
+    #[param(example = "US")]
+    pub region: Option<String>,
+    /// Only types whose name contains this text (ignoring case).
+    #[param(example = "natural gas")]
+    pub q: Option<String>,
+    /// Also the types of retired datasets (default false).
+    pub include_retired: Option<bool>,
+}
+
+impl TypeFilterQuery {
+    fn parse(self) -> Result<TypeFilter, Invalid> {
+        let mut errors = Vec::new();
+        let dataset = self
+            .dataset
+            .as_deref()
+            .map(|d| DatasetId::parse("dataset", d))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let scope = self
+            .scope
+            .map(Scope::parse)
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let q = self
+            .q
+            .map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty());
+        if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+            errors.push(FieldError::new("q", "must be at most 100 characters"));
+        }
+        Invalid::check(errors)?;
+        Ok(TypeFilter {
+            dataset,
+            category: self.category.map(|c| c.trim().to_owned()),
+            scope,
+            region: self.region.map(|r| r.trim().to_owned()),
+            q,
+            include_retired: self.include_retired.unwrap_or(false),
+        })
     }
 }
 
@@ -167,20 +374,24 @@ fn path_id(raw: &str) -> Result<UsageTypeId, ApiError> {
 
 /// List usage types
 ///
-/// Public. Ordered by id; `X-Total-Count` carries the number of types.
+/// Public. Ordered by id; `X-Total-Count` carries the number of types that
+/// match. Filter by dataset, category, scope, region and a text in the
+/// name; the types of retired datasets only with `include_retired=true`.
 #[utoipa::path(get, path = "/types", tag = "types",
-    params(PageQuery),
+    params(TypeFilterQuery, PageQuery),
     responses(
         (status = 200, description = "A page of usage types", body = [UsageTypeResponse],
-            headers(("X-Total-Count" = u64, description = "Total number of types"))),
-        (status = 422, description = "limit or offset out of range", body = ProblemDetails),
+            headers(("X-Total-Count" = u64, description = "Total number of matching types"))),
+        (status = 422, description = "limit or offset out of range, a malformed dataset id, a scope other than 1 to 3", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn list_types(
     ctx: web::Data<AppContext>,
     Query(query): Query<PageQuery>,
+    Query(filter): Query<TypeFilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = ctx.types().list(query.parse()?).await?;
+    let (page, filter) = common::validation::both(query.parse(), filter.parse())?;
+    let page = ctx.types().list(&filter, page).await?;
     let body: Vec<UsageTypeResponse> = page.types.iter().map(UsageTypeResponse::from).collect();
     Ok(with_total_count(&mut HttpResponse::Ok(), page.total)
         .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
@@ -212,7 +423,8 @@ pub async fn get_type(
     request_body = CreateUsageTypeRequest,
     responses(
         (status = 201, description = "Created", body = UsageTypeResponse),
-        (status = 409, description = "A type with this id exists", body = ProblemDetails),
+        (status = 409, description = "A type with this id exists, or the dataset is published (read-only) or retired", body = ProblemDetails),
+        (status = 422, description = "Invalid fields (every one named), gases and a factor together, an unknown dataset", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(by = %caller.id))]
 pub async fn create_type(
@@ -220,9 +432,12 @@ pub async fn create_type(
     ctx: web::Data<AppContext>,
     Json(body): Json<CreateUsageTypeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, fields) = body.into_parts();
-    let usage_type = UsageType::parse(id, &fields)?;
-    let created = ctx.types().create(usage_type, caller.id).await?;
+    let (id, dataset, fields) = body.into_parts();
+    let dataset = match dataset {
+        Some(raw) => DatasetId::parse("dataset", &raw).map_err(Invalid::from)?,
+        None => DatasetId::custom(),
+    };
+    let created = ctx.types().create(id, &dataset, &fields, caller.id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/types/{}", created.id)))
         .json(UsageTypeResponse::from(&created)))
@@ -230,8 +445,9 @@ pub async fn create_type(
 
 /// Update a usage type (superuser)
 ///
-/// Replaces every field but the id (an optional field left out is
-/// removed). Existing usages keep the snapshot they were recorded with.
+/// Replaces every field but the id and the dataset (an optional field left
+/// out is removed). Existing usages keep the snapshot they were recorded
+/// with. Only types of writable datasets (`custom` and uploaded ones).
 #[utoipa::path(put, path = "/types/{id}", tag = "types",
     security(("oauth2_password" = [])),
     extensions(("x-superuser" = json!(true))),
@@ -240,6 +456,7 @@ pub async fn create_type(
     responses(
         (status = 200, description = "Updated", body = UsageTypeResponse),
         (status = 404, description = "No such type", body = ProblemDetails),
+        (status = 409, description = "The type's dataset is published (read-only) or retired", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(by = %caller.id))]
 pub async fn update_type(
@@ -248,8 +465,10 @@ pub async fn update_type(
     id: web::Path<String>,
     Json(body): Json<UsageTypeFieldsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let usage_type = UsageType::parse(path_id(&id)?.get(), &body.into())?;
-    let updated = ctx.types().replace(usage_type, caller.id).await?;
+    let updated = ctx
+        .types()
+        .replace(path_id(&id)?, &body.into(), caller.id)
+        .await?;
     Ok(HttpResponse::Ok().json(UsageTypeResponse::from(&updated)))
 }
 
@@ -263,7 +482,7 @@ pub async fn update_type(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such type", body = ProblemDetails),
-        (status = 409, description = "Usages still reference the type", body = ProblemDetails),
+        (status = 409, description = "Usages still reference the type, or its dataset is published (read-only)", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(by = %caller.id))]
 pub async fn delete_type(

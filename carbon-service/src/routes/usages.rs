@@ -12,7 +12,7 @@ use common::extract::{Json, Query};
 use common::ids::UserId;
 use common::metrics::Metrics;
 use common::pagination::{PageQuery, with_total_count};
-use common::validation::{FieldError, Invalid};
+use common::validation::{FieldError, Invalid, both};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -299,20 +299,6 @@ pub async fn list_usages(
     }
     let body: Vec<UsageResponse> = list.usages.iter().map(UsageResponse::from).collect();
     Ok(response.json(body))
-}
-
-/// Both parses, or every field error of either.
-fn both<A, B>(a: Result<A, Invalid>, b: Result<B, Invalid>) -> Result<(A, B), Invalid> {
-    match (a, b) {
-        (Ok(a), Ok(b)) => Ok((a, b)),
-        (a, b) => Err(Invalid(
-            a.err()
-                .into_iter()
-                .chain(b.err())
-                .flat_map(|invalid| invalid.0)
-                .collect(),
-        )),
-    }
 }
 
 /// Get one of my usages

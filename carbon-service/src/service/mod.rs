@@ -3,6 +3,7 @@
 //! which the routes turn into HTTP. Tested without HTTP in
 //! `tests/api/service.rs`.
 
+pub mod datasets;
 pub mod rollups;
 pub mod types;
 pub mod usages;

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use mongodb::Database;
 
+use crate::domain::dataset::{Dataset, DatasetId};
 use crate::domain::ids::UsageTypeId;
-use crate::domain::usage_type::UsageType;
-use crate::storage::{usage_types, usages};
+use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
+use crate::storage::{datasets, usage_types, usages};
 use crate::type_cache::UsageTypeCache;
 use common::db::StoreError;
 use common::ids::UserId;
@@ -23,6 +24,15 @@ pub enum TypeError {
     #[error("usages still refer to usage type {0}")]
     InUse(UsageTypeId),
     #[error(transparent)]
+    Invalid(#[from] common::validation::Invalid),
+    #[error("no dataset has id {0}")]
+    UnknownDataset(DatasetId),
+    /// A published dataset's types change only by seeding a new edition.
+    #[error("dataset {0} is published: its types are read-only")]
+    ReadOnly(DatasetId),
+    #[error("dataset {0} is retired")]
+    Retired(DatasetId),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -33,25 +43,72 @@ pub struct TypePage {
     pub total: u64,
 }
 
+/// Which types a list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TypeFilter {
+    pub dataset: Option<DatasetId>,
+    pub category: Option<String>,
+    pub scope: Option<Scope>,
+    pub region: Option<String>,
+    /// Lower-cased text the name must contain.
+    pub q: Option<String>,
+    pub include_retired: bool,
+}
+
+impl TypeFilter {
+    pub fn matches(&self, t: &UsageType) -> bool {
+        (self.include_retired || !t.retired)
+            && self.dataset.as_ref().is_none_or(|d| *d == t.dataset)
+            && self.category.as_ref().is_none_or(|c| *c == t.category)
+            && self.scope.is_none_or(|s| s == t.scope)
+            && self.region.as_ref().is_none_or(|r| {
+                t.region
+                    .as_ref()
+                    .is_some_and(|tr| tr.eq_ignore_ascii_case(r))
+            })
+            && self
+                .q
+                .as_ref()
+                .is_none_or(|q| t.name.to_lowercase().contains(q.as_str()))
+    }
+}
+
 pub struct Types<'a> {
     pub db: &'a Database,
     pub cache: &'a UsageTypeCache,
 }
 
 impl Types<'_> {
-    /// A page of every type, by id.
-    pub async fn list(&self, page: Page) -> Result<TypePage, TypeError> {
+    /// A page of the types `filter` matches, by id (filtered in memory:
+    /// the cache holds every type).
+    pub async fn list(&self, filter: &TypeFilter, page: Page) -> Result<TypePage, TypeError> {
         let all: Arc<Vec<UsageType>> = self.cache.all(self.db).await?;
-        let types = all
+        let matching: Vec<&UsageType> = all.iter().filter(|t| filter.matches(t)).collect();
+        let types = matching
             .iter()
             .skip(page.offset as usize)
             .take(page.limit as usize)
-            .cloned()
+            .map(|t| (*t).clone())
             .collect();
         Ok(TypePage {
             types,
-            total: all.len() as u64,
+            total: matching.len() as u64,
         })
+    }
+
+    /// The dataset a superuser may write types to: one that exists, is
+    /// the deployment's own (`custom` or uploaded) and is not retired.
+    async fn writable(&self, id: &DatasetId) -> Result<Dataset, TypeError> {
+        let dataset = datasets::find(self.db, id)
+            .await?
+            .ok_or_else(|| TypeError::UnknownDataset(id.clone()))?;
+        if !dataset.private {
+            return Err(TypeError::ReadOnly(dataset.id));
+        }
+        if dataset.retired {
+            return Err(TypeError::Retired(dataset.id));
+        }
+        Ok(dataset)
     }
 
     pub async fn get(&self, id: UsageTypeId) -> Result<UsageType, TypeError> {
@@ -61,8 +118,17 @@ impl Types<'_> {
             .ok_or(TypeError::NotFound(id))
     }
 
-    #[tracing::instrument(skip(self, usage_type), fields(type_id = %usage_type.id))]
-    pub async fn create(&self, usage_type: UsageType, by: UserId) -> Result<UsageType, TypeError> {
+    /// Creates a type in a writable dataset.
+    #[tracing::instrument(skip(self, fields))]
+    pub async fn create(
+        &self,
+        id: i64,
+        dataset: &DatasetId,
+        fields: &UsageTypeFields,
+        by: UserId,
+    ) -> Result<UsageType, TypeError> {
+        let dataset = self.writable(dataset).await?;
+        let usage_type = UsageType::parse(id, fields, &dataset)?;
         match usage_types::insert(self.db, &usage_type).await {
             Ok(()) => {}
             Err(e) if e.is_duplicate_on(usage_types::ID_INDEX) || e.is_duplicate() => {
@@ -75,9 +141,20 @@ impl Types<'_> {
         Ok(usage_type)
     }
 
-    /// Replaces every field but the id. Usages keep their snapshots.
-    #[tracing::instrument(skip(self, usage_type), fields(type_id = %usage_type.id))]
-    pub async fn replace(&self, usage_type: UsageType, by: UserId) -> Result<UsageType, TypeError> {
+    /// Replaces every field but the id and the dataset, in a writable
+    /// dataset. Usages keep their snapshots.
+    #[tracing::instrument(skip(self, fields))]
+    pub async fn replace(
+        &self,
+        id: UsageTypeId,
+        fields: &UsageTypeFields,
+        by: UserId,
+    ) -> Result<UsageType, TypeError> {
+        let current = usage_types::find(self.db, id)
+            .await?
+            .ok_or(TypeError::NotFound(id))?;
+        let dataset = self.writable(&current.dataset).await?;
+        let usage_type = UsageType::parse(id.get(), fields, &dataset)?;
         let updated = usage_types::update(self.db, &usage_type)
             .await?
             .ok_or(TypeError::NotFound(usage_type.id))?;
@@ -89,6 +166,13 @@ impl Types<'_> {
     /// Deletes a type no usage refers to.
     #[tracing::instrument(skip(self))]
     pub async fn delete(&self, id: UsageTypeId, by: UserId) -> Result<(), TypeError> {
+        let current = usage_types::find(self.db, id)
+            .await?
+            .ok_or(TypeError::NotFound(id))?;
+        let dataset = datasets::find(self.db, &current.dataset).await?;
+        if dataset.is_some_and(|d| !d.private) {
+            return Err(TypeError::ReadOnly(current.dataset));
+        }
         if usages::references_type(self.db, id).await? {
             return Err(TypeError::InUse(id));
         }

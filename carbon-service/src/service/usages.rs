@@ -41,6 +41,8 @@ pub enum UsageError {
     Invalid(#[from] Invalid),
     #[error("no usage type has id {0}")]
     UnknownType(UsageTypeId),
+    #[error("usage type {0} belongs to the retired dataset {1}")]
+    RetiredType(UsageTypeId, String),
     #[error("no such usage of this user")]
     NotFound,
     /// `If-Match` names a version that is no longer current.
@@ -177,11 +179,17 @@ impl Keyed {
 }
 
 impl Usages<'_> {
+    /// A type new usages may use: it exists and its dataset is not retired.
     async fn existing_type(&self, id: UsageTypeId) -> Result<UsageType, UsageError> {
-        self.types
+        let found = self
+            .types
             .get(self.db, id)
             .await?
-            .ok_or(UsageError::UnknownType(id))
+            .ok_or(UsageError::UnknownType(id))?;
+        if found.retired {
+            return Err(UsageError::RetiredType(id, found.dataset.to_string()));
+        }
+        Ok(found)
     }
 
     /// Records a usage. With a key, a retry (same key, same `request`: the

@@ -1,5 +1,6 @@
 //! MongoDB access, one module per collection.
 
+pub mod datasets;
 pub mod idempotency;
 pub mod rollups;
 pub mod usage_counts;

@@ -166,6 +166,72 @@ pub async fn upsert(db: &Database, usage_type: &UsageType) -> Result<Upserted, S
     })
 }
 
+/// Marks every type of the dataset retired, in the transaction of
+/// `session` (with the dataset's own retirement).
+pub async fn retire_dataset(
+    db: &Database,
+    session: &mut mongodb::ClientSession,
+    dataset: &crate::domain::dataset::DatasetId,
+) -> Result<u64, StoreError> {
+    let result = types(db)
+        .update_many(
+            doc! { "dataset": dataset.as_str() },
+            doc! { "$set": { "retired": true } },
+        )
+        .session(session)
+        .await
+        .context("retiring a dataset's types")?;
+    Ok(result.modified_count)
+}
+
+/// Stores an uploaded dataset's types in the transaction of `session`; an
+/// id that is taken is `StoreError::Duplicate`.
+pub async fn insert_many(
+    db: &Database,
+    session: &mut mongodb::ClientSession,
+    batch: &[UsageType],
+) -> Result<(), StoreError> {
+    if !batch.is_empty() {
+        types(db)
+            .insert_many(batch)
+            .session(session)
+            .await
+            .context("storing a dataset's types")?;
+    }
+    Ok(())
+}
+
+/// Gives every type stored before datasets existed its dataset (the
+/// examples' ids to `example`, the rest to `custom`), a category, and its
+/// CO₂e factor as a CO₂e-only figure. Idempotent; returns how many.
+pub async fn backfill_datasets(db: &Database, example_ids: &[i64]) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    for (filter, dataset) in [
+        (
+            doc! { "dataset": { "$exists": false }, "id": { "$in": example_ids } },
+            "example",
+        ),
+        (doc! { "dataset": { "$exists": false } }, "custom"),
+    ] {
+        let result = types(db)
+            .update_many(
+                filter,
+                vec![doc! { "$set": {
+                    "dataset": dataset,
+                    "category": { "$ifNull": ["$category", crate::domain::usage_type::UNCATEGORIZED] },
+                    "gases": { "other_co2e": "$factor" },
+                    "gwp_basis": "AR5",
+                    "illustrative": dataset == "example",
+                    "retired": false,
+                } }],
+            )
+            .await
+            .context("giving usage types their dataset")?;
+        changed += result.modified_count;
+    }
+    Ok(changed)
+}
+
 /// Ids of stored types without a GHG scope (written before scopes existed).
 pub async fn ids_without_scope(db: &Database) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<bson::Document> = db

@@ -98,10 +98,12 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let context = app.context();
     let metrics = app.metrics().clone();
     let metrics_port = app.metrics_port();
-    let types = carbon_service::seed::parse_seed(carbon_service::seed::BUILT_IN).unwrap();
+    // The five example types (ids 100 to 104), whose factors the tests
+    // compute expected figures from.
+    let examples = carbon_service::seed::parse_seed(carbon_service::seed::EXAMPLES).unwrap();
     carbon_service::seed::seed(
         &database,
-        &types,
+        &examples,
         carbon_service::seed::SeedMode::InsertOnly,
     )
     .await

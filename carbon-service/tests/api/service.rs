@@ -1,8 +1,9 @@
 //! The flows of `service::usages` and `service::types`, called directly:
 //! no HTTP involved, and their errors are the service's own.
 
+use carbon_service::domain::dataset::DatasetId;
 use carbon_service::domain::usage::{IdempotencyKey, IfMatch, NewUsage, UsageChanges};
-use carbon_service::domain::usage_type::{UsageType, UsageTypeFields};
+use carbon_service::domain::usage_type::UsageTypeFields;
 use carbon_service::service::types::TypeError;
 use carbon_service::service::usages::UsageError;
 use common::ids::UserId;
@@ -112,17 +113,14 @@ async fn the_summary_folds_one_aggregation() {
     assert_eq!(summary.by_scope.len(), 2);
 }
 
-fn water(id: i64) -> UsageType {
-    let fields = UsageTypeFields {
+fn water() -> UsageTypeFields {
+    UsageTypeFields {
         name: "water".into(),
         unit: "m3".into(),
-        factor: 0.3,
+        factor: Some(0.3),
         scope: 3,
-        source: None,
-        source_year: None,
-        region: None,
-    };
-    UsageType::parse(id, &fields).unwrap()
+        ..UsageTypeFields::default()
+    }
 }
 
 #[tokio::test]
@@ -130,12 +128,13 @@ async fn a_type_id_taken_is_its_own_error_and_a_type_in_use_cannot_be_deleted() 
     let app = spawn_app().await;
     let admin = UserId::new();
     let types = app.context.types();
-    let taken = types.create(water(100), admin).await;
+    let custom = DatasetId::custom();
+    let taken = types.create(100, &custom, &water(), admin).await;
     assert!(
         matches!(taken, Err(TypeError::IdTaken(id)) if id == type_id(100)),
         "{taken:?}"
     );
-    types.create(water(900), admin).await.unwrap();
+    types.create(900, &custom, &water(), admin).await.unwrap();
     app.usages()
         .create(UserId::new(), new_usage(1.0, 900), None)
         .await
@@ -145,6 +144,35 @@ async fn a_type_id_taken_is_its_own_error_and_a_type_in_use_cannot_be_deleted() 
     let missing = types.delete(type_id(901), admin).await;
     assert!(
         matches!(missing, Err(TypeError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_published_datasets_types_are_read_only_and_an_unknown_dataset_is_named() {
+    let app = spawn_app().await;
+    let admin = UserId::new();
+    let types = app.context.types();
+    let example = DatasetId::example();
+    let published = types.create(900, &example, &water(), admin).await;
+    assert!(
+        matches!(published, Err(TypeError::ReadOnly(_))),
+        "{published:?}"
+    );
+    let replaced = types.replace(type_id(100), &water(), admin).await;
+    assert!(
+        matches!(replaced, Err(TypeError::ReadOnly(_))),
+        "{replaced:?}"
+    );
+    let deleted = types.delete(type_id(100), admin).await;
+    assert!(
+        matches!(deleted, Err(TypeError::ReadOnly(_))),
+        "{deleted:?}"
+    );
+    let unknown = DatasetId::parse("dataset", "nope").unwrap();
+    let missing = types.create(900, &unknown, &water(), admin).await;
+    assert!(
+        matches!(missing, Err(TypeError::UnknownDataset(_))),
         "{missing:?}"
     );
 }

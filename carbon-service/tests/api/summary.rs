@@ -38,7 +38,7 @@ async fn the_summary_equals_a_brute_force_sum() {
     let electricity = &by_type[0];
     assert_eq!(
         (electricity["name"].as_str(), electricity["unit"].as_str()),
-        (Some("electricity"), Some("kwh"))
+        (Some("electricity"), Some("kWh"))
     );
     assert_eq!(electricity["usage_count"], 2);
     assert!(close(electricity["total_amount"].as_f64().unwrap(), 19.5));

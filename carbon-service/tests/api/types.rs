@@ -13,7 +13,9 @@ async fn types_are_public_and_paged_by_id() {
     assert_eq!(types.len(), 2);
     assert_eq!(
         types[0],
-        json!({"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5, "scope": 2,
+        json!({"id": 100, "name": "electricity", "unit": "kWh", "unit_dimension": "energy",
+            "factor": 1.5, "gases": {"other_co2e": 1.5}, "gwp_basis": "AR5", "dataset": "example",
+            "category": "purchased_electricity", "scope": 2, "illustrative": true, "retired": false,
             "source": "Illustrative factor carried over from the reference implementation; replace with your grid supplier's or national inventory's"})
     );
     let rest: Vec<Value> = app.client.get(app.url("/types?offset=2")).json_body().await;
@@ -115,16 +117,21 @@ async fn a_duplicate_id_is_409() {
 #[tokio::test]
 async fn deleting_a_referenced_type_is_409_and_keeps_it() {
     let app = spawn_app().await;
-    app.created_usage(&TestUser::new(), 1.0, 104, "2026-11-01T00:00:00Z")
+    let admin = TestUser::superuser();
+    let r = app
+        .post("/types", &admin)
+        .json(&json!({"id": 900, "name": "steam", "unit": "GJ", "factor": 60, "scope": 2}))
+        .sent()
         .await;
-    assert_problem(
-        app.delete("/types/104", &TestUser::superuser())
-            .sent()
-            .await,
-        409,
-    )
-    .await;
-    assert_eq!(app.types("/104").await.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::CREATED);
+    app.created_usage(&TestUser::new(), 1.0, 900, "2026-11-01T00:00:00Z")
+        .await;
+    let refused = assert_problem(app.delete("/types/900", &admin).sent().await, 409).await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("reference"),
+        "{refused}"
+    );
+    assert_eq!(app.types("/900").await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -134,7 +141,7 @@ async fn type_validation_reports_every_field() {
     let r = app
         .post("/types", &admin)
         .json(
-            &json!({"id": 0, "name": "", "unit": "u".repeat(65), "factor": -1, "scope": 4,
+            &json!({"id": 0, "name": "", "unit": "u".repeat(129), "factor": -1, "scope": 4,
             "source_year": 3000}),
         )
         .sent()
@@ -216,4 +223,66 @@ async fn a_factor_above_a_million_is_422_naming_factor() {
         .sent()
         .await;
     assert_eq!(error_fields(&assert_problem(r, 422).await), ["factor"]);
+}
+
+#[tokio::test]
+async fn a_published_datasets_type_cannot_be_changed_through_the_api() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let r = app
+        .put("/types/100", &admin)
+        .json(&json!({"name": "electricity", "unit": "kWh", "factor": 9.0, "scope": 2}))
+        .sent()
+        .await;
+    let problem = assert_problem(r, 409).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("example"),
+        "{problem}"
+    );
+    assert_problem(app.delete("/types/100", &admin).sent().await, 409).await;
+}
+
+#[tokio::test]
+async fn a_type_given_by_gases_has_its_factor_computed_and_both_together_are_refused() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let created: Value = app
+        .post("/types", &admin)
+        .json(
+            &json!({"id": 901, "name": "grid", "unit": "MWh", "scope": 2,
+            "gases": {"co2": 300.0, "ch4": 0.1, "n2o": 0.01}}),
+        )
+        .json_body()
+        .await;
+    assert!(close(
+        created["factor"].as_f64().unwrap(),
+        300.0 + 2.8 + 2.65
+    ));
+    assert_eq!(
+        (created["dataset"].as_str(), created["gwp_basis"].as_str()),
+        (Some("custom"), Some("AR5"))
+    );
+    let both = app
+        .post("/types", &admin)
+        .json(
+            &json!({"id": 902, "name": "grid", "unit": "MWh", "scope": 2,
+            "gases": {"co2": 300.0}, "factor": 300.0}),
+        )
+        .sent()
+        .await;
+    assert_eq!(error_fields(&assert_problem(both, 422).await), ["factor"]);
+}
+
+#[tokio::test]
+async fn types_filter_by_dataset_category_scope_region_and_text() {
+    let app = spawn_app().await;
+    let list = async |query: &str| -> Vec<i64> {
+        let types: Vec<Value> = app.types(query).await.json().await.unwrap();
+        types.iter().map(|t| t["id"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(list("?dataset=example&scope=1").await, [103, 104]);
+    assert_eq!(list("?category=purchased_electricity").await, [100]);
+    assert_eq!(list("?q=HEAT").await, [102, 103, 104]);
+    assert_eq!(list("?dataset=nobody").await, Vec::<i64>::new());
+    assert_problem(app.types("?scope=4").await, 422).await;
 }

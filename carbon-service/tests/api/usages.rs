@@ -30,7 +30,7 @@ async fn create_returns_201_with_the_full_shape() {
         (
             &json!(100),
             &json!("electricity"),
-            &json!("kwh"),
+            &json!("kWh"),
             &json!(1.5),
             &json!(2)
         )
@@ -408,13 +408,19 @@ async fn list_parameters_out_of_range_are_422() {
 async fn a_factor_edit_does_not_rewrite_history() {
     let app = spawn_app().await;
     let user = TestUser::new();
-    let usage = app
-        .created_usage(&user, 10.0, 100, "2026-11-01T08:00:00Z")
-        .await;
     let admin = TestUser::superuser();
     let r = app
-        .put("/types/100", &admin)
-        .json(&json!({"name": "electricity", "unit": "kwh", "factor": 9.0, "scope": 2}))
+        .post("/types", &admin)
+        .json(&json!({"id": 900, "name": "electricity", "unit": "kWh", "factor": 1.5, "scope": 2}))
+        .sent()
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let usage = app
+        .created_usage(&user, 10.0, 900, "2026-11-01T08:00:00Z")
+        .await;
+    let r = app
+        .put("/types/900", &admin)
+        .json(&json!({"name": "electricity", "unit": "kWh", "factor": 9.0, "scope": 2}))
         .sent()
         .await;
     assert_eq!(r.status(), StatusCode::OK);

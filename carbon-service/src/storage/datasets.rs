@@ -1,0 +1,99 @@
+//! The `datasets` collection: where usage types' factors come from.
+
+use bson::doc;
+use futures_util::TryStreamExt;
+use mongodb::{ClientSession, Collection, Database};
+
+use crate::domain::dataset::{Dataset, DatasetId};
+use common::db::{Context, StoreError};
+
+pub const COLLECTION: &str = "datasets";
+
+fn datasets(db: &Database) -> Collection<Dataset> {
+    db.collection(COLLECTION)
+}
+
+/// Every dataset, by id.
+pub async fn all(db: &Database) -> Result<Vec<Dataset>, StoreError> {
+    datasets(db)
+        .find(doc! {})
+        .sort(doc! { "_id": 1 })
+        .await
+        .context("listing datasets")?
+        .try_collect()
+        .await
+        .context("reading datasets")
+}
+
+pub async fn find(db: &Database, id: &DatasetId) -> Result<Option<Dataset>, StoreError> {
+    datasets(db)
+        .find_one(doc! { "_id": id.as_str() })
+        .await
+        .context("reading a dataset")
+}
+
+/// Inserts the dataset unless one with its id exists; `true` when inserted.
+pub async fn insert_if_absent(db: &Database, dataset: &Dataset) -> Result<bool, StoreError> {
+    let mut fields =
+        bson::to_document(dataset).map_err(|e| StoreError::malformed("writing a dataset", e))?;
+    fields.remove("_id");
+    let result = datasets(db)
+        .update_one(
+            doc! { "_id": dataset.id.as_str() },
+            doc! { "$setOnInsert": fields },
+        )
+        .upsert(true)
+        .await
+        .context("inserting a dataset if absent")?;
+    Ok(result.upserted_id.is_some())
+}
+
+/// Inserts or replaces the dataset (a forced seed); its retirement stays.
+pub async fn upsert(db: &Database, dataset: &Dataset) -> Result<(), StoreError> {
+    let mut fields =
+        bson::to_document(dataset).map_err(|e| StoreError::malformed("writing a dataset", e))?;
+    fields.remove("_id");
+    fields.remove("retired");
+    datasets(db)
+        .update_one(
+            doc! { "_id": dataset.id.as_str() },
+            doc! { "$set": fields, "$setOnInsert": { "retired": false } },
+        )
+        .upsert(true)
+        .await
+        .context("upserting a dataset")?;
+    Ok(())
+}
+
+/// Stores a new dataset in the transaction of `session` (an upload); a
+/// taken id is `StoreError::Duplicate`.
+pub async fn insert(
+    db: &Database,
+    session: &mut ClientSession,
+    dataset: &Dataset,
+) -> Result<(), StoreError> {
+    datasets(db)
+        .insert_one(dataset)
+        .session(session)
+        .await
+        .context("storing a dataset")?;
+    Ok(())
+}
+
+/// Marks the dataset retired in the transaction of `session`; `false` when
+/// there is no such dataset.
+pub async fn retire(
+    db: &Database,
+    session: &mut ClientSession,
+    id: &DatasetId,
+) -> Result<bool, StoreError> {
+    let result = datasets(db)
+        .update_one(
+            doc! { "_id": id.as_str() },
+            doc! { "$set": { "retired": true } },
+        )
+        .session(session)
+        .await
+        .context("retiring a dataset")?;
+    Ok(result.matched_count == 1)
+}
