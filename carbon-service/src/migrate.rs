@@ -30,6 +30,8 @@ pub enum MigrationError {
 /// - the `custom` dataset exists, and every type that predates datasets
 ///   belongs to one (the examples' ids to `example`, the rest to `custom`),
 ///   its factor kept as a CO₂e-only figure;
+/// - usages stored before units and gases get their type's unit, their
+///   amount in the factor's unit and their CO₂e as a CO₂e-only figure;
 /// - each user's rollups and quota count are built from the usages, once,
 ///   on a database whose usages predate rollups.
 ///
@@ -66,6 +68,10 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
             datasets::insert_if_absent(db, &examples.dataset).await?;
         }
         tracing::info!(types = given, "usage types given their dataset");
+    }
+    let backfilled = usages::backfill_units_and_gases(db, &example_ids).await?;
+    if backfilled > 0 {
+        tracing::info!(usages = backfilled, "usages given their unit and gases");
     }
     for usage_type in usage_types::all(db).await? {
         let scope = i64::from(usage_type.scope);

@@ -50,7 +50,8 @@ impl RollupDelta {
                 scope: usage.usage_type.scope.get(),
             },
             usage_count: sign,
-            total_amount: s * usage.amount,
+            // In the factor's unit: the amounts of one type add up there.
+            total_amount: s * usage.factor_amount(),
             co2e: s * usage.co2e,
             name: usage.usage_type.name.clone(),
             unit: usage.usage_type.unit.clone(),

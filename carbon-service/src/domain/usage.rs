@@ -5,7 +5,9 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::gwp::Gases;
 use super::ids::{UsageId, UsageTypeId};
+use super::units::UnitChoice;
 use super::usage_type::UsageType;
 use common::ids::UserId;
 use common::validation::{FieldError, Invalid};
@@ -19,12 +21,26 @@ pub struct Usage {
     #[serde(rename = "_id")]
     pub id: UsageId,
     pub user_id: UserId,
+    /// As entered, in `unit`.
     pub amount: f64,
+    /// The unit `amount` was entered in (empty in usages stored before
+    /// units: the type's unit, see [`Usage::entered_unit`]).
+    #[serde(default)]
+    pub unit: String,
+    /// `amount` converted to the unit of the factor.
+    #[serde(default)]
+    pub factor_amount: Option<f64>,
+    /// The type as it was when the usage was recorded: its dataset, its
+    /// factor per gas and its unit.
     pub usage_type: UsageType,
     /// `usage_type.id`, top-level for filtering and grouping.
     pub usage_type_id: UsageTypeId,
     pub usage_at: bson::DateTime,
-    /// `amount × usage_type.factor`, kg CO₂e.
+    /// kg of each gas emitted: the factor's gases × `factor_amount`.
+    #[serde(default)]
+    pub gases: Gases,
+    /// `factor_amount × usage_type.factor`, kg CO₂e under the factor's GWP
+    /// set.
     pub co2e: f64,
     pub created_at: bson::DateTime,
     pub updated_at: bson::DateTime,
@@ -38,10 +54,13 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// `amount` of `unit` (checked against the type's unit by
+    /// `units::check_unit`).
     pub fn new(
         id: UsageId,
         user_id: UserId,
         amount: f64,
+        unit: UnitChoice,
         usage_type: UsageType,
         usage_at: DateTime<Utc>,
     ) -> Self {
@@ -50,23 +69,54 @@ impl Usage {
             id,
             user_id,
             amount,
+            unit: String::new(),
+            factor_amount: None,
             usage_type_id: usage_type.id,
             usage_type,
             usage_at: bson::DateTime::from_chrono(usage_at),
+            gases: Gases::default(),
             co2e: 0.0,
             created_at: now,
             updated_at: now,
             version: 1,
             import_id: None,
         };
-        usage.recompute();
+        usage.recompute(&unit);
         usage
     }
 
-    /// Re-derives the precomputed fields after a change.
-    pub fn recompute(&mut self) {
+    /// Re-derives the converted amount, the gases and the CO₂e after a
+    /// change, with the unit the amount is in.
+    pub fn recompute(&mut self, unit: &UnitChoice) {
         self.usage_type_id = self.usage_type.id;
-        self.co2e = self.amount * self.usage_type.factor;
+        self.unit = unit.entered.clone();
+        let factor_amount = self.amount * unit.ratio;
+        self.factor_amount = Some(factor_amount);
+        self.gases = self.usage_type.factor_gases().times(factor_amount);
+        self.co2e = factor_amount * self.usage_type.factor;
+    }
+
+    /// The unit the amount was entered in.
+    pub fn entered_unit(&self) -> &str {
+        if self.unit.is_empty() {
+            &self.usage_type.unit
+        } else {
+            &self.unit
+        }
+    }
+
+    /// The amount in the unit of the factor.
+    pub fn factor_amount(&self) -> f64 {
+        self.factor_amount.unwrap_or(self.amount)
+    }
+
+    /// kg of each gas emitted (a usage stored before gases: its CO₂e).
+    pub fn emitted(&self) -> Gases {
+        if self.gases.is_empty() {
+            Gases::co2e_only(self.co2e)
+        } else {
+            self.gases
+        }
     }
 
     /// The strong entity tag of this version (RFC 9110 §8.8.3).
@@ -158,26 +208,58 @@ pub fn parse_usage_at(raw: &str) -> Result<DateTime<Utc>, FieldError> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewUsage {
     pub amount: f64,
+    /// The unit of `amount`, as given; absent: the type's unit. Checked
+    /// against the type by `units::check_unit`.
+    pub unit: Option<String>,
     pub usage_type_id: UsageTypeId,
     pub usage_at: DateTime<Utc>,
+}
+
+/// The longest unit text (the longest code is far shorter).
+pub const MAX_UNIT_CHARS: usize = 64;
+
+/// A unit as given: trimmed, blank as absent, at most [`MAX_UNIT_CHARS`].
+pub fn check_unit_text(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(unit) if unit.chars().count() > MAX_UNIT_CHARS => Err(FieldError::new(
+            "unit",
+            format!("must be at most {MAX_UNIT_CHARS} characters"),
+        )),
+        unit => Ok(unit.map(str::to_owned)),
+    }
 }
 
 impl NewUsage {
     /// Every field checked, every failure reported; `usage_at` absent: now.
     pub fn parse(amount: f64, usage_type_id: i64, usage_at: Option<&str>) -> Result<Self, Invalid> {
+        Self::parse_in(amount, None, usage_type_id, usage_at)
+    }
+
+    /// [`NewUsage::parse`], with the unit the amount is in.
+    pub fn parse_in(
+        amount: f64,
+        unit: Option<&str>,
+        usage_type_id: i64,
+        usage_at: Option<&str>,
+    ) -> Result<Self, Invalid> {
         let amount = check_amount(amount);
+        let unit = check_unit_text(unit);
         let type_id = UsageTypeId::parse("usage_type_id", usage_type_id);
         let usage_at = usage_at
             .map(parse_usage_at)
             .unwrap_or_else(|| Ok(Utc::now()));
-        match (amount, type_id, usage_at) {
-            (Ok(amount), Ok(usage_type_id), Ok(usage_at)) => Ok(Self {
+        match (amount, unit, type_id, usage_at) {
+            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at)) => Ok(Self {
                 amount,
+                unit,
                 usage_type_id,
                 usage_at,
             }),
-            (a, t, u) => Err(Invalid(
-                [a.err(), t.err(), u.err()].into_iter().flatten().collect(),
+            (a, n, t, u) => Err(Invalid(
+                [a.err(), n.err(), t.err(), u.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             )),
         }
     }
@@ -187,6 +269,8 @@ impl NewUsage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageChanges {
     pub amount: Option<f64>,
+    /// A new unit for the amount (with or without a new amount).
+    pub unit: Option<String>,
     pub usage_type_id: Option<UsageTypeId>,
     pub usage_at: Option<DateTime<Utc>>,
 }
@@ -198,31 +282,53 @@ impl UsageChanges {
         usage_type_id: Option<i64>,
         usage_at: Option<&str>,
     ) -> Result<Self, Invalid> {
-        if amount.is_none() && usage_type_id.is_none() && usage_at.is_none() {
+        Self::parse_in(amount, None, usage_type_id, usage_at)
+    }
+
+    /// [`UsageChanges::parse`], with a new unit.
+    pub fn parse_in(
+        amount: Option<f64>,
+        unit: Option<&str>,
+        usage_type_id: Option<i64>,
+        usage_at: Option<&str>,
+    ) -> Result<Self, Invalid> {
+        if amount.is_none() && unit.is_none() && usage_type_id.is_none() && usage_at.is_none() {
             return Err(Invalid::one(
                 "body",
-                "give at least one of amount, usage_type_id, usage_at",
+                "give at least one of amount, unit, usage_type_id, usage_at",
             ));
         }
         let amount = amount.map(check_amount).transpose();
+        let unit = check_unit_text(unit);
         let type_id = usage_type_id
             .map(|id| UsageTypeId::parse("usage_type_id", id))
             .transpose();
         let usage_at = usage_at.map(parse_usage_at).transpose();
-        match (amount, type_id, usage_at) {
-            (Ok(amount), Ok(usage_type_id), Ok(usage_at)) => Ok(Self {
+        match (amount, unit, type_id, usage_at) {
+            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at)) => Ok(Self {
                 amount,
+                unit,
                 usage_type_id,
                 usage_at,
             }),
-            (a, t, u) => Err(Invalid(
-                [a.err(), t.err(), u.err()].into_iter().flatten().collect(),
+            (a, n, t, u) => Err(Invalid(
+                [a.err(), n.err(), t.err(), u.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             )),
         }
     }
 
-    /// Applies the changes (with the new type's snapshot, if retyped).
-    pub fn apply(&self, usage: &mut Usage, new_type: Option<UsageType>) {
+    /// The unit text the changed usage is in: the new one, else the one it
+    /// was entered in.
+    pub fn unit_of<'a>(&'a self, usage: &'a Usage) -> &'a str {
+        self.unit.as_deref().unwrap_or_else(|| usage.entered_unit())
+    }
+
+    /// Applies the changes (with the new type's snapshot, if retyped, and
+    /// the unit checked against the resulting type).
+    pub fn apply(&self, usage: &mut Usage, new_type: Option<UsageType>, unit: &UnitChoice) {
         if let Some(usage_type) = new_type {
             usage.usage_type = usage_type;
         }
@@ -232,7 +338,7 @@ impl UsageChanges {
         if let Some(at) = self.usage_at {
             usage.usage_at = bson::DateTime::from_chrono(at);
         }
-        usage.recompute();
+        usage.recompute(unit);
     }
 }
 
@@ -289,9 +395,27 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-03-31T23:30:00-02:00")
             .unwrap()
             .with_timezone(&Utc);
-        let usage = Usage::new(UsageId::new(), UserId::new(), 10.0, electricity(), at);
+        let kwh = crate::domain::units::check_unit("kWh", "kWh").unwrap();
+        let usage = Usage::new(UsageId::new(), UserId::new(), 10.0, kwh, electricity(), at);
         assert_eq!(usage.co2e, 15.0);
         assert_eq!(usage.etag(), "\"1\"");
+    }
+
+    #[test]
+    fn an_amount_in_another_unit_is_converted_to_the_factors_before_anything_is_derived() {
+        let mwh = crate::domain::units::check_unit("MWh", "kWh").unwrap();
+        let usage = Usage::new(
+            UsageId::new(),
+            UserId::new(),
+            2.0,
+            mwh,
+            electricity(),
+            Utc::now(),
+        );
+        assert_eq!((usage.amount, usage.entered_unit()), (2.0, "MWh"));
+        assert_eq!(usage.factor_amount(), 2000.0);
+        assert_eq!(usage.co2e, 3000.0);
+        assert_eq!(usage.emitted().other_co2e, Some(3000.0));
     }
 
     #[test]
@@ -318,10 +442,12 @@ mod tests {
 
     #[test]
     fn if_match_takes_a_star_or_quoted_tags() {
+        let kwh = crate::domain::units::check_unit("kWh", "kWh").unwrap();
         let mut usage = Usage::new(
             UsageId::new(),
             UserId::new(),
             1.0,
+            kwh,
             electricity(),
             Utc::now(),
         );

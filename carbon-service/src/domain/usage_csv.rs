@@ -8,18 +8,27 @@
 use std::borrow::Cow;
 
 use super::ids::UsageTypeId;
-use super::usage::{NewUsage, Usage, check_amount, parse_usage_at};
+use super::usage::{NewUsage, Usage, check_amount, check_unit_text, parse_usage_at};
 use common::validation::FieldError;
 
-/// The export's header row.
-pub const EXPORT_HEADER: [&str; 9] = [
+/// The export's header row: the amount as entered and in the factor's
+/// unit, the factor's dataset and GWP set, the gases and the CO₂e.
+pub const EXPORT_HEADER: [&str; 17] = [
     "id",
     "usage_at",
     "usage_type_id",
     "usage_type_name",
-    "unit",
+    "dataset",
     "amount",
+    "unit",
+    "factor_amount",
+    "factor_unit",
     "factor",
+    "gwp_basis",
+    "co2",
+    "ch4",
+    "n2o",
+    "other_co2e",
     "co2e",
     "scope",
 ];
@@ -44,6 +53,8 @@ pub fn neutralize_formula(text: &str) -> Cow<'_, str> {
 /// One usage as a CSV line (with its line break), in [`EXPORT_HEADER`]'s order.
 pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(160));
+    let gases = usage.emitted();
+    let gas = |kg: Option<f64>| kg.map(|kg| kg.to_string()).unwrap_or_default();
     writer.write_record([
         usage.id.to_string().as_str(),
         &usage
@@ -52,9 +63,17 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
             .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         &usage.usage_type_id.to_string(),
         &neutralize_formula(&usage.usage_type.name),
-        &neutralize_formula(&usage.usage_type.unit),
+        usage.usage_type.dataset.as_str(),
         &usage.amount.to_string(),
+        &neutralize_formula(usage.entered_unit()),
+        &usage.factor_amount().to_string(),
+        &neutralize_formula(&usage.usage_type.unit),
         &usage.usage_type.factor.to_string(),
+        usage.usage_type.gwp_basis.as_str(),
+        &gas(gases.co2),
+        &gas(gases.ch4),
+        &gas(gases.n2o),
+        &gas(gases.other_co2e),
         &usage.co2e.to_string(),
         &usage.usage_type.scope.get().to_string(),
     ])?;
@@ -77,10 +96,25 @@ pub enum ImportError {
     Invalid(Vec<FieldError>),
 }
 
+/// One data row of an import: the usage when every cell parsed, and the
+/// type id and unit it names (for the checks against the stored types,
+/// which also run on a row whose other cells failed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    /// 1 for the first data row.
+    pub row: u64,
+    pub usage: Option<NewUsage>,
+    pub usage_type_id: Option<UsageTypeId>,
+    pub unit: Option<String>,
+    pub errors: Vec<FieldError>,
+}
+
 /// Parses an import body: a header naming [`IMPORT_COLUMNS`] (any order,
-/// any case; a UTF-8 byte-order mark is allowed), then one usage per row.
-/// Every row is checked; all errors are reported together.
-pub fn parse_import(body: &[u8]) -> Result<Vec<NewUsage>, ImportError> {
+/// any case; a UTF-8 byte-order mark is allowed) and optionally `unit`
+/// (blank or absent: the type's unit), then one usage per row. Every row is
+/// parsed and kept with its errors, so the caller can add the errors of
+/// its type and unit and report them all in one answer.
+pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -90,11 +124,9 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<NewUsage>, ImportError> {
         .headers()
         .map_err(|e| invalid("header", format!("cannot be read: {e}")))?
         .clone();
+    let position = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .ok_or_else(|| FieldError::new("header", format!("has no `{name}` column")))
+        position(name).ok_or_else(|| FieldError::new("header", format!("has no `{name}` column")))
     };
     let (at_col, type_col, amount_col) = match (
         column("usage_at"),
@@ -108,22 +140,26 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<NewUsage>, ImportError> {
             ));
         }
     };
+    let unit_col = position("unit");
 
-    let mut usages = Vec::new();
-    let mut errors = Vec::new();
+    let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let row = index as u64 + 1;
         if index >= MAX_IMPORT_ROWS {
             return Err(ImportError::TooManyRows);
         }
-        if errors.len() >= MAX_REPORTED_ERRORS {
-            // Still count rows, so an oversized file is 413 whatever its errors.
-            continue;
-        }
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                errors.push(FieldError::new("row", format!("cannot be read: {e}")).in_row(row));
+                rows.push(ImportRow {
+                    row,
+                    usage: None,
+                    usage_type_id: None,
+                    unit: None,
+                    errors: vec![
+                        FieldError::new("row", format!("cannot be read: {e}")).in_row(row),
+                    ],
+                });
                 continue;
             }
         };
@@ -132,32 +168,45 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<NewUsage>, ImportError> {
             .parse::<f64>()
             .map_err(|_| FieldError::new("amount", "must be a number"))
             .and_then(check_amount);
+        let unit = check_unit_text(unit_col.map(cell));
         let type_id = UsageTypeId::parse_text("usage_type_id", cell(type_col));
         let usage_at = match cell(at_col) {
             "" => Err(FieldError::new("usage_at", "is required")),
             raw => parse_usage_at(raw),
         };
-        let row_errors: Vec<FieldError> = match (amount, type_id, usage_at) {
-            (Ok(amount), Ok(usage_type_id), Ok(usage_at)) => {
-                usages.push(NewUsage {
+        let usage_type_id = type_id.as_ref().ok().copied();
+        let unit_text = unit.as_ref().ok().cloned().flatten();
+        let (usage, errors) = match (amount, unit, type_id, usage_at) {
+            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at)) => (
+                Some(NewUsage {
                     amount,
+                    unit,
                     usage_type_id,
                     usage_at,
-                });
-                Vec::new()
-            }
-            (a, t, u) => [a.err(), t.err(), u.err()].into_iter().flatten().collect(),
+                }),
+                Vec::new(),
+            ),
+            (a, n, t, u) => (
+                None,
+                [a.err(), n.err(), t.err(), u.err()]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e.in_row(row))
+                    .collect(),
+            ),
         };
-        errors.extend(row_errors.into_iter().map(|e| e.in_row(row)));
+        rows.push(ImportRow {
+            row,
+            usage,
+            usage_type_id,
+            unit: unit_text,
+            errors,
+        });
     }
-    if !errors.is_empty() {
-        errors.truncate(MAX_REPORTED_ERRORS);
-        return Err(ImportError::Invalid(errors));
-    }
-    if usages.is_empty() {
+    if rows.is_empty() {
         return Err(invalid("body", "has no data rows"));
     }
-    Ok(usages)
+    Ok(rows)
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ImportError {
@@ -175,20 +224,38 @@ mod tests {
         }
     }
 
+    fn row_errors(rows: &[ImportRow]) -> Vec<(Option<u64>, String)> {
+        rows.iter()
+            .flat_map(|r| r.errors.iter().map(|e| (e.row, e.field.clone())))
+            .collect()
+    }
+
     #[test]
     fn rows_parse_in_any_column_order_with_a_bom_and_extra_columns() {
         let body = "\u{feff}Amount,note,usage_type_id,usage_at\n12.5,x,100,2026-01-02T03:04:05Z\n0,y,101,2026-02-01T00:00:00+01:00\n";
         let rows = parse_import(body.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].amount, rows[0].usage_type_id.get()), (12.5, 100));
-        assert_eq!(rows[1].usage_at.to_rfc3339(), "2026-01-31T23:00:00+00:00");
+        let first = rows[0].usage.as_ref().unwrap();
+        assert_eq!(
+            (
+                first.amount,
+                first.usage_type_id.get(),
+                first.unit.as_deref()
+            ),
+            (12.5, 100, None)
+        );
+        let second = rows[1].usage.as_ref().unwrap();
+        assert_eq!(second.usage_at.to_rfc3339(), "2026-01-31T23:00:00+00:00");
     }
 
     #[test]
     fn every_bad_row_is_reported_with_its_number_and_field() {
         let body = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\nyesterday,abc,-1\n2026-01-01T00:00:00Z,100,=1+2\n";
+        let rows = parse_import(body.as_bytes()).unwrap();
+        // The type of a row whose amount failed is still named, for its check.
+        assert_eq!(rows[2].usage_type_id.map(|id| id.get()), Some(100));
         assert_eq!(
-            fields(parse_import(body.as_bytes()).unwrap_err()),
+            row_errors(&rows),
             [
                 (Some(2), "amount".to_owned()),
                 (Some(2), "usage_type_id".to_owned()),
@@ -196,6 +263,17 @@ mod tests {
                 (Some(3), "amount".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_unit_column_is_optional_and_blank_means_the_types_unit() {
+        let body = "usage_at,usage_type_id,amount,unit\n2026-01-01T00:00:00Z,20000,12,MWh\n2026-01-01T00:00:00Z,20000,5,\n";
+        let rows = parse_import(body.as_bytes()).unwrap();
+        let units: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| r.usage.as_ref().unwrap().unit.clone())
+            .collect();
+        assert_eq!(units, [Some("MWh".to_owned()), None]);
     }
 
     #[test]

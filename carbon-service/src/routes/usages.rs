@@ -17,7 +17,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::types::UsageTypeResponse;
+use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
@@ -34,10 +34,16 @@ pub const USAGES_CREATED: &str = "usages_created_total";
 #[schema(example = json!({
     "id": "6740c8a2f1d3b2a1c0e9f812",
     "user_id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
-    "amount": 120.5,
-    "usage_type": {"id": 100, "name": "electricity", "unit": "kwh", "factor": 1.5, "scope": 2},
+    "amount": 12.5,
+    "unit": "MWh",
+    "factor_amount": 12.5,
+    "usage_type": {"id": 20000, "name": "Electricity, US average grid", "unit": "MWh", "unit_dimension": "energy",
+        "factor": 351.6393, "gases": {"co2": 349.95694608, "ch4": 0.02585476509, "n2o": 0.00362873896},
+        "gwp_basis": "AR5", "dataset": "epa-ghg-hub-2025", "category": "purchased_electricity", "scope": 2,
+        "region": "US", "illustrative": false, "retired": false},
     "usage_at": "2026-11-01T08:00:00Z",
-    "co2e": 180.75,
+    "gases": {"co2": 4374.461826, "ch4": 0.323184564, "n2o": 0.045359237},
+    "co2e": 4395.49125,
     "created_at": "2026-11-22T10:00:00Z",
     "updated_at": "2026-11-22T10:00:00Z",
     "version": 1
@@ -48,11 +54,21 @@ pub struct UsageResponse {
     #[schema(value_type = UsageId)]
     pub id: String,
     pub user_id: UserId,
+    /// As entered, in `unit`.
     pub amount: f64,
-    /// The type as it was when the usage was recorded (or last retyped).
+    /// The unit the amount was entered in.
+    #[schema(example = "MWh")]
+    pub unit: String,
+    /// `amount` in the factor's unit (`usage_type.unit`), converted exactly.
+    pub factor_amount: f64,
+    /// The type as it was when the usage was recorded (or last retyped):
+    /// its dataset, its factor per gas and its unit. Later edits of the
+    /// type or a new edition of its dataset never change it.
     pub usage_type: UsageTypeResponse,
     pub usage_at: DateTime<Utc>,
-    /// kg CO₂e.
+    /// kg of each gas emitted: the factor's gases × `factor_amount`.
+    pub gases: GasesBody,
+    /// kg CO₂e under the factor's GWP set (`usage_type.gwp_basis`).
     pub co2e: f64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -67,8 +83,11 @@ impl From<&Usage> for UsageResponse {
             id: u.id.to_string(),
             user_id: u.user_id,
             amount: u.amount,
+            unit: u.entered_unit().to_owned(),
+            factor_amount: u.factor_amount(),
             usage_type: UsageTypeResponse::from(&u.usage_type),
             usage_at: u.usage_at.to_chrono(),
+            gases: u.emitted().into(),
             co2e: u.co2e,
             created_at: u.created_at.to_chrono(),
             updated_at: u.updated_at.to_chrono(),
@@ -80,11 +99,16 @@ impl From<&Usage> for UsageResponse {
 /// The body of `POST /usages`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"amount": 120.5, "usage_type_id": 100, "usage_at": "2026-11-01T08:00:00Z"}))]
+#[schema(example = json!({"amount": 12.5, "unit": "MWh", "usage_type_id": 20000, "usage_at": "2026-11-01T08:00:00Z"}))]
 pub struct CreateUsageRequest {
-    /// Finite, 0 to 1e12, in the type's unit.
+    /// Finite, 0 to 1e12, in `unit`.
     #[schema(minimum = 0, maximum = 1e12)]
     pub amount: f64,
+    /// A unit of the type's dimension (`GET /units`); absent or null: the
+    /// type's unit. Another dimension is 422 naming `unit` and listing the
+    /// accepted ones.
+    #[schema(max_length = 64, example = "MWh", nullable)]
+    pub unit: Option<String>,
     #[serde(deserialize_with = "common::extract::integer")]
     #[schema(value_type = UsageTypeId)]
     pub usage_type_id: i64,
@@ -124,10 +148,15 @@ fn present_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
 // the `min_properties` attribute out as `maxProperties`.
 #[schema(example = json!({"amount": 99.0}))]
 pub struct UpdateUsageRequest {
-    /// Finite, 0 to 1e12, in the type's unit.
+    /// Finite, 0 to 1e12, in the usage's unit (or the new `unit`).
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = f64, minimum = 0, maximum = 1e12)]
     pub amount: Option<f64>,
+    /// A new unit of the type's dimension for the amount; left out: the
+    /// usage keeps its unit (which must then suit a new type).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, max_length = 64, example = "kWh")]
+    pub unit: Option<String>,
     /// A new type refreshes the snapshot.
     #[serde(default, deserialize_with = "present_integer")]
     #[schema(value_type = UsageTypeId)]
@@ -217,7 +246,12 @@ pub async fn create_usage(
     Json(body): Json<CreateUsageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let new = NewUsage::parse(body.amount, body.usage_type_id, body.usage_at.as_deref())?;
+    let new = NewUsage::parse_in(
+        body.amount,
+        body.unit.as_deref(),
+        body.usage_type_id,
+        body.usage_at.as_deref(),
+    )?;
     // The request as sent (an absent `usage_at` is not "now") tells a
     // retry from a different request.
     let request = serde_json::to_vec(&body).map_err(ApiError::internal)?;
@@ -351,7 +385,12 @@ pub async fn update_usage(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let condition = if_match(&req)?;
-    let changes = UsageChanges::parse(body.amount, body.usage_type_id, body.usage_at.as_deref())?;
+    let changes = UsageChanges::parse_in(
+        body.amount,
+        body.unit.as_deref(),
+        body.usage_type_id,
+        body.usage_at.as_deref(),
+    )?;
     let updated = ctx
         .usages()
         .update(caller.id, id, &changes, condition.as_ref())
@@ -540,7 +579,9 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
 ///
 /// Every usage of the caller matching the filters (as the list takes them),
 /// oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-/// the header row `id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope`;
+/// the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope`
+/// (the amount as entered and in the factor's unit, kg of each gas, kg
+/// CO₂e under the factor's GWP set); an export imports back as it is;
 /// text cells that a spreadsheet would run as a formula (starting with `=`,
 /// `+`, `-`, `@`) are prefixed with `'`. `Accept: application/json` gives a
 /// JSON array of usages.
@@ -550,7 +591,7 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
     responses(
         (status = 200, description = "The usages",
             content(
-                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,100,electricity,kwh,120.5,1.5,180.75,2\r\n"),
+                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,\"Electricity, US average grid\",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.6393,AR5,4374.461826,0.323184564,0.045359237,,4395.49125,2\r\n"),
                 ([UsageResponse] = "application/json"),
             )),
         (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails),
@@ -613,11 +654,13 @@ fn is_csv(req: &HttpRequest) -> bool {
 /// Import usages from CSV
 ///
 /// A `text/csv` body of at most 5 MiB and 10,000 data rows (past either,
-/// 413), with a header row naming `usage_at,usage_type_id,amount` (any
-/// order; other columns, such as an export's, are ignored). All or nothing:
-/// when any row is invalid the answer is 422 with one `errors` entry per
-/// problem, `{row, field, message}` (`row` 1 is the first data row; at most
-/// 100 are listed), and nothing is stored. The rows are stored in one
+/// 413), with a header row naming `usage_at,usage_type_id,amount` and
+/// optionally `unit` (any order; blank or absent: the type's unit; other
+/// columns, such as an export's, are ignored). All or nothing: when any row
+/// is invalid the answer is 422 with one `errors` entry per problem,
+/// `{row, field, message}`: malformed cells, unknown types and units of
+/// another dimension, every row's in one answer (`row` 1 is the first data
+/// row; at most 100 are listed), and nothing is stored. The rows are stored in one
 /// transaction: a failure part-way stores none, and no reader sees part of
 /// an import. Cells are plain values, never formulas. Honours
 /// `Idempotency-Key` like a single create.

@@ -17,6 +17,7 @@ use mongodb::{ClientSession, Database};
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::rollup::{self, RollupDelta, WindowPlan};
 use crate::domain::summary::{self, Summary, SummaryCell};
+use crate::domain::units;
 use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
 use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
@@ -208,10 +209,16 @@ impl Usages<'_> {
         key: Option<(&IdempotencyKey, &[u8])>,
     ) -> Result<Created<Usage>, UsageError> {
         let usage_type = self.existing_type(new.usage_type_id).await?;
+        let unit = units::check_unit(
+            new.unit.as_deref().unwrap_or(&usage_type.unit),
+            &usage_type.unit,
+        )
+        .map_err(Invalid::from)?;
         let usage = Usage::new(
             UsageId::new(),
             user_id,
             new.amount,
+            unit,
             usage_type,
             new.usage_at,
         );
@@ -304,7 +311,17 @@ impl Usages<'_> {
             }
             let before = RollupDelta::of(&usage, -1);
             let read_version = usage.version;
-            changes.apply(&mut usage, new_type.clone());
+            let unit = match (&changes.unit, &new_type) {
+                // Retyped, unit unchanged: the amount keeps its unit when
+                // that suits the new type, else it is in the new type's
+                // unit (as every amount was before units).
+                (None, Some(t)) => units::check_unit(usage.entered_unit(), &t.unit)
+                    .or_else(|_| units::check_unit(&t.unit, &t.unit)),
+                (_, Some(t)) => units::check_unit(changes.unit_of(&usage), &t.unit),
+                (_, None) => units::check_unit(changes.unit_of(&usage), &usage.usage_type.unit),
+            }
+            .map_err(|e| UsageError::Invalid(e.into()))?;
+            changes.apply(&mut usage, new_type.clone(), &unit);
             let updated = usages::write_changes(self.db, session, &usage, read_version)
                 .await?
                 .ok_or(UsageError::Contended)?;
@@ -360,41 +377,53 @@ impl Usages<'_> {
             ImportError::TooManyRows => UsageError::TooManyRows,
             ImportError::Invalid(errors) => UsageError::Invalid(Invalid(errors)),
         })?;
-        let mut ids: Vec<UsageTypeId> = rows.iter().map(|row| row.usage_type_id).collect();
+        let mut ids: Vec<UsageTypeId> = rows.iter().filter_map(|row| row.usage_type_id).collect();
         ids.sort_unstable();
         ids.dedup();
         let types = self.types.get_many(self.db, &ids).await?;
-        let unknown: Vec<FieldError> = rows
-            .iter()
-            .enumerate()
-            .filter(|(_, row)| !types.contains_key(&row.usage_type_id))
-            .take(usage_csv::MAX_REPORTED_ERRORS)
-            .map(|(index, row)| {
-                FieldError::new(
-                    "usage_type_id",
-                    format!("no usage type has id {}", row.usage_type_id),
-                )
-                .in_row(index as u64 + 1)
-            })
-            .collect();
-        Invalid::check(unknown)?;
-
         let import_id = ObjectId::new();
-        let batch: Vec<Usage> = rows
-            .iter()
-            .filter_map(|row| {
-                let usage_type = types.get(&row.usage_type_id)?.clone();
-                let mut usage = Usage::new(
-                    UsageId::new(),
-                    user_id,
-                    row.amount,
-                    usage_type,
-                    row.usage_at,
-                );
-                usage.import_id = Some(import_id);
-                Some(usage)
-            })
-            .collect();
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut batch: Vec<Usage> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut row_errors = row.errors;
+            let checked = row.usage_type_id.and_then(|id| {
+                let found = match types.get(&id) {
+                    None => Err(FieldError::new(
+                        "usage_type_id",
+                        format!("no usage type has id {id}"),
+                    )),
+                    Some(t) if t.retired => Err(FieldError::new(
+                        "usage_type_id",
+                        format!(
+                            "usage type {id} belongs to the retired dataset {}",
+                            t.dataset
+                        ),
+                    )),
+                    Some(t) => units::check_unit(row.unit.as_deref().unwrap_or(&t.unit), &t.unit)
+                        .map(|unit| (t, unit)),
+                };
+                found.map_err(|e| row_errors.push(e.in_row(row.row))).ok()
+            });
+            match (row.usage, checked) {
+                (Some(new), Some((usage_type, unit))) if row_errors.is_empty() => {
+                    let mut usage = Usage::new(
+                        UsageId::new(),
+                        user_id,
+                        new.amount,
+                        unit,
+                        usage_type.clone(),
+                        new.usage_at,
+                    );
+                    usage.import_id = Some(import_id);
+                    batch.push(usage);
+                }
+                _ => errors.extend(row_errors),
+            }
+        }
+        // Every row's errors at once, the first hundred of them.
+        errors.truncate(usage_csv::MAX_REPORTED_ERRORS);
+        Invalid::check(errors)?;
+
         let imported = batch.len() as u64;
         let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
         let keyed = key.map(|key| Keyed::new(user_id, key, &[b"import", body]));

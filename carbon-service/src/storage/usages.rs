@@ -242,12 +242,17 @@ pub async fn write_changes(
 ) -> Result<Option<Usage>, StoreError> {
     let snapshot = bson::to_bson(&usage.usage_type)
         .map_err(|e| StoreError::malformed("writing a usage's type snapshot", e))?;
+    let gases = bson::to_bson(&usage.gases)
+        .map_err(|e| StoreError::malformed("writing a usage's gases", e))?;
     let changes = doc! {
         "$set": {
             "amount": usage.amount,
+            "unit": &usage.unit,
+            "factor_amount": usage.factor_amount(),
             "usage_type": snapshot,
             "usage_type_id": usage.usage_type_id,
             "usage_at": usage.usage_at,
+            "gases": gases,
             "co2e": usage.co2e,
             "updated_at": bson::DateTime::now(),
         },
@@ -429,7 +434,7 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter) -> Vec<Document> 
                 "scope": "$usage_type.scope",
             },
             "usage_count": { "$sum": 1 },
-            "total_amount": { "$sum": "$amount" },
+            "total_amount": { "$sum": { "$ifNull": ["$factor_amount", "$amount"] } },
             "co2e": { "$sum": "$co2e" },
             // Labels of a type that no longer exists (see `domain::summary`).
             "name": { "$first": "$usage_type.name" },
@@ -476,6 +481,35 @@ pub async fn summary_cells(
         .await
         .context("reading the summary's cells")?;
     rows.into_iter().map(cell_of).collect()
+}
+
+/// Gives usages stored before units and gases their unit (the type's),
+/// their amount in the factor's unit (the amount), their gases (the CO₂e,
+/// as a CO₂e-only figure) and their snapshot its dataset. Idempotent;
+/// returns how many.
+pub async fn backfill_units_and_gases(
+    db: &Database,
+    example_ids: &[i64],
+) -> Result<u64, StoreError> {
+    let example = doc! { "$in": ["$usage_type_id", example_ids] };
+    let result = usages(db)
+        .update_many(
+            doc! { "factor_amount": { "$exists": false } },
+            vec![doc! { "$set": {
+                "unit": "$usage_type.unit",
+                "factor_amount": "$amount",
+                "gases": { "other_co2e": "$co2e" },
+                "usage_type.dataset": { "$ifNull": ["$usage_type.dataset", { "$cond": [example.clone(), "example", "custom"] }] },
+                "usage_type.gases": { "$ifNull": ["$usage_type.gases", { "other_co2e": "$usage_type.factor" }] },
+                "usage_type.gwp_basis": { "$ifNull": ["$usage_type.gwp_basis", "AR5"] },
+                "usage_type.category": { "$ifNull": ["$usage_type.category", crate::domain::usage_type::UNCATEGORIZED] },
+                "usage_type.illustrative": { "$ifNull": ["$usage_type.illustrative", example] },
+                "usage_type.retired": { "$ifNull": ["$usage_type.retired", false] },
+            } }],
+        )
+        .await
+        .context("giving usages their unit and gases")?;
+    Ok(result.modified_count)
 }
 
 /// Every user who has usages (`verify-rollups`).

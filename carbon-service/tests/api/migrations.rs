@@ -155,6 +155,32 @@ async fn usages_stored_before_rollups_get_rollups_and_counts_at_start() {
     let summary = app.context().usages().summary(user, &filter).await.unwrap();
     assert_eq!(summary.usage_count, 3);
     assert!((summary.total_co2e - 4.5).abs() < 1e-9);
+    // Each got its type's unit, its amount in the factor's unit, and its
+    // CO₂e as a CO₂e-only figure; its snapshot got the example dataset.
+    let usage = db
+        .collection::<bson::Document>("usages")
+        .find_one(doc! {"amount": 2.0})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(usage.get_str("unit").unwrap(), "kWh");
+    assert_eq!(usage.get_f64("factor_amount").unwrap(), 2.0);
+    assert_eq!(
+        usage
+            .get_document("gases")
+            .unwrap()
+            .get_f64("other_co2e")
+            .unwrap(),
+        1.0
+    );
+    assert_eq!(
+        usage
+            .get_document("usage_type")
+            .unwrap()
+            .get_str("dataset")
+            .unwrap(),
+        "example"
+    );
 }
 
 #[tokio::test]

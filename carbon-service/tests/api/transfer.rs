@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const HEADER: &str = "id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope";
+const HEADER: &str = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope";
 
 /// (usage_at, type, amount) of every usage, as the list shows them.
 async fn listed(app: &TestApp, user: &TestUser) -> Vec<(String, i64, f64)> {
@@ -141,8 +141,12 @@ async fn an_import_with_bad_rows_names_each_row_and_field_and_stores_nothing() {
         .collect();
     assert_eq!(
         errors,
-        [(3, "amount".to_owned()), (3, "usage_at".to_owned())],
-        "row-level errors come first; types are checked once the rows parse"
+        [
+            (2, "usage_type_id".to_owned()),
+            (3, "amount".to_owned()),
+            (3, "usage_at".to_owned())
+        ],
+        "every row's errors, unknown types included, in one answer"
     );
     let body =
         "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n2026-01-02T00:00:00Z,999,1\n";
@@ -205,7 +209,8 @@ async fn formula_cells_are_plain_values_on_import_and_neutralized_on_export() {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let row = reader.records().next().unwrap().unwrap();
     assert_eq!(&row[3], "'=HYPERLINK(\"http://evil\")");
-    assert_eq!(&row[4], "'@kg");
+    // The unit as entered and the factor's unit.
+    assert_eq!((&row[6], &row[8]), ("'@kg", "'@kg"));
 
     let body = "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,=1+2\n";
     let problem = assert_problem(app.import_csv(&user, body).await, 422).await;
@@ -269,4 +274,45 @@ async fn erasing_without_confirm_is_422_and_erasing_touches_only_the_callers_usa
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.stored_usages().await, 1);
     assert_eq!(listed(&app, &other).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_import_reports_malformed_cells_unknown_types_and_wrong_units_together() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = "usage_at,usage_type_id,amount,unit\n\
+        2026-01-01T00:00:00Z,100,abc,kWh\n\
+        2026-01-02T00:00:00Z,999,1,\n\
+        2026-01-03T00:00:00Z,100,1,kg\n\
+        2026-01-04T00:00:00Z,100,2,MWh\n";
+    let problem = assert_problem(app.import_csv(&user, body).await, 422).await;
+    let errors: Vec<(u64, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(1, "amount"), (2, "usage_type_id"), (3, "unit")]);
+    assert_eq!(app.stored_usages().await, 0);
+}
+
+#[tokio::test]
+async fn an_imported_amount_in_another_unit_is_converted_and_exported_with_both() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = "usage_at,usage_type_id,amount,unit\n2026-01-04T00:00:00Z,100,2,MWh\n";
+    assert_eq!(
+        app.import_csv(&user, body).await.status(),
+        StatusCode::CREATED
+    );
+    let usages = app.usages_of(&user, "").await;
+    assert_eq!(
+        (usages[0]["amount"].as_f64(), usages[0]["unit"].as_str()),
+        (Some(2.0), Some("MWh"))
+    );
+    assert_eq!(usages[0]["factor_amount"], 2000.0);
+    assert_eq!(usages[0]["co2e"], 2000.0 * factor_of(100));
+    let csv = app.export(&user, "", None).await.text().await.unwrap();
+    let line = csv.lines().nth(1).unwrap();
+    assert!(line.contains(",example,2,MWh,2000,kWh,1.5,AR5,"), "{line}");
 }

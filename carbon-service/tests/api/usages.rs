@@ -44,7 +44,12 @@ async fn create_returns_201_with_the_full_shape() {
     assert!(usage["created_at"].as_str().unwrap().ends_with('Z'));
     assert!(usage["updated_at"].is_string());
     assert_eq!(usage["version"], 1);
-    assert_eq!(usage.as_object().unwrap().len(), 9);
+    assert_eq!(
+        (usage["unit"].as_str(), usage["factor_amount"].as_f64()),
+        (Some("kWh"), Some(10.0))
+    );
+    assert_eq!(usage["gases"], json!({"other_co2e": 15.0}));
+    assert_eq!(usage.as_object().unwrap().len(), 12);
 }
 
 #[tokio::test]
@@ -538,4 +543,51 @@ async fn a_bad_cursor_or_a_cursor_with_an_offset_is_422_naming_cursor() {
         let problem = assert_problem(app.get(&path, &user).sent().await, 422).await;
         assert_eq!(error_fields(&problem), ["cursor"], "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_usage_in_another_unit_of_the_dimension_is_converted_and_one_of_another_dimension_is_422()
+{
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let r = app
+        .create_usage(
+            &user,
+            json!({"amount": 3, "unit": "MWh", "usage_type_id": 100}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let usage: Value = r.json().await.unwrap();
+    assert_eq!(
+        (usage["amount"].as_f64(), usage["unit"].as_str()),
+        (Some(3.0), Some("MWh"))
+    );
+    assert_eq!(usage["factor_amount"], 3000.0);
+    assert_eq!(usage["co2e"], 3000.0 * factor_of(100));
+    let refused = app
+        .create_usage(
+            &user,
+            json!({"amount": 3, "unit": "kg", "usage_type_id": 100}),
+        )
+        .await;
+    let problem = assert_problem(refused, 422).await;
+    assert_eq!(error_fields(&problem), ["unit"]);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("MWh"),
+        "the accepted units are listed: {problem}"
+    );
+    // A change of unit alone converts the same amount anew.
+    let path = format!("/usages/{}", usage["id"].as_str().unwrap());
+    let changed: Value = app
+        .put(&path, &user)
+        .json(&json!({"unit": "GJ"}))
+        .json_body()
+        .await;
+    assert!(close(
+        changed["factor_amount"].as_f64().unwrap(),
+        3.0 / 0.0036
+    ));
 }

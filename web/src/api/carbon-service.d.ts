@@ -195,7 +195,9 @@ export interface paths {
          * Export my usages
          * @description Every usage of the caller matching the filters (as the list takes them),
          *     oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-         *     the header row `id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope`;
+         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope`
+         *     (the amount as entered and in the factor's unit, kg of each gas, kg
+         *     CO₂e under the factor's GWP set); an export imports back as it is;
          *     text cells that a spreadsheet would run as a formula (starting with `=`,
          *     `+`, `-`, `@`) are prefixed with `'`. `Accept: application/json` gives a
          *     JSON array of usages.
@@ -221,11 +223,13 @@ export interface paths {
         /**
          * Import usages from CSV
          * @description A `text/csv` body of at most 5 MiB and 10,000 data rows (past either,
-         *     413), with a header row naming `usage_at,usage_type_id,amount` (any
-         *     order; other columns, such as an export's, are ignored). All or nothing:
-         *     when any row is invalid the answer is 422 with one `errors` entry per
-         *     problem, `{row, field, message}` (`row` 1 is the first data row; at most
-         *     100 are listed), and nothing is stored. The rows are stored in one
+         *     413), with a header row naming `usage_at,usage_type_id,amount` and
+         *     optionally `unit` (any order; blank or absent: the type's unit; other
+         *     columns, such as an export's, are ignored). All or nothing: when any row
+         *     is invalid the answer is 422 with one `errors` entry per problem,
+         *     `{row, field, message}`: malformed cells, unknown types and units of
+         *     another dimension, every row's in one answer (`row` 1 is the first data
+         *     row; at most 100 are listed), and nothing is stored. The rows are stored in one
          *     transaction: a failure part-way stores none, and no reader sees part of
          *     an import. Cells are plain values, never formulas. Honours
          *     `Idempotency-Key` like a single create.
@@ -316,17 +320,25 @@ export interface components {
         /**
          * @description The body of `POST /usages`.
          * @example {
-         *       "amount": 120.5,
-         *       "usage_type_id": 100,
+         *       "amount": 12.5,
+         *       "unit": "MWh",
+         *       "usage_type_id": 20000,
          *       "usage_at": "2026-11-01T08:00:00Z"
          *     }
          */
         CreateUsageRequest: {
             /**
              * Format: double
-             * @description Finite, 0 to 1e12, in the type's unit.
+             * @description Finite, 0 to 1e12, in `unit`.
              */
             amount: number;
+            /**
+             * @description A unit of the type's dimension (`GET /units`); absent or null: the
+             *     type's unit. Another dimension is 422 naming `unit` and listing the
+             *     accepted ones.
+             * @example MWh
+             */
+            unit?: string | null;
             /**
              * Format: date-time
              * @description RFC 3339 with an offset, from 1900 to at most one day ahead; absent or null: now.
@@ -755,9 +767,15 @@ export interface components {
         UpdateUsageRequest: {
             /**
              * Format: double
-             * @description Finite, 0 to 1e12, in the type's unit.
+             * @description Finite, 0 to 1e12, in the usage's unit (or the new `unit`).
              */
             amount?: number;
+            /**
+             * @description A new unit of the type's dimension for the amount; left out: the
+             *     usage keeps its unit (which must then suit a new type).
+             * @example kWh
+             */
+            unit?: string;
             /**
              * Format: date-time
              * @description RFC 3339 with an offset, from 1900 to at most one day ahead.
@@ -776,41 +794,79 @@ export interface components {
          * @example {
          *       "id": "6740c8a2f1d3b2a1c0e9f812",
          *       "user_id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
-         *       "amount": 120.5,
+         *       "amount": 12.5,
+         *       "unit": "MWh",
+         *       "factor_amount": 12.5,
          *       "usage_type": {
-         *         "id": 100,
-         *         "name": "electricity",
-         *         "unit": "kwh",
-         *         "factor": 1.5,
-         *         "scope": 2
+         *         "id": 20000,
+         *         "name": "Electricity, US average grid",
+         *         "unit": "MWh",
+         *         "unit_dimension": "energy",
+         *         "factor": 351.6393,
+         *         "gases": {
+         *           "co2": 349.95694608,
+         *           "ch4": 0.02585476509,
+         *           "n2o": 0.00362873896
+         *         },
+         *         "gwp_basis": "AR5",
+         *         "dataset": "epa-ghg-hub-2025",
+         *         "category": "purchased_electricity",
+         *         "scope": 2,
+         *         "region": "US",
+         *         "illustrative": false,
+         *         "retired": false
          *       },
          *       "usage_at": "2026-11-01T08:00:00Z",
-         *       "co2e": 180.75,
+         *       "gases": {
+         *         "co2": 4374.461826,
+         *         "ch4": 0.323184564,
+         *         "n2o": 0.045359237
+         *       },
+         *       "co2e": 4395.49125,
          *       "created_at": "2026-11-22T10:00:00Z",
          *       "updated_at": "2026-11-22T10:00:00Z",
          *       "version": 1
          *     }
          */
         UsageResponse: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description As entered, in `unit`.
+             */
             amount: number;
             /**
              * Format: double
-             * @description kg CO₂e.
+             * @description kg CO₂e under the factor's GWP set (`usage_type.gwp_basis`).
              */
             co2e: number;
             /** Format: date-time */
             created_at: string;
             /**
+             * Format: double
+             * @description `amount` in the factor's unit (`usage_type.unit`), converted exactly.
+             */
+            factor_amount: number;
+            /** @description kg of each gas emitted: the factor's gases × `factor_amount`. */
+            gases: components["schemas"]["GasesBody"];
+            /**
              * @description The id in hexadecimal (a BSON ObjectId's own serde would write an
              *     object).
              */
             id: components["schemas"]["UsageId"];
+            /**
+             * @description The unit the amount was entered in.
+             * @example MWh
+             */
+            unit: string;
             /** Format: date-time */
             updated_at: string;
             /** Format: date-time */
             usage_at: string;
-            /** @description The type as it was when the usage was recorded (or last retyped). */
+            /**
+             * @description The type as it was when the usage was recorded (or last retyped):
+             *     its dataset, its factor per gas and its unit. Later edits of the
+             *     type or a new edition of its dataset never change it.
+             */
             usage_type: components["schemas"]["UsageType"];
             user_id: components["schemas"]["UserId"];
             /**
@@ -1926,8 +1982,8 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example id,usage_at,usage_type_id,usage_type_name,unit,amount,factor,co2e,scope
-                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,100,electricity,kwh,120.5,1.5,180.75,2
+                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope
+                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.6393,AR5,4374.461826,0.323184564,0.045359237,,4395.49125,2
                      */
                     "text/csv": string;
                     "application/json": components["schemas"]["UsageResponse"][];
