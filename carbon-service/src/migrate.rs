@@ -33,7 +33,8 @@ pub enum MigrationError {
 /// - usages stored before units and gases get their type's unit, their
 ///   amount in the factor's unit and their CO₂e as a CO₂e-only figure;
 /// - each user's rollups and quota count are built from the usages, once,
-///   on a database whose usages predate rollups.
+///   on a database whose usages predate rollups (or whose rollups predate
+///   gases).
 ///
 /// A custom type without a scope stops the start: this service will not
 /// guess which scope a company's emissions belong to.
@@ -85,7 +86,7 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
         }
     }
     // Last: the rollups sum the usages as the steps above left them.
-    if removed_usages > 0 || !rollups::any(db).await? {
+    if removed_usages > 0 || !rollups::any(db).await? || rollups::any_without_gases(db).await? {
         let users = rollup_check::build_all(db).await?;
         if users > 0 {
             tracing::info!(users, "rollups and usage counts built from the usages");

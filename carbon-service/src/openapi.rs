@@ -36,7 +36,7 @@ use crate::routes::{datasets, summary, types, units, usages};
         common::health::healthz,
         common::health::readyz,
     ),
-    components(schemas(common::error::ProblemDetails, common::error::FieldError)),
+    components(schemas(common::error::ProblemDetails, common::error::FieldError, summary::GwpName)),
     tags(
         (name = "datasets", description = "Where the emission factors come from: publisher, edition, licence, GWP basis"),
         (name = "types", description = "Usage types, their emission factors per gas, and the units usages may be recorded in"),

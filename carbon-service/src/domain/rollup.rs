@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 
+use super::gwp::Gases;
 use super::ids::UsageTypeId;
 use super::usage::Usage;
 use common::ids::UserId;
@@ -28,6 +29,8 @@ pub struct RollupDelta {
     pub usage_count: i64,
     pub total_amount: f64,
     pub co2e: f64,
+    /// kg of each gas.
+    pub gases: Gases,
     /// The label a cell keeps for a type that no longer exists.
     pub name: String,
     pub unit: String,
@@ -53,6 +56,7 @@ impl RollupDelta {
             // In the factor's unit: the amounts of one type add up there.
             total_amount: s * usage.factor_amount(),
             co2e: s * usage.co2e,
+            gases: usage.emitted().times(s),
             name: usage.usage_type.name.clone(),
             unit: usage.usage_type.unit.clone(),
         }
@@ -62,7 +66,10 @@ impl RollupDelta {
 impl RollupDelta {
     /// Changes nothing (an update that kept the usage's figures and cell).
     pub fn is_empty(&self) -> bool {
-        self.usage_count == 0 && self.total_amount == 0.0 && self.co2e == 0.0
+        self.usage_count == 0
+            && self.total_amount == 0.0
+            && self.co2e == 0.0
+            && self.gases.values().all(|(_, kg)| kg == 0.0)
     }
 }
 
@@ -76,6 +83,7 @@ pub fn merge(deltas: impl IntoIterator<Item = RollupDelta>) -> Vec<RollupDelta> 
                 cell.usage_count += delta.usage_count;
                 cell.total_amount += delta.total_amount;
                 cell.co2e += delta.co2e;
+                cell.gases = cell.gases.plus(&delta.gases);
                 cell.name = delta.name;
                 cell.unit = delta.unit;
             }
@@ -252,6 +260,7 @@ mod tests {
             usage_count: count,
             total_amount: amount,
             co2e: amount * 0.5,
+            gases: Gases::co2e_only(amount * 0.5),
             name: "electricity".into(),
             unit: "kWh".into(),
         };

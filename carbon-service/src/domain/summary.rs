@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::gwp::Gases;
 use super::ids::UsageTypeId;
 use super::usage_query::UsageFilter;
 
@@ -16,8 +17,10 @@ pub struct Summary {
     /// The window's end (exclusive), as given.
     pub to: Option<DateTime<Utc>>,
     pub usage_count: u64,
-    /// kg CO₂e.
+    /// kg CO₂e, under the GWP set the summary was asked for.
     pub total_co2e: f64,
+    /// kg of each gas.
+    pub by_gas: Gases,
     /// Ordered by usage type id.
     pub by_type: Vec<TypeTotal>,
     /// Ordered by month (UTC).
@@ -37,6 +40,7 @@ pub struct TypeTotal {
     pub total_amount: f64,
     /// kg CO₂e.
     pub co2e: f64,
+    pub by_gas: Gases,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +49,7 @@ pub struct MonthTotal {
     pub month: String,
     pub usage_count: u64,
     pub co2e: f64,
+    pub by_gas: Gases,
     /// The month's figures per usage type, by type id (for a chart stacked
     /// by type).
     pub by_type: Vec<MonthTypeTotal>,
@@ -64,6 +69,7 @@ pub struct ScopeTotal {
     pub scope: u8,
     pub usage_count: u64,
     pub co2e: f64,
+    pub by_gas: Gases,
 }
 
 /// The totals of one (usage type, month, scope) of a user's usages, as the
@@ -77,11 +83,23 @@ pub struct SummaryCell {
     pub scope: u8,
     pub usage_count: u64,
     pub total_amount: f64,
+    /// kg CO₂e: as stored (under each factor's GWP set) until
+    /// [`weigh`] puts it under one set.
     pub co2e: f64,
+    /// kg of each gas emitted (every field given: sums, 0 when none).
+    pub gases: Gases,
     /// A label from one of the cell's usage snapshots, for a type that no
     /// longer exists.
     pub snapshot_name: String,
     pub snapshot_unit: String,
+}
+
+/// Puts every cell's CO₂e under `set`, from its gases (never from the
+/// CO₂e stored with each usage, which is under its factor's own set).
+pub fn weigh(cells: &mut [SummaryCell], set: super::gwp::GwpSet) {
+    for cell in cells {
+        cell.co2e = cell.gases.co2e(set);
+    }
 }
 
 /// Folds the cells into a summary. Lines are labelled with the type's
@@ -106,19 +124,23 @@ pub fn fold(
                 usage_count: 0,
                 total_amount: 0.0,
                 co2e: 0.0,
+                by_gas: Gases::default(),
             }
         });
         line.usage_count += cell.usage_count;
         line.total_amount += cell.total_amount;
         line.co2e += cell.co2e;
+        line.by_gas = line.by_gas.plus(&cell.gases);
         let month = by_month.entry(&cell.month).or_insert_with(|| MonthTotal {
             month: cell.month.clone(),
             usage_count: 0,
             co2e: 0.0,
+            by_gas: Gases::default(),
             by_type: Vec::new(),
         });
         month.usage_count += cell.usage_count;
         month.co2e += cell.co2e;
+        month.by_gas = month.by_gas.plus(&cell.gases);
         match month
             .by_type
             .iter_mut()
@@ -138,9 +160,11 @@ pub fn fold(
             scope: cell.scope,
             usage_count: 0,
             co2e: 0.0,
+            by_gas: Gases::default(),
         });
         scope.usage_count += cell.usage_count;
         scope.co2e += cell.co2e;
+        scope.by_gas = scope.by_gas.plus(&cell.gases);
     }
     let by_type: Vec<TypeTotal> = by_type.into_values().collect();
     Summary {
@@ -148,6 +172,9 @@ pub fn fold(
         to: filter.to,
         usage_count: by_type.iter().map(|t| t.usage_count).sum(),
         total_co2e: by_type.iter().map(|t| t.co2e).sum(),
+        by_gas: by_type
+            .iter()
+            .fold(Gases::default(), |sum, t| sum.plus(&t.by_gas)),
         by_type,
         by_month: by_month
             .into_values()
@@ -185,9 +212,27 @@ mod tests {
             usage_count: count,
             total_amount: amount,
             co2e,
+            gases: Gases::co2e_only(co2e),
             snapshot_name: format!("snapshot-{type_id}"),
             snapshot_unit: "u".into(),
         }
+    }
+
+    #[test]
+    fn weighing_puts_every_cell_under_one_gwp_set_from_its_gases() {
+        use crate::domain::gwp::GwpSet;
+        let mut cells = [cell(100, "2026-01", 1, 1.0, 999.0)];
+        cells[0].gases = Gases {
+            co2: Some(10.0),
+            ch4: Some(1.0),
+            n2o: Some(0.1),
+            other_co2e: Some(2.0),
+        };
+        weigh(&mut cells, GwpSet::Ar4);
+        assert_eq!(cells[0].co2e, 10.0 + 25.0 + 29.8 + 2.0);
+        let s = fold(&UsageFilter::default(), &cells, |_| None);
+        assert_eq!(s.by_gas, cells[0].gases);
+        assert_eq!(s.by_scope[0].by_gas, cells[0].gases);
     }
 
     #[test]
@@ -237,6 +282,7 @@ mod tests {
                     c.usage_count += 1;
                     c.total_amount += amount;
                     c.co2e += amount * factor;
+                    c.gases = Gases::co2e_only(c.co2e);
                 }
                 let cells: Vec<SummaryCell> = cells.into_values().collect();
                 let s = fold(&UsageFilter::default(), &cells, |_| None);

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::context::AppContext;
+use crate::domain::gwp::{Gases, GwpSet};
 use crate::domain::ids::UsageTypeId;
 use crate::domain::summary::{MonthTotal, MonthTypeTotal, ScopeTotal, Summary, TypeTotal};
 use crate::domain::usage_query::UsageFilter;
 use crate::limits::Limited;
+use common::validation::{Invalid, both};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -23,33 +25,77 @@ pub struct SummaryQuery {
     /// RFC 3339; `usage_at` < to.
     #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
     pub to: Option<String>,
+    /// The IPCC assessment report whose 100-year GWPs weigh the gases into
+    /// CO₂e: AR4, AR5 (the default) or AR6.
+    #[param(value_type = Option<GwpName>, example = "AR5")]
+    pub gwp: Option<String>,
+}
+
+/// An IPCC assessment report's 100-year GWP set.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the accepted values only.
+pub enum GwpName {
+    #[schema(rename = "AR4")]
+    Ar4,
+    #[schema(rename = "AR5")]
+    Ar5,
+    #[schema(rename = "AR6")]
+    Ar6,
 }
 
 /// The footprint as `GET /usages/summary` shows it.
+/// kg of each gas in a total: CO₂, CH₄, N₂O, and the CO₂e of factors that
+/// give no gases (counted as it is under every GWP set).
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Clone, Copy)]
+#[schema(as = GasTotals, example = json!({"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}))]
+pub struct GasTotalsResponse {
+    pub co2: f64,
+    pub ch4: f64,
+    pub n2o: f64,
+    pub other_co2e: f64,
+}
+
+impl From<Gases> for GasTotalsResponse {
+    fn from(g: Gases) -> Self {
+        Self {
+            co2: g.co2.unwrap_or(0.0),
+            ch4: g.ch4.unwrap_or(0.0),
+            n2o: g.n2o.unwrap_or(0.0),
+            other_co2e: g.other_co2e.unwrap_or(0.0),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
 #[schema(as = Summary, example = json!({
     "from": "2026-01-01T00:00:00Z",
     "to": null,
-    "usage_count": 3,
-    "total_co2e": 207.68,
+    "gwp": "AR5",
+    "usage_count": 1,
+    "total_co2e": 4395.49,
+    "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0},
     "by_type": [
-        {"usage_type_id": 100, "name": "electricity", "unit": "kwh", "usage_count": 2, "total_amount": 120.0, "co2e": 180.0},
-        {"usage_type_id": 101, "name": "water", "unit": "kg", "usage_count": 1, "total_amount": 1.028, "co2e": 27.68}
+        {"usage_type_id": 20000, "name": "Electricity, US average grid", "unit": "MWh", "usage_count": 1, "total_amount": 12.5,
+         "co2e": 4395.49, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}
     ],
     "by_month": [
-        {"month": "2026-10", "usage_count": 1, "co2e": 90.0, "by_type": [{"usage_type_id": 100, "usage_count": 1, "co2e": 90.0}]},
-        {"month": "2026-11", "usage_count": 2, "co2e": 117.68, "by_type": [{"usage_type_id": 100, "usage_count": 1, "co2e": 90.0}, {"usage_type_id": 101, "usage_count": 1, "co2e": 27.68}]}
+        {"month": "2026-11", "usage_count": 1, "co2e": 4395.49, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0},
+         "by_type": [{"usage_type_id": 20000, "usage_count": 1, "co2e": 4395.49}]}
     ],
-    "by_scope": [{"scope": 2, "usage_count": 2, "co2e": 180.0}, {"scope": 3, "usage_count": 1, "co2e": 27.68}]
+    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.49, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}]
 }))]
 pub struct SummaryResponse {
     /// The window's start (inclusive), as given.
     pub from: Option<DateTime<Utc>>,
     /// The window's end (exclusive), as given.
     pub to: Option<DateTime<Utc>>,
+    /// The GWP set every CO₂e figure here is under: AR4, AR5 or AR6.
+    pub gwp: String,
     pub usage_count: u64,
-    /// kg CO₂e.
+    /// kg CO₂e: the gases weighed by `gwp`'s GWPs.
     pub total_co2e: f64,
+    /// kg of each gas.
+    pub by_gas: GasTotalsResponse,
     /// Ordered by usage type id.
     pub by_type: Vec<TypeTotalResponse>,
     /// Ordered by month (UTC).
@@ -66,10 +112,11 @@ pub struct TypeTotalResponse {
     pub name: String,
     pub unit: String,
     pub usage_count: u64,
-    /// In the type's unit.
+    /// In the unit of the type's factor.
     pub total_amount: f64,
     /// kg CO₂e.
     pub co2e: f64,
+    pub by_gas: GasTotalsResponse,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -79,6 +126,7 @@ pub struct MonthTotalResponse {
     pub month: String,
     pub usage_count: u64,
     pub co2e: f64,
+    pub by_gas: GasTotalsResponse,
     /// The month's figures per usage type, by type id (for a chart stacked
     /// by type).
     pub by_type: Vec<MonthTypeTotalResponse>,
@@ -101,15 +149,18 @@ pub struct ScopeTotalResponse {
     pub scope: u8,
     pub usage_count: u64,
     pub co2e: f64,
+    pub by_gas: GasTotalsResponse,
 }
 
-impl From<Summary> for SummaryResponse {
-    fn from(s: Summary) -> Self {
+impl SummaryResponse {
+    fn of(s: Summary, gwp: GwpSet) -> Self {
         Self {
             from: s.from,
             to: s.to,
+            gwp: gwp.as_str().to_owned(),
             usage_count: s.usage_count,
             total_co2e: s.total_co2e,
+            by_gas: s.by_gas.into(),
             by_type: s.by_type.into_iter().map(Into::into).collect(),
             by_month: s.by_month.into_iter().map(Into::into).collect(),
             by_scope: s.by_scope.into_iter().map(Into::into).collect(),
@@ -126,6 +177,7 @@ impl From<TypeTotal> for TypeTotalResponse {
             usage_count: t.usage_count,
             total_amount: t.total_amount,
             co2e: t.co2e,
+            by_gas: t.by_gas.into(),
         }
     }
 }
@@ -136,6 +188,7 @@ impl From<MonthTotal> for MonthTotalResponse {
             month: m.month,
             usage_count: m.usage_count,
             co2e: m.co2e,
+            by_gas: m.by_gas.into(),
             by_type: m.by_type.into_iter().map(Into::into).collect(),
         }
     }
@@ -157,6 +210,7 @@ impl From<ScopeTotal> for ScopeTotalResponse {
             scope: s.scope,
             usage_count: s.usage_count,
             co2e: s.co2e,
+            by_gas: s.by_gas.into(),
         }
     }
 }
@@ -164,12 +218,16 @@ impl From<ScopeTotal> for ScopeTotalResponse {
 /// My footprint
 ///
 /// Totals of the caller's usages in the window: overall, per usage type,
-/// per month (UTC) and per GHG Protocol scope, all from one consistent read.
+/// per month (UTC) and per GHG Protocol scope, all from one consistent
+/// read. Each total gives kg of each gas (`by_gas`) and the CO₂e they make
+/// under the GWP set `gwp` (default AR5), computed from the gases stored
+/// with each usage, whatever set its factor's dataset uses.
 #[utoipa::path(get, path = "/usages/summary", tag = "usages",
     security(("oauth2_password" = [])),
     params(SummaryQuery),
     responses(
         (status = 200, description = "The footprint", body = SummaryResponse),
+        (status = 422, description = "A malformed from or to, or a gwp other than AR4, AR5 or AR6", body = ProblemDetails),
         (status = 429, description = "Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
@@ -179,7 +237,15 @@ pub async fn get_summary(
     Query(query): Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     ctx.limiters.check(Limited::Summary, &caller.id)?;
-    let filter = UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref())?;
-    let summary = ctx.usages().summary(caller.id, &filter).await?;
-    Ok(HttpResponse::Ok().json(SummaryResponse::from(summary)))
+    let filter = UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref());
+    let gwp = query
+        .gwp
+        .as_deref()
+        .map(|raw| GwpSet::parse("gwp", raw))
+        .transpose()
+        .map_err(Invalid::from);
+    let (filter, gwp) = both(filter, gwp)?;
+    let gwp = gwp.unwrap_or_default();
+    let summary = ctx.usages().summary(caller.id, &filter, gwp).await?;
+    Ok(HttpResponse::Ok().json(SummaryResponse::of(summary, gwp)))
 }

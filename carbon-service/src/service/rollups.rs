@@ -28,14 +28,23 @@ pub struct Totals {
     pub usage_count: u64,
     pub total_amount: f64,
     pub co2e: f64,
+    /// kg CO₂, CH₄, N₂O and CO₂e given without gases.
+    pub gases: [f64; 4],
 }
 
 impl Totals {
     fn of(cell: &SummaryCell) -> Self {
+        let g = |kg: Option<f64>| kg.unwrap_or(0.0);
         Self {
             usage_count: cell.usage_count,
             total_amount: cell.total_amount,
             co2e: cell.co2e,
+            gases: [
+                g(cell.gases.co2),
+                g(cell.gases.ch4),
+                g(cell.gases.n2o),
+                g(cell.gases.other_co2e),
+            ],
         }
     }
 
@@ -45,6 +54,11 @@ impl Totals {
         self.usage_count == other.usage_count
             && close(self.total_amount, other.total_amount)
             && close(self.co2e, other.co2e)
+            && self
+                .gases
+                .iter()
+                .zip(other.gases)
+                .all(|(a, b)| close(*a, b))
     }
 }
 

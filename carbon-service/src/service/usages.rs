@@ -14,6 +14,7 @@ use bson::oid::ObjectId;
 use futures_util::{Stream, TryStreamExt};
 use mongodb::{ClientSession, Database};
 
+use crate::domain::gwp::GwpSet;
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::rollup::{self, RollupDelta, WindowPlan};
 use crate::domain::summary::{self, Summary, SummaryCell};
@@ -505,17 +506,20 @@ impl Usages<'_> {
 
     /// The user's footprint in the window: the rollups of its whole months
     /// and the usages of its partial edge months, read from one snapshot,
-    /// folded. The same answer as summing every usage in the window.
+    /// their gases weighed by `gwp`, folded. The same answer as summing
+    /// every usage in the window.
     #[tracing::instrument(skip(self, filter))]
     pub async fn summary(
         &self,
         user_id: UserId,
         filter: &UsageFilter,
+        gwp: GwpSet,
     ) -> Result<Summary, UsageError> {
-        let cells = in_transaction(self.db, "reading a summary", async |session| {
+        let mut cells = in_transaction(self.db, "reading a summary", async |session| {
             self.summary_cells(session, user_id, filter).await
         })
         .await?;
+        summary::weigh(&mut cells, gwp);
         let types = self.types.all(self.db).await?;
         Ok(summary::fold(filter, &cells, |id| {
             types

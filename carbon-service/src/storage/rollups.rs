@@ -10,6 +10,7 @@ use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{ClientSession, Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::gwp::Gases;
 use crate::domain::ids::UsageTypeId;
 use crate::domain::rollup::{CellKey, RollupDelta};
 use crate::domain::summary::SummaryCell;
@@ -47,7 +48,18 @@ pub struct Rollup {
     pub scope: u8,
     pub usage_count: i64,
     pub total_amount: f64,
+    /// kg CO₂e as stored with the usages (each under its factor's set).
     pub co2e: f64,
+    /// kg of each gas (rollups from before gases lack them: rebuilt at
+    /// start-up).
+    #[serde(default)]
+    pub co2: f64,
+    #[serde(default)]
+    pub ch4: f64,
+    #[serde(default)]
+    pub n2o: f64,
+    #[serde(default)]
+    pub other_co2e: f64,
     /// A type snapshot's label, for a type that no longer exists.
     pub name: String,
     pub unit: String,
@@ -73,6 +85,10 @@ impl Rollup {
             usage_count: i64::try_from(cell.usage_count).unwrap_or(i64::MAX),
             total_amount: cell.total_amount,
             co2e: cell.co2e,
+            co2: cell.gases.co2.unwrap_or(0.0),
+            ch4: cell.gases.ch4.unwrap_or(0.0),
+            n2o: cell.gases.n2o.unwrap_or(0.0),
+            other_co2e: cell.gases.other_co2e.unwrap_or(0.0),
             name: cell.snapshot_name.clone(),
             unit: cell.snapshot_unit.clone(),
         }
@@ -86,6 +102,12 @@ impl Rollup {
             usage_count: u64::try_from(self.usage_count).unwrap_or(0),
             total_amount: self.total_amount,
             co2e: self.co2e,
+            gases: Gases {
+                co2: Some(self.co2),
+                ch4: Some(self.ch4),
+                n2o: Some(self.n2o),
+                other_co2e: Some(self.other_co2e),
+            },
             snapshot_name: self.name.clone(),
             snapshot_unit: self.unit.clone(),
         }
@@ -116,11 +138,16 @@ pub async fn apply(
 ) -> Result<(), StoreError> {
     for delta in deltas.iter().filter(|d| !d.is_empty()) {
         let filter = key_filter(&delta.key);
+        let gas = |kg: Option<f64>| kg.unwrap_or(0.0);
         let change = doc! {
             "$inc": {
                 "usage_count": delta.usage_count,
                 "total_amount": delta.total_amount,
                 "co2e": delta.co2e,
+                "co2": gas(delta.gases.co2),
+                "ch4": gas(delta.gases.ch4),
+                "n2o": gas(delta.gases.n2o),
+                "other_co2e": gas(delta.gases.other_co2e),
             },
             "$set": { "name": &delta.name, "unit": &delta.unit },
         };
@@ -241,6 +268,17 @@ pub async fn insert(
             .context("storing rebuilt rollups")?;
     }
     Ok(())
+}
+
+/// Whether a rollup from before gases exists (then every rollup is
+/// rebuilt at start-up).
+pub async fn any_without_gases(db: &Database) -> Result<bool, StoreError> {
+    Ok(db
+        .collection::<Document>(COLLECTION)
+        .find_one(doc! { "co2": { "$exists": false } })
+        .await
+        .context("looking for rollups without gases")?
+        .is_some())
 }
 
 /// Whether any rollup exists.

@@ -436,6 +436,10 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter) -> Vec<Document> 
             "usage_count": { "$sum": 1 },
             "total_amount": { "$sum": { "$ifNull": ["$factor_amount", "$amount"] } },
             "co2e": { "$sum": "$co2e" },
+            "co2": { "$sum": "$gases.co2" },
+            "ch4": { "$sum": "$gases.ch4" },
+            "n2o": { "$sum": "$gases.n2o" },
+            "other_co2e": { "$sum": "$gases.other_co2e" },
             // Labels of a type that no longer exists (see `domain::summary`).
             "name": { "$first": "$usage_type.name" },
             "unit": { "$first": "$usage_type.unit" },
@@ -457,6 +461,14 @@ struct CellRow {
     usage_count: u64,
     total_amount: f64,
     co2e: f64,
+    #[serde(default)]
+    co2: f64,
+    #[serde(default)]
+    ch4: f64,
+    #[serde(default)]
+    n2o: f64,
+    #[serde(default)]
+    other_co2e: f64,
     name: String,
     unit: String,
 }
@@ -527,6 +539,12 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
         usage_count: row.usage_count,
         total_amount: row.total_amount,
         co2e: row.co2e,
+        gases: crate::domain::gwp::Gases {
+            co2: Some(row.co2),
+            ch4: Some(row.ch4),
+            n2o: Some(row.n2o),
+            other_co2e: Some(row.other_co2e),
+        },
         snapshot_name: row.name,
         snapshot_unit: row.unit,
     })

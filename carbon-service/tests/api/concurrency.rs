@@ -85,7 +85,7 @@ async fn a_concurrent_reader_never_sees_part_of_an_import() {
                 .unwrap();
             let summed = app
                 .usages()
-                .summary(user.user_id(), &Default::default())
+                .summary(user.user_id(), &Default::default(), Default::default())
                 .await
                 .unwrap()
                 .usage_count;

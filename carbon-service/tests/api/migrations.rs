@@ -152,7 +152,12 @@ async fn usages_stored_before_rollups_get_rollups_and_counts_at_start() {
         Some("2027-01-01T00:00:00Z"),
     )
     .unwrap();
-    let summary = app.context().usages().summary(user, &filter).await.unwrap();
+    let summary = app
+        .context()
+        .usages()
+        .summary(user, &filter, Default::default())
+        .await
+        .unwrap();
     assert_eq!(summary.usage_count, 3);
     assert!((summary.total_co2e - 4.5).abs() < 1e-9);
     // Each got its type's unit, its amount in the factor's unit, and its

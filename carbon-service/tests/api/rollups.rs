@@ -2,6 +2,7 @@
 //! the usages, and the summary read from them equals the full aggregation
 //! over the usages for any window.
 
+use carbon_service::domain::gwp::{Gases, GwpSet};
 use carbon_service::domain::ids::UsageId;
 use carbon_service::domain::summary::{self, Summary};
 use carbon_service::domain::usage::{NewUsage, UsageChanges};
@@ -30,8 +31,12 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     })
 }
 
+/// The example types (a CO₂e-only factor each) and EPA Hub types whose
+/// factors give CO₂, CH₄ and N₂O.
 fn type_id_strategy() -> impl Strategy<Value = i64> {
-    100i64..=104
+    proptest::sample::select(vec![
+        100, 101, 102, 103, 104, 10018, 11018, 20000, 40001, 50010,
+    ])
 }
 
 fn amount() -> impl Strategy<Value = f64> {
@@ -65,12 +70,22 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// A window: either end open, a month's start or any instant.
-fn window() -> impl Strategy<Value = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i64>)> {
+/// A summary's window (from, to), its type or all, its GWP set.
+type Window = (
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<i64>,
+    GwpSet,
+);
+
+/// A window: either end open, a month's start or any instant; a type or
+/// all; a GWP set.
+fn window() -> impl Strategy<Value = Window> {
     (
         proptest::option::weighted(0.8, instant()),
         proptest::option::weighted(0.8, instant()),
         proptest::option::weighted(0.2, type_id_strategy()),
+        proptest::sample::select(GwpSet::ALL.to_vec()),
     )
 }
 
@@ -134,11 +149,17 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
 
 /// The summary as it was computed before rollups: every usage in the
 /// window aggregated, folded.
-async fn full_aggregation(app: &TestApp, user: UserId, filter: &UsageFilter) -> Summary {
+async fn full_aggregation(
+    app: &TestApp,
+    user: UserId,
+    filter: &UsageFilter,
+    gwp: GwpSet,
+) -> Summary {
     let mut session = app.database.client().start_session().await.unwrap();
-    let cells = usages::summary_cells(&app.database, &mut session, user, filter)
+    let mut cells = usages::summary_cells(&app.database, &mut session, user, filter)
         .await
         .unwrap();
+    summary::weigh(&mut cells, gwp);
     let types = app.context.types.all(&app.database).await.unwrap();
     summary::fold(filter, &cells, |id| {
         types
@@ -150,7 +171,17 @@ async fn full_aggregation(app: &TestApp, user: UserId, filter: &UsageFilter) -> 
 
 fn same(a: &Summary, b: &Summary) -> Result<(), String> {
     let differ = || Err(format!("from rollups {a:#?}\nfrom usages {b:#?}"));
-    if a.usage_count != b.usage_count || !close(a.total_co2e, b.total_co2e) {
+    let gases_close = |x: &Gases, y: &Gases| {
+        let g = |kg: Option<f64>| kg.unwrap_or(0.0);
+        close(g(x.co2), g(y.co2))
+            && close(g(x.ch4), g(y.ch4))
+            && close(g(x.n2o), g(y.n2o))
+            && close(g(x.other_co2e), g(y.other_co2e))
+    };
+    if a.usage_count != b.usage_count
+        || !close(a.total_co2e, b.total_co2e)
+        || !gases_close(&a.by_gas, &b.by_gas)
+    {
         return differ();
     }
     let types_agree = a.by_type.len() == b.by_type.len()
@@ -182,6 +213,16 @@ fn same(a: &Summary, b: &Summary) -> Result<(), String> {
 fn after_any_writes_rollups_equal_the_usages_and_the_summary_the_full_aggregation() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let app = runtime.block_on(spawn_app());
+    runtime.block_on(async {
+        let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
+        carbon_service::seed::seed(
+            &app.database,
+            &epa,
+            carbon_service::seed::SeedMode::InsertOnly,
+        )
+        .await
+        .unwrap();
+    });
     let mut runner = TestRunner::new(Config {
         cases: 64,
         // Each case writes to the database: shrinking replays many of them.
@@ -207,14 +248,14 @@ fn after_any_writes_rollups_equal_the_usages_and_the_summary_the_full_aggregatio
                     report.cell_differences, report.count_differences
                 )));
             }
-            for (from, to, type_id) in windows {
+            for (from, to, type_id, gwp) in windows {
                 let filter = UsageFilter {
                     usage_type_id: type_id.map(type_id_of),
                     from,
                     to,
                 };
-                let served = app.usages().summary(user, &filter).await.unwrap();
-                let expected = full_aggregation(&app, user, &filter).await;
+                let served = app.usages().summary(user, &filter, gwp).await.unwrap();
+                let expected = full_aggregation(&app, user, &filter, gwp).await;
                 same(&served, &expected).map_err(TestCaseError::fail)?;
             }
             Ok(())

@@ -101,7 +101,7 @@ async fn the_summary_folds_one_aggregation() {
     }
     let summary = app
         .usages()
-        .summary(ada, &Default::default())
+        .summary(ada, &Default::default(), Default::default())
         .await
         .unwrap();
     assert_eq!(summary.usage_count, 3);

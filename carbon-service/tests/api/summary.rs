@@ -145,3 +145,71 @@ async fn by_scope_sums_each_ghg_scope_present() {
         assert!(close(entry["co2e"].as_f64().unwrap(), expected), "{entry}");
     }
 }
+
+#[tokio::test]
+async fn the_summary_reports_each_gas_and_weighs_them_by_the_gwp_set_asked_for() {
+    let app = spawn_app().await;
+    let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
+    carbon_service::seed::seed(
+        &app.database,
+        &epa,
+        carbon_service::seed::SeedMode::InsertOnly,
+    )
+    .await
+    .unwrap();
+    let user = TestUser::new();
+    // An electricity bill of 12.5 MWh on the US average grid (eGRID2023).
+    let r = app
+        .create_usage(
+            &user,
+            serde_json::json!({"amount": 12.5, "unit": "MWh", "usage_type_id": 20000,
+            "usage_at": "2026-10-31T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let grid: Value = app.types("/20000").await.json().await.unwrap();
+    let per_mwh = |gas: &str| grid["gases"][gas].as_f64().unwrap();
+    let (co2, ch4, n2o) = (
+        12.5 * per_mwh("co2"),
+        12.5 * per_mwh("ch4"),
+        12.5 * per_mwh("n2o"),
+    );
+    for (gwp, ch4_gwp, n2o_gwp) in [
+        ("AR4", 25.0, 298.0),
+        ("AR5", 28.0, 265.0),
+        ("AR6", 27.0, 273.0),
+    ] {
+        let summary: Value = app
+            .get(&format!("/usages/summary?gwp={gwp}"), &user)
+            .json_body()
+            .await;
+        assert_eq!(summary["gwp"], gwp);
+        let by_gas = &summary["by_gas"];
+        assert!(close(by_gas["co2"].as_f64().unwrap(), co2), "{summary}");
+        assert!(close(by_gas["ch4"].as_f64().unwrap(), ch4), "{summary}");
+        assert!(close(by_gas["n2o"].as_f64().unwrap(), n2o), "{summary}");
+        let expected = co2 + ch4 * ch4_gwp + n2o * n2o_gwp;
+        assert!(
+            close(summary["total_co2e"].as_f64().unwrap(), expected),
+            "{gwp}: {summary}"
+        );
+        assert!(close(
+            summary["by_scope"][0]["co2e"].as_f64().unwrap(),
+            expected
+        ));
+        assert!(close(
+            summary["by_month"][0]["by_gas"]["co2"].as_f64().unwrap(),
+            co2
+        ));
+        assert_eq!(summary["by_type"][0]["total_amount"], 12.5);
+    }
+    // The default is AR5, the set of the dataset's own factor: the stored CO₂e.
+    let default: Value = app.get("/usages/summary", &user).json_body().await;
+    assert_eq!(default["gwp"], "AR5");
+    assert!(close(
+        default["total_co2e"].as_f64().unwrap(),
+        12.5 * grid["factor"].as_f64().unwrap()
+    ));
+    let refused = app.get("/usages/summary?gwp=SAR", &user).sent().await;
+    assert_eq!(error_fields(&assert_problem(refused, 422).await), ["gwp"]);
+}

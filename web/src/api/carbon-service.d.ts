@@ -251,7 +251,10 @@ export interface paths {
         /**
          * My footprint
          * @description Totals of the caller's usages in the window: overall, per usage type,
-         *     per month (UTC) and per GHG Protocol scope, all from one consistent read.
+         *     per month (UTC) and per GHG Protocol scope, all from one consistent
+         *     read. Each total gives kg of each gas (`by_gas`) and the CO₂e they make
+         *     under the GWP set `gwp` (default AR5), computed from the gases stored
+         *     with each usage, whatever set its factor's dataset uses.
          */
         get: operations["get_summary"];
         put?: never;
@@ -486,6 +489,27 @@ export interface components {
             row?: number | null;
         };
         /**
+         * @description The footprint as `GET /usages/summary` shows it.
+         *     kg of each gas in a total: CO₂, CH₄, N₂O, and the CO₂e of factors that
+         *     give no gases (counted as it is under every GWP set).
+         * @example {
+         *       "co2": 4374.46,
+         *       "ch4": 0.3232,
+         *       "n2o": 0.04536,
+         *       "other_co2e": 0
+         *     }
+         */
+        GasTotals: {
+            /** Format: double */
+            ch4: number;
+            /** Format: double */
+            co2: number;
+            /** Format: double */
+            n2o: number;
+            /** Format: double */
+            other_co2e: number;
+        };
+        /**
          * @description kg of each greenhouse gas (per unit of activity, or emitted).
          * @example {
          *       "co2": 53.06,
@@ -543,6 +567,11 @@ export interface components {
             n2o?: number | null;
         };
         /**
+         * @description An IPCC assessment report's 100-year GWP set.
+         * @enum {string}
+         */
+        GwpName: "AR4" | "AR5" | "AR6";
+        /**
          * @example {
          *       "status": "ok"
          *     }
@@ -563,6 +592,7 @@ export interface components {
             imported: number;
         };
         MonthTotal: {
+            by_gas: components["schemas"]["GasTotals"];
             /**
              * @description The month's figures per usage type, by type id (for a chart stacked
              *     by type).
@@ -613,6 +643,7 @@ export interface components {
             type: string;
         };
         ScopeTotal: {
+            by_gas: components["schemas"]["GasTotals"];
             /** Format: double */
             co2e: number;
             /**
@@ -624,57 +655,50 @@ export interface components {
             usage_count: number;
         };
         /**
-         * @description The footprint as `GET /usages/summary` shows it.
          * @example {
          *       "from": "2026-01-01T00:00:00Z",
          *       "to": null,
-         *       "usage_count": 3,
-         *       "total_co2e": 207.68,
+         *       "gwp": "AR5",
+         *       "usage_count": 1,
+         *       "total_co2e": 4395.49,
+         *       "by_gas": {
+         *         "co2": 4374.46,
+         *         "ch4": 0.3232,
+         *         "n2o": 0.04536,
+         *         "other_co2e": 0
+         *       },
          *       "by_type": [
          *         {
-         *           "usage_type_id": 100,
-         *           "name": "electricity",
-         *           "unit": "kwh",
-         *           "usage_count": 2,
-         *           "total_amount": 120,
-         *           "co2e": 180
-         *         },
-         *         {
-         *           "usage_type_id": 101,
-         *           "name": "water",
-         *           "unit": "kg",
+         *           "usage_type_id": 20000,
+         *           "name": "Electricity, US average grid",
+         *           "unit": "MWh",
          *           "usage_count": 1,
-         *           "total_amount": 1.028,
-         *           "co2e": 27.68
+         *           "total_amount": 12.5,
+         *           "co2e": 4395.49,
+         *           "by_gas": {
+         *             "co2": 4374.46,
+         *             "ch4": 0.3232,
+         *             "n2o": 0.04536,
+         *             "other_co2e": 0
+         *           }
          *         }
          *       ],
          *       "by_month": [
          *         {
-         *           "month": "2026-10",
-         *           "usage_count": 1,
-         *           "co2e": 90,
-         *           "by_type": [
-         *             {
-         *               "usage_type_id": 100,
-         *               "usage_count": 1,
-         *               "co2e": 90
-         *             }
-         *           ]
-         *         },
-         *         {
          *           "month": "2026-11",
-         *           "usage_count": 2,
-         *           "co2e": 117.68,
+         *           "usage_count": 1,
+         *           "co2e": 4395.49,
+         *           "by_gas": {
+         *             "co2": 4374.46,
+         *             "ch4": 0.3232,
+         *             "n2o": 0.04536,
+         *             "other_co2e": 0
+         *           },
          *           "by_type": [
          *             {
-         *               "usage_type_id": 100,
+         *               "usage_type_id": 20000,
          *               "usage_count": 1,
-         *               "co2e": 90
-         *             },
-         *             {
-         *               "usage_type_id": 101,
-         *               "usage_count": 1,
-         *               "co2e": 27.68
+         *               "co2e": 4395.49
          *             }
          *           ]
          *         }
@@ -682,18 +706,21 @@ export interface components {
          *       "by_scope": [
          *         {
          *           "scope": 2,
-         *           "usage_count": 2,
-         *           "co2e": 180
-         *         },
-         *         {
-         *           "scope": 3,
          *           "usage_count": 1,
-         *           "co2e": 27.68
+         *           "co2e": 4395.49,
+         *           "by_gas": {
+         *             "co2": 4374.46,
+         *             "ch4": 0.3232,
+         *             "n2o": 0.04536,
+         *             "other_co2e": 0
+         *           }
          *         }
          *       ]
          *     }
          */
         Summary: {
+            /** @description kg of each gas. */
+            by_gas: components["schemas"]["GasTotals"];
             /** @description Ordered by month (UTC). */
             by_month: components["schemas"]["MonthTotal"][];
             /**
@@ -708,6 +735,8 @@ export interface components {
              * @description The window's start (inclusive), as given.
              */
             from?: string | null;
+            /** @description The GWP set every CO₂e figure here is under: AR4, AR5 or AR6. */
+            gwp: string;
             /**
              * Format: date-time
              * @description The window's end (exclusive), as given.
@@ -715,13 +744,14 @@ export interface components {
             to?: string | null;
             /**
              * Format: double
-             * @description kg CO₂e.
+             * @description kg CO₂e: the gases weighed by `gwp`'s GWPs.
              */
             total_co2e: number;
             /** Format: int64 */
             usage_count: number;
         };
         TypeTotal: {
+            by_gas: components["schemas"]["GasTotals"];
             /**
              * Format: double
              * @description kg CO₂e.
@@ -730,7 +760,7 @@ export interface components {
             name: string;
             /**
              * Format: double
-             * @description In the type's unit.
+             * @description In the unit of the type's factor.
              */
             total_amount: number;
             unit: string;
@@ -2163,6 +2193,12 @@ export interface operations {
                  * @example 2027-01-01T00:00:00Z
                  */
                 to?: string;
+                /**
+                 * @description The IPCC assessment report whose 100-year GWPs weigh the gases into
+                 *     CO₂e: AR4, AR5 (the default) or AR6.
+                 * @example AR5
+                 */
+                gwp?: components["schemas"]["GwpName"];
             };
             header?: never;
             path?: never;
@@ -2188,7 +2224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            /** @description A malformed from or to, or a gwp other than AR4, AR5 or AR6 */
             422: {
                 headers: {
                     [name: string]: unknown;
