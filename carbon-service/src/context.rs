@@ -35,7 +35,10 @@ impl AppContext {
     }
 
     pub fn datasets(&self) -> Datasets<'_> {
-        Datasets { db: &self.db }
+        Datasets {
+            db: &self.db,
+            cache: &self.types,
+        }
     }
 
     pub fn types(&self) -> Types<'_> {

@@ -17,6 +17,8 @@ use crate::routes::{datasets, summary, types, units, usages};
     paths(
         datasets::list_datasets,
         datasets::get_dataset,
+        datasets::upload_dataset,
+        datasets::retire_dataset,
         units::list_units,
         types::list_types,
         types::get_type,

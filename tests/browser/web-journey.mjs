@@ -200,7 +200,7 @@ try {
   await admin.goto(`${web}/types`);
   await admin.getByRole('heading', { name: 'Usage types' }).waitFor();
   await axe(admin, 'usage types');
-  await admin.getByRole('button', { name: 'Delete type 100' }).click();
+  await admin.getByRole('button', { name: 'Delete type 100', exact: true }).click();
   await admin.getByRole('alert').filter({ hasText: /is published/ }).waitFor();
 
   step('log out, and the usages page is refused');

@@ -6,6 +6,7 @@
 //! `routes/`, converted to and from these types there.
 
 pub mod dataset;
+pub mod dataset_csv;
 pub mod gwp;
 pub mod ids;
 pub mod rollup;

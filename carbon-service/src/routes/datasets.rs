@@ -1,13 +1,16 @@
-//! `/datasets`: where the factors come from (public).
+//! `/datasets`: where the factors come from (public reads), and a
+//! superuser's private datasets (upload, retirement).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use common::auth::Superuser;
 use common::error::{ApiError, ProblemDetails};
-use serde::Serialize;
-use utoipa::ToSchema;
+use common::extract::Query;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::context::AppContext;
-use crate::domain::dataset::{Dataset, DatasetId};
+use crate::domain::dataset::{Dataset, DatasetFields, DatasetId};
 use common::validation::Invalid;
 
 /// A factor dataset.
@@ -80,7 +83,7 @@ pub async fn list_datasets(ctx: web::Data<AppContext>) -> Result<HttpResponse, A
 
 /// Get a factor dataset
 #[utoipa::path(get, path = "/datasets/{id}", tag = "datasets",
-    params(("id" = String, Path, description = "The dataset's id", example = "epa-ghg-hub-2025")),
+    params(("id" = String, Path, description = "The dataset's id", example = "epa-ghg-hub-2025", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")),
     responses(
         (status = 200, description = "The dataset", body = DatasetResponse),
         (status = 404, description = "No such dataset", body = ProblemDetails),
@@ -95,4 +98,124 @@ pub async fn get_dataset(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
         .json(DatasetResponse::from(&found)))
+}
+
+/// A new private dataset's metadata, as query parameters of the upload.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// 2 to 64 lower-case letters, digits and dashes.
+    #[param(example = "acme-suppliers-2026", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
+    pub id: String,
+    #[param(example = "ACME supplier factors")]
+    pub name: String,
+    #[param(example = "ACME Corp. procurement")]
+    pub publisher: String,
+    /// The edition or year.
+    #[param(example = "2026")]
+    pub edition: String,
+    #[param(example = "Proprietary; internal use")]
+    pub licence: String,
+    /// The GWP set (AR4, AR5 or AR6) that turns the gases into each type's
+    /// `factor`.
+    #[param(value_type = super::summary::GwpName, example = "AR6")]
+    pub gwp_basis: String,
+    /// When it was published (`YYYY-MM` or a date).
+    pub published: Option<String>,
+    /// An http(s) URL where it is described.
+    pub url: Option<String>,
+    /// One note: where the factors come from, what they cover.
+    pub notes: Option<String>,
+}
+
+/// What an upload stored.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"dataset": {"id": "acme-suppliers-2026", "name": "ACME supplier factors", "publisher": "ACME Corp. procurement",
+    "edition": "2026", "licence": "Proprietary; internal use", "gwp_basis": "AR6", "notes": [], "illustrative": false,
+    "retired": false, "private": true}, "types": 2}))]
+pub struct UploadResult {
+    pub dataset: DatasetResponse,
+    /// How many usage types were stored.
+    pub types: usize,
+}
+
+/// Upload a private dataset (superuser)
+///
+/// A `text/csv` body (at most 5 MiB and 10,000 rows) with one usage type
+/// per row, and the dataset's metadata as query parameters. Columns (a
+/// header names them, any order): `id,name,unit,scope` and at least one of
+/// `co2,ch4,n2o` (kg per unit; a blank cell is a gas the factor does not
+/// give), optionally `category,scope3_category,region,source,source_year`.
+/// All or nothing: any invalid row (or a type id that exists) is 422 with
+/// one `errors` entry per problem, `{row, field, message}`, and nothing is
+/// stored; else the dataset and its types are stored in one transaction.
+#[utoipa::path(post, path = "/datasets", tag = "datasets",
+    security(("oauth2_password" = [])),
+    extensions(("x-superuser" = json!(true))),
+    params(UploadQuery),
+    request_body(content = String, content_type = "text/csv",
+        example = "id,name,unit,scope,co2,ch4,n2o,category,source\n9001,Steam from the ACME plant,GJ,2,60.2,0.0011,0.00011,purchased_heat,ACME 2026 supplier declaration\n"),
+    responses(
+        (status = 201, description = "Stored", body = UploadResult),
+        (status = 409, description = "A dataset with this id exists", body = ProblemDetails),
+        (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails),
+        (status = 415, description = "Not text/csv", body = ProblemDetails),
+        (status = 422, description = "Invalid metadata or rows (each named), a type id that exists; nothing stored", body = ProblemDetails),
+    ))]
+#[tracing::instrument(skip_all, fields(by = %caller.id))]
+pub async fn upload_dataset(
+    Superuser(caller): Superuser,
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    Query(query): Query<UploadQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if !super::usages::is_csv(&req) {
+        return Err(ApiError::UnsupportedMediaType(
+            "The upload must be text/csv.".into(),
+        ));
+    }
+    let fields = DatasetFields {
+        id: query.id,
+        name: query.name,
+        publisher: query.publisher,
+        edition: query.edition,
+        published: query.published,
+        licence: query.licence,
+        url: query.url,
+        gwp_basis: query.gwp_basis,
+        notes: query.notes.into_iter().collect(),
+        illustrative: false,
+    };
+    let (dataset, types) = ctx.datasets().upload(&fields, &body, caller.id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/datasets/{}", dataset.id)))
+        .json(UploadResult {
+            dataset: DatasetResponse::from(&dataset),
+            types,
+        }))
+}
+
+/// Retire a dataset (superuser)
+///
+/// Its types take no new usages (422 naming `usage_type_id`) and leave the
+/// type list unless `include_retired=true`; usages recorded with them keep
+/// their factors. Repeating it changes nothing.
+#[utoipa::path(post, path = "/datasets/{id}/retire", tag = "datasets",
+    security(("oauth2_password" = [])),
+    extensions(("x-superuser" = json!(true))),
+    params(("id" = String, Path, description = "The dataset's id", example = "acme-suppliers-2026", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")),
+    responses(
+        (status = 200, description = "Retired", body = DatasetResponse),
+        (status = 404, description = "No such dataset", body = ProblemDetails),
+    ))]
+#[tracing::instrument(skip_all, fields(by = %caller.id))]
+pub async fn retire_dataset(
+    Superuser(caller): Superuser,
+    ctx: web::Data<AppContext>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DatasetId::parse("id", &id).map_err(Invalid::from)?;
+    let retired = ctx.datasets().retire(&id, caller.id).await?;
+    Ok(HttpResponse::Ok().json(DatasetResponse::from(&retired)))
 }

@@ -74,6 +74,15 @@ impl From<DatasetError> for ApiError {
     fn from(error: DatasetError) -> Self {
         match error {
             DatasetError::NotFound(_) => ApiError::not_found(),
+            DatasetError::Invalid(invalid) => invalid.into(),
+            DatasetError::IdTaken(id) => {
+                ApiError::Conflict(format!("A dataset with id {id} already exists."))
+            }
+            DatasetError::TypeIdTaken => ApiError::Conflict(
+                "Another upload took one of these usage type ids meanwhile; nothing was stored."
+                    .into(),
+            ),
+            DatasetError::TooManyRows => ApiError::PayloadTooLarge,
             DatasetError::Store(e) => e.into(),
         }
     }

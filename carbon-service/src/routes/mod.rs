@@ -18,13 +18,20 @@ use common::http::method_not_allowed as allow;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/datasets")
+            .app_data(web::PayloadConfig::new(usage_csv::MAX_IMPORT_BYTES))
             .route(web::get().to(datasets::list_datasets))
-            .default_service(allow("GET")),
+            .route(web::post().to(datasets::upload_dataset))
+            .default_service(allow("GET, POST")),
     )
     .service(
         web::resource("/datasets/{id}")
             .route(web::get().to(datasets::get_dataset))
             .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/datasets/{id}/retire")
+            .route(web::post().to(datasets::retire_dataset))
+            .default_service(allow("POST")),
     )
     .service(
         web::resource("/units")

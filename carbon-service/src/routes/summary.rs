@@ -72,17 +72,17 @@ impl From<Gases> for GasTotalsResponse {
     "to": null,
     "gwp": "AR5",
     "usage_count": 1,
-    "total_co2e": 4395.49,
+    "total_co2e": 4395.53,
     "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0},
     "by_type": [
         {"usage_type_id": 20000, "name": "Electricity, US average grid", "unit": "MWh", "usage_count": 1, "total_amount": 12.5,
-         "co2e": 4395.49, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}
+         "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}
     ],
     "by_month": [
-        {"month": "2026-11", "usage_count": 1, "co2e": 4395.49, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0},
-         "by_type": [{"usage_type_id": 20000, "usage_count": 1, "co2e": 4395.49}]}
+        {"month": "2026-11", "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0},
+         "by_type": [{"usage_type_id": 20000, "usage_count": 1, "co2e": 4395.53}]}
     ],
-    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.49, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}]
+    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}]
 }))]
 pub struct SummaryResponse {
     /// The window's start (inclusive), as given.

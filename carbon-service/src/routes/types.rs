@@ -85,7 +85,7 @@ impl From<GasesInput> for Gases {
 /// A usage type as every endpoint shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(as = UsageType, example = json!({"id": 20000, "name": "Electricity, US average grid", "unit": "MWh",
-    "unit_dimension": "energy", "factor": 351.6393, "gases": {"co2": 349.95694608, "ch4": 0.02585476509, "n2o": 0.00362873896},
+    "unit_dimension": "energy", "factor": 351.64249532692, "gases": {"co2": 349.95694608, "ch4": 0.02585476509, "n2o": 0.00362873896},
     "gwp_basis": "AR5", "dataset": "epa-ghg-hub-2025", "category": "purchased_electricity", "scope": 2, "region": "US",
     "source": "EPA GHG Emission Factors Hub 2025, Table 6 Electricity, eGRID2023 total output emission rates (lb per MWh), location-based",
     "illustrative": false, "retired": false}))]
@@ -181,7 +181,7 @@ pub struct CreateUsageTypeRequest {
     pub id: i64,
     /// The dataset, one a superuser may write to (default `custom`).
     #[serde(default)]
-    #[schema(example = "custom")]
+    #[schema(example = "custom", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
     pub dataset: Option<String>,
     /// 1 to 128 characters, not only spaces.
     #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
@@ -313,7 +313,7 @@ impl From<UsageTypeFieldsBody> for UsageTypeFields {
 #[into_params(parameter_in = Query)]
 pub struct TypeFilterQuery {
     /// Only this dataset's types.
-    #[param(example = "epa-ghg-hub-2025")]
+    #[param(example = "epa-ghg-hub-2025", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
     pub dataset: Option<String>,
     /// Only this category.
     #[param(example = "purchased_electricity")]

@@ -38,12 +38,12 @@ pub const USAGES_CREATED: &str = "usages_created_total";
     "unit": "MWh",
     "factor_amount": 12.5,
     "usage_type": {"id": 20000, "name": "Electricity, US average grid", "unit": "MWh", "unit_dimension": "energy",
-        "factor": 351.6393, "gases": {"co2": 349.95694608, "ch4": 0.02585476509, "n2o": 0.00362873896},
+        "factor": 351.64249532692, "gases": {"co2": 349.95694608, "ch4": 0.02585476509, "n2o": 0.00362873896},
         "gwp_basis": "AR5", "dataset": "epa-ghg-hub-2025", "category": "purchased_electricity", "scope": 2,
         "region": "US", "illustrative": false, "retired": false},
     "usage_at": "2026-11-01T08:00:00Z",
-    "gases": {"co2": 4374.461826, "ch4": 0.323184564, "n2o": 0.045359237},
-    "co2e": 4395.49125,
+    "gases": {"co2": 4374.461826, "ch4": 0.323184563625, "n2o": 0.045359237},
+    "co2e": 4395.5311915865,
     "created_at": "2026-11-22T10:00:00Z",
     "updated_at": "2026-11-22T10:00:00Z",
     "version": 1
@@ -591,7 +591,7 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
     responses(
         (status = 200, description = "The usages",
             content(
-                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,\"Electricity, US average grid\",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.6393,AR5,4374.461826,0.323184564,0.045359237,,4395.49125,2\r\n"),
+                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,\"Electricity, US average grid\",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,4395.5311915865,2\r\n"),
                 ([UsageResponse] = "application/json"),
             )),
         (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails),
@@ -643,7 +643,8 @@ pub async fn export_usages(
         .streaming(body))
 }
 
-fn is_csv(req: &HttpRequest) -> bool {
+/// Whether the body is declared `text/csv` (parameters aside).
+pub(crate) fn is_csv(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -1,10 +1,15 @@
-//! Factor datasets: reading them.
+//! Factor datasets: reading them, a superuser's upload of a private one
+//! (its types from CSV, all or nothing) and retiring one.
 
 use mongodb::Database;
 
-use crate::domain::dataset::{Dataset, DatasetId};
-use crate::storage::datasets;
-use common::db::StoreError;
+use crate::domain::dataset::{Dataset, DatasetFields, DatasetId};
+use crate::domain::dataset_csv::{self, UploadError};
+use crate::storage::{datasets, usage_types};
+use crate::type_cache::UsageTypeCache;
+use common::db::{StoreError, TransactionError, in_transaction};
+use common::ids::UserId;
+use common::validation::{FieldError, Invalid};
 
 /// Why a dataset flow did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -12,11 +17,33 @@ pub enum DatasetError {
     #[error("no dataset has id {0}")]
     NotFound(DatasetId),
     #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("a dataset with id {0} exists")]
+    IdTaken(DatasetId),
+    /// Another upload stored one of these type ids meanwhile.
+    #[error("a usage type id of the upload was taken meanwhile")]
+    TypeIdTaken,
+    #[error(
+        "an upload has more than {} rows",
+        crate::domain::usage_csv::MAX_IMPORT_ROWS
+    )]
+    TooManyRows,
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl TransactionError for DatasetError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 pub struct Datasets<'a> {
     pub db: &'a Database,
+    pub cache: &'a UsageTypeCache,
 }
 
 impl Datasets<'_> {
@@ -29,5 +56,77 @@ impl Datasets<'_> {
         datasets::find(self.db, id)
             .await?
             .ok_or_else(|| DatasetError::NotFound(id.clone()))
+    }
+
+    /// Stores a private dataset and its types from CSV, all or nothing:
+    /// every row checked first (type ids taken by existing types named by
+    /// row), then the dataset and its types in one transaction.
+    #[tracing::instrument(skip(self, fields, body), fields(bytes = body.len()))]
+    pub async fn upload(
+        &self,
+        fields: &DatasetFields,
+        body: &[u8],
+        by: UserId,
+    ) -> Result<(Dataset, usize), DatasetError> {
+        let dataset = Dataset::parse(fields, true)?;
+        let types = dataset_csv::parse_upload(body, &dataset).map_err(|e| match e {
+            UploadError::TooManyRows => DatasetError::TooManyRows,
+            UploadError::Invalid(errors) => DatasetError::Invalid(Invalid(errors)),
+        })?;
+        if datasets::find(self.db, &dataset.id).await?.is_some() {
+            return Err(DatasetError::IdTaken(dataset.id));
+        }
+        let existing = self.cache.all(self.db).await?;
+        let taken: Vec<FieldError> = types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| existing.iter().any(|e| e.id == t.id))
+            .map(|(index, t)| {
+                FieldError::new("id", format!("usage type {} exists", t.id))
+                    .in_row(index as u64 + 1)
+            })
+            .take(crate::domain::usage_csv::MAX_REPORTED_ERRORS)
+            .collect();
+        Invalid::check(taken)?;
+        in_transaction(self.db, "uploading a dataset", async |session| {
+            datasets::insert(self.db, session, &dataset)
+                .await
+                .map_err(|e| {
+                    if e.is_duplicate() {
+                        DatasetError::IdTaken(dataset.id.clone())
+                    } else {
+                        e.into()
+                    }
+                })?;
+            usage_types::insert_many(self.db, session, &types)
+                .await
+                .map_err(|e| {
+                    if e.is_duplicate() {
+                        DatasetError::TypeIdTaken
+                    } else {
+                        e.into()
+                    }
+                })
+        })
+        .await?;
+        self.cache.invalidate();
+        tracing::info!(dataset = %dataset.id, types = types.len(), %by, "dataset uploaded");
+        Ok((dataset, types.len()))
+    }
+
+    /// Retires a dataset and its types in one transaction: no new usages
+    /// of them; existing usages keep their snapshots.
+    #[tracing::instrument(skip(self))]
+    pub async fn retire(&self, id: &DatasetId, by: UserId) -> Result<Dataset, DatasetError> {
+        let retired = in_transaction(self.db, "retiring a dataset", async |session| {
+            if !datasets::retire(self.db, session, id).await? {
+                return Err(DatasetError::NotFound(id.clone()));
+            }
+            Ok(usage_types::retire_dataset(self.db, session, id).await?)
+        })
+        .await?;
+        self.cache.invalidate();
+        tracing::info!(dataset = %id, types = retired, %by, "dataset retired");
+        self.get(id).await
     }
 }

@@ -3,6 +3,7 @@
 //! user-service would sign them; user-service itself is not needed.
 
 mod concurrency;
+mod datasets;
 mod helpers;
 mod idempotency;
 mod indexes;

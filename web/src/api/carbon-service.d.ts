@@ -13,7 +13,18 @@ export interface paths {
          */
         get: operations["list_datasets"];
         put?: never;
-        post?: never;
+        /**
+         * Upload a private dataset (superuser)
+         * @description A `text/csv` body (at most 5 MiB and 10,000 rows) with one usage type
+         *     per row, and the dataset's metadata as query parameters. Columns (a
+         *     header names them, any order): `id,name,unit,scope` and at least one of
+         *     `co2,ch4,n2o` (kg per unit; a blank cell is a gas the factor does not
+         *     give), optionally `category,scope3_category,region,source,source_year`.
+         *     All or nothing: any invalid row (or a type id that exists) is 422 with
+         *     one `errors` entry per problem, `{row, field, message}`, and nothing is
+         *     stored; else the dataset and its types are stored in one transaction.
+         */
+        post: operations["upload_dataset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -31,6 +42,28 @@ export interface paths {
         get: operations["get_dataset"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/datasets/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a dataset (superuser)
+         * @description Its types take no new usages (422 naming `usage_type_id`) and leave the
+         *     type list unless `include_retired=true`; usages recorded with them keep
+         *     their factors. Repeating it changes nothing.
+         */
+        post: operations["retire_dataset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -660,7 +693,7 @@ export interface components {
          *       "to": null,
          *       "gwp": "AR5",
          *       "usage_count": 1,
-         *       "total_co2e": 4395.49,
+         *       "total_co2e": 4395.53,
          *       "by_gas": {
          *         "co2": 4374.46,
          *         "ch4": 0.3232,
@@ -674,7 +707,7 @@ export interface components {
          *           "unit": "MWh",
          *           "usage_count": 1,
          *           "total_amount": 12.5,
-         *           "co2e": 4395.49,
+         *           "co2e": 4395.53,
          *           "by_gas": {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
@@ -687,7 +720,7 @@ export interface components {
          *         {
          *           "month": "2026-11",
          *           "usage_count": 1,
-         *           "co2e": 4395.49,
+         *           "co2e": 4395.53,
          *           "by_gas": {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
@@ -698,7 +731,7 @@ export interface components {
          *             {
          *               "usage_type_id": 20000,
          *               "usage_count": 1,
-         *               "co2e": 4395.49
+         *               "co2e": 4395.53
          *             }
          *           ]
          *         }
@@ -707,7 +740,7 @@ export interface components {
          *         {
          *           "scope": 2,
          *           "usage_count": 1,
-         *           "co2e": 4395.49,
+         *           "co2e": 4395.53,
          *           "by_gas": {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
@@ -815,6 +848,29 @@ export interface components {
             usage_type_id?: components["schemas"]["UsageTypeId"];
         };
         /**
+         * @description What an upload stored.
+         * @example {
+         *       "dataset": {
+         *         "id": "acme-suppliers-2026",
+         *         "name": "ACME supplier factors",
+         *         "publisher": "ACME Corp. procurement",
+         *         "edition": "2026",
+         *         "licence": "Proprietary; internal use",
+         *         "gwp_basis": "AR6",
+         *         "notes": [],
+         *         "illustrative": false,
+         *         "retired": false,
+         *         "private": true
+         *       },
+         *       "types": 2
+         *     }
+         */
+        UploadResult: {
+            dataset: components["schemas"]["Dataset"];
+            /** @description How many usage types were stored. */
+            types: number;
+        };
+        /**
          * @description A usage's id (a MongoDB ObjectId in hexadecimal).
          * @example 6740c8a2f1d3b2a1c0e9f812
          */
@@ -832,7 +888,7 @@ export interface components {
          *         "name": "Electricity, US average grid",
          *         "unit": "MWh",
          *         "unit_dimension": "energy",
-         *         "factor": 351.6393,
+         *         "factor": 351.64249532692,
          *         "gases": {
          *           "co2": 349.95694608,
          *           "ch4": 0.02585476509,
@@ -849,10 +905,10 @@ export interface components {
          *       "usage_at": "2026-11-01T08:00:00Z",
          *       "gases": {
          *         "co2": 4374.461826,
-         *         "ch4": 0.323184564,
+         *         "ch4": 0.323184563625,
          *         "n2o": 0.045359237
          *       },
-         *       "co2e": 4395.49125,
+         *       "co2e": 4395.5311915865,
          *       "created_at": "2026-11-22T10:00:00Z",
          *       "updated_at": "2026-11-22T10:00:00Z",
          *       "version": 1
@@ -913,7 +969,7 @@ export interface components {
          *       "name": "Electricity, US average grid",
          *       "unit": "MWh",
          *       "unit_dimension": "energy",
-         *       "factor": 351.6393,
+         *       "factor": 351.64249532692,
          *       "gases": {
          *         "co2": 349.95694608,
          *         "ch4": 0.02585476509,
@@ -1099,6 +1155,135 @@ export interface operations {
             };
         };
     };
+    upload_dataset: {
+        parameters: {
+            query: {
+                /**
+                 * @description 2 to 64 lower-case letters, digits and dashes.
+                 * @example acme-suppliers-2026
+                 */
+                id: string;
+                /** @example ACME supplier factors */
+                name: string;
+                /** @example ACME Corp. procurement */
+                publisher: string;
+                /**
+                 * @description The edition or year.
+                 * @example 2026
+                 */
+                edition: string;
+                /** @example Proprietary; internal use */
+                licence: string;
+                /**
+                 * @description The GWP set (AR4, AR5 or AR6) that turns the gases into each type's
+                 *     `factor`.
+                 * @example AR6
+                 */
+                gwp_basis: components["schemas"]["GwpName"];
+                /** @description When it was published (`YYYY-MM` or a date). */
+                published?: string;
+                /** @description An http(s) URL where it is described. */
+                url?: string;
+                /** @description One note: where the factors come from, what they cover. */
+                notes?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example id,name,unit,scope,co2,ch4,n2o,category,source
+                 *     9001,Steam from the ACME plant,GJ,2,60.2,0.0011,0.00011,purchased_heat,ACME 2026 supplier declaration
+                 */
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResult"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's user is not a superuser */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A dataset with this id exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Over 5 MiB or 10,000 rows */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not text/csv */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid metadata or rows (each named), a type id that exists; nothing stored */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     get_dataset: {
         parameters: {
             query?: never;
@@ -1121,6 +1306,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dataset"];
+                };
+            };
+            /** @description No such dataset */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    retire_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The dataset's id
+                 * @example acme-suppliers-2026
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Retired */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's user is not a superuser */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description No such dataset */
@@ -2013,7 +2278,7 @@ export interface operations {
                 content: {
                     /**
                      * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope
-                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.6393,AR5,4374.461826,0.323184564,0.045359237,,4395.49125,2
+                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,4395.5311915865,2
                      */
                     "text/csv": string;
                     "application/json": components["schemas"]["UsageResponse"][];

@@ -1,0 +1,150 @@
+//! Factor datasets: public reads, a superuser's private upload (all or
+//! nothing) and retirement.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const ACME: &str = "/datasets?id=acme-2026&name=ACME%20factors&publisher=ACME&edition=2026&licence=Proprietary&gwp_basis=AR6";
+const ACME_CSV: &str = "id,name,unit,scope,co2,ch4,n2o,category,source\n\
+    9001,Steam from the ACME plant,GJ,2,60,0.001,0.0001,purchased_heat,ACME 2026 declaration\n\
+    9002,ACME delivery van,vehicle_km,3,0.25,,,upstream_transportation,ACME fleet 2026\n";
+
+async fn upload(app: &TestApp, user: &TestUser, path: &str, csv: &str) -> reqwest::Response {
+    app.post(path, user)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .sent()
+        .await
+}
+
+#[tokio::test]
+async fn a_superuser_uploads_a_private_dataset_whose_types_use_its_gwp_set() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let r = upload(&app, &admin, ACME, ACME_CSV).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let stored: Value = r.json().await.unwrap();
+    assert_eq!(stored["types"], 2);
+    assert_eq!(
+        (
+            stored["dataset"]["private"].as_bool(),
+            stored["dataset"]["gwp_basis"].as_str()
+        ),
+        (Some(true), Some("AR6"))
+    );
+    let steam: Value = app.types("/9001").await.json().await.unwrap();
+    assert_eq!(steam["dataset"], "acme-2026");
+    assert!(close(
+        steam["factor"].as_f64().unwrap(),
+        60.0 + 0.001 * 27.0 + 0.0001 * 273.0
+    ));
+    // A usage of it, in another unit of its dimension.
+    let user = TestUser::new();
+    let r = app
+        .create_usage(
+            &user,
+            json!({"amount": 1000, "unit": "MJ", "usage_type_id": 9001}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let usage: Value = r.json().await.unwrap();
+    assert_eq!(usage["factor_amount"], 1.0);
+}
+
+#[tokio::test]
+async fn an_upload_with_bad_rows_or_taken_ids_stores_nothing_and_names_each() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let csv = "id,name,unit,scope,co2\n100,clash with an example,kWh,2,1\n9002,,kWh,7,x\n";
+    let problem = assert_problem(upload(&app, &admin, ACME, csv).await, 422).await;
+    let rows: Vec<(u64, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap_or(0), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [(2, "co2"), (2, "name"), (2, "scope")]);
+    // The rows parse once fixed; the taken id is then named by its row.
+    let csv = "id,name,unit,scope,co2\n100,clash with an example,kWh,2,1\n";
+    let problem = assert_problem(upload(&app, &admin, ACME, csv).await, 422).await;
+    assert_eq!(
+        (
+            problem["errors"][0]["row"].as_u64(),
+            problem["errors"][0]["field"].as_str()
+        ),
+        (Some(1), Some("id"))
+    );
+    let datasets: Vec<Value> = app.client.get(app.url("/datasets")).json_body().await;
+    assert!(
+        datasets.iter().all(|d| d["id"] != "acme-2026"),
+        "{datasets:?}"
+    );
+    assert_eq!(
+        app.types("/100").await.json::<Value>().await.unwrap()["dataset"],
+        "example"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_needs_a_superuser_csv_and_valid_metadata() {
+    let app = spawn_app().await;
+    assert_problem(upload(&app, &TestUser::new(), ACME, ACME_CSV).await, 403).await;
+    let admin = TestUser::superuser();
+    let json = app.post(ACME, &admin).json(&json!({})).sent().await;
+    assert_problem(json, 415).await;
+    let bad = "/datasets?id=ACME&name=a&publisher=p&edition=1&licence=l&gwp_basis=SAR";
+    let problem = assert_problem(upload(&app, &admin, bad, ACME_CSV).await, 422).await;
+    assert_eq!(error_fields(&problem), ["id", "gwp_basis"]);
+    assert_eq!(
+        upload(&app, &admin, ACME, ACME_CSV).await.status(),
+        StatusCode::CREATED
+    );
+    assert_problem(upload(&app, &admin, ACME, ACME_CSV).await, 409).await;
+}
+
+#[tokio::test]
+async fn a_retired_dataset_takes_no_new_usages_and_its_old_usages_keep_their_factor() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    assert_eq!(
+        upload(&app, &admin, ACME, ACME_CSV).await.status(),
+        StatusCode::CREATED
+    );
+    let user = TestUser::new();
+    let before = app
+        .created_usage(&user, 2.0, 9001, "2026-05-01T00:00:00Z")
+        .await;
+    let r = app.post("/datasets/acme-2026/retire", &admin).sent().await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["retired"], true);
+    let refused = app
+        .create_usage(&user, json!({"amount": 1, "usage_type_id": 9001}))
+        .await;
+    let problem = assert_problem(refused, 422).await;
+    assert_eq!(error_fields(&problem), ["usage_type_id"]);
+    // Hidden from the list unless asked for; the old usage is as it was.
+    let listed: Vec<Value> = app.types("?dataset=acme-2026").await.json().await.unwrap();
+    assert!(listed.is_empty());
+    let all: Vec<Value> = app
+        .types("?dataset=acme-2026&include_retired=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let kept: Value = app
+        .get(
+            &format!("/usages/{}", before["id"].as_str().unwrap()),
+            &user,
+        )
+        .json_body()
+        .await;
+    assert_eq!(kept["co2e"], before["co2e"]);
+    assert_problem(
+        app.post("/datasets/nobody/retire", &admin).sent().await,
+        404,
+    )
+    .await;
+}
