@@ -3,6 +3,8 @@
 //  2. add three usages of different types (one with a double click);
 //  3. the dashboard's total equals Σ amount × factor from the seed file;
 //  4. edit one, delete one, and the total follows;
+//  4b. a bill in kWh against the EPA's per-MWh grid factor: per gas, and the
+//      total under AR5 and AR6;
 //  5. log out, and the usages page is refused (back to the login page);
 //  6. a superuser deletes the account and its usages on the Users page.
 // Also: server field errors shown next to their inputs, a superuser's 409 on
@@ -23,6 +25,10 @@ const artifacts = process.env.ARTIFACTS ?? '.';
 const factors = Object.fromEntries(
   JSON.parse(readFileSync(process.env.SEED_FILE, 'utf8')).types.map((t) => [t.id, t.factor]),
 );
+// The US average grid of the bundled EPA GHG Emission Factors Hub 2025.
+const grid = JSON.parse(
+  readFileSync(new URL('../../carbon-service/seed/epa-ghg-hub-2025.json', import.meta.url), 'utf8'),
+).types.find((t) => t.id === 20000);
 const email = `web-${Date.now()}@example.com`;
 const password = 'web journey passphrase';
 
@@ -193,6 +199,32 @@ try {
   }
   await tabB.reload();
   await tabB.getByRole('heading', { name: 'Usages' }).waitFor({ timeout: 10000 });
+
+  step('an electricity bill in kWh against the EPA grid factor: per gas, in CO₂e under AR5 and AR6');
+  const before = await dashboardTotal(tabA); // the example types count the same under every GWP set
+  await tabA.goto(`${web}/usages`);
+  await tabA.getByLabel('Category').selectOption('purchased_electricity');
+  await tabA.getByLabel('Search types').fill('us average');
+  check((await tabA.getByLabel('Usage type').inputValue()) === '20000', 'the search did not find the US average grid');
+  await tabA.getByTestId('factor-note').filter({ hasText: 'epa-ghg-hub-2025' }).waitFor();
+  await tabA.getByLabel('Amount').fill('12500');
+  await tabA.getByLabel('Unit').selectOption('kWh');
+  await tabA.getByLabel('When').fill(hoursAgo(4));
+  await tabA.getByRole('button', { name: 'Add usage' }).click();
+  await tabA.getByRole('cell', { name: '12500 kWh', exact: true }).waitFor();
+  // 12,500 kWh is 12.5 MWh, the factor's unit. GWPs: IPCC AR5 WG1 Table 8.7
+  // (CH₄ 28, N₂O 265) and AR6 WG1 Table 7.15 (27.0, 273).
+  const mwh = 12.5;
+  const weigh = (g, ch4, n2o) => g.co2 + ch4 * g.ch4 + n2o * g.n2o;
+  total = await dashboardTotal(tabA);
+  check(close(total, before + mwh * weigh(grid.gases, 28, 265)), `AR5 total ${total}, expected ${before + mwh * weigh(grid.gases, 28, 265)}`);
+  const co2 = (mwh * grid.gases.co2).toLocaleString('en', { maximumSignificantDigits: 6 });
+  await tabA.getByTestId('gas-table').getByRole('row', { name: `CO₂ ${co2}` }).waitFor();
+  await tabA.getByLabel('Global warming potentials').selectOption('AR6');
+  await tabA.locator('[data-testid=total-co2e][data-gwp=AR6]').waitFor();
+  const ar6 = Number(await tabA.getByTestId('total-co2e').getAttribute('data-value'));
+  check(close(ar6, before + mwh * weigh(grid.gases, 27, 273)), `AR6 total ${ar6}, expected ${before + mwh * weigh(grid.gases, 27, 273)}`);
+  await axe(tabA, 'dashboard per gas');
 
   step('a superuser sees a 409 plainly when deleting a type of a published dataset');
   const admin = await newPage(await browser.newContext());

@@ -9,6 +9,8 @@ import type { paths as UserPaths, components as UserComponents } from './user-se
 export type UsageType = CarbonComponents['schemas']['UsageType'];
 export type Usage = CarbonComponents['schemas']['UsageResponse'];
 export type Summary = CarbonComponents['schemas']['Summary'];
+export type Dimension = CarbonComponents['schemas']['DimensionResponse'];
+export type GasTotals = CarbonComponents['schemas']['GasTotals'];
 export type User = UserComponents['schemas']['UserResponse'];
 export type Problem = CarbonComponents['schemas']['ProblemDetails'];
 

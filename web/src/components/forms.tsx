@@ -46,6 +46,9 @@ export function Alert({ kind = 'error', children }: { kind?: 'error' | 'info'; c
   );
 }
 
+/** How the example dataset's placeholder types are marked wherever they appear. */
+export const ILLUSTRATIVE = 'illustrative, not for reporting';
+
 /** kg CO₂e, readable. */
 export function formatCo2e(kg: number): string {
   if (Math.abs(kg) >= 1000) return `${(kg / 1000).toLocaleString('en', { maximumFractionDigits: 2 })} t CO₂e`;

@@ -1,14 +1,24 @@
 import { useEffect, useState } from 'react';
 import { carbon, summarize, type Summary } from '../api/client';
-import { Alert, formatCo2e } from '../components/forms';
+import { Alert, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { useUsageTypes } from '../hooks/useUsageTypes';
+import { GasTable } from './dashboard/GasTable';
 import { MonthlyChart } from './dashboard/MonthlyChart';
 import { ScopeTable } from './dashboard/ScopeTable';
 import { TypeChart } from './dashboard/TypeChart';
 
-/** This year's footprint: the total, by month, by type and by scope. */
+const GWP_SETS = [
+  { id: 'AR5', label: 'IPCC AR5 (the EPA Hub’s)' },
+  { id: 'AR6', label: 'IPCC AR6' },
+  { id: 'AR4', label: 'IPCC AR4' },
+] as const;
+type GwpSet = (typeof GWP_SETS)[number]['id'];
+
+/** This year's footprint: the total, per gas, by month, by type and by
+ * scope, in CO₂e under the GWP set chosen. */
 export default function Dashboard() {
   const year = new Date().getFullYear();
+  const [gwp, setGwp] = useState<GwpSet>('AR5');
   const [summary, setSummary] = useState<Summary | null>(null);
   const { types } = useUsageTypes();
   const [error, setError] = useState<string | null>(null);
@@ -17,7 +27,7 @@ export default function Dashboard() {
     let live = true;
     void carbon
       .GET('/usages/summary', {
-        params: { query: { from: `${year}-01-01T00:00:00Z`, to: `${year + 1}-01-01T00:00:00Z` } },
+        params: { query: { from: `${year}-01-01T00:00:00Z`, to: `${year + 1}-01-01T00:00:00Z`, gwp } },
       })
       .then(({ data, error, response }) => {
         if (!live) return;
@@ -27,26 +37,36 @@ export default function Dashboard() {
     return () => {
       live = false;
     };
-  }, [year]);
+  }, [year, gwp]);
 
   if (error) return <Alert>{error}</Alert>;
   if (!summary) return <p role="status">Loading your footprint…</p>;
+  const loading = summary.gwp !== gwp;
 
   const label = (id: number) => {
     const line = summary.by_type.find((t) => t.usage_type_id === id);
     const type = types.find((t) => t.id === id);
     const name = line?.name ?? type?.name ?? `type ${id}`;
     const unit = line?.unit ?? type?.unit;
-    return unit ? `${name} (${unit})` : name;
+    const named = unit ? `${name} (${unit})` : name;
+    return type?.illustrative ? `${named}, ${ILLUSTRATIVE}` : named;
   };
 
   return (
     <section>
       <h1>Your footprint in {year}</h1>
-      <p className="total">
+      <div className="gwp-switch">
+        <SelectField label="Global warming potentials (100-year)" name="gwp" value={gwp}
+          onChange={(e) => setGwp(e.target.value as GwpSet)}>
+          {GWP_SETS.map((g) => <option key={g.id} value={g.id}>{g.label}</option>)}
+        </SelectField>
+      </div>
+      <p className="total" aria-busy={loading}>
         <span className="total-label">Total this year</span>
-        <strong data-testid="total-co2e" data-value={summary.total_co2e}>{formatCo2e(summary.total_co2e)}</strong>
-        <span className="muted"> from {summary.usage_count} usages</span>
+        <strong data-testid="total-co2e" data-value={summary.total_co2e} data-gwp={summary.gwp}>
+          {formatCo2e(summary.total_co2e)}
+        </strong>
+        <span className="muted"> from {summary.usage_count} usages, CO₂e under {summary.gwp}</span>
       </p>
       {summary.usage_count === 0 ? (
         <Alert kind="info">No usages recorded this year yet. Add some on the Usages page.</Alert>
@@ -54,6 +74,7 @@ export default function Dashboard() {
         <>
           <MonthlyChart summary={summary} year={year} label={label} />
           <TypeChart summary={summary} year={year} label={label} />
+          <GasTable summary={summary} year={year} />
           <ScopeTable summary={summary} year={year} />
         </>
       )}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { carbon, isSuperuser, summarize, type UsageType } from '../api/client';
-import { Alert, Field, SelectField } from '../components/forms';
+import { Alert, Field, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { useSubmit } from '../hooks/useSubmit';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 
@@ -52,12 +52,13 @@ export function UsageTypes() {
         <caption>Emission factors</caption>
         <thead>
           <tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Unit</th><th scope="col">kg CO₂e per unit</th>
-            <th scope="col">Scope</th><th scope="col">Source</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <th scope="col">Scope</th><th scope="col">Dataset</th><th scope="col">Source</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
         </thead>
         <tbody>
           {types.map((t) => (
             <tr key={t.id}>
               <td>{t.id}</td><td>{t.name}</td><td>{t.unit}</td><td>{t.factor}</td><td>{t.scope}</td>
+              <td>{t.dataset}{t.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}</td>
               <td>{t.source}{t.source_year ? ` (${t.source_year})` : ''}{t.region ? `, ${t.region}` : ''}</td>
               <td className="actions">
                 <button type="button" className="secondary" onClick={() => setEditing(t)} aria-label={`Edit type ${t.id}`}>Edit</button>

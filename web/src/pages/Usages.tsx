@@ -1,17 +1,10 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { carbon, summarize, type Usage, type UsageType } from '../api/client';
-import { Alert, Field, formatCo2e, SelectField } from '../components/forms';
-import { useSubmit } from '../hooks/useSubmit';
+import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { useUsageTypes } from '../hooks/useUsageTypes';
+import { UsageForm } from './usages/UsageForm';
 
 const PAGE_SIZE = 10;
-
-/** `YYYY-MM-DDTHH:mm` in local time, for a datetime-local input. */
-function localInput(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
 
 /** Local midnight of a date input's day, as RFC 3339. */
 const startOfDay = (date: string, plusDays = 0) => {
@@ -20,74 +13,12 @@ const startOfDay = (date: string, plusDays = 0) => {
   return d.toISOString();
 };
 
-const typeLabel = (t: UsageType) => `${t.name} (${t.unit})`;
+const typeLabel = (t: UsageType) => `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
 
 interface Filters {
   usage_type_id?: number;
   from?: string;
   to?: string;
-}
-
-function UsageForm({
-  types,
-  editing,
-  onDone,
-}: {
-  types: UsageType[];
-  editing: Usage | null;
-  onDone: () => void;
-}) {
-  // One key per usage being added: a double click or a retry sends the same
-  // key, so the server records the usage once.
-  const [key, setKey] = useState(() => crypto.randomUUID());
-  const [formId, setFormId] = useState(0);
-
-  const { onSubmit, busy, problem } = useSubmit(async (form) => {
-    const amount = Number(form.get('amount'));
-    const usage_type_id = Number(form.get('usage_type_id'));
-    const at = String(form.get('usage_at'));
-    const usage_at = at ? new Date(at).toISOString() : undefined;
-    const { error, response } = editing
-      ? await carbon.PUT('/usages/{id}', {
-          params: { path: { id: editing.id } },
-          headers: { 'If-Match': `"${editing.version}"` },
-          body: { amount, usage_type_id, ...(usage_at ? { usage_at } : {}) },
-        })
-      : await carbon.POST('/usages', {
-          headers: { 'Idempotency-Key': key },
-          body: { amount, usage_type_id, usage_at },
-        });
-    if (error) {
-      const summary = summarize(error, response);
-      if (response.status === 412) summary.detail = 'Someone changed this usage meanwhile. Cancel and edit it again to see the latest values.';
-      return summary;
-    }
-    setKey(crypto.randomUUID());
-    setFormId((n) => n + 1);
-    onDone();
-    return null;
-  });
-
-  return (
-    <form key={`${editing?.id ?? 'new'}-${formId}`} onSubmit={onSubmit} noValidate className="usage-form"
-      aria-labelledby="usage-form-title">
-      <h2 id="usage-form-title">{editing ? 'Edit usage' : 'Add a usage'}</h2>
-      {problem && <Alert>{problem.detail}</Alert>}
-      <div className="row">
-        <Field label="Amount" name="amount" type="number" step="any" min="0" required
-          defaultValue={editing?.amount ?? ''} error={problem?.fields.amount} />
-        <SelectField label="Usage type" name="usage_type_id" required defaultValue={editing?.usage_type.id ?? types[0]?.id}
-          error={problem?.fields.usage_type_id}>
-          {types.map((t) => <option key={t.id} value={t.id}>{typeLabel(t)}</option>)}
-        </SelectField>
-        <Field label="When" name="usage_at" type="datetime-local"
-          defaultValue={editing ? localInput(editing.usage_at) : ''} error={problem?.fields.usage_at}
-          hint={editing ? undefined : 'Leave empty for now.'} />
-      </div>
-      <button type="submit" disabled={busy}>{editing ? 'Save changes' : 'Add usage'}</button>
-      {editing && <button type="button" className="secondary" onClick={onDone}>Cancel</button>}
-    </form>
-  );
 }
 
 export function Usages() {
@@ -148,7 +79,7 @@ export function Usages() {
   return (
     <section>
       <h1>Usages</h1>
-      <UsageForm types={types} editing={editing} onDone={() => { setEditing(null); void load(); }} />
+      <UsageForm key={editing?.id ?? 'new'} types={types} editing={editing} onDone={() => { setEditing(null); void load(); }} />
 
       <form className="filters" onSubmit={applyFilters} aria-label="Filter usages">
         <SelectField label="Type" name="type" defaultValue="">
@@ -176,18 +107,18 @@ export function Usages() {
             {page.map((u) => (
               <tr key={u.id} data-usage-id={u.id}>
                 <td>{new Date(u.usage_at).toLocaleString()}</td>
-                <td>{u.usage_type.name}</td>
-                <td>{u.amount} {u.usage_type.unit}</td>
+                <td>{u.usage_type.name}{u.usage_type.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}</td>
+                <td>{u.amount} {u.unit}</td>
                 <td>{formatCo2e(u.co2e)}</td>
                 <td>{u.usage_type.scope}</td>
                 <td className="actions">
                   <button type="button" className="secondary" onClick={() => setEditing(u)}
-                    aria-label={`Edit ${u.usage_type.name} usage of ${u.amount} ${u.usage_type.unit}`}>Edit</button>
+                    aria-label={`Edit ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Edit</button>
                   {confirming === u.id ? (
                     <button type="button" className="danger" onClick={() => void remove(u)}>Confirm delete</button>
                   ) : (
                     <button type="button" className="secondary" onClick={() => setConfirming(u.id)}
-                      aria-label={`Delete ${u.usage_type.name} usage of ${u.amount} ${u.usage_type.unit}`}>Delete</button>
+                      aria-label={`Delete ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Delete</button>
                   )}
                 </td>
               </tr>

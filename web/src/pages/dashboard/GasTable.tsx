@@ -1,0 +1,31 @@
+import type { Summary } from '../../api/client';
+import { round } from './shared';
+
+/** kg of each gas: what the GHG Protocol asks to report separately. */
+export function GasTable({ summary, year }: { summary: Summary; year: number }) {
+  const rows = [
+    ['CO₂', summary.by_gas.co2],
+    ['CH₄', summary.by_gas.ch4],
+    ['N₂O', summary.by_gas.n2o],
+  ] as const;
+  return (
+    <>
+      <h2>By gas</h2>
+      <table data-testid="gas-table">
+        <caption>kg of each greenhouse gas, {year}</caption>
+        <thead><tr><th scope="col">Gas</th><th scope="col">kg</th></tr></thead>
+        <tbody>
+          {rows.map(([gas, kg]) => (
+            <tr key={gas}><th scope="row">{gas}</th><td>{kg.toLocaleString('en', { maximumSignificantDigits: 6 })}</td></tr>
+          ))}
+          {summary.by_gas.other_co2e > 0 && (
+            <tr>
+              <th scope="row">Factors given only as CO₂e</th>
+              <td>{round(summary.by_gas.other_co2e)} kg CO₂e</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </>
+  );
+}

@@ -1,0 +1,119 @@
+import { useState } from 'react';
+import { carbon, summarize, type Usage, type UsageType } from '../../api/client';
+import { categoriesOf, categoryLabel, findTypes, unitsFor } from '../../api/factors';
+import { Alert, Field, ILLUSTRATIVE, SelectField } from '../../components/forms';
+import { useSubmit } from '../../hooks/useSubmit';
+import { useUnits } from '../../hooks/useUnits';
+
+/** `YYYY-MM-DDTHH:mm` in local time, for a datetime-local input. */
+function localInput(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+const typeLabel = (t: UsageType) => `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
+const figure = (kg: number) => Number(kg.toPrecision(4)).toLocaleString('en', { maximumSignificantDigits: 4 });
+
+/** Where the chosen factor comes from, per gas, so the figure can be traced. */
+function FactorNote({ type }: { type: UsageType }) {
+  const gases = [
+    ['CO₂', type.gases?.co2],
+    ['CH₄', type.gases?.ch4],
+    ['N₂O', type.gases?.n2o],
+  ].filter((g): g is [string, number] => typeof g[1] === 'number');
+  return (
+    <div className="factor-note" data-testid="factor-note">
+      <p className="hint">
+        {gases.length > 0 ? `${gases.map(([gas, kg]) => `${gas} ${figure(kg)}`).join(', ')} kg per ${type.unit}; ` : ''}
+        {figure(type.factor)} kg CO₂e per {type.unit} ({type.gwp_basis}). Dataset <code>{type.dataset}</code>
+        {type.source ? `: ${type.source}` : ''}.
+      </p>
+      {type.illustrative && <p className="tag-illustrative">{ILLUSTRATIVE}</p>}
+    </div>
+  );
+}
+
+/** Add a usage, or edit one: the type found by category and search, the
+ * amount in any unit of the type's dimension. */
+export function UsageForm({ types, editing, onDone }: { types: UsageType[]; editing: Usage | null; onDone: () => void }) {
+  const dimensions = useUnits();
+  // One key per usage being added: a double click or a retry sends the same
+  // key, so the server records the usage once.
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  const [formId, setFormId] = useState(0);
+  const [category, setCategory] = useState('');
+  const [search, setSearch] = useState('');
+  const [typeId, setTypeId] = useState<number | undefined>(editing?.usage_type.id);
+  const [unit, setUnit] = useState<string | undefined>(editing?.unit);
+
+  const found = findTypes(types, category, search);
+  const selectedId = typeId ?? found[0]?.id;
+  // A usage being edited may be of a type no longer listed (retired): keep it.
+  const type = types.find((t) => t.id === selectedId) ?? (editing?.usage_type.id === selectedId ? editing?.usage_type : undefined);
+  const options = type && !found.some((t) => t.id === type.id) ? [type, ...found] : found;
+  const units = unitsFor(type, dimensions);
+  const selectedUnit = unit && units.includes(unit) ? unit : type?.unit;
+
+  const { onSubmit, busy, problem } = useSubmit(async (form) => {
+    const amount = Number(form.get('amount'));
+    const at = String(form.get('usage_at'));
+    const usage_at = at ? new Date(at).toISOString() : undefined;
+    if (selectedId === undefined) return { detail: 'Choose a usage type.', fields: { usage_type_id: 'Choose a usage type.' }, status: 0 };
+    const fields = { amount, usage_type_id: selectedId, ...(selectedUnit ? { unit: selectedUnit } : {}) };
+    const { error, response } = editing
+      ? await carbon.PUT('/usages/{id}', {
+          params: { path: { id: editing.id } },
+          headers: { 'If-Match': `"${editing.version}"` },
+          body: { ...fields, ...(usage_at ? { usage_at } : {}) },
+        })
+      : await carbon.POST('/usages', { headers: { 'Idempotency-Key': key }, body: { ...fields, usage_at } });
+    if (error) {
+      const summary = summarize(error, response);
+      if (response.status === 412) summary.detail = 'Someone changed this usage meanwhile. Cancel and edit it again to see the latest values.';
+      return summary;
+    }
+    setKey(crypto.randomUUID());
+    setFormId((n) => n + 1);
+    onDone();
+    return null;
+  });
+
+  return (
+    <form key={`${editing?.id ?? 'new'}-${formId}`} onSubmit={onSubmit} noValidate className="usage-form"
+      aria-labelledby="usage-form-title">
+      <h2 id="usage-form-title">{editing ? 'Edit usage' : 'Add a usage'}</h2>
+      {problem && <Alert>{problem.detail}</Alert>}
+      <div className="row">
+        <SelectField label="Category" name="category" value={category}
+          onChange={(e) => { setCategory(e.target.value); setTypeId(undefined); setUnit(undefined); }}>
+          <option value="">All categories</option>
+          {categoriesOf(types).map((c) => <option key={c} value={c}>{categoryLabel(c)}</option>)}
+        </SelectField>
+        <Field label="Search types" name="type_search" type="search" value={search} hint="Words of the name, a region or an id."
+          onChange={(e) => { setSearch(e.target.value); setTypeId(undefined); setUnit(undefined); }} />
+      </div>
+      <div className="row">
+        <SelectField label="Usage type" name="usage_type_id" required value={selectedId ?? ''}
+          error={problem?.fields.usage_type_id ?? (options.length === 0 ? 'No type matches.' : undefined)}
+          onChange={(e) => { setTypeId(Number(e.target.value)); setUnit(undefined); }}>
+          {options.map((t) => <option key={t.id} value={t.id}>{typeLabel(t)}</option>)}
+        </SelectField>
+      </div>
+      {type && <FactorNote type={type} />}
+      <div className="row">
+        <Field label="Amount" name="amount" type="number" step="any" min="0" required
+          defaultValue={editing?.amount ?? ''} error={problem?.fields.amount} />
+        <SelectField label="Unit" name="unit" value={selectedUnit ?? ''} error={problem?.fields.unit}
+          onChange={(e) => setUnit(e.target.value)}>
+          {units.map((u) => <option key={u} value={u}>{u}</option>)}
+        </SelectField>
+        <Field label="When" name="usage_at" type="datetime-local"
+          defaultValue={editing ? localInput(editing.usage_at) : ''} error={problem?.fields.usage_at}
+          hint={editing ? undefined : 'Leave empty for now.'} />
+      </div>
+      <button type="submit" disabled={busy}>{editing ? 'Save changes' : 'Add usage'}</button>
+      {editing && <button type="button" className="secondary" onClick={onDone}>Cancel</button>}
+    </form>
+  );
+}
