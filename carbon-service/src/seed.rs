@@ -276,14 +276,33 @@ mod epa_hub_tests {
                 .iter()
                 .any(|n| n.starts_with("Left out: Table 7 Steam and Heat"))
         );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("globalwarmingpotentials 0.13.2") && n.contains("sha256"))
+        );
         for t in dataset["types"].as_array().unwrap() {
+            let source = t["source"].as_str().unwrap();
             assert!(
-                t["source"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("EPA GHG Emission Factors Hub 2025, Table"),
+                source.starts_with("EPA GHG Emission Factors Hub 2025, Table")
+                    || source.starts_with(
+                        "EPA GHG Emission Factors Hub 2025, Global Warming Potentials table"
+                    ),
                 "{t}"
             );
         }
+    }
+
+    #[test]
+    fn an_hfc_134a_release_is_a_kg_of_the_gas_and_1300_kg_co2e_under_the_hubs_ar5() {
+        // Hub 2025, Global Warming Potentials table: HFC-134a (CH2FCF3), 1,300.
+        let t = shipped(60003);
+        assert_eq!(t["name"], "HFC-134a (CH2FCF3), fugitive release");
+        assert_eq!(t["unit"], "kg");
+        assert_eq!(t["scope"], 1);
+        assert_eq!(t["gases"]["fgases"]["HFC-134a"], 1.0);
+        let seed = super::parse_seed(EPA_GHG_HUB_2025).unwrap();
+        let parsed = seed.types.iter().find(|t| t.id.get() == 60003).unwrap();
+        assert_eq!(parsed.factor, 1300.0);
     }
 }

@@ -107,7 +107,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
             co2: take(number("co2", cell("co2"))),
             ch4: take(number("ch4", cell("ch4"))),
             n2o: take(number("n2o", cell("n2o"))),
-            other_co2e: None,
+            ..Gases::default()
         };
         let mut int = |field: &str| {
             integer(field, cell(field))

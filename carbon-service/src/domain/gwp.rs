@@ -13,9 +13,16 @@
 //!   value, 29.8, adds the CO₂ its oxidation makes, which combustion CO₂
 //!   factors already count).
 //!
+//! Fluorinated gases (HFCs, PFCs, SF₆, NF₃) each have their own GWPs, in
+//! `fgases.rs` with their sources.
+//!
 //! CO₂ is 1 in every set, by definition.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use super::fgases::{FGASES, FGas};
 
 use common::validation::FieldError;
 
@@ -84,11 +91,39 @@ impl GwpSet {
             (Self::Ar6, Gas::N2o) => 273.0,
         }
     }
+
+    /// A fluorinated gas's GWP in this set.
+    pub fn fgas_gwp(self, gas: &FGas) -> f64 {
+        match self {
+            Self::Ar4 => gas.ar4,
+            Self::Ar5 => gas.ar5,
+            Self::Ar6 => gas.ar6,
+        }
+    }
+}
+
+/// The fluorinated gas with this code (`HFC-134a`, `SF6`...), exactly.
+pub fn fgas(code: &str) -> Option<&'static FGas> {
+    FGASES.iter().find(|g| g.code == code)
+}
+
+/// Checks that every key of a factor's `fgases` names a known gas.
+pub fn check_fgases(field: &str, fgases: &BTreeMap<String, f64>) -> Result<(), FieldError> {
+    match fgases.keys().find(|code| fgas(code).is_none()) {
+        None => Ok(()),
+        Some(code) => Err(FieldError::new(
+            field,
+            format!(
+                "{code:?} is not a fluorinated gas this service knows ({})",
+                FGASES.iter().map(|g| g.code).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
 }
 
 /// kg of each gas (per unit of activity, or emitted); `None`: the factor
 /// does not give that gas (not zero: unknown, and left out of CO₂e).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Gases {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub co2: Option<f64>,
@@ -101,6 +136,9 @@ pub struct Gases {
     /// under every GWP set, since its gases are unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_co2e: Option<f64>,
+    /// kg of each fluorinated gas, by its code (see [`fgas`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fgases: BTreeMap<String, f64>,
 }
 
 impl Gases {
@@ -118,6 +156,11 @@ impl Gases {
             ch4: self.ch4.map(&f),
             n2o: self.n2o.map(&f),
             other_co2e: self.other_co2e.map(&f),
+            fgases: self
+                .fgases
+                .iter()
+                .map(|(code, kg)| (code.clone(), f(*kg)))
+                .collect(),
         }
     }
 
@@ -133,6 +176,11 @@ impl Gases {
             .filter_map(|&gas| self.get(gas).map(|kg| kg * set.gwp(gas)))
             .sum::<f64>()
             + self.other_co2e.unwrap_or(0.0)
+            + self
+                .fgases
+                .iter()
+                .filter_map(|(code, kg)| fgas(code).map(|gas| kg * set.fgas_gwp(gas)))
+                .sum::<f64>()
     }
 
     /// The sum of two masses per gas (a gas given by either counts).
@@ -146,6 +194,13 @@ impl Gases {
             ch4: add(self.ch4, other.ch4),
             n2o: add(self.n2o, other.n2o),
             other_co2e: add(self.other_co2e, other.other_co2e),
+            fgases: {
+                let mut sum = self.fgases.clone();
+                for (code, kg) in &other.fgases {
+                    *sum.entry(code.clone()).or_insert(0.0) += kg;
+                }
+                sum
+            },
         }
     }
 
@@ -158,7 +213,28 @@ impl Gases {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.co2.is_none() && self.ch4.is_none() && self.n2o.is_none() && self.other_co2e.is_none()
+        self.co2.is_none()
+            && self.ch4.is_none()
+            && self.n2o.is_none()
+            && self.other_co2e.is_none()
+            && self.fgases.is_empty()
+    }
+
+    /// Whether every gas agrees within `relative` (an absent gas is 0 kg):
+    /// sums taken in another order differ in their last bits.
+    pub fn agrees_with(&self, other: &Self, relative: f64) -> bool {
+        let close = |a: f64, b: f64| (a - b).abs() <= relative * a.abs().max(b.abs()).max(1.0);
+        let g = |kg: Option<f64>| kg.unwrap_or(0.0);
+        let fgas = |gases: &Self, code: &str| gases.fgases.get(code).copied().unwrap_or(0.0);
+        close(g(self.co2), g(other.co2))
+            && close(g(self.ch4), g(other.ch4))
+            && close(g(self.n2o), g(other.n2o))
+            && close(g(self.other_co2e), g(other.other_co2e))
+            && self
+                .fgases
+                .keys()
+                .chain(other.fgases.keys())
+                .all(|code| close(fgas(self, code), fgas(other, code)))
     }
 
     /// Every given amount, for validation.
@@ -171,6 +247,11 @@ impl Gases {
         ]
         .into_iter()
         .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .chain(
+            self.fgases
+                .iter()
+                .filter_map(|(code, kg)| fgas(code).map(|gas| (gas.code, *kg))),
+        )
     }
 }
 
@@ -184,7 +265,7 @@ mod tests {
             co2: Some(10.0),
             ch4: Some(1.0),
             n2o: Some(0.1),
-            other_co2e: None,
+            ..Gases::default()
         };
         assert_eq!(gases.co2e(GwpSet::Ar5), 10.0 + 28.0 + 26.5);
         assert_eq!(gases.co2e(GwpSet::Ar4), 10.0 + 25.0 + 29.8);
@@ -198,6 +279,60 @@ mod tests {
             ..Gases::default()
         };
         assert_eq!(co2_only.co2e(GwpSet::Ar6), 8.78);
+    }
+
+    #[test]
+    fn a_fluorinated_gas_weighs_by_its_own_gwp_in_each_set() {
+        // HFC-134a: AR4 1,430 (IPCC AR4 WG I Table 2.14), AR5 1,300 (AR5 WG I
+        // Table 8.A.1, the EPA Hub's), AR6 1,530 (AR6 WG I Table 7.SM.7).
+        let leak = Gases {
+            fgases: [("HFC-134a".to_owned(), 2.0)].into(),
+            ..Gases::default()
+        };
+        assert_eq!(leak.co2e(GwpSet::Ar4), 2.0 * 1430.0);
+        assert_eq!(leak.co2e(GwpSet::Ar5), 2.0 * 1300.0);
+        assert_eq!(leak.co2e(GwpSet::Ar6), 2.0 * 1530.0);
+    }
+
+    #[test]
+    fn fluorinated_gases_add_up_gas_by_gas() {
+        let one = |code: &str, kg: f64| Gases {
+            fgases: [(code.to_owned(), kg)].into(),
+            ..Gases::default()
+        };
+        let sum = one("HFC-134a", 1.0)
+            .plus(&one("SF6", 0.5))
+            .plus(&one("HFC-134a", 2.0));
+        assert_eq!(
+            sum.fgases,
+            [("HFC-134a".to_owned(), 3.0), ("SF6".to_owned(), 0.5)].into()
+        );
+        assert_eq!(sum.times(2.0).fgases["SF6"], 1.0);
+        assert!(sum.agrees_with(&sum.plus(&one("NF3", 0.0)), 1e-9));
+        assert!(!sum.agrees_with(&one("HFC-134a", 3.0), 1e-9));
+    }
+
+    #[test]
+    fn an_unknown_fluorinated_gas_is_named_with_the_known_ones() {
+        let error =
+            check_fgases("gases.fgases", &[("HFC-999".to_owned(), 1.0)].into()).unwrap_err();
+        assert_eq!(error.field, "gases.fgases");
+        assert!(error.message.contains("HFC-999") && error.message.contains("SF6"));
+        assert!(check_fgases("gases.fgases", &[("SF6".to_owned(), 1.0)].into()).is_ok());
+    }
+
+    #[test]
+    fn every_fluorinated_gas_has_a_gwp_in_every_set() {
+        for gas in FGASES {
+            for set in GwpSet::ALL {
+                assert!(set.fgas_gwp(gas) > 0.0, "{} in {}", gas.code, set.as_str());
+            }
+            assert!(
+                !gas.code.contains(['.', '$']),
+                "{} cannot be a field name",
+                gas.code
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod dataset;
 pub mod dataset_csv;
+pub mod fgases;
 pub mod gwp;
 pub mod ids;
 pub mod rollup;

@@ -227,6 +227,7 @@ mod tests {
             ch4: Some(1.0),
             n2o: Some(0.1),
             other_co2e: Some(2.0),
+            ..Gases::default()
         };
         weigh(&mut cells, GwpSet::Ar4);
         assert_eq!(cells[0].co2e, 10.0 + 25.0 + 29.8 + 2.0);

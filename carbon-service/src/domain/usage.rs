@@ -115,7 +115,7 @@ impl Usage {
         if self.gases.is_empty() {
             Gases::co2e_only(self.co2e)
         } else {
-            self.gases
+            self.gases.clone()
         }
     }
 

@@ -13,7 +13,7 @@ use common::validation::FieldError;
 
 /// The export's header row: the amount as entered and in the factor's
 /// unit, the factor's dataset and GWP set, the gases and the CO₂e.
-pub const EXPORT_HEADER: [&str; 17] = [
+pub const EXPORT_HEADER: [&str; 18] = [
     "id",
     "usage_at",
     "usage_type_id",
@@ -29,6 +29,7 @@ pub const EXPORT_HEADER: [&str; 17] = [
     "ch4",
     "n2o",
     "other_co2e",
+    "fgases",
     "co2e",
     "scope",
 ];
@@ -74,6 +75,13 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
         &gas(gases.ch4),
         &gas(gases.n2o),
         &gas(gases.other_co2e),
+        // `HFC-134a=2.5;SF6=0.1`: each fluorinated gas and its kg.
+        &gases
+            .fgases
+            .iter()
+            .map(|(code, kg)| format!("{code}={kg}"))
+            .collect::<Vec<_>>()
+            .join(";"),
         &usage.co2e.to_string(),
         &usage.usage_type.scope.get().to_string(),
     ])?;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dataset::{Dataset, DatasetId};
-use super::gwp::{Gases, GwpSet};
+use super::gwp::{Gases, GwpSet, check_fgases};
 use super::ids::UsageTypeId;
 use super::units::{Dimension, Unit};
 use common::validation::{FieldError, Invalid};
@@ -154,7 +154,7 @@ pub fn check_factor(factor: f64) -> Result<f64, FieldError> {
 
 /// The gases (or the CO₂e alone) of a type, checked.
 fn check_gases(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Option<Gases> {
-    match (fields.gases, fields.factor) {
+    match (fields.gases.clone(), fields.factor) {
         (Some(_), Some(_)) => {
             errors.push(FieldError::new(
                 "factor",
@@ -183,6 +183,10 @@ fn check_gases(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Option
                     ));
                     good = false;
                 }
+            }
+            if let Err(e) = check_fgases("gases.fgases", &gases.fgases) {
+                errors.push(e);
+                good = false;
             }
             if gases.is_empty() || gases.other_co2e.is_some() {
                 errors.push(FieldError::new(
@@ -230,7 +234,7 @@ impl UsageType {
         if self.gases.is_empty() {
             Gases::co2e_only(self.factor)
         } else {
-            self.gases
+            self.gases.clone()
         }
     }
 
@@ -380,7 +384,7 @@ mod tests {
             co2: Some(300.0),
             ch4: Some(0.1),
             n2o: Some(0.01),
-            other_co2e: None,
+            ..Gases::default()
         });
         let mut ar6 = Dataset::custom();
         ar6.gwp_basis = GwpSet::Ar6;

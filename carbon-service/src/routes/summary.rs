@@ -1,5 +1,7 @@
 //! `/usages/summary`: the caller's footprint.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use common::auth::AuthenticatedUser;
@@ -44,15 +46,21 @@ pub enum GwpName {
 }
 
 /// The footprint as `GET /usages/summary` shows it.
-/// kg of each gas in a total: CO₂, CH₄, N₂O, and the CO₂e of factors that
-/// give no gases (counted as it is under every GWP set).
-#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Clone, Copy)]
+/// kg of each gas in a total: CO₂, CH₄, N₂O, each fluorinated gas, and the
+/// CO₂e of factors that give no gases (counted as it is under every GWP
+/// set).
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Clone)]
 #[schema(as = GasTotals, example = json!({"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}))]
 pub struct GasTotalsResponse {
     pub co2: f64,
     pub ch4: f64,
     pub n2o: f64,
     pub other_co2e: f64,
+    /// kg of each fluorinated gas (HFCs, PFCs, SF₆, NF₃) by its code, each
+    /// weighed into the CO₂e by its own GWP; only the gases present.
+    #[serde(default)]
+    #[schema(example = json!({"HFC-134a": 2.5}))]
+    pub fgases: BTreeMap<String, f64>,
 }
 
 impl From<Gases> for GasTotalsResponse {
@@ -62,6 +70,7 @@ impl From<Gases> for GasTotalsResponse {
             ch4: g.ch4.unwrap_or(0.0),
             n2o: g.n2o.unwrap_or(0.0),
             other_co2e: g.other_co2e.unwrap_or(0.0),
+            fgases: g.fgases.into_iter().filter(|(_, kg)| *kg != 0.0).collect(),
         }
     }
 }

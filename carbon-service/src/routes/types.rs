@@ -1,5 +1,7 @@
 //! `/types`: public reads, superuser writes.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use common::auth::Superuser;
@@ -18,7 +20,7 @@ use crate::service::types::TypeFilter;
 use common::validation::{FieldError, Invalid};
 
 /// kg of each greenhouse gas (per unit of activity, or emitted).
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"co2": 53.06, "ch4": 0.001, "n2o": 0.0001}))]
 pub struct GasesBody {
     /// kg CO₂.
@@ -39,6 +41,11 @@ pub struct GasesBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub other_co2e: Option<f64>,
+    /// kg of each fluorinated gas (HFCs, PFCs, SF₆, NF₃) by its code, each
+    /// weighed by its own GWP (see `GET /units` for none: these are masses).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(example = json!({"HFC-134a": 1.0}))]
+    pub fgases: BTreeMap<String, f64>,
 }
 
 impl From<Gases> for GasesBody {
@@ -48,12 +55,13 @@ impl From<Gases> for GasesBody {
             ch4: g.ch4,
             n2o: g.n2o,
             other_co2e: g.other_co2e,
+            fgases: g.fgases,
         }
     }
 }
 
 /// The gases a new factor gives, in kg per unit.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"co2": 0.34995694608, "ch4": 0.0000258547651, "n2o": 0.00000362873896}))]
 pub struct GasesInput {
@@ -69,6 +77,12 @@ pub struct GasesInput {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000)]
     pub n2o: Option<f64>,
+    /// kg of each fluorinated gas per unit, by its code (`HFC-134a`,
+    /// `SF6`...: the codes of the EPA dataset's 60000 types), 0 to
+    /// 1,000,000.
+    #[serde(default)]
+    #[schema(example = json!({"HFC-134a": 1.0}))]
+    pub fgases: BTreeMap<String, f64>,
 }
 
 impl From<GasesInput> for Gases {
@@ -78,6 +92,7 @@ impl From<GasesInput> for Gases {
             ch4: g.ch4,
             n2o: g.n2o,
             other_co2e: None,
+            fgases: g.fgases,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mongodb::{ClientSession, Database};
 
+use crate::domain::gwp::Gases;
 use crate::domain::ids::UsageTypeId;
 use crate::domain::summary::SummaryCell;
 use crate::domain::usage_query::UsageFilter;
@@ -23,28 +24,22 @@ use common::ids::UserId;
 const RELATIVE_TOLERANCE: f64 = 1e-9;
 
 /// One cell's figures: usages, amount, kg CO₂e.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Totals {
     pub usage_count: u64,
     pub total_amount: f64,
     pub co2e: f64,
-    /// kg CO₂, CH₄, N₂O and CO₂e given without gases.
-    pub gases: [f64; 4],
+    /// kg of each gas, and CO₂e given without gases.
+    pub gases: Gases,
 }
 
 impl Totals {
     fn of(cell: &SummaryCell) -> Self {
-        let g = |kg: Option<f64>| kg.unwrap_or(0.0);
         Self {
             usage_count: cell.usage_count,
             total_amount: cell.total_amount,
             co2e: cell.co2e,
-            gases: [
-                g(cell.gases.co2),
-                g(cell.gases.ch4),
-                g(cell.gases.n2o),
-                g(cell.gases.other_co2e),
-            ],
+            gases: cell.gases.clone(),
         }
     }
 
@@ -54,11 +49,7 @@ impl Totals {
         self.usage_count == other.usage_count
             && close(self.total_amount, other.total_amount)
             && close(self.co2e, other.co2e)
-            && self
-                .gases
-                .iter()
-                .zip(other.gases)
-                .all(|(a, b)| close(*a, b))
+            && self.gases.agrees_with(&other.gases, RELATIVE_TOLERANCE)
     }
 }
 

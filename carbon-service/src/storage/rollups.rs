@@ -4,6 +4,8 @@
 //! sum over the usages; the summary reads them instead of every usage of
 //! the whole months in its window.
 
+use std::collections::BTreeMap;
+
 use bson::{Document, doc};
 use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
@@ -60,6 +62,9 @@ pub struct Rollup {
     pub n2o: f64,
     #[serde(default)]
     pub other_co2e: f64,
+    /// kg of each fluorinated gas, by its code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fgases: BTreeMap<String, f64>,
     /// A type snapshot's label, for a type that no longer exists.
     pub name: String,
     pub unit: String,
@@ -89,6 +94,7 @@ impl Rollup {
             ch4: cell.gases.ch4.unwrap_or(0.0),
             n2o: cell.gases.n2o.unwrap_or(0.0),
             other_co2e: cell.gases.other_co2e.unwrap_or(0.0),
+            fgases: cell.gases.fgases.clone(),
             name: cell.snapshot_name.clone(),
             unit: cell.snapshot_unit.clone(),
         }
@@ -107,6 +113,7 @@ impl Rollup {
                 ch4: Some(self.ch4),
                 n2o: Some(self.n2o),
                 other_co2e: Some(self.other_co2e),
+                fgases: self.fgases.clone(),
             },
             snapshot_name: self.name.clone(),
             snapshot_unit: self.unit.clone(),
@@ -139,16 +146,21 @@ pub async fn apply(
     for delta in deltas.iter().filter(|d| !d.is_empty()) {
         let filter = key_filter(&delta.key);
         let gas = |kg: Option<f64>| kg.unwrap_or(0.0);
+        let mut inc = doc! {
+            "usage_count": delta.usage_count,
+            "total_amount": delta.total_amount,
+            "co2e": delta.co2e,
+            "co2": gas(delta.gases.co2),
+            "ch4": gas(delta.gases.ch4),
+            "n2o": gas(delta.gases.n2o),
+            "other_co2e": gas(delta.gases.other_co2e),
+        };
+        // Gas codes are checked against the GWP table: no `.` or `$`.
+        for (code, kg) in &delta.gases.fgases {
+            inc.insert(format!("fgases.{code}"), *kg);
+        }
         let change = doc! {
-            "$inc": {
-                "usage_count": delta.usage_count,
-                "total_amount": delta.total_amount,
-                "co2e": delta.co2e,
-                "co2": gas(delta.gases.co2),
-                "ch4": gas(delta.gases.ch4),
-                "n2o": gas(delta.gases.n2o),
-                "other_co2e": gas(delta.gases.other_co2e),
-            },
+            "$inc": inc,
             "$set": { "name": &delta.name, "unit": &delta.unit },
         };
         if delta.usage_count >= 0 {

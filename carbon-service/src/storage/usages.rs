@@ -9,6 +9,7 @@ use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{ClientSession, Collection, Database, IndexModel};
 
+use crate::domain::fgases::FGASES;
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::summary::SummaryCell;
 use crate::domain::usage::Usage;
@@ -425,9 +426,7 @@ pub async fn references_type(db: &Database, type_id: UsageTypeId) -> Result<bool
 /// The summary's pipeline: one `$group` per (type, month) cell with every
 /// accumulator, so all figures come from one consistent read.
 pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter) -> Vec<Document> {
-    vec![
-        doc! { "$match": matching(user_id, filter) },
-        doc! { "$group": {
+    let mut group = doc! {
             "_id": {
                 "usage_type_id": "$usage_type_id",
                 "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
@@ -443,7 +442,19 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter) -> Vec<Document> 
             // Labels of a type that no longer exists (see `domain::summary`).
             "name": { "$first": "$usage_type.name" },
             "unit": { "$first": "$usage_type.unit" },
-        } },
+    };
+    // One sum per fluorinated gas the service knows (`fgas_<i>`: a code
+    // may hold `-`, which an output field name may too, but an index keeps
+    // it plain).
+    for (i, gas) in FGASES.iter().enumerate() {
+        group.insert(
+            format!("fgas_{i}"),
+            doc! { "$sum": format!("$gases.fgases.{}", gas.code) },
+        );
+    }
+    vec![
+        doc! { "$match": matching(user_id, filter) },
+        doc! { "$group": group },
     ]
 }
 
@@ -530,6 +541,15 @@ pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
 }
 
 fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
+    // Only gases some usage of the cell gave (a sum of none is 0).
+    let fgases = FGASES
+        .iter()
+        .enumerate()
+        .filter_map(|(i, gas)| {
+            let kg = row.get_f64(format!("fgas_{i}")).ok()?;
+            (kg != 0.0).then(|| (gas.code.to_owned(), kg))
+        })
+        .collect();
     let row: CellRow =
         bson::from_document(row).map_err(|e| StoreError::malformed("reading a summary cell", e))?;
     Ok(SummaryCell {
@@ -544,6 +564,7 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
             ch4: Some(row.ch4),
             n2o: Some(row.n2o),
             other_co2e: Some(row.other_co2e),
+            fgases,
         },
         snapshot_name: row.name,
         snapshot_unit: row.unit,

@@ -213,3 +213,56 @@ async fn the_summary_reports_each_gas_and_weighs_them_by_the_gwp_set_asked_for()
     let refused = app.get("/usages/summary?gwp=SAR", &user).sent().await;
     assert_eq!(error_fields(&assert_problem(refused, 422).await), ["gwp"]);
 }
+
+#[tokio::test]
+async fn a_refrigerant_leak_counts_as_its_own_gas_weighed_by_that_gases_gwp() {
+    let app = spawn_app().await;
+    let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
+    carbon_service::seed::seed(
+        &app.database,
+        &epa,
+        carbon_service::seed::SeedMode::InsertOnly,
+    )
+    .await
+    .unwrap();
+    let user = TestUser::new();
+    // A service record: 5 lb of HFC-134a topped up, i.e. leaked, in March.
+    let r = app
+        .create_usage(
+            &user,
+            serde_json::json!({"amount": 5, "unit": "lb", "usage_type_id": 60003,
+            "usage_at": "2026-03-10T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let leak: Value = r.json().await.unwrap();
+    let kg = 5.0 * 0.45359237;
+    assert!(
+        close(leak["gases"]["fgases"]["HFC-134a"].as_f64().unwrap(), kg),
+        "{leak}"
+    );
+    assert!(close(leak["co2e"].as_f64().unwrap(), kg * 1300.0), "{leak}");
+    // HFC-134a's GWPs: AR4 1,430, AR5 1,300, AR6 1,530. A whole year reads
+    // rollups; a window starting mid-March reads the edge month's usages.
+    for window in ["from=2026-01-01T00:00:00Z", "from=2026-03-05T00:00:00Z"] {
+        for (gwp, hfc_gwp) in [("AR4", 1430.0), ("AR5", 1300.0), ("AR6", 1530.0)] {
+            let summary: Value = app
+                .get(&format!("/usages/summary?{window}&gwp={gwp}"), &user)
+                .json_body()
+                .await;
+            let fgases = &summary["by_gas"]["fgases"];
+            assert!(close(fgases["HFC-134a"].as_f64().unwrap(), kg), "{summary}");
+            assert_eq!(summary["by_gas"]["co2"], 0.0, "{summary}");
+            assert!(
+                close(summary["total_co2e"].as_f64().unwrap(), kg * hfc_gwp),
+                "{window} {gwp}: {summary}"
+            );
+            assert!(close(
+                summary["by_scope"][0]["by_gas"]["fgases"]["HFC-134a"]
+                    .as_f64()
+                    .unwrap(),
+                kg
+            ));
+        }
+    }
+}

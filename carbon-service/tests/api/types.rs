@@ -274,6 +274,35 @@ async fn a_type_given_by_gases_has_its_factor_computed_and_both_together_are_ref
 }
 
 #[tokio::test]
+async fn a_type_of_a_fluorinated_gas_weighs_by_its_gwp_and_an_unknown_gas_is_refused() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    // SF₆ in switchgear: AR5 GWP 23,500 (IPCC AR5 WG I Table 8.A.1).
+    let created: Value = app
+        .post("/types", &admin)
+        .json(
+            &json!({"id": 903, "name": "SF6 switchgear leak", "unit": "kg", "scope": 1,
+            "gases": {"fgases": {"SF6": 1.0}}}),
+        )
+        .json_body()
+        .await;
+    assert_eq!(created["factor"], 23500.0);
+    assert_eq!(created["gases"]["fgases"]["SF6"], 1.0);
+    let unknown = app
+        .post("/types", &admin)
+        .json(
+            &json!({"id": 904, "name": "mystery leak", "unit": "kg", "scope": 1,
+            "gases": {"fgases": {"HFC-999": 1.0}}}),
+        )
+        .sent()
+        .await;
+    assert_eq!(
+        error_fields(&assert_problem(unknown, 422).await),
+        ["gases.fgases"]
+    );
+}
+
+#[tokio::test]
 async fn types_filter_by_dataset_category_scope_region_and_text() {
     let app = spawn_app().await;
     let list = async |query: &str| -> Vec<i64> {

@@ -228,7 +228,7 @@ export interface paths {
          * Export my usages
          * @description Every usage of the caller matching the filters (as the list takes them),
          *     oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope`
+         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope`
          *     (the amount as entered and in the factor's unit, kg of each gas, kg
          *     CO₂e under the factor's GWP set); an export imports back as it is;
          *     text cells that a spreadsheet would run as a formula (starting with `=`,
@@ -523,8 +523,9 @@ export interface components {
         };
         /**
          * @description The footprint as `GET /usages/summary` shows it.
-         *     kg of each gas in a total: CO₂, CH₄, N₂O, and the CO₂e of factors that
-         *     give no gases (counted as it is under every GWP set).
+         *     kg of each gas in a total: CO₂, CH₄, N₂O, each fluorinated gas, and the
+         *     CO₂e of factors that give no gases (counted as it is under every GWP
+         *     set).
          * @example {
          *       "co2": 4374.46,
          *       "ch4": 0.3232,
@@ -537,6 +538,16 @@ export interface components {
             ch4: number;
             /** Format: double */
             co2: number;
+            /**
+             * @description kg of each fluorinated gas (HFCs, PFCs, SF₆, NF₃) by its code, each
+             *     weighed into the CO₂e by its own GWP; only the gases present.
+             * @example {
+             *       "HFC-134a": 2.5
+             *     }
+             */
+            fgases?: {
+                [key: string]: number;
+            };
             /** Format: double */
             n2o: number;
             /** Format: double */
@@ -561,6 +572,16 @@ export interface components {
              * @description kg CO₂.
              */
             co2?: number;
+            /**
+             * @description kg of each fluorinated gas (HFCs, PFCs, SF₆, NF₃) by its code, each
+             *     weighed by its own GWP (see `GET /units` for none: these are masses).
+             * @example {
+             *       "HFC-134a": 1
+             *     }
+             */
+            fgases?: {
+                [key: string]: number;
+            };
             /**
              * Format: double
              * @description kg N₂O.
@@ -593,6 +614,17 @@ export interface components {
              * @description kg CO₂ per unit, 0 to 1,000,000.
              */
             co2?: number | null;
+            /**
+             * @description kg of each fluorinated gas per unit, by its code (`HFC-134a`,
+             *     `SF6`...: the codes of the EPA dataset's 60000 types), 0 to
+             *     1,000,000.
+             * @example {
+             *       "HFC-134a": 1
+             *     }
+             */
+            fgases?: {
+                [key: string]: number;
+            };
             /**
              * Format: double
              * @description kg N₂O per unit, 0 to 1,000,000.
@@ -2277,8 +2309,8 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,co2e,scope
-                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,4395.5311915865,2
+                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope
+                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2
                      */
                     "text/csv": string;
                     "application/json": components["schemas"]["UsageResponse"][];

@@ -1,13 +1,15 @@
 import type { Summary } from '../../api/client';
 import { round } from './shared';
 
-/** kg of each gas: what the GHG Protocol asks to report separately. */
+/** kg of each gas: what the GHG Protocol asks to report separately
+ * (fluorinated gases each under their own code). */
 export function GasTable({ summary, year }: { summary: Summary; year: number }) {
-  const rows = [
+  const rows: [string, number][] = [
     ['CO₂', summary.by_gas.co2],
     ['CH₄', summary.by_gas.ch4],
     ['N₂O', summary.by_gas.n2o],
-  ] as const;
+    ...Object.entries(summary.by_gas.fgases ?? {}).filter((g): g is [string, number] => typeof g[1] === 'number'),
+  ];
   return (
     <>
       <h2>By gas</h2>

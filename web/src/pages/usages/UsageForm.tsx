@@ -21,6 +21,7 @@ function FactorNote({ type }: { type: UsageType }) {
     ['CO₂', type.gases?.co2],
     ['CH₄', type.gases?.ch4],
     ['N₂O', type.gases?.n2o],
+    ...Object.entries(type.gases?.fgases ?? {}),
   ].filter((g): g is [string, number] => typeof g[1] === 'number');
   return (
     <div className="factor-note" data-testid="factor-note">
