@@ -131,6 +131,20 @@ impl TestApp {
         self.context.usages()
     }
 
+    /// Loads the bundled EPA GHG Emission Factors Hub 2025 dataset, as
+    /// `carbon-service seed` does.
+    pub async fn seed_epa(&self) {
+        let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025)
+            .expect("the bundled dataset parses");
+        carbon_service::seed::seed(
+            &self.database,
+            &epa,
+            carbon_service::seed::SeedMode::InsertOnly,
+        )
+        .await
+        .expect("the bundled dataset seeds");
+    }
+
     pub fn get(&self, path: &str, user: &TestUser) -> RequestBuilder {
         self.client.get(self.url(path)).bearer_auth(&user.token)
     }

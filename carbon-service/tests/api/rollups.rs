@@ -208,16 +208,7 @@ fn same(a: &Summary, b: &Summary) -> Result<(), String> {
 fn after_any_writes_rollups_equal_the_usages_and_the_summary_the_full_aggregation() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let app = runtime.block_on(spawn_app());
-    runtime.block_on(async {
-        let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
-        carbon_service::seed::seed(
-            &app.database,
-            &epa,
-            carbon_service::seed::SeedMode::InsertOnly,
-        )
-        .await
-        .unwrap();
-    });
+    runtime.block_on(app.seed_epa());
     let mut runner = TestRunner::new(Config {
         cases: 64,
         // Each case writes to the database: shrinking replays many of them.

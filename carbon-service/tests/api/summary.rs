@@ -149,14 +149,7 @@ async fn by_scope_sums_each_ghg_scope_present() {
 #[tokio::test]
 async fn the_summary_reports_each_gas_and_weighs_them_by_the_gwp_set_asked_for() {
     let app = spawn_app().await;
-    let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
-    carbon_service::seed::seed(
-        &app.database,
-        &epa,
-        carbon_service::seed::SeedMode::InsertOnly,
-    )
-    .await
-    .unwrap();
+    app.seed_epa().await;
     let user = TestUser::new();
     // An electricity bill of 12.5 MWh on the US average grid (eGRID2023).
     let r = app
@@ -217,14 +210,7 @@ async fn the_summary_reports_each_gas_and_weighs_them_by_the_gwp_set_asked_for()
 #[tokio::test]
 async fn a_refrigerant_leak_counts_as_its_own_gas_weighed_by_that_gases_gwp() {
     let app = spawn_app().await;
-    let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
-    carbon_service::seed::seed(
-        &app.database,
-        &epa,
-        carbon_service::seed::SeedMode::InsertOnly,
-    )
-    .await
-    .unwrap();
+    app.seed_epa().await;
     let user = TestUser::new();
     // A service record: 5 lb of HFC-134a topped up, i.e. leaked, in March.
     let r = app
