@@ -3,8 +3,8 @@
 //  2. add three usages of different types (one with a double click);
 //  3. the dashboard's total equals Σ amount × factor from the seed file;
 //  4. edit one, delete one, and the total follows;
-//  4b. a bill in kWh against the EPA's per-MWh grid factor: per gas, and the
-//      total under AR5 and AR6;
+//  4b. a bill in kWh against the EPA's per-MWh grid factor and 5 lb of
+//      HFC-134a: per gas, and the total under AR5 and AR6;
 //  5. log out, and the usages page is refused (back to the login page);
 //  6. a superuser deletes the account and its usages on the Users page.
 // Also: server field errors shown next to their inputs, a superuser's 409 on
@@ -200,7 +200,7 @@ try {
   await tabB.reload();
   await tabB.getByRole('heading', { name: 'Usages' }).waitFor({ timeout: 10000 });
 
-  step('an electricity bill in kWh against the EPA grid factor: per gas, in CO₂e under AR5 and AR6');
+  step('an electricity bill in kWh and a refrigerant top-up in lb against EPA factors: per gas, in CO₂e under AR5 and AR6');
   const before = await dashboardTotal(tabA); // the example types count the same under every GWP set
   await tabA.goto(`${web}/usages`);
   await tabA.getByLabel('Category').selectOption('purchased_electricity');
@@ -212,18 +212,33 @@ try {
   await tabA.getByLabel('When').fill(hoursAgo(4));
   await tabA.getByRole('button', { name: 'Add usage' }).click();
   await tabA.getByRole('cell', { name: '12500 kWh', exact: true }).waitFor();
-  // 12,500 kWh is 12.5 MWh, the factor's unit. GWPs: IPCC AR5 WG1 Table 8.7
-  // (CH₄ 28, N₂O 265) and AR6 WG1 Table 7.15 (27.0, 273).
+  // And a refrigerant top-up as the service record reads: 5 lb of HFC-134a.
+  await tabA.getByLabel('Category').selectOption('fugitive_emissions');
+  await tabA.getByLabel('Search types').fill('HFC-134a');
+  check((await tabA.getByLabel('Usage type').inputValue()) === '60003', 'the search did not find HFC-134a');
+  await tabA.getByLabel('Amount').fill('5');
+  await tabA.getByLabel('Unit').selectOption('lb');
+  await tabA.getByLabel('When').fill(hoursAgo(5));
+  await tabA.getByRole('button', { name: 'Add usage' }).click();
+  await tabA.getByRole('cell', { name: '5 lb', exact: true }).waitFor();
+  // 12,500 kWh is 12.5 MWh, the factor's unit; 5 lb is 2.26796185 kg
+  // (1 lb = 0.45359237 kg, NIST SP 811). GWPs: IPCC AR5 WG1 Table 8.7 (CH₄
+  // 28, N₂O 265) and Table 8.A.1 (HFC-134a 1,300); AR6 WG1 Table 7.15 (27.0,
+  // 273) and Table 7.SM.7 (HFC-134a 1,530).
   const mwh = 12.5;
+  const hfc = 5 * 0.45359237;
   const weigh = (g, ch4, n2o) => g.co2 + ch4 * g.ch4 + n2o * g.n2o;
+  const ar5Expected = before + mwh * weigh(grid.gases, 28, 265) + hfc * 1300;
   total = await dashboardTotal(tabA);
-  check(close(total, before + mwh * weigh(grid.gases, 28, 265)), `AR5 total ${total}, expected ${before + mwh * weigh(grid.gases, 28, 265)}`);
-  const co2 = (mwh * grid.gases.co2).toLocaleString('en', { maximumSignificantDigits: 6 });
-  await tabA.getByTestId('gas-table').getByRole('row', { name: `CO₂ ${co2}` }).waitFor();
+  check(close(total, ar5Expected), `AR5 total ${total}, expected ${ar5Expected}`);
+  const kg = (x) => x.toLocaleString('en', { maximumSignificantDigits: 6 });
+  await tabA.getByTestId('gas-table').getByRole('row', { name: `CO₂ ${kg(mwh * grid.gases.co2)}` }).waitFor();
+  await tabA.getByTestId('gas-table').getByRole('row', { name: `HFC-134a ${kg(hfc)}` }).waitFor();
   await tabA.getByLabel('Global warming potentials').selectOption('AR6');
   await tabA.locator('[data-testid=total-co2e][data-gwp=AR6]').waitFor();
   const ar6 = Number(await tabA.getByTestId('total-co2e').getAttribute('data-value'));
-  check(close(ar6, before + mwh * weigh(grid.gases, 27, 273)), `AR6 total ${ar6}, expected ${before + mwh * weigh(grid.gases, 27, 273)}`);
+  const ar6Expected = before + mwh * weigh(grid.gases, 27, 273) + hfc * 1530;
+  check(close(ar6, ar6Expected), `AR6 total ${ar6}, expected ${ar6Expected}`);
   await axe(tabA, 'dashboard per gas');
 
   step('a superuser sees a 409 plainly when deleting a type of a published dataset');
