@@ -39,6 +39,20 @@ fn csv_rows(rows: usize) -> String {
     csv
 }
 
+/// Sends an import of [`ROWS`] rows as the owner of `token`.
+fn import_rows(
+    carbon: &Service,
+    token: &str,
+) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+    reqwest::Client::new()
+        .post(carbon.url("/usages/import"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv_rows(ROWS))
+        .timeout(Duration::from_secs(90))
+        .send()
+}
+
 const BATCH_LOGGED: &str = "batch of usages inserted, not yet committed";
 
 /// Waits until the import has inserted its first batch inside its
@@ -98,13 +112,7 @@ async fn a_database_killed_mid_import_keeps_none_or_all_of_its_rows() {
     let env = env_for(&uri);
     let carbon = Service::start("carbon-service", &as_refs(&env)).await;
     let token = common::testing::mint_token(SECRET, uuid::Uuid::new_v4(), false);
-    let import = reqwest::Client::new()
-        .post(carbon.url("/usages/import"))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .body(csv_rows(ROWS))
-        .timeout(Duration::from_secs(90))
-        .send();
+    let import = import_rows(&carbon, &token);
     let kill = async {
         first_batch_inserted(&carbon).await;
         db.stop();
@@ -155,13 +163,7 @@ async fn a_service_killed_mid_import_keeps_none_or_all_of_its_rows() {
     let env = env_for(&uri);
     let mut carbon = Service::start("carbon-service", &as_refs(&env)).await;
     let token = common::testing::mint_token(SECRET, uuid::Uuid::new_v4(), false);
-    let import = reqwest::Client::new()
-        .post(carbon.url("/usages/import"))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .body(csv_rows(ROWS))
-        .timeout(Duration::from_secs(90))
-        .send();
+    let import = import_rows(&carbon, &token);
     let kill = async {
         first_batch_inserted(&carbon).await;
         carbon.kill();

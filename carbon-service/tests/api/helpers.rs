@@ -174,12 +174,16 @@ impl TestApp {
         type_id: i64,
         at: &str,
     ) -> Value {
-        let r = self
-            .create_usage(
-                user,
-                json!({"amount": amount, "usage_type_id": type_id, "usage_at": at}),
-            )
-            .await;
+        self.created_usage_from(
+            user,
+            json!({"amount": amount, "usage_type_id": type_id, "usage_at": at}),
+        )
+        .await
+    }
+
+    /// Creates a usage from `body` that must succeed; returns its JSON.
+    pub async fn created_usage_from(&self, user: &TestUser, body: Value) -> Value {
+        let r = self.create_usage(user, body).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         r.json().await.unwrap()
     }

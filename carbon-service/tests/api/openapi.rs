@@ -35,11 +35,43 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
         "/usages/summary",
         "/usages/export",
         "/usages/import",
+        "/datasets",
+        "/datasets/{id}",
+        "/datasets/{id}/retire",
+        "/units",
         "/healthz",
         "/readyz",
     ] {
         assert!(paths.contains_key(expected), "{expected} is missing");
     }
+}
+
+#[tokio::test]
+async fn the_document_describes_gases_units_and_the_gwp_set() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .json_body()
+        .await;
+    let schemas = &doc["components"]["schemas"];
+    for gas in ["co2", "ch4", "n2o", "other_co2e", "fgases"] {
+        assert!(
+            schemas["GasTotals"]["properties"][gas].is_object(),
+            "by_gas.{gas}"
+        );
+    }
+    assert!(schemas["UsageType"]["properties"]["gases"].is_object());
+    assert!(schemas["DimensionResponse"]["properties"]["units"].is_object());
+    let params = doc["paths"]["/usages/summary"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let gwp = params.iter().find(|p| p["name"] == "gwp").expect("gwp");
+    assert_eq!(gwp["schema"]["$ref"], "#/components/schemas/GwpName");
+    assert_eq!(
+        schemas["GwpName"]["enum"],
+        serde_json::json!(["AR4", "AR5", "AR6"])
+    );
 }
 
 #[tokio::test]

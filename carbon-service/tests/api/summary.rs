@@ -152,14 +152,12 @@ async fn the_summary_reports_each_gas_and_weighs_them_by_the_gwp_set_asked_for()
     app.seed_epa().await;
     let user = TestUser::new();
     // An electricity bill of 12.5 MWh on the US average grid (eGRID2023).
-    let r = app
-        .create_usage(
-            &user,
-            serde_json::json!({"amount": 12.5, "unit": "MWh", "usage_type_id": 20000,
-            "usage_at": "2026-10-31T00:00:00Z"}),
-        )
-        .await;
-    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    app.created_usage_from(
+        &user,
+        serde_json::json!({"amount": 12.5, "unit": "MWh", "usage_type_id": 20000,
+        "usage_at": "2026-10-31T00:00:00Z"}),
+    )
+    .await;
     let grid: Value = app.types("/20000").await.json().await.unwrap();
     let per_mwh = |gas: &str| grid["gases"][gas].as_f64().unwrap();
     let (co2, ch4, n2o) = (
@@ -213,15 +211,13 @@ async fn a_refrigerant_leak_counts_as_its_own_gas_weighed_by_that_gases_gwp() {
     app.seed_epa().await;
     let user = TestUser::new();
     // A service record: 5 lb of HFC-134a topped up, i.e. leaked, in March.
-    let r = app
-        .create_usage(
+    let leak = app
+        .created_usage_from(
             &user,
             serde_json::json!({"amount": 5, "unit": "lb", "usage_type_id": 60003,
             "usage_at": "2026-03-10T00:00:00Z"}),
         )
         .await;
-    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
-    let leak: Value = r.json().await.unwrap();
     let kg = 5.0 * 0.45359237;
     assert!(
         close(leak["gases"]["fgases"]["HFC-134a"].as_f64().unwrap(), kg),
