@@ -170,11 +170,7 @@ pub async fn upload_dataset(
     Query(query): Query<UploadQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if !super::usages::is_csv(&req) {
-        return Err(ApiError::UnsupportedMediaType(
-            "The upload must be text/csv.".into(),
-        ));
-    }
+    super::require_csv(&req, "upload")?;
     let fields = DatasetFields {
         id: query.id,
         name: query.name,

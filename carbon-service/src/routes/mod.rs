@@ -10,7 +10,9 @@ pub mod types;
 pub mod units;
 pub mod usages;
 
-use actix_web::web;
+use actix_web::http::header;
+use actix_web::{HttpRequest, web};
+use common::error::ApiError;
 
 use crate::domain::usage_csv;
 use common::http::method_not_allowed as allow;
@@ -87,4 +89,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(usages::delete_usage))
             .default_service(allow("GET, PUT, DELETE")),
     );
+}
+
+/// Refuses (415) a `what` whose body is not declared `text/csv`
+/// (parameters aside).
+fn require_csv(req: &HttpRequest, what: &str) -> Result<(), ApiError> {
+    let csv = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/csv"));
+    if csv {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "The {what} must be text/csv."
+        )))
+    }
 }

@@ -643,15 +643,6 @@ pub async fn export_usages(
         .streaming(body))
 }
 
-/// Whether the body is declared `text/csv` (parameters aside).
-pub(crate) fn is_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/csv"))
-}
-
 /// Import usages from CSV
 ///
 /// A `text/csv` body of at most 5 MiB and 10,000 data rows (past either,
@@ -687,11 +678,7 @@ pub async fn import_usages(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     ctx.limiters.check(Limited::Import, &caller.id)?;
-    if !is_csv(&req) {
-        return Err(ApiError::UnsupportedMediaType(
-            "The import must be text/csv.".into(),
-        ));
-    }
+    super::require_csv(&req, "import")?;
     let key = idempotency_key(&req)?;
     let answer = ctx.usages().import(caller.id, &body, key.as_ref()).await?;
     count_created(&metrics, "import", answer.replayed, answer.value);
