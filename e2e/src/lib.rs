@@ -353,6 +353,9 @@ impl TestMongo {
             .arg("--storage-path")
             .arg(self.dir.join("data"))
             .args([
+                // Acknowledged commits reach the OS before the answer (see
+                // scripts/lib.sh): a killed server loses none of them.
+                "--sync-on-commit",
                 "--cache-size",
                 self.cache,
                 "--log-file-max",
