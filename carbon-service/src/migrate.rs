@@ -30,6 +30,8 @@ pub enum MigrationError {
 /// - the `custom` dataset exists, and every type that predates datasets
 ///   belongs to one (the examples' ids to `example`, the rest to `custom`),
 ///   its factor kept as a CO₂e-only figure;
+/// - the types of private datasets are marked private (hidden from the
+///   anonymous);
 /// - usages stored before units and gases get their type's unit, their
 ///   amount in the factor's unit and their CO₂e as a CO₂e-only figure;
 /// - each user's rollups and quota count are built from the usages, once,
@@ -69,6 +71,16 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
             datasets::insert_if_absent(db, &examples.dataset).await?;
         }
         tracing::info!(types = given, "usage types given their dataset");
+    }
+    let private: Vec<_> = datasets::all(db)
+        .await?
+        .into_iter()
+        .filter(|d| d.private)
+        .collect();
+    let private_ids: Vec<&str> = private.iter().map(|d| d.id.as_str()).collect();
+    let marked = usage_types::backfill_private(db, &private_ids).await?;
+    if marked > 0 {
+        tracing::info!(types = marked, "private datasets' types marked private");
     }
     let backfilled = usages::backfill_units_and_gases(db, &example_ids).await?;
     if backfilled > 0 {

@@ -133,3 +133,23 @@ impl FromRequest for MaybeAuthenticatedUser {
         ready(Ok(Self(authenticate(req).ok())))
     }
 }
+
+/// The caller of a public endpoint that shows the signed-in more: `None`
+/// without an `Authorization` header. A token that is sent but invalid or
+/// expired is 401, so that a client refreshes instead of silently seeing
+/// less.
+#[derive(Debug, Clone)]
+pub struct OptionalUser(pub Option<AuthenticatedUser>);
+
+impl FromRequest for OptionalUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(if req.headers().contains_key(header::AUTHORIZATION) {
+            authenticate(req).map(|caller| Self(Some(caller)))
+        } else {
+            Ok(Self(None))
+        })
+    }
+}

@@ -17,3 +17,4 @@ pub mod usage;
 pub mod usage_csv;
 pub mod usage_query;
 pub mod usage_type;
+pub mod viewer;

@@ -88,6 +88,9 @@ pub struct UsageType {
     /// Its dataset is retired: no new usages.
     #[serde(default)]
     pub retired: bool,
+    /// Its dataset is private (see `domain::viewer`).
+    #[serde(default)]
+    pub private: bool,
     /// GHG Protocol scope: 1 direct, 2 purchased energy, 3 other indirect.
     pub scope: Scope,
     /// Where the factor comes from.
@@ -303,6 +306,7 @@ impl UsageType {
                 scope3_category,
                 illustrative: dataset.illustrative,
                 retired: dataset.retired,
+                private: dataset.private,
                 scope,
                 source,
                 source_year,

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use common::auth::Superuser;
+use common::auth::{OptionalUser, Superuser};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Query;
 use serde::{Deserialize, Serialize};
@@ -69,35 +69,47 @@ impl From<&Dataset> for DatasetResponse {
 
 /// List factor datasets
 ///
-/// Public. Every dataset, retired ones included, by id.
+/// Every dataset, retired ones included, by id. Published datasets are
+/// public; private ones (`custom`, uploads) are listed only with a bearer
+/// token, and such an answer is `Cache-Control: private, no-store`.
 #[utoipa::path(get, path = "/datasets", tag = "datasets",
-    responses((status = 200, description = "Every dataset", body = [DatasetResponse])))]
+    security((), ("oauth2_password" = [])),
+    responses(
+        (status = 200, description = "Every dataset the caller may see", body = [DatasetResponse]),
+        (status = 401, description = "A bearer token was sent but is invalid or expired", body = ProblemDetails),
+    ))]
 #[tracing::instrument(skip_all)]
-pub async fn list_datasets(ctx: web::Data<AppContext>) -> Result<HttpResponse, ApiError> {
-    let all = ctx.datasets().list().await?;
+pub async fn list_datasets(
+    caller: OptionalUser,
+    ctx: web::Data<AppContext>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = super::viewer(&caller);
+    let all = ctx.datasets().list(viewer).await?;
     let body: Vec<DatasetResponse> = all.iter().map(DatasetResponse::from).collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
-        .json(body))
+    Ok(super::factor_caching(&mut HttpResponse::Ok(), viewer).json(body))
 }
 
 /// Get a factor dataset
+///
+/// A private dataset is found only with a bearer token (else 404).
 #[utoipa::path(get, path = "/datasets/{id}", tag = "datasets",
+    security((), ("oauth2_password" = [])),
     params(("id" = String, Path, description = "The dataset's id", example = "epa-ghg-hub-2025", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")),
     responses(
         (status = 200, description = "The dataset", body = DatasetResponse),
-        (status = 404, description = "No such dataset", body = ProblemDetails),
+        (status = 401, description = "A bearer token was sent but is invalid or expired", body = ProblemDetails),
+        (status = 404, description = "No such dataset, or a private one and no token", body = ProblemDetails),
     ))]
-#[tracing::instrument(skip(ctx))]
+#[tracing::instrument(skip(ctx, caller))]
 pub async fn get_dataset(
+    caller: OptionalUser,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = super::viewer(&caller);
     let id = DatasetId::parse("id", &id).map_err(Invalid::from)?;
-    let found = ctx.datasets().get(&id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
-        .json(DatasetResponse::from(&found)))
+    let found = ctx.datasets().get(viewer, &id).await?;
+    Ok(super::factor_caching(&mut HttpResponse::Ok(), viewer).json(DatasetResponse::from(&found)))
 }
 
 /// A new private dataset's metadata, as query parameters of the upload.

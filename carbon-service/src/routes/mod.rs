@@ -11,8 +11,11 @@ pub mod units;
 pub mod usages;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponseBuilder, web};
+use common::auth::OptionalUser;
 use common::error::ApiError;
+
+use crate::domain::viewer::Viewer;
 
 use crate::domain::usage_csv;
 use common::http::method_not_allowed as allow;
@@ -107,4 +110,23 @@ fn require_csv(req: &HttpRequest, what: &str) -> Result<(), ApiError> {
             "The {what} must be text/csv."
         )))
     }
+}
+
+/// Who reads the factor library: the anonymous see published datasets
+/// only.
+fn viewer(caller: &OptionalUser) -> Viewer {
+    Viewer::from_caller(caller.0.as_ref().map(|c| c.id))
+}
+
+/// Factor reads: the anonymous answer (published data only) may sit in a
+/// shared cache; one that may include private data may not be stored.
+fn factor_caching(response: &mut HttpResponseBuilder, viewer: Viewer) -> &mut HttpResponseBuilder {
+    let cache_control = if viewer.sees_private() {
+        "private, no-store"
+    } else {
+        "public, max-age=30"
+    };
+    response
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, "Authorization"))
 }

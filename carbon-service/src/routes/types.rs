@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use common::auth::Superuser;
+use common::auth::{OptionalUser, Superuser};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
 use common::pagination::{PageQuery, with_total_count};
@@ -389,46 +389,59 @@ fn path_id(raw: &str) -> Result<UsageTypeId, ApiError> {
 
 /// List usage types
 ///
-/// Public. Ordered by id; `X-Total-Count` carries the number of types that
+/// Published datasets' types are public; the types of private datasets
+/// (`custom`, uploads) are listed only with a bearer token, and such an
+/// answer is `Cache-Control: private, no-store`. Ordered by id; `X-Total-Count` carries the number of types that
 /// match. Filter by dataset, category, scope, region and a text in the
 /// name; the types of retired datasets only with `include_retired=true`.
 #[utoipa::path(get, path = "/types", tag = "types",
+    security((), ("oauth2_password" = [])),
     params(TypeFilterQuery, PageQuery),
     responses(
         (status = 200, description = "A page of usage types", body = [UsageTypeResponse],
             headers(("X-Total-Count" = u64, description = "Total number of matching types"))),
+        (status = 401, description = "A bearer token was sent but is invalid or expired", body = ProblemDetails),
         (status = 422, description = "limit or offset out of range, a malformed dataset id, a scope other than 1 to 3", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn list_types(
+    caller: OptionalUser,
     ctx: web::Data<AppContext>,
     Query(query): Query<PageQuery>,
     Query(filter): Query<TypeFilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = super::viewer(&caller);
     let (page, filter) = common::validation::both(query.parse(), filter.parse())?;
-    let page = ctx.types().list(&filter, page).await?;
+    let page = ctx.types().list(viewer, &filter, page).await?;
     let body: Vec<UsageTypeResponse> = page.types.iter().map(UsageTypeResponse::from).collect();
-    Ok(with_total_count(&mut HttpResponse::Ok(), page.total)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
-        .json(body))
+    let mut response = HttpResponse::Ok();
+    with_total_count(&mut response, page.total);
+    Ok(super::factor_caching(&mut response, viewer).json(body))
 }
 
 /// Get a usage type
+///
+/// A private dataset's type is found only with a bearer token (else 404).
 #[utoipa::path(get, path = "/types/{id}", tag = "types",
+    security((), ("oauth2_password" = [])),
     params(("id" = UsageTypeId, Path, description = "The type's id")),
     responses(
         (status = 200, description = "The type", body = UsageTypeResponse),
-        (status = 404, description = "No such type", body = ProblemDetails),
+        (status = 401, description = "A bearer token was sent but is invalid or expired", body = ProblemDetails),
+        (status = 404, description = "No such type, or a private one and no token", body = ProblemDetails),
     ))]
-#[tracing::instrument(skip(ctx))]
+#[tracing::instrument(skip(ctx, caller))]
 pub async fn get_type(
+    caller: OptionalUser,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = ctx.types().get(path_id(&id)?).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
-        .json(UsageTypeResponse::from(&found)))
+    let viewer = super::viewer(&caller);
+    let found = ctx.types().get(viewer, path_id(&id)?).await?;
+    Ok(
+        super::factor_caching(&mut HttpResponse::Ok(), viewer)
+            .json(UsageTypeResponse::from(&found)),
+    )
 }
 
 /// Create a usage type (superuser)

@@ -5,6 +5,7 @@ use mongodb::Database;
 
 use crate::domain::dataset::{Dataset, DatasetFields, DatasetId};
 use crate::domain::dataset_csv::{self, UploadError};
+use crate::domain::viewer::Viewer;
 use crate::storage::{datasets, usage_types};
 use crate::type_cache::UsageTypeCache;
 use common::db::{StoreError, TransactionError, in_transaction};
@@ -47,14 +48,18 @@ pub struct Datasets<'a> {
 }
 
 impl Datasets<'_> {
-    /// Every dataset, by id.
-    pub async fn list(&self) -> Result<Vec<Dataset>, DatasetError> {
-        Ok(datasets::all(self.db).await?)
+    /// Every dataset `viewer` may see, by id.
+    pub async fn list(&self, viewer: Viewer) -> Result<Vec<Dataset>, DatasetError> {
+        let mut all = datasets::all(self.db).await?;
+        all.retain(|d| viewer.can_see_dataset(d));
+        Ok(all)
     }
 
-    pub async fn get(&self, id: &DatasetId) -> Result<Dataset, DatasetError> {
+    /// The dataset, if `viewer` may see it (else it does not exist).
+    pub async fn get(&self, viewer: Viewer, id: &DatasetId) -> Result<Dataset, DatasetError> {
         datasets::find(self.db, id)
             .await?
+            .filter(|d| viewer.can_see_dataset(d))
             .ok_or_else(|| DatasetError::NotFound(id.clone()))
     }
 
@@ -127,6 +132,6 @@ impl Datasets<'_> {
         .await?;
         self.cache.invalidate();
         tracing::info!(dataset = %id, types = retired, %by, "dataset retired");
-        self.get(id).await
+        self.get(Viewer::SignedIn(by), id).await
     }
 }

@@ -8,6 +8,7 @@ use mongodb::Database;
 use crate::domain::dataset::{Dataset, DatasetId};
 use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
+use crate::domain::viewer::Viewer;
 use crate::storage::{datasets, usage_types, usages};
 use crate::type_cache::UsageTypeCache;
 use common::db::StoreError;
@@ -79,11 +80,19 @@ pub struct Types<'a> {
 }
 
 impl Types<'_> {
-    /// A page of the types `filter` matches, by id (filtered in memory:
-    /// the cache holds every type).
-    pub async fn list(&self, filter: &TypeFilter, page: Page) -> Result<TypePage, TypeError> {
+    /// A page of the types `filter` matches that `viewer` may see, by id
+    /// (filtered in memory: the cache holds every type).
+    pub async fn list(
+        &self,
+        viewer: Viewer,
+        filter: &TypeFilter,
+        page: Page,
+    ) -> Result<TypePage, TypeError> {
         let all: Arc<Vec<UsageType>> = self.cache.all(self.db).await?;
-        let matching: Vec<&UsageType> = all.iter().filter(|t| filter.matches(t)).collect();
+        let matching: Vec<&UsageType> = all
+            .iter()
+            .filter(|t| viewer.can_see_type(t) && filter.matches(t))
+            .collect();
         let types = matching
             .iter()
             .skip(page.offset as usize)
@@ -111,10 +120,12 @@ impl Types<'_> {
         Ok(dataset)
     }
 
-    pub async fn get(&self, id: UsageTypeId) -> Result<UsageType, TypeError> {
+    /// The type, if `viewer` may see it (else it does not exist).
+    pub async fn get(&self, viewer: Viewer, id: UsageTypeId) -> Result<UsageType, TypeError> {
         self.cache
             .get(self.db, id)
             .await?
+            .filter(|t| viewer.can_see_type(t))
             .ok_or(TypeError::NotFound(id))
     }
 

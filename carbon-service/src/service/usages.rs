@@ -23,6 +23,7 @@ use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChange
 use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
 use crate::domain::usage_type::UsageType;
+use crate::domain::viewer::Viewer;
 use crate::service::user_writes::UserWrites;
 use crate::storage::idempotency::{self, IdempotencyRecord, Outcome};
 use crate::storage::{rollups, usage_counts, usages};
@@ -181,12 +182,14 @@ impl Keyed {
 }
 
 impl Usages<'_> {
-    /// A type new usages may use: it exists and its dataset is not retired.
-    async fn existing_type(&self, id: UsageTypeId) -> Result<UsageType, UsageError> {
+    /// A type new usages of `owner` may use: it exists, the owner may see
+    /// it, and its dataset is not retired.
+    async fn existing_type(&self, owner: UserId, id: UsageTypeId) -> Result<UsageType, UsageError> {
         let found = self
             .types
             .get(self.db, id)
             .await?
+            .filter(|t| Viewer::SignedIn(owner).can_see_type(t))
             .ok_or(UsageError::UnknownType(id))?;
         if found.retired {
             return Err(UsageError::RetiredType(id, found.dataset.to_string()));
@@ -209,7 +212,7 @@ impl Usages<'_> {
         new: NewUsage,
         key: Option<(&IdempotencyKey, &[u8])>,
     ) -> Result<Created<Usage>, UsageError> {
-        let usage_type = self.existing_type(new.usage_type_id).await?;
+        let usage_type = self.existing_type(user_id, new.usage_type_id).await?;
         let unit = units::check_unit(
             new.unit.as_deref().unwrap_or(&usage_type.unit),
             &usage_type.unit,
@@ -299,7 +302,7 @@ impl Usages<'_> {
         if_match: Option<&IfMatch>,
     ) -> Result<Usage, UsageError> {
         let new_type = match changes.usage_type_id {
-            Some(type_id) => Some(self.existing_type(type_id).await?),
+            Some(type_id) => Some(self.existing_type(user_id, type_id).await?),
             None => None,
         };
         let _queued = self.writes.lock(user_id).await;
@@ -381,7 +384,8 @@ impl Usages<'_> {
         let mut ids: Vec<UsageTypeId> = rows.iter().filter_map(|row| row.usage_type_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let types = self.types.get_many(self.db, &ids).await?;
+        let mut types = self.types.get_many(self.db, &ids).await?;
+        types.retain(|_, t| Viewer::SignedIn(user_id).can_see_type(t));
         let import_id = ObjectId::new();
         let mut errors: Vec<FieldError> = Vec::new();
         let mut batch: Vec<Usage> = Vec::with_capacity(rows.len());

@@ -264,3 +264,19 @@ pub async fn set_scope_if_missing(db: &Database, id: i64, scope: i64) -> Result<
         .context("giving a usage type its scope")?;
     Ok(updated.modified_count == 1)
 }
+
+/// Marks the types of these (private) datasets private where a version
+/// from before private datasets left them unmarked; how many it marked.
+pub async fn backfill_private(db: &Database, datasets: &[&str]) -> Result<u64, StoreError> {
+    if datasets.is_empty() {
+        return Ok(0);
+    }
+    let result = types(db)
+        .update_many(
+            doc! { "dataset": { "$in": datasets }, "private": { "$ne": true } },
+            doc! { "$set": { "private": true } },
+        )
+        .await
+        .context("marking private datasets' types")?;
+    Ok(result.modified_count)
+}

@@ -148,3 +148,60 @@ async fn a_retired_dataset_takes_no_new_usages_and_its_old_usages_keep_their_fac
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_private_dataset_and_its_types_do_not_exist_for_the_anonymous() {
+    let app = spawn_app().await;
+    let r = upload(&app, &TestUser::superuser(), ACME, ACME_CSV).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    let listed: Vec<Value> = app.anonymous_get("/datasets").await.json().await.unwrap();
+    let ids: Vec<&str> = listed.iter().filter_map(|d| d["id"].as_str()).collect();
+    assert_eq!(ids, ["example"], "neither custom nor the upload is listed");
+    assert_problem(app.anonymous_get("/datasets/acme-2026").await, 404).await;
+    assert_problem(app.anonymous_get("/datasets/custom").await, 404).await;
+    let r = app.anonymous_get("/types?dataset=acme-2026").await;
+    assert_eq!(r.headers()["x-total-count"], "0");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=30");
+    let all: Vec<Value> = app
+        .anonymous_get("/types?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(all.iter().all(|t| t["dataset"] == "example"), "{all:?}");
+    assert_problem(app.anonymous_get("/types/9001").await, 404).await;
+}
+
+#[tokio::test]
+async fn a_signed_in_user_sees_private_factors_in_answers_no_cache_may_store() {
+    let app = spawn_app().await;
+    upload(&app, &TestUser::superuser(), ACME, ACME_CSV).await;
+    let user = TestUser::new();
+    for path in [
+        "/datasets",
+        "/datasets/acme-2026",
+        "/types?dataset=acme-2026",
+        "/types/9001",
+    ] {
+        let r = app.get(path, &user).sent().await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.headers()["cache-control"], "private, no-store", "{path}");
+        let vary = r.headers()["vary"].to_str().unwrap();
+        assert!(vary.contains("Authorization"), "{path}: {vary}");
+    }
+    let r = app.get("/types?dataset=acme-2026", &user).sent().await;
+    assert_eq!(r.headers()["x-total-count"], "2");
+}
+
+#[tokio::test]
+async fn an_invalid_token_on_a_factor_read_is_401_not_the_public_view() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/types"))
+        .bearer_auth("not-a-token")
+        .sent()
+        .await;
+    assert_problem(r, 401).await;
+}

@@ -260,20 +260,23 @@ impl TestApp {
         self.delete("/usages?confirm=true", user).sent().await
     }
 
-    // GET /types
+    // GET /types, as a signed-in user (who sees private datasets' types)
     pub async fn types(&self, query: &str) -> Response {
-        self.client
-            .get(self.url(&format!("/types{query}")))
+        self.get(&format!("/types{query}"), &TestUser::new())
             .sent()
             .await
     }
 
-    // GET /types/{id}
+    // GET /types/{id}, as a signed-in user
     pub async fn get_type(&self, id: &str) -> Response {
-        self.client
-            .get(self.url(&format!("/types/{id}")))
+        self.get(&format!("/types/{id}"), &TestUser::new())
             .sent()
             .await
+    }
+
+    /// A GET without a token.
+    pub async fn anonymous_get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).sent().await
     }
 
     pub async fn stored_usages(&self) -> u64 {

@@ -248,3 +248,25 @@ async fn seed_types(db: &mongodb::Database) {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn custom_types_stored_before_private_datasets_become_private_at_start() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    db.collection::<bson::Document>("usage_types")
+        .insert_one(
+            doc! {"id": 778_i64, "name": "steam", "unit": "GJ", "factor": 60.0,
+            "scope": 2_i64, "dataset": "custom"},
+        )
+        .await
+        .unwrap();
+    let app = Application::build(settings(&test_db)).await.unwrap();
+    let stored = db
+        .collection::<bson::Document>("usage_types")
+        .find_one(doc! {"id": 778_i64})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.get_bool("private"), Ok(true), "{stored}");
+    drop(app);
+}

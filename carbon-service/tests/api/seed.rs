@@ -121,7 +121,7 @@ async fn the_default_seed_loads_the_epa_hub_2025_with_its_dataset() {
         .await
         .unwrap();
     assert_eq!(report.created, epa.types.len());
-    let datasets: Vec<Value> = app.client.get(app.url("/datasets")).json_body().await;
+    let datasets: Vec<Value> = app.get("/datasets", &TestUser::new()).json_body().await;
     let ids: Vec<&str> = datasets.iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["custom", "epa-ghg-hub-2025", "example"]);
     let grid: Vec<Value> = app

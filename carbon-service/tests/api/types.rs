@@ -92,7 +92,7 @@ async fn a_superuser_creates_updates_and_deletes_a_type_and_lists_see_it_at_once
         replaced.get("source").is_none() && replaced.get("region").is_none(),
         "PUT replaces: fields left out are removed: {replaced}"
     );
-    let listed: Vec<Value> = app.client.get(app.url("/types?offset=5")).json_body().await;
+    let listed: Vec<Value> = app.types("?offset=5").await.json().await.unwrap();
     assert_eq!(listed[0]["factor"], 2.2);
 
     assert_eq!(
