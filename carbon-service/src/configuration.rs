@@ -26,6 +26,9 @@ pub struct Settings {
 /// What one user may cost the service.
 #[derive(Debug, Clone, Copy)]
 pub struct UserLimits {
+    /// Single-usage creates, updates and deletes
+    /// (`USAGE_WRITE_RATE_LIMIT_*`).
+    pub write: RateLimitSettings,
     /// CSV imports (`IMPORT_RATE_LIMIT_*`).
     pub import: RateLimitSettings,
     /// Exports (`EXPORT_RATE_LIMIT_*`).
@@ -48,6 +51,9 @@ impl UserLimits {
             ));
         }
         Ok(Self {
+            // Generous: a person or a script entering bills one by one;
+            // bulk data goes through the import.
+            write: RateLimitSettings::from_env(env, "USAGE_WRITE_RATE_LIMIT", 600, 120)?,
             import: RateLimitSettings::from_env(env, "IMPORT_RATE_LIMIT", 6, 3)?,
             export: RateLimitSettings::from_env(env, "EXPORT_RATE_LIMIT", 12, 4)?,
             summary: RateLimitSettings::from_env(env, "SUMMARY_RATE_LIMIT", 120, 20)?,

@@ -1,4 +1,4 @@
-//! Per-user limits: how often one user may import, export and sum, and how
+//! Per-user limits: how often one user may write, import, export and sum, and how
 //! many usages one user may keep. An export or summary walks every usage of
 //! the user in its window, and an import writes up to 10,000: one user must
 //! not be able to take the service from everyone else.
@@ -10,6 +10,7 @@ use common::rate_limit::RateLimiter;
 use crate::configuration::UserLimits;
 
 pub struct UserLimiters {
+    write: RateLimiter<UserId>,
     import: RateLimiter<UserId>,
     export: RateLimiter<UserId>,
     summary: RateLimiter<UserId>,
@@ -20,6 +21,8 @@ pub struct UserLimiters {
 /// Which limited operation a request is.
 #[derive(Debug, Clone, Copy)]
 pub enum Limited {
+    /// Creating, changing or deleting one usage.
+    Write,
     Import,
     Export,
     Summary,
@@ -28,6 +31,7 @@ pub enum Limited {
 impl UserLimiters {
     pub fn new(limits: &UserLimits) -> Self {
         Self {
+            write: RateLimiter::new(&limits.write),
             import: RateLimiter::new(&limits.import),
             export: RateLimiter::new(&limits.export),
             summary: RateLimiter::new(&limits.summary),
@@ -38,6 +42,7 @@ impl UserLimiters {
     /// 429 with `Retry-After` when `user` is over the operation's limit.
     pub fn check(&self, operation: Limited, user: &UserId) -> Result<(), ApiError> {
         let limiter = match operation {
+            Limited::Write => &self.write,
             Limited::Import => &self.import,
             Limited::Export => &self.export,
             Limited::Summary => &self.summary,

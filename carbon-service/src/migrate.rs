@@ -21,7 +21,8 @@ pub enum MigrationError {
 }
 
 /// Brings stored data up to what this version reads:
-/// - idempotency records get an `expires_at` for their TTL index;
+/// - idempotency records get an `expires_at` for their TTL index, and
+///   lose the copy of their usage (keeping its owner);
 /// - the reference types get their GHG scope when they predate scopes;
 /// - every usage's type snapshot gets its type's scope;
 /// - requests with an `Idempotency-Key` that an earlier version left
@@ -52,6 +53,13 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
         }
     }
     let removed_usages = settle_unfinished_requests(db).await?;
+    let slimmed = idempotency::slim_legacy(db).await?;
+    if slimmed > 0 {
+        tracing::info!(
+            records = slimmed,
+            "idempotency records slimmed to the usage id"
+        );
+    }
     let unscoped = usage_types::ids_without_scope(db).await?;
     if let Some(&first) = unscoped.first() {
         return Err(MigrationError::TypesWithoutScope {
@@ -118,10 +126,8 @@ async fn settle_unfinished_requests(db: &Database) -> Result<u64, StoreError> {
         }
         removed_usages += removed;
         match usages::find_any(db, record.usage_id).await? {
-            Some(usage) => {
-                let outcome = Outcome::Created {
-                    usage: Box::new(usage),
-                };
+            Some(_) => {
+                let outcome = Outcome::Recorded { status: 201 };
                 idempotency::settle(db, &record.id, &outcome).await?;
             }
             None => idempotency::forget(db, &record.id).await?,

@@ -28,6 +28,10 @@ impl From<UsageError> for ApiError {
                 "Idempotency-Key",
                 "was already used with a different request body",
             ),
+            UsageError::KeyedUsageDeleted => ApiError::Status {
+                status: actix_web::http::StatusCode::GONE,
+                detail: "The usage this Idempotency-Key created has been deleted since; nothing was recorded. Use a new key to record it again.".into(),
+            },
             UsageError::KeyInProgress {
                 retry_after_seconds,
             } => ApiError::InProgress {

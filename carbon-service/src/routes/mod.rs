@@ -5,6 +5,7 @@
 
 pub mod datasets;
 mod errors;
+pub mod limited;
 pub mod summary;
 pub mod types;
 pub mod units;

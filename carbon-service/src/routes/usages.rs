@@ -17,6 +17,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::limited::{UsageWrite, Within};
 use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
 use crate::domain::ids::{UsageId, UsageTypeId};
@@ -225,8 +226,10 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
 /// Stores `co2e = amount × factor` with a snapshot of the type. With an
 /// `Idempotency-Key`, a retry answers the original 201 (same id) and
 /// creates nothing; the same key with a different body is 422, and while
-/// the first request still runs, 409 with `Retry-After`. Keys are kept for
-/// at least 48 hours.
+/// the first request still runs, 409 with `Retry-After`. A retry whose
+/// usage has been deleted since is 410 and records nothing (a late retry
+/// never brings a deleted usage back). Keys are kept for at least 48
+/// hours, and erasing the user's usages forgets them.
 #[utoipa::path(post, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     request_body = CreateUsageRequest,
@@ -235,12 +238,14 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
         (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse,
             headers(("ETag" = String, description = "The version, for If-Match"), ("Location" = String, description = "The new usage"))),
         (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After)", body = ProblemDetails),
+        (status = 410, description = "A retry of this Idempotency-Key, whose usage has been deleted since: nothing recorded", body = ProblemDetails),
         (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails),
+        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_usage(
     req: HttpRequest,
-    caller: AuthenticatedUser,
+    Within(caller, _): Within<UsageWrite>,
     ctx: web::Data<AppContext>,
     metrics: web::Data<Metrics>,
     Json(body): Json<CreateUsageRequest>,
@@ -374,11 +379,12 @@ pub async fn get_usage(
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
         (status = 409, description = "Other requests kept changing the usage; retry", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
+        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip(req, caller, ctx, body), fields(user_id = %caller.id))]
 pub async fn update_usage(
     req: HttpRequest,
-    caller: AuthenticatedUser,
+    Within(caller, _): Within<UsageWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Json(body): Json<UpdateUsageRequest>,
@@ -411,11 +417,12 @@ pub async fn update_usage(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
+        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip(req, caller, ctx), fields(user_id = %caller.id))]
 pub async fn delete_usage(
     req: HttpRequest,
-    caller: AuthenticatedUser,
+    Within(caller, _): Within<UsageWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {

@@ -56,6 +56,10 @@ pub enum UsageError {
     Contended,
     #[error("the Idempotency-Key was used with a different request")]
     KeyReused,
+    /// A retry of a create whose usage was deleted since: answering it
+    /// must not bring the usage back.
+    #[error("the usage this Idempotency-Key created has been deleted")]
+    KeyedUsageDeleted,
     #[error("a request with this Idempotency-Key is still running")]
     KeyInProgress { retry_after_seconds: u64 },
     #[error("the usage quota of {quota} is reached")]
@@ -122,6 +126,7 @@ pub struct UsageList {
 /// fingerprint.
 pub struct Keyed {
     record_id: String,
+    owner: UserId,
     fingerprint: String,
 }
 
@@ -129,8 +134,20 @@ impl Keyed {
     fn new(user_id: UserId, key: &IdempotencyKey, parts: &[&[u8]]) -> Self {
         Self {
             record_id: idempotency::record_id(user_id, key.as_str()),
+            owner: user_id,
             fingerprint: idempotency::sha256_hex(parts),
         }
+    }
+
+    /// The record of this key's request, which did `outcome`.
+    fn record(&self, usage_id: ObjectId, outcome: Outcome) -> IdempotencyRecord {
+        IdempotencyRecord::new(
+            self.record_id.clone(),
+            self.owner,
+            self.fingerprint.clone(),
+            usage_id,
+            outcome,
+        )
     }
 
     /// In a transaction: the earlier answer to this key, if there is one
@@ -145,13 +162,7 @@ impl Keyed {
         if let Some(earlier) = idempotency::find(db, session, &self.record_id).await? {
             return self.answered(earlier).map(Some);
         }
-        let record = IdempotencyRecord::new(
-            self.record_id.clone(),
-            self.fingerprint.clone(),
-            usage_id,
-            outcome,
-        );
-        match idempotency::insert(db, session, &record).await {
+        match idempotency::insert(db, session, &self.record(usage_id, outcome)).await {
             Ok(()) => Ok(None),
             // Another request with this key is writing it now.
             Err(e) if e.is_write_conflict() || e.is_duplicate() => Err(UsageError::KeyInProgress {
@@ -470,8 +481,10 @@ impl Usages<'_> {
         Ok(created)
     }
 
-    /// Erases every usage of the user with their rollups and quota count;
-    /// returns how many. Each batch of [`ERASE_BATCH`] is one transaction.
+    /// Erases every usage of the user with their rollups, quota count and
+    /// idempotency records; returns how many. Each batch of
+    /// [`ERASE_BATCH`] is one transaction (and deletes the records written
+    /// meanwhile).
     #[tracing::instrument(skip(self))]
     pub async fn erase(&self, user_id: UserId) -> Result<u64, UsageError> {
         let mut erased = 0;
@@ -484,6 +497,7 @@ impl Usages<'_> {
                 let deltas = rollup::merge(doomed.iter().map(|usage| RollupDelta::of(usage, -1)));
                 rollups::apply(self.db, session, &deltas).await?;
                 usage_counts::release(self.db, session, user_id, deleted).await?;
+                idempotency::delete_of_user(self.db, session, user_id).await?;
                 Ok::<_, UsageError>(deleted)
             })
             .await?;
@@ -608,6 +622,9 @@ pub struct PendingCreate {
     reply: tokio::sync::oneshot::Sender<Result<Created<Usage>, UsageError>>,
 }
 
+/// A create's outcome: the usage id is the record's.
+const CREATED: Outcome = Outcome::Recorded { status: 201 };
+
 /// The most creates one transaction writes.
 const MAX_BATCH: usize = 256;
 
@@ -697,14 +714,7 @@ async fn record_batch(
                 continue;
             }
             if let Some(keyed) = &pending.keyed {
-                records.push(IdempotencyRecord::new(
-                    keyed.record_id.clone(),
-                    keyed.fingerprint.clone(),
-                    pending.usage.id.object_id(),
-                    Outcome::Created {
-                        usage: Box::new(pending.usage.clone()),
-                    },
-                ));
+                records.push(keyed.record(pending.usage.id.object_id(), CREATED));
             }
             fresh.push(pending.usage.clone());
             *outcome = Some(Ok(Created {
@@ -756,11 +766,8 @@ async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Outco
     let keyed = &pending.keyed;
     let result = in_transaction(db, "recording a usage", async |session| {
         if let Some(keyed) = keyed {
-            let outcome = Outcome::Created {
-                usage: Box::new(usage.clone()),
-            };
             let usage_id = usage.id.object_id();
-            if let Some(earlier) = keyed.claim(db, session, usage_id, outcome).await? {
+            if let Some(earlier) = keyed.claim(db, session, usage_id, CREATED).await? {
                 return replayed_usage(db, session, user_id, earlier).await;
             }
         }
@@ -789,20 +796,17 @@ async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Outco
     }
 }
 
-/// The usage an answered key created, as it was then.
+/// The usage an answered key created, as it is stored now; deleted
+/// since, it is [`UsageError::KeyedUsageDeleted`] (and nothing is written).
 async fn replayed_usage(
     db: &Database,
     session: &mut ClientSession,
     user_id: UserId,
     record: IdempotencyRecord,
 ) -> Outcome1 {
-    let value = match record.outcome {
-        Some(Outcome::Created { usage }) => *usage,
-        // Answered before outcomes were kept: the usage as it is now.
-        _ => usages::find_in(db, session, user_id, UsageId::from(record.usage_id))
-            .await?
-            .ok_or(UsageError::NotFound)?,
-    };
+    let value = usages::find_in(db, session, user_id, UsageId::from(record.usage_id))
+        .await?
+        .ok_or(UsageError::KeyedUsageDeleted)?;
     Ok(Created {
         value,
         replayed: true,

@@ -8,7 +8,6 @@ use mongodb::{ClientSession, Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::usage::Usage;
 use common::db::{Context, StoreError};
 use common::ids::UserId;
 
@@ -19,10 +18,14 @@ pub const RETENTION_SECONDS: i64 = 48 * 3600;
 pub const EXPIRY_INDEX: &str = "expires_at_ttl";
 
 /// Expiry by TTL index: the server deletes a record in the first TTL pass
-/// after its `expires_at` (MongoDB runs one every 60 s).
+/// after its `expires_at` (MongoDB runs one every 60 s). The owner's
+/// index serves erasure.
 pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
-        vec![common::db::ttl_index("expires_at", EXPIRY_INDEX)],
+        vec![
+            common::db::ttl_index("expires_at", EXPIRY_INDEX),
+            IndexModel::builder().keys(doc! { "user_id": 1 }).build(),
+        ],
         // The purge task's index, before TTL took over.
         &["created_at_1"],
     )
@@ -44,12 +47,19 @@ pub async fn backfill_expiry(db: &Database) -> Result<u64, StoreError> {
     Ok(updated.modified_count)
 }
 
-/// What the request with a key did, kept to answer its retries.
+/// What the request with a key did, kept to answer its retries: never a
+/// copy of the data, so that a record holds nothing that deleting or
+/// erasing the data would leave behind.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
-    /// It recorded this usage (as it was then).
-    Created { usage: Box<Usage> },
+    /// It recorded the usage `usage_id` and answered `status`; a replay
+    /// answers with the usage as it is stored now.
+    Recorded { status: u16 },
+    /// A record from before slim records, with a copy of the usage: read
+    /// as [`Outcome::Recorded`] (the copy is never answered), slimmed at
+    /// start-up, never written.
+    Created { usage: bson::Document },
     /// It imported this many usages.
     Imported { imported: u64 },
 }
@@ -59,6 +69,10 @@ pub struct IdempotencyRecord {
     /// SHA-256 of user id and key: one user's key never matches another's.
     #[serde(rename = "_id")]
     pub id: String,
+    /// The owner of what the request wrote, for erasure (absent on records
+    /// from before it was kept: they expire within 48 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
     /// SHA-256 of the request, to tell a retry from a different request.
     pub fingerprint: String,
     /// The usage the request created, or the `import_id` its rows carry.
@@ -96,11 +110,19 @@ pub fn record_id(user_id: UserId, key: &str) -> String {
 }
 
 impl IdempotencyRecord {
-    /// The record of a request that did `outcome`, kept for 48 hours.
-    pub fn new(id: String, fingerprint: String, usage_id: ObjectId, outcome: Outcome) -> Self {
+    /// The record of `user_id`'s request that did `outcome`, kept for 48
+    /// hours.
+    pub fn new(
+        id: String,
+        user_id: UserId,
+        fingerprint: String,
+        usage_id: ObjectId,
+        outcome: Outcome,
+    ) -> Self {
         let now = bson::DateTime::now();
         Self {
             id,
+            user_id: Some(user_id),
             fingerprint,
             usage_id,
             outcome: Some(outcome),
@@ -193,4 +215,38 @@ pub async fn forget(db: &Database, record_id: &str) -> Result<(), StoreError> {
         .await
         .context("forgetting an idempotency record")?;
     Ok(())
+}
+
+/// Deletes every record of the user, in the transaction of `session` (an
+/// erasure's): a key outlives nothing it wrote.
+#[tracing::instrument(skip(db, session))]
+pub async fn delete_of_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<u64, StoreError> {
+    let deleted = records(db)
+        .delete_many(doc! { "user_id": user_id.to_string() })
+        .session(session)
+        .await
+        .context("deleting a user's idempotency records")?;
+    Ok(deleted.deleted_count)
+}
+
+/// Records from before slim records: each keeps its owner and its usage
+/// id, and loses its copy of the usage. Idempotent; how many it slimmed.
+pub async fn slim_legacy(db: &Database) -> Result<u64, StoreError> {
+    let updated = db
+        .collection::<bson::Document>(COLLECTION)
+        .update_many(
+            doc! { "outcome.kind": "created" },
+            vec![doc! { "$set": {
+                "user_id": "$outcome.usage.user_id",
+                // A literal: an object here would merge into the old one.
+                "outcome": { "$literal": { "kind": "recorded", "status": 201 } },
+            } }],
+        )
+        .await
+        .context("slimming idempotency records")?;
+    Ok(updated.modified_count)
 }

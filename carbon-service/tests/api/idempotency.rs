@@ -60,7 +60,7 @@ async fn keys_are_per_user() {
 }
 
 #[tokio::test]
-async fn a_replay_after_the_usage_was_deleted_does_not_resurrect_it() {
+async fn a_replay_after_the_usage_was_deleted_is_410_and_records_nothing() {
     let app = spawn_app().await;
     let user = TestUser::new();
     let body = json!({"amount": 3, "usage_type_id": 100});
@@ -71,14 +71,115 @@ async fn a_replay_after_the_usage_was_deleted_does_not_resurrect_it() {
         .await
         .unwrap();
     app.delete_usage(&user, first["id"].as_str().unwrap()).await;
-    let replay: Value = app
-        .create_usage_with_key(&user, "k", body)
+    let replay = app.create_usage_with_key(&user, "k", body).await;
+    let problem = assert_problem(replay, 410).await;
+    assert!(!problem.to_string().contains(first["id"].as_str().unwrap()));
+    assert_eq!(app.stored_usages().await, 0);
+    assert!(app.usages_of(&user, "").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_replay_answers_the_usage_as_it_is_now() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = json!({"amount": 3, "usage_type_id": 100});
+    let first: Value = app
+        .create_usage_with_key(&user, "k", body.clone())
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(replay["id"], first["id"]);
-    assert_eq!(app.stored_usages().await, 0);
+    let id = first["id"].as_str().unwrap();
+    app.put_usage(&user, id, json!({"amount": 5})).await;
+    let replay = app.create_usage_with_key(&user, "k", body).await;
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(
+        (replay["id"].as_str(), replay["amount"].as_f64()),
+        (Some(id), Some(5.0))
+    );
+}
+
+#[tokio::test]
+async fn a_key_record_holds_the_usage_id_and_status_not_a_copy_of_the_usage() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    app.create_usage_with_key(&user, "k", json!({"amount": 3, "usage_type_id": 100}))
+        .await;
+    let record = app
+        .database
+        .collection::<bson::Document>("idempotency_keys")
+        .find_one(bson::doc! {})
+        .await
+        .unwrap()
+        .unwrap();
+    let mut fields: Vec<&str> = record.keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "_id",
+            "created_at",
+            "expires_at",
+            "fingerprint",
+            "outcome",
+            "usage_id",
+            "user_id"
+        ]
+    );
+    assert_eq!(
+        record.get_document("outcome").unwrap(),
+        &bson::doc! {"kind": "recorded", "status": 201}
+    );
+}
+
+#[tokio::test]
+async fn erasure_leaves_no_idempotency_record_of_the_user() {
+    let app = spawn_app().await;
+    let (user, other) = (TestUser::new(), TestUser::new());
+    let body = json!({"amount": 3, "usage_type_id": 100});
+    for key in ["a", "b"] {
+        app.create_usage_with_key(&user, key, body.clone()).await;
+    }
+    app.post("/usages/import", &user)
+        .header("content-type", "text/csv")
+        .header("idempotency-key", "c")
+        .body("usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n")
+        .sent()
+        .await;
+    app.create_usage_with_key(&other, "a", body).await;
+    let records = app
+        .database
+        .collection::<bson::Document>("idempotency_keys");
+    let of = |u: &TestUser| bson::doc! {"user_id": u.id.to_string()};
+    assert_eq!(records.count_documents(of(&user)).await.unwrap(), 3);
+
+    assert_eq!(app.erase(&user).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(records.count_documents(of(&user)).await.unwrap(), 0);
+    assert_eq!(records.count_documents(of(&other)).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn over_the_write_limit_a_usage_write_is_429_before_its_body_is_read() {
+    let app = spawn_app_with(&[
+        ("USAGE_WRITE_RATE_LIMIT_PER_MINUTE", "1"),
+        ("USAGE_WRITE_RATE_LIMIT_BURST", "1"),
+    ])
+    .await;
+    let user = TestUser::new();
+    let r = app
+        .create_usage(&user, json!({"amount": 3, "usage_type_id": 100}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // Not JSON at all: the limit answers before the body is parsed.
+    let r = app.post("/usages", &user).body("{not json").sent().await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_problem(r, 429).await;
+    // Per caller: another user still writes.
+    let r = app
+        .create_usage(&TestUser::new(), json!({"amount": 3, "usage_type_id": 100}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -132,6 +233,7 @@ async fn a_request_whose_key_is_held_by_a_running_request_is_told_to_retry() {
     running.start_transaction().await.unwrap();
     let record = IdempotencyRecord::new(
         idempotency::record_id(user.user_id(), "batch-7"),
+        user.user_id(),
         idempotency::sha256_hex(&[b"import", csv.as_bytes()]),
         bson::oid::ObjectId::new(),
         Outcome::Imported { imported: 1 },

@@ -270,3 +270,33 @@ async fn custom_types_stored_before_private_datasets_become_private_at_start() {
     assert_eq!(stored.get_bool("private"), Ok(true), "{stored}");
     drop(app);
 }
+
+#[tokio::test]
+async fn idempotency_records_holding_a_copy_of_their_usage_are_slimmed_at_start() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    let owner = common::ids::UserId::new().to_string();
+    let usage_id = bson::oid::ObjectId::new();
+    db.collection::<bson::Document>("idempotency_keys")
+        .insert_one(doc! {
+            "_id": "legacy", "fingerprint": "f", "usage_id": usage_id,
+            "outcome": {"kind": "created", "usage": {"_id": usage_id, "user_id": &owner, "amount": 2.0}},
+            "created_at": bson::DateTime::now(), "expires_at": bson::DateTime::now(),
+        })
+        .await
+        .unwrap();
+    let app = Application::build(settings(&test_db)).await.unwrap();
+    let record = db
+        .collection::<bson::Document>("idempotency_keys")
+        .find_one(doc! {"_id": "legacy"})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.get_str("user_id"), Ok(owner.as_str()));
+    assert_eq!(record.get_object_id("usage_id"), Ok(usage_id));
+    assert_eq!(
+        record.get_document("outcome").unwrap(),
+        &doc! {"kind": "recorded", "status": 201}
+    );
+    drop(app);
+}
