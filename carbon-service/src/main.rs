@@ -123,10 +123,14 @@ async fn verify_rollups(settings: Settings, repair: bool) -> Result<(), CliError
             ),
             None => "none".to_owned(),
         };
+        let period = match &d.day {
+            Some(day) => format!("day {day}"),
+            None => format!("month {}", d.month),
+        };
         println!(
-            "user {} month {} type {} scope {}: stored {}; from usages {}",
+            "user {} {} type {} scope {}: stored {}; from usages {}",
             d.user_id,
-            d.month,
+            period,
             d.usage_type_id,
             d.scope,
             show(&d.stored),

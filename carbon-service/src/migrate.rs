@@ -4,6 +4,7 @@ use common::db::StoreError;
 use mongodb::Database;
 
 use crate::domain::dataset::Dataset;
+use crate::domain::rollup::Grain;
 use crate::service::rollups as rollup_check;
 use crate::storage::idempotency::{self, Outcome};
 use crate::storage::{datasets, rollups, usage_types, usages};
@@ -37,7 +38,7 @@ pub enum MigrationError {
 ///   amount in the factor's unit and their CO₂e as a CO₂e-only figure;
 /// - each user's rollups and quota count are built from the usages, once,
 ///   on a database whose usages predate rollups (or whose rollups predate
-///   gases).
+///   gases, or day rollups).
 ///
 /// A custom type without a scope stops the start: this service will not
 /// guess which scope a company's emissions belong to.
@@ -106,7 +107,10 @@ pub async fn run(db: &Database) -> Result<(), MigrationError> {
         }
     }
     // Last: the rollups sum the usages as the steps above left them.
-    if removed_usages > 0 || !rollups::any(db).await? || rollups::any_without_gases(db).await? {
+    let stale_rollups = !rollups::any(db, Grain::Month).await?
+        || !rollups::any(db, Grain::Day).await?
+        || rollups::any_without_gases(db).await?;
+    if removed_usages > 0 || stale_rollups {
         let users = rollup_check::build_all(db).await?;
         if users > 0 {
             tracing::info!(users, "rollups and usage counts built from the usages");

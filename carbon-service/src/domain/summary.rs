@@ -79,6 +79,8 @@ pub struct SummaryCell {
     pub usage_type_id: UsageTypeId,
     /// `YYYY-MM`, UTC.
     pub month: String,
+    /// `YYYY-MM-DD`, UTC: a day cell's (a summary sums by month).
+    pub day: Option<String>,
     /// The GHG Protocol scope of the usages' type snapshots.
     pub scope: u8,
     pub usage_count: u64,
@@ -208,6 +210,7 @@ mod tests {
         SummaryCell {
             usage_type_id: id(type_id),
             month: month.into(),
+            day: None,
             scope: scope_of(type_id),
             usage_count: count,
             total_amount: amount,

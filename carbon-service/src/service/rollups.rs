@@ -1,4 +1,5 @@
-//! Checking the rollups (and the quota counts) against the usages they sum,
+//! Checking the month and day rollups (and the quota counts) against the
+//! usages they sum,
 //! and rebuilding them: `carbon-service verify-rollups [--repair]`, and the
 //! start-up migration that builds rollups for data stored before them.
 //!
@@ -12,6 +13,7 @@ use mongodb::{ClientSession, Database};
 
 use crate::domain::gwp::Gases;
 use crate::domain::ids::UsageTypeId;
+use crate::domain::rollup::Grain;
 use crate::domain::summary::SummaryCell;
 use crate::domain::usage_query::UsageFilter;
 use crate::storage::rollups::{self, Rollup};
@@ -58,6 +60,8 @@ impl Totals {
 pub struct CellDifference {
     pub user_id: UserId,
     pub month: String,
+    /// A day rollup's day.
+    pub day: Option<String>,
     pub usage_type_id: UsageTypeId,
     pub scope: u8,
     /// `None`: no rollup is stored for usages that exist.
@@ -91,13 +95,41 @@ impl Verification {
     }
 }
 
-type CellKey = (String, UsageTypeId, u8);
+type CellKey = (String, Option<String>, UsageTypeId, u8);
 
+/// The cells keyed, those of one key summed (day cells by month, when
+/// their days are dropped).
 fn keyed(cells: impl IntoIterator<Item = SummaryCell>) -> BTreeMap<CellKey, SummaryCell> {
-    cells
-        .into_iter()
-        .map(|cell| ((cell.month.clone(), cell.usage_type_id, cell.scope), cell))
-        .collect()
+    let mut keyed: BTreeMap<CellKey, SummaryCell> = BTreeMap::new();
+    for cell in cells {
+        let key = (
+            cell.month.clone(),
+            cell.day.clone(),
+            cell.usage_type_id,
+            cell.scope,
+        );
+        match keyed.get_mut(&key) {
+            Some(sum) => {
+                sum.usage_count += cell.usage_count;
+                sum.total_amount += cell.total_amount;
+                sum.co2e += cell.co2e;
+                sum.gases = sum.gases.plus(&cell.gases);
+            }
+            None => {
+                keyed.insert(key, cell);
+            }
+        }
+    }
+    keyed
+}
+
+/// Day cells summed into their months.
+fn months_of(days: &[SummaryCell]) -> Vec<SummaryCell> {
+    let months = days.iter().map(|cell| SummaryCell {
+        day: None,
+        ..cell.clone()
+    });
+    keyed(months).into_values().collect()
 }
 
 /// One user as of one snapshot: stored rollups and count, and the same
@@ -108,17 +140,30 @@ struct UserState {
     count: u64,
 }
 
+/// The user's day cells summed from the usages, and their months.
+async fn recompute(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<(Vec<SummaryCell>, Vec<SummaryCell>), StoreError> {
+    let all = UsageFilter::default();
+    let days = usages::summary_cells(db, session, user_id, &all, Grain::Day).await?;
+    let months = months_of(&days);
+    Ok((months, days))
+}
+
 async fn read_user(
     db: &Database,
     session: &mut ClientSession,
     user_id: UserId,
 ) -> Result<UserState, StoreError> {
-    let recomputed = usages::summary_cells(db, session, user_id, &UsageFilter::default()).await?;
-    let stored = rollups::of_user(db, session, user_id).await?;
+    let (months, days) = recompute(db, session, user_id).await?;
+    let mut stored = rollups::of_user(db, session, Grain::Month, user_id).await?;
+    stored.extend(rollups::of_user(db, session, Grain::Day, user_id).await?);
     let count = usage_counts::held(db, session, user_id).await?;
     Ok(UserState {
         stored: keyed(stored.iter().map(Rollup::cell)),
-        recomputed: keyed(recomputed),
+        recomputed: keyed(months.into_iter().chain(days)),
         count,
     })
 }
@@ -137,14 +182,20 @@ fn compare(user_id: UserId, state: &UserState, report: &mut Verification) {
             report.cell_differences.push(CellDifference {
                 user_id,
                 month: key.0.clone(),
-                usage_type_id: key.1,
-                scope: key.2,
+                day: key.1.clone(),
+                usage_type_id: key.2,
+                scope: key.3,
                 stored,
                 recomputed,
             });
         }
     }
-    let usages: u64 = state.recomputed.values().map(|c| c.usage_count).sum();
+    let usages: u64 = state
+        .recomputed
+        .values()
+        .filter(|c| c.day.is_none())
+        .map(|c| c.usage_count)
+        .sum();
     if usages != state.count {
         report.count_differences.push(CountDifference {
             user_id,
@@ -168,15 +219,16 @@ async fn every_user(db: &Database) -> Result<BTreeSet<UserId>, StoreError> {
 /// again, so nothing written meanwhile is lost.
 pub async fn repair_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
     in_transaction(db, "rebuilding a user's rollups", async |session| {
-        let recomputed =
-            usages::summary_cells(db, session, user_id, &UsageFilter::default()).await?;
-        let rebuilt: Vec<Rollup> = recomputed
-            .iter()
-            .map(|cell| Rollup::from_cell(user_id, cell))
-            .collect();
-        rollups::delete_user(db, session, user_id).await?;
-        rollups::insert(db, session, &rebuilt).await?;
-        let usages: u64 = recomputed.iter().map(|c| c.usage_count).sum();
+        let (months, days) = recompute(db, session, user_id).await?;
+        for (grain, cells) in [(Grain::Month, &months), (Grain::Day, &days)] {
+            let rebuilt: Vec<Rollup> = cells
+                .iter()
+                .map(|cell| Rollup::from_cell(user_id, cell))
+                .collect();
+            rollups::delete_user(db, session, grain, user_id).await?;
+            rollups::insert(db, session, grain, &rebuilt).await?;
+        }
+        let usages: u64 = months.iter().map(|c| c.usage_count).sum();
         usage_counts::set(db, session, user_id, usages).await
     })
     .await

@@ -16,7 +16,7 @@ use mongodb::{ClientSession, Database};
 
 use crate::domain::gwp::GwpSet;
 use crate::domain::ids::{UsageId, UsageTypeId};
-use crate::domain::rollup::{self, RollupDelta, WindowPlan};
+use crate::domain::rollup::{self, Grain, RollupDelta};
 use crate::domain::summary::{self, Summary, SummaryCell};
 use crate::domain::units;
 use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
@@ -523,7 +523,9 @@ impl Usages<'_> {
     }
 
     /// The user's footprint in the window: the rollups of its whole months
-    /// and the usages of its partial edge months, read from one snapshot,
+    /// and days and the usages of its partial edge days (see
+    /// `rollup::plan`: the cost does not depend on where the edges fall),
+    /// read from one snapshot,
     /// their gases weighed by `gwp`, folded. The same answer as summing
     /// every usage in the window.
     #[tracing::instrument(skip(self, filter))]
@@ -553,31 +555,26 @@ impl Usages<'_> {
         user_id: UserId,
         filter: &UsageFilter,
     ) -> Result<Vec<SummaryCell>, StoreError> {
-        let WindowPlan::Split {
-            from_month,
-            to_month,
-            head,
-            tail,
-        } = rollup::plan(filter.from, filter.to)
-        else {
-            return usages::summary_cells(self.db, session, user_id, filter).await;
-        };
-        let mut cells = rollups::cells(
-            self.db,
-            session,
-            user_id,
-            filter.usage_type_id,
-            from_month.as_deref(),
-            to_month.as_deref(),
-        )
-        .await?;
-        for (from, to) in [head, tail].into_iter().flatten() {
+        let plan = rollup::plan(filter.from, filter.to);
+        let mut cells = Vec::new();
+        let of_type = filter.usage_type_id;
+        for (grain, range) in plan
+            .months
+            .iter()
+            .map(|r| (Grain::Month, r))
+            .chain(plan.days.iter().map(|r| (Grain::Day, r)))
+        {
+            cells.extend(rollups::cells(self.db, session, user_id, of_type, grain, range).await?);
+        }
+        for (from, to) in plan.usages {
             let edge = UsageFilter {
-                usage_type_id: filter.usage_type_id,
-                from: Some(from),
-                to: Some(to),
+                usage_type_id: of_type,
+                from,
+                to,
             };
-            cells.extend(usages::summary_cells(self.db, session, user_id, &edge).await?);
+            cells.extend(
+                usages::summary_cells(self.db, session, user_id, &edge, Grain::Month).await?,
+            );
         }
         Ok(cells)
     }

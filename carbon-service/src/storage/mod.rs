@@ -8,6 +8,8 @@ pub mod usage_types;
 pub mod usages;
 
 use common::db::{DatabaseStartupError, ensure_indexes};
+
+use crate::domain::rollup::Grain;
 use mongodb::Database;
 
 /// Creates the indexes every query relies on and drops replaced ones.
@@ -16,7 +18,8 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         (usage_types::COLLECTION, usage_types::indexes()),
         (usages::COLLECTION, usages::indexes()),
         (idempotency::COLLECTION, idempotency::indexes()),
-        (rollups::COLLECTION, rollups::indexes()),
+        (rollups::COLLECTION, rollups::indexes(Grain::Month)),
+        (rollups::DAY_COLLECTION, rollups::indexes(Grain::Day)),
     ] {
         ensure_indexes(database, collection, indexes, obsolete).await?;
     }

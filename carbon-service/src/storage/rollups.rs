@@ -1,8 +1,9 @@
-//! The `rollups` collection: per user, UTC month, usage type and scope, the
-//! number of usages, their amount and their CO₂e. Every usage write changes
-//! the rollups it touches in the same transaction, so they always equal a
-//! sum over the usages; the summary reads them instead of every usage of
-//! the whole months in its window.
+//! The `rollups` and `day_rollups` collections: per user, UTC month (or
+//! day), usage type and scope, the number of usages, their amount, CO₂e and
+//! gases. Every usage write changes the rollups it touches, at both grains,
+//! in the same transaction, so they always equal a sum over the usages; the
+//! summary reads them instead of every usage of the whole months and days
+//! in its window.
 
 use std::collections::BTreeMap;
 
@@ -14,24 +15,42 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::gwp::Gases;
 use crate::domain::ids::UsageTypeId;
-use crate::domain::rollup::{CellKey, RollupDelta};
+use crate::domain::rollup::{self, CellKey, Grain, KeyRange, RollupDelta};
 use crate::domain::summary::SummaryCell;
 use common::db::{Context, StoreError};
 use common::ids::UserId;
 
 pub const COLLECTION: &str = "rollups";
-/// One rollup per cell; also serves a user's months in order.
+pub const DAY_COLLECTION: &str = "day_rollups";
+/// One rollup per cell; also serves a user's months (days) in order.
 pub const CELL_INDEX: &str = "user_month_type_scope";
+pub const DAY_CELL_INDEX: &str = "user_day_type_scope";
 
-pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+fn collection_name(grain: Grain) -> &'static str {
+    match grain {
+        Grain::Month => COLLECTION,
+        Grain::Day => DAY_COLLECTION,
+    }
+}
+
+/// The unique cell index of the collection of `grain`.
+pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
+    let name = match grain {
+        Grain::Month => CELL_INDEX,
+        Grain::Day => DAY_CELL_INDEX,
+    };
+    let mut keys = doc! { "user_id": 1 };
+    keys.insert(grain.field(), 1);
+    keys.insert("usage_type_id", 1);
+    keys.insert("scope", 1);
     (
         vec![
             IndexModel::builder()
-                .keys(doc! { "user_id": 1, "month": 1, "usage_type_id": 1, "scope": 1 })
+                .keys(keys)
                 .options(
                     IndexOptions::builder()
                         .unique(true)
-                        .name(CELL_INDEX.to_owned())
+                        .name(name.to_owned())
                         .build(),
                 )
                 .build(),
@@ -46,6 +65,9 @@ pub struct Rollup {
     pub user_id: UserId,
     /// `YYYY-MM`, UTC.
     pub month: String,
+    /// `YYYY-MM-DD`, UTC: a day rollup's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
     pub usage_type_id: UsageTypeId,
     pub scope: u8,
     pub usage_count: i64,
@@ -75,6 +97,7 @@ impl Rollup {
         CellKey {
             user_id: self.user_id,
             month: self.month.clone(),
+            day: self.day.clone().unwrap_or_default(),
             usage_type_id: self.usage_type_id,
             scope: self.scope,
         }
@@ -85,6 +108,7 @@ impl Rollup {
         Self {
             user_id,
             month: cell.month.clone(),
+            day: cell.day.clone(),
             usage_type_id: cell.usage_type_id,
             scope: cell.scope,
             usage_count: i64::try_from(cell.usage_count).unwrap_or(i64::MAX),
@@ -104,6 +128,7 @@ impl Rollup {
         SummaryCell {
             usage_type_id: self.usage_type_id,
             month: self.month.clone(),
+            day: self.day.clone(),
             scope: self.scope,
             usage_count: u64::try_from(self.usage_count).unwrap_or(0),
             total_amount: self.total_amount,
@@ -121,30 +146,45 @@ impl Rollup {
     }
 }
 
-fn rollups(db: &Database) -> Collection<Rollup> {
-    db.collection(COLLECTION)
+fn rollups(db: &Database, grain: Grain) -> Collection<Rollup> {
+    db.collection(collection_name(grain))
 }
 
-fn key_filter(key: &CellKey) -> Document {
-    doc! {
-        "user_id": key.user_id,
-        "month": &key.month,
-        "usage_type_id": key.usage_type_id,
-        "scope": i32::from(key.scope),
-    }
+fn key_filter(key: &CellKey, grain: Grain) -> Document {
+    let mut filter = doc! { "user_id": key.user_id };
+    match grain {
+        Grain::Month => filter.insert("month", &key.month),
+        Grain::Day => filter.insert("day", &key.day),
+    };
+    filter.insert("usage_type_id", key.usage_type_id);
+    filter.insert("scope", i32::from(key.scope));
+    filter
 }
 
-/// Applies `deltas` in the transaction of `session`. A cell whose count
-/// reaches zero is removed, so no rounding residue of added and removed
-/// amounts outlives its usages.
+/// Applies the day deltas `deltas` (see `rollup::merge`) to the day
+/// rollups and, merged by month, to the month rollups, in the transaction
+/// of `session`.
 #[tracing::instrument(skip_all, fields(cells = deltas.len()))]
 pub async fn apply(
     db: &Database,
     session: &mut ClientSession,
     deltas: &[RollupDelta],
 ) -> Result<(), StoreError> {
+    apply_at(db, session, Grain::Day, deltas).await?;
+    apply_at(db, session, Grain::Month, &rollup::monthly(deltas)).await
+}
+
+/// Applies `deltas` to the rollups of `grain`. A cell whose count reaches
+/// zero is removed, so no rounding residue of added and removed amounts
+/// outlives its usages.
+async fn apply_at(
+    db: &Database,
+    session: &mut ClientSession,
+    grain: Grain,
+    deltas: &[RollupDelta],
+) -> Result<(), StoreError> {
     for delta in deltas.iter().filter(|d| !d.is_empty()) {
-        let filter = key_filter(&delta.key);
+        let filter = key_filter(&delta.key, grain);
         let gas = |kg: Option<f64>| kg.unwrap_or(0.0);
         let mut inc = doc! {
             "usage_count": delta.usage_count,
@@ -159,13 +199,14 @@ pub async fn apply(
         for (code, kg) in &delta.gases.fgases {
             inc.insert(format!("fgases.{code}"), *kg);
         }
-        let change = doc! {
-            "$inc": inc,
-            "$set": { "name": &delta.name, "unit": &delta.unit },
-        };
+        let mut set = doc! { "name": &delta.name, "unit": &delta.unit };
+        if grain == Grain::Day {
+            set.insert("month", &delta.key.month);
+        }
+        let change = doc! { "$inc": inc, "$set": set };
         if delta.usage_count >= 0 {
             // Nothing leaves the cell: it cannot empty.
-            rollups(db)
+            rollups(db, grain)
                 .update_one(filter, change)
                 .upsert(true)
                 .session(&mut *session)
@@ -173,7 +214,7 @@ pub async fn apply(
                 .context("changing a rollup")?;
             continue;
         }
-        let updated = rollups(db)
+        let updated = rollups(db, grain)
             .find_one_and_update(filter.clone(), change)
             .upsert(true)
             .return_document(ReturnDocument::After)
@@ -181,7 +222,7 @@ pub async fn apply(
             .await
             .context("changing a rollup")?;
         if updated.is_some_and(|r| r.usage_count <= 0) {
-            rollups(db)
+            rollups(db, grain)
                 .delete_one(filter)
                 .session(&mut *session)
                 .await
@@ -191,33 +232,32 @@ pub async fn apply(
     Ok(())
 }
 
-/// The user's rollups of the months `[from_month, to_month)` (either end
-/// open when `None`), of one type when given, read in the transaction of
-/// `session`.
+/// The user's rollups of `grain` in `[from, to)` (by key, either end open),
+/// of one type when given, read in the transaction of `session`.
 #[tracing::instrument(skip(db, session))]
 pub async fn cells(
     db: &Database,
     session: &mut ClientSession,
     user_id: UserId,
     usage_type_id: Option<UsageTypeId>,
-    from_month: Option<&str>,
-    to_month: Option<&str>,
+    grain: Grain,
+    (from, to): &KeyRange,
 ) -> Result<Vec<SummaryCell>, StoreError> {
     let mut filter = doc! { "user_id": user_id };
     if let Some(type_id) = usage_type_id {
         filter.insert("usage_type_id", type_id);
     }
-    let mut months = Document::new();
-    if let Some(from) = from_month {
-        months.insert("$gte", from);
+    let mut range = Document::new();
+    if let Some(from) = from {
+        range.insert("$gte", from);
     }
-    if let Some(to) = to_month {
-        months.insert("$lt", to);
+    if let Some(to) = to {
+        range.insert("$lt", to);
     }
-    if !months.is_empty() {
-        filter.insert("month", months);
+    if !range.is_empty() {
+        filter.insert(grain.field(), range);
     }
-    let found: Vec<Rollup> = rollups(db)
+    let found: Vec<Rollup> = rollups(db, grain)
         .find(filter)
         .session(&mut *session)
         .await
@@ -229,14 +269,15 @@ pub async fn cells(
     Ok(found.iter().map(Rollup::cell).collect())
 }
 
-/// Every rollup of the user, read in the transaction of `session`
-/// (`verify-rollups`).
+/// Every rollup of `grain` of the user, read in the transaction of
+/// `session` (`verify-rollups`).
 pub async fn of_user(
     db: &Database,
     session: &mut ClientSession,
+    grain: Grain,
     user_id: UserId,
 ) -> Result<Vec<Rollup>, StoreError> {
-    rollups(db)
+    rollups(db, grain)
         .find(doc! { "user_id": user_id })
         .session(&mut *session)
         .await
@@ -247,18 +288,23 @@ pub async fn of_user(
         .context("reading a user's rollups")
 }
 
-/// Every user who has rollups.
+/// Every user who has rollups of either grain.
 pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
-    super::distinct_users(db, COLLECTION, "user_id").await
+    let mut users = super::distinct_users(db, COLLECTION, "user_id").await?;
+    users.extend(super::distinct_users(db, DAY_COLLECTION, "user_id").await?);
+    users.sort_unstable();
+    users.dedup();
+    Ok(users)
 }
 
-/// Removes every rollup of the user (an erasure, or before a rebuild).
+/// Removes every rollup of `grain` of the user (before a rebuild).
 pub async fn delete_user(
     db: &Database,
     session: &mut ClientSession,
+    grain: Grain,
     user_id: UserId,
 ) -> Result<(), StoreError> {
-    rollups(db)
+    rollups(db, grain)
         .delete_many(doc! { "user_id": user_id })
         .session(&mut *session)
         .await
@@ -266,14 +312,16 @@ pub async fn delete_user(
     Ok(())
 }
 
-/// Stores rebuilt rollups (after [`delete_user`], in its transaction).
+/// Stores rebuilt rollups of `grain` (after [`delete_user`], in its
+/// transaction).
 pub async fn insert(
     db: &Database,
     session: &mut ClientSession,
+    grain: Grain,
     rebuilt: &[Rollup],
 ) -> Result<(), StoreError> {
     if !rebuilt.is_empty() {
-        rollups(db)
+        rollups(db, grain)
             .insert_many(rebuilt)
             .session(&mut *session)
             .await
@@ -293,9 +341,9 @@ pub async fn any_without_gases(db: &Database) -> Result<bool, StoreError> {
         .is_some())
 }
 
-/// Whether any rollup exists.
-pub async fn any(db: &Database) -> Result<bool, StoreError> {
-    Ok(rollups(db)
+/// Whether any rollup of `grain` exists.
+pub async fn any(db: &Database, grain: Grain) -> Result<bool, StoreError> {
+    Ok(rollups(db, grain)
         .find_one(doc! {})
         .await
         .context("looking for rollups")?

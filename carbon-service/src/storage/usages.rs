@@ -11,6 +11,7 @@ use mongodb::{ClientSession, Collection, Database, IndexModel};
 
 use crate::domain::fgases::FGASES;
 use crate::domain::ids::{UsageId, UsageTypeId};
+use crate::domain::rollup::Grain;
 use crate::domain::summary::SummaryCell;
 use crate::domain::usage::Usage;
 use crate::domain::usage_query::{PageStart, UsageCursor, UsageFilter};
@@ -425,13 +426,20 @@ pub async fn references_type(db: &Database, type_id: UsageTypeId) -> Result<bool
 
 /// The summary's pipeline: one `$group` per (type, month) cell with every
 /// accumulator, so all figures come from one consistent read.
-pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter) -> Vec<Document> {
+pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> Vec<Document> {
+    let mut key = doc! {
+        "usage_type_id": "$usage_type_id",
+        "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
+        "scope": "$usage_type.scope",
+    };
+    if grain == Grain::Day {
+        key.insert(
+            "day",
+            doc! { "$dateToString": { "format": "%Y-%m-%d", "date": "$usage_at" } },
+        );
+    }
     let mut group = doc! {
-            "_id": {
-                "usage_type_id": "$usage_type_id",
-                "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
-                "scope": "$usage_type.scope",
-            },
+            "_id": key,
             "usage_count": { "$sum": 1 },
             "total_amount": { "$sum": { "$ifNull": ["$factor_amount", "$amount"] } },
             "co2e": { "$sum": "$co2e" },
@@ -462,6 +470,8 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter) -> Vec<Document> 
 struct CellKey {
     usage_type_id: UsageTypeId,
     month: String,
+    #[serde(default)]
+    day: Option<String>,
     scope: u8,
 }
 
@@ -484,18 +494,20 @@ struct CellRow {
     unit: String,
 }
 
-/// Count, amount and CO₂e per (type, month) of the user's usages, read in
-/// the transaction of `session` (with the rollups it completes).
+/// Count, amount, CO₂e and gases per (type, month or day, scope) of the
+/// user's usages, read in the transaction of `session` (with the rollups
+/// it completes).
 #[tracing::instrument(skip(db, session, filter))]
 pub async fn summary_cells(
     db: &Database,
     session: &mut ClientSession,
     user_id: UserId,
     filter: &UsageFilter,
+    grain: Grain,
 ) -> Result<Vec<SummaryCell>, StoreError> {
     let rows: Vec<Document> = db
         .collection::<Document>(COLLECTION)
-        .aggregate(summary_pipeline(user_id, filter))
+        .aggregate(summary_pipeline(user_id, filter, grain))
         .session(&mut *session)
         .await
         .context("summing usages")?
@@ -555,6 +567,7 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
     Ok(SummaryCell {
         usage_type_id: row.key.usage_type_id,
         month: row.key.month,
+        day: row.key.day,
         scope: row.key.scope,
         usage_count: row.usage_count,
         total_amount: row.total_amount,

@@ -134,7 +134,11 @@ async fn the_total_is_counted_from_the_index() {
 #[tokio::test]
 async fn the_summary_aggregation_starts_with_an_index_scan() {
     let (app, user) = app_with_usages().await;
-    let pipeline = usages::summary_pipeline(user.user_id(), &UsageFilter::default());
+    let pipeline = usages::summary_pipeline(
+        user.user_id(),
+        &UsageFilter::default(),
+        carbon_service::domain::rollup::Grain::Day,
+    );
     let stages = explain(
         &app,
         doc! { "aggregate": usages::COLLECTION, "pipeline": pipeline, "cursor": {} },

@@ -144,7 +144,8 @@ async fn usages_stored_before_rollups_get_rollups_and_counts_at_start() {
         .await
         .unwrap();
     assert!(report.is_clean(), "{report:?}");
-    assert_eq!((report.users, report.cells), (1, 2));
+    // Two month cells and three day cells.
+    assert_eq!((report.users, report.cells), (1, 5));
     // The summary of a whole year is read from those rollups.
     let filter = carbon_service::domain::usage_query::UsageFilter::parse(
         None,
@@ -299,4 +300,31 @@ async fn idempotency_records_holding_a_copy_of_their_usage_are_slimmed_at_start(
         &doc! {"kind": "recorded", "status": 201}
     );
     drop(app);
+}
+
+#[tokio::test]
+async fn month_rollups_from_before_day_rollups_get_their_days_at_start() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    seed_types(&db).await;
+    let user = common::ids::UserId::new();
+    let usage = stored_usage(&user.to_string(), 2.0, "2026-01-05T10:00:00Z", None);
+    db.collection::<bson::Document>("usages")
+        .insert_one(usage)
+        .await
+        .unwrap();
+    // A first start builds both grains; then the day rollups are dropped,
+    // as a database from the version before them would have none.
+    drop(Application::build(settings(&test_db)).await.unwrap());
+    db.collection::<bson::Document>("day_rollups")
+        .drop()
+        .await
+        .unwrap();
+    drop(Application::build(settings(&test_db)).await.unwrap());
+    let days = db
+        .collection::<bson::Document>("day_rollups")
+        .count_documents(doc! {"user_id": user.to_string(), "day": "2026-01-05"})
+        .await
+        .unwrap();
+    assert_eq!(days, 1);
 }

@@ -4,6 +4,7 @@
 
 use carbon_service::domain::gwp::{Gases, GwpSet};
 use carbon_service::domain::ids::UsageId;
+use carbon_service::domain::rollup::Grain;
 use carbon_service::domain::summary::{self, Summary};
 use carbon_service::domain::usage::{NewUsage, UsageChanges};
 use carbon_service::domain::usage_query::UsageFilter;
@@ -16,16 +17,20 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use crate::helpers::*;
 
-/// An instant in 2024–2025 (never in the future): often exactly a month's start, or a second
-/// before one, where rollup months and edge months meet.
+/// An instant in 2024–2025 (never in the future): often exactly a month's
+/// or a day's start, or a second before one, where rollup months, rollup
+/// days and edge days meet.
 fn instant() -> impl Strategy<Value = DateTime<Utc>> {
-    (0u32..24, 0u8..4, 0i64..28 * 86_400).prop_map(|(month, kind, seconds)| {
+    (0u32..24, 0u8..6, 0i64..28 * 86_400).prop_map(|(month, kind, seconds)| {
         let start = Utc
             .with_ymd_and_hms(2024 + (month / 12) as i32, month % 12 + 1, 1, 0, 0, 0)
             .unwrap();
+        let day_start = start + Duration::days(seconds / 86_400);
         match kind {
             0 => start,
             1 => start - Duration::seconds(1),
+            2 => day_start,
+            3 => day_start - Duration::seconds(1),
             _ => start + Duration::seconds(seconds),
         }
     })
@@ -157,7 +162,7 @@ async fn full_aggregation(
     gwp: GwpSet,
 ) -> Summary {
     let mut session = app.database.client().start_session().await.unwrap();
-    let mut cells = usages::summary_cells(&app.database, &mut session, user, filter)
+    let mut cells = usages::summary_cells(&app.database, &mut session, user, filter, Grain::Month)
         .await
         .unwrap();
     summary::weigh(&mut cells, gwp);

@@ -117,6 +117,21 @@ async fn a_window_with_from_after_to_is_empty() {
 }
 
 #[tokio::test]
+async fn a_window_from_the_last_month_of_year_9999_is_empty() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    app.created_usage(&user, 1.0, 100, "2026-05-15T00:00:00Z")
+        .await;
+    for from in ["9999-12-01T00:00:01Z", "9999-12-31T23:59:59Z"] {
+        let summary = app
+            .summary_of(&user, &format!("?from={}", from.replace(':', "%3A")))
+            .await;
+        assert_eq!(summary["usage_count"], 0, "from {from}");
+        assert_eq!(summary["total_co2e"], 0.0, "from {from}");
+    }
+}
+
+#[tokio::test]
 async fn by_scope_sums_each_ghg_scope_present() {
     let app = spawn_app().await;
     let user = TestUser::new();
