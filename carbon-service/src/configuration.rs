@@ -6,6 +6,8 @@ use std::time::Duration;
 use common::config::{CommonSettings, ConfigError, Env, ServiceDefaults};
 use common::rate_limit::RateLimitSettings;
 
+use crate::service::slots::SlotSettings;
+
 pub const DEFAULT_AUTH_TOKEN_URL: &str = "http://localhost:8081/auth/jwt/login";
 
 #[derive(Debug, Clone)]
@@ -17,15 +19,19 @@ pub struct Settings {
     pub usage_types_cache_ttl: Duration,
     /// Per-user limits of the expensive reads and writes.
     pub limits: UserLimits,
-    /// CSV imports this instance writes at once (`IMPORT_CONCURRENCY`);
-    /// more wait their turn. Each import is one transaction whose rows the
-    /// database must hold in its cache until it commits.
-    pub import_concurrency: usize,
+    /// What this instance runs at once (imports: each one transaction
+    /// whose rows the database must hold in its cache until it commits),
+    /// how long a request waits for a turn, and the server-side query time
+    /// limit.
+    pub slots: SlotSettings,
 }
 
 /// What one user may cost the service.
 #[derive(Debug, Clone, Copy)]
 pub struct UserLimits {
+    /// `GET /usages` with `include_total=true` or an offset of 1,000 or
+    /// more (`DEEP_READ_RATE_LIMIT_*`).
+    pub deep_read: RateLimitSettings,
     /// Single-usage creates, updates and deletes
     /// (`USAGE_WRITE_RATE_LIMIT_*`).
     pub write: RateLimitSettings,
@@ -54,6 +60,7 @@ impl UserLimits {
             // Generous: a person or a script entering bills one by one;
             // bulk data goes through the import.
             write: RateLimitSettings::from_env(env, "USAGE_WRITE_RATE_LIMIT", 600, 120)?,
+            deep_read: RateLimitSettings::from_env(env, "DEEP_READ_RATE_LIMIT", 60, 10)?,
             import: RateLimitSettings::from_env(env, "IMPORT_RATE_LIMIT", 6, 3)?,
             export: RateLimitSettings::from_env(env, "EXPORT_RATE_LIMIT", 12, 4)?,
             summary: RateLimitSettings::from_env(env, "SUMMARY_RATE_LIMIT", 120, 20)?,
@@ -82,19 +89,39 @@ impl Settings {
                 "must be at most 30 (other instances must see type changes within 30 s)",
             ));
         }
-        let import_concurrency: usize = env.parse_or("IMPORT_CONCURRENCY", 2)?;
-        if !(1..=64).contains(&import_concurrency) {
-            return Err(ConfigError::new(
-                "IMPORT_CONCURRENCY",
-                "must be between 1 and 64",
-            ));
-        }
+        let concurrency = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
+            let n: usize = env.parse_or(name, default)?;
+            if (1..=64).contains(&n) {
+                Ok(n)
+            } else {
+                Err(ConfigError::new(name, "must be between 1 and 64"))
+            }
+        };
+        let millis =
+            |name: &'static str, default: u64, max: u64| -> Result<Duration, ConfigError> {
+                let ms: u64 = env.parse_or(name, default)?;
+                if (1..=max).contains(&ms) {
+                    Ok(Duration::from_millis(ms))
+                } else {
+                    Err(ConfigError::new(
+                        name,
+                        format!("must be between 1 and {max}"),
+                    ))
+                }
+            };
+        let slots = SlotSettings {
+            heavy_reads: concurrency("HEAVY_READ_CONCURRENCY", 8)?,
+            exports: concurrency("EXPORT_CONCURRENCY", 4)?,
+            imports: concurrency("IMPORT_CONCURRENCY", 2)?,
+            max_wait: millis("SLOT_MAX_WAIT_MS", 2_000, 60_000)?,
+            query_max_time: millis("QUERY_MAX_TIME_MS", 10_000, 600_000)?,
+        };
         Ok(Self {
             common,
             auth_token_url,
             usage_types_cache_ttl: Duration::from_secs(ttl),
             limits: UserLimits::from_env(env)?,
-            import_concurrency,
+            slots,
         })
     }
 }
@@ -111,11 +138,9 @@ mod tests {
 
     #[test]
     fn imports_run_two_at_a_time_unless_told_otherwise() {
-        assert_eq!(with(&[]).unwrap().import_concurrency, 2);
+        assert_eq!(with(&[]).unwrap().slots.imports, 2);
         assert_eq!(
-            with(&[("IMPORT_CONCURRENCY", "8")])
-                .unwrap()
-                .import_concurrency,
+            with(&[("IMPORT_CONCURRENCY", "8")]).unwrap().slots.imports,
             8
         );
     }

@@ -7,6 +7,7 @@ use mongodb::Database;
 
 use crate::limits::UserLimiters;
 use crate::service::datasets::Datasets;
+use crate::service::slots::Slots;
 use crate::service::types::Types;
 use crate::service::usages::Usages;
 use crate::service::user_writes::UserWrites;
@@ -19,8 +20,8 @@ pub struct AppContext {
     pub limiters: UserLimiters,
     /// Queues each user's usage writes in this process.
     pub writes: Arc<UserWrites>,
-    /// Imports written at once (`IMPORT_CONCURRENCY`).
-    pub imports: tokio::sync::Semaphore,
+    /// What this instance runs at once (see `service::slots`).
+    pub slots: Slots,
 }
 
 impl AppContext {
@@ -30,7 +31,7 @@ impl AppContext {
             types: &self.types,
             quota: self.limiters.usage_quota,
             writes: &self.writes,
-            imports: &self.imports,
+            slots: &self.slots,
         }
     }
 

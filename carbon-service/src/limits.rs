@@ -11,6 +11,7 @@ use crate::configuration::UserLimits;
 
 pub struct UserLimiters {
     write: RateLimiter<UserId>,
+    deep_read: RateLimiter<UserId>,
     import: RateLimiter<UserId>,
     export: RateLimiter<UserId>,
     summary: RateLimiter<UserId>,
@@ -23,6 +24,8 @@ pub struct UserLimiters {
 pub enum Limited {
     /// Creating, changing or deleting one usage.
     Write,
+    /// A page with its total count, or at an offset of 1,000 or more.
+    DeepRead,
     Import,
     Export,
     Summary,
@@ -32,6 +35,7 @@ impl UserLimiters {
     pub fn new(limits: &UserLimits) -> Self {
         Self {
             write: RateLimiter::new(&limits.write),
+            deep_read: RateLimiter::new(&limits.deep_read),
             import: RateLimiter::new(&limits.import),
             export: RateLimiter::new(&limits.export),
             summary: RateLimiter::new(&limits.summary),
@@ -43,6 +47,7 @@ impl UserLimiters {
     pub fn check(&self, operation: Limited, user: &UserId) -> Result<(), ApiError> {
         let limiter = match operation {
             Limited::Write => &self.write,
+            Limited::DeepRead => &self.deep_read,
             Limited::Import => &self.import,
             Limited::Export => &self.export,
             Limited::Summary => &self.summary,

@@ -47,7 +47,7 @@ impl Application {
             types: Arc::new(UsageTypeCache::new(settings.usage_types_cache_ttl)),
             limiters: UserLimiters::new(&settings.limits),
             writes: Arc::new(UserWrites::default()),
-            imports: tokio::sync::Semaphore::new(settings.import_concurrency),
+            slots: crate::service::slots::Slots::new(&settings.slots),
         });
         let db_data = web::Data::new(database);
         let metrics = Metrics::new();

@@ -184,6 +184,8 @@ pub fn ttl_index(field: &str, name: &str) -> IndexModel {
 const WRITE_CONFLICT: i32 = 112;
 /// `TransactionTooLargeForCache`.
 const TRANSACTION_TOO_LARGE_FOR_CACHE: i32 = 388;
+/// `MaxTimeMSExpired`: the operation ran past its `maxTimeMS`.
+const MAX_TIME_MS_EXPIRED: i32 = 50;
 
 /// The server's code of a command's or a write's failure.
 fn error_code(err: &Error) -> Option<i32> {
@@ -219,6 +221,14 @@ pub enum StoreError {
         #[source]
         source: Error,
     },
+    /// The operation ran past its server-side time limit (`maxTimeMS`):
+    /// the database is loaded, or the query too big for now.
+    #[error("{context}: the query ran past its time limit")]
+    TimedOut {
+        context: &'static str,
+        #[source]
+        source: Error,
+    },
     /// Any other failure of the operation.
     #[error("{context}: the database failed")]
     Failed {
@@ -247,6 +257,8 @@ impl StoreError {
             }
         } else if is_unavailable(&source) {
             Self::Unavailable { context, source }
+        } else if error_code(&source) == Some(MAX_TIME_MS_EXPIRED) {
+            Self::TimedOut { context, source }
         } else {
             Self::Failed { context, source }
         }
@@ -266,6 +278,10 @@ impl StoreError {
         matches!(self, Self::Unavailable { .. })
     }
 
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self, Self::TimedOut { .. })
+    }
+
     /// A duplicate key on the unique index `name`.
     pub fn is_duplicate_on(&self, name: &str) -> bool {
         matches!(self, Self::Duplicate { index: Some(index), .. } if index == name)
@@ -283,6 +299,7 @@ impl StoreError {
         match self {
             Self::Duplicate { source, .. }
             | Self::Unavailable { source, .. }
+            | Self::TimedOut { source, .. }
             | Self::Failed { source, .. } => Some(source),
             Self::Malformed { .. } => None,
         }

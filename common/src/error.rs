@@ -276,6 +276,13 @@ impl From<Invalid> for ApiError {
 
 impl From<crate::db::StoreError> for ApiError {
     fn from(error: crate::db::StoreError) -> Self {
+        // A query past its time limit: a loaded database; come back later.
+        if error.is_timed_out() {
+            tracing::warn!(error = %error, "a query ran past its time limit");
+            return Self::Busy {
+                retry_after_seconds: 5,
+            };
+        }
         // A transaction that kept conflicting is a busy database, not a bug.
         if error.is_unavailable() || error.is_transient_transaction() {
             Self::Unavailable(Some(error.into()))

@@ -89,7 +89,16 @@ pub struct UsagePage {
     pub limit: u32,
 }
 
+/// An offset from which a page is a heavy read: the database walks every
+/// skipped usage (a cursor does not).
+pub const DEEP_OFFSET: u64 = 1_000;
+
 impl UsagePage {
+    /// Whether the page starts at an offset of [`DEEP_OFFSET`] or more.
+    pub fn is_deep(&self) -> bool {
+        matches!(self.start, PageStart::Offset(offset) if offset >= DEEP_OFFSET)
+    }
+
     /// `limit` and `offset` as [`Page::parse`] checks them; a `cursor`
     /// instead of a non-zero offset.
     pub fn parse(

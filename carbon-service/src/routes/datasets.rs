@@ -180,9 +180,10 @@ pub async fn upload_dataset(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
     Query(query): Query<UploadQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     super::require_csv(&req, "upload")?;
+    let body = super::read_body(payload, crate::domain::usage_csv::MAX_IMPORT_BYTES).await?;
     let fields = DatasetFields {
         id: query.id,
         name: query.name,
@@ -208,13 +209,15 @@ pub async fn upload_dataset(
 ///
 /// Its types take no new usages (422 naming `usage_type_id`) and leave the
 /// type list unless `include_retired=true`; usages recorded with them keep
-/// their factors. Repeating it changes nothing.
+/// their factors. Repeating it changes nothing. Needs a login within the
+/// last five minutes.
 #[utoipa::path(post, path = "/datasets/{id}/retire", tag = "datasets",
     security(("oauth2_password" = [])),
     extensions(("x-superuser" = json!(true))),
     params(("id" = String, Path, description = "The dataset's id", example = "acme-suppliers-2026", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")),
     responses(
         (status = 200, description = "Retired", body = DatasetResponse),
+        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 404, description = "No such dataset", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(by = %caller.id))]
@@ -224,6 +227,7 @@ pub async fn retire_dataset(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = DatasetId::parse("id", &id).map_err(Invalid::from)?;
+    caller.require_fresh_login()?;
     let retired = ctx.datasets().retire(&id, caller.id).await?;
     Ok(HttpResponse::Ok().json(DatasetResponse::from(&retired)))
 }

@@ -28,6 +28,18 @@ impl From<UsageError> for ApiError {
                 "Idempotency-Key",
                 "was already used with a different request body",
             ),
+            UsageError::ImportInProgress {
+                retry_after_seconds,
+            } => ApiError::InProgress {
+                detail: "Another import of this account is running; retry after Retry-After seconds.".into(),
+                retry_after_seconds,
+            },
+            UsageError::NoSlot(full) => {
+                tracing::warn!(slot = full.slot, "every slot stayed taken");
+                ApiError::Busy {
+                    retry_after_seconds: full.retry_after_seconds,
+                }
+            }
             UsageError::KeyedUsageDeleted => ApiError::Status {
                 status: actix_web::http::StatusCode::GONE,
                 detail: "The usage this Idempotency-Key created has been deleted since; nothing was recorded. Use a new key to record it again.".into(),

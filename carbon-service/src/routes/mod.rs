@@ -131,3 +131,16 @@ fn factor_caching(response: &mut HttpResponseBuilder, viewer: Viewer) -> &mut Ht
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, "Authorization"))
 }
+
+/// Reads a body of at most `limit` bytes, for a handler that checks the
+/// caller and the content type first (`web::Bytes` would read it before
+/// the handler runs).
+async fn read_body(payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(ApiError::BadRequest(
+            "The request body could not be read.".into(),
+        )),
+        Err(_) => Err(ApiError::PayloadTooLarge),
+    }
+}

@@ -238,6 +238,7 @@ impl From<ScopeTotal> for ScopeTotalResponse {
         (status = 200, description = "The footprint", body = SummaryResponse),
         (status = 422, description = "A malformed from or to, or a gwp other than AR4, AR5 or AR6", body = ProblemDetails),
         (status = 429, description = "Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        (status = 503, description = "Every heavy-read slot (HEAVY_READ_CONCURRENCY) stayed taken, or the edge days' usages took longer than QUERY_MAX_TIME_MS; see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn get_summary(

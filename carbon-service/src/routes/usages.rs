@@ -17,7 +17,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::limited::{UsageWrite, Within};
+use super::limited::{Import, UsageWrite, Within};
 use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
 use crate::domain::ids::{UsageId, UsageTypeId};
@@ -299,7 +299,10 @@ pub struct ListUsagesQuery {
 /// `offset` or, for stable and cheap deep pages, the `cursor` that the
 /// previous page returned in `X-Next-Cursor`; that header is absent on the
 /// last page. An offset makes the database walk past every skipped usage.
-/// `X-Total-Count` is sent only with `include_total=true`.
+/// `X-Total-Count` is sent only with `include_total=true`. A count, or an
+/// offset of 1,000 or more, is a heavy read: it counts against the user's
+/// `DEEP_READ_RATE_LIMIT_*` and waits for one of the instance's heavy-read
+/// slots.
 #[utoipa::path(get, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     params(PageQuery, ListUsagesQuery),
@@ -309,6 +312,9 @@ pub struct ListUsagesQuery {
                 ("X-Next-Cursor" = String, description = "Pass as `cursor` for the next page; absent on the last page"),
                 ("X-Total-Count" = u64, description = "Total matching usages (only with include_total=true)"),
             )),
+        (status = 422, description = "limit or offset out of range, a cursor with an offset, a malformed cursor or window", body = ProblemDetails),
+        (status = 429, description = "Too many counted or deep pages (include_total=true, offset of 1,000 or more) by this user (DEEP_READ_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        (status = 503, description = "Every heavy-read slot stayed taken, or the count ran past QUERY_MAX_TIME_MS; see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn list_usages(
@@ -325,6 +331,9 @@ pub async fn list_usages(
     );
     let (page, filter) = both(page, filter)?;
     let with_total = query.include_total == Some(true);
+    if with_total || page.is_deep() {
+        ctx.limiters.check(Limited::DeepRead, &caller.id)?;
+    }
     let list = ctx
         .usages()
         .list(caller.id, &filter, page, with_total)
@@ -470,6 +479,7 @@ impl EraseQuery {
         (status = 204, description = "Every usage of the caller is erased"),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails),
+        (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn erase_usages(
@@ -486,15 +496,19 @@ pub async fn erase_usages(
 /// Erase a user's usages (superuser)
 ///
 /// Deletes every usage of the user `{id}`, for an administrator deleting
-/// the account on user-service (which never calls carbon-service): call this
-/// first. Cannot be undone; `confirm=true` is required.
+/// the account on user-service (which never calls carbon-service). Cannot
+/// be undone: `confirm=true` is required, and a login within the last five
+/// minutes. The safe order: deactivate the account, wait one access-token
+/// lifetime, erase, delete the account, erase again.
 #[utoipa::path(delete, path = "/users/{id}/usages", tag = "usages",
     security(("oauth2_password" = [])),
     extensions(("x-superuser" = json!(true))),
     params(("id" = UserId, Path, description = "The user's id"), EraseQuery),
     responses(
         (status = 204, description = "Every usage of the user is erased (also when there were none)"),
+        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 422, description = "The id is not a UUID, or confirm=true is missing", body = ProblemDetails),
+        (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(by = %caller.id))]
 pub async fn erase_user_usages(
@@ -505,6 +519,7 @@ pub async fn erase_user_usages(
 ) -> Result<HttpResponse, ApiError> {
     let user_id = UserId::parse("id", &id).map_err(Invalid::from);
     let (user_id, ()) = both(user_id, query.confirmed())?;
+    caller.require_fresh_login()?;
     let erased = ctx.usages().erase(user_id).await?;
     tracing::info!(%user_id, erased, "a superuser erased a user's usages");
     Ok(HttpResponse::NoContent().finish())
@@ -603,6 +618,7 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
             )),
         (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails),
         (status = 429, description = "Too many exports by this user (EXPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        (status = 503, description = "Every export slot of the instance (EXPORT_CONCURRENCY) stayed taken; see Retry-After", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn export_usages(
@@ -670,24 +686,28 @@ pub async fn export_usages(
         example = "usage_at,usage_type_id,amount\n2026-11-01T08:00:00Z,100,120.5\n2026-11-02T08:00:00Z,101,3\n"),
     responses(
         (status = 201, description = "Every row stored (or the original answer to this key)", body = ImportResult),
-        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or a request with this Idempotency-Key is still running (with Retry-After); nothing stored", body = ProblemDetails),
+        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored", body = ProblemDetails),
         (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails),
         (status = 415, description = "Not text/csv", body = ProblemDetails),
         (status = 422, description = "Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored", body = ProblemDetails),
         (status = 429, description = "Too many imports by this user (IMPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        (status = 503, description = "Every import slot of the instance (IMPORT_CONCURRENCY) stayed taken; see Retry-After; nothing stored", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn import_usages(
     req: HttpRequest,
-    caller: AuthenticatedUser,
+    Within(caller, _): Within<Import>,
     ctx: web::Data<AppContext>,
     metrics: web::Data<Metrics>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.limiters.check(Limited::Import, &caller.id)?;
+    // Everything that can refuse the import before its body is read.
     super::require_csv(&req, "import")?;
     let key = idempotency_key(&req)?;
-    let answer = ctx.usages().import(caller.id, &body, key.as_ref()).await?;
+    let usages = ctx.usages();
+    let turn = usages.begin_import(caller.id)?;
+    let body = super::read_body(payload, usage_csv::MAX_IMPORT_BYTES).await?;
+    let answer = usages.import(turn, &body, key.as_ref()).await?;
     count_created(&metrics, "import", answer.replayed, answer.value);
     Ok(created(answer.replayed).json(ImportResult {
         imported: answer.value,

@@ -5,6 +5,7 @@
 
 pub mod datasets;
 pub mod rollups;
+pub mod slots;
 pub mod types;
 pub mod usages;
 pub mod user_writes;

@@ -147,7 +147,7 @@ async fn recompute(
     user_id: UserId,
 ) -> Result<(Vec<SummaryCell>, Vec<SummaryCell>), StoreError> {
     let all = UsageFilter::default();
-    let days = usages::summary_cells(db, session, user_id, &all, Grain::Day).await?;
+    let days = usages::summary_cells(db, session, user_id, &all, Grain::Day, None).await?;
     let months = months_of(&days);
     Ok((months, days))
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot::error::TryRecvError;
 
 use bson::oid::ObjectId;
-use futures_util::{Stream, TryStreamExt};
+use futures_util::{Stream, StreamExt};
 use mongodb::{ClientSession, Database};
 
 use crate::domain::gwp::GwpSet;
@@ -24,6 +24,8 @@ use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
 use crate::domain::usage_type::UsageType;
 use crate::domain::viewer::Viewer;
+use crate::service::slots::{NoSlot, Slot, Slots};
+use crate::service::user_writes::ImportTurn;
 use crate::service::user_writes::UserWrites;
 use crate::storage::idempotency::{self, IdempotencyRecord, Outcome};
 use crate::storage::{rollups, usage_counts, usages};
@@ -60,6 +62,11 @@ pub enum UsageError {
     /// must not bring the usage back.
     #[error("the usage this Idempotency-Key created has been deleted")]
     KeyedUsageDeleted,
+    /// Another import of the user is in flight (one at a time per owner).
+    #[error("another import of this user is running")]
+    ImportInProgress { retry_after_seconds: u64 },
+    #[error(transparent)]
+    NoSlot(#[from] NoSlot),
     #[error("a request with this Idempotency-Key is still running")]
     KeyInProgress { retry_after_seconds: u64 },
     #[error("the usage quota of {quota} is reached")]
@@ -100,8 +107,8 @@ pub struct Usages<'a> {
     /// The most usages one user may store.
     pub quota: u64,
     pub writes: &'a Arc<UserWrites>,
-    /// Imports written at once in this instance.
-    pub imports: &'a tokio::sync::Semaphore,
+    /// What this instance runs at once, and the query time limit.
+    pub slots: &'a Slots,
 }
 
 /// A create or an import that happened, or the replay of one.
@@ -282,13 +289,21 @@ impl Usages<'_> {
         page: UsagePage,
         with_total: bool,
     ) -> Result<UsageList, UsageError> {
-        let (found, more) = usages::page(self.db, user_id, filter, page.start, page.limit).await?;
+        let max_time = self.slots.query_max_time;
+        // A count or a deep offset walks the index: one heavy-read turn.
+        let _turn = if with_total || page.is_deep() {
+            Some(self.slots.acquire(Slot::HeavyRead).await?)
+        } else {
+            None
+        };
+        let (found, more) =
+            usages::page(self.db, user_id, filter, page.start, page.limit, max_time).await?;
         let next = found.last().filter(|_| more).map(|last| UsageCursor {
             usage_at: last.usage_at,
             id: last.id,
         });
         let total = if with_total {
-            Some(usages::count(self.db, user_id, filter).await?)
+            Some(usages::count(self.db, user_id, filter, max_time).await?)
         } else {
             None
         };
@@ -381,13 +396,24 @@ impl Usages<'_> {
     /// rows (in batches), their rollups, the quota and the key's record are
     /// one transaction, invisible to readers until it commits. Counts
     /// against the user's quota as a whole.
-    #[tracing::instrument(skip(self, body, key), fields(bytes = body.len()))]
+    /// The user's turn to import: one import per owner in flight in this
+    /// instance, taken before the body is read.
+    pub fn begin_import(&self, user_id: UserId) -> Result<ImportTurn<'_>, UsageError> {
+        self.writes
+            .begin_import(user_id)
+            .ok_or(UsageError::ImportInProgress {
+                retry_after_seconds: 5,
+            })
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %turn.user_id(), bytes = body.len()))]
     pub async fn import(
         &self,
-        user_id: UserId,
+        turn: ImportTurn<'_>,
         body: &[u8],
         key: Option<&IdempotencyKey>,
     ) -> Result<Created<u64>, UsageError> {
+        let user_id = turn.user_id();
         let rows = usage_csv::parse_import(body).map_err(|e| match e {
             ImportError::TooManyRows => UsageError::TooManyRows,
             ImportError::Invalid(errors) => UsageError::Invalid(Invalid(errors)),
@@ -443,9 +469,9 @@ impl Usages<'_> {
         let imported = batch.len() as u64;
         let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
         let keyed = key.map(|key| Keyed::new(user_id, key, &[b"import", body]));
-        // A closed semaphore is never made: the permit always comes.
-        let _turn = self.imports.acquire().await.ok();
+        // The user's lock first: a slot is never held waiting for it.
         let _queued = self.writes.lock(user_id).await;
+        let _slot = self.slots.acquire(Slot::Import).await?;
         let result = in_transaction(self.db, "importing usages", async |session| {
             if let Some(keyed) = &keyed {
                 let outcome = Outcome::Imported { imported };
@@ -490,6 +516,9 @@ impl Usages<'_> {
         let mut erased = 0;
         let _queued = self.writes.lock(user_id).await;
         loop {
+            // Each batch a transaction as big as an import's: under the
+            // same limit.
+            let _slot = self.slots.acquire(Slot::Import).await?;
             let batch = in_transaction(self.db, "erasing usages", async |session| {
                 let doomed = usages::first_of_user(self.db, session, user_id, ERASE_BATCH).await?;
                 let ids: Vec<UsageId> = doomed.iter().map(|usage| usage.id).collect();
@@ -518,8 +547,14 @@ impl Usages<'_> {
         user_id: UserId,
         filter: &UsageFilter,
     ) -> Result<impl Stream<Item = Result<Usage, StoreError>> + use<>, UsageError> {
+        // An export streams as long as the client reads: no time limit, a
+        // slot of its own, held by the stream until it ends.
+        let turn = self.slots.acquire_export().await?;
         let cursor = usages::stream(self.db, user_id, filter).await?;
-        Ok(cursor.map_err(|e| StoreError::from_driver("reading an export's usages", e)))
+        Ok(cursor.map(move |row| {
+            let _held = &turn;
+            row.map_err(|e| StoreError::from_driver("reading an export's usages", e))
+        }))
     }
 
     /// The user's footprint in the window: the rollups of its whole months
@@ -535,6 +570,7 @@ impl Usages<'_> {
         filter: &UsageFilter,
         gwp: GwpSet,
     ) -> Result<Summary, UsageError> {
+        let _turn = self.slots.acquire(Slot::HeavyRead).await?;
         let mut cells = in_transaction(self.db, "reading a summary", async |session| {
             self.summary_cells(session, user_id, filter).await
         })
@@ -573,7 +609,15 @@ impl Usages<'_> {
                 to,
             };
             cells.extend(
-                usages::summary_cells(self.db, session, user_id, &edge, Grain::Month).await?,
+                usages::summary_cells(
+                    self.db,
+                    session,
+                    user_id,
+                    &edge,
+                    Grain::Month,
+                    Some(self.slots.query_max_time),
+                )
+                .await?,
             );
         }
         Ok(cells)

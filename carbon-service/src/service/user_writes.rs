@@ -12,7 +12,7 @@
 //! `service::usages`): no task of its own, nothing left unanswered when a
 //! request goes away.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 
 use tokio::sync::{Mutex, MutexGuard};
@@ -30,6 +30,27 @@ pub struct UserWrites {
     hasher: RandomState,
     /// Creates waiting for their user's next transaction.
     creates: std::sync::Mutex<HashMap<UserId, Vec<PendingCreate>>>,
+    /// Users with an import in flight here (one each).
+    importing: std::sync::Mutex<HashSet<UserId>>,
+}
+
+/// A user's one import in flight in this instance, from before its body is
+/// read until it is answered; ends when dropped.
+pub struct ImportTurn<'a> {
+    writes: &'a UserWrites,
+    user_id: UserId,
+}
+
+impl ImportTurn<'_> {
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+}
+
+impl Drop for ImportTurn<'_> {
+    fn drop(&mut self) {
+        self.writes.importing().remove(&self.user_id);
+    }
 }
 
 impl Default for UserWrites {
@@ -38,6 +59,7 @@ impl Default for UserWrites {
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             hasher: RandomState::new(),
             creates: std::sync::Mutex::new(HashMap::new()),
+            importing: std::sync::Mutex::new(HashSet::new()),
         }
     }
 }
@@ -54,6 +76,25 @@ impl UserWrites {
         self.creates
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn importing(&self) -> std::sync::MutexGuard<'_, HashSet<UserId>> {
+        // A panic while holding it leaves only a set of plain values.
+        self.importing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The user's import turn, `None` while another import of theirs is
+    /// in flight.
+    pub fn begin_import(&self, user_id: UserId) -> Option<ImportTurn<'_>> {
+        // The guard is released before a turn exists: a turn dropped while
+        // it is held would lock the set again.
+        let first = self.importing().insert(user_id);
+        first.then(|| ImportTurn {
+            writes: self,
+            user_id,
+        })
     }
 
     /// Queues a create for the user's next transaction.

@@ -9,6 +9,10 @@ use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{ClientSession, Collection, Database, IndexModel};
 
+use std::time::Duration;
+
+use mongodb::action::Action;
+
 use crate::domain::fgases::FGASES;
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::rollup::Grain;
@@ -182,7 +186,8 @@ pub fn export_order() -> Document {
     doc! { "usage_at": 1, "_id": 1 }
 }
 
-/// A page of up to `limit` usages, newest first, and whether more follow.
+/// A page of up to `limit` usages, newest first, and whether more follow;
+/// `StoreError::TimedOut` past `max_time`.
 #[tracing::instrument(skip(db, filter))]
 pub async fn page(
     db: &Database,
@@ -190,6 +195,7 @@ pub async fn page(
     filter: &UsageFilter,
     start: PageStart,
     limit: u32,
+    max_time: Duration,
 ) -> Result<(Vec<Usage>, bool), StoreError> {
     let (query, skip) = page_query(user_id, filter, start);
     // One more than asked tells whether another page exists, without a count.
@@ -198,6 +204,7 @@ pub async fn page(
         .sort(newest_first())
         .skip(skip)
         .limit(i64::from(limit) + 1)
+        .max_time(max_time)
         .await
         .context("listing usages")?
         .try_collect()
@@ -208,15 +215,18 @@ pub async fn page(
     Ok((found, more))
 }
 
-/// How many of the user's usages match (walks the index range: on request only).
+/// How many of the user's usages match (walks the index range: on request
+/// only); `StoreError::TimedOut` past `max_time`.
 #[tracing::instrument(skip(db, filter))]
 pub async fn count(
     db: &Database,
     user_id: UserId,
     filter: &UsageFilter,
+    max_time: Duration,
 ) -> Result<u64, StoreError> {
     usages(db)
         .count_documents(matching(user_id, filter))
+        .max_time(max_time)
         .await
         .context("counting usages")
 }
@@ -496,7 +506,8 @@ struct CellRow {
 
 /// Count, amount, CO₂e and gases per (type, month or day, scope) of the
 /// user's usages, read in the transaction of `session` (with the rollups
-/// it completes).
+/// it completes). With `max_time`, `StoreError::TimedOut` past it
+/// (`verify-rollups` has none: it must see every usage).
 #[tracing::instrument(skip(db, session, filter))]
 pub async fn summary_cells(
     db: &Database,
@@ -504,10 +515,12 @@ pub async fn summary_cells(
     user_id: UserId,
     filter: &UsageFilter,
     grain: Grain,
+    max_time: Option<Duration>,
 ) -> Result<Vec<SummaryCell>, StoreError> {
     let rows: Vec<Document> = db
         .collection::<Document>(COLLECTION)
         .aggregate(summary_pipeline(user_id, filter, grain))
+        .optional(max_time, |a, t| a.max_time(t))
         .session(&mut *session)
         .await
         .context("summing usages")?

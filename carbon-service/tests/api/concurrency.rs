@@ -120,7 +120,7 @@ async fn concurrent_creates_of_one_user_share_transactions_and_keep_the_quota_in
         types: &app.context.types,
         quota: 10,
         writes: &writes,
-        imports: &tokio::sync::Semaphore::new(2),
+        slots: &test_slots(),
     };
     let user = common::ids::UserId::new();
     let creates = (0..30).map(|i| {
@@ -166,7 +166,7 @@ async fn a_key_repeated_within_one_batch_replays_its_first_create_or_shares_its_
         types: &app.context.types,
         quota: 2,
         writes: &writes,
-        imports: &tokio::sync::Semaphore::new(2),
+        slots: &test_slots(),
     };
     let user = common::ids::UserId::new();
     let new = || NewUsage::parse(1.0, 100, Some("2026-03-01T00:00:00Z")).unwrap();

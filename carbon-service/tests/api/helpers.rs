@@ -55,6 +55,16 @@ impl TestUser {
         }
     }
 
+    /// A superuser whose login was `seconds` ago.
+    pub fn superuser_logged_in_ago(seconds: i64) -> Self {
+        let id = Uuid::new_v4();
+        let auth_time = chrono::Utc::now().timestamp() - seconds;
+        Self {
+            id,
+            token: common::testing::mint_token_authenticated_at(SECRET, id, true, auth_time),
+        }
+    }
+
     pub fn superuser() -> Self {
         let id = Uuid::new_v4();
         Self {
@@ -322,4 +332,16 @@ pub fn close(a: f64, b: f64) -> bool {
 /// A usage type id, for calls to the service layer.
 pub fn type_id(id: i64) -> carbon_service::domain::ids::UsageTypeId {
     carbon_service::domain::ids::UsageTypeId::parse("id", id).unwrap()
+}
+
+/// The instance's slots as the defaults configure them, for a `Usages`
+/// built by hand.
+pub fn test_slots() -> carbon_service::service::slots::Slots {
+    carbon_service::service::slots::Slots::new(&carbon_service::service::slots::SlotSettings {
+        heavy_reads: 8,
+        exports: 4,
+        imports: 2,
+        max_wait: std::time::Duration::from_secs(2),
+        query_max_time: std::time::Duration::from_secs(10),
+    })
 }

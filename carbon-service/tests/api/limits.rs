@@ -110,11 +110,10 @@ async fn an_import_resolves_its_types_in_one_query_however_many_are_unknown() {
         types: &cache,
         quota: 1_000_000,
         writes: &Default::default(),
-        imports: &tokio::sync::Semaphore::new(2),
+        slots: &test_slots(),
     };
-    let refused = usages
-        .import(common::ids::UserId::new(), csv.as_bytes(), None)
-        .await;
+    let turn = usages.begin_import(common::ids::UserId::new()).unwrap();
+    let refused = usages.import(turn, csv.as_bytes(), None).await;
     assert!(refused.is_err());
     let type_queries = log
         .lock()
@@ -195,4 +194,199 @@ async fn a_superuser_token_living_longer_than_five_minutes_is_refused() {
         .sent()
         .await;
     assert_problem(r, 401).await;
+}
+
+async fn assert_busy(response: reqwest::Response) {
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, 503).await;
+}
+
+/// `rows` usages of type 100 on 2026-03-10, an hour apart or less.
+fn one_days_rows(rows: usize) -> String {
+    let mut csv = String::from("usage_at,usage_type_id,amount\n");
+    for i in 0..rows {
+        let seconds = i % 86_400;
+        csv.push_str(&format!(
+            "2026-03-10T{:02}:{:02}:{:02}Z,100,1\n",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60
+        ));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_summary_whose_usages_take_longer_than_query_max_time_is_503_with_retry_after() {
+    let app = spawn_app_with(&[("QUERY_MAX_TIME_MS", "1")]).await;
+    let user = TestUser::new();
+    let r = app.import_csv(&user, one_days_rows(10_000)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // Both edges inside the one day: its 10,000 usages are aggregated.
+    let path = "/usages/summary?from=2026-03-10T00:00:00.5Z&to=2026-03-10T23:59:59Z";
+    assert_busy(app.get(path, &user).sent().await).await;
+    // A window of whole days reads the rollups only: within any limit.
+    let whole_days = "/usages/summary?from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z";
+    let summary: serde_json::Value = app.get(whole_days, &user).json_body().await;
+    assert_eq!(summary["usage_count"], 10_000);
+}
+
+#[tokio::test]
+async fn with_every_heavy_read_slot_taken_a_summary_or_a_count_is_503() {
+    use carbon_service::service::slots::Slot;
+    let app = spawn_app_with(&[("HEAVY_READ_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "50")]).await;
+    let user = TestUser::new();
+    let held = app.context.slots.acquire(Slot::HeavyRead).await.unwrap();
+    assert_busy(app.get("/usages/summary", &user).sent().await).await;
+    assert_busy(app.list_usages(&user, "?include_total=true").await).await;
+    // A plain page is not a heavy read.
+    assert_eq!(app.list_usages(&user, "").await.status(), StatusCode::OK);
+    drop(held);
+    assert_eq!(
+        app.get("/usages/summary", &user).sent().await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn with_every_export_slot_taken_an_export_is_503() {
+    let app = spawn_app_with(&[("EXPORT_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "50")]).await;
+    let user = TestUser::new();
+    let held = app.context.slots.acquire_export().await.unwrap();
+    assert_busy(app.export(&user, "", None).await).await;
+    drop(held);
+    assert_eq!(app.export(&user, "", None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn with_every_import_slot_taken_an_import_or_an_erase_is_503_and_changes_nothing() {
+    use carbon_service::service::slots::Slot;
+    let app = spawn_app_with(&[("IMPORT_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "50")]).await;
+    let user = TestUser::new();
+    app.created_usage(&user, 1.0, 100, "2026-01-01T00:00:00Z")
+        .await;
+    let held = app.context.slots.acquire(Slot::Import).await.unwrap();
+    assert_busy(app.import_csv(&user, ONE_ROW).await).await;
+    assert_busy(app.erase(&user).await).await;
+    assert_eq!(app.stored_usages().await, 1);
+    drop(held);
+    assert_eq!(
+        app.import_csv(&user, ONE_ROW).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_second_import_of_one_user_while_the_first_runs_is_409_with_retry_after() {
+    let app = spawn_app().await;
+    let (ada, bob) = (TestUser::new(), TestUser::new());
+    let usages = app.context.usages();
+    let running = usages.begin_import(ada.user_id()).unwrap();
+    let r = app.import_csv(&ada, ONE_ROW).await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_problem(r, 409).await;
+    assert_eq!(
+        app.import_csv(&bob, ONE_ROW).await.status(),
+        StatusCode::CREATED
+    );
+    drop(running);
+    assert_eq!(
+        app.import_csv(&ada, ONE_ROW).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn an_import_waiting_for_its_users_lock_holds_no_slot_so_others_import() {
+    let app = spawn_app_with(&[("IMPORT_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "2000")]).await;
+    let (ada, bob) = (TestUser::new(), TestUser::new());
+    // Ada's writes are busy (a long erase, say).
+    let busy = app.context.writes.lock(ada.user_id()).await;
+    let waiting = tokio::spawn({
+        let request = app
+            .post("/usages/import", &ada)
+            .header("content-type", "text/csv")
+            .body(ONE_ROW);
+        async move { request.sent().await.status() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "ada's import waits for her lock");
+    // Bob's import gets the one slot meanwhile.
+    assert_eq!(
+        app.import_csv(&bob, ONE_ROW).await.status(),
+        StatusCode::CREATED
+    );
+    drop(busy);
+    assert_eq!(waiting.await.unwrap(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_import_over_its_limit_or_not_csv_is_refused_before_its_body_is_read() {
+    let app = spawn_app_with(&[
+        ("IMPORT_RATE_LIMIT_PER_MINUTE", "1"),
+        ("IMPORT_RATE_LIMIT_BURST", "1"),
+    ])
+    .await;
+    let user = TestUser::new();
+    // Over 5 MiB: read, it would be 413.
+    let huge = "x".repeat(6 * 1024 * 1024);
+    let r = app
+        .post("/usages/import", &user)
+        .header("content-type", "application/json")
+        .body(huge.clone())
+        .sent()
+        .await;
+    assert_problem(r, 415).await;
+    let r = app
+        .post("/usages/import", &user)
+        .header("content-type", "text/csv")
+        .body(huge)
+        .sent()
+        .await;
+    assert_limited(r).await;
+}
+
+#[tokio::test]
+async fn counted_and_deep_pages_are_limited_per_user() {
+    let app = spawn_app_with(&[
+        ("DEEP_READ_RATE_LIMIT_PER_MINUTE", "1"),
+        ("DEEP_READ_RATE_LIMIT_BURST", "1"),
+    ])
+    .await;
+    let user = TestUser::new();
+    let counted = app.list_usages(&user, "?include_total=true").await;
+    assert_eq!(counted.status(), StatusCode::OK);
+    assert_limited(app.list_usages(&user, "?include_total=true").await).await;
+    assert_limited(app.list_usages(&user, "?offset=1000").await).await;
+    // Shallow pages without a count are not.
+    assert_eq!(
+        app.list_usages(&user, "?offset=999").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn erasing_another_users_usages_or_retiring_a_dataset_needs_a_recent_login() {
+    let app = spawn_app().await;
+    let stale = TestUser::superuser_logged_in_ago(600);
+    let target = TestUser::new();
+    let r = app
+        .delete(&format!("/users/{}/usages?confirm=true", target.id), &stale)
+        .sent()
+        .await;
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("insufficient_user_authentication")
+    );
+    assert_problem(r, 401).await;
+    let r = app.post("/datasets/custom/retire", &stale).sent().await;
+    assert_problem(r, 401).await;
+    let fresh = TestUser::superuser();
+    let r = app
+        .delete(&format!("/users/{}/usages?confirm=true", target.id), &fresh)
+        .sent()
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }

@@ -127,7 +127,11 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
         }
         Op::Import(rows) => {
             usages
-                .import(user, csv_of(rows).as_bytes(), None)
+                .import(
+                    usages.begin_import(user).unwrap(),
+                    csv_of(rows).as_bytes(),
+                    None,
+                )
                 .await
                 .unwrap();
             // The imported ids are not returned: read the user's ids.
@@ -162,9 +166,16 @@ async fn full_aggregation(
     gwp: GwpSet,
 ) -> Summary {
     let mut session = app.database.client().start_session().await.unwrap();
-    let mut cells = usages::summary_cells(&app.database, &mut session, user, filter, Grain::Month)
-        .await
-        .unwrap();
+    let mut cells = usages::summary_cells(
+        &app.database,
+        &mut session,
+        user,
+        filter,
+        Grain::Month,
+        None,
+    )
+    .await
+    .unwrap();
     summary::weigh(&mut cells, gwp);
     let types = app.context.types.all(&app.database).await.unwrap();
     summary::fold(filter, &cells, |id| {

@@ -9,7 +9,9 @@ export interface paths {
         };
         /**
          * List factor datasets
-         * @description Public. Every dataset, retired ones included, by id.
+         * @description Every dataset, retired ones included, by id. Published datasets are
+         *     public; private ones (`custom`, uploads) are listed only with a bearer
+         *     token, and such an answer is `Cache-Control: private, no-store`.
          */
         get: operations["list_datasets"];
         put?: never;
@@ -38,7 +40,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a factor dataset */
+        /**
+         * Get a factor dataset
+         * @description A private dataset is found only with a bearer token (else 404).
+         */
         get: operations["get_dataset"];
         put?: never;
         post?: never;
@@ -61,7 +66,8 @@ export interface paths {
          * Retire a dataset (superuser)
          * @description Its types take no new usages (422 naming `usage_type_id`) and leave the
          *     type list unless `include_retired=true`; usages recorded with them keep
-         *     their factors. Repeating it changes nothing.
+         *     their factors. Repeating it changes nothing. Needs a login within the
+         *     last five minutes.
          */
         post: operations["retire_dataset"];
         delete?: never;
@@ -113,7 +119,9 @@ export interface paths {
         };
         /**
          * List usage types
-         * @description Public. Ordered by id; `X-Total-Count` carries the number of types that
+         * @description Published datasets' types are public; the types of private datasets
+         *     (`custom`, uploads) are listed only with a bearer token, and such an
+         *     answer is `Cache-Control: private, no-store`. Ordered by id; `X-Total-Count` carries the number of types that
          *     match. Filter by dataset, category, scope, region and a text in the
          *     name; the types of retired datasets only with `include_retired=true`.
          */
@@ -134,7 +142,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a usage type */
+        /**
+         * Get a usage type
+         * @description A private dataset's type is found only with a bearer token (else 404).
+         */
         get: operations["get_type"];
         /**
          * Update a usage type (superuser)
@@ -189,7 +200,10 @@ export interface paths {
          *     `offset` or, for stable and cheap deep pages, the `cursor` that the
          *     previous page returned in `X-Next-Cursor`; that header is absent on the
          *     last page. An offset makes the database walk past every skipped usage.
-         *     `X-Total-Count` is sent only with `include_total=true`.
+         *     `X-Total-Count` is sent only with `include_total=true`. A count, or an
+         *     offset of 1,000 or more, is a heavy read: it counts against the user's
+         *     `DEEP_READ_RATE_LIMIT_*` and waits for one of the instance's heavy-read
+         *     slots.
          */
         get: operations["list_usages"];
         put?: never;
@@ -198,8 +212,10 @@ export interface paths {
          * @description Stores `co2e = amount × factor` with a snapshot of the type. With an
          *     `Idempotency-Key`, a retry answers the original 201 (same id) and
          *     creates nothing; the same key with a different body is 422, and while
-         *     the first request still runs, 409 with `Retry-After`. Keys are kept for
-         *     at least 48 hours.
+         *     the first request still runs, 409 with `Retry-After`. A retry whose
+         *     usage has been deleted since is 410 and records nothing (a late retry
+         *     never brings a deleted usage back). Keys are kept for at least 48
+         *     hours, and erasing the user's usages forgets them.
          */
         post: operations["create_usage"];
         /**
@@ -340,8 +356,10 @@ export interface paths {
         /**
          * Erase a user's usages (superuser)
          * @description Deletes every usage of the user `{id}`, for an administrator deleting
-         *     the account on user-service (which never calls carbon-service): call this
-         *     first. Cannot be undone; `confirm=true` is required.
+         *     the account on user-service (which never calls carbon-service). Cannot
+         *     be undone: `confirm=true` is required, and a login within the last five
+         *     minutes. The safe order: deactivate the account, wait one access-token
+         *     lifetime, erase, delete the account, erase again.
          */
         delete: operations["erase_user_usages"];
         options?: never;
@@ -1158,13 +1176,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every dataset */
+            /** @description Every dataset the caller may see */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Dataset"][];
+                };
+            };
+            /** @description A bearer token was sent but is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
@@ -1340,7 +1367,16 @@ export interface operations {
                     "application/json": components["schemas"]["Dataset"];
                 };
             };
-            /** @description No such dataset */
+            /** @description A bearer token was sent but is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such dataset, or a private one and no token */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1402,7 +1438,7 @@ export interface operations {
                     "application/json": components["schemas"]["Dataset"];
                 };
             };
-            /** @description No access token, or one that is invalid, expired or of an ended session */
+            /** @description Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1589,6 +1625,15 @@ export interface operations {
                     "application/json": components["schemas"]["UsageType"][];
                 };
             };
+            /** @description A bearer token was sent but is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description limit or offset out of range, a malformed dataset id, a scope other than 1 to 3 */
             422: {
                 headers: {
@@ -1744,7 +1789,16 @@ export interface operations {
                     "application/json": components["schemas"]["UsageType"];
                 };
             };
-            /** @description No such type */
+            /** @description A bearer token was sent but is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such type, or a private one and no token */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2088,8 +2142,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            /** @description limit or offset out of range, a cursor with an offset, a malformed cursor or window */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many counted or deep pages (include_total=true, offset of 1,000 or more) by this user (DEEP_READ_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2106,7 +2169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The database is unreachable; retry after Retry-After seconds */
+            /** @description Every heavy-read slot stayed taken, or the count ran past QUERY_MAX_TIME_MS; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2173,6 +2236,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description A retry of this Idempotency-Key, whose usage has been deleted since: nothing recorded */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The body is over 16 KiB */
             413: {
                 headers: {
@@ -2193,6 +2265,15 @@ export interface operations {
             };
             /** @description Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2269,7 +2350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The database is unreachable; retry after Retry-After seconds */
+            /** @description Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +2442,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The database is unreachable; retry after Retry-After seconds */
+            /** @description Every export slot of the instance (EXPORT_CONCURRENCY) stayed taken; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2412,7 +2493,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or a request with this Idempotency-Key is still running (with Retry-After); nothing stored */
+            /** @description The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2466,7 +2547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The database is unreachable; retry after Retry-After seconds */
+            /** @description Every import slot of the instance (IMPORT_CONCURRENCY) stayed taken; see Retry-After; nothing stored */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2548,7 +2629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The database is unreachable; retry after Retry-After seconds */
+            /** @description Every heavy-read slot (HEAVY_READ_CONCURRENCY) stayed taken, or the edge days' usages took longer than QUERY_MAX_TIME_MS; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2734,6 +2815,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
             500: {
                 headers: {
@@ -2815,6 +2905,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
             500: {
                 headers: {
@@ -2860,7 +2959,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No access token, or one that is invalid, expired or of an ended session */
+            /** @description Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2896,7 +2995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The database is unreachable; retry after Retry-After seconds */
+            /** @description Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
