@@ -104,31 +104,30 @@ pub fn weigh(cells: &mut [SummaryCell], set: super::gwp::GwpSet) {
     }
 }
 
-/// Folds the cells into a summary. Lines are labelled with the type's
-/// current name and unit (`current_labels`) when it still exists, else with
-/// a snapshot's.
+/// Folds the cells into a summary. Lines are named with the type's current
+/// name (`current_name`) when it still exists, else with a snapshot's, and
+/// their unit is always the snapshots': the unit the amounts were summed in.
 pub fn fold(
     filter: &UsageFilter,
     cells: &[SummaryCell],
-    current_labels: impl Fn(UsageTypeId) -> Option<(String, String)>,
+    current_name: impl Fn(UsageTypeId) -> Option<String>,
 ) -> Summary {
     let mut by_type: BTreeMap<UsageTypeId, TypeTotal> = BTreeMap::new();
     let mut by_month: BTreeMap<&str, MonthTotal> = BTreeMap::new();
     let mut by_scope: BTreeMap<u8, ScopeTotal> = BTreeMap::new();
     for cell in cells {
-        let line = by_type.entry(cell.usage_type_id).or_insert_with(|| {
-            let (name, unit) = current_labels(cell.usage_type_id)
-                .unwrap_or_else(|| (cell.snapshot_name.clone(), cell.snapshot_unit.clone()));
-            TypeTotal {
+        let line = by_type
+            .entry(cell.usage_type_id)
+            .or_insert_with(|| TypeTotal {
                 usage_type_id: cell.usage_type_id,
-                name,
-                unit,
+                name: current_name(cell.usage_type_id)
+                    .unwrap_or_else(|| cell.snapshot_name.clone()),
+                unit: cell.snapshot_unit.clone(),
                 usage_count: 0,
                 total_amount: 0.0,
                 co2e: 0.0,
                 by_gas: Gases::default(),
-            }
-        });
+            });
         line.usage_count += cell.usage_count;
         line.total_amount += cell.total_amount;
         line.co2e += cell.co2e;
@@ -247,13 +246,13 @@ mod tests {
     }
 
     #[test]
-    fn lines_use_current_labels_and_fall_back_to_a_snapshot() {
+    fn lines_use_the_current_name_and_fall_back_to_a_snapshots() {
         let cells = [
             cell(101, "2026-02", 1, 2.0, 3.0),
             cell(100, "2026-01", 2, 4.0, 6.0),
         ];
         let s = fold(&UsageFilter::default(), &cells, |id| {
-            (id == super::tests::id(100)).then(|| ("electricity".to_owned(), "kwh".to_owned()))
+            (id == super::tests::id(100)).then(|| "electricity".to_owned())
         });
         let labels: Vec<_> = s
             .by_type
@@ -261,6 +260,7 @@ mod tests {
             .map(|t| (t.usage_type_id.get(), t.name.as_str()))
             .collect();
         assert_eq!(labels, [(100, "electricity"), (101, "snapshot-101")]);
+        assert!(s.by_type.iter().all(|t| t.unit == "u"), "the summed unit");
         let months: Vec<_> = s.by_month.iter().map(|m| m.month.as_str()).collect();
         assert_eq!(months, ["2026-01", "2026-02"]);
     }

@@ -71,6 +71,9 @@ impl From<TypeError> for ApiError {
             TypeError::InUse(id) => {
                 ApiError::Conflict(format!("Usages still reference usage type {id}."))
             }
+            TypeError::UnitInUse { id, unit } => ApiError::Conflict(format!(
+                "Usages of usage type {id} are recorded in {unit}, so its unit cannot change. Create a new type for the new unit."
+            )),
             TypeError::Invalid(invalid) => invalid.into(),
             TypeError::UnknownDataset(id) => {
                 ApiError::validation("dataset", format!("no dataset has id {id}"))

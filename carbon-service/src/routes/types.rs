@@ -484,7 +484,7 @@ pub async fn create_type(
     responses(
         (status = 200, description = "Updated", body = UsageTypeResponse),
         (status = 404, description = "No such type", body = ProblemDetails),
-        (status = 409, description = "The type's dataset is published (read-only) or retired", body = ProblemDetails),
+        (status = 409, description = "The type's dataset is published (read-only) or retired, or the unit would change while usages of the type exist", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(by = %caller.id))]
 pub async fn update_type(

@@ -81,11 +81,17 @@ impl Datasets<'_> {
         if datasets::find(self.db, &dataset.id).await?.is_some() {
             return Err(DatasetError::IdTaken(dataset.id));
         }
-        let existing = self.cache.all(self.db).await?;
+        // One `$in` query on the id index: the rows' ids that exist.
+        let ids: Vec<_> = types.iter().map(|t| t.id).collect();
+        let existing: std::collections::HashSet<_> = usage_types::find_many(self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
         let taken: Vec<FieldError> = types
             .iter()
             .enumerate()
-            .filter(|(_, t)| existing.iter().any(|e| e.id == t.id))
+            .filter(|(_, t)| existing.contains(&t.id))
             .map(|(index, t)| {
                 FieldError::new("id", format!("usage type {} exists", t.id))
                     .in_row(index as u64 + 1)

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use mongodb::Database;
+use mongodb::{ClientSession, Database};
 
 use crate::domain::dataset::{Dataset, DatasetId};
 use crate::domain::ids::UsageTypeId;
@@ -11,7 +11,7 @@ use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
 use crate::domain::viewer::Viewer;
 use crate::storage::{datasets, usage_types, usages};
 use crate::type_cache::UsageTypeCache;
-use common::db::StoreError;
+use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::UserId;
 use common::pagination::Page;
 
@@ -24,6 +24,10 @@ pub enum TypeError {
     IdTaken(UsageTypeId),
     #[error("usages still refer to usage type {0}")]
     InUse(UsageTypeId),
+    /// Its usages' amounts are in the current unit; summing them under
+    /// another would mix units.
+    #[error("usage type {id} has usages in {unit}: its unit cannot change")]
+    UnitInUse { id: UsageTypeId, unit: String },
     #[error(transparent)]
     Invalid(#[from] common::validation::Invalid),
     #[error("no dataset has id {0}")]
@@ -35,6 +39,15 @@ pub enum TypeError {
     Retired(DatasetId),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl TransactionError for TypeError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// A page of the types and how many there are.
@@ -107,8 +120,14 @@ impl Types<'_> {
 
     /// The dataset a superuser may write types to: one that exists, is
     /// the deployment's own (`custom` or uploaded) and is not retired.
-    async fn writable(&self, id: &DatasetId) -> Result<Dataset, TypeError> {
-        let dataset = datasets::find(self.db, id)
+    /// The dataset, if types may be written in it, claimed in the
+    /// transaction of `session` so that a concurrent retirement conflicts.
+    async fn writable(
+        &self,
+        session: &mut ClientSession,
+        id: &DatasetId,
+    ) -> Result<Dataset, TypeError> {
+        let dataset = datasets::claim_for_type_write(self.db, session, id)
             .await?
             .ok_or_else(|| TypeError::UnknownDataset(id.clone()))?;
         if !dataset.private {
@@ -138,15 +157,16 @@ impl Types<'_> {
         fields: &UsageTypeFields,
         by: UserId,
     ) -> Result<UsageType, TypeError> {
-        let dataset = self.writable(dataset).await?;
-        let usage_type = UsageType::parse(id, fields, &dataset)?;
-        match usage_types::insert(self.db, &usage_type).await {
-            Ok(()) => {}
-            Err(e) if e.is_duplicate_on(usage_types::ID_INDEX) || e.is_duplicate() => {
-                return Err(TypeError::IdTaken(usage_type.id));
+        let usage_type = in_transaction(self.db, "creating a usage type", async |session| {
+            let dataset = self.writable(session, dataset).await?;
+            let usage_type = UsageType::parse(id, fields, &dataset)?;
+            match usage_types::insert(self.db, session, &usage_type).await {
+                Ok(()) => Ok(usage_type),
+                Err(e) if e.is_duplicate() => Err(TypeError::IdTaken(usage_type.id)),
+                Err(e) => Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
-        }
+        })
+        .await?;
         self.cache.invalidate();
         tracing::info!(%by, "usage type created");
         Ok(usage_type)
@@ -164,11 +184,20 @@ impl Types<'_> {
         let current = usage_types::find(self.db, id)
             .await?
             .ok_or(TypeError::NotFound(id))?;
-        let dataset = self.writable(&current.dataset).await?;
-        let usage_type = UsageType::parse(id.get(), fields, &dataset)?;
-        let updated = usage_types::update(self.db, &usage_type)
-            .await?
-            .ok_or(TypeError::NotFound(usage_type.id))?;
+        let updated = in_transaction(self.db, "replacing a usage type", async |session| {
+            let dataset = self.writable(session, &current.dataset).await?;
+            let usage_type = UsageType::parse(id.get(), fields, &dataset)?;
+            if usage_type.unit != current.unit && usages::references_type(self.db, id).await? {
+                return Err(TypeError::UnitInUse {
+                    id,
+                    unit: current.unit.clone(),
+                });
+            }
+            usage_types::update(self.db, session, &usage_type)
+                .await?
+                .ok_or(TypeError::NotFound(id))
+        })
+        .await?;
         self.cache.invalidate();
         tracing::info!(factor = updated.factor, %by, "usage type updated");
         Ok(updated)

@@ -581,7 +581,7 @@ impl Usages<'_> {
             types
                 .binary_search_by_key(&id, |t| t.id)
                 .ok()
-                .map(|i| (types[i].name.clone(), types[i].unit.clone()))
+                .map(|i| types[i].name.clone())
         }))
     }
 

@@ -80,6 +80,25 @@ pub async fn insert(
     Ok(())
 }
 
+/// The dataset, written in the transaction of `session` (a counter of
+/// type writes), so that a type write and a retirement of the dataset
+/// conflict instead of both committing; `None` when there is no such
+/// dataset. A caller that refuses the write aborts, and the count with it.
+pub async fn claim_for_type_write(
+    db: &Database,
+    session: &mut ClientSession,
+    id: &DatasetId,
+) -> Result<Option<Dataset>, StoreError> {
+    datasets(db)
+        .find_one_and_update(
+            doc! { "_id": id.as_str() },
+            doc! { "$inc": { "type_writes": 1_i64 } },
+        )
+        .session(session)
+        .await
+        .context("claiming a dataset for a type write")
+}
+
 /// Marks the dataset retired in the transaction of `session`; `false` when
 /// there is no such dataset.
 pub async fn retire(

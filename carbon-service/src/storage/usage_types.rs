@@ -3,7 +3,7 @@
 use bson::doc;
 use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{ClientSession, Collection, Database, IndexModel};
 
 use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::UsageType;
@@ -73,9 +73,14 @@ pub async fn find_many(db: &Database, ids: &[UsageTypeId]) -> Result<Vec<UsageTy
 
 /// Inserts; a taken id is `StoreError::Duplicate` on [`ID_INDEX`].
 #[tracing::instrument(skip_all, fields(type_id = %usage_type.id))]
-pub async fn insert(db: &Database, usage_type: &UsageType) -> Result<(), StoreError> {
+pub async fn insert(
+    db: &Database,
+    session: &mut ClientSession,
+    usage_type: &UsageType,
+) -> Result<(), StoreError> {
     types(db)
         .insert_one(usage_type)
+        .session(session)
         .await
         .context("inserting a usage type")
         .map(|_| ())
@@ -105,12 +110,14 @@ fn replacement(usage_type: &UsageType) -> Result<bson::Document, StoreError> {
 #[tracing::instrument(skip_all, fields(type_id = %usage_type.id))]
 pub async fn update(
     db: &Database,
+    session: &mut ClientSession,
     usage_type: &UsageType,
 ) -> Result<Option<UsageType>, StoreError> {
     types(db)
         .find_one_and_update(doc! { "id": usage_type.id }, replacement(usage_type)?)
         .projection(doc! { "_id": 0 })
         .return_document(ReturnDocument::After)
+        .session(session)
         .await
         .context("replacing a usage type")
 }

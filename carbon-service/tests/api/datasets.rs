@@ -205,3 +205,65 @@ async fn an_invalid_token_on_a_factor_read_is_401_not_the_public_view() {
         .await;
     assert_problem(r, 401).await;
 }
+
+#[tokio::test]
+async fn a_type_written_while_its_dataset_is_being_retired_waits_for_it_and_is_refused() {
+    use bson::{Document, doc};
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    assert_eq!(
+        upload(&app, &admin, ACME, ACME_CSV).await.status(),
+        StatusCode::CREATED
+    );
+    // A retirement in flight: its transaction has marked the dataset and
+    // not committed yet.
+    let db = app.context.db.clone();
+    let mut retirement = db.client().start_session().await.unwrap();
+    retirement.start_transaction().await.unwrap();
+    db.collection::<Document>("datasets")
+        .update_one(
+            doc! { "_id": "acme-2026" },
+            doc! { "$set": { "retired": true } },
+        )
+        .session(&mut retirement)
+        .await
+        .unwrap();
+    let create = tokio::spawn({
+        let request = app.post("/types", &admin).json(&json!({
+            "id": 9003, "name": "ACME boiler", "unit": "GJ", "factor": 50, "scope": 1,
+            "dataset": "acme-2026"
+        }));
+        async move { request.sent().await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    assert!(
+        !create.is_finished(),
+        "the type write conflicts with the retirement and waits"
+    );
+    retirement.commit_transaction().await.unwrap();
+    let refused = assert_problem(create.await.unwrap(), 409).await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("retired"),
+        "{refused}"
+    );
+    assert!(
+        app.metrics
+            .render()
+            .contains("db_transaction_retries_total")
+    );
+    assert_problem(app.types("/9003").await, 404).await;
+}
+
+#[tokio::test]
+async fn an_upload_names_each_row_whose_type_id_exists_and_stores_nothing() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let clash = "id,name,unit,scope,co2,ch4,n2o,category,source\n\
+        9101,Fine,GJ,2,60,,,purchased_heat,ACME\n\
+        100,Taken,GJ,2,60,,,purchased_heat,ACME\n";
+    let problem = assert_problem(upload(&app, &admin, ACME, clash).await, 422).await;
+    assert_eq!(problem["errors"][0]["row"], 2, "{problem}");
+    assert_eq!(error_fields(&problem), ["id"]);
+    assert_problem(app.get("/datasets/acme-2026", &admin).sent().await, 404).await;
+    assert_problem(app.types("/9101").await, 404).await;
+}

@@ -179,10 +179,7 @@ async fn full_aggregation(
     summary::weigh(&mut cells, gwp);
     let types = app.context.types.all(&app.database).await.unwrap();
     summary::fold(filter, &cells, |id| {
-        types
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| (t.name.clone(), t.unit.clone()))
+        types.iter().find(|t| t.id == id).map(|t| t.name.clone())
     })
 }
 

@@ -135,6 +135,44 @@ async fn deleting_a_referenced_type_is_409_and_keeps_it() {
 }
 
 #[tokio::test]
+async fn a_types_unit_cannot_change_while_usages_of_it_exist_but_its_factor_can() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let steam = json!({"id": 901, "name": "steam", "unit": "GJ", "factor": 60, "scope": 2});
+    let r = app.post("/types", &admin).json(&steam).sent().await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let user = TestUser::new();
+    app.created_usage(&user, 2.0, 901, "2026-11-01T00:00:00Z")
+        .await;
+    let mut in_kwh = steam.clone();
+    in_kwh.as_object_mut().unwrap().remove("id");
+    in_kwh["unit"] = json!("kWh");
+    let refused = assert_problem(
+        app.put("/types/901", &admin).json(&in_kwh).sent().await,
+        409,
+    )
+    .await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("GJ"),
+        "{refused}"
+    );
+    let mut dearer = in_kwh.clone();
+    dearer["unit"] = json!("GJ");
+    dearer["factor"] = json!(70);
+    let r = app.put("/types/901", &admin).json(&dearer).sent().await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let summary: Value = app
+        .get("/usages/summary", &user)
+        .sent()
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["by_type"][0]["unit"], "GJ");
+    assert_eq!(summary["by_type"][0]["total_amount"], 2.0);
+}
+
+#[tokio::test]
 async fn type_validation_reports_every_field() {
     let app = spawn_app().await;
     let admin = TestUser::superuser();
