@@ -1,6 +1,7 @@
 // Serves the built app (dist/, or DIST_DIR) on PORT (default 8080): static
-// files, the SPA fallback to index.html, /config.js from USER_API_URL and
-// CARBON_API_URL, and a strict Content-Security-Policy.
+// files, the SPA fallback to index.html, /config.js from USER_API_URL,
+// CARBON_API_URL and ACCESS_TOKEN_TTL_SECONDS, and a strict
+// Content-Security-Policy.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -10,6 +11,9 @@ const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const userApi = process.env.USER_API_URL ?? 'http://localhost:8081';
 const carbonApi = process.env.CARBON_API_URL ?? 'http://localhost:8082';
+// user-service's ACCESS_TOKEN_TTL_SECONDS: how long a deactivated user's
+// last token still works at carbon-service (the Users page waits it out).
+const accessTokenTtlSeconds = Number(process.env.ACCESS_TOKEN_TTL_SECONDS ?? 900) || 900;
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
@@ -21,10 +25,14 @@ const csp = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
   `connect-src 'self' ${userApi} ${carbonApi}`, "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'",
 ].join('; ');
+// HSTS: browsers heed it only over HTTPS (RFC 6797 §8.1), so it is safe
+// to send on plain-HTTP localhost too. HSTS_MAX_AGE=0 withdraws it.
+const hstsMaxAge = Number(process.env.HSTS_MAX_AGE ?? 31536000);
 const common = {
   'content-security-policy': csp,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
+  'strict-transport-security': `max-age=${Number.isFinite(hstsMaxAge) && hstsMaxAge >= 0 ? hstsMaxAge : 31536000}`,
 };
 
 if (!existsSync(join(dist, 'index.html'))) {
@@ -55,7 +63,7 @@ const server = createServer((req, res) => {
   }
   if (path === '/config.js') {
     res.writeHead(200, { ...common, 'content-type': types['.js'], 'cache-control': 'no-store' });
-    res.end(`window.__CARBON_CONFIG__ = ${JSON.stringify({ userApi, carbonApi })};\n`);
+    res.end(`window.__CARBON_CONFIG__ = ${JSON.stringify({ userApi, carbonApi, accessTokenTtlSeconds })};\n`);
     return;
   }
   const file = normalize(join(dist, path));

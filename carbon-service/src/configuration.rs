@@ -9,6 +9,7 @@ use common::rate_limit::RateLimitSettings;
 use crate::service::slots::SlotSettings;
 
 pub const DEFAULT_AUTH_TOKEN_URL: &str = "http://localhost:8081/auth/jwt/login";
+pub const DEFAULT_MONGODB_URI: &str = "mongodb://localhost:27018/carbon";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -75,7 +76,8 @@ impl Settings {
             env,
             ServiceDefaults {
                 port: 8082,
-                mongodb_uri: "mongodb://localhost:27018/carbon",
+                mongodb_uri: DEFAULT_MONGODB_URI,
+                signs_tokens: false,
             },
         )?;
         let auth_token_url = env.string_or("AUTH_TOKEN_URL", DEFAULT_AUTH_TOKEN_URL);

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use carbon_service::configuration::Settings;
 use carbon_service::startup::Application;
 use clap::{Parser, Subcommand};
-use common::config::Env;
+use common::config::{ConfigError, Env, LogFormat, MongoSettings};
 
 #[derive(Parser)]
 #[command(
@@ -58,24 +58,36 @@ async fn main() -> ExitCode {
         );
         return common::cli::print_document("carbon-service", &doc);
     }
-    let settings = match common::cli::settings_or_exit(
-        "carbon-service",
-        Settings::from_env(&Env::from_process()),
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    common::telemetry::init(settings.common.log_format, "info");
+    let env = Env::from_process();
     let result = match cli.command {
-        None | Some(Command::Serve) => serve(settings).await,
-        Some(Command::Seed {
-            file,
-            examples,
-            force,
-        }) => seed(settings, file, examples, force).await,
-        Some(Command::VerifyRollups { repair }) => verify_rollups(settings, repair).await,
-        // Answered above, before any setting is read.
-        Some(Command::Openapi) => Ok(()),
+        None | Some(Command::Serve) => {
+            let settings =
+                match common::cli::settings_or_exit("carbon-service", Settings::from_env(&env)) {
+                    Ok(s) => s,
+                    Err(code) => return code,
+                };
+            common::telemetry::init(settings.common.log_format, "info");
+            serve(settings).await
+        }
+        // The tools touch the database only: they need no JWT setting.
+        Some(tool) => {
+            let database =
+                match common::cli::settings_or_exit("carbon-service", database_settings(&env)) {
+                    Ok(s) => s,
+                    Err(code) => return code,
+                };
+            common::telemetry::init(database.1, "info");
+            match tool {
+                Command::Seed {
+                    file,
+                    examples,
+                    force,
+                } => seed(&database.0, file, examples, force).await,
+                Command::VerifyRollups { repair } => verify_rollups(&database.0, repair).await,
+                // Answered above, before any setting is read.
+                Command::Serve | Command::Openapi => Ok(()),
+            }
+        }
     };
     common::cli::finish("carbon-service", result)
 }
@@ -110,9 +122,8 @@ enum CliError {
     RollupsDiffer { cells: usize, counts: usize },
 }
 
-async fn verify_rollups(settings: Settings, repair: bool) -> Result<(), CliError> {
-    let database =
-        common::db::connect_transactional(&settings.common.mongodb, "carbon-service").await?;
+async fn verify_rollups(mongodb: &MongoSettings, repair: bool) -> Result<(), CliError> {
+    let database = common::db::connect_transactional(mongodb, "carbon-service").await?;
     carbon_service::storage::create_indexes(&database).await?;
     let report = carbon_service::service::rollups::verify(&database, repair).await?;
     for d in &report.cell_differences {
@@ -165,13 +176,20 @@ async fn verify_rollups(settings: Settings, repair: bool) -> Result<(), CliError
     }
 }
 
+fn database_settings(env: &Env) -> Result<(MongoSettings, LogFormat), ConfigError> {
+    Ok((
+        MongoSettings::from_env(env, carbon_service::configuration::DEFAULT_MONGODB_URI)?,
+        env.parse_or("LOG_FORMAT", LogFormat::Pretty)?,
+    ))
+}
+
 async fn serve(settings: Settings) -> Result<(), CliError> {
     let app = Application::build(settings).await?;
     app.run_until_stopped().await.map_err(CliError::Serve)
 }
 
 async fn seed(
-    settings: Settings,
+    mongodb: &MongoSettings,
     file: Option<PathBuf>,
     examples: bool,
     force: bool,
@@ -203,8 +221,7 @@ async fn seed(
         })?;
         parsed.push((source_name, seeded));
     }
-    let database =
-        common::db::connect_transactional(&settings.common.mongodb, "carbon-service").await?;
+    let database = common::db::connect_transactional(mongodb, "carbon-service").await?;
     carbon_service::storage::create_indexes(&database).await?;
     let mode = if force {
         carbon_service::seed::SeedMode::Force

@@ -32,11 +32,11 @@ pub fn finish<E: std::error::Error>(service: &str, result: Result<(), E>) -> Exi
     }
 }
 
-/// Prints an OpenAPI document as JSON (the `openapi` subcommand). A closed
+/// Prints a document (OpenAPI, a JWK Set) as JSON. A closed
 /// pipe (`| head`) ends quietly instead of panicking.
-pub fn print_document(service: &str, doc: &utoipa::openapi::OpenApi) -> ExitCode {
+pub fn print_document(service: &str, doc: &impl serde::Serialize) -> ExitCode {
     use std::io::Write;
-    let json = match doc.to_pretty_json() {
+    let json = match serde_json::to_string_pretty(doc) {
         Ok(json) => json,
         Err(e) => {
             eprintln!("{service}: {e}");

@@ -1,6 +1,8 @@
-//! Access tokens: HS256 JWTs signed by user-service and verified locally by
-//! every service with the shared secret, hardened per RFC 8725 and typed as
-//! RFC 9068 access tokens (`typ: at+jwt`).
+//! Access tokens: JWTs signed by user-service and verified locally by every
+//! service, hardened per RFC 8725 and typed as RFC 9068 access tokens
+//! (`typ: at+jwt`). HS256 with a shared secret by default; EdDSA (Ed25519)
+//! when verifiers must not be able to sign (`JWT_ALGORITHM=EdDSA`). The
+//! algorithm comes from the configuration, never from a token's header.
 
 use std::fmt;
 
@@ -53,12 +55,23 @@ impl fmt::Debug for JwtSecret {
     }
 }
 
+/// What user-service signs with.
+#[derive(Debug, Clone)]
+pub enum SigningKey {
+    Hs256(JwtSecret),
+    EdDsa(crate::jwk::PrivateKey),
+}
+
 #[derive(Debug, Clone)]
 pub struct JwtSettings {
-    /// Signs new tokens and verifies.
-    pub secret: JwtSecret,
-    /// Verify only: tokens signed before a rotation stay valid until they expire.
-    pub previous_secrets: Vec<JwtSecret>,
+    /// user-service's signing key; `None` in a service that only verifies.
+    pub signing: Option<SigningKey>,
+    /// HS256 secrets that verify: `JWT_SECRET` and `JWT_PREVIOUS_SECRETS`
+    /// in HS256 mode; in EdDSA mode only `JWT_PREVIOUS_SECRETS`, while a
+    /// switch from HS256 lets older tokens expire.
+    pub hs256_secrets: Vec<JwtSecret>,
+    /// EdDSA public keys that verify, selected by `kid`.
+    pub public_keys: Vec<crate::jwk::PublicKey>,
     pub audience: String,
     pub issuer: String,
     /// Longest `exp - iat` accepted, even on a correctly signed token: a
@@ -67,16 +80,38 @@ pub struct JwtSettings {
 }
 
 impl JwtSettings {
-    /// Settings with the default audience, issuer and maximum lifetime, for
-    /// tests and tools.
+    /// HS256 settings that sign and verify with `secret`, with the default
+    /// audience, issuer and maximum lifetime, for tests and tools.
     pub fn with_secret(secret: &str) -> Result<Self, WeakSecret> {
+        let secret = JwtSecret::parse(secret)?;
         Ok(Self {
-            secret: JwtSecret::parse(secret)?,
-            previous_secrets: Vec::new(),
+            signing: Some(SigningKey::Hs256(secret.clone())),
+            hs256_secrets: vec![secret],
+            public_keys: Vec::new(),
             audience: DEFAULT_AUDIENCE.to_owned(),
             issuer: DEFAULT_ISSUER.to_owned(),
             max_ttl_seconds: DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS,
         })
+    }
+
+    /// EdDSA settings that sign with `key` and verify with its public key.
+    pub fn with_private_key(key: crate::jwk::PrivateKey) -> Self {
+        Self {
+            public_keys: vec![key.public_key().clone()],
+            signing: Some(SigningKey::EdDsa(key)),
+            hs256_secrets: Vec::new(),
+            audience: DEFAULT_AUDIENCE.to_owned(),
+            issuer: DEFAULT_ISSUER.to_owned(),
+            max_ttl_seconds: DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS,
+        }
+    }
+
+    /// The same settings, verifying only.
+    pub fn verifier_only(&self) -> Self {
+        Self {
+            signing: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -120,18 +155,35 @@ pub struct IssuedAccessToken {
     pub claims: AccessTokenClaims,
 }
 
-/// Signs access tokens with the current secret (user-service only).
+/// Signs access tokens (user-service only).
 #[derive(Clone)]
 pub struct AccessTokenIssuer {
     key: EncodingKey,
+    algorithm: Algorithm,
+    /// EdDSA: the key's thumbprint, so verifiers pick the key by it.
+    kid: Option<String>,
     audience: String,
     issuer: String,
 }
 
 impl AccessTokenIssuer {
-    pub fn new(settings: &JwtSettings) -> Self {
+    pub fn new(key: &SigningKey, settings: &JwtSettings) -> Self {
+        let (key, algorithm, kid) = match key {
+            SigningKey::Hs256(secret) => (
+                EncodingKey::from_secret(secret.0.as_bytes()),
+                Algorithm::HS256,
+                None,
+            ),
+            SigningKey::EdDsa(private) => (
+                private.encoding_key(),
+                Algorithm::EdDSA,
+                Some(private.public_key().kid().to_owned()),
+            ),
+        };
         Self {
-            key: EncodingKey::from_secret(settings.secret.0.as_bytes()),
+            key,
+            algorithm,
+            kid,
             audience: settings.audience.clone(),
             issuer: settings.issuer.clone(),
         }
@@ -164,7 +216,8 @@ impl AccessTokenIssuer {
         };
         let header = Header {
             typ: Some(ACCESS_TOKEN_TYPE.to_owned()),
-            ..Header::new(Algorithm::HS256)
+            kid: self.kid.clone(),
+            ..Header::new(self.algorithm)
         };
         let token = jsonwebtoken::encode(&header, &claims, &self.key)?;
         Ok(IssuedAccessToken { token, claims })
@@ -179,38 +232,66 @@ pub enum TokenError {
     Invalid,
 }
 
-/// Verifies access tokens against the current and previous secrets.
+/// Verifies access tokens: HS256 against the configured secrets, EdDSA
+/// against the public key its `kid` names. A token whose algorithm the
+/// configuration does not enable (`none`, HS512, RS256, or HS256 in EdDSA
+/// mode: an HMAC keyed with a public key) is refused before its signature
+/// is looked at.
 #[derive(Clone)]
 pub struct AccessTokenVerifier {
-    keys: Vec<DecodingKey>,
-    validation: Validation,
+    secrets: Vec<DecodingKey>,
+    public_keys: Vec<(String, DecodingKey)>,
+    hs256: Validation,
+    eddsa: Validation,
     max_ttl_seconds: i64,
 }
 
 impl AccessTokenVerifier {
     pub fn new(settings: &JwtSettings) -> Self {
-        let keys = std::iter::once(&settings.secret)
-            .chain(&settings.previous_secrets)
+        let secrets = settings
+            .hs256_secrets
+            .iter()
             .map(|s| DecodingKey::from_secret(s.0.as_bytes()))
             .collect();
-        // Only HS256: a token naming any other algorithm (none, HS512, RS256
-        // for key confusion) fails before its signature is even looked at.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = LEEWAY_SECONDS;
-        validation.validate_nbf = true;
-        validation.set_audience(&[&settings.audience]);
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        let public_keys = settings
+            .public_keys
+            .iter()
+            .filter_map(|k| Some((k.kid().to_owned(), k.decoding_key()?)))
+            .collect();
+        let validation = |algorithm| {
+            // One algorithm each: `decode` refuses a header naming another.
+            let mut validation = Validation::new(algorithm);
+            validation.leeway = LEEWAY_SECONDS;
+            validation.validate_nbf = true;
+            validation.set_audience(&[&settings.audience]);
+            validation.set_issuer(&[&settings.issuer]);
+            validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+            validation
+        };
         Self {
-            keys,
-            validation,
+            secrets,
+            public_keys,
+            hs256: validation(Algorithm::HS256),
+            eddsa: validation(Algorithm::EdDSA),
             max_ttl_seconds: settings.max_ttl_seconds,
         }
     }
 
     pub fn verify_access_token(&self, token: &str) -> Result<AccessTokenClaims, TokenError> {
-        for key in &self.keys {
-            match jsonwebtoken::decode::<AccessTokenClaims>(token, key, &self.validation) {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let (keys, validation): (Vec<&DecodingKey>, _) = match header.alg {
+            Algorithm::HS256 => (self.secrets.iter().collect(), &self.hs256),
+            Algorithm::EdDSA => {
+                // The key the `kid` names, and no other: an unknown kid is
+                // refused.
+                let kid = header.kid.as_deref().ok_or(TokenError::Invalid)?;
+                let key = self.public_keys.iter().find(|(k, _)| k == kid);
+                (key.map(|(_, key)| key).into_iter().collect(), &self.eddsa)
+            }
+            _ => return Err(TokenError::Invalid),
+        };
+        for key in keys {
+            match jsonwebtoken::decode::<AccessTokenClaims>(token, key, validation) {
                 Ok(data) => {
                     let typed = data.header.typ.as_deref().is_some_and(|typ| {
                         typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE)
@@ -311,13 +392,17 @@ mod tests {
         crate::testing::sign_jwt(alg, typ, secret, claims)
     }
 
+    fn issuer(settings: &JwtSettings) -> AccessTokenIssuer {
+        AccessTokenIssuer::new(settings.signing.as_ref().unwrap(), settings)
+    }
+
     fn verifier() -> AccessTokenVerifier {
         AccessTokenVerifier::new(&settings())
     }
 
     #[test]
     fn a_token_it_issued_verifies_with_its_claims() {
-        let issuer = AccessTokenIssuer::new(&settings());
+        let issuer = issuer(&settings());
         let issued = issuer
             .issue(&subject(), chrono::Duration::minutes(15))
             .unwrap();
@@ -464,14 +549,14 @@ mod tests {
     #[test]
     fn after_rotation_an_old_token_verifies_and_new_tokens_use_the_new_secret() {
         let old_token = sign(Algorithm::HS256, OLD_SECRET, &claims_with(|_| {}));
-        let rotated = JwtSettings {
-            previous_secrets: vec![JwtSecret::parse(OLD_SECRET).unwrap()],
-            ..settings()
-        };
+        let mut rotated = settings();
+        rotated
+            .hs256_secrets
+            .push(JwtSecret::parse(OLD_SECRET).unwrap());
         let verifier = AccessTokenVerifier::new(&rotated);
         assert!(verifier.verify_access_token(&old_token).is_ok());
 
-        let new_token = AccessTokenIssuer::new(&rotated)
+        let new_token = issuer(&rotated)
             .issue(&subject(), chrono::Duration::minutes(5))
             .unwrap()
             .token;
@@ -486,7 +571,7 @@ mod tests {
 
     #[test]
     fn issued_tokens_are_typed_as_access_tokens() {
-        let issued = AccessTokenIssuer::new(&settings())
+        let issued = issuer(&settings())
             .issue(&subject(), chrono::Duration::minutes(15))
             .unwrap();
         let header = jsonwebtoken::decode_header(&issued.token).unwrap();
@@ -551,7 +636,7 @@ mod tests {
             superuser: true,
             ..subject()
         };
-        let issued = AccessTokenIssuer::new(&settings())
+        let issued = issuer(&settings())
             .issue(&superuser, chrono::Duration::minutes(15))
             .unwrap();
         assert_eq!(
@@ -573,5 +658,106 @@ mod tests {
     #[test]
     fn the_secret_never_shows_in_debug_output() {
         assert!(!format!("{:?}", settings()).contains(SECRET));
+    }
+
+    mod eddsa {
+        use super::*;
+        use crate::jwk::{JwkSet, PrivateKey};
+
+        fn signer() -> JwtSettings {
+            JwtSettings::with_private_key(
+                PrivateKey::from_pem(&PrivateKey::generate_pem()).unwrap(),
+            )
+        }
+
+        /// What a verifier holds: the public keys of a JWKS file, no secret.
+        fn public_only(signer: &JwtSettings) -> JwtSettings {
+            let jwks = serde_json::to_string(&JwkSet::of(&signer.public_keys)).unwrap();
+            JwtSettings {
+                signing: None,
+                public_keys: JwkSet::parse(&jwks).unwrap(),
+                ..signer.clone()
+            }
+        }
+
+        #[test]
+        fn a_token_verifies_with_only_the_public_key_and_names_its_kid() {
+            let signer = signer();
+            let issued = issuer(&signer)
+                .issue(&subject(), chrono::Duration::minutes(5))
+                .unwrap();
+            let header = jsonwebtoken::decode_header(&issued.token).unwrap();
+            assert_eq!(header.alg, Algorithm::EdDSA);
+            assert_eq!(header.kid.as_deref(), Some(signer.public_keys[0].kid()));
+            let verifier = AccessTokenVerifier::new(&public_only(&signer));
+            assert_eq!(
+                verifier.verify_access_token(&issued.token),
+                Ok(issued.claims)
+            );
+        }
+
+        #[test]
+        fn an_hs256_token_keyed_with_the_public_key_is_refused() {
+            let signer = signer();
+            let jwk = signer.public_keys[0].to_jwk();
+            let verifier = AccessTokenVerifier::new(&public_only(&signer));
+            let jwk_json = serde_json::to_string(&jwk).unwrap();
+            for public in [jwk.x.as_str(), jwk_json.as_str()] {
+                let mut header = Header::new(Algorithm::HS256);
+                header.typ = Some(ACCESS_TOKEN_TYPE.into());
+                header.kid = jwk.kid.clone();
+                let forged = jsonwebtoken::encode(
+                    &header,
+                    &claims_with(|_| {}),
+                    &EncodingKey::from_secret(public.as_bytes()),
+                )
+                .unwrap();
+                assert_eq!(
+                    verifier.verify_access_token(&forged),
+                    Err(TokenError::Invalid)
+                );
+            }
+        }
+
+        #[test]
+        fn a_token_of_an_unknown_or_missing_kid_is_refused() {
+            let verifier = AccessTokenVerifier::new(&public_only(&signer()));
+            let other = signer();
+            let token = issuer(&other)
+                .issue(&subject(), chrono::Duration::minutes(5))
+                .unwrap()
+                .token;
+            assert_eq!(
+                verifier.verify_access_token(&token),
+                Err(TokenError::Invalid)
+            );
+        }
+
+        #[test]
+        fn after_a_switch_from_hs256_old_tokens_verify_only_while_the_old_secret_is_listed() {
+            let old = sign(Algorithm::HS256, SECRET, &claims_with(|_| {}));
+            let signer = signer();
+            let strict = AccessTokenVerifier::new(&public_only(&signer));
+            assert_eq!(strict.verify_access_token(&old), Err(TokenError::Invalid));
+            let mut switching = public_only(&signer);
+            switching.hs256_secrets = vec![JwtSecret::parse(SECRET).unwrap()];
+            assert!(
+                AccessTokenVerifier::new(&switching)
+                    .verify_access_token(&old)
+                    .is_ok()
+            );
+        }
+
+        #[test]
+        fn an_hs256_verifier_refuses_an_eddsa_token() {
+            let token = issuer(&signer())
+                .issue(&subject(), chrono::Duration::minutes(5))
+                .unwrap()
+                .token;
+            assert_eq!(
+                verifier().verify_access_token(&token),
+                Err(TokenError::Invalid)
+            );
+        }
     }
 }

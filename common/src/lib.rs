@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod http;
 pub mod ids;
+pub mod jwk;
 pub mod jwt;
 pub mod metrics;
 pub mod openapi;

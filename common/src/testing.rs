@@ -29,7 +29,8 @@ pub fn mint_token_authenticated_at(
         session_generation: 0,
         auth_time,
     };
-    AccessTokenIssuer::new(&settings)
+    let key = settings.signing.as_ref().expect("with_secret signs");
+    AccessTokenIssuer::new(key, &settings)
         .issue(&subject, chrono::Duration::minutes(15))
         .expect("the token signs")
         .token

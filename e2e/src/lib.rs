@@ -243,7 +243,6 @@ pub fn seed_uri(uri: &str) {
     let out = Command::new(binary("carbon-service"))
         .args(["seed", "--examples"])
         .env_clear()
-        .env("JWT_SECRET", SECRET)
         .env("MONGODB_URI", uri)
         .output()
         .expect("seed runs");

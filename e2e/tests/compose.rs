@@ -6,9 +6,13 @@
 use serde_yaml::Value;
 
 fn compose() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docker-compose.yml");
-    let text = std::fs::read_to_string(path).expect("docker-compose.yml is readable");
-    let mut doc: Value = serde_yaml::from_str(&text).expect("docker-compose.yml is YAML");
+    read("docker-compose.yml")
+}
+
+fn read(file: &str) -> Value {
+    let path = format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).expect("the compose file is readable");
+    let mut doc: Value = serde_yaml::from_str(&text).expect("the compose file is YAML");
     doc.apply_merge().expect("the merge keys resolve");
     doc
 }
@@ -133,4 +137,54 @@ fn the_seed_is_insert_only() {
         command.contains("seed") && !command.contains("--force"),
         "{command}"
     );
+}
+
+#[test]
+fn the_seed_holds_no_jwt_secret() {
+    let doc = compose();
+    let seed = &doc["services"]["seed"]["environment"];
+    assert!(seed["JWT_SECRET"].is_null(), "{seed:?}");
+    assert!(!env(&doc["services"]["seed"], "MONGODB_URI").is_empty());
+}
+
+#[test]
+fn the_production_override_publishes_only_the_tls_proxy_and_locks_every_container_down() {
+    let base = compose();
+    let prod = read("docker-compose.prod.yml");
+    for (name, _) in services(&base) {
+        let service = &prod["services"][name.as_str()];
+        assert!(!service.is_null(), "{name} is not in the override");
+        assert!(service["mem_limit"].as_str().is_some(), "{name}: mem_limit");
+        assert!(
+            format!("{:?}", service["security_opt"]).contains("no-new-privileges:true"),
+            "{name}: no-new-privileges"
+        );
+        assert_eq!(
+            format!("{:?}", service["cap_drop"]),
+            format!("{:?}", serde_yaml::from_str::<Value>("[ALL]").unwrap()),
+            "{name}: cap_drop"
+        );
+        if !name.ends_with("-db") {
+            assert_eq!(service["read_only"], Value::Bool(true), "{name}: read_only");
+        }
+        if !base["services"][name.as_str()]["ports"].is_null() {
+            // `!reset []` withdraws the base file's loopback ports.
+            assert!(
+                format!("{:?}", service["ports"]).contains("reset"),
+                "{name}: ports"
+            );
+        }
+    }
+    let proxy = &prod["services"]["proxy"];
+    assert_eq!(proxy["read_only"], Value::Bool(true));
+    assert!(proxy["mem_limit"].as_str().is_some());
+    let user = &prod["services"]["user-service"];
+    assert_eq!(env(user, "REFRESH_COOKIE_SECURE"), "true");
+    assert!(env(user, "CORS_ALLOWED_ORIGINS").starts_with("https://"));
+    let caddy = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/caddy/Caddyfile"
+    ))
+    .unwrap();
+    assert!(caddy.contains("Strict-Transport-Security"));
 }

@@ -136,3 +136,97 @@ async fn after_a_secret_rotation_old_and_new_tokens_both_work() {
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// `JWT_ALGORITHM=EdDSA`: user-service signs with its private key; carbon-
+/// service holds only the public keys user-service publishes, and no secret
+/// that could sign.
+#[tokio::test]
+async fn in_eddsa_mode_carbon_service_verifies_with_the_public_keys_only() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let dir = std::env::temp_dir().join(format!("e2e-eddsa-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let private = dir.join("jwt-private.pem");
+    std::fs::write(&private, common::jwk::PrivateKey::generate_pem()).unwrap();
+    let (users_db, carbon_db) = (
+        TestDatabase::new("e2e_users"),
+        TestDatabase::new("e2e_carbon"),
+    );
+    let users = start_users(
+        &users_db,
+        &[
+            ("JWT_SECRET", ""),
+            ("JWT_ALGORITHM", "EdDSA"),
+            ("JWT_PRIVATE_KEY_FILE", private.to_str().unwrap()),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let jwks: Value = client
+        .get(users.url("/.well-known/jwks.json"))
+        .json_body()
+        .await;
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    let public = dir.join("jwks.json");
+    std::fs::write(&public, jwks.to_string()).unwrap();
+    let carbon = start_carbon(
+        &carbon_db,
+        &users,
+        &[
+            ("JWT_SECRET", ""),
+            ("JWT_ALGORITHM", "EdDSA"),
+            ("JWT_PUBLIC_KEYS_FILE", public.to_str().unwrap()),
+        ],
+    )
+    .await;
+    seed(&carbon_db);
+
+    let tokens = sign_up(&users, &unique_email()).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let r = client
+        .post(carbon.url("/usages"))
+        .bearer_auth(access)
+        .json(&json!({"amount": 3, "usage_type_id": 100}))
+        .sent()
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let me = client
+        .get(users.url("/users/me"))
+        .bearer_auth(access)
+        .sent()
+        .await;
+    assert_eq!(me.status(), StatusCode::OK, "user-service verifies its own");
+
+    // The same claims under HS256, keyed with the published public key.
+    let claims: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(access.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let x = jwks["keys"][0]["x"].as_str().unwrap();
+    let forged =
+        common::testing::sign_jwt(jsonwebtoken::Algorithm::HS256, Some("at+jwt"), x, &claims);
+    for url in [carbon.url("/usages"), users.url("/users/me")] {
+        let r = client.get(url).bearer_auth(&forged).sent().await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    // `user-service jwks` prints what the endpoint serves.
+    let printed = std::process::Command::new(binary("user-service"))
+        .arg("jwks")
+        .env_clear()
+        .env("JWT_ALGORITHM", "EdDSA")
+        .env("JWT_PRIVATE_KEY_FILE", &private)
+        .output()
+        .unwrap();
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&printed.stdout).unwrap(),
+        jwks
+    );
+}

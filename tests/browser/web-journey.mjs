@@ -6,7 +6,8 @@
 //  4b. a bill in kWh against the EPA's per-MWh grid factor and 5 lb of
 //      HFC-134a: per gas, and the total under AR5 and AR6;
 //  5. log out, and the usages page is refused (back to the login page);
-//  6. a superuser deletes the account and its usages on the Users page.
+//  6. a superuser deactivates the account, waits one token lifetime, and
+//     erases and deletes it with its usages on the Users page.
 // Also: server field errors shown next to their inputs, a superuser's 409 on
 // the types page, a wrong password erasing nothing when deleting the
 // account, two tabs refreshing at once staying logged in, no CSP
@@ -250,6 +251,16 @@ try {
   await admin.getByRole('button', { name: 'Delete type 100', exact: true }).click();
   await admin.getByRole('alert').filter({ hasText: /is published/ }).waitFor();
 
+  step('a superuser deactivates the account first, and erasing waits one token lifetime');
+  admin.on('dialog', (dialog) => void dialog.accept());
+  await admin.goto(`${web}/users`);
+  await admin.getByRole('heading', { name: 'Users' }).waitFor();
+  await admin.getByRole('button', { name: `Deactivate ${email}` }).click();
+  await admin.getByRole('status').filter({ hasText: /was deactivated/ }).waitFor();
+  const waiting = admin.getByRole('row').filter({ hasText: email }).getByText(/Erase and delete from/);
+  check(await waiting.isVisible(), 'the erase waits for the last token to expire');
+  const deactivatedAt = Date.now();
+
   step('log out, and the usages page is refused');
   await tabA.getByRole('button', { name: 'Log out' }).click();
   await tabA.getByRole('heading', { name: 'Log in' }).waitFor();
@@ -257,12 +268,16 @@ try {
   await tabA.getByRole('heading', { name: 'Log in' }).waitFor();
   check(new URL(tabA.url()).pathname === '/login', `after logout /usages showed ${tabA.url()}`);
 
-  step('a superuser deletes the account and its usages on the Users page');
-  admin.on('dialog', (dialog) => void dialog.accept());
+  step('a superuser erases and deletes the account once the wait is over, giving their password again');
   await admin.goto(`${web}/users`);
   await admin.getByRole('heading', { name: 'Users' }).waitFor();
+  const wait = Number(process.env.ACCESS_TOKEN_TTL_SECONDS ?? 900) * 1000;
+  await admin.getByRole('button', { name: `Erase and delete ${email}` })
+    .waitFor({ timeout: Math.max(0, deactivatedAt + wait - Date.now()) + 15000 });
+  await admin.getByRole('button', { name: `Erase and delete ${email}` }).click();
+  await admin.getByLabel('Your password').fill(process.env.ADMIN_PASSWORD);
   await axe(admin, 'users');
-  await admin.getByRole('button', { name: `Delete ${email}` }).click();
+  await admin.getByRole('form', { name: `Erase and delete ${email}` }).getByRole('button', { name: 'Erase and delete' }).click();
   await admin.getByRole('status').filter({ hasText: /were deleted/ }).waitFor();
   await tabA.goto(`${web}/login`);
   await tabA.getByLabel('Email').fill(email);

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use common::config::{CommonSettings, ConfigError, Env, ServiceDefaults};
+use common::jwt::SigningKey;
 use common::rate_limit::RateLimitSettings;
 use ipnet::IpNet;
 
@@ -152,6 +153,9 @@ impl std::fmt::Debug for SuperuserBootstrap {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: CommonSettings,
+    /// What access tokens are signed with (`JWT_SECRET`, or
+    /// `JWT_PRIVATE_KEY_FILE` with `JWT_ALGORITHM=EdDSA`).
+    pub token_signing: SigningKey,
     pub access_token_ttl: Duration,
     /// Each refresh token's lifetime; every rotation issues a new one.
     pub refresh_token_ttl: Duration,
@@ -258,8 +262,15 @@ impl Settings {
             ServiceDefaults {
                 port: 8081,
                 mongodb_uri: "mongodb://localhost:27017/users",
+                signs_tokens: true,
             },
         )?;
+        // Required by `signs_tokens`: read above, or the settings failed.
+        let token_signing = common
+            .jwt
+            .signing
+            .clone()
+            .ok_or_else(|| ConfigError::new("JWT_SECRET", "is required"))?;
         let access_token_ttl = seconds(env, "ACCESS_TOKEN_TTL_SECONDS", 900, 60..=86_400)?;
         if access_token_ttl.as_secs() as i64 > common.jwt.max_ttl_seconds {
             return Err(ConfigError::new(
@@ -332,6 +343,7 @@ impl Settings {
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
+            token_signing,
             common,
             access_token_ttl,
             refresh_token_ttl,

@@ -23,6 +23,9 @@ enum Command {
     Serve,
     /// Print the OpenAPI document (JSON) and exit; needs no settings.
     Openapi,
+    /// Print the JWK Set of the public keys that verify this service's
+    /// tokens (JWT_ALGORITHM=EdDSA): the verifiers' JWT_PUBLIC_KEYS_FILE.
+    Jwks,
     /// Create the first superuser; safe to repeat. The password comes from
     /// SUPERUSER_PASSWORD, else it is prompted for.
     CreateSuperuser {
@@ -78,6 +81,10 @@ async fn run() -> ExitCode {
         }
         // Answered above, before any setting is read.
         Some(Command::Openapi) => Ok(()),
+        Some(Command::Jwks) => {
+            let jwks = common::jwk::JwkSet::of(&settings.common.jwt.public_keys);
+            return common::cli::print_document("user-service", &jwks);
+        }
         Some(Command::CreateSuperuser {
             email,
             promote_existing,

@@ -3,7 +3,7 @@
 use common::openapi::{OAuth2PasswordSecurity, StandardErrorResponses};
 use utoipa::OpenApi;
 
-use crate::routes::{auth, oauth, users};
+use crate::routes::{auth, keys, oauth, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,10 +31,11 @@ use crate::routes::{auth, oauth, users};
         users::get_user,
         users::update_user,
         users::delete_user,
+        keys::jwks,
         common::health::healthz,
         common::health::readyz,
     ),
-    components(schemas(common::error::ProblemDetails, common::error::FieldError)),
+    components(schemas(common::error::ProblemDetails, common::error::FieldError, common::jwk::JwkSet, common::jwk::Jwk)),
     tags(
         (name = "auth", description = "Registration, login and tokens"),
         (name = "users", description = "Self-service and superuser administration"),

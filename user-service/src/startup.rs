@@ -3,6 +3,7 @@
 
 use actix_web::web;
 use common::db::DatabaseStartupError;
+use common::jwk::JwkSet;
 use common::jwt::{AccessTokenIssuer, AccessTokenVerifier};
 use common::metrics::Metrics;
 use common::rate_limit::RateLimiter;
@@ -83,7 +84,7 @@ impl Application {
         }
 
         let context = web::Data::new(ServiceContext {
-            issuer: AccessTokenIssuer::new(&settings.common.jwt),
+            issuer: AccessTokenIssuer::new(&settings.token_signing, &settings.common.jwt),
             hasher,
             lockout: settings.lockout,
             refresh_limiter: RateLimiter::new(&settings.refresh_rate_limit),
@@ -101,6 +102,7 @@ impl Application {
             account_limiter: RateLimiter::new(&settings.account_rate_limit),
         });
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
+        let jwks = web::Data::new(JwkSet::of(&settings.common.jwt.public_keys));
         let db_data = web::Data::new(database.clone());
         let metrics_data = web::Data::new(metrics.clone());
         let openapi = crate::openapi::document();
@@ -114,7 +116,8 @@ impl Application {
                     .app_data(policy.clone())
                     .app_data(verifier.clone())
                     .app_data(metrics_data.clone())
-                    .app_data(db_data.clone());
+                    .app_data(db_data.clone())
+                    .app_data(jwks.clone());
                 routes::configure(cfg);
                 common::health::configure(cfg);
                 common::openapi::configure_docs(cfg, openapi.clone());

@@ -2,6 +2,9 @@
 export interface AppConfig {
   userApi: string;
   carbonApi: string;
+  /** user-service's access-token lifetime: how long a deactivated user's
+   * last token still works at carbon-service. */
+  accessTokenTtlSeconds: number;
 }
 
 declare global {
@@ -13,4 +16,5 @@ declare global {
 export const config: AppConfig = window.__CARBON_CONFIG__ ?? {
   userApi: 'http://localhost:8081',
   carbonApi: 'http://localhost:8082',
+  accessTokenTtlSeconds: 900,
 };

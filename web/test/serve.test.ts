@@ -11,12 +11,12 @@ let server: ChildProcess;
 let port = 0;
 
 /** A GET of a raw path, sent as it is (no client-side normalisation). */
-function get(path: string): Promise<{ status: number; body: string }> {
+function get(path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       let body = '';
       res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -52,6 +52,12 @@ describe('serve.mjs', () => {
     expect(normal.status).toBe(200);
     expect(normal.body).toContain('<title>app</title>');
     expect(server.exitCode).toBeNull();
+  });
+
+  it('asks browsers to use HTTPS only (HSTS) on every answer', async () => {
+    for (const path of ['/', '/config.js', '/%']) {
+      expect((await get(path)).headers['strict-transport-security'], path).toBe('max-age=31536000');
+    }
   });
 
   it('serves the app for unknown paths and never a file outside dist', async () => {

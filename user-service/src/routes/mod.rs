@@ -6,6 +6,7 @@
 pub mod auth;
 mod errors;
 pub mod extract;
+pub mod keys;
 pub mod oauth;
 pub mod users;
 
@@ -111,5 +112,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(users::update_user))
             .route(web::delete().to(users::delete_user))
             .default_service(allow("GET, PATCH, DELETE")),
+    )
+    .service(
+        web::resource("/.well-known/jwks.json")
+            .route(web::get().to(keys::jwks))
+            .default_service(allow("GET")),
     );
 }

@@ -41,6 +41,7 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
         "/users/me",
         "/users",
         "/users/{id}",
+        "/.well-known/jwks.json",
         "/healthz",
         "/readyz",
     ] {
@@ -85,5 +86,20 @@ async fn health_and_readiness_answer_200() {
     assert_eq!(
         app.client.get(app.url("/readyz")).sent().await.status(),
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn in_hs256_mode_the_jwks_document_lists_no_key() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .sent()
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"keys": []})
     );
 }

@@ -1897,7 +1897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The type's dataset is published (read-only) or retired */
+            /** @description The type's dataset is published (read-only) or retired, or the unit would change while usages of the type exist */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,16 +1,28 @@
 import { useCallback, useEffect, useState } from 'react';
-import { carbon, isSuperuser, summarize, users, type ProblemSummary, type User } from '../api/client';
-import { Alert } from '../components/forms';
+import { carbon, confirmPassword, isSuperuser, summarize, users, type ProblemSummary, type User } from '../api/client';
+import { config } from '../config';
+import { Alert, Field } from '../components/forms';
+import { useSubmit } from '../hooks/useSubmit';
+
+/** When an inactive account's last access token has surely expired. */
+function safeFrom(user: User): number {
+  return Date.parse(user.updated_at) + config.accessTokenTtlSeconds * 1000;
+}
+
+const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
- * Superusers: the accounts, and deleting one with its data. Usages live in
- * carbon-service, which user-service never calls, so they are erased there
- * first; an account is deleted only once its usages are gone.
+ * Superusers: the accounts, and removing one with its data in the safe
+ * order. carbon-service never calls user-service, so a token keeps working
+ * there until it expires: deactivate first, wait one access-token
+ * lifetime, then erase the usages, delete the account and erase again.
  */
 export function Users() {
   const [list, setList] = useState<User[]>([]);
   const [problem, setProblem] = useState<ProblemSummary | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<User | null>(null);
+  const [now, setNow] = useState(() => Date.now());
 
   const load = useCallback(async () => {
     const { data, error, response } = await users.GET('/users', { params: { query: { limit: 100 } } });
@@ -20,26 +32,59 @@ export function Users() {
   useEffect(() => {
     void load();
   }, [load]);
+  // The erase button comes on by itself once the wait is over.
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), 5000);
+    return () => window.clearInterval(timer);
+  }, []);
+
+  const remove = useSubmit(async (form) => {
+    const user = removing;
+    if (!user) return null;
+    // Erasing someone's usages needs a login within 5 minutes: logging in
+    // again checks the password and gives one.
+    const wrong = await confirmPassword(String(form.get('password')));
+    if (wrong) return { detail: wrong, fields: { password: wrong }, status: 400 };
+    const erase = () => carbon.DELETE('/users/{id}/usages', { params: { path: { id: user.id }, query: { confirm: true } } });
+    const erased = await erase();
+    if (erased.error) return summarize(erased.error, erased.response);
+    const deleted = await users.DELETE('/users/{id}', { params: { path: { id: user.id } } });
+    if (deleted.error) return summarize(deleted.error, deleted.response);
+    // Once more: nothing recorded in the meantime survives.
+    const again = await erase();
+    if (again.error) return summarize(again.error, again.response);
+    setRemoving(null);
+    setProblem(null);
+    setNotice(`${user.email} and their usages were deleted.`);
+    await load();
+    return null;
+  });
 
   if (!isSuperuser()) return <Alert>This page is for superusers.</Alert>;
 
-  async function remove(user: User) {
-    if (!window.confirm(`Delete ${user.email} and every usage they recorded? This cannot be undone.`)) return;
-    const erased = await carbon.DELETE('/users/{id}/usages', {
-      params: { path: { id: user.id }, query: { confirm: true } },
-    });
-    if (erased.error) {
-      setProblem(summarize(erased.error, erased.response));
-      return;
-    }
-    const { error, response } = await users.DELETE('/users/{id}', { params: { path: { id: user.id } } });
+  async function deactivate(user: User) {
+    if (!window.confirm(`Deactivate ${user.email}? Their sessions end now; their usages can be erased once their last token has expired.`)) return;
+    const { error, response } = await users.PATCH('/users/{id}', { params: { path: { id: user.id } }, body: { is_active: false } });
     if (error) {
       setProblem(summarize(error, response));
       return;
     }
     setProblem(null);
-    setNotice(`${user.email} and their usages were deleted.`);
+    setNotice(`${user.email} was deactivated. Erase and delete becomes available at ${time(Date.now() + config.accessTokenTtlSeconds * 1000)}.`);
     await load();
+  }
+
+  function action(user: User) {
+    if (user.is_active) {
+      return <button type="button" onClick={() => void deactivate(user)} aria-label={`Deactivate ${user.email}`}>Deactivate</button>;
+    }
+    const from = safeFrom(user);
+    if (now < from) return <span className="hint">Erase and delete from {time(from)}</span>;
+    return (
+      <button type="button" className="danger" onClick={() => { remove.setProblem(null); setRemoving(user); }} aria-label={`Erase and delete ${user.email}`}>
+        Erase and delete
+      </button>
+    );
   }
 
   return (
@@ -47,6 +92,21 @@ export function Users() {
       <h1>Users</h1>
       {notice && <Alert kind="info">{notice}</Alert>}
       {problem && <Alert>{problem.detail}</Alert>}
+      <p className="hint">
+        To remove an account, deactivate it first: its last access token still works at carbon-service for up to{' '}
+        {Math.round(config.accessTokenTtlSeconds / 60)} minutes, after which its usages are erased and the account deleted.
+      </p>
+      {removing && (
+        <form onSubmit={remove.onSubmit} aria-labelledby="remove-title" className="card">
+          <h2 id="remove-title">Erase and delete {removing.email}</h2>
+          <p>This erases every usage {removing.email} recorded, deletes the account, and erases again. It cannot be undone.</p>
+          {remove.problem && !remove.problem.fields.password && <Alert>{remove.problem.detail}</Alert>}
+          <Field label="Your password" name="password" type="password" autoComplete="current-password" required
+            error={remove.problem?.fields.password} hint="Erasing someone's data needs a recent login." />
+          <button type="submit" className="danger" disabled={remove.busy}>Erase and delete</button>{' '}
+          <button type="button" onClick={() => setRemoving(null)}>Cancel</button>
+        </form>
+      )}
       <table>
         <caption>Accounts, oldest first (the first 100)</caption>
         <thead>
@@ -59,7 +119,7 @@ export function Users() {
               <td>{user.is_verified ? 'yes' : 'no'}</td>
               <td>{user.is_superuser ? 'yes' : 'no'}</td>
               <td>{user.is_active ? 'yes' : 'no'}</td>
-              <td><button type="button" className="danger" onClick={() => void remove(user)} aria-label={`Delete ${user.email}`}>Delete</button></td>
+              <td>{action(user)}</td>
             </tr>
           ))}
         </tbody>
