@@ -10,6 +10,24 @@ SECANTUS_VERSION="0.5.3-beta.196"
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# phase NAME: ends the current phase (its seconds go to PHASES_FILE, when
+# set) and starts NAME. `phase ""` only ends the current one.
+PHASE_NAME="" PHASE_START=$SECONDS
+phase() {
+  if [ -n "$PHASE_NAME" ] && [ -n "${PHASES_FILE:-}" ]; then
+    printf '%s\t%s\n' "$PHASE_NAME" "$((SECONDS - PHASE_START))" >>"$PHASES_FILE"
+  fi
+  PHASE_NAME=$1 PHASE_START=$SECONDS
+}
+
+# Prints the phases recorded in PHASES_FILE and their total.
+phase_report() {
+  [ -n "${PHASES_FILE:-}" ] && [ -s "$PHASES_FILE" ] || return 0
+  log "phase timings"
+  awk -F'\t' '{ printf "  %-28s %4dm%02ds\n", $1, $2 / 60, $2 % 60; total += $2 }
+    END { printf "  %-28s %4dm%02ds\n", "total", total / 60, total % 60 }' "$PHASES_FILE" >&2
+}
+
 # Processes started through these helpers, in start order. stop_all stops
 # them in reverse (services before their databases). A script registers
 # `trap stop_all EXIT` before it starts anything, so a failure half-way

@@ -14,17 +14,11 @@ pub fn settings_or_exit<T, E: Display>(service: &str, loaded: Result<T, E>) -> R
 
 /// The exit code for a command's result, logging and printing a failure
 /// with its chain of causes ("reading seed.json: No such file").
-pub fn finish<E: std::error::Error>(service: &str, result: Result<(), E>) -> ExitCode {
+pub fn finish<E: std::error::Error + 'static>(service: &str, result: Result<(), E>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let mut message = error.to_string();
-            let mut next = error.source();
-            while let Some(cause) = next {
-                message.push_str(": ");
-                message.push_str(&cause.to_string());
-                next = cause.source();
-            }
+            let message = crate::error::cause_chain(&error);
             tracing::error!("{message}");
             eprintln!("{service}: {message}");
             ExitCode::FAILURE

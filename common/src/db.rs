@@ -22,8 +22,12 @@ use crate::config::MongoSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseStartupError {
-    #[error("invalid configuration: MONGODB_URI {0}")]
-    InvalidUri(String),
+    #[error("invalid configuration: MONGODB_URI {problem}")]
+    InvalidUri {
+        problem: &'static str,
+        #[source]
+        source: Option<Error>,
+    },
     /// A standalone server: it cannot run multi-document transactions.
     #[error(
         "invalid configuration: MONGODB_URI names a standalone MongoDB server, and this service \
@@ -33,10 +37,18 @@ pub enum DatabaseStartupError {
          mongos"
     )]
     NoTransactions,
-    #[error("the database did not answer after {attempts} attempts; last error: {last_error}")]
-    Unreachable { attempts: u32, last_error: String },
-    #[error("creating indexes on `{collection}` failed: {error}")]
-    Index { collection: String, error: String },
+    #[error("the database did not answer after {attempts} attempts; the last error")]
+    Unreachable {
+        attempts: u32,
+        #[source]
+        last_error: Option<Error>,
+    },
+    #[error("preparing `{collection}` (its indexes, or a start-up step on it) failed")]
+    Index {
+        collection: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Parses the URI and builds a client without contacting the server.
@@ -44,19 +56,26 @@ pub async fn client_for(
     settings: &MongoSettings,
     app_name: &str,
 ) -> Result<(Client, String), DatabaseStartupError> {
-    let mut options = ClientOptions::parse(&settings.uri)
-        .await
-        .map_err(|e| DatabaseStartupError::InvalidUri(format!("cannot be parsed: {e}")))?;
-    let database = options.default_database.clone().ok_or_else(|| {
-        DatabaseStartupError::InvalidUri(
-            "must name the database in its path, e.g. mongodb://host:27017/users".into(),
-        )
+    let mut options = ClientOptions::parse(&settings.uri).await.map_err(|e| {
+        DatabaseStartupError::InvalidUri {
+            problem: "cannot be parsed",
+            source: Some(e),
+        }
     })?;
+    let database = options
+        .default_database
+        .clone()
+        .ok_or(DatabaseStartupError::InvalidUri {
+            problem: "must name the database in its path, e.g. mongodb://host:27017/users",
+            source: None,
+        })?;
     options.app_name = Some(app_name.to_owned());
     options.server_selection_timeout = Some(settings.server_selection_timeout);
     options.connect_timeout = Some(settings.server_selection_timeout);
-    let client = Client::with_options(options)
-        .map_err(|e| DatabaseStartupError::InvalidUri(format!("is not usable: {e}")))?;
+    let client = Client::with_options(options).map_err(|e| DatabaseStartupError::InvalidUri {
+        problem: "is not usable",
+        source: Some(e),
+    })?;
     Ok((client, database))
 }
 
@@ -69,7 +88,7 @@ pub async fn connect(
     let (client, name) = client_for(settings, app_name).await?;
     let database = client.database(&name);
     let mut delay = Duration::from_millis(250);
-    let mut last_error = String::new();
+    let mut last_error = None;
     for attempt in 1..=settings.connect_attempts {
         match ping(&database).await {
             Ok(()) => {
@@ -77,7 +96,6 @@ pub async fn connect(
                 return Ok(database);
             }
             Err(e) => {
-                last_error = e.to_string();
                 tracing::warn!(
                     attempt,
                     max_attempts = settings.connect_attempts,
@@ -85,6 +103,7 @@ pub async fn connect(
                     error = %e,
                     "database not reachable yet"
                 );
+                last_error = Some(e);
                 if attempt < settings.connect_attempts {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(5));
@@ -118,7 +137,7 @@ pub async fn require_transactions(database: &Database) -> Result<(), DatabaseSta
         .await
         .map_err(|e| DatabaseStartupError::Unreachable {
             attempts: 1,
-            last_error: e.to_string(),
+            last_error: Some(e),
         })?;
     let replica_set = hello.get_str("setName").is_ok();
     let mongos = hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
@@ -145,7 +164,7 @@ pub async fn ensure_indexes(
 ) -> Result<(), DatabaseStartupError> {
     let failed = |e: Error| DatabaseStartupError::Index {
         collection: collection.to_owned(),
-        error: e.to_string(),
+        source: Box::new(e),
     };
     let coll = database.collection::<mongodb::bson::Document>(collection);
     if !obsolete.is_empty() {
@@ -473,6 +492,9 @@ fn duplicate_index(err: &Error) -> Option<String> {
 }
 
 const DUPLICATE_KEY: i32 = 11000;
+
+/// The name of every collection's `_id` index (for [`StoreError::is_duplicate_on`]).
+pub const PRIMARY_KEY: &str = "_id_";
 
 /// A unique-index violation (code 11000).
 pub fn is_duplicate_key(err: &Error) -> bool {

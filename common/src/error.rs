@@ -217,18 +217,28 @@ impl ResponseError for ApiError {
     }
 }
 
+/// An error with every `source` after it, for a log line: "inserting a
+/// usage: the database failed: connection reset". (An error's `Display`
+/// alone says only its own layer's part.)
+pub fn cause_chain(cause: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = cause.to_string();
+    let mut next = cause.source();
+    while let Some(source) = next {
+        chain.push_str(": ");
+        chain.push_str(&source.to_string());
+        next = source.source();
+    }
+    chain
+}
+
 impl ApiError {
-    /// The cause, with every `source` after it: "inserting a usage: the
-    /// database failed: connection reset".
-    fn cause_chain(cause: &(dyn std::error::Error + 'static)) -> String {
-        let mut chain = cause.to_string();
-        let mut next = cause.source();
-        while let Some(source) = next {
-            chain.push_str(": ");
-            chain.push_str(&source.to_string());
-            next = source.source();
+    /// What went wrong, for a log line: the cause chain of a failure that
+    /// is not the client's, else what the client is told.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Internal(cause) | Self::Unavailable(Some(cause)) => cause_chain(cause.as_ref()),
+            other => other.to_string(),
         }
-        chain
     }
 
     /// The one log line of a failure that is not the client's: in the
@@ -236,10 +246,10 @@ impl ApiError {
     fn log(&self) {
         match self {
             Self::Internal(cause) => {
-                tracing::error!(error = %Self::cause_chain(cause.as_ref()), "internal error");
+                tracing::error!(error = %cause_chain(cause.as_ref()), "internal error");
             }
             Self::Unavailable(Some(cause)) => {
-                tracing::warn!(error = %Self::cause_chain(cause.as_ref()), "a backing service is unavailable");
+                tracing::warn!(error = %cause_chain(cause.as_ref()), "a backing service is unavailable");
             }
             _ => {}
         }

@@ -71,6 +71,28 @@ async fn a_unique_index_violation_is_a_duplicate_key_error() {
 }
 
 #[tokio::test]
+async fn a_taken_id_inside_a_transaction_is_a_duplicate_on_the_primary_key() {
+    use db::Context;
+    let test_db = TestDatabase::new("common");
+    let database = db::connect(&settings(&test_db.uri), "common-tests")
+        .await
+        .unwrap();
+    let things = database.collection::<Document>("things");
+    things.insert_one(doc! { "_id": "a" }).await.unwrap();
+    let err = db::in_transaction(&database, "inserting a thing", async |session| {
+        things
+            .insert_one(doc! { "_id": "a" })
+            .session(session)
+            .await
+            .map(|_| ())
+            .context("inserting a thing")
+    })
+    .await
+    .unwrap_err();
+    assert!(err.is_duplicate_on(db::PRIMARY_KEY), "{err}");
+}
+
+#[tokio::test]
 async fn a_uri_without_a_database_name_is_refused() {
     let uri = common::testing::with_database(&common::testing::test_server_uri(), "");
     let err = db::connect(&settings(&uri), "common-tests")

@@ -190,10 +190,15 @@ pub struct Pair {
 
 impl Pair {
     pub async fn start() -> Pair {
+        Pair::start_with(&[]).await
+    }
+
+    /// Both services with `extra` settings.
+    pub async fn start_with(extra: &[(&str, &str)]) -> Pair {
         let users_db = TestDatabase::new("e2e_users");
         let carbon_db = TestDatabase::new("e2e_carbon");
-        let users = start_users(&users_db, &[]).await;
-        let carbon = start_carbon(&carbon_db, &users, &[]).await;
+        let users = start_users(&users_db, extra).await;
+        let carbon = start_carbon(&carbon_db, &users, extra).await;
         seed(&carbon_db);
         Pair {
             users,

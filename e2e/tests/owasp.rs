@@ -463,7 +463,8 @@ async fn api5_type_writes_and_admin_endpoints_refuse_normal_users() {
 // API8: security misconfiguration.
 #[tokio::test]
 async fn api8_cors_headers_and_error_bodies_are_locked_down() {
-    let pair = Pair::start().await;
+    // An explicit list: the test does not lean on the default one.
+    let pair = Pair::start_with(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com")]).await;
     let client = Client::new();
     for service in [&pair.users, &pair.carbon] {
         let preflight = client
@@ -479,13 +480,13 @@ async fn api8_cors_headers_and_error_bodies_are_locked_down() {
         );
         let allowed = client
             .request(reqwest::Method::OPTIONS, service.url("/healthz"))
-            .header("origin", "http://localhost:8082")
+            .header("origin", "https://app.example.com")
             .header("access-control-request-method", "GET")
             .sent()
             .await;
         assert_eq!(
             allowed.headers()["access-control-allow-origin"],
-            "http://localhost:8082"
+            "https://app.example.com"
         );
         let r = client.get(service.url("/healthz")).sent().await;
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");

@@ -56,7 +56,7 @@ fn import_rows(
 const BATCH_LOGGED: &str = "batch of usages inserted, not yet committed";
 
 /// Waits until the import has inserted its first batch inside its
-/// transaction (polled tightly: the whole import takes well under a second).
+/// transaction (polled every 50 ms, within the import's few hundred).
 async fn first_batch_inserted(carbon: &Service) {
     let seen = common::testing::poll_until(Duration::from_secs(30), async || {
         tokio::time::sleep(Duration::from_millis(2)).await;

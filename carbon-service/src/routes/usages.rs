@@ -223,7 +223,8 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
 
 /// Record a usage
 ///
-/// Stores `co2e = amount × factor` with a snapshot of the type. With an
+/// Stores `co2e = factor_amount × factor` (the amount in the factor's
+/// unit) with a snapshot of the type. With an
 /// `Idempotency-Key`, a retry answers the original 201 (same id) and
 /// creates nothing; the same key with a different body is 422, and while
 /// the first request still runs, 409 with `Retry-After`. A retry whose
@@ -653,7 +654,7 @@ pub async fn export_usages(
         .map_err(ApiError::from)
         .enumerate()
         .map(move |(index, usage)| export_chunk(format, index, &usage?))
-        .inspect_err(|e| tracing::error!(error = %e, "an export stopped part-way"));
+        .inspect_err(|e| tracing::error!(error = %e.describe(), "an export stopped part-way"));
     let body = futures_util::stream::once(async move { Ok::<_, ApiError>(head) })
         .chain(rows)
         .chain(futures_util::stream::once(async move { Ok(close) }));

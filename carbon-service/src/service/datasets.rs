@@ -103,7 +103,7 @@ impl Datasets<'_> {
             datasets::insert(self.db, session, &dataset)
                 .await
                 .map_err(|e| {
-                    if e.is_duplicate() {
+                    if e.is_duplicate_on(common::db::PRIMARY_KEY) {
                         DatasetError::IdTaken(dataset.id.clone())
                     } else {
                         e.into()
@@ -112,7 +112,7 @@ impl Datasets<'_> {
             usage_types::insert_many(self.db, session, &types)
                 .await
                 .map_err(|e| {
-                    if e.is_duplicate() {
+                    if e.is_duplicate_on(usage_types::ID_INDEX) {
                         DatasetError::TypeIdTaken
                     } else {
                         e.into()

@@ -162,7 +162,9 @@ impl Types<'_> {
             let usage_type = UsageType::parse(id, fields, &dataset)?;
             match usage_types::insert(self.db, session, &usage_type).await {
                 Ok(()) => Ok(usage_type),
-                Err(e) if e.is_duplicate() => Err(TypeError::IdTaken(usage_type.id)),
+                Err(e) if e.is_duplicate_on(usage_types::ID_INDEX) => {
+                    Err(TypeError::IdTaken(usage_type.id))
+                }
                 Err(e) => Err(e.into()),
             }
         })

@@ -172,9 +172,11 @@ impl Keyed {
         match idempotency::insert(db, session, &self.record(usage_id, outcome)).await {
             Ok(()) => Ok(None),
             // Another request with this key is writing it now.
-            Err(e) if e.is_write_conflict() || e.is_duplicate() => Err(UsageError::KeyInProgress {
-                retry_after_seconds: 1,
-            }),
+            Err(e) if e.is_write_conflict() || e.is_duplicate_on(common::db::PRIMARY_KEY) => {
+                Err(UsageError::KeyInProgress {
+                    retry_after_seconds: 1,
+                })
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -769,7 +771,7 @@ async fn record_batch(
                 // Another request (another instance's) holds one of the
                 // keys: the batch is written again one create at a time.
                 .map_err(|e| {
-                    if e.is_write_conflict() || e.is_duplicate() {
+                    if e.is_write_conflict() || e.is_duplicate_on(common::db::PRIMARY_KEY) {
                         UsageError::KeyInProgress {
                             retry_after_seconds: 1,
                         }

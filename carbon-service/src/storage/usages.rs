@@ -434,7 +434,8 @@ pub async fn references_type(db: &Database, type_id: UsageTypeId) -> Result<bool
     Ok(found.is_some())
 }
 
-/// The summary's pipeline: one `$group` per (type, month) cell with every
+/// The summary's pipeline: one `$group` per (type, month or day, scope)
+/// cell with every
 /// accumulator, so all figures come from one consistent read.
 pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> Vec<Document> {
     let mut key = doc! {

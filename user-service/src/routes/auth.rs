@@ -163,7 +163,7 @@ fn mail_token_in_background(
 ) {
     let task = async move {
         if let Err(e) = accounts::mail_token(&db, &context, &email, purpose, requester).await {
-            tracing::error!(error = %common::error::ApiError::from(e), "issuing an emailed token failed");
+            tracing::error!(error = %common::error::cause_chain(&e), "issuing an emailed token failed");
         }
     };
     actix_web::rt::spawn(task.instrument(tracing::Span::current()));

@@ -27,13 +27,13 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         .await
         .map_err(|e| DatabaseStartupError::Index {
             collection: users::SUPERUSER_GUARD.to_owned(),
-            error: e.to_string(),
+            source: Box::new(e),
         })?;
     claims::backfill_expiry(database)
         .await
         .map_err(|e| DatabaseStartupError::Index {
             collection: claims::COLLECTION.to_owned(),
-            error: e.to_string(),
+            source: Box::new(e),
         })?;
     Ok(())
 }
