@@ -10,7 +10,7 @@ use crate::service::datasets::Datasets;
 use crate::service::slots::Slots;
 use crate::service::types::Types;
 use crate::service::usages::Usages;
-use crate::service::user_writes::UserWrites;
+use crate::service::usages::writes::UserWrites;
 use crate::type_cache::UsageTypeCache;
 
 pub struct AppContext {

@@ -15,7 +15,7 @@ use crate::context::AppContext;
 use crate::limits::UserLimiters;
 use crate::migrate::MigrationError;
 use crate::routes;
-use crate::service::user_writes::UserWrites;
+use crate::service::usages::writes::UserWrites;
 use crate::type_cache::UsageTypeCache;
 
 #[derive(Debug, thiserror::Error)]

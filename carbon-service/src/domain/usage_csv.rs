@@ -7,8 +7,15 @@
 
 use std::borrow::Cow;
 
-use super::ids::UsageTypeId;
+use std::collections::HashMap;
+
+use bson::oid::ObjectId;
+
+use super::ids::{UsageId, UsageTypeId};
+use super::units::check_unit;
 use super::usage::{NewUsage, Usage, check_amount, check_unit_text, parse_usage_at};
+use super::usage_type::UsageType;
+use common::ids::UserId;
 use common::validation::FieldError;
 
 /// The export's header row: the amount as entered and in the factor's
@@ -221,6 +228,62 @@ fn invalid(field: &str, message: impl Into<String>) -> ImportError {
     ImportError::Invalid(vec![FieldError::new(field, message)])
 }
 
+/// The usages of an import's rows, each against the stored type it names
+/// (`types`: the ones the importer may see), or every row's errors (the
+/// first [`MAX_REPORTED_ERRORS`]): an unknown or retired type, or a unit
+/// the type's cannot be converted from. The usages carry `import_id`.
+pub fn resolve_rows(
+    rows: Vec<ImportRow>,
+    types: &HashMap<UsageTypeId, UsageType>,
+    owner: UserId,
+    import_id: ObjectId,
+) -> Result<Vec<Usage>, Vec<FieldError>> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut usages: Vec<Usage> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut row_errors = row.errors;
+        let checked = row.usage_type_id.and_then(|id| {
+            let found = match types.get(&id) {
+                None => Err(FieldError::new(
+                    "usage_type_id",
+                    format!("no usage type has id {id}"),
+                )),
+                Some(t) if t.retired => Err(FieldError::new(
+                    "usage_type_id",
+                    format!(
+                        "usage type {id} belongs to the retired dataset {}",
+                        t.dataset
+                    ),
+                )),
+                Some(t) => check_unit(row.unit.as_deref().unwrap_or(&t.unit), &t.unit)
+                    .map(|unit| (t, unit)),
+            };
+            found.map_err(|e| row_errors.push(e.in_row(row.row))).ok()
+        });
+        match (row.usage, checked) {
+            (Some(new), Some((usage_type, unit))) if row_errors.is_empty() => {
+                let mut usage = Usage::new(
+                    UsageId::new(),
+                    owner,
+                    new.amount,
+                    unit,
+                    usage_type.clone(),
+                    new.usage_at,
+                );
+                usage.import_id = Some(import_id);
+                usages.push(usage);
+            }
+            _ => errors.extend(row_errors),
+        }
+    }
+    if errors.is_empty() {
+        Ok(usages)
+    } else {
+        errors.truncate(MAX_REPORTED_ERRORS);
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +371,80 @@ mod tests {
             assert!(neutralize_formula(text).starts_with('\''), "{text}");
         }
         assert_eq!(neutralize_formula("electricity"), "electricity");
+    }
+
+    mod resolving {
+        use super::*;
+
+        fn types(retired: bool) -> HashMap<UsageTypeId, UsageType> {
+            let fields = crate::domain::usage_type::UsageTypeFields {
+                name: "electricity".into(),
+                unit: "kWh".into(),
+                factor: Some(1.5),
+                scope: 2,
+                ..Default::default()
+            };
+            let mut t =
+                UsageType::parse(100, &fields, &crate::domain::dataset::Dataset::custom()).unwrap();
+            t.retired = retired;
+            HashMap::from([(t.id, t)])
+        }
+
+        fn rows(body: &str) -> Vec<ImportRow> {
+            parse_import(body.as_bytes()).unwrap()
+        }
+
+        fn resolved(body: &str, retired: bool) -> Result<Vec<Usage>, Vec<(Option<u64>, String)>> {
+            resolve_rows(rows(body), &types(retired), UserId::new(), ObjectId::new())
+                .map_err(|errors| errors.into_iter().map(|e| (e.row, e.message)).collect())
+        }
+
+        #[test]
+        fn rows_of_a_known_type_become_usages_in_the_factors_unit_tagged_with_the_import() {
+            let import_id = ObjectId::new();
+            let usages = resolve_rows(
+                rows("usage_at,usage_type_id,amount,unit\n2026-01-01T00:00:00Z,100,2,MWh\n2026-01-02T00:00:00Z,100,3,\n"),
+                &types(false),
+                UserId::new(),
+                import_id,
+            )
+            .unwrap();
+            assert_eq!(usages.len(), 2);
+            assert_eq!(usages[0].co2e, 2000.0 * 1.5);
+            assert_eq!(usages[1].co2e, 3.0 * 1.5);
+            assert!(usages.iter().all(|u| u.import_id == Some(import_id)));
+        }
+
+        #[test]
+        fn an_unknown_type_a_retired_one_and_a_foreign_unit_are_named_by_row() {
+            let body = "usage_at,usage_type_id,amount,unit\n2026-01-01T00:00:00Z,999,1,\n2026-01-01T00:00:00Z,100,1,kg\n";
+            let errors = resolved(body, false).unwrap_err();
+            assert_eq!(
+                errors.iter().map(|e| e.0).collect::<Vec<_>>(),
+                [Some(1), Some(2)]
+            );
+            assert!(
+                errors[0].1.contains("no usage type has id 999"),
+                "{errors:?}"
+            );
+            let retired = resolved(
+                "usage_at,usage_type_id,amount\n2026-01-01T00:00:00Z,100,1\n",
+                true,
+            )
+            .unwrap_err();
+            assert!(retired[0].1.contains("retired"), "{retired:?}");
+        }
+
+        #[test]
+        fn a_row_whose_cells_failed_also_gets_its_type_checked_and_at_most_a_hundred_errors_come_back()
+         {
+            let body = "usage_at,usage_type_id,amount\nnot-a-date,999,1\n";
+            let errors = resolved(body, false).unwrap_err();
+            assert_eq!(errors.len(), 2, "{errors:?}");
+            let many: String = (0..150).map(|_| "2026-01-01T00:00:00Z,999,1\n").collect();
+            let errors =
+                resolved(&format!("usage_at,usage_type_id,amount\n{many}"), false).unwrap_err();
+            assert_eq!(errors.len(), MAX_REPORTED_ERRORS);
+        }
     }
 }

@@ -6,6 +6,6 @@
 pub mod datasets;
 pub mod rollups;
 pub mod slots;
+pub mod summary;
 pub mod types;
 pub mod usages;
-pub mod user_writes;

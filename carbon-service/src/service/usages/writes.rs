@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use common::ids::UserId;
 
-use super::usages::PendingCreate;
+use super::PendingCreate;
 
 /// Locks shared by hash: memory stays fixed however many users write, and
 /// two users rarely share one (then they queue behind each other).

@@ -1,0 +1,203 @@
+//! Group commit: the creates of one user that queue up while a
+//! transaction of theirs runs are written together in the next one, each
+//! with the answer it would get alone.
+
+use std::collections::HashMap;
+
+use mongodb::Database;
+
+use crate::domain::rollup::{self, RollupDelta};
+use crate::domain::usage::Usage;
+use crate::storage::idempotency::{self as key_records, Outcome};
+use crate::storage::{rollups, usage_counts, usages};
+use common::db::in_transaction;
+use common::ids::UserId;
+
+use super::idempotency::{Keyed, replayed_usage};
+use super::{Created, UsageError, reserve_quota};
+
+/// A create waiting for its user's next transaction.
+pub struct PendingCreate {
+    pub(super) usage: Usage,
+    pub(super) keyed: Option<Keyed>,
+    pub(super) reply: tokio::sync::oneshot::Sender<CreateAnswer>,
+}
+
+/// A create's outcome: the usage id is the record's.
+const CREATED: Outcome = Outcome::Recorded { status: 201 };
+
+/// The most creates one transaction writes.
+pub(super) const MAX_BATCH: usize = 256;
+
+/// Writes a batch of one user's queued creates in one transaction and
+/// answers each. A batch that fails as a whole (a key another request
+/// holds, a database failure) is written again one create at a time, so
+/// each gets its own answer.
+pub(super) async fn write_creates(
+    db: &Database,
+    quota: u64,
+    user_id: UserId,
+    batch: Vec<PendingCreate>,
+) {
+    let outcomes = match record_batch(db, quota, user_id, &batch).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::debug!(error = %e, creates = batch.len(), "a batch of creates failed; writing them one at a time");
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for pending in &batch {
+                outcomes.push(record_one(db, quota, pending).await);
+            }
+            outcomes
+        }
+    };
+    for (pending, outcome) in batch.into_iter().zip(outcomes) {
+        // Its request may have gone away meanwhile.
+        let _ = pending.reply.send(outcome);
+    }
+}
+
+/// What one create of a batch comes to.
+pub(super) type CreateAnswer = Result<Created<Usage>, UsageError>;
+
+/// Writes a batch of one user's creates in one transaction, with the
+/// answers the same creates one after another would get: each key is
+/// looked up (and a key used twice in the batch replays the first), the
+/// quota is taken in arrival order, and the rest is refused.
+async fn record_batch(
+    db: &Database,
+    quota: u64,
+    user_id: UserId,
+    batch: &[PendingCreate],
+) -> Result<Vec<CreateAnswer>, UsageError> {
+    in_transaction(db, "recording usages", async |session| {
+        // Each create's answer, `None` while it is still to be written.
+        let mut outcomes: Vec<Option<CreateAnswer>> = Vec::with_capacity(batch.len());
+        // A key used again within the batch: (its create, the first one's).
+        let mut repeats: Vec<(usize, usize)> = Vec::new();
+        let mut claimed: HashMap<&str, (&str, usize)> = HashMap::new();
+        for (index, pending) in batch.iter().enumerate() {
+            let Some(keyed) = &pending.keyed else {
+                outcomes.push(None);
+                continue;
+            };
+            if let Some((fingerprint, first)) = claimed.get(keyed.record_id.as_str()) {
+                if *fingerprint == keyed.fingerprint {
+                    repeats.push((index, *first));
+                    outcomes.push(Some(Err(UsageError::Interrupted)));
+                } else {
+                    outcomes.push(Some(Err(UsageError::KeyReused)));
+                }
+                continue;
+            }
+            if let Some(earlier) = key_records::find(db, session, &keyed.record_id).await? {
+                outcomes.push(Some(match keyed.answered(earlier) {
+                    Ok(earlier) => replayed_usage(db, session, user_id, earlier).await,
+                    Err(e) => Err(e),
+                }));
+                continue;
+            }
+            claimed.insert(&keyed.record_id, (&keyed.fingerprint, index));
+            outcomes.push(None);
+        }
+        // The quota, in arrival order: usually one conditional update.
+        let wanted = outcomes.iter().filter(|o| o.is_none()).count() as u64;
+        let mut room = wanted;
+        if wanted > 0 && !usage_counts::try_take(db, session, user_id, wanted, quota).await? {
+            let held = usage_counts::held(db, session, user_id).await?;
+            room = quota.saturating_sub(held).min(wanted);
+            if room > 0 {
+                usage_counts::add(db, session, user_id, room).await?;
+            }
+        }
+        let mut fresh: Vec<Usage> = Vec::new();
+        let mut records = Vec::new();
+        for (pending, outcome) in batch.iter().zip(outcomes.iter_mut()) {
+            if outcome.is_some() {
+                continue;
+            }
+            if fresh.len() as u64 == room {
+                *outcome = Some(Err(UsageError::QuotaReached { quota }));
+                continue;
+            }
+            if let Some(keyed) = &pending.keyed {
+                records.push(keyed.record(pending.usage.id.object_id(), CREATED));
+            }
+            fresh.push(pending.usage.clone());
+            *outcome = Some(Ok(Created {
+                value: pending.usage.clone(),
+                replayed: false,
+            }));
+        }
+        if !records.is_empty() {
+            key_records::insert_many(db, session, &records)
+                .await
+                // Another request (another instance's) holds one of the
+                // keys: the batch is written again one create at a time.
+                .map_err(|e| {
+                    if e.is_write_conflict() || e.is_duplicate_on(common::db::PRIMARY_KEY) {
+                        UsageError::KeyInProgress {
+                            retry_after_seconds: 1,
+                        }
+                    } else {
+                        e.into()
+                    }
+                })?;
+        }
+        if !fresh.is_empty() {
+            usages::insert_batch(db, session, &fresh).await?;
+            let deltas = rollup::merge(fresh.iter().map(|usage| RollupDelta::of(usage, 1)));
+            rollups::apply(db, session, &deltas).await?;
+        }
+        // A repeated key replays what its first create did; one that was
+        // refused for the quota leaves its repeats refused too (they came
+        // later, when there was no more room).
+        for (index, first) in repeats {
+            outcomes[index] = Some(match &outcomes[first] {
+                Some(Ok(created)) => Ok(Created {
+                    value: created.value.clone(),
+                    replayed: true,
+                }),
+                _ => Err(UsageError::QuotaReached { quota }),
+            });
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    })
+    .await
+}
+
+/// One create in its own transaction (when its batch failed as a whole).
+async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> CreateAnswer {
+    let usage = &pending.usage;
+    let user_id = usage.user_id;
+    let keyed = &pending.keyed;
+    let result = in_transaction(db, "recording a usage", async |session| {
+        if let Some(keyed) = keyed {
+            let usage_id = usage.id.object_id();
+            if let Some(earlier) = keyed.claim(db, session, usage_id, CREATED).await? {
+                return replayed_usage(db, session, user_id, earlier).await;
+            }
+        }
+        usages::insert(db, session, usage).await?;
+        rollups::apply(db, session, &[RollupDelta::of(usage, 1)]).await?;
+        reserve_quota(db, session, quota, user_id, 1).await?;
+        Ok(Created {
+            value: usage.clone(),
+            replayed: false,
+        })
+    })
+    .await;
+    match (result, keyed) {
+        (Err(UsageError::KeyInProgress { .. }), Some(keyed)) => match keyed.settled(db).await? {
+            Some(earlier) => {
+                in_transaction(db, "replaying a usage", async |session| {
+                    replayed_usage(db, session, user_id, earlier.clone()).await
+                })
+                .await
+            }
+            None => Err(UsageError::KeyInProgress {
+                retry_after_seconds: 1,
+            }),
+        },
+        (result, _) => result,
+    }
+}

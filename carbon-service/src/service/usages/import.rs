@@ -1,0 +1,98 @@
+//! Importing a CSV of usages: one import per user at a time, all rows in
+//! one transaction.
+
+use bson::oid::ObjectId;
+
+use crate::domain::ids::UsageTypeId;
+use crate::domain::rollup::{self, RollupDelta};
+use crate::domain::usage::IdempotencyKey;
+use crate::domain::usage_csv::{self, ImportError};
+use crate::domain::viewer::Viewer;
+use crate::service::slots::Slot;
+use crate::service::usages::writes::ImportTurn;
+use crate::storage::idempotency::Outcome;
+use crate::storage::{rollups, usages};
+use common::db::in_transaction;
+use common::ids::UserId;
+use common::validation::Invalid;
+
+use super::idempotency::{Keyed, replayed_import};
+use super::{Created, UsageError, Usages, reserve_quota};
+
+impl Usages<'_> {
+    /// The user's turn to import: one import per owner in flight in this
+    /// instance, taken before the body is read.
+    pub fn begin_import(&self, user_id: UserId) -> Result<ImportTurn<'_>, UsageError> {
+        self.writes
+            .begin_import(user_id)
+            .ok_or(UsageError::ImportInProgress {
+                retry_after_seconds: 5,
+            })
+    }
+    /// Imports a CSV body, all or nothing: every row is checked (types
+    /// included, resolved in one query) before anything is stored; then the
+    /// rows (in batches), their rollups, the quota and the key's record are
+    /// one transaction, invisible to readers until it commits. Counts
+    /// against the user's quota as a whole.
+    #[tracing::instrument(skip_all, fields(user_id = %turn.user_id(), bytes = body.len()))]
+    pub async fn import(
+        &self,
+        turn: ImportTurn<'_>,
+        body: &[u8],
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Created<u64>, UsageError> {
+        let user_id = turn.user_id();
+        let rows = usage_csv::parse_import(body).map_err(|e| match e {
+            ImportError::TooManyRows => UsageError::TooManyRows,
+            ImportError::Invalid(errors) => UsageError::Invalid(Invalid(errors)),
+        })?;
+        let mut ids: Vec<UsageTypeId> = rows.iter().filter_map(|row| row.usage_type_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut types = self.types.get_many(self.db, &ids).await?;
+        types.retain(|_, t| Viewer::SignedIn(user_id).can_see_type(t));
+        let import_id = ObjectId::new();
+        let batch = usage_csv::resolve_rows(rows, &types, user_id, import_id)
+            .map_err(|errors| UsageError::Invalid(Invalid(errors)))?;
+
+        let imported = batch.len() as u64;
+        let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
+        let keyed = key.map(|key| Keyed::new(user_id, key, &[b"import", body]));
+        // The user's lock first: a slot is never held waiting for it.
+        let _queued = self.writes.lock(user_id).await;
+        let _slot = self.slots.acquire(Slot::Import).await?;
+        let result = in_transaction(self.db, "importing usages", async |session| {
+            if let Some(keyed) = &keyed {
+                let outcome = Outcome::Imported { imported };
+                if let Some(earlier) = keyed.claim(self.db, session, import_id, outcome).await? {
+                    return Ok(replayed_import(&earlier));
+                }
+            }
+            usages::insert_batch(self.db, session, &batch).await?;
+            rollups::apply(self.db, session, &deltas).await?;
+            reserve_quota(self.db, session, self.quota, user_id, imported).await?;
+            Ok(Created {
+                value: imported,
+                replayed: false,
+            })
+        })
+        .await;
+        let created = match (result, &keyed) {
+            (Err(UsageError::KeyInProgress { .. }), Some(keyed)) => {
+                match keyed.settled(self.db).await? {
+                    Some(earlier) => return Ok(replayed_import(&earlier)),
+                    None => {
+                        return Err(UsageError::KeyInProgress {
+                            retry_after_seconds: 1,
+                        });
+                    }
+                }
+            }
+            (result, _) => result?,
+        };
+        if !created.replayed {
+            tracing::info!(imported, %import_id, "usages imported");
+        }
+        Ok(created)
+    }
+}

@@ -1,0 +1,396 @@
+//! Creating (idempotently), listing, changing, importing, exporting, erasing
+//! and summing a user's usages.
+//!
+//! Every flow that writes is one transaction ([`common::db::in_transaction`]):
+//! the usages, their rollups, the user's quota count and the idempotency
+//! record commit together or not at all, and no reader sees part of them.
+//!
+//! By concern: [`idempotency`] (what an `Idempotency-Key` answers),
+//! [`group_commit`] (one transaction for the creates that queue up),
+//! [`import`] (CSV imports), [`writes`] (one user's writes in order);
+//! the summary is `service::summary`.
+
+mod group_commit;
+mod idempotency;
+mod import;
+pub mod writes;
+
+pub use group_commit::PendingCreate;
+pub use idempotency::Keyed;
+
+use std::sync::Arc;
+
+use tokio::sync::oneshot::error::TryRecvError;
+
+use futures_util::{Stream, StreamExt};
+use mongodb::{ClientSession, Database};
+
+use self::group_commit::{MAX_BATCH, write_creates};
+use crate::domain::ids::{UsageId, UsageTypeId};
+use crate::domain::rollup::{self, RollupDelta};
+use crate::domain::units;
+use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
+use crate::domain::usage_csv::{self};
+use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
+use crate::domain::usage_type::UsageType;
+use crate::domain::viewer::Viewer;
+use crate::service::slots::{NoSlot, Slot, Slots};
+use crate::service::usages::writes::UserWrites;
+use crate::storage::idempotency::{self as key_records};
+use crate::storage::{rollups, usage_counts, usages};
+use crate::type_cache::UsageTypeCache;
+use common::db::{StoreError, TransactionError, in_transaction};
+use common::ids::UserId;
+use common::validation::Invalid;
+
+/// Usages an erasure removes per transaction: an erasure of a million
+/// usages is many bounded transactions, each leaving rollups and count
+/// equal to the usages that remain (a repeated erasure finishes the work).
+pub const ERASE_BATCH: i64 = usage_csv::MAX_IMPORT_ROWS as i64;
+
+/// Why a usage flow did not happen. The routes say what each means in HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("no usage type has id {0}")]
+    UnknownType(UsageTypeId),
+    #[error("usage type {0} belongs to the retired dataset {1}")]
+    RetiredType(UsageTypeId, String),
+    #[error("no such usage of this user")]
+    NotFound,
+    /// `If-Match` names a version that is no longer current.
+    #[error("the usage changed since the version given")]
+    Stale,
+    /// Other writes kept landing between a read and a write.
+    #[error("the usage kept changing")]
+    Contended,
+    #[error("the Idempotency-Key was used with a different request")]
+    KeyReused,
+    /// A retry of a create whose usage was deleted since: answering it
+    /// must not bring the usage back.
+    #[error("the usage this Idempotency-Key created has been deleted")]
+    KeyedUsageDeleted,
+    /// Another import of the user is in flight (one at a time per owner).
+    #[error("another import of this user is running")]
+    ImportInProgress { retry_after_seconds: u64 },
+    #[error(transparent)]
+    NoSlot(#[from] NoSlot),
+    #[error("a request with this Idempotency-Key is still running")]
+    KeyInProgress { retry_after_seconds: u64 },
+    #[error("the usage quota of {quota} is reached")]
+    QuotaReached { quota: u64 },
+    #[error("an import has more than {} rows", usage_csv::MAX_IMPORT_ROWS)]
+    TooManyRows,
+    /// The request that took this create into its batch went away before
+    /// answering; whether the usage was stored is unknown.
+    #[error("the write was interrupted")]
+    Interrupted,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl TransactionError for UsageError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl UsageError {
+    /// A write that lost to other transactions every time it ran.
+    fn contended(self) -> Self {
+        match self {
+            Self::Store(e) if e.is_transient_transaction() => Self::Contended,
+            other => other,
+        }
+    }
+}
+
+/// What a user's usage flows need besides their input.
+pub struct Usages<'a> {
+    pub db: &'a Database,
+    pub types: &'a UsageTypeCache,
+    /// The most usages one user may store.
+    pub quota: u64,
+    pub writes: &'a Arc<UserWrites>,
+    /// What this instance runs at once, and the query time limit.
+    pub slots: &'a Slots,
+}
+
+/// A create or an import that happened, or the replay of one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created<T> {
+    pub value: T,
+    /// The answer to an earlier request with the same `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+/// A page of usages and where the next one starts.
+#[derive(Debug)]
+pub struct UsageList {
+    pub usages: Vec<Usage>,
+    /// Absent on the last page.
+    pub next: Option<UsageCursor>,
+    /// Every matching usage, when asked for.
+    pub total: Option<u64>,
+}
+
+impl Usages<'_> {
+    /// A type new usages of `owner` may use: it exists, the owner may see
+    /// it, and its dataset is not retired.
+    async fn existing_type(&self, owner: UserId, id: UsageTypeId) -> Result<UsageType, UsageError> {
+        let found = self
+            .types
+            .get(self.db, id)
+            .await?
+            .filter(|t| Viewer::SignedIn(owner).can_see_type(t))
+            .ok_or(UsageError::UnknownType(id))?;
+        if found.retired {
+            return Err(UsageError::RetiredType(id, found.dataset.to_string()));
+        }
+        Ok(found)
+    }
+
+    /// Records a usage. With a key, a retry (same key, same `request`: the
+    /// request as the client sent it, so that an absent `usage_at` is not
+    /// "now") gets the original usage and creates nothing; the same key
+    /// with another request is [`UsageError::KeyReused`], and while the
+    /// first request still runs, [`UsageError::KeyInProgress`]. A user
+    /// holds at most `quota` usages. The usage, its rollup, the quota and
+    /// the key's record are one transaction, shared with the user's other
+    /// creates that arrived meanwhile (see [`record_batch`]).
+    #[tracing::instrument(skip(self, new, key), fields(usage_type_id = %new.usage_type_id))]
+    pub async fn create(
+        &self,
+        user_id: UserId,
+        new: NewUsage,
+        key: Option<(&IdempotencyKey, &[u8])>,
+    ) -> Result<Created<Usage>, UsageError> {
+        let usage_type = self.existing_type(user_id, new.usage_type_id).await?;
+        let unit = units::check_unit(
+            new.unit.as_deref().unwrap_or(&usage_type.unit),
+            &usage_type.unit,
+        )
+        .map_err(Invalid::from)?;
+        let usage = Usage::new(
+            UsageId::new(),
+            user_id,
+            new.amount,
+            unit,
+            usage_type,
+            new.usage_at,
+        );
+        let keyed = key.map(|(key, request)| Keyed::new(user_id, key, &[b"create", request]));
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        self.writes.enqueue(
+            user_id,
+            PendingCreate {
+                usage,
+                keyed,
+                reply,
+            },
+        );
+        loop {
+            let _queued = self.writes.lock(user_id).await;
+            // Written by whoever held the lock before.
+            match answer.try_recv() {
+                Ok(outcome) => return outcome,
+                Err(TryRecvError::Closed) => return Err(UsageError::Interrupted),
+                Err(TryRecvError::Empty) => {}
+            }
+            let batch = self.writes.take(user_id, MAX_BATCH);
+            if batch.is_empty() {
+                // Taken by a request that went away before answering.
+                return Err(UsageError::Interrupted);
+            }
+            write_creates(self.db, self.quota, user_id, batch).await;
+        }
+    }
+
+    /// One of the user's usages.
+    #[tracing::instrument(skip(self))]
+    pub async fn get(&self, user_id: UserId, id: UsageId) -> Result<Usage, UsageError> {
+        usages::find(self.db, user_id, id)
+            .await?
+            .ok_or(UsageError::NotFound)
+    }
+
+    /// A page of the user's usages under `filter`, newest first, with the
+    /// cursor of the next page and, when asked, the total.
+    #[tracing::instrument(skip(self, filter))]
+    pub async fn list(
+        &self,
+        user_id: UserId,
+        filter: &UsageFilter,
+        page: UsagePage,
+        with_total: bool,
+    ) -> Result<UsageList, UsageError> {
+        let max_time = self.slots.query_max_time;
+        // A count or a deep offset walks the index: one heavy-read turn.
+        let _turn = if with_total || page.is_deep() {
+            Some(self.slots.acquire(Slot::HeavyRead).await?)
+        } else {
+            None
+        };
+        let (found, more) =
+            usages::page(self.db, user_id, filter, page.start, page.limit, max_time).await?;
+        let next = found.last().filter(|_| more).map(|last| UsageCursor {
+            usage_at: last.usage_at,
+            id: last.id,
+        });
+        let total = if with_total {
+            Some(usages::count(self.db, user_id, filter, max_time).await?)
+        } else {
+            None
+        };
+        Ok(UsageList {
+            usages: found,
+            next,
+            total,
+        })
+    }
+
+    /// Changes the user's usage and moves its figures between rollups, in
+    /// one transaction. With `If-Match`, a usage that has changed since is
+    /// [`UsageError::Stale`]; without, the change applies to the latest
+    /// version (a concurrent write makes the transaction run again on the
+    /// new version; it is never applied to a stale copy).
+    #[tracing::instrument(skip(self, changes, if_match))]
+    pub async fn update(
+        &self,
+        user_id: UserId,
+        id: UsageId,
+        changes: &UsageChanges,
+        if_match: Option<&IfMatch>,
+    ) -> Result<Usage, UsageError> {
+        let new_type = match changes.usage_type_id {
+            Some(type_id) => Some(self.existing_type(user_id, type_id).await?),
+            None => None,
+        };
+        let _queued = self.writes.lock(user_id).await;
+        in_transaction(self.db, "changing a usage", async |session| {
+            let mut usage = usages::find_in(self.db, session, user_id, id)
+                .await?
+                .ok_or(UsageError::NotFound)?;
+            if if_match.is_some_and(|condition| !condition.matches(&usage)) {
+                return Err(UsageError::Stale);
+            }
+            let before = RollupDelta::of(&usage, -1);
+            let read_version = usage.version;
+            let unit = match (&changes.unit, &new_type) {
+                // Retyped, unit unchanged: the amount keeps its unit when
+                // that suits the new type, else it is in the new type's
+                // unit (as every amount was before units).
+                (None, Some(t)) => units::check_unit(usage.entered_unit(), &t.unit)
+                    .or_else(|_| units::check_unit(&t.unit, &t.unit)),
+                (_, Some(t)) => units::check_unit(changes.unit_of(&usage), &t.unit),
+                (_, None) => units::check_unit(changes.unit_of(&usage), &usage.usage_type.unit),
+            }
+            .map_err(|e| UsageError::Invalid(e.into()))?;
+            changes.apply(&mut usage, new_type.clone(), &unit);
+            let updated = usages::write_changes(self.db, session, &usage, read_version)
+                .await?
+                .ok_or(UsageError::Contended)?;
+            let deltas = rollup::merge([before, RollupDelta::of(&updated, 1)]);
+            rollups::apply(self.db, session, &deltas).await?;
+            Ok(updated)
+        })
+        .await
+        .map_err(UsageError::contended)
+    }
+
+    /// Deletes the user's usage (with `If-Match`, only the version it
+    /// names), its rollup share and its quota share, in one transaction.
+    #[tracing::instrument(skip(self, if_match))]
+    pub async fn delete(
+        &self,
+        user_id: UserId,
+        id: UsageId,
+        if_match: Option<&IfMatch>,
+    ) -> Result<(), UsageError> {
+        let _queued = self.writes.lock(user_id).await;
+        in_transaction(self.db, "deleting a usage", async |session| {
+            let usage = usages::find_in(self.db, session, user_id, id)
+                .await?
+                .ok_or(UsageError::NotFound)?;
+            if if_match.is_some_and(|condition| !condition.matches(&usage)) {
+                return Err(UsageError::Stale);
+            }
+            if !usages::delete(self.db, session, user_id, id, usage.version).await? {
+                return Err(UsageError::Contended);
+            }
+            rollups::apply(self.db, session, &[RollupDelta::of(&usage, -1)]).await?;
+            usage_counts::release(self.db, session, user_id, 1).await?;
+            Ok(())
+        })
+        .await
+        .map_err(UsageError::contended)
+    }
+    /// Erases every usage of the user with their rollups, quota count and
+    /// idempotency records; returns how many. Each batch of
+    /// [`ERASE_BATCH`] is one transaction (and deletes the records written
+    /// meanwhile).
+    #[tracing::instrument(skip(self))]
+    pub async fn erase(&self, user_id: UserId) -> Result<u64, UsageError> {
+        let mut erased = 0;
+        let _queued = self.writes.lock(user_id).await;
+        loop {
+            // Each batch a transaction as big as an import's: under the
+            // same limit.
+            let _slot = self.slots.acquire(Slot::Import).await?;
+            let batch = in_transaction(self.db, "erasing usages", async |session| {
+                let doomed = usages::first_of_user(self.db, session, user_id, ERASE_BATCH).await?;
+                let ids: Vec<UsageId> = doomed.iter().map(|usage| usage.id).collect();
+                let deleted = usages::delete_ids(self.db, session, user_id, &ids).await?;
+                let deltas = rollup::merge(doomed.iter().map(|usage| RollupDelta::of(usage, -1)));
+                rollups::apply(self.db, session, &deltas).await?;
+                usage_counts::release(self.db, session, user_id, deleted).await?;
+                key_records::delete_of_user(self.db, session, user_id).await?;
+                Ok::<_, UsageError>(deleted)
+            })
+            .await?;
+            erased += batch;
+            if batch < ERASE_BATCH as u64 {
+                break;
+            }
+        }
+        tracing::info!(erased, "usages erased");
+        Ok(erased)
+    }
+
+    /// The user's usages under `filter`, oldest first, read from the
+    /// database cursor batch by batch: memory stays flat however many.
+    #[tracing::instrument(skip(self, filter))]
+    pub async fn export(
+        &self,
+        user_id: UserId,
+        filter: &UsageFilter,
+    ) -> Result<impl Stream<Item = Result<Usage, StoreError>> + use<>, UsageError> {
+        // An export streams as long as the client reads: no time limit, a
+        // slot of its own, held by the stream until it ends.
+        let turn = self.slots.acquire_export().await?;
+        let cursor = usages::stream(self.db, user_id, filter).await?;
+        Ok(cursor.map(move |row| {
+            let _held = &turn;
+            row.map_err(|e| StoreError::from_driver("reading an export's usages", e))
+        }))
+    }
+}
+
+/// Takes `n` of the user's `quota`, in the transaction of `session`.
+async fn reserve_quota(
+    db: &Database,
+    session: &mut ClientSession,
+    quota: u64,
+    user_id: UserId,
+    n: u64,
+) -> Result<(), UsageError> {
+    if usage_counts::reserve(db, session, user_id, n, quota).await? {
+        Ok(())
+    } else {
+        Err(UsageError::QuotaReached { quota })
+    }
+}
