@@ -3,7 +3,7 @@
 use common::openapi::{OAuth2PasswordSecurity, StandardErrorResponses};
 use utoipa::OpenApi;
 
-use crate::routes::{datasets, summary, types, units, usages};
+use crate::routes::{datasets, gwp_sets, summary, types, units, usages};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,7 @@ use crate::routes::{datasets, summary, types, units, usages};
         usages::export_usages,
         usages::import_usages,
         summary::get_summary,
+        gwp_sets::list_gwp_sets,
         common::health::healthz,
         common::health::readyz,
     ),

@@ -79,6 +79,30 @@ impl GwpSet {
         }
     }
 
+    /// How a person names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ar4 => "IPCC AR4 (2007)",
+            Self::Ar5 => "IPCC AR5 (2013), the EPA Hub's",
+            Self::Ar6 => "IPCC AR6 (2021)",
+        }
+    }
+
+    /// Where its CH₄ and N₂O values come from (see the module's comment).
+    pub fn source(self) -> &'static str {
+        match self {
+            Self::Ar4 => {
+                "IPCC (2007), WG I, Chapter 2, Table 2.14, as tabulated by the GHG Protocol (Global Warming Potential Values, v2.0, August 2024)"
+            }
+            Self::Ar5 => {
+                "IPCC (2013), WG I, Chapter 8, Table 8.7 (without climate-carbon feedbacks), as tabulated by the GHG Protocol (v2.0, August 2024)"
+            }
+            Self::Ar6 => {
+                "IPCC (2021), WG I, Chapter 7, Table 7.15 (CH₄ non-fossil), as tabulated by the GHG Protocol (v2.0, August 2024)"
+            }
+        }
+    }
+
     /// kg CO₂e per kg of `gas`.
     pub fn gwp(self, gas: Gas) -> f64 {
         match (self, gas) {

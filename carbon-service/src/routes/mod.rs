@@ -5,6 +5,7 @@
 
 pub mod datasets;
 mod errors;
+pub mod gwp_sets;
 pub mod limited;
 pub mod summary;
 pub mod types;
@@ -38,6 +39,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/datasets/{id}/retire")
             .route(web::post().to(datasets::retire_dataset))
             .default_service(allow("POST")),
+    )
+    .service(
+        web::resource("/gwp-sets")
+            .route(web::get().to(gwp_sets::list_gwp_sets))
+            .default_service(allow("GET")),
     )
     .service(
         web::resource("/units")

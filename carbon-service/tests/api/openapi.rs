@@ -39,6 +39,7 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
         "/datasets/{id}",
         "/datasets/{id}/retire",
         "/units",
+        "/gwp-sets",
         "/healthz",
         "/readyz",
     ] {

@@ -1,3 +1,4 @@
+use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -261,5 +262,32 @@ async fn a_refrigerant_leak_counts_as_its_own_gas_weighed_by_that_gases_gwp() {
                 kg
             ));
         }
+    }
+}
+
+#[tokio::test]
+async fn the_gwp_sets_are_served_with_their_values_and_sources_the_default_first() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/gwp-sets")).sent().await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sets: Vec<Value> = r.json().await.unwrap();
+    let ids: Vec<&str> = sets.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["AR5", "AR4", "AR6"]);
+    assert_eq!(sets[0]["default"], true);
+    assert_eq!(
+        (sets[0]["ch4"].as_f64(), sets[0]["n2o"].as_f64()),
+        (Some(28.0), Some(265.0))
+    );
+    assert!(
+        sets.iter()
+            .all(|s| s["source"].as_str().unwrap().contains("IPCC"))
+    );
+    // What the summary takes.
+    for id in ids {
+        let r = app
+            .get(&format!("/usages/summary?gwp={id}"), &TestUser::new())
+            .sent()
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{id}");
     }
 }

@@ -76,6 +76,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gwp-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List GWP sets
+         * @description Public. The sets `GET /usages/summary` can weigh the gases under, the
+         *     default first.
+         */
+        get: operations["list_gwp_sets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -209,7 +230,8 @@ export interface paths {
         put?: never;
         /**
          * Record a usage
-         * @description Stores `co2e = amount × factor` with a snapshot of the type. With an
+         * @description Stores `co2e = factor_amount × factor` (the amount in the factor's
+         *     unit) with a snapshot of the type. With an
          *     `Idempotency-Key`, a retry answers the original 201 (same id) and
          *     creates nothing; the same key with a different body is 422, and while
          *     the first request still runs, 409 with `Retry-After`. A retry whose
@@ -654,6 +676,39 @@ export interface components {
          * @enum {string}
          */
         GwpName: "AR4" | "AR5" | "AR6";
+        /**
+         * @description One IPCC assessment report's 100-year GWPs.
+         * @example {
+         *       "id": "AR5",
+         *       "name": "IPCC AR5 (2013), the EPA Hub's",
+         *       "default": true,
+         *       "ch4": 28,
+         *       "n2o": 265,
+         *       "source": "IPCC (2013), WG I, Chapter 8, Table 8.7 (without climate-carbon feedbacks), as tabulated by the GHG Protocol (v2.0, August 2024)"
+         *     }
+         */
+        GwpSetResponse: {
+            /**
+             * Format: double
+             * @description kg CO₂e per kg of CH₄.
+             */
+            ch4: number;
+            /** @description The set a summary uses when none is asked for. */
+            default: boolean;
+            /** @description What `GET /usages/summary?gwp=` takes. */
+            id: string;
+            /**
+             * Format: double
+             * @description kg CO₂e per kg of N₂O.
+             */
+            n2o: number;
+            name: string;
+            /**
+             * @description Where the values come from. Fluorinated gases have their own GWPs in
+             *     each set.
+             */
+            source: string;
+        };
         /**
          * @example {
          *       "status": "ok"
@@ -1472,6 +1527,44 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_gwp_sets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every GWP set, the default first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GwpSetResponse"][];
                 };
             };
             /** @description An unexpected error; details are in the log under the X-Request-Id */

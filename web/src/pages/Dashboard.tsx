@@ -7,18 +7,21 @@ import { MonthlyChart } from './dashboard/MonthlyChart';
 import { ScopeTable } from './dashboard/ScopeTable';
 import { TypeChart } from './dashboard/TypeChart';
 
-const GWP_SETS = [
-  { id: 'AR5', label: 'IPCC AR5 (the EPA Hub’s)' },
-  { id: 'AR6', label: 'IPCC AR6' },
-  { id: 'AR4', label: 'IPCC AR4' },
-] as const;
-type GwpSet = (typeof GWP_SETS)[number]['id'];
+type GwpSet = 'AR4' | 'AR5' | 'AR6';
+/** Until GET /gwp-sets answers: the default set alone. */
+const DEFAULT_SETS = [{ id: 'AR5', name: 'IPCC AR5 (2013), the EPA Hub’s' }];
 
 /** This year's footprint: the total, per gas, by month, by type and by
  * scope, in CO₂e under the GWP set chosen. */
 export default function Dashboard() {
   const year = new Date().getFullYear();
   const [gwp, setGwp] = useState<GwpSet>('AR5');
+  const [sets, setSets] = useState<{ id: string; name: string }[]>(DEFAULT_SETS);
+  useEffect(() => {
+    void carbon.GET('/gwp-sets').then(({ data }) => {
+      if (data?.length) setSets(data);
+    });
+  }, []);
   const [summary, setSummary] = useState<Summary | null>(null);
   const { types } = useUsageTypes();
   const [error, setError] = useState<string | null>(null);
@@ -58,7 +61,7 @@ export default function Dashboard() {
       <div className="gwp-switch">
         <SelectField label="Global warming potentials (100-year)" name="gwp" value={gwp}
           onChange={(e) => setGwp(e.target.value as GwpSet)}>
-          {GWP_SETS.map((g) => <option key={g.id} value={g.id}>{g.label}</option>)}
+          {sets.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
         </SelectField>
       </div>
       <p className="total" aria-busy={loading}>
