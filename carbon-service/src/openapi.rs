@@ -39,7 +39,7 @@ use crate::routes::{datasets, gwp_sets, summary, types, units, usages};
         common::health::healthz,
         common::health::readyz,
     ),
-    components(schemas(common::error::ProblemDetails, common::error::FieldError, summary::GwpName)),
+    components(schemas(common::error::ProblemDetails, common::error::FieldError, crate::domain::gwp::GwpSet)),
     tags(
         (name = "datasets", description = "Where the emission factors come from: publisher, edition, licence, GWP basis"),
         (name = "types", description = "Usage types, their emission factors per gas, and the units usages may be recorded in"),

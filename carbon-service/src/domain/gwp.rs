@@ -47,8 +47,12 @@ impl Gas {
     }
 }
 
-/// An IPCC assessment report's 100-year GWPs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+// Named `GwpName` in the API documents: the names a request gives.
+/// An IPCC assessment report's 100-year GWP set.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[schema(as = GwpName)]
 pub enum GwpSet {
     #[serde(rename = "AR4")]
     Ar4,

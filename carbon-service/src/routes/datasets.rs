@@ -130,7 +130,7 @@ pub struct UploadQuery {
     pub licence: String,
     /// The GWP set (AR4, AR5 or AR6) that turns the gases into each type's
     /// `factor`.
-    #[param(value_type = super::summary::GwpName, example = "AR6")]
+    #[param(value_type = crate::domain::gwp::GwpSet, example = "AR6")]
     pub gwp_basis: String,
     /// When it was published (`YYYY-MM` or a date).
     pub published: Option<String>,

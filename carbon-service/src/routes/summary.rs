@@ -29,20 +29,8 @@ pub struct SummaryQuery {
     pub to: Option<String>,
     /// The IPCC assessment report whose 100-year GWPs weigh the gases into
     /// CO₂e: AR4, AR5 (the default) or AR6.
-    #[param(value_type = Option<GwpName>, example = "AR5")]
+    #[param(value_type = Option<GwpSet>, example = "AR5")]
     pub gwp: Option<String>,
-}
-
-/// An IPCC assessment report's 100-year GWP set.
-#[derive(ToSchema)]
-#[allow(dead_code)] // Documents the accepted values only.
-pub enum GwpName {
-    #[schema(rename = "AR4")]
-    Ar4,
-    #[schema(rename = "AR5")]
-    Ar5,
-    #[schema(rename = "AR6")]
-    Ar6,
 }
 
 /// The footprint as `GET /usages/summary` shows it.
