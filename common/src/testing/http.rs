@@ -1,0 +1,173 @@
+//! Requests and answers: sending, problem+json assertions, the
+//! route-inventory check, metrics.
+
+/// Sending a test request and reading its answer, written once.
+#[allow(async_fn_in_trait)]
+pub trait RequestExt {
+    /// Sends; a transport failure fails the test.
+    async fn sent(self) -> reqwest::Response;
+    /// Sends and reads a JSON body; either failing fails the test.
+    async fn json_body<T: serde::de::DeserializeOwned>(self) -> T;
+}
+
+impl RequestExt for reqwest::RequestBuilder {
+    async fn sent(self) -> reqwest::Response {
+        self.send().await.expect("the request is answered")
+    }
+
+    async fn json_body<T: serde::de::DeserializeOwned>(self) -> T {
+        self.sent().await.json().await.expect("a JSON body")
+    }
+}
+
+/// The distinct values of `label` among the `metric` series of a
+/// Prometheus text exposition.
+pub fn label_values(
+    exposition: &str,
+    metric: &str,
+    label: &str,
+) -> std::collections::BTreeSet<String> {
+    let needle = format!("{label}=\"");
+    let prefix = format!("{metric}{{");
+    exposition
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .filter_map(|line| {
+            let start = line.find(&needle)? + needle.len();
+            let end = start + line[start..].find('"')?;
+            Some(line[start..end].to_owned())
+        })
+        .collect()
+}
+
+/// Asserts that two answers cannot be told apart: same status, same body,
+/// same headers (except the per-response `date` and `x-request-id`). For
+/// enumeration tests: a known and an unknown account must look alike.
+pub async fn assert_same_answer(known: reqwest::Response, unknown: reqwest::Response) {
+    let headers = |r: &reqwest::Response| {
+        let mut h: Vec<(String, String)> = r
+            .headers()
+            .iter()
+            .filter(|(name, _)| *name != "date" && *name != "x-request-id")
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_owned()))
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(known.status(), unknown.status(), "statuses differ");
+    assert_eq!(headers(&known), headers(&unknown), "headers differ");
+    let (known, unknown) = (
+        known.bytes().await.expect("a body"),
+        unknown.bytes().await.expect("a body"),
+    );
+    assert_eq!(known, unknown, "bodies differ");
+}
+
+/// The Prometheus text a service's metrics listener serves.
+pub async fn scrape_metrics(port: u16) -> String {
+    reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("the metrics listener answers")
+        .text()
+        .await
+        .expect("a text body")
+}
+
+/// Asserts a problem+json answer with `status` (RFC 9457: `type`, `title`,
+/// `status`, `detail`), returning the body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    assert_eq!(
+        response.headers()["content-type"],
+        crate::error::PROBLEM_JSON,
+        "not problem+json"
+    );
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+        "not a whole problem: {body}"
+    );
+    body
+}
+
+/// The field names of a 422 problem's `errors`.
+pub fn error_fields(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .expect("an errors array")
+        .iter()
+        .map(|e| e["field"].as_str().expect("a field name").to_owned())
+        .collect()
+}
+
+/// API9 (inventory): every operation in the service's OpenAPI document is
+/// served (and none answers 5xx), every other method on a documented path
+/// answers 405 with an `Allow` header listing exactly the documented ones. `{id}` is replaced by
+/// `id`; `token` authorizes the calls.
+pub async fn assert_document_matches_routes(
+    base: &str,
+    token: &str,
+    id: &str,
+) -> serde_json::Value {
+    const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+    let client = reqwest::Client::new();
+    let doc: serde_json::Value = client
+        .get(format!("{base}/api-docs/openapi.json"))
+        .send()
+        .await
+        .expect("the document is served")
+        .json()
+        .await
+        .expect("the document is JSON");
+    let paths = doc["paths"].as_object().expect("paths").clone();
+    for (path, item) in &paths {
+        let url = format!("{base}{}", path.replace("{id}", id));
+        let documented: Vec<String> = METHODS
+            .iter()
+            .filter(|m| item.get(**m).is_some())
+            .map(|m| m.to_uppercase())
+            .collect();
+        for method in METHODS {
+            let verb =
+                reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+            let response = client
+                .request(verb, &url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("an answer");
+            let status = response.status().as_u16();
+            assert!(
+                status < 500,
+                "{method} {path} answered {status}: a documented route must not fail"
+            );
+            if let Some(operation) = item.get(method) {
+                assert!(
+                    operation["responses"]
+                        .as_object()
+                        .is_some_and(|r| !r.is_empty()),
+                    "{method} {path} documents no responses"
+                );
+                // A made-up {id} may rightly be 404; a fixed path must not be.
+                let unknown_route = status == 404 && !path.contains("{id}");
+                assert!(
+                    status != 405 && !unknown_route,
+                    "{method} {path} is documented but answered {status}"
+                );
+            } else {
+                assert_eq!(
+                    status, 405,
+                    "{method} {path} is not documented but answered {status}"
+                );
+                let allow = response
+                    .headers()
+                    .get("allow")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                assert_eq!(allow, documented.join(", "), "Allow of {path}");
+            }
+        }
+    }
+    doc
+}
