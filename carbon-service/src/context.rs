@@ -14,17 +14,47 @@ use crate::service::usages::writes::UserWrites;
 use crate::type_cache::UsageTypeCache;
 
 pub struct AppContext {
-    pub db: Database,
+    db: Database,
     /// Every type, read on nearly every request (see `type_cache`).
-    pub types: Arc<UsageTypeCache>,
-    pub limiters: UserLimiters,
+    types: Arc<UsageTypeCache>,
+    limiters: UserLimiters,
     /// Queues each user's usage writes in this process.
-    pub writes: Arc<UserWrites>,
+    writes: Arc<UserWrites>,
     /// What this instance runs at once (see `service::slots`).
-    pub slots: Slots,
+    slots: Slots,
 }
 
 impl AppContext {
+    pub fn new(db: Database, types: UsageTypeCache, limiters: UserLimiters, slots: Slots) -> Self {
+        Self {
+            db,
+            types: Arc::new(types),
+            limiters,
+            writes: Arc::new(UserWrites::default()),
+            slots,
+        }
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn type_cache(&self) -> &UsageTypeCache {
+        &self.types
+    }
+
+    pub fn limiters(&self) -> &UserLimiters {
+        &self.limiters
+    }
+
+    pub fn writes(&self) -> &UserWrites {
+        &self.writes
+    }
+
+    pub fn slots(&self) -> &Slots {
+        &self.slots
+    }
+
     pub fn usages(&self) -> Usages<'_> {
         Usages {
             db: &self.db,

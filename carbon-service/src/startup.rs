@@ -1,8 +1,6 @@
 //! Building and running the server. `Application::build` binds (port 0 in
 //! tests) and returns before serving, so tests know the port.
 
-use std::sync::Arc;
-
 use actix_web::web;
 use common::db::DatabaseStartupError;
 use common::jwt::AccessTokenVerifier;
@@ -15,7 +13,6 @@ use crate::context::AppContext;
 use crate::limits::UserLimiters;
 use crate::migrate::MigrationError;
 use crate::routes;
-use crate::service::usages::writes::UserWrites;
 use crate::type_cache::UsageTypeCache;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,13 +39,12 @@ impl Application {
         crate::migrate::run(&database).await?;
 
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
-        let context = web::Data::new(AppContext {
-            db: database.clone(),
-            types: Arc::new(UsageTypeCache::new(settings.usage_types_cache_ttl)),
-            limiters: UserLimiters::new(&settings.limits),
-            writes: Arc::new(UserWrites::default()),
-            slots: crate::service::slots::Slots::new(&settings.slots),
-        });
+        let context = web::Data::new(AppContext::new(
+            database.clone(),
+            UsageTypeCache::new(settings.usage_types_cache_ttl),
+            UserLimiters::new(&settings.limits),
+            crate::service::slots::Slots::new(&settings.slots),
+        ));
         let db_data = web::Data::new(database);
         let metrics = Metrics::new();
         let metrics_data = web::Data::new(metrics.clone());
@@ -84,7 +80,7 @@ impl Application {
     }
 
     pub fn database(&self) -> &Database {
-        &self.context.db
+        self.context.db()
     }
 
     /// What the handlers share (tests call the services with it).

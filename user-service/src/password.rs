@@ -23,7 +23,7 @@ pub enum HashError {
     #[error("argon2's parameters were refused: {0}")]
     Parameters(argon2::Error),
     #[error("the hashing task did not finish")]
-    Task(#[source] actix_web::error::BlockingError),
+    Task(#[source] tokio::task::JoinError),
 }
 
 /// OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1.
@@ -191,9 +191,7 @@ impl PasswordHasher {
     pub async fn hash(&self, pool: HashPool, password: &str) -> Result<String, HashError> {
         let password = password.to_owned();
         let _permit = self.permit(pool).await?;
-        actix_web::web::block(move || hash_now(&password))
-            .await
-            .map_err(HashError::Task)?
+        on_blocking_thread(move || hash_now(&password)).await?
     }
 
     pub async fn verify(
@@ -205,9 +203,7 @@ impl PasswordHasher {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let (password, phc) = (password.to_owned(), phc.to_owned());
         let _permit = self.permit(pool).await?;
-        actix_web::web::block(move || verify_now(&password, &phc))
-            .await
-            .map_err(HashError::Task)?
+        on_blocking_thread(move || verify_now(&password, &phc)).await?
     }
 
     /// Every verification so far, dummy ones included.
@@ -232,6 +228,17 @@ impl PasswordHasher {
             .await
             .map(|_| false)
     }
+}
+
+/// Runs `work` on the blocking pool inside the caller's span, so that its
+/// log lines (a hashing failure) carry the request id.
+async fn on_blocking_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashError> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
+        .await
+        .map_err(HashError::Task)
 }
 
 #[cfg(test)]

@@ -376,10 +376,12 @@ pub fn parse_instant(field: &str, raw: Option<&str>) -> Result<Option<DateTime<U
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn electricity() -> UsageType {
+    /// Type 100, electricity at 1.5 kg CO₂e per kWh, scope 2 (other
+    /// modules' tests use it too).
+    pub(crate) fn electricity() -> UsageType {
         let fields = crate::domain::usage_type::UsageTypeFields {
             name: "electricity".into(),
             unit: "kWh".into(),

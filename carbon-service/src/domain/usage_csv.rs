@@ -377,15 +377,7 @@ mod tests {
         use super::*;
 
         fn types(retired: bool) -> HashMap<UsageTypeId, UsageType> {
-            let fields = crate::domain::usage_type::UsageTypeFields {
-                name: "electricity".into(),
-                unit: "kWh".into(),
-                factor: Some(1.5),
-                scope: 2,
-                ..Default::default()
-            };
-            let mut t =
-                UsageType::parse(100, &fields, &crate::domain::dataset::Dataset::custom()).unwrap();
+            let mut t = crate::domain::usage::tests::electricity();
             t.retired = retired;
             HashMap::from([(t.id, t)])
         }

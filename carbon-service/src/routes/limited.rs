@@ -46,7 +46,7 @@ impl<O: Operation> FromRequest for Within<O> {
                     let ctx = req.app_data::<web::Data<AppContext>>().ok_or_else(|| {
                         ApiError::internal("the AppContext is not registered as app data")
                     })?;
-                    ctx.limiters.check(O::LIMITED, &caller.id)?;
+                    ctx.limiters().check(O::LIMITED, &caller.id)?;
                     Ok(Self(caller, PhantomData))
                 }),
         )

@@ -234,7 +234,7 @@ pub async fn get_summary(
     ctx: web::Data<AppContext>,
     Query(query): Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.limiters.check(Limited::Summary, &caller.id)?;
+    ctx.limiters().check(Limited::Summary, &caller.id)?;
     let filter = UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref());
     let gwp = query
         .gwp

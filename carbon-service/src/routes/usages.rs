@@ -333,7 +333,7 @@ pub async fn list_usages(
     let (page, filter) = both(page, filter)?;
     let with_total = query.include_total == Some(true);
     if with_total || page.is_deep() {
-        ctx.limiters.check(Limited::DeepRead, &caller.id)?;
+        ctx.limiters().check(Limited::DeepRead, &caller.id)?;
     }
     let list = ctx
         .usages()
@@ -628,7 +628,7 @@ pub async fn export_usages(
     ctx: web::Data<AppContext>,
     Query(query): Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.limiters.check(Limited::Export, &caller.id)?;
+    ctx.limiters().check(Limited::Export, &caller.id)?;
     let format = export_format(&req)?;
     let filter = UsageFilter::parse(
         query.usage_type_id,

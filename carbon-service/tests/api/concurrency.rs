@@ -117,7 +117,7 @@ async fn concurrent_creates_of_one_user_share_transactions_and_keep_the_quota_in
     let writes = Default::default();
     let usages = Usages {
         db: &db,
-        types: &app.context.types,
+        types: app.context.type_cache(),
         quota: 10,
         writes: &writes,
         slots: &test_slots(),
@@ -163,7 +163,7 @@ async fn a_key_repeated_within_one_batch_replays_its_first_create_or_shares_its_
     let writes = Default::default();
     let usages = Usages {
         db: &app.database,
-        types: &app.context.types,
+        types: app.context.type_cache(),
         quota: 2,
         writes: &writes,
         slots: &test_slots(),

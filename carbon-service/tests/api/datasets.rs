@@ -217,7 +217,7 @@ async fn a_type_written_while_its_dataset_is_being_retired_waits_for_it_and_is_r
     );
     // A retirement in flight: its transaction has marked the dataset and
     // not committed yet.
-    let db = app.context.db.clone();
+    let db = app.context.db().clone();
     let mut retirement = db.client().start_session().await.unwrap();
     retirement.start_transaction().await.unwrap();
     db.collection::<Document>("datasets")

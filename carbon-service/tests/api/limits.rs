@@ -236,7 +236,7 @@ async fn with_every_heavy_read_slot_taken_a_summary_or_a_count_is_503() {
     use carbon_service::service::slots::Slot;
     let app = spawn_app_with(&[("HEAVY_READ_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "50")]).await;
     let user = TestUser::new();
-    let held = app.context.slots.acquire(Slot::HeavyRead).await.unwrap();
+    let held = app.context.slots().acquire(Slot::HeavyRead).await.unwrap();
     assert_busy(app.get("/usages/summary", &user).sent().await).await;
     assert_busy(app.list_usages(&user, "?include_total=true").await).await;
     // A plain page is not a heavy read.
@@ -252,7 +252,7 @@ async fn with_every_heavy_read_slot_taken_a_summary_or_a_count_is_503() {
 async fn with_every_export_slot_taken_an_export_is_503() {
     let app = spawn_app_with(&[("EXPORT_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "50")]).await;
     let user = TestUser::new();
-    let held = app.context.slots.acquire_export().await.unwrap();
+    let held = app.context.slots().acquire_export().await.unwrap();
     assert_busy(app.export(&user, "", None).await).await;
     drop(held);
     assert_eq!(app.export(&user, "", None).await.status(), StatusCode::OK);
@@ -265,7 +265,7 @@ async fn with_every_import_slot_taken_an_import_or_an_erase_is_503_and_changes_n
     let user = TestUser::new();
     app.created_usage(&user, 1.0, 100, "2026-01-01T00:00:00Z")
         .await;
-    let held = app.context.slots.acquire(Slot::Import).await.unwrap();
+    let held = app.context.slots().acquire(Slot::Import).await.unwrap();
     assert_busy(app.import_csv(&user, ONE_ROW).await).await;
     assert_busy(app.erase(&user).await).await;
     assert_eq!(app.stored_usages().await, 1);
@@ -301,7 +301,7 @@ async fn an_import_waiting_for_its_users_lock_holds_no_slot_so_others_import() {
     let app = spawn_app_with(&[("IMPORT_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "2000")]).await;
     let (ada, bob) = (TestUser::new(), TestUser::new());
     // Ada's writes are busy (a long erase, say).
-    let busy = app.context.writes.lock(ada.user_id()).await;
+    let busy = app.context.writes().lock(ada.user_id()).await;
     let waiting = tokio::spawn({
         let request = app
             .post("/usages/import", &ada)

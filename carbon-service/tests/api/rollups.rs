@@ -177,7 +177,7 @@ async fn full_aggregation(
     .await
     .unwrap();
     summary::weigh(&mut cells, gwp);
-    let types = app.context.types.all(&app.database).await.unwrap();
+    let types = app.context.type_cache().all(&app.database).await.unwrap();
     summary::fold(filter, &cells, |id| {
         types.iter().find(|t| t.id == id).map(|t| t.name.clone())
     })
