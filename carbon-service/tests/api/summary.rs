@@ -1,5 +1,5 @@
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -290,4 +290,93 @@ async fn the_gwp_sets_are_served_with_their_values_and_sources_the_default_first
             .await;
         assert_eq!(r.status(), StatusCode::OK, "{id}");
     }
+}
+
+/// The aggregations a summary sends to `usages`: their `$match` stages.
+async fn usage_reads_of_a_summary(
+    app: &TestApp,
+    user: &TestUser,
+    from: &str,
+    to: &str,
+) -> (serde_json::Value, Vec<bson::Document>) {
+    use mongodb::event::EventHandler;
+    use mongodb::event::command::CommandEvent;
+    let matches = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut options = mongodb::options::ClientOptions::parse(&app.database_uri)
+        .await
+        .unwrap();
+    let recorder = matches.clone();
+    options.command_event_handler = Some(EventHandler::callback(move |event| {
+        if let CommandEvent::Started(started) = event
+            && started.command_name == "aggregate"
+            && started.command.get_str("aggregate") == Ok("usages")
+            && let Ok(pipeline) = started.command.get_array("pipeline")
+            && let Some(stage) = pipeline.first().and_then(|s| s.as_document())
+            && let Ok(matched) = stage.get_document("$match")
+        {
+            recorder.lock().unwrap().push(matched.clone());
+        }
+    }));
+    let name = options.default_database.clone().unwrap();
+    let db = mongodb::Client::with_options(options)
+        .unwrap()
+        .database(&name);
+    let writes = Default::default();
+    let usages = carbon_service::service::usages::Usages {
+        db: &db,
+        types: app.context.type_cache(),
+        quota: 1_000,
+        writes: &writes,
+        slots: &test_slots(),
+    };
+    let filter =
+        carbon_service::domain::usage_query::UsageFilter::parse(None, Some(from), Some(to))
+            .unwrap();
+    let summary = usages
+        .summary(user.user_id(), &filter, Default::default())
+        .await
+        .unwrap();
+    let matches = matches.lock().unwrap().clone();
+    (json!({"usage_count": summary.usage_count}), matches)
+}
+
+#[tokio::test]
+async fn a_summary_with_mid_month_edges_reads_only_the_edge_days_usages() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    // A usage every morning of January to March, and three more on the edge days.
+    for month in 1..=3 {
+        for day in 1..=28 {
+            app.created_usage(
+                &user,
+                1.0,
+                100,
+                &format!("2026-{month:02}-{day:02}T05:00:00Z"),
+            )
+            .await;
+        }
+    }
+    for at in [
+        "2026-01-15T18:00:00Z",
+        "2026-03-10T08:00:00Z",
+        "2026-03-10T20:00:00Z",
+    ] {
+        app.created_usage(&user, 1.0, 100, at).await;
+    }
+    let (summary, reads) =
+        usage_reads_of_a_summary(&app, &user, "2026-01-15T12:00:00Z", "2026-03-10T12:00:00Z").await;
+    // Jan 15 18:00 and Jan 16 to 28 (14), February (28), Mar 1 to 10 mornings and Mar 10 08:00 (11).
+    assert_eq!(summary["usage_count"], 1 + 13 + 28 + 10 + 1);
+    assert!(
+        !reads.is_empty(),
+        "the partial edge days are read from usages"
+    );
+    let usages = app.database.collection::<bson::Document>("usages");
+    let mut examined = 0;
+    for matched in &reads {
+        examined += usages.count_documents(matched.clone()).await.unwrap();
+    }
+    // Only the partial days: Jan 15 after noon (one usage) and Mar 10
+    // before noon (two); never the 87 usages of the whole days and months.
+    assert_eq!(examined, 3, "{reads:?}");
 }
