@@ -316,3 +316,13 @@ pub fn assert_no_secrets(text: &str) {
 pub fn user_id_of(user: &Value) -> common::ids::UserId {
     user["id"].as_str().expect("an id").parse().expect("a UUID")
 }
+
+/// The stored document of the user with this email.
+pub async fn user_doc(app: &TestApp, email: &str) -> bson::Document {
+    app.database
+        .collection::<bson::Document>("users")
+        .find_one(bson::doc! {"email": email})
+        .await
+        .unwrap()
+        .expect("the user exists")
+}

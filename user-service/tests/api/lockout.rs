@@ -271,3 +271,49 @@ async fn a_superuser_gets_access_tokens_for_five_minutes_at_most() {
     assert!(claims.superuser);
     assert_eq!(claims.exp - claims.iat, 300);
 }
+
+#[tokio::test]
+async fn a_wrong_current_password_counts_toward_the_lockout() {
+    let app = spawn_app().await;
+    let (access, _, _) = app.signed_up("ada@example.com").await;
+    for _ in 0..10 {
+        let r = app
+            .patch("/users/me", &access)
+            .json(&json!({"email": "x@example.com", "current_password": "a wrong guess"}))
+            .sent()
+            .await;
+        assert_problem(r, 422).await;
+    }
+    // Locked: even the right password is refused now, at login and here.
+    assert_oauth_error(
+        app.login("ada@example.com", PASSWORD).await,
+        "invalid_grant",
+    )
+    .await;
+    let r = app
+        .patch("/users/me", &access)
+        .json(&json!({"email": "x@example.com", "current_password": PASSWORD}))
+        .sent()
+        .await;
+    assert_problem(r, 422).await;
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_lock_after_exactly_ten() {
+    for (failures, locked) in [(9, false), (10, true)] {
+        let app = spawn_app().await;
+        app.signed_up("ada@example.com").await;
+        let attempts = (0..failures).map(|_| app.login("ada@example.com", "a wrong guess"));
+        futures_util::future::join_all(attempts).await;
+        let r = app.login("ada@example.com", PASSWORD).await;
+        if locked {
+            assert_oauth_error(r, "invalid_grant").await;
+        } else {
+            assert_eq!(
+                r.status(),
+                StatusCode::OK,
+                "{failures} failures locked the account"
+            );
+        }
+    }
+}

@@ -2,10 +2,13 @@
 //! test database (one fresh database per test).
 
 mod admin;
+mod bootstrap;
+mod client_limits;
 mod concurrency;
 mod cookies;
 mod expiry;
 mod helpers;
+mod last_superuser;
 mod lockout;
 mod login;
 mod me;
@@ -15,5 +18,6 @@ mod password_policy;
 mod password_reset;
 mod refresh;
 mod register;
-mod security;
+mod reset_tokens;
+mod sessions;
 mod verify;
