@@ -24,8 +24,8 @@ phase() {
 phase_report() {
   [ -n "${PHASES_FILE:-}" ] && [ -s "$PHASES_FILE" ] || return 0
   log "phase timings"
-  awk -F'\t' '{ printf "  %-28s %4dm%02ds\n", $1, $2 / 60, $2 % 60; total += $2 }
-    END { printf "  %-28s %4dm%02ds\n", "total", total / 60, total % 60 }' "$PHASES_FILE" >&2
+  awk -F'\t' '{ printf "  %-34s %4dm%02ds\n", $1, $2 / 60, $2 % 60; total += $2 }
+    END { printf "  %-34s %4dm%02ds\n", "total", total / 60, total % 60 }' "$PHASES_FILE" >&2
 }
 
 # Processes started through these helpers, in start order. stop_all stops

@@ -229,19 +229,45 @@ pub fn check_unit_text(raw: Option<&str>) -> Result<Option<String>, FieldError> 
     }
 }
 
+/// A usage as a request gives it, before any check.
+#[derive(Debug, Clone, Copy)]
+pub struct UsageInput<'a> {
+    pub amount: f64,
+    /// The unit the amount is in; absent: the type's.
+    pub unit: Option<&'a str>,
+    pub usage_type_id: i64,
+    /// RFC 3339; absent: now.
+    pub usage_at: Option<&'a str>,
+}
+
+/// A partial update as a request gives it, before any check.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UsageChangesInput<'a> {
+    pub amount: Option<f64>,
+    pub unit: Option<&'a str>,
+    pub usage_type_id: Option<i64>,
+    pub usage_at: Option<&'a str>,
+}
+
 impl NewUsage {
     /// Every field checked, every failure reported; `usage_at` absent: now.
     pub fn parse(amount: f64, usage_type_id: i64, usage_at: Option<&str>) -> Result<Self, Invalid> {
-        Self::parse_in(amount, None, usage_type_id, usage_at)
+        Self::parse_input(UsageInput {
+            amount,
+            unit: None,
+            usage_type_id,
+            usage_at,
+        })
     }
 
-    /// [`NewUsage::parse`], with the unit the amount is in.
-    pub fn parse_in(
-        amount: f64,
-        unit: Option<&str>,
-        usage_type_id: i64,
-        usage_at: Option<&str>,
-    ) -> Result<Self, Invalid> {
+    /// [`NewUsage::parse`] of a whole input, the unit included.
+    pub fn parse_input(input: UsageInput<'_>) -> Result<Self, Invalid> {
+        let UsageInput {
+            amount,
+            unit,
+            usage_type_id,
+            usage_at,
+        } = input;
         let amount = check_amount(amount);
         let unit = check_unit_text(unit);
         let type_id = UsageTypeId::parse("usage_type_id", usage_type_id);
@@ -282,16 +308,22 @@ impl UsageChanges {
         usage_type_id: Option<i64>,
         usage_at: Option<&str>,
     ) -> Result<Self, Invalid> {
-        Self::parse_in(amount, None, usage_type_id, usage_at)
+        Self::parse_input(UsageChangesInput {
+            amount,
+            unit: None,
+            usage_type_id,
+            usage_at,
+        })
     }
 
-    /// [`UsageChanges::parse`], with a new unit.
-    pub fn parse_in(
-        amount: Option<f64>,
-        unit: Option<&str>,
-        usage_type_id: Option<i64>,
-        usage_at: Option<&str>,
-    ) -> Result<Self, Invalid> {
+    /// [`UsageChanges::parse`] of a whole input, a new unit included.
+    pub fn parse_input(input: UsageChangesInput<'_>) -> Result<Self, Invalid> {
+        let UsageChangesInput {
+            amount,
+            unit,
+            usage_type_id,
+            usage_at,
+        } = input;
         if amount.is_none() && unit.is_none() && usage_type_id.is_none() && usage_at.is_none() {
             return Err(Invalid::one(
                 "body",

@@ -21,7 +21,9 @@ use super::limited::{Import, UsageWrite, Within};
 use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
 use crate::domain::ids::{UsageId, UsageTypeId};
-use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
+use crate::domain::usage::{
+    IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges, UsageChangesInput, UsageInput,
+};
 use crate::domain::usage_csv;
 use crate::domain::usage_query::{UsageFilter, UsagePage};
 use crate::limits::Limited;
@@ -252,12 +254,12 @@ pub async fn create_usage(
     Json(body): Json<CreateUsageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let new = NewUsage::parse_in(
-        body.amount,
-        body.unit.as_deref(),
-        body.usage_type_id,
-        body.usage_at.as_deref(),
-    )?;
+    let new = NewUsage::parse_input(UsageInput {
+        amount: body.amount,
+        unit: body.unit.as_deref(),
+        usage_type_id: body.usage_type_id,
+        usage_at: body.usage_at.as_deref(),
+    })?;
     // The request as sent (an absent `usage_at` is not "now") tells a
     // retry from a different request.
     let request = serde_json::to_vec(&body).map_err(ApiError::internal)?;
@@ -401,12 +403,12 @@ pub async fn update_usage(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let condition = if_match(&req)?;
-    let changes = UsageChanges::parse_in(
-        body.amount,
-        body.unit.as_deref(),
-        body.usage_type_id,
-        body.usage_at.as_deref(),
-    )?;
+    let changes = UsageChanges::parse_input(UsageChangesInput {
+        amount: body.amount,
+        unit: body.unit.as_deref(),
+        usage_type_id: body.usage_type_id,
+        usage_at: body.usage_at.as_deref(),
+    })?;
     let updated = ctx
         .usages()
         .update(caller.id, id, &changes, condition.as_ref())
