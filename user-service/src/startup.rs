@@ -84,6 +84,7 @@ impl Application {
         }
 
         let context = web::Data::new(ServiceContext {
+            db: database.clone(),
             issuer: AccessTokenIssuer::new(&settings.token_signing, &settings.common.jwt),
             hasher,
             lockout: settings.lockout,

@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use common::auth::MaybeAuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
-use mongodb::Database;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -45,13 +44,12 @@ pub struct RegisterRequest {
 #[tracing::instrument(skip_all)]
 pub async fn register(
     req: HttpRequest,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     Json(body): Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy.sensitive_limit(&req)?;
-    let user = accounts::register(&db, &context, &body.email, &body.password).await?;
+    let user = accounts::register(&context.db, &context, &body.email, &body.password).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(&user)))
 }
 
@@ -90,7 +88,7 @@ pub struct LogoutRequest {
 pub async fn logout(
     req: HttpRequest,
     MaybeAuthenticatedUser(caller): MaybeAuthenticatedUser,
-    db: web::Data<Database>,
+    context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     Json(body): Json<LogoutRequest>,
 ) -> HttpResponse {
@@ -99,7 +97,9 @@ pub async fn logout(
         .flatten()
         .filter(|v| !v.is_empty());
     let outcome = match logout_request(body, cookie, caller.map(|c| c.id)) {
-        Ok(logout) => sessions::logout(&db, logout).await.map_err(ApiError::from),
+        Ok(logout) => sessions::logout(&context.db, logout)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     let mut response = match outcome {
@@ -156,13 +156,14 @@ pub struct EmailRequest {
 /// carry the request id.
 fn mail_token_in_background(
     requester: std::net::IpAddr,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     email: String,
     purpose: TokenPurpose,
 ) {
     let task = async move {
-        if let Err(e) = accounts::mail_token(&db, &context, &email, purpose, requester).await {
+        if let Err(e) =
+            accounts::mail_token(&context.db, &context, &email, purpose, requester).await
+        {
             tracing::error!(error = %common::error::cause_chain(&e), "issuing an emailed token failed");
         }
     };
@@ -184,19 +185,12 @@ fn mail_token_in_background(
 #[tracing::instrument(skip_all)]
 pub async fn forgot_password(
     req: HttpRequest,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let requester = policy.sensitive_limit(&req)?;
-    mail_token_in_background(
-        requester,
-        db,
-        context,
-        body.email,
-        TokenPurpose::ResetPassword,
-    );
+    mail_token_in_background(requester, context, body.email, TokenPurpose::ResetPassword);
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -225,11 +219,10 @@ pub struct ResetPasswordRequest {
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     Json(body): Json<ResetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts::reset_password(&db, &context, &body.token, &body.password).await?;
+    let user = accounts::reset_password(&context.db, &context, &body.token, &body.password).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(&user)))
 }
 
@@ -247,19 +240,12 @@ pub async fn reset_password(
 #[tracing::instrument(skip_all)]
 pub async fn request_verify_token(
     req: HttpRequest,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     Json(body): Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let requester = policy.sensitive_limit(&req)?;
-    mail_token_in_background(
-        requester,
-        db,
-        context,
-        body.email,
-        TokenPurpose::VerifyEmail,
-    );
+    mail_token_in_background(requester, context, body.email, TokenPurpose::VerifyEmail);
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -279,9 +265,9 @@ pub struct VerifyRequest {
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn verify(
-    db: web::Data<Database>,
+    context: web::Data<ServiceContext>,
     Json(body): Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts::verify_email(&db, &body.token).await?;
+    let user = accounts::verify_email(&context.db, &body.token).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(&user)))
 }

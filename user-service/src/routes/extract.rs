@@ -14,12 +14,13 @@ use common::error::ApiError;
 use mongodb::Database;
 
 use crate::domain::user::User;
+use crate::service::ServiceContext;
 use crate::service::accounts;
 
-fn database(req: &HttpRequest) -> Result<web::Data<Database>, ApiError> {
-    req.app_data::<web::Data<Database>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal("the database is not registered as app data"))
+fn database(req: &HttpRequest) -> Result<Database, ApiError> {
+    req.app_data::<web::Data<ServiceContext>>()
+        .map(|context| context.db.clone())
+        .ok_or_else(|| ApiError::internal("the service context is not registered as app data"))
 }
 
 /// The caller's account, as it is now.

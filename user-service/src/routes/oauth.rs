@@ -13,7 +13,6 @@ use actix_web::error::UrlencodedError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use common::error::{ApiError, ProblemDetails};
-use mongodb::Database;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -254,7 +253,6 @@ const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
 pub async fn login(
     req: HttpRequest,
     form: web::Form<LoginForm>,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     metrics: web::Data<Metrics>,
@@ -273,7 +271,7 @@ pub async fn login(
             "Both username and password are required.",
         ));
     };
-    let outcome = sessions::login(&db, &context, &username, &password, client).await;
+    let outcome = sessions::login(&context.db, &context, &username, &password, client).await;
     let label = match &outcome {
         Ok(_) => "success",
         Err(LoginRefused::Invalid) => "invalid",
@@ -315,7 +313,6 @@ pub async fn login(
 pub async fn refresh(
     req: HttpRequest,
     form: web::Form<RefreshForm>,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     metrics: web::Data<Metrics>,
@@ -347,7 +344,7 @@ pub async fn refresh(
         ));
     };
     const INVALID: &str = "The refresh token is invalid, expired or revoked.";
-    let outcome = sessions::refresh(&db, &context, &presented).await;
+    let outcome = sessions::refresh(&context.db, &context, &presented).await;
     let label = match &outcome {
         Ok(_) => "success",
         Err(RefreshRefused::Invalid) => "invalid",

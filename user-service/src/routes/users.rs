@@ -7,7 +7,6 @@ use common::extract::{Json, Query};
 use common::ids::UserId;
 use common::pagination::{PageQuery, with_total_count};
 use common::validation::Invalid;
-use mongodb::Database;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -122,7 +121,6 @@ pub struct UpdateMeRequest {
 pub async fn update_me(
     req: HttpRequest,
     me: CurrentUser,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     Json(body): Json<UpdateMeRequest>,
@@ -134,7 +132,7 @@ pub async fn update_me(
         ..Default::default()
     };
     let updated = accounts::change_own(
-        &db,
+        &context.db,
         &context,
         &me.user,
         client,
@@ -173,13 +171,19 @@ pub struct DeleteMeRequest {
 pub async fn delete_me(
     req: HttpRequest,
     me: CurrentUser,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     Json(body): Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let client = self_service_limits(&policy, &req, me.user.id)?;
-    accounts::delete_own(&db, &context, &me.user, client, &body.current_password).await?;
+    accounts::delete_own(
+        &context.db,
+        &context,
+        &me.user,
+        client,
+        &body.current_password,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -197,10 +201,10 @@ pub async fn delete_me(
 #[tracing::instrument(skip_all, fields(by = %admin.id))]
 pub async fn list_users(
     ActiveSuperuser(admin): ActiveSuperuser,
-    db: web::Data<Database>,
+    context: web::Data<ServiceContext>,
     Query(query): Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, total) = accounts::list(&db, query.parse()?).await?;
+    let (found, total) = accounts::list(&context.db, query.parse()?).await?;
     let body: Vec<UserResponse> = found.iter().map(UserResponse::from).collect();
     Ok(with_total_count(&mut HttpResponse::Ok(), total).json(body))
 }
@@ -214,10 +218,10 @@ pub async fn list_users(
 #[tracing::instrument(skip_all, fields(by = %admin.id))]
 pub async fn get_user(
     ActiveSuperuser(admin): ActiveSuperuser,
-    db: web::Data<Database>,
+    context: web::Data<ServiceContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(ok_user(&accounts::find(&db, path_id(&id)?).await?))
+    Ok(ok_user(&accounts::find(&context.db, path_id(&id)?).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -249,7 +253,6 @@ pub struct AdminUpdateUserRequest {
 #[tracing::instrument(skip_all, fields(by = %admin.id))]
 pub async fn update_user(
     ActiveSuperuser(admin): ActiveSuperuser,
-    db: web::Data<Database>,
     context: web::Data<ServiceContext>,
     id: web::Path<String>,
     Json(body): Json<AdminUpdateUserRequest>,
@@ -261,7 +264,7 @@ pub async fn update_user(
         is_superuser: body.is_superuser,
         is_verified: body.is_verified,
     };
-    let updated = accounts::change_by_admin(&db, &context, path_id(&id)?, changes).await?;
+    let updated = accounts::change_by_admin(&context.db, &context, path_id(&id)?, changes).await?;
     Ok(ok_user(&updated))
 }
 
@@ -282,9 +285,9 @@ pub async fn update_user(
 #[tracing::instrument(skip_all, fields(by = %admin.id))]
 pub async fn delete_user(
     ActiveSuperuser(admin): ActiveSuperuser,
-    db: web::Data<Database>,
+    context: web::Data<ServiceContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    accounts::delete_by_admin(&db, path_id(&id)?).await?;
+    accounts::delete_by_admin(&context.db, path_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,6 +10,8 @@ pub mod sessions;
 
 use std::time::Duration;
 
+use mongodb::Database;
+
 use common::db::StoreError;
 use common::jwt::AccessTokenIssuer;
 use common::rate_limit::RateLimiter;
@@ -21,6 +23,8 @@ use crate::storage::login_attempts::LockoutPolicy;
 /// What the flows need besides the database. (What only HTTP needs, the
 /// per-client limits, the cookie and the proxies, is `routes::HttpPolicy`.)
 pub struct ServiceContext {
+    /// user-service's own database.
+    pub db: Database,
     pub issuer: AccessTokenIssuer,
     pub hasher: PasswordHasher,
     /// How wrong passwords lock clients and accounts out.
