@@ -313,13 +313,16 @@ async fn month_rollups_from_before_day_rollups_get_their_days_at_start() {
         .insert_one(usage)
         .await
         .unwrap();
-    // A first start builds both grains; then the day rollups are dropped,
-    // as a database from the version before them would have none.
+    // A first start builds both grains; then the day rollups and the
+    // schema version are dropped, as a database from the version before
+    // them would have neither.
     drop(Application::build(settings(&test_db)).await.unwrap());
-    db.collection::<bson::Document>("day_rollups")
-        .drop()
-        .await
-        .unwrap();
+    for collection in ["day_rollups", "schema"] {
+        db.collection::<bson::Document>(collection)
+            .drop()
+            .await
+            .unwrap();
+    }
     drop(Application::build(settings(&test_db)).await.unwrap());
     let days = db
         .collection::<bson::Document>("day_rollups")
@@ -327,4 +330,92 @@ async fn month_rollups_from_before_day_rollups_get_their_days_at_start() {
         .await
         .unwrap();
     assert_eq!(days, 1);
+}
+
+async fn schema_doc(db: &mongodb::Database) -> bson::Document {
+    db.collection::<bson::Document>("schema")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .expect("the schema document")
+}
+
+#[tokio::test]
+async fn the_migrations_run_once_in_order_and_each_is_recorded() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    drop(Application::build(settings(&test_db)).await.unwrap());
+    let schema = schema_doc(&db).await;
+    let latest = i64::from(carbon_service::migrate::LATEST);
+    assert_eq!(schema.get_i64("version").unwrap(), latest);
+    let versions: Vec<i64> = schema
+        .get_array("applied")
+        .unwrap()
+        .iter()
+        .map(|a| a.as_document().unwrap().get_i64("version").unwrap())
+        .collect();
+    assert_eq!(versions, (1..=latest).collect::<Vec<_>>());
+    assert!(
+        schema.get("lease_owner").is_none(),
+        "the lease is given back"
+    );
+    // A second start finds the schema current and runs nothing again.
+    drop(Application::build(settings(&test_db)).await.unwrap());
+    assert_eq!(
+        schema_doc(&db).await.get_array("applied").unwrap().len() as i64,
+        latest
+    );
+}
+
+#[tokio::test]
+async fn a_database_a_newer_version_migrated_is_refused_naming_both_versions() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    let newer = i64::from(carbon_service::migrate::LATEST) + 1;
+    db.collection::<bson::Document>("schema")
+        .insert_one(doc! {"_id": "carbon-service", "version": newer})
+        .await
+        .unwrap();
+    let refused = match Application::build(settings(&test_db)).await {
+        Ok(_) => panic!("an older binary started on a newer schema"),
+        Err(e) => common::error::cause_chain(&e),
+    };
+    assert!(
+        refused.contains(&format!("version {newer}")) && refused.contains("newer"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn while_another_instance_holds_the_lease_a_start_waits_until_the_schema_is_current() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    let until = bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + 60_000);
+    db.collection::<bson::Document>("schema")
+        .insert_one(doc! {"_id": "carbon-service", "version": 0_i64, "lease_owner": "other", "lease_until": until})
+        .await
+        .unwrap();
+    let start = Application::build(settings(&test_db));
+    let other_instance = async {
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        // Still waiting: nothing ran, the lease is the other's.
+        let schema = schema_doc(&db).await;
+        assert_eq!(schema.get_str("lease_owner").unwrap(), "other");
+        assert!(schema.get("applied").is_none());
+        // The other instance finishes.
+        let latest = i64::from(carbon_service::migrate::LATEST);
+        db.collection::<bson::Document>("schema")
+            .update_one(
+                doc! {"_id": "carbon-service"},
+                doc! {"$set": {"version": latest}, "$unset": {"lease_owner": "", "lease_until": ""}},
+            )
+            .await
+            .unwrap();
+    };
+    let (started, ()) = tokio::join!(start, other_instance);
+    drop(started.unwrap());
+    assert!(
+        schema_doc(&db).await.get("applied").is_none(),
+        "it ran nothing itself"
+    );
 }
