@@ -216,10 +216,12 @@ async fn an_import_interrupted_before_transactions_is_removed_at_start_and_its_k
         .await
         .unwrap();
     let now = bson::DateTime::now();
+    // Not yet expired: other tests speed up the TTL monitor.
+    let tomorrow = bson::DateTime::from_millis(now.timestamp_millis() + 86_400_000);
     db.collection::<bson::Document>("idempotency_keys")
         .insert_one(doc! {
             "_id": "a-key", "fingerprint": "f", "usage_id": import_id,
-            "outcome": null, "lease_until": now, "created_at": now, "expires_at": now,
+            "outcome": null, "lease_until": now, "created_at": now, "expires_at": tomorrow,
         })
         .await
         .unwrap();
@@ -278,11 +280,14 @@ async fn idempotency_records_holding_a_copy_of_their_usage_are_slimmed_at_start(
     let db = database(&test_db).await;
     let owner = common::ids::UserId::new().to_string();
     let usage_id = bson::oid::ObjectId::new();
+    let tomorrow =
+        bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + 86_400_000);
     db.collection::<bson::Document>("idempotency_keys")
         .insert_one(doc! {
             "_id": "legacy", "fingerprint": "f", "usage_id": usage_id,
             "outcome": {"kind": "created", "usage": {"_id": usage_id, "user_id": &owner, "amount": 2.0}},
-            "created_at": bson::DateTime::now(), "expires_at": bson::DateTime::now(),
+            // Not yet expired: other tests speed up the TTL monitor.
+            "created_at": bson::DateTime::now(), "expires_at": tomorrow,
         })
         .await
         .unwrap();
