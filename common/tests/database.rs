@@ -215,3 +215,43 @@ async fn an_obsolete_index_is_dropped_and_its_replacement_created() {
     names.sort();
     assert_eq!(names, ["_id_", "user_at"]);
 }
+
+#[tokio::test]
+async fn a_backfill_updates_in_batches_of_a_thousand_until_no_old_document_is_left() {
+    let test_db = TestDatabase::new("common");
+    let (database, log) = common::testing::monitored_database(&test_db.uri).await;
+    let things = database.collection::<Document>("things");
+    let old: Vec<Document> = (0..2_500).map(|n| doc! { "n": n }).collect();
+    things.insert_many(old).await.unwrap();
+    log.lock().unwrap().clear();
+    let changed = db::update_in_batches(
+        &things,
+        doc! { "done": { "$exists": false } },
+        doc! { "$set": { "done": true } },
+        "marking things",
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed, 2_500);
+    let updates = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(command, _)| command == "update")
+        .count();
+    assert_eq!(updates, 3, "1,000 + 1,000 + 500");
+    assert_eq!(
+        things.count_documents(doc! { "done": true }).await.unwrap(),
+        2_500
+    );
+    // A second run finds nothing to do.
+    let again = db::update_in_batches(
+        &things,
+        doc! { "done": { "$exists": false } },
+        doc! { "$set": { "done": true } },
+        "marking things",
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, 0);
+}

@@ -37,14 +37,13 @@ pub async fn backfill_expiry(db: &Database) -> Result<u64, StoreError> {
     let expires_at = bson::DateTime::from_millis(
         bson::DateTime::now().timestamp_millis() + RETENTION_SECONDS * 1000,
     );
-    let updated = records(db)
-        .update_many(
-            doc! { "expires_at": { "$exists": false } },
-            doc! { "$set": { "expires_at": expires_at } },
-        )
-        .await
-        .context("giving idempotency records an expiry")?;
-    Ok(updated.modified_count)
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "expires_at": { "$exists": false } },
+        doc! { "$set": { "expires_at": expires_at } },
+        "giving idempotency records an expiry",
+    )
+    .await
 }
 
 /// What the request with a key did, kept to answer its retries: never a
@@ -236,17 +235,15 @@ pub async fn delete_of_user(
 /// Records from before slim records: each keeps its owner and its usage
 /// id, and loses its copy of the usage. Idempotent; how many it slimmed.
 pub async fn slim_legacy(db: &Database) -> Result<u64, StoreError> {
-    let updated = db
-        .collection::<bson::Document>(COLLECTION)
-        .update_many(
-            doc! { "outcome.kind": "created" },
-            vec![doc! { "$set": {
-                "user_id": "$outcome.usage.user_id",
-                // A literal: an object here would merge into the old one.
-                "outcome": { "$literal": { "kind": "recorded", "status": 201 } },
-            } }],
-        )
-        .await
-        .context("slimming idempotency records")?;
-    Ok(updated.modified_count)
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "outcome.kind": "created" },
+        vec![doc! { "$set": {
+            "user_id": "$outcome.usage.user_id",
+            // A literal: an object here would merge into the old one.
+            "outcome": { "$literal": { "kind": "recorded", "status": 201 } },
+        } }],
+        "slimming idempotency records",
+    )
+    .await
 }

@@ -408,14 +408,13 @@ pub async fn backfill_scope(
     type_id: UsageTypeId,
     scope: i64,
 ) -> Result<u64, StoreError> {
-    let updated = usages(db)
-        .update_many(
-            doc! { "usage_type_id": type_id, "usage_type.scope": { "$exists": false } },
-            doc! { "$set": { "usage_type.scope": scope } },
-        )
-        .await
-        .context("giving usage snapshots their type's scope")?;
-    Ok(updated.modified_count)
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "usage_type_id": type_id, "usage_type.scope": { "$exists": false } },
+        doc! { "$set": { "usage_type.scope": scope } },
+        "giving usage snapshots their type's scope",
+    )
+    .await
 }
 
 /// The query that finds any usage of a type.
@@ -541,24 +540,23 @@ pub async fn backfill_units_and_gases(
     example_ids: &[i64],
 ) -> Result<u64, StoreError> {
     let example = doc! { "$in": ["$usage_type_id", example_ids] };
-    let result = usages(db)
-        .update_many(
-            doc! { "factor_amount": { "$exists": false } },
-            vec![doc! { "$set": {
-                "unit": "$usage_type.unit",
-                "factor_amount": "$amount",
-                "gases": { "other_co2e": "$co2e" },
-                "usage_type.dataset": { "$ifNull": ["$usage_type.dataset", { "$cond": [example.clone(), "example", "custom"] }] },
-                "usage_type.gases": { "$ifNull": ["$usage_type.gases", { "other_co2e": "$usage_type.factor" }] },
-                "usage_type.gwp_basis": { "$ifNull": ["$usage_type.gwp_basis", "AR5"] },
-                "usage_type.category": { "$ifNull": ["$usage_type.category", crate::domain::usage_type::UNCATEGORIZED] },
-                "usage_type.illustrative": { "$ifNull": ["$usage_type.illustrative", example] },
-                "usage_type.retired": { "$ifNull": ["$usage_type.retired", false] },
-            } }],
-        )
-        .await
-        .context("giving usages their unit and gases")?;
-    Ok(result.modified_count)
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "factor_amount": { "$exists": false } },
+        vec![doc! { "$set": {
+            "unit": "$usage_type.unit",
+            "factor_amount": "$amount",
+            "gases": { "other_co2e": "$co2e" },
+            "usage_type.dataset": { "$ifNull": ["$usage_type.dataset", { "$cond": [example.clone(), "example", "custom"] }] },
+            "usage_type.gases": { "$ifNull": ["$usage_type.gases", { "other_co2e": "$usage_type.factor" }] },
+            "usage_type.gwp_basis": { "$ifNull": ["$usage_type.gwp_basis", "AR5"] },
+            "usage_type.category": { "$ifNull": ["$usage_type.category", crate::domain::usage_type::UNCATEGORIZED] },
+            "usage_type.illustrative": { "$ifNull": ["$usage_type.illustrative", example] },
+            "usage_type.retired": { "$ifNull": ["$usage_type.retired", false] },
+        } }],
+        "giving usages their unit and gases",
+    )
+    .await
 }
 
 /// Every user who has usages (`verify-rollups`).

@@ -15,10 +15,12 @@
 //! ([`StoreError`] and the server's error codes) and [`transaction`]
 //! ([`in_transaction`]).
 
+mod backfill;
 mod error;
 mod indexes;
 mod transaction;
 
+pub use backfill::{BACKFILL_BATCH, update_in_batches};
 pub use error::{Context, PRIMARY_KEY, StoreError, is_duplicate_key, is_unavailable};
 pub use indexes::{ensure_indexes, ttl_index};
 pub use transaction::{TRANSACTION_ATTEMPTS, TransactionError, counting_retries, in_transaction};
