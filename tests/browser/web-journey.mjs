@@ -190,6 +190,13 @@ try {
   const tabB = await newPage(context);
   await tabA.goto(`${web}/usages`);
   await tabB.goto(`${web}/usages`);
+  // Both settled first: a reload that kills a page while its refresh is on
+  // the wire leaves that request to rotate the cookie unseen, which is not
+  // the race this step is about.
+  for (const tab of [tabA, tabB]) {
+    await tab.getByRole('heading', { name: 'Usages' }).waitFor({ timeout: 10000 });
+    await tab.waitForLoadState('networkidle');
+  }
   // A reload starts each tab with no access token: both refresh through
   // the one cookie at once. Uncoordinated, the second would reuse a used
   // refresh token and revoke the login.
