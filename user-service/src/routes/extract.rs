@@ -17,6 +17,15 @@ use crate::domain::user::User;
 use crate::service::ServiceContext;
 use crate::service::accounts;
 
+/// The bearer as the account checks see it.
+fn caller(token: &AuthenticatedUser) -> accounts::Caller {
+    accounts::Caller {
+        id: token.id,
+        superuser: token.superuser,
+        session_generation: token.session_generation,
+    }
+}
+
 fn database(req: &HttpRequest) -> Result<Database, ApiError> {
     req.app_data::<web::Data<ServiceContext>>()
         .map(|context| context.db.clone())
@@ -39,7 +48,7 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             let token = token?;
             let db = db?;
-            let user = accounts::current(&db, &token).await?;
+            let user = accounts::current(&db, &caller(&token)).await?;
             Ok(Self { user, token })
         })
     }
@@ -58,7 +67,9 @@ impl FromRequest for ActiveSuperuser {
         Box::pin(async move {
             let Superuser(token) = claimed?;
             let db = db?;
-            Ok(Self(accounts::current_superuser(&db, &token).await?))
+            Ok(Self(
+                accounts::current_superuser(&db, &caller(&token)).await?,
+            ))
         })
     }
 }

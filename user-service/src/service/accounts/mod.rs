@@ -4,7 +4,6 @@
 //! (self-service and administrative changes, ending every session) and
 //! [`first_superuser`] (the first superuser).
 
-use common::auth::AuthenticatedUser;
 use common::db::{StoreError, TransactionError};
 use common::ids::UserId;
 use common::pagination::Page;
@@ -88,12 +87,23 @@ fn email_taken_or(e: StoreError) -> AccountError {
     }
 }
 
+/// What a verified access token says about its bearer: all the account
+/// checks need, with nothing of HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub id: UserId,
+    /// The token's `superuser` claim (checked against the account too).
+    pub superuser: bool,
+    /// The session generation at login (`sgen`).
+    pub session_generation: i64,
+}
+
 /// The token's account, active, of the token's session. A token of a
 /// deleted or deactivated user is refused, and so is one from before the
 /// user's sessions were ended (logout everywhere, a password change or
 /// reset): its session generation is older than the account's.
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
-pub async fn current(db: &Database, caller: &AuthenticatedUser) -> Result<User, AccountError> {
+pub async fn current(db: &Database, caller: &Caller) -> Result<User, AccountError> {
     match users::find_by_id(db, caller.id).await? {
         Some(user) if user.is_active && user.session_generation == caller.session_generation => {
             Ok(user)
@@ -105,10 +115,7 @@ pub async fn current(db: &Database, caller: &AuthenticatedUser) -> Result<User, 
 
 /// [`current`], and a superuser by the token's claim *and* by the database
 /// now (the claim may be up to five minutes stale).
-pub async fn current_superuser(
-    db: &Database,
-    caller: &AuthenticatedUser,
-) -> Result<User, AccountError> {
+pub async fn current_superuser(db: &Database, caller: &Caller) -> Result<User, AccountError> {
     if !caller.superuser {
         return Err(AccountError::NotSuperuser);
     }
