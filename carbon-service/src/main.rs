@@ -71,19 +71,19 @@ async fn main() -> ExitCode {
         }
         // The tools touch the database only: they need no JWT setting.
         Some(tool) => {
-            let database =
+            let (mongodb, log_format) =
                 match common::cli::settings_or_exit("carbon-service", database_settings(&env)) {
                     Ok(s) => s,
                     Err(code) => return code,
                 };
-            common::telemetry::init(database.1, "info");
+            common::telemetry::init(log_format, "info");
             match tool {
                 Command::Seed {
                     file,
                     examples,
                     force,
-                } => seed(&database.0, file, examples, force).await,
-                Command::VerifyRollups { repair } => verify_rollups(&database.0, repair).await,
+                } => seed(&mongodb, file, examples, force).await,
+                Command::VerifyRollups { repair } => verify_rollups(&mongodb, repair).await,
                 // Answered above, before any setting is read.
                 Command::Serve | Command::Openapi => Ok(()),
             }

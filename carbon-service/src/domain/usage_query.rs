@@ -99,6 +99,12 @@ impl UsagePage {
         matches!(self.start, PageStart::Offset(offset) if offset >= DEEP_OFFSET)
     }
 
+    /// A read that walks the index: a page with its total count, or a deep
+    /// one (rate-limited per user and given a heavy-read slot).
+    pub fn is_heavy(&self, with_total: bool) -> bool {
+        with_total || self.is_deep()
+    }
+
     /// `limit` and `offset` as [`Page::parse`] checks them; a `cursor`
     /// instead of a non-zero offset.
     pub fn parse(

@@ -334,7 +334,7 @@ pub async fn list_usages(
     );
     let (page, filter) = both(page, filter)?;
     let with_total = query.include_total == Some(true);
-    if with_total || page.is_deep() {
+    if page.is_heavy(with_total) {
         ctx.limiters().check(Limited::DeepRead, &caller.id)?;
     }
     let list = ctx

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How many of each run at once, and how long a request waits.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,8 @@ pub struct SlotSettings {
 pub enum Slot {
     HeavyRead,
     Import,
+    /// Held by an export's stream until it ends.
+    Export,
 }
 
 /// Every slot of a kind stayed taken for the longest wait.
@@ -41,8 +43,8 @@ pub struct NoSlot {
 }
 
 pub struct Slots {
-    heavy_reads: Semaphore,
-    imports: Semaphore,
+    heavy_reads: Arc<Semaphore>,
+    imports: Arc<Semaphore>,
     exports: Arc<Semaphore>,
     max_wait: Duration,
     pub query_max_time: Duration,
@@ -51,8 +53,8 @@ pub struct Slots {
 impl Slots {
     pub fn new(settings: &SlotSettings) -> Self {
         Self {
-            heavy_reads: Semaphore::new(settings.heavy_reads),
-            imports: Semaphore::new(settings.imports),
+            heavy_reads: Arc::new(Semaphore::new(settings.heavy_reads)),
+            imports: Arc::new(Semaphore::new(settings.imports)),
             exports: Arc::new(Semaphore::new(settings.exports)),
             max_wait: settings.max_wait,
             query_max_time: settings.query_max_time,
@@ -63,27 +65,18 @@ impl Slots {
         self.max_wait.as_secs().max(1)
     }
 
-    /// A turn for `slot`, waiting at most the longest wait.
-    pub async fn acquire(&self, slot: Slot) -> Result<SemaphorePermit<'_>, NoSlot> {
+    /// A turn for `slot`, waiting at most the longest wait; owned, so that
+    /// a stream can hold it.
+    pub async fn acquire(&self, slot: Slot) -> Result<OwnedSemaphorePermit, NoSlot> {
         let (semaphore, name) = match slot {
             Slot::HeavyRead => (&self.heavy_reads, "heavy read"),
             Slot::Import => (&self.imports, "import"),
+            Slot::Export => (&self.exports, "export"),
         };
-        match tokio::time::timeout(self.max_wait, semaphore.acquire()).await {
+        match tokio::time::timeout(self.max_wait, semaphore.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(NoSlot {
                 slot: name,
-                retry_after_seconds: self.retry_after(),
-            }),
-        }
-    }
-
-    /// A turn for an export, held by its stream until it ends.
-    pub async fn acquire_export(&self) -> Result<OwnedSemaphorePermit, NoSlot> {
-        match tokio::time::timeout(self.max_wait, self.exports.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(NoSlot {
-                slot: "export",
                 retry_after_seconds: self.retry_after(),
             }),
         }

@@ -250,9 +250,10 @@ async fn with_every_heavy_read_slot_taken_a_summary_or_a_count_is_503() {
 
 #[tokio::test]
 async fn with_every_export_slot_taken_an_export_is_503() {
+    use carbon_service::service::slots::Slot;
     let app = spawn_app_with(&[("EXPORT_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "50")]).await;
     let user = TestUser::new();
-    let held = app.context.slots().acquire_export().await.unwrap();
+    let held = app.context.slots().acquire(Slot::Export).await.unwrap();
     assert_busy(app.export(&user, "", None).await).await;
     drop(held);
     assert_eq!(app.export(&user, "", None).await.status(), StatusCode::OK);

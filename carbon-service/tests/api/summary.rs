@@ -299,28 +299,19 @@ async fn usage_reads_of_a_summary(
     from: &str,
     to: &str,
 ) -> (serde_json::Value, Vec<bson::Document>) {
-    use mongodb::event::EventHandler;
-    use mongodb::event::command::CommandEvent;
     let matches = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut options = mongodb::options::ClientOptions::parse(&app.database_uri)
-        .await
-        .unwrap();
     let recorder = matches.clone();
-    options.command_event_handler = Some(EventHandler::callback(move |event| {
-        if let CommandEvent::Started(started) = event
-            && started.command_name == "aggregate"
-            && started.command.get_str("aggregate") == Ok("usages")
-            && let Ok(pipeline) = started.command.get_array("pipeline")
+    let db = common::testing::observed_database(&app.database_uri, move |name, command| {
+        if name == "aggregate"
+            && command.get_str("aggregate") == Ok("usages")
+            && let Ok(pipeline) = command.get_array("pipeline")
             && let Some(stage) = pipeline.first().and_then(|s| s.as_document())
             && let Ok(matched) = stage.get_document("$match")
         {
             recorder.lock().unwrap().push(matched.clone());
         }
-    }));
-    let name = options.default_database.clone().unwrap();
-    let db = mongodb::Client::with_options(options)
-        .unwrap()
-        .database(&name);
+    })
+    .await;
     let writes = Default::default();
     let usages = carbon_service::service::usages::Usages {
         db: &db,

@@ -103,23 +103,32 @@ pub type CommandLog = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
 /// A handle on the database `uri` names whose client records every command
 /// it sends, so a test can compare what two flows do to the database.
 pub async fn monitored_database(uri: &str) -> (mongodb::Database, CommandLog) {
+    let log = CommandLog::default();
+    let recorder = log.clone();
+    let database = observed_database(uri, move |name, command| {
+        let collection = command.get_str(name).unwrap_or_default().to_owned();
+        if let Ok(mut log) = recorder.lock() {
+            log.push((name.to_owned(), collection));
+        }
+    })
+    .await;
+    (database, log)
+}
+
+/// A handle on the database `uri` names whose client shows `observe` every
+/// command it sends (its name and the whole command).
+pub async fn observed_database(
+    uri: &str,
+    observe: impl Fn(&str, &mongodb::bson::Document) + Send + Sync + 'static,
+) -> mongodb::Database {
     use mongodb::event::EventHandler;
     use mongodb::event::command::CommandEvent;
-    let log = CommandLog::default();
     let mut options = mongodb::options::ClientOptions::parse(uri)
         .await
         .expect("a valid URI");
-    let recorder = log.clone();
     options.command_event_handler = Some(EventHandler::callback(move |event| {
         if let CommandEvent::Started(started) = event {
-            let collection = started
-                .command
-                .get_str(&started.command_name)
-                .unwrap_or_default()
-                .to_owned();
-            if let Ok(mut log) = recorder.lock() {
-                log.push((started.command_name.clone(), collection));
-            }
+            observe(&started.command_name, &started.command);
         }
     }));
     let name = options
@@ -127,7 +136,7 @@ pub async fn monitored_database(uri: &str) -> (mongodb::Database, CommandLog) {
         .clone()
         .expect("a database in the URI");
     let client = mongodb::Client::with_options(options).expect("a client");
-    (client.database(&name), log)
+    client.database(&name)
 }
 
 /// A database that exists for one test and is dropped afterwards.

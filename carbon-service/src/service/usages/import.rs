@@ -29,6 +29,7 @@ impl Usages<'_> {
                 retry_after_seconds: 5,
             })
     }
+
     /// Imports a CSV body, all or nothing: every row is checked (types
     /// included, resolved in one query) before anything is stored; then the
     /// rows (in batches), their rollups, the quota and the key's record are

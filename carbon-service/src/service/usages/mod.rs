@@ -230,7 +230,7 @@ impl Usages<'_> {
     ) -> Result<UsageList, UsageError> {
         let max_time = self.slots.query_max_time;
         // A count or a deep offset walks the index: one heavy-read turn.
-        let _turn = if with_total || page.is_deep() {
+        let _turn = if page.is_heavy(with_total) {
             Some(self.slots.acquire(Slot::HeavyRead).await?)
         } else {
             None
@@ -329,6 +329,7 @@ impl Usages<'_> {
         .await
         .map_err(UsageError::contended)
     }
+
     /// Erases every usage of the user with their rollups, quota count and
     /// idempotency records; returns how many. Each batch of
     /// [`ERASE_BATCH`] is one transaction (and deletes the records written
@@ -371,7 +372,7 @@ impl Usages<'_> {
     ) -> Result<impl Stream<Item = Result<Usage, StoreError>> + use<>, UsageError> {
         // An export streams as long as the client reads: no time limit, a
         // slot of its own, held by the stream until it ends.
-        let turn = self.slots.acquire_export().await?;
+        let turn = self.slots.acquire(Slot::Export).await?;
         let cursor = usages::stream(self.db, user_id, filter).await?;
         Ok(cursor.map(move |row| {
             let _held = &turn;
