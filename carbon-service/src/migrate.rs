@@ -1,7 +1,6 @@
-//! Numbered start-up migrations: the database's schema version is kept in
-//! the `schema` collection, one instance runs the pending migrations under a
-//! lease while the others wait, and each is idempotent. They run before the
-//! server binds.
+//! carbon-service's numbered start-up migrations (run by
+//! `common::migrate`): each brings stored documents from an older shape to
+//! the one the strict stored types read.
 
 use common::db::StoreError;
 use mongodb::Database;
@@ -10,10 +9,10 @@ use crate::domain::dataset::Dataset;
 use crate::domain::rollup::Grain;
 use crate::service::rollups as rollup_check;
 use crate::storage::idempotency::{self, Outcome};
-use crate::storage::{datasets, rollups, schema, usage_types, usages};
-use futures_util::future::LocalBoxFuture;
+use crate::storage::{datasets, rollups, usage_types, usages};
+use common::migrate::{MigrateError, Migration};
 
-/// Why the stored data could not be brought up to date.
+/// Why a migration could not bring the stored data up to date.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
     #[error("migrating stored data")]
@@ -23,28 +22,14 @@ pub enum MigrationError {
          e.g. in mongosh: db.usage_types.updateOne({{id: {first}}}, {{$set: {{scope: 3}}}}), then start again"
     )]
     TypesWithoutScope { ids: Vec<i64>, first: i64 },
-    #[error(
-        "the database's schema is version {stored}, newer than this carbon-service's ({known}): \
-         a newer version migrated it. Run that version (or a later one); an older one would misread the data"
-    )]
-    NewerSchema { stored: u32, known: u32 },
-    #[error(
-        "another instance took over the migration lease (a migration ran longer than the lease); start again"
-    )]
-    LeaseLost,
 }
 
-/// One numbered schema change: idempotent, so that a run cut short is
-/// run again whole.
-struct Migration {
-    version: u32,
-    name: &'static str,
-    run: for<'a> fn(&'a Database) -> LocalBoxFuture<'a, Result<(), MigrationError>>,
-}
+/// The schema document's id in the `schema` collection.
+pub const SERVICE: &str = "carbon-service";
 
 /// Every schema change, in order. A new one is a new entry at the end
 /// (see docs/ARCHITECTURE.md, *Add a migration*).
-const MIGRATIONS: &[Migration] = &[
+pub const MIGRATIONS: &[Migration<MigrationError>] = &[
     Migration {
         version: 1,
         name: "idempotency records get an expiry for their TTL index",
@@ -95,68 +80,19 @@ const MIGRATIONS: &[Migration] = &[
         name: "rollups (month and day, per gas) and quota counts exist",
         run: |db| Box::pin(rollups_exist(db)),
     },
+    Migration {
+        version: 11,
+        name: "every stored document has the shape the strict stored types read",
+        run: |db| Box::pin(strict_shapes(db)),
+    },
 ];
 
 /// The schema version this binary writes and reads.
-pub const LATEST: u32 = MIGRATIONS.len() as u32;
+pub const LATEST: u32 = common::migrate::latest(MIGRATIONS);
 
-/// How long a lease lasts without a renewal (each migration renews it).
-const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// How often a start that waits for another instance's migrations looks.
-const WAIT: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// Brings the database to [`LATEST`]: one instance runs the pending
-/// migrations under a lease, in order, recording each; the others wait
-/// until the schema is current (or the lease expires, and one of them
-/// takes over). A database whose schema is newer than this binary's stops
-/// the start: an older binary would misread it.
-pub async fn run(db: &Database) -> Result<(), MigrationError> {
-    let owner = uuid::Uuid::new_v4().to_string();
-    loop {
-        let version = schema::version(db).await?;
-        if version > LATEST {
-            return Err(MigrationError::NewerSchema {
-                stored: version,
-                known: LATEST,
-            });
-        }
-        if version == LATEST {
-            return Ok(());
-        }
-        if schema::take_lease(db, &owner, lease_end()).await? {
-            let outcome = migrate_from(db, &owner, version).await;
-            schema::release(db, &owner).await?;
-            return outcome;
-        }
-        tracing::info!(
-            version,
-            latest = LATEST,
-            "another instance is migrating the database; waiting"
-        );
-        tokio::time::sleep(WAIT).await;
-    }
-}
-
-fn lease_end() -> bson::DateTime {
-    bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + LEASE.as_millis() as i64)
-}
-
-async fn migrate_from(db: &Database, owner: &str, version: u32) -> Result<(), MigrationError> {
-    for migration in MIGRATIONS.iter().filter(|m| m.version > version) {
-        let started = std::time::Instant::now();
-        (migration.run)(db).await?;
-        if !schema::record(db, owner, migration.version, migration.name, lease_end()).await? {
-            return Err(MigrationError::LeaseLost);
-        }
-        tracing::info!(
-            version = migration.version,
-            name = migration.name,
-            ms = started.elapsed().as_millis() as u64,
-            "migration applied"
-        );
-    }
-    Ok(())
+/// Brings the database to [`LATEST`] (see `common::migrate::run`).
+pub async fn run(db: &Database) -> Result<(), MigrateError<MigrationError>> {
+    common::migrate::run(db, SERVICE, MIGRATIONS).await
 }
 
 async fn reference_scopes(db: &Database) -> Result<(), MigrationError> {
@@ -222,12 +158,8 @@ async fn datasets_for_types(db: &Database) -> Result<(), MigrationError> {
 }
 
 async fn private_types(db: &Database) -> Result<(), MigrationError> {
-    let private: Vec<_> = datasets::all(db)
-        .await?
-        .into_iter()
-        .filter(|d| d.private)
-        .collect();
-    let private_ids: Vec<&str> = private.iter().map(|d| d.id.as_str()).collect();
+    let private_ids = datasets::private_ids(db).await?;
+    let private_ids: Vec<&str> = private_ids.iter().map(String::as_str).collect();
     let marked = usage_types::backfill_private(db, &private_ids).await?;
     if marked > 0 {
         tracing::info!(types = marked, "private datasets' types marked private");
@@ -245,12 +177,11 @@ async fn units_and_gases(db: &Database) -> Result<(), MigrationError> {
 }
 
 async fn snapshot_scopes(db: &Database) -> Result<(), MigrationError> {
-    for usage_type in usage_types::all(db).await? {
-        let scope = i64::from(usage_type.scope);
-        let updated = usages::backfill_scope(db, usage_type.id, scope).await?;
+    for (type_id, scope) in usage_types::scopes(db).await? {
+        let updated = usages::backfill_scope(db, type_id, scope).await?;
         if updated > 0 {
             tracing::info!(
-                type_id = %usage_type.id,
+                %type_id,
                 updated,
                 "usage snapshots given their type's scope"
             );
@@ -279,17 +210,20 @@ async fn rollups_exist(db: &Database) -> Result<(), MigrationError> {
 async fn settle_unfinished_requests(db: &Database) -> Result<(), MigrationError> {
     let mut removed_usages = 0;
     for record in idempotency::unfinished(db).await? {
+        if let Some(body) = &record.response {
+            idempotency::settle(db, &record.id, &answered_outcome(body)).await?;
+            continue;
+        }
         let removed = usages::delete_import(db, record.usage_id).await?;
         if removed > 0 {
             tracing::warn!(removed, "removed the usages of an interrupted import");
         }
         removed_usages += removed;
-        match usages::find_any(db, record.usage_id).await? {
-            Some(_) => {
-                let outcome = Outcome::Recorded { status: 201 };
-                idempotency::settle(db, &record.id, &outcome).await?;
-            }
-            None => idempotency::forget(db, &record.id).await?,
+        if usages::exists(db, record.usage_id).await? {
+            let outcome = Outcome::Recorded { status: 201 };
+            idempotency::settle(db, &record.id, &outcome).await?;
+        } else {
+            idempotency::forget(db, &record.id).await?;
         }
     }
     if removed_usages > 0 {
@@ -298,13 +232,40 @@ async fn settle_unfinished_requests(db: &Database) -> Result<(), MigrationError>
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrations_are_numbered_one_to_latest_in_order() {
-        let versions: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
-        assert_eq!(versions, (1..=LATEST).collect::<Vec<_>>());
+/// What a record answered before outcomes were kept, from the 201 body
+/// it kept instead: an import's says how many it imported.
+fn answered_outcome(body: &str) -> Outcome {
+    let imported = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|body| body["imported"].as_u64());
+    match imported {
+        Some(imported) => Outcome::Imported { imported },
+        None => Outcome::Recorded { status: 201 },
     }
+}
+
+/// Every field the stored types read is present: the read paths keep no
+/// fallback for an older shape. Idempotency records answered before
+/// outcomes get theirs (version 9 left them), and records from before
+/// owners get the owner of what they wrote (or go, when that is gone).
+async fn strict_shapes(db: &Database) -> Result<(), MigrationError> {
+    settle_unfinished_requests(db).await?;
+    for (record_id, wrote) in idempotency::without_owner(db).await? {
+        match usages::owner_of(db, wrote).await? {
+            Some(owner) => idempotency::set_owner(db, &record_id, owner).await?,
+            None => idempotency::forget(db, &record_id).await?,
+        }
+    }
+    let datasets = datasets::backfill_shape(db).await?;
+    let types = usage_types::backfill_shape(db).await?;
+    let usages = usages::backfill_shape(db).await?;
+    if datasets + types + usages > 0 {
+        tracing::info!(
+            datasets,
+            types,
+            usages,
+            "documents brought to their current shape"
+        );
+    }
+    Ok(())
 }

@@ -3,8 +3,6 @@
 use common::openapi::{OAuth2PasswordSecurity, StandardErrorResponses};
 use utoipa::OpenApi;
 
-use crate::routes::{datasets, gwp_sets, summary, types, units, usages};
-
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -13,31 +11,6 @@ use crate::routes::{datasets, gwp_sets, summary, types, units, usages};
                        user-service (Swagger UI's Authorize button logs in there). Every error is \
                        application/problem+json (RFC 9457).",
         version = "0.1.0",
-    ),
-    paths(
-        datasets::list_datasets,
-        datasets::get_dataset,
-        datasets::upload_dataset,
-        datasets::retire_dataset,
-        units::list_units,
-        types::list_types,
-        types::get_type,
-        types::create_type,
-        types::update_type,
-        types::delete_type,
-        usages::create_usage,
-        usages::list_usages,
-        usages::get_usage,
-        usages::update_usage,
-        usages::delete_usage,
-        usages::erase_usages,
-        usages::erase_user_usages,
-        usages::export_usages,
-        usages::import_usages,
-        summary::get_summary,
-        gwp_sets::list_gwp_sets,
-        common::health::healthz,
-        common::health::readyz,
     ),
     components(schemas(common::error::ProblemDetails, common::error::FieldError, crate::domain::gwp::GwpSet)),
     tags(
@@ -49,9 +22,10 @@ use crate::routes::{datasets, gwp_sets, summary, types, units, usages};
 )]
 pub struct ApiDoc;
 
-/// The document, with Authorize pointing at user-service's token endpoint.
+/// The document of every route (see `routes::table`), with Authorize
+/// pointing at user-service's token endpoint.
 pub fn document(auth_token_url: &str) -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
+    let mut doc = crate::routes::table().document(ApiDoc::openapi());
     utoipa::Modify::modify(
         &OAuth2PasswordSecurity {
             token_url: auth_token_url.to_owned(),

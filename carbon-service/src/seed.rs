@@ -10,9 +10,9 @@ use mongodb::Database;
 use serde::Deserialize;
 
 use crate::domain::dataset::{Dataset, DatasetFields};
-use crate::domain::gwp::Gases;
 use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
+use crate::routes::type_input::usage_type_input;
 use crate::storage::datasets;
 use crate::storage::usage_types::{self, Upserted};
 
@@ -56,28 +56,13 @@ struct SeedFile {
     types: Vec<SeedEntry>,
 }
 
-/// One type of a dataset file: the fields of `POST /types` but `dataset`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SeedEntry {
-    id: i64,
-    name: String,
-    unit: String,
-    #[serde(default)]
-    factor: Option<f64>,
-    #[serde(default)]
-    gases: Option<Gases>,
-    scope: i64,
-    #[serde(default)]
-    category: Option<String>,
-    #[serde(default)]
-    scope3_category: Option<i64>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    source_year: Option<i64>,
-    #[serde(default)]
-    region: Option<String>,
+usage_type_input! {
+    /// One type of a dataset file: the fields of `POST /types` but `dataset`.
+    #[derive(Debug, Deserialize, utoipa::ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct SeedEntry {
+        pub id: i64,
+    }
 }
 
 /// A dataset and its types, checked.
@@ -95,20 +80,9 @@ pub fn parse_seed(json: &str) -> Result<SeedDataset, SeedError> {
         .types
         .into_iter()
         .map(|e| {
-            let fields = UsageTypeFields {
-                name: e.name,
-                unit: e.unit,
-                factor: e.factor,
-                gases: e.gases,
-                scope: e.scope,
-                category: e.category,
-                scope3_category: e.scope3_category,
-                source: e.source,
-                source_year: e.source_year,
-                region: e.region,
-            };
-            UsageType::parse(e.id, &fields, &dataset)
-                .map_err(|errors| SeedError::Invalid { id: e.id, errors })
+            let id = e.id;
+            UsageType::parse(id, &UsageTypeFields::from(e), &dataset)
+                .map_err(|errors| SeedError::Invalid { id, errors })
         })
         .collect::<Result<_, _>>()?;
     Ok(SeedDataset { dataset, types })

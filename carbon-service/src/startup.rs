@@ -14,13 +14,14 @@ use crate::limits::UserLimiters;
 use crate::migrate::MigrationError;
 use crate::routes;
 use crate::type_cache::UsageTypeCache;
+use common::migrate::MigrateError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DatabaseStartupError),
     #[error(transparent)]
-    Migration(#[from] MigrationError),
+    Migration(#[from] MigrateError<MigrationError>),
     #[error(transparent)]
     Bind(#[from] BindError),
 }
@@ -36,7 +37,9 @@ impl Application {
         let database =
             common::db::connect_transactional(&settings.common.mongodb, "carbon-service").await?;
         crate::storage::create_indexes(&database).await?;
-        crate::migrate::run(&database).await?;
+        let listener = common::server::listen(&settings.common)?;
+        common::server::while_starting(&settings.common, &listener, crate::migrate::run(&database))
+            .await??;
 
         let verifier = web::Data::new(AccessTokenVerifier::new(&settings.common.jwt));
         let context = web::Data::new(AppContext::new(
@@ -48,10 +51,12 @@ impl Application {
         let db_data = web::Data::new(database);
         let metrics = Metrics::new();
         let metrics_data = web::Data::new(metrics.clone());
+        let routes = routes::table();
         let openapi = crate::openapi::document(&settings.auth_token_url);
         let app_context = context.clone();
         let serving = common::server::bind(
             "carbon-service",
+            listener,
             &settings.common,
             metrics.clone(),
             move |cfg| {
@@ -59,8 +64,7 @@ impl Application {
                     .app_data(app_context.clone())
                     .app_data(metrics_data.clone())
                     .app_data(db_data.clone());
-                routes::configure(cfg);
-                common::health::configure(cfg);
+                routes.configure(cfg);
                 common::openapi::configure_docs(cfg, openapi.clone());
             },
         )?;

@@ -43,17 +43,7 @@ pub async fn readyz(database: web::Data<Database>) -> Result<HttpResponse, ApiEr
     }
 }
 
-/// Registers `/healthz` and `/readyz`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    use crate::http::method_not_allowed as allow;
-    cfg.service(
-        web::resource("/healthz")
-            .route(web::get().to(healthz))
-            .default_service(allow("GET")),
-    )
-    .service(
-        web::resource("/readyz")
-            .route(web::get().to(readyz))
-            .default_service(allow("GET")),
-    );
+/// `/healthz` and `/readyz`.
+pub fn routes() -> crate::routes::RouteTable {
+    crate::routes![healthz, readyz]
 }

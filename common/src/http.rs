@@ -147,17 +147,20 @@ pub async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// The default service of a resource: 405 with the `Allow` header RFC 9110
 /// requires, e.g. `method_not_allowed("GET, POST")`.
-pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
-    actix_web::web::route().to(move || async move {
-        let mut response = ApiError::Status {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            detail: format!("This resource supports {allow}."),
+pub fn method_not_allowed(allow: String) -> actix_web::Route {
+    actix_web::web::route().to(move || {
+        let allow = allow.clone();
+        async move {
+            let mut response = ApiError::Status {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                detail: format!("This resource supports {allow}."),
+            }
+            .error_response();
+            if let Ok(value) = HeaderValue::from_str(&allow) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+            response
         }
-        .error_response();
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static(allow));
-        response
     })
 }
 

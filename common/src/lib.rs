@@ -15,12 +15,17 @@ pub mod ids;
 pub mod jwk;
 pub mod jwt;
 pub mod metrics;
+pub mod migrate;
 pub mod openapi;
 pub mod pagination;
 pub mod rate_limit;
+pub mod routes;
 pub mod server;
 pub mod telemetry;
 pub mod validation;
+
+#[doc(hidden)]
+pub use paste as __paste;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -26,18 +26,16 @@ pub struct Serving {
     metrics: Option<Server>,
 }
 
-/// Binds the API on `HOST:PORT` with everything `common::http::app` adds
-/// around `configure`, recording into `metrics`, and the metrics listener
-/// on `METRICS_ADDR`.
-pub fn bind<F>(
-    name: &'static str,
-    settings: &CommonSettings,
-    metrics: Metrics,
-    configure: F,
-) -> Result<Serving, BindError>
-where
-    F: Fn(&mut ServiceConfig) + Clone + Send + 'static,
-{
+/// The API's socket, bound before the start-up work (migrations) so that
+/// the port answers meanwhile (see [`while_starting`]).
+pub struct Listener {
+    listener: TcpListener,
+    address: String,
+    pub port: u16,
+}
+
+/// Binds `HOST:PORT` (port 0 picks one).
+pub fn listen(settings: &CommonSettings) -> Result<Listener, BindError> {
     let address = settings.address();
     let bind_error = |source| BindError {
         address: address.clone(),
@@ -45,6 +43,83 @@ where
     };
     let listener = TcpListener::bind(&address).map_err(bind_error)?;
     let port = listener.local_addr().map_err(bind_error)?.port();
+    Ok(Listener {
+        listener,
+        address,
+        port,
+    })
+}
+
+/// Runs `work` (the migrations) while `listener` answers `/healthz` with
+/// 200 and everything else, `/readyz` included, with 503 and `Retry-After`:
+/// a load balancer keeps sending traffic to the instances that are ready.
+pub async fn while_starting<T>(
+    settings: &CommonSettings,
+    listener: &Listener,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, BindError> {
+    let bind_error = |source| BindError {
+        address: listener.address.clone(),
+        source,
+    };
+    let socket = listener.listener.try_clone().map_err(bind_error)?;
+    let origins = settings.cors_allowed_origins.clone();
+    let server = HttpServer::new(move || {
+        crate::http::app(&origins, |cfg| {
+            cfg.route("/healthz", actix_web::web::get().to(crate::health::healthz))
+                .route("/{any:.*}", actix_web::web::route().to(starting));
+        })
+    })
+    .workers(1)
+    .listen(socket)
+    .map_err(bind_error)?
+    .disable_signals()
+    .run();
+    let handle = server.handle();
+    let serving = tokio::spawn(server);
+    let done = work.await;
+    handle.stop(false).await;
+    // The server's own result says nothing about the work.
+    let _ = serving.await;
+    Ok(done)
+}
+
+async fn starting() -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    let mut response = crate::error::ApiError::Status {
+        status: actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        detail: "The service is starting (bringing its database up to date); retry shortly.".into(),
+    }
+    .error_response();
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from_static("1"),
+    );
+    response
+}
+
+/// Serves the API on `listener` with everything `common::http::app` adds
+/// around `configure`, recording into `metrics`, and the metrics listener
+/// on `METRICS_ADDR`.
+pub fn bind<F>(
+    name: &'static str,
+    listener: Listener,
+    settings: &CommonSettings,
+    metrics: Metrics,
+    configure: F,
+) -> Result<Serving, BindError>
+where
+    F: Fn(&mut ServiceConfig) + Clone + Send + 'static,
+{
+    let Listener {
+        listener,
+        address,
+        port,
+    } = listener;
+    let bind_error = |source| BindError {
+        address: address.clone(),
+        source,
+    };
     let origins = settings.cors_allowed_origins.clone();
     let registry = actix_web::web::Data::new(metrics.clone());
     let server = HttpServer::new(move || {

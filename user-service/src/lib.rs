@@ -5,6 +5,7 @@ pub mod client_address;
 pub mod configuration;
 pub mod domain;
 pub mod mailer;
+pub mod migrate;
 pub mod openapi;
 pub mod password;
 pub mod routes;

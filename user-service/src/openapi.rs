@@ -3,8 +3,6 @@
 use common::openapi::{OAuth2PasswordSecurity, StandardErrorResponses};
 use utoipa::OpenApi;
 
-use crate::routes::{auth, keys, oauth, users};
-
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -15,26 +13,6 @@ use crate::routes::{auth, keys, oauth, users};
                        in RFC 6749's format.",
         version = "0.1.0",
     ),
-    paths(
-        auth::register,
-        oauth::login,
-        oauth::refresh,
-        auth::logout,
-        auth::forgot_password,
-        auth::reset_password,
-        auth::request_verify_token,
-        auth::verify,
-        users::get_me,
-        users::update_me,
-        users::delete_me,
-        users::list_users,
-        users::get_user,
-        users::update_user,
-        users::delete_user,
-        keys::jwks,
-        common::health::healthz,
-        common::health::readyz,
-    ),
     components(schemas(common::error::ProblemDetails, common::error::FieldError, common::jwk::JwkSet, common::jwk::Jwk)),
     tags(
         (name = "auth", description = "Registration, login and tokens"),
@@ -44,8 +22,9 @@ use crate::routes::{auth, keys, oauth, users};
 )]
 pub struct ApiDoc;
 
+/// The document of every route (see `routes::table`).
 pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
+    let mut doc = crate::routes::table().document(ApiDoc::openapi());
     // Relative: Swagger UI resolves it against the page, i.e. this service.
     utoipa::Modify::modify(
         &OAuth2PasswordSecurity {

@@ -2,10 +2,11 @@
 //! tests) and returns before serving, so tests know the port.
 
 use actix_web::web;
-use common::db::DatabaseStartupError;
+use common::db::{DatabaseStartupError, StoreError};
 use common::jwk::JwkSet;
 use common::jwt::{AccessTokenIssuer, AccessTokenVerifier};
 use common::metrics::Metrics;
+use common::migrate::MigrateError;
 use common::rate_limit::RateLimiter;
 use common::server::{BindError, Serving};
 use mongodb::Database;
@@ -27,6 +28,8 @@ pub enum StartupError {
     Mailer(#[from] MailerError),
     #[error(transparent)]
     Bind(#[from] BindError),
+    #[error(transparent)]
+    Migration(#[from] MigrateError<StoreError>),
     #[error("SUPERUSER_EMAIL/SUPERUSER_PASSWORD: the bootstrap superuser could not be created")]
     Superuser(#[source] AccountError),
     #[error("setting up password hashing")]
@@ -54,6 +57,9 @@ impl Application {
         let database =
             common::db::connect_transactional(&settings.common.mongodb, "user-service").await?;
         crate::storage::create_indexes(&database).await?;
+        let listener = common::server::listen(&settings.common)?;
+        common::server::while_starting(&settings.common, &listener, crate::migrate::run(&database))
+            .await??;
         let metrics = Metrics::new();
         let hasher = PasswordHasher::new(
             settings.password_hash_concurrency,
@@ -107,9 +113,11 @@ impl Application {
         let db_data = web::Data::new(database.clone());
         let metrics_data = web::Data::new(metrics.clone());
         let openapi = crate::openapi::document();
+        let routes = routes::table();
         let app_context = context.clone();
         let serving = common::server::bind(
             "user-service",
+            listener,
             &settings.common,
             metrics.clone(),
             move |cfg| {
@@ -119,8 +127,7 @@ impl Application {
                     .app_data(metrics_data.clone())
                     .app_data(db_data.clone())
                     .app_data(jwks.clone());
-                routes::configure(cfg);
-                common::health::configure(cfg);
+                routes::configure(&routes, cfg);
                 common::openapi::configure_docs(cfg, openapi.clone());
             },
         )?;

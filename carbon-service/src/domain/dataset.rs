@@ -88,16 +88,12 @@ pub struct Dataset {
     /// The GWP set its types' `factor` (kg CO₂e per unit) uses.
     pub gwp_basis: GwpSet,
     /// What was transcribed how, what was left out and why.
-    #[serde(default)]
     pub notes: Vec<String>,
     /// Placeholder figures, never for reporting.
-    #[serde(default)]
     pub illustrative: bool,
     /// Hidden from new usages; existing usages keep its factors.
-    #[serde(default)]
     pub retired: bool,
     /// Uploaded by a superuser of this deployment.
-    #[serde(default)]
     pub private: bool,
 }
 

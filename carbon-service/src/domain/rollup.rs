@@ -62,9 +62,9 @@ impl RollupDelta {
             },
             usage_count: sign,
             // In the factor's unit: the amounts of one type add up there.
-            total_amount: s * usage.factor_amount(),
+            total_amount: s * usage.factor_amount,
             co2e: s * usage.co2e,
-            gases: usage.emitted().times(s),
+            gases: usage.gases.times(s),
             name: usage.usage_type.name.clone(),
             unit: usage.usage_type.unit.clone(),
         }

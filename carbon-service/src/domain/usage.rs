@@ -23,13 +23,10 @@ pub struct Usage {
     pub user_id: UserId,
     /// As entered, in `unit`.
     pub amount: f64,
-    /// The unit `amount` was entered in (empty in usages stored before
-    /// units: the type's unit, see [`Usage::entered_unit`]).
-    #[serde(default)]
+    /// The unit `amount` was entered in.
     pub unit: String,
     /// `amount` converted to the unit of the factor.
-    #[serde(default)]
-    pub factor_amount: Option<f64>,
+    pub factor_amount: f64,
     /// The type as it was when the usage was recorded: its dataset, its
     /// factor per gas and its unit.
     pub usage_type: UsageType,
@@ -37,16 +34,13 @@ pub struct Usage {
     pub usage_type_id: UsageTypeId,
     pub usage_at: bson::DateTime,
     /// kg of each gas emitted: the factor's gases × `factor_amount`.
-    #[serde(default)]
     pub gases: Gases,
     /// `factor_amount × usage_type.factor`, kg CO₂e under the factor's GWP
     /// set.
     pub co2e: f64,
     pub created_at: bson::DateTime,
     pub updated_at: bson::DateTime,
-    /// Incremented by every change; the `ETag` (usages stored before
-    /// versions existed read as 0).
-    #[serde(default)]
+    /// Incremented by every change; the `ETag`.
     pub version: i64,
     /// The CSV import that created it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +64,7 @@ impl Usage {
             user_id,
             amount,
             unit: String::new(),
-            factor_amount: None,
+            factor_amount: 0.0,
             usage_type_id: usage_type.id,
             usage_type,
             usage_at: bson::DateTime::from_chrono(usage_at),
@@ -91,32 +85,9 @@ impl Usage {
         self.usage_type_id = self.usage_type.id;
         self.unit = unit.entered.clone();
         let factor_amount = self.amount * unit.ratio;
-        self.factor_amount = Some(factor_amount);
-        self.gases = self.usage_type.factor_gases().times(factor_amount);
+        self.factor_amount = factor_amount;
+        self.gases = self.usage_type.gases.times(factor_amount);
         self.co2e = factor_amount * self.usage_type.factor;
-    }
-
-    /// The unit the amount was entered in.
-    pub fn entered_unit(&self) -> &str {
-        if self.unit.is_empty() {
-            &self.usage_type.unit
-        } else {
-            &self.unit
-        }
-    }
-
-    /// The amount in the unit of the factor.
-    pub fn factor_amount(&self) -> f64 {
-        self.factor_amount.unwrap_or(self.amount)
-    }
-
-    /// kg of each gas emitted (a usage stored before gases: its CO₂e).
-    pub fn emitted(&self) -> Gases {
-        if self.gases.is_empty() {
-            Gases::co2e_only(self.co2e)
-        } else {
-            self.gases.clone()
-        }
     }
 
     /// The strong entity tag of this version (RFC 9110 §8.8.3).
@@ -355,7 +326,7 @@ impl UsageChanges {
     /// The unit text the changed usage is in: the new one, else the one it
     /// was entered in.
     pub fn unit_of<'a>(&'a self, usage: &'a Usage) -> &'a str {
-        self.unit.as_deref().unwrap_or_else(|| usage.entered_unit())
+        self.unit.as_deref().unwrap_or(&usage.unit)
     }
 
     /// Applies the changes (with the new type's snapshot, if retyped, and
@@ -446,10 +417,10 @@ pub(crate) mod tests {
             electricity(),
             Utc::now(),
         );
-        assert_eq!((usage.amount, usage.entered_unit()), (2.0, "MWh"));
-        assert_eq!(usage.factor_amount(), 2000.0);
+        assert_eq!((usage.amount, usage.unit.as_str()), (2.0, "MWh"));
+        assert_eq!(usage.factor_amount, 2000.0);
         assert_eq!(usage.co2e, 3000.0);
-        assert_eq!(usage.emitted().other_co2e, Some(3000.0));
+        assert_eq!(usage.gases.other_co2e, Some(3000.0));
     }
 
     #[test]

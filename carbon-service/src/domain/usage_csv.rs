@@ -61,7 +61,7 @@ pub fn neutralize_formula(text: &str) -> Cow<'_, str> {
 /// One usage as a CSV line (with its line break), in [`EXPORT_HEADER`]'s order.
 pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(160));
-    let gases = usage.emitted();
+    let gases = &usage.gases;
     let gas = |kg: Option<f64>| kg.map(|kg| kg.to_string()).unwrap_or_default();
     writer.write_record([
         usage.id.to_string().as_str(),
@@ -73,8 +73,8 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
         &neutralize_formula(&usage.usage_type.name),
         usage.usage_type.dataset.as_str(),
         &usage.amount.to_string(),
-        &neutralize_formula(usage.entered_unit()),
-        &usage.factor_amount().to_string(),
+        &neutralize_formula(&usage.unit),
+        &usage.factor_amount.to_string(),
         &neutralize_formula(&usage.usage_type.unit),
         &usage.usage_type.factor.to_string(),
         usage.usage_type.gwp_basis.as_str(),

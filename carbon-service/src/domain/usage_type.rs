@@ -58,7 +58,7 @@ fn uncategorized() -> String {
 
 /// A usage type. Stored as it is (collection `usage_types`, and as each
 /// usage's snapshot); the routes show it through their own response type.
-/// Fields added after the first version default, so old snapshots read.
+/// Documents of older shapes are brought to this one by `migrate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageType {
     pub id: UsageTypeId,
@@ -68,28 +68,22 @@ pub struct UsageType {
     /// kg CO₂e per unit, under `gwp_basis`: `gases` weighed by that set's
     /// GWPs (or the CO₂e given directly).
     pub factor: f64,
-    /// kg of each gas per unit.
-    #[serde(default)]
+    /// kg of each gas per unit (or the CO₂e alone, when the gases are
+    /// unknown).
     pub gases: Gases,
     /// The GWP set of `factor`: its dataset's.
-    #[serde(default)]
     pub gwp_basis: GwpSet,
-    #[serde(default = "DatasetId::custom")]
     pub dataset: DatasetId,
     /// What kind of activity (`stationary_combustion`, `purchased_electricity`...).
-    #[serde(default = "uncategorized")]
     pub category: String,
     /// The GHG Protocol scope 3 category (1 to 15), for a scope 3 type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope3_category: Option<u8>,
     /// Its dataset is illustrative: never for reporting.
-    #[serde(default)]
     pub illustrative: bool,
     /// Its dataset is retired: no new usages.
-    #[serde(default)]
     pub retired: bool,
     /// Its dataset is private (see `domain::viewer`).
-    #[serde(default)]
     pub private: bool,
     /// GHG Protocol scope: 1 direct, 2 purchased energy, 3 other indirect.
     pub scope: Scope,
@@ -229,16 +223,6 @@ impl UsageType {
     /// service converts (see `domain::units`).
     pub fn unit_dimension(&self) -> Option<Dimension> {
         Unit::find(&self.unit).map(Unit::dimension)
-    }
-
-    /// The factor per gas; a type stored before gases existed gives its
-    /// CO₂e alone.
-    pub fn factor_gases(&self) -> Gases {
-        if self.gases.is_empty() {
-            Gases::co2e_only(self.factor)
-        } else {
-            self.gases.clone()
-        }
     }
 
     /// Validates every field, reporting all failures at once. The type

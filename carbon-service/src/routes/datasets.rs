@@ -13,6 +13,11 @@ use crate::context::AppContext;
 use crate::domain::dataset::{Dataset, DatasetFields, DatasetId};
 use common::validation::Invalid;
 
+/// `/datasets`: the factor library's sources.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![list_datasets, upload_dataset, get_dataset, retire_dataset]
+}
+
 /// A factor dataset.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Dataset, example = json!({"id": "epa-ghg-hub-2025", "name": "GHG Emission Factors Hub",

@@ -8,6 +8,11 @@ use utoipa::ToSchema;
 
 use crate::domain::gwp::{Gas, GwpSet};
 
+/// `/gwp-sets`.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![list_gwp_sets]
+}
+
 /// One IPCC assessment report's 100-year GWPs.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "AR5", "name": "IPCC AR5 (2013), the EPA Hub's", "default": true, "ch4": 28.0, "n2o": 265.0,

@@ -8,6 +8,7 @@ mod errors;
 pub mod gwp_sets;
 pub mod limited;
 pub mod summary;
+pub mod type_input;
 pub mod types;
 pub mod units;
 pub mod usages;
@@ -19,86 +20,19 @@ use common::error::ApiError;
 
 use crate::domain::viewer::Viewer;
 
-use crate::domain::usage_csv;
-use common::http::method_not_allowed as allow;
+use common::routes::RouteTable;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/datasets")
-            .app_data(web::PayloadConfig::new(usage_csv::MAX_IMPORT_BYTES))
-            .route(web::get().to(datasets::list_datasets))
-            .route(web::post().to(datasets::upload_dataset))
-            .default_service(allow("GET, POST")),
-    )
-    .service(
-        web::resource("/datasets/{id}")
-            .route(web::get().to(datasets::get_dataset))
-            .default_service(allow("GET")),
-    )
-    .service(
-        web::resource("/datasets/{id}/retire")
-            .route(web::post().to(datasets::retire_dataset))
-            .default_service(allow("POST")),
-    )
-    .service(
-        web::resource("/gwp-sets")
-            .route(web::get().to(gwp_sets::list_gwp_sets))
-            .default_service(allow("GET")),
-    )
-    .service(
-        web::resource("/units")
-            .route(web::get().to(units::list_units))
-            .default_service(allow("GET")),
-    )
-    .service(
-        web::resource("/types")
-            .route(web::get().to(types::list_types))
-            .route(web::post().to(types::create_type))
-            .default_service(allow("GET, POST")),
-    )
-    .service(
-        web::resource("/types/{id}")
-            .route(web::get().to(types::get_type))
-            .route(web::put().to(types::update_type))
-            .route(web::delete().to(types::delete_type))
-            .default_service(allow("GET, PUT, DELETE")),
-    )
-    .service(
-        web::resource("/usages")
-            .route(web::get().to(usages::list_usages))
-            .route(web::post().to(usages::create_usage))
-            .route(web::delete().to(usages::erase_usages))
-            .default_service(allow("GET, POST, DELETE")),
-    )
-    // Before /usages/{id}, which would otherwise take these names as ids.
-    .service(
-        web::resource("/usages/summary")
-            .route(web::get().to(summary::get_summary))
-            .default_service(allow("GET")),
-    )
-    .service(
-        web::resource("/usages/export")
-            .route(web::get().to(usages::export_usages))
-            .default_service(allow("GET")),
-    )
-    .service(
-        web::resource("/usages/import")
-            .app_data(web::PayloadConfig::new(usage_csv::MAX_IMPORT_BYTES))
-            .route(web::post().to(usages::import_usages))
-            .default_service(allow("POST")),
-    )
-    .service(
-        web::resource("/users/{id}/usages")
-            .route(web::delete().to(usages::erase_user_usages))
-            .default_service(allow("DELETE")),
-    )
-    .service(
-        web::resource("/usages/{id}")
-            .route(web::get().to(usages::get_usage))
-            .route(web::put().to(usages::update_usage))
-            .route(web::delete().to(usages::delete_usage))
-            .default_service(allow("GET, PUT, DELETE")),
-    );
+/// Every endpoint of carbon-service: each module's table (see
+/// `common::routes`), and the health checks.
+pub fn table() -> RouteTable {
+    RouteTable::new()
+        .merge(datasets::routes())
+        .merge(gwp_sets::routes())
+        .merge(units::routes())
+        .merge(types::routes())
+        .merge(usages::routes())
+        .merge(summary::routes())
+        .merge(common::health::routes())
 }
 
 /// Refuses (415) a `what` whose body is not declared `text/csv`

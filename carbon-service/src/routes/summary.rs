@@ -18,6 +18,11 @@ use crate::domain::usage_query::UsageFilter;
 use crate::limits::Limited;
 use common::validation::{Invalid, both};
 
+/// `/usages/summary`.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![get_summary]
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {

@@ -11,6 +11,7 @@ use common::pagination::{PageQuery, with_total_count};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::type_input::usage_type_input;
 use crate::context::AppContext;
 use crate::domain::dataset::DatasetId;
 use crate::domain::gwp::Gases;
@@ -18,6 +19,11 @@ use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
 use crate::service::types::TypeFilter;
 use common::validation::{FieldError, Invalid};
+
+/// `/types`: usage types and their factors.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![list_types, create_type, get_type, update_type, delete_type]
+}
 
 /// kg of each greenhouse gas (per unit of activity, or emitted).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -55,43 +61,6 @@ impl From<Gases> for GasesBody {
             ch4: g.ch4,
             n2o: g.n2o,
             other_co2e: g.other_co2e,
-            fgases: g.fgases,
-        }
-    }
-}
-
-/// The gases a new factor gives, in kg per unit.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"co2": 0.34995694608, "ch4": 0.0000258547651, "n2o": 0.00000362873896}))]
-pub struct GasesInput {
-    /// kg CO₂ per unit, 0 to 1,000,000.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1000000)]
-    pub co2: Option<f64>,
-    /// kg CH₄ per unit, 0 to 1,000,000.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1000000)]
-    pub ch4: Option<f64>,
-    /// kg N₂O per unit, 0 to 1,000,000.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1000000)]
-    pub n2o: Option<f64>,
-    /// kg of each fluorinated gas per unit, by its code (`HFC-134a`,
-    /// `SF6`...: the codes of the EPA dataset's 60000 types), 0 to
-    /// 1,000,000.
-    #[serde(default)]
-    #[schema(example = json!({"HFC-134a": 1.0}))]
-    pub fgases: BTreeMap<String, f64>,
-}
-
-impl From<GasesInput> for Gases {
-    fn from(g: GasesInput) -> Self {
-        Gases {
-            co2: g.co2,
-            ch4: g.ch4,
-            n2o: g.n2o,
-            other_co2e: None,
             fgases: g.fgases,
         }
     }
@@ -167,7 +136,7 @@ impl From<&UsageType> for UsageTypeResponse {
             unit: t.unit.clone(),
             unit_dimension: t.unit_dimension().map(|d| d.as_str().to_owned()),
             factor: t.factor,
-            gases: t.factor_gases().into(),
+            gases: t.gases.clone().into(),
             gwp_basis: t.gwp_basis.as_str().to_owned(),
             dataset: t.dataset.to_string(),
             category: t.category.clone(),
@@ -182,145 +151,41 @@ impl From<&UsageType> for UsageTypeResponse {
     }
 }
 
-/// The body of `POST /types`: give `gases` (kg of each gas per unit) or,
-/// for a factor whose gases are unknown, `factor` (kg CO₂e per unit).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"id": 105, "name": "Diesel, supplier declaration", "unit": "l",
-    "gases": {"co2": 2.68, "ch4": 0.0001, "n2o": 0.00002}, "scope": 1, "category": "stationary_combustion",
-    "source": "Supplier's fuel declaration", "source_year": 2025, "region": "FR"}))]
-pub struct CreateUsageTypeRequest {
-    /// A positive integer, unique.
-    #[serde(deserialize_with = "common::extract::integer")]
-    #[schema(value_type = UsageTypeId)]
-    pub id: i64,
-    /// The dataset, one a superuser may write to (default `custom`).
-    #[serde(default)]
-    #[schema(example = "custom", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
-    pub dataset: Option<String>,
-    /// 1 to 128 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
-    pub name: String,
-    /// 1 to 128 characters; a unit of `GET /units` makes usages in other
-    /// units of its dimension possible.
-    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
-    pub unit: String,
-    /// kg of each gas per unit.
-    #[serde(default)]
-    pub gases: Option<GasesInput>,
-    /// kg CO₂e per unit, finite, 0 to 1,000,000: only without `gases`.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1000000)]
-    pub factor: Option<f64>,
-    /// GHG Protocol scope: 1, 2 or 3.
-    #[serde(deserialize_with = "common::extract::integer")]
-    #[schema(value_type = u8, minimum = 1, maximum = 3)]
-    pub scope: i64,
-    /// Lower-case letters, digits and underscores (default `uncategorized`).
-    #[serde(default)]
-    #[schema(max_length = 64, pattern = "^[a-z0-9_]+$")]
-    pub category: Option<String>,
-    /// The GHG Protocol scope 3 category, 1 to 15 (scope 3 only).
-    #[serde(default, deserialize_with = "common::extract::optional_integer")]
-    #[schema(value_type = Option<u8>, minimum = 1, maximum = 15)]
-    pub scope3_category: Option<i64>,
-    /// Where the factor comes from, up to 256 characters.
-    #[serde(default)]
-    #[schema(max_length = 256)]
-    pub source: Option<String>,
-    /// The year the factor applies to, 1900 to 2100.
-    #[serde(default, deserialize_with = "common::extract::optional_integer")]
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
-    pub source_year: Option<i64>,
-    /// An ISO 3166-1 alpha-2 code or free text, up to 128 characters.
-    #[serde(default)]
-    #[schema(max_length = 128)]
-    pub region: Option<String>,
+usage_type_input! {
+    /// The body of `POST /types`: give `gases` (kg of each gas per unit) or,
+    /// for a factor whose gases are unknown, `factor` (kg CO₂e per unit).
+    #[derive(Debug, Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schema(example = json!({"id": 105, "name": "Diesel, supplier declaration", "unit": "l",
+        "gases": {"co2": 2.68, "ch4": 0.0001, "n2o": 0.00002}, "scope": 1, "category": "stationary_combustion",
+        "source": "Supplier's fuel declaration", "source_year": 2025, "region": "FR"}))]
+    pub struct CreateUsageTypeRequest {
+        /// A positive integer, unique.
+        #[serde(deserialize_with = "common::extract::integer")]
+        #[schema(value_type = UsageTypeId)]
+        pub id: i64,
+        /// The dataset, one a superuser may write to (default `custom`).
+        #[serde(default)]
+        #[schema(example = "custom", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
+        pub dataset: Option<String>,
+    }
 }
 
 impl CreateUsageTypeRequest {
     /// The id, the dataset, and the fields as a replace would give them.
     pub fn into_parts(self) -> (i64, Option<String>, UsageTypeFields) {
-        (
-            self.id,
-            self.dataset,
-            UsageTypeFields {
-                name: self.name,
-                unit: self.unit,
-                factor: self.factor,
-                gases: self.gases.map(Gases::from),
-                scope: self.scope,
-                category: self.category,
-                scope3_category: self.scope3_category,
-                source: self.source,
-                source_year: self.source_year,
-                region: self.region,
-            },
-        )
+        (self.id, self.dataset.clone(), UsageTypeFields::from(self))
     }
 }
 
-/// The body of `PUT /types/{id}`: every field but the id and the dataset (a
-/// replacement: an optional field left out is removed).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = UsageTypeFields, example = json!({"name": "Diesel, supplier declaration", "unit": "l",
-    "gases": {"co2": 2.66}, "scope": 1, "category": "stationary_combustion"}))]
-pub struct UsageTypeFieldsBody {
-    /// 1 to 128 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
-    pub name: String,
-    /// 1 to 128 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
-    pub unit: String,
-    /// kg of each gas per unit.
-    #[serde(default)]
-    pub gases: Option<GasesInput>,
-    /// kg CO₂e per unit, finite, 0 to 1,000,000: only without `gases`.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1000000)]
-    pub factor: Option<f64>,
-    /// GHG Protocol scope: 1, 2 or 3.
-    #[serde(deserialize_with = "common::extract::integer")]
-    #[schema(value_type = u8, minimum = 1, maximum = 3)]
-    pub scope: i64,
-    /// Lower-case letters, digits and underscores (default `uncategorized`).
-    #[serde(default)]
-    #[schema(max_length = 64, pattern = "^[a-z0-9_]+$")]
-    pub category: Option<String>,
-    /// The GHG Protocol scope 3 category, 1 to 15 (scope 3 only).
-    #[serde(default, deserialize_with = "common::extract::optional_integer")]
-    #[schema(value_type = Option<u8>, minimum = 1, maximum = 15)]
-    pub scope3_category: Option<i64>,
-    /// Where the factor comes from, up to 256 characters.
-    #[serde(default)]
-    #[schema(max_length = 256)]
-    pub source: Option<String>,
-    /// The year the factor applies to, 1900 to 2100.
-    #[serde(default, deserialize_with = "common::extract::optional_integer")]
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
-    pub source_year: Option<i64>,
-    /// An ISO 3166-1 alpha-2 code or free text, up to 128 characters.
-    #[serde(default)]
-    #[schema(max_length = 128)]
-    pub region: Option<String>,
-}
-
-impl From<UsageTypeFieldsBody> for UsageTypeFields {
-    fn from(body: UsageTypeFieldsBody) -> Self {
-        Self {
-            name: body.name,
-            unit: body.unit,
-            factor: body.factor,
-            gases: body.gases.map(Gases::from),
-            scope: body.scope,
-            category: body.category,
-            scope3_category: body.scope3_category,
-            source: body.source,
-            source_year: body.source_year,
-            region: body.region,
-        }
-    }
+usage_type_input! {
+    /// The body of `PUT /types/{id}`: every field but the id and the dataset (a
+    /// replacement: an optional field left out is removed).
+    #[derive(Debug, Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schema(as = UsageTypeFields, example = json!({"name": "Diesel, supplier declaration", "unit": "l",
+        "gases": {"co2": 2.66}, "scope": 1, "category": "stationary_combustion"}))]
+    pub struct UsageTypeFieldsBody {}
 }
 
 /// Which types `GET /types` lists.

@@ -7,6 +7,11 @@ use utoipa::ToSchema;
 
 use crate::domain::units::{Dimension, Unit};
 
+/// `/units`.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![list_units]
+}
+
 /// One unit.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"code": "mmBtu", "name": "million Btu", "size": 1055055852.62}))]

@@ -28,6 +28,21 @@ use crate::domain::usage_csv;
 use crate::domain::usage_query::{UsageFilter, UsagePage};
 use crate::limits::Limited;
 
+/// `/usages` and a superuser's `/users/{id}/usages`.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![
+        list_usages,
+        create_usage,
+        erase_usages,
+        export_usages,
+        import_usages,
+        get_usage,
+        update_usage,
+        delete_usage,
+        erase_user_usages
+    ]
+}
+
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 pub const NEXT_CURSOR_HEADER: &str = "X-Next-Cursor";
 pub const USAGES_CREATED: &str = "usages_created_total";
@@ -86,11 +101,11 @@ impl From<&Usage> for UsageResponse {
             id: u.id.to_string(),
             user_id: u.user_id,
             amount: u.amount,
-            unit: u.entered_unit().to_owned(),
-            factor_amount: u.factor_amount(),
+            unit: u.unit.clone(),
+            factor_amount: u.factor_amount,
             usage_type: UsageTypeResponse::from(&u.usage_type),
             usage_at: u.usage_at.to_chrono(),
-            gases: u.emitted().into(),
+            gases: u.gases.clone().into(),
             co2e: u.co2e,
             created_at: u.created_at.to_chrono(),
             updated_at: u.updated_at.to_chrono(),

@@ -116,3 +116,43 @@ pub async fn retire(
         .context("retiring a dataset")?;
     Ok(result.matched_count == 1)
 }
+
+/// Brings every dataset to the shape [`Dataset`] reads (notes and flags of
+/// datasets stored before them). Idempotent, in batches.
+pub async fn backfill_shape(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "$or": [
+            { "notes": null },
+            { "illustrative": null },
+            { "retired": null },
+            { "private": null },
+        ] },
+        vec![doc! { "$set": {
+            "notes": { "$ifNull": ["$notes", []] },
+            "illustrative": { "$ifNull": ["$illustrative", false] },
+            "retired": { "$ifNull": ["$retired", false] },
+            "private": { "$ifNull": ["$private", false] },
+        } }],
+        "bringing datasets to their current shape",
+    )
+    .await
+}
+
+/// The ids of the private datasets, read without the full dataset
+/// (migrations run on documents of older shapes).
+pub async fn private_ids(db: &Database) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<bson::Document> = db
+        .collection::<bson::Document>(COLLECTION)
+        .find(doc! { "private": true })
+        .projection(doc! { "_id": 1 })
+        .await
+        .context("reading the private datasets")?
+        .try_collect()
+        .await
+        .context("reading the private datasets")?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| row.get_str("_id").ok().map(str::to_owned))
+        .collect())
+}

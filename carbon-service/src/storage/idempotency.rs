@@ -55,10 +55,6 @@ pub enum Outcome {
     /// It recorded the usage `usage_id` and answered `status`; a replay
     /// answers with the usage as it is stored now.
     Recorded { status: u16 },
-    /// A record from before slim records, with a copy of the usage: read
-    /// as [`Outcome::Recorded`] (the copy is never answered), slimmed at
-    /// start-up, never written.
-    Created { usage: bson::Document },
     /// It imported this many usages.
     Imported { imported: u64 },
 }
@@ -68,23 +64,16 @@ pub struct IdempotencyRecord {
     /// SHA-256 of user id and key: one user's key never matches another's.
     #[serde(rename = "_id")]
     pub id: String,
-    /// The owner of what the request wrote, for erasure (absent on records
-    /// from before it was kept: they expire within 48 hours).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
+    /// The owner of what the request wrote, for erasure.
+    pub user_id: UserId,
     /// SHA-256 of the request, to tell a retry from a different request.
     pub fingerprint: String,
     /// The usage the request created, or the `import_id` its rows carry.
     pub usage_id: ObjectId,
     /// What the request did. Written in the request's own transaction, so
-    /// every stored record has one (records from before transactions may
-    /// lack it: see [`unfinished`]).
-    #[serde(default)]
-    pub outcome: Option<Outcome>,
-    /// The 201 body records written before `outcome` existed kept instead
-    /// (read, never written; such records expire within 48 hours).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response: Option<String>,
+    /// every stored record has one (`migrate` settles the records earlier
+    /// versions left without one).
+    pub outcome: Outcome,
     pub created_at: bson::DateTime,
     /// When the TTL index removes the record.
     pub expires_at: bson::DateTime,
@@ -121,11 +110,10 @@ impl IdempotencyRecord {
         let now = bson::DateTime::now();
         Self {
             id,
-            user_id: Some(user_id),
+            user_id,
             fingerprint,
             usage_id,
-            outcome: Some(outcome),
-            response: None,
+            outcome,
             created_at: now,
             expires_at: bson::DateTime::from_millis(
                 now.timestamp_millis() + RETENTION_SECONDS * 1000,
@@ -181,16 +169,56 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// Records without an outcome: requests that were interrupted before
-/// transactions existed (the start-up clean-up).
-pub async fn unfinished(db: &Database) -> Result<Vec<IdempotencyRecord>, StoreError> {
-    records(db)
-        .find(doc! { "outcome": null, "response": null })
+/// A record an earlier version left without an outcome, read without the
+/// strict [`IdempotencyRecord`] (a migration's input).
+#[derive(Debug, Deserialize)]
+pub struct UnfinishedRecord {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub usage_id: ObjectId,
+    /// The 201 body versions before outcomes kept instead, when the
+    /// request finished.
+    #[serde(default)]
+    pub response: Option<String>,
+}
+
+/// Records without an outcome: requests interrupted before transactions
+/// existed (no `response` either), or answered before outcomes were kept.
+pub async fn unfinished(db: &Database) -> Result<Vec<UnfinishedRecord>, StoreError> {
+    db.collection::<UnfinishedRecord>(COLLECTION)
+        .find(doc! { "outcome": null })
+        .projection(doc! { "_id": 1, "usage_id": 1, "response": 1 })
         .await
         .context("reading unfinished idempotency records")?
         .try_collect()
         .await
         .context("reading unfinished idempotency records")
+}
+
+/// Record ids (with what they recorded) kept from before owners were.
+pub async fn without_owner(db: &Database) -> Result<Vec<(String, ObjectId)>, StoreError> {
+    let rows: Vec<UnfinishedRecord> = db
+        .collection::<UnfinishedRecord>(COLLECTION)
+        .find(doc! { "user_id": null })
+        .projection(doc! { "_id": 1, "usage_id": 1 })
+        .await
+        .context("reading idempotency records without an owner")?
+        .try_collect()
+        .await
+        .context("reading idempotency records without an owner")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.usage_id)).collect())
+}
+
+/// Gives a record from before owners were kept its owner.
+pub async fn set_owner(db: &Database, record_id: &str, owner: UserId) -> Result<(), StoreError> {
+    records(db)
+        .update_one(
+            doc! { "_id": record_id },
+            doc! { "$set": { "user_id": owner.to_string() } },
+        )
+        .await
+        .context("giving an idempotency record its owner")?;
+    Ok(())
 }
 
 /// Gives an unfinished record the outcome its request reached.
@@ -200,7 +228,7 @@ pub async fn settle(db: &Database, record_id: &str, outcome: &Outcome) -> Result
     records(db)
         .update_one(
             doc! { "_id": record_id },
-            doc! { "$set": { "outcome": outcome }, "$unset": { "lease_until": "" } },
+            doc! { "$set": { "outcome": outcome }, "$unset": { "lease_until": "", "response": "" } },
         )
         .await
         .context("settling an idempotency record")?;

@@ -3,7 +3,6 @@
 pub mod datasets;
 pub mod idempotency;
 pub mod rollups;
-pub mod schema;
 pub mod usage_counts;
 pub mod usage_types;
 pub mod usages;

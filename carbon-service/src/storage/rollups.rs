@@ -74,15 +74,10 @@ pub struct Rollup {
     pub total_amount: f64,
     /// kg CO₂e as stored with the usages (each under its factor's set).
     pub co2e: f64,
-    /// kg of each gas (rollups from before gases lack them: rebuilt at
-    /// start-up).
-    #[serde(default)]
+    /// kg of each gas.
     pub co2: f64,
-    #[serde(default)]
     pub ch4: f64,
-    #[serde(default)]
     pub n2o: f64,
-    #[serde(default)]
     pub other_co2e: f64,
     /// kg of each fluorinated gas, by its code.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -220,21 +220,20 @@ pub async fn backfill_datasets(db: &Database, example_ids: &[i64]) -> Result<u64
         ),
         (doc! { "dataset": { "$exists": false } }, "custom"),
     ] {
-        let result = types(db)
-            .update_many(
-                filter,
-                vec![doc! { "$set": {
-                    "dataset": dataset,
-                    "category": { "$ifNull": ["$category", crate::domain::usage_type::UNCATEGORIZED] },
-                    "gases": { "other_co2e": "$factor" },
-                    "gwp_basis": "AR5",
-                    "illustrative": dataset == "example",
-                    "retired": false,
-                } }],
-            )
-            .await
-            .context("giving usage types their dataset")?;
-        changed += result.modified_count;
+        changed += common::db::update_in_batches(
+            &db.collection(COLLECTION),
+            filter,
+            vec![doc! { "$set": {
+                "dataset": dataset,
+                "category": { "$ifNull": ["$category", crate::domain::usage_type::UNCATEGORIZED] },
+                "gases": { "other_co2e": "$factor" },
+                "gwp_basis": "AR5",
+                "illustrative": dataset == "example",
+                "retired": false,
+            } }],
+            "giving usage types their dataset",
+        )
+        .await?;
     }
     Ok(changed)
 }
@@ -278,12 +277,57 @@ pub async fn backfill_private(db: &Database, datasets: &[&str]) -> Result<u64, S
     if datasets.is_empty() {
         return Ok(0);
     }
-    let result = types(db)
-        .update_many(
-            doc! { "dataset": { "$in": datasets }, "private": { "$ne": true } },
-            doc! { "$set": { "private": true } },
-        )
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "dataset": { "$in": datasets }, "private": { "$ne": true } },
+        doc! { "$set": { "private": true } },
+        "marking private datasets' types",
+    )
+    .await
+}
+
+/// Each type's id and scope, read without the full type (migrations run on
+/// documents of older shapes).
+pub async fn scopes(db: &Database) -> Result<Vec<(UsageTypeId, i64)>, StoreError> {
+    let rows: Vec<bson::Document> = db
+        .collection::<bson::Document>(COLLECTION)
+        .find(doc! { "scope": { "$exists": true } })
+        .projection(doc! { "_id": 0, "id": 1, "scope": 1 })
         .await
-        .context("marking private datasets' types")?;
-    Ok(result.modified_count)
+        .context("reading the types' scopes")?
+        .try_collect()
+        .await
+        .context("reading the types' scopes")?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let number = |field| match row.get(field) {
+                Some(bson::Bson::Int64(n)) => Some(*n),
+                Some(bson::Bson::Int32(n)) => Some(i64::from(*n)),
+                _ => None,
+            };
+            let id = UsageTypeId::parse("id", number("id")?).ok()?;
+            Some((id, number("scope")?))
+        })
+        .collect())
+}
+
+/// Brings every type to the shape [`UsageType`] reads (the dataset flags
+/// of types stored before them). Idempotent, in batches.
+pub async fn backfill_shape(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "$or": [
+            { "illustrative": null },
+            { "retired": null },
+            { "private": null },
+        ] },
+        vec![doc! { "$set": {
+            "illustrative": { "$ifNull": ["$illustrative", false] },
+            "retired": { "$ifNull": ["$retired", false] },
+            "private": { "$ifNull": ["$private", false] },
+        } }],
+        "bringing usage types to their current shape",
+    )
+    .await
 }

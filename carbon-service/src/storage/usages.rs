@@ -231,14 +231,9 @@ pub async fn count(
         .context("counting usages")
 }
 
-/// Matches the stored version `version` (usages stored before versions
-/// existed have none, and count as version 0).
+/// Matches the stored version `version`.
 fn at_version(mut query: Document, version: i64) -> Document {
-    if version == 0 {
-        query.insert("version", doc! { "$in": [0_i64, bson::Bson::Null] });
-    } else {
-        query.insert("version", version);
-    }
+    query.insert("version", version);
     query
 }
 
@@ -260,7 +255,7 @@ pub async fn write_changes(
         "$set": {
             "amount": usage.amount,
             "unit": &usage.unit,
-            "factor_amount": usage.factor_amount(),
+            "factor_amount": usage.factor_amount,
             "usage_type": snapshot,
             "usage_type_id": usage.usage_type_id,
             "usage_at": usage.usage_at,
@@ -376,14 +371,6 @@ pub async fn delete_import(db: &Database, import_id: ObjectId) -> Result<u64, St
         .await
         .context("removing an import's usages")?;
     Ok(deleted.deleted_count)
-}
-
-/// A usage by id alone, whoever's it is (the start-up clean-up).
-pub async fn find_any(db: &Database, id: ObjectId) -> Result<Option<Usage>, StoreError> {
-    usages(db)
-        .find_one(doc! { "_id": id })
-        .await
-        .context("reading a usage")
 }
 
 /// The user's usages under `filter`, oldest first, as a stream read from
@@ -557,6 +544,79 @@ pub async fn backfill_units_and_gases(
         "giving usages their unit and gases",
     )
     .await
+}
+
+/// Brings every usage to the shape [`Usage`] reads: a version (0 for
+/// usages stored before versions), the unit it was entered in (its type's,
+/// when stored before units), its gases and its snapshot's (the CO₂e alone,
+/// when stored before gases), and the snapshot's dataset flags. Idempotent,
+/// in batches; returns how many.
+pub async fn backfill_shape(db: &Database) -> Result<u64, StoreError> {
+    let empty = doc! { "$literal": {} };
+    let unset_or_empty = |field: &str| {
+        doc! { "$eq": [ { "$ifNull": [format!("${field}"), empty.clone()] }, empty.clone() ] }
+    };
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "$or": [
+            { "version": null },
+            { "unit": { "$in": [null, ""] } },
+            { "factor_amount": null },
+            { "gases": null },
+            { "gases": {} },
+            { "usage_type.gases": null },
+            { "usage_type.gases": {} },
+            { "usage_type.gwp_basis": null },
+            { "usage_type.dataset": null },
+            { "usage_type.category": null },
+            { "usage_type.illustrative": null },
+            { "usage_type.retired": null },
+            { "usage_type.private": null },
+        ] },
+        vec![doc! { "$set": {
+            "version": { "$ifNull": ["$version", 0_i64] },
+            "unit": { "$cond": [
+                { "$eq": [ { "$ifNull": ["$unit", ""] }, "" ] }, "$usage_type.unit", "$unit",
+            ] },
+            "factor_amount": { "$ifNull": ["$factor_amount", "$amount"] },
+            "gases": { "$cond": [unset_or_empty("gases"), { "other_co2e": "$co2e" }, "$gases"] },
+            "usage_type.gases": { "$cond": [
+                unset_or_empty("usage_type.gases"), { "other_co2e": "$usage_type.factor" }, "$usage_type.gases",
+            ] },
+            "usage_type.gwp_basis": { "$ifNull": ["$usage_type.gwp_basis", "AR5"] },
+            "usage_type.dataset": { "$ifNull": ["$usage_type.dataset", "custom"] },
+            "usage_type.category": { "$ifNull": ["$usage_type.category", crate::domain::usage_type::UNCATEGORIZED] },
+            "usage_type.illustrative": { "$ifNull": ["$usage_type.illustrative", false] },
+            "usage_type.retired": { "$ifNull": ["$usage_type.retired", false] },
+            "usage_type.private": { "$ifNull": ["$usage_type.private", false] },
+        } }],
+        "bringing usages to their current shape",
+    )
+    .await
+}
+
+/// Whether the usage `id` exists (of any user).
+pub async fn exists(db: &Database, id: ObjectId) -> Result<bool, StoreError> {
+    Ok(db
+        .collection::<Document>(COLLECTION)
+        .find_one(doc! { "_id": id })
+        .projection(doc! { "_id": 1 })
+        .await
+        .context("looking for a usage")?
+        .is_some())
+}
+
+/// The owner of the usage `id`, or of the usages the import `id` created.
+pub async fn owner_of(db: &Database, id: ObjectId) -> Result<Option<UserId>, StoreError> {
+    let found = db
+        .collection::<Document>(COLLECTION)
+        .find_one(doc! { "$or": [ { "_id": id }, { "import_id": id } ] })
+        .projection(doc! { "_id": 0, "user_id": 1 })
+        .await
+        .context("finding a usage's owner")?;
+    Ok(found
+        .and_then(|d| d.get_str("user_id").ok().map(str::to_owned))
+        .and_then(|id| id.parse().ok()))
 }
 
 /// Every user who has usages (`verify-rollups`).

@@ -1,4 +1,5 @@
-//! Start-up migrations: data written before GHG scopes existed.
+//! Start-up migrations: documents of every older shape are brought to the
+//! one the strict stored types read, once, under a lease.
 
 use bson::doc;
 use carbon_service::configuration::Settings;
@@ -9,11 +10,16 @@ use common::testing::TestDatabase;
 use crate::helpers::*;
 
 fn settings(db: &TestDatabase) -> Settings {
+    settings_on_port(db, 0)
+}
+
+fn settings_on_port(db: &TestDatabase, port: u16) -> Settings {
+    let port = port.to_string();
     Settings::from_env(&Env::from_pairs([
         ("JWT_SECRET", SECRET),
         ("MONGODB_URI", db.uri.as_str()),
         ("HOST", "127.0.0.1"),
-        ("PORT", "0"),
+        ("PORT", port.as_str()),
     ]))
     .unwrap()
 }
@@ -92,7 +98,7 @@ async fn a_custom_type_without_a_scope_stops_the_start_naming_it() {
     let Err(err) = Application::build(settings(&test_db)).await else {
         panic!("the service started with an unscoped type");
     };
-    let message = err.to_string();
+    let message = common::error::cause_chain(&err);
     assert!(
         message.contains("777") && message.contains("scope"),
         "{message}"
@@ -400,13 +406,25 @@ async fn while_another_instance_holds_the_lease_a_start_waits_until_the_schema_i
         .insert_one(doc! {"_id": "carbon-service", "version": 0_i64, "lease_owner": "other", "lease_until": until})
         .await
         .unwrap();
-    let start = Application::build(settings(&test_db));
+    let port = free_port();
+    let start = Application::build(settings_on_port(&test_db, port));
     let other_instance = async {
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         // Still waiting: nothing ran, the lease is the other's.
         let schema = schema_doc(&db).await;
         assert_eq!(schema.get_str("lease_owner").unwrap(), "other");
         assert!(schema.get("applied").is_none());
+        // Meanwhile it is alive but not ready, and serves nothing else.
+        let http = reqwest::Client::new();
+        let at = |path: &str| format!("http://127.0.0.1:{port}{path}");
+        let ready = http.get(at("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 503);
+        assert_eq!(ready.headers()["retry-after"], "1");
+        assert_eq!(ready.headers()["content-type"], "application/problem+json");
+        let live = http.get(at("/healthz")).send().await.unwrap();
+        assert_eq!(live.status(), 200);
+        let types = http.get(at("/usage-types")).send().await.unwrap();
+        assert_eq!(types.status(), 503);
         // The other instance finishes.
         let latest = i64::from(carbon_service::migrate::LATEST);
         db.collection::<bson::Document>("schema")
@@ -418,9 +436,155 @@ async fn while_another_instance_holds_the_lease_a_start_waits_until_the_schema_i
             .unwrap();
     };
     let (started, ()) = tokio::join!(start, other_instance);
-    drop(started.unwrap());
+    let app = started.unwrap();
+    assert_eq!(app.port(), port);
+    drop(app);
     assert!(
         schema_doc(&db).await.get("applied").is_none(),
         "it ran nothing itself"
+    );
+}
+
+/// A port nothing listens on (the start's listener takes it right after).
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn documents_of_every_older_shape_read_with_the_strict_types_after_the_migrations() {
+    use carbon_service::domain::dataset::Dataset;
+    use carbon_service::domain::usage::Usage;
+    use carbon_service::domain::usage_type::UsageType;
+    use carbon_service::storage::idempotency::{IdempotencyRecord, Outcome};
+
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    let owner = common::ids::UserId::new();
+    let now = bson::DateTime::now();
+    // Not yet expired: other tests speed up the TTL monitor.
+    let tomorrow = bson::DateTime::from_millis(now.timestamp_millis() + 86_400_000);
+    // A dataset from before notes and flags.
+    db.collection::<bson::Document>("datasets")
+        .insert_one(
+            doc! {"_id": "old-ds", "name": "Old", "publisher": "P", "edition": "1",
+            "licence": "CC0", "gwp_basis": "AR5"},
+        )
+        .await
+        .unwrap();
+    db.collection::<bson::Document>("usage_types")
+        .insert_many(vec![
+            // Before datasets, gases, categories and flags.
+            doc! {"id": 779_i64, "name": "power", "unit": "kWh", "factor": 0.4, "scope": 2_i64},
+            // With a dataset and gases, before the flags.
+            doc! {"id": 780_i64, "name": "gas", "unit": "therm", "factor": 5.3, "scope": 1_i64,
+                "dataset": "old-ds", "gases": {"co2": 5.3}, "gwp_basis": "AR5", "category": "stationary_combustion"},
+        ])
+        .await
+        .unwrap();
+    let user = owner.to_string();
+    let bare_snapshot = doc! {"id": 779_i64, "name": "power", "unit": "kWh", "factor": 0.4};
+    let (first, blank_unit, empty_gases) = (
+        bson::oid::ObjectId::new(),
+        bson::oid::ObjectId::new(),
+        bson::oid::ObjectId::new(),
+    );
+    db.collection::<bson::Document>("usages")
+        .insert_many(vec![
+            // The first shape: no version, unit, factor amount or gases.
+            doc! {"_id": first, "user_id": &user, "amount": 10.0, "usage_type": bare_snapshot.clone(),
+                "usage_type_id": 779_i64, "usage_at": now, "co2e": 4.0, "created_at": now, "updated_at": now},
+            // A blank unit and a null version, its snapshot without flags.
+            doc! {"_id": blank_unit, "user_id": &user, "amount": 2.0, "unit": "", "factor_amount": 2.0,
+                "gases": {"co2": 10.6}, "version": null,
+                "usage_type": {"id": 780_i64, "name": "gas", "unit": "therm", "factor": 5.3, "scope": 1_i64,
+                    "dataset": "old-ds", "gases": {"co2": 5.3}, "gwp_basis": "AR5", "category": "stationary_combustion"},
+                "usage_type_id": 780_i64, "usage_at": now, "co2e": 10.6, "created_at": now, "updated_at": now},
+            // Empty gases, in the usage and its snapshot.
+            doc! {"_id": empty_gases, "user_id": &user, "amount": 1.0, "unit": "kWh", "factor_amount": 1.0,
+                "gases": {}, "version": 3_i64, "usage_type": {"id": 779_i64, "name": "power", "unit": "kWh", "factor": 0.4, "gases": {}, "scope": 2_i64},
+                "usage_type_id": 779_i64, "usage_at": now, "co2e": 0.4, "created_at": now, "updated_at": now},
+        ])
+        .await
+        .unwrap();
+    let gone = bson::oid::ObjectId::new();
+    db.collection::<bson::Document>("idempotency_keys")
+        .insert_many(vec![
+            // Answered before outcomes (and owners) were kept: a create...
+            doc! {"_id": "answered-create", "fingerprint": "f", "usage_id": first,
+                "response": format!("{{\"id\":\"{first}\"}}"), "created_at": now, "expires_at": tomorrow},
+            // ...and an import.
+            doc! {"_id": "answered-import", "fingerprint": "f", "usage_id": bson::oid::ObjectId::new(),
+                "user_id": &user, "response": "{\"imported\":3}", "created_at": now, "expires_at": tomorrow},
+            // Before owners, what it wrote since deleted.
+            doc! {"_id": "ownerless-gone", "fingerprint": "f", "usage_id": gone,
+                "outcome": {"kind": "recorded", "status": 201_i32}, "created_at": now, "expires_at": tomorrow},
+        ])
+        .await
+        .unwrap();
+
+    let app = Application::build(settings(&test_db)).await.unwrap();
+    drop(app);
+
+    let all = |name: &'static str| {
+        let db = db.clone();
+        async move {
+            use futures_util::TryStreamExt;
+            db.collection::<bson::Document>(name)
+                .find(doc! {})
+                .await
+                .unwrap()
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap()
+        }
+    };
+    for stored in all("datasets").await {
+        let dataset: Dataset = bson::from_document(stored.clone())
+            .unwrap_or_else(|e| panic!("{stored} does not read as a Dataset: {e}"));
+        if dataset.id.as_str() == "old-ds" {
+            assert!(dataset.notes.is_empty() && !dataset.retired && !dataset.private);
+        }
+    }
+    for stored in all("usage_types").await {
+        let _: UsageType = bson::from_document(stored.clone())
+            .unwrap_or_else(|e| panic!("{stored} does not read as a UsageType: {e}"));
+    }
+    let mut usages = std::collections::HashMap::new();
+    for stored in all("usages").await {
+        let usage: Usage = bson::from_document(stored.clone())
+            .unwrap_or_else(|e| panic!("{stored} does not read as a Usage: {e}"));
+        usages.insert(usage.id.object_id(), usage);
+    }
+    let first = &usages[&first];
+    assert_eq!((first.version, first.unit.as_str()), (0, "kWh"));
+    assert_eq!(first.factor_amount, 10.0);
+    assert_eq!(first.gases.other_co2e, Some(4.0));
+    assert_eq!(first.usage_type.gases.other_co2e, Some(0.4));
+    let blank_unit = &usages[&blank_unit];
+    assert_eq!((blank_unit.version, blank_unit.unit.as_str()), (0, "therm"));
+    assert_eq!(blank_unit.gases.co2, Some(10.6));
+    let empty_gases = &usages[&empty_gases];
+    assert_eq!(empty_gases.version, 3);
+    assert_eq!(empty_gases.gases.other_co2e, Some(0.4));
+    assert_eq!(empty_gases.usage_type.gases.other_co2e, Some(0.4));
+
+    let mut records = std::collections::HashMap::new();
+    for stored in all("idempotency_keys").await {
+        let record: IdempotencyRecord = bson::from_document(stored.clone())
+            .unwrap_or_else(|e| panic!("{stored} does not read as an IdempotencyRecord: {e}"));
+        assert!(stored.get("response").is_none(), "{stored}");
+        records.insert(record.id.clone(), record);
+    }
+    let create = &records["answered-create"];
+    assert_eq!(create.user_id, owner);
+    assert!(matches!(create.outcome, Outcome::Recorded { status: 201 }));
+    assert!(matches!(
+        records["answered-import"].outcome,
+        Outcome::Imported { imported: 3 }
+    ));
+    assert!(
+        !records.contains_key("ownerless-gone"),
+        "a record whose usage is gone and whose owner is unknown is forgotten"
     );
 }

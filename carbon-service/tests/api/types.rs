@@ -239,16 +239,27 @@ async fn another_instances_factor_edit_is_stale_until_the_cache_ttl_ends_then_fr
 async fn a_type_another_instance_created_is_usable_at_once() {
     let app = spawn_app().await;
     app.types("").await;
+    // Stored as another instance stores a new custom type.
+    let fields = carbon_service::domain::usage_type::UsageTypeFields {
+        name: "solar".into(),
+        unit: "kWh".into(),
+        factor: Some(0.05),
+        scope: 2,
+        ..Default::default()
+    };
+    let custom = carbon_service::domain::dataset::Dataset::custom();
+    let solar =
+        carbon_service::domain::usage_type::UsageType::parse(300, &fields, &custom).unwrap();
     app.database
-        .collection::<bson::Document>("usage_types")
-        .insert_one(
-            bson::doc! {"id": 300_i64, "name": "solar", "unit": "kwh", "factor": 0.05, "scope": 2},
-        )
+        .collection::<carbon_service::domain::usage_type::UsageType>("usage_types")
+        .insert_one(solar)
         .await
         .unwrap();
     // A by-id miss falls through to the database.
-    assert_eq!(app.types("/300").await.status(), StatusCode::OK);
-    app.created_usage(&TestUser::new(), 1.0, 300, "2026-11-01T00:00:00Z")
+    let user = TestUser::new();
+    let found = app.get("/types/300", &user).send().await.unwrap();
+    assert_eq!(found.status(), StatusCode::OK);
+    app.created_usage(&user, 1.0, 300, "2026-11-01T00:00:00Z")
         .await;
 }
 

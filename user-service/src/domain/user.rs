@@ -82,12 +82,10 @@ pub struct User {
     /// Wrong passwords in a row from every client together (attempts
     /// under way included); reset by a successful login or a password
     /// reset. At `LOGIN_FAILURES_BEFORE_RESET` only a reset unlocks.
-    #[serde(default)]
     pub failed_logins: i32,
     /// Bumped to end every session at once (logout everywhere, a password
     /// change or reset, deactivation); a refresh-token family issued under
     /// an older generation is refused.
-    #[serde(default)]
     pub session_generation: i64,
 }
 

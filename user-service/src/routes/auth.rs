@@ -17,6 +17,18 @@ use crate::service::ServiceContext;
 use crate::service::accounts;
 use crate::service::sessions::{self, Logout};
 
+/// Registration, logout and the mailed-token flows.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![
+        register,
+        logout,
+        forgot_password,
+        reset_password,
+        request_verify_token,
+        verify
+    ]
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple"}))]

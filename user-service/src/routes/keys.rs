@@ -4,6 +4,11 @@
 use actix_web::{HttpResponse, web};
 use common::jwk::JwkSet;
 
+/// `/.well-known/jwks.json`.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![jwks]
+}
+
 /// The public keys that verify this service's access tokens, as a JWK
 /// Set (RFC 7517): the signing key first, then the keys still accepted
 /// during a rotation. Empty in HS256 mode (a shared secret is never

@@ -22,6 +22,11 @@ use super::HttpPolicy;
 use crate::service::ServiceContext;
 use crate::service::sessions::{self, Issued, LOGINS, LoginRefused, REFRESHES, RefreshRefused};
 
+/// The OAuth2 token endpoints (their forms read with [`form_config`]).
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![login, refresh]
+}
+
 pub const TOKEN_DELIVERY_HEADER: &str = "x-token-delivery";
 pub const REFRESH_COOKIE: &str = "refresh_token";
 /// The cookie goes only to the token endpoints.

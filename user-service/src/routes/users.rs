@@ -16,6 +16,19 @@ use crate::domain::user::User;
 use crate::service::ServiceContext;
 use crate::service::accounts::{self, AccountChanges};
 
+/// `/users/me` and a superuser's `/users`.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![
+        get_me,
+        update_me,
+        delete_me,
+        list_users,
+        get_user,
+        update_user,
+        delete_user
+    ]
+}
+
 /// A user as every endpoint returns it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({

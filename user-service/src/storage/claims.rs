@@ -70,13 +70,11 @@ pub async fn claim_once(
 pub async fn backfill_expiry(db: &Database) -> Result<u64, StoreError> {
     let in_a_day =
         bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + 86_400_000);
-    Ok(db
-        .collection::<bson::Document>(COLLECTION)
-        .update_many(
-            doc! { "expires_at": { "$exists": false } },
-            doc! { "$set": { "expires_at": in_a_day } },
-        )
-        .await
-        .context("claims::backfill_expiry")?
-        .modified_count)
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "expires_at": { "$exists": false } },
+        doc! { "$set": { "expires_at": in_a_day } },
+        "giving claims an expiry",
+    )
+    .await
 }

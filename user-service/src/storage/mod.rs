@@ -29,11 +29,5 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
             collection: users::SUPERUSER_GUARD.to_owned(),
             source: Box::new(e),
         })?;
-    claims::backfill_expiry(database)
-        .await
-        .map_err(|e| DatabaseStartupError::Index {
-            collection: claims::COLLECTION.to_owned(),
-            source: Box::new(e),
-        })?;
     Ok(())
 }

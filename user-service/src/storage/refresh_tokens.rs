@@ -47,15 +47,10 @@ pub struct RefreshToken {
     pub family_id: String,
     pub created_at: bson::DateTime,
     pub expires_at: bson::DateTime,
-    /// The family's absolute end. Tokens issued before it existed have none
-    /// and end with their own `expires_at`.
-    #[serde(default)]
-    pub family_expires_at: Option<bson::DateTime>,
-    #[serde(default)]
+    /// The family's absolute end.
+    pub family_expires_at: bson::DateTime,
     pub session_generation: i64,
-    /// The login's time (Unix seconds); tokens issued before it was kept
-    /// have none and count as an old login.
-    #[serde(default)]
+    /// The login's time (Unix seconds).
     pub auth_time: i64,
     /// Set when rotated; presenting it again is reuse.
     pub used: bool,
@@ -65,13 +60,13 @@ pub struct RefreshToken {
 impl RefreshToken {
     pub fn is_expired(&self) -> bool {
         let now = bson::DateTime::now();
-        self.expires_at <= now || self.family_expires_at.is_some_and(|end| end <= now)
+        self.expires_at <= now || self.family_expires_at <= now
     }
 
     pub fn family(&self) -> Family {
         Family {
             id: self.family_id.clone(),
-            expires_at: self.family_expires_at.unwrap_or(self.expires_at),
+            expires_at: self.family_expires_at,
             session_generation: self.session_generation,
             auth_time: self.auth_time,
         }
@@ -101,7 +96,7 @@ pub async fn issue(
         family_id: family.id.clone(),
         created_at: now,
         expires_at,
-        family_expires_at: Some(family.expires_at),
+        family_expires_at: family.expires_at,
         session_generation: family.session_generation,
         auth_time: family.auth_time,
         used: false,
@@ -223,4 +218,25 @@ pub async fn delete_all_for_user(
         .await
         .context("refresh_tokens::delete_all_for_user")?;
     Ok(())
+}
+
+/// Tokens issued before families had an end, a session generation and a
+/// login time get them: the end is the token's own expiry, the generation
+/// 0 (the first) and the login time 0 (an old login). Idempotent.
+pub async fn backfill_families(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "$or": [
+            { "family_expires_at": { "$exists": false } },
+            { "session_generation": { "$exists": false } },
+            { "auth_time": { "$exists": false } },
+        ] },
+        vec![doc! { "$set": {
+            "family_expires_at": { "$ifNull": ["$family_expires_at", "$expires_at"] },
+            "session_generation": { "$ifNull": ["$session_generation", 0_i64] },
+            "auth_time": { "$ifNull": ["$auth_time", 0_i64] },
+        } }],
+        "giving refresh tokens their family's end",
+    )
+    .await
 }

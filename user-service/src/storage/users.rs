@@ -319,3 +319,21 @@ pub async fn attempt_succeeded(db: &Database, id: UserId) -> Result<(), StoreErr
         .context("clearing wrong password attempts")?;
     Ok(())
 }
+
+/// Accounts stored before failed logins and session generations were
+/// counted get 0 of each. Idempotent.
+pub async fn backfill_counters(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "$or": [
+            { "failed_logins": { "$exists": false } },
+            { "session_generation": { "$exists": false } },
+        ] },
+        vec![doc! { "$set": {
+            "failed_logins": { "$ifNull": ["$failed_logins", 0_i32] },
+            "session_generation": { "$ifNull": ["$session_generation", 0_i64] },
+        } }],
+        "giving accounts their login counters",
+    )
+    .await
+}

@@ -13,6 +13,7 @@ mod lockout;
 mod login;
 mod me;
 mod metrics;
+mod migrations;
 mod openapi;
 mod password_policy;
 mod password_reset;

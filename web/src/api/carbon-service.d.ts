@@ -1198,7 +1198,10 @@ export interface components {
              * @description The year the factor applies to, 1900 to 2100.
              */
             source_year?: number | null;
-            /** @description 1 to 128 characters, not only spaces. */
+            /**
+             * @description 1 to 128 characters; a unit of `GET /units` makes usages in other
+             *     units of its dimension possible.
+             */
             unit: string;
         };
         /**

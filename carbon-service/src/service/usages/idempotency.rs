@@ -94,15 +94,9 @@ impl Keyed {
 
 /// How many usages an answered import key imported.
 pub(super) fn replayed_import(record: &IdempotencyRecord) -> Created<u64> {
-    let imported = match &record.outcome {
-        Some(Outcome::Imported { imported }) => *imported,
-        // Answered before outcomes were kept: the stored body says.
-        _ => record
-            .response
-            .as_deref()
-            .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok())
-            .and_then(|body| body["imported"].as_u64())
-            .unwrap_or(0),
+    let imported = match record.outcome {
+        Outcome::Imported { imported } => imported,
+        Outcome::Recorded { .. } => 0,
     };
     Created {
         value: imported,

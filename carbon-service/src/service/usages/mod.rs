@@ -284,7 +284,7 @@ impl Usages<'_> {
                 // Retyped, unit unchanged: the amount keeps its unit when
                 // that suits the new type, else it is in the new type's
                 // unit (as every amount was before units).
-                (None, Some(t)) => units::check_unit(usage.entered_unit(), &t.unit)
+                (None, Some(t)) => units::check_unit(&usage.unit, &t.unit)
                     .or_else(|_| units::check_unit(&t.unit, &t.unit)),
                 (_, Some(t)) => units::check_unit(changes.unit_of(&usage), &t.unit),
                 (_, None) => units::check_unit(changes.unit_of(&usage), &usage.usage_type.unit),

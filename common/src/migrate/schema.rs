@@ -1,4 +1,4 @@
-//! The `schema` collection: one document saying which numbered migrations
+//! The `schema` collection: one document per service saying which numbered migrations
 //! the database has been through, and which instance holds the lease to
 //! run the next ones.
 
@@ -6,16 +6,15 @@ use bson::{DateTime, doc};
 use mongodb::Database;
 use mongodb::options::ReturnDocument;
 
-use common::db::{Context, StoreError};
+use crate::db::{Context, StoreError};
 
 pub const COLLECTION: &str = "schema";
-const ID: &str = "carbon-service";
 
 /// The schema version: the last migration applied (0: none).
-pub async fn version(db: &Database) -> Result<u32, StoreError> {
+pub async fn version(db: &Database, id: &str) -> Result<u32, StoreError> {
     let found = db
         .collection::<bson::Document>(COLLECTION)
-        .find_one(doc! { "_id": ID })
+        .find_one(doc! { "_id": id })
         .await
         .context("reading the schema version")?;
     Ok(found
@@ -26,12 +25,17 @@ pub async fn version(db: &Database) -> Result<u32, StoreError> {
 
 /// Takes the lease to migrate for `owner` until `until`, unless another
 /// instance holds one that has not expired: `false` then.
-pub async fn take_lease(db: &Database, owner: &str, until: DateTime) -> Result<bool, StoreError> {
+pub async fn take_lease(
+    db: &Database,
+    id: &str,
+    owner: &str,
+    until: DateTime,
+) -> Result<bool, StoreError> {
     let now = DateTime::now();
     let taken = db
         .collection::<bson::Document>(COLLECTION)
         .find_one_and_update(
-            doc! { "_id": ID, "$or": [
+            doc! { "_id": id, "$or": [
                 { "lease_until": { "$exists": false } },
                 { "lease_until": { "$lt": now } },
                 { "lease_owner": owner },
@@ -47,7 +51,7 @@ pub async fn take_lease(db: &Database, owner: &str, until: DateTime) -> Result<b
         // upsert's insert collided with it.
         Err(e) => {
             let error = StoreError::from_driver("taking the migration lease", e);
-            if error.is_duplicate_on(common::db::PRIMARY_KEY) {
+            if error.is_duplicate_on(crate::db::PRIMARY_KEY) {
                 Ok(false)
             } else {
                 Err(error)
@@ -60,6 +64,7 @@ pub async fn take_lease(db: &Database, owner: &str, until: DateTime) -> Result<b
 /// `false` when `owner` no longer holds it.
 pub async fn record(
     db: &Database,
+    id: &str,
     owner: &str,
     version: u32,
     name: &str,
@@ -68,7 +73,7 @@ pub async fn record(
     let result = db
         .collection::<bson::Document>(COLLECTION)
         .update_one(
-            doc! { "_id": ID, "lease_owner": owner },
+            doc! { "_id": id, "lease_owner": owner },
             doc! {
                 "$set": { "version": i64::from(version), "lease_until": until },
                 "$push": { "applied": { "version": i64::from(version), "name": name, "at": DateTime::now() } },
@@ -80,10 +85,10 @@ pub async fn record(
 }
 
 /// Gives the lease back.
-pub async fn release(db: &Database, owner: &str) -> Result<(), StoreError> {
+pub async fn release(db: &Database, id: &str, owner: &str) -> Result<(), StoreError> {
     db.collection::<bson::Document>(COLLECTION)
         .update_one(
-            doc! { "_id": ID, "lease_owner": owner },
+            doc! { "_id": id, "lease_owner": owner },
             doc! { "$unset": { "lease_owner": "", "lease_until": "" } },
         )
         .await
