@@ -86,9 +86,11 @@ def rounded(x):
     return float(f"{x:.12g}")
 
 
-def gases(co2=None, ch4=None, n2o=None):
+def gases(co2=None, ch4=None, n2o=None, biogenic=False):
+    """kg per unit; a biomass fuel's CO2 is `biogenic_co2` (outside the
+    scopes), its CH4 and N2O count in scope 1 like any fuel's."""
     out = {}
-    for name, value in (("co2", co2), ("ch4", ch4), ("n2o", n2o)):
+    for name, value in (("biogenic_co2" if biogenic else "co2", co2), ("ch4", ch4), ("n2o", n2o)):
         if value is not None:
             out[name] = rounded(value)
     return out
@@ -102,10 +104,12 @@ def left_out(what, why):
     notes.append(f"Left out: {what}. {why}")
 
 
-# Table 1 fuels whose CO2 is biogenic: the GHG Protocol reports it apart
-# from the scopes, so a scope 1 total must not include it.
+# Fuels whose CO2 is biogenic: the GHG Protocol (Corporate Standard, ch. 9)
+# reports it as a memo outside the scopes, so a scope 1 total must not
+# include it; their CH4 and N2O are scope 1. Peat is not here: the IPCC 2006
+# Guidelines (Vol. 2, ch. 1) count its CO2 as fossil.
 BIOMASS = {
-    "Agricultural Byproducts", "Peat", "Solid Byproducts", "Wood and Wood Residuals",
+    "Agricultural Byproducts", "Solid Byproducts", "Wood and Wood Residuals",
     "Landfill Gas", "Other Biomass Gases", "Biodiesel (100%)", "Ethanol (100%)",
     "Rendered Animal Fat", "Vegetable Oil", "North American Softwood", "North American Hardwood",
     "Bagasse", "Bamboo", "Straw",
@@ -151,19 +155,17 @@ def stationary(ef):
     for fuel, row in ef.STATIONARY_COMBUSTION.items():
         next_energy += 1
         next_physical += 1
-        if fuel in BIOMASS:
-            left_out(f"Table 1 '{fuel}'",
-                     "Its CO2 is biogenic, which the GHG Protocol reports outside the scopes; "
-                     "this dataset has no separate biogenic figure yet.")
-            continue
+        biogenic = fuel in BIOMASS
+        co2_label = "kg biogenic CO2 (outside the scopes)" if biogenic else "kg CO2"
         if None in (row["co2_per_mmbtu"], row["ch4_per_mmbtu"], row["n2o_per_mmbtu"]):
             left_out(f"Table 1 '{fuel}'", "A per-mmBtu factor is missing from the transcription.")
             continue
         types.append({
             "id": next_energy, "name": f"{fuel}, stationary combustion (by energy)", "category": "stationary_combustion",
             "scope": 1, "region": "US", "unit": "mmBtu",
-            "gases": gases(row["co2_per_mmbtu"], row["ch4_per_mmbtu"] * KG_PER_G, row["n2o_per_mmbtu"] * KG_PER_G),
-            "source": f"{HUB}, Table 1 Stationary Combustion: kg CO2, g CH4, g N2O per mmBtu",
+            "gases": gases(row["co2_per_mmbtu"], row["ch4_per_mmbtu"] * KG_PER_G, row["n2o_per_mmbtu"] * KG_PER_G,
+                           biogenic),
+            "source": f"{HUB}, Table 1 Stationary Combustion: {co2_label}, g CH4, g N2O per mmBtu",
         })
         if None in (row["heat_content"], row["co2_per_unit"], row["ch4_per_unit"], row["n2o_per_unit"]):
             left_out(f"Table 1 '{fuel}' per physical unit", "Its heat content or a per-unit factor is missing from the transcription.")
@@ -177,8 +179,9 @@ def stationary(ef):
         types.append({
             "id": next_physical, "name": f"{fuel}, stationary combustion (by {measure})", "category": "stationary_combustion",
             "scope": 1, "region": "US", "unit": unit,
-            "gases": gases(row["co2_per_unit"], row["ch4_per_unit"] * KG_PER_G, row["n2o_per_unit"] * KG_PER_G),
-            "source": f"{HUB}, Table 1 Stationary Combustion: kg CO2, g CH4, g N2O per {unit.replace('_', ' ')} "
+            "gases": gases(row["co2_per_unit"], row["ch4_per_unit"] * KG_PER_G, row["n2o_per_unit"] * KG_PER_G,
+                           biogenic),
+            "source": f"{HUB}, Table 1 Stationary Combustion: {co2_label}, g CH4, g N2O per {unit.replace('_', ' ')} "
                       f"(heat content {row['heat_content']} mmBtu per {unit.replace('_', ' ')})",
         })
 
@@ -234,6 +237,21 @@ def per_distance(rows, table, first_id, category, scope3_category, what):
         })
 
 
+# Motor-fuel blends: each component's share by volume, as the blend's name
+# states it (E10: 10 % ethanol, ASTM D4814; E85: 85 % nominal, ASTM D5798
+# allows 51 to 83 %; B5 and B20: 5 and 20 % biodiesel, ASTM D975 and
+# D7467). A gallon of blend emits each component's Table 2 CO2 in its share:
+# the petroleum part fossil, the ethanol or biodiesel part biogenic.
+BLENDS = [
+    (30_101, "E10 (10 % ethanol, 90 % motor gasoline)", "Motor Gasoline", "Ethanol (100%)", 0.10),
+    (30_102, "E85 (85 % ethanol, 15 % motor gasoline)", "Motor Gasoline", "Ethanol (100%)", 0.85),
+    (30_103, "B5 (5 % biodiesel, 95 % diesel fuel)", "Diesel Fuel", "Biodiesel (100%)", 0.05),
+    (30_104, "B20 (20 % biodiesel, 80 % diesel fuel)", "Diesel Fuel", "Biodiesel (100%)", 0.20),
+]
+# Table 2 fuels whose CO2 is biogenic.
+BIOFUELS = {"Biodiesel (100%)", "Ethanol (100%)"}
+
+
 def mobile(ef):
     next_id = 30_000
     for fuel, row in sorted(ef.MOBILE_CO2.items()):
@@ -242,11 +260,23 @@ def mobile(ef):
         if unit is None or row["kg_co2_per_unit"] is None:
             left_out(f"Table 2 '{fuel}'", "Its factor or unit is missing from the transcription.")
             continue
+        biogenic = fuel in BIOFUELS
+        co2_label = "kg biogenic CO2 (outside the scopes)" if biogenic else "kg CO2"
         types.append({
             "id": next_id, "name": f"{fuel}, mobile combustion (CO2 only)", "category": "mobile_combustion",
-            "scope": 1, "region": "US", "unit": unit, "gases": gases(co2=row["kg_co2_per_unit"]),
-            "source": f"{HUB}, Table 2 Mobile Combustion CO2: kg CO2 per {row['unit']}; CH4 and N2O depend on "
+            "scope": 1, "region": "US", "unit": unit, "gases": gases(co2=row["kg_co2_per_unit"], biogenic=biogenic),
+            "source": f"{HUB}, Table 2 Mobile Combustion CO2: {co2_label} per {row['unit']}; CH4 and N2O depend on "
                       f"vehicle type and model year (Tables 3 to 5) and are not included",
+        })
+    for type_id, name, fossil, bio, share in BLENDS:
+        fossil_co2 = ef.MOBILE_CO2[fossil]["kg_co2_per_unit"]
+        bio_co2 = ef.MOBILE_CO2[bio]["kg_co2_per_unit"]
+        types.append({
+            "id": type_id, "name": f"{name}, mobile combustion (CO2 only)", "category": "mobile_combustion",
+            "scope": 1, "region": "US", "unit": "gal",
+            "gases": {"co2": rounded((1 - share) * fossil_co2), "biogenic_co2": rounded(share * bio_co2)},
+            "source": f"{HUB}, Table 2 Mobile Combustion CO2: {1 - share:.0%} x {fossil} ({fossil_co2} kg CO2 per "
+                      f"gallon) fossil + {share:.0%} x {bio} ({bio_co2} kg CO2 per gallon) biogenic, by volume share",
         })
 
 
@@ -362,6 +392,10 @@ def main():
                 "Per-gas factors in kg per unit; CH4 and N2O converted from the Hub's grams, eGRID rates from "
                 "pounds (1 lb = 0.45359237 kg, NIST SP 811). Per-unit fuel factors are checked against "
                 "per-mmBtu factor x heat content.",
+                "Biogenic CO2 (biomass fuels of Table 1, biodiesel and ethanol of Table 2, the biofuel share of "
+                "blends 30101 to 30104) is given as biogenic_co2: reported as a memo outside the scopes (GHG "
+                "Protocol Corporate Standard, ch. 9), never in a CO2e; their CH4 and N2O count in scope 1. Peat "
+                "is fossil (IPCC 2006 Guidelines, Vol. 2, ch. 1).",
                 "Fluorinated gases (types 60000 and up): kg of the gas released per kg, weighed by the gas's "
                 f"own GWP; AR4 and AR6 GWPs from the PyPI package {GWP_PACKAGE} {GWP_VERSION} ({GWP_FILE}, "
                 f"sha256 {GWP_SHA256}; GHG Protocol and IPCC AR6 WG I Table 7.SM.7), its AR5 checked equal to the "

@@ -85,6 +85,11 @@ pub const MIGRATIONS: &[Migration<MigrationError>] = &[
         name: "every stored document has the shape the strict stored types read",
         run: |db| Box::pin(strict_shapes(db)),
     },
+    Migration {
+        version: 12,
+        name: "the biofuels' CO₂ is biogenic, and every rollup carries the biogenic memo",
+        run: |db| Box::pin(biogenic_co2(db)),
+    },
 ];
 
 /// The schema version this binary writes and reads.
@@ -265,6 +270,39 @@ async fn strict_shapes(db: &Database) -> Result<(), MigrationError> {
             types,
             usages,
             "documents brought to their current shape"
+        );
+    }
+    Ok(())
+}
+
+/// Earlier versions counted the CO₂ of biodiesel and ethanol (100 %) in
+/// scope 1: it is biogenic. The bundled dataset says which of its types
+/// give biogenic CO₂; their stored types and the usages recorded against
+/// them move it, and the rollups of the users who have such usages are
+/// rebuilt. Every other rollup gets a zero memo.
+async fn biogenic_co2(db: &Database) -> Result<(), MigrationError> {
+    rollups::backfill_biogenic(db).await?;
+    let Ok(bundled) = crate::seed::parse_seed(crate::seed::EPA_GHG_HUB_2025) else {
+        return Ok(());
+    };
+    let biogenic: Vec<i64> = bundled
+        .types
+        .iter()
+        .filter(|t| t.gases.co2.is_none() && t.gases.biogenic_co2.is_some())
+        .map(|t| t.id.get())
+        .collect();
+    let dataset = bundled.dataset.id.as_str();
+    usage_types::move_co2_to_biogenic(db, dataset, &biogenic).await?;
+    let users = usages::users_with_fossil_co2_of(db, dataset, &biogenic).await?;
+    let moved = usages::move_co2_to_biogenic(db, dataset, &biogenic).await?;
+    for &user_id in &users {
+        rollup_check::repair_user(db, user_id).await?;
+    }
+    if moved > 0 {
+        tracing::warn!(
+            usages = moved,
+            users = users.len(),
+            "biofuel CO₂ moved out of scope 1 into the biogenic memo; their rollups rebuilt"
         );
     }
     Ok(())

@@ -230,6 +230,41 @@ mod epa_hub_tests {
     }
 
     #[test]
+    fn wood_by_mass_is_table_1s_1640_kg_biogenic_co2_126_g_ch4_63_g_n2o_per_short_ton() {
+        // Hub 2025 Table 1, Stationary Combustion, Wood and Wood Residuals,
+        // per short ton: its CO₂ is biogenic (outside the scopes), its CH₄
+        // and N₂O count in scope 1.
+        let t = shipped(11017);
+        assert_eq!(t["unit"], "short_ton");
+        assert_eq!(t["scope"], 1);
+        assert!(t["gases"].get("co2").is_none(), "{t}");
+        assert_eq!(t["gases"]["biogenic_co2"], 1640.0);
+        assert_eq!(t["gases"]["ch4"], 126.0 * KG_PER_G);
+        assert_eq!(t["gases"]["n2o"], 63.0 * KG_PER_G);
+    }
+
+    #[test]
+    fn the_biofuels_co2_counts_in_no_scope_and_peat_is_fossil() {
+        // Hub 2025 Table 2: Biodiesel (100%) 9.45 and Ethanol (100%) 5.75 kg
+        // CO₂ per gallon, both biogenic.
+        let seed = super::parse_seed(EPA_GHG_HUB_2025).unwrap();
+        let parsed = |id: i64| seed.types.iter().find(|t| t.id.get() == id).unwrap();
+        for (id, biogenic) in [(30002, 9.45), (30005, 5.75)] {
+            let t = parsed(id);
+            assert_eq!(t.gases.co2, None, "{id}");
+            assert_eq!(t.gases.biogenic_co2, Some(biogenic));
+            assert_eq!(t.factor, 0.0, "{id} adds nothing to scope 1's CO₂e");
+        }
+        // E10: 90 % of Motor Gasoline's 8.78 fossil, 10 % of Ethanol's 5.75 biogenic.
+        let e10 = parsed(30101);
+        assert_eq!(e10.gases.co2, Some(7.902));
+        assert_eq!(e10.gases.biogenic_co2, Some(0.575));
+        assert_eq!(e10.factor, 7.902);
+        // Peat (Table 1, 895 kg CO₂ per short ton) is fossil.
+        assert_eq!(parsed(11015).gases.co2, Some(895.0));
+    }
+
+    #[test]
     fn the_dataset_names_its_source_and_every_row_it_left_out() {
         let dataset: Value = serde_json::from_str(EPA_GHG_HUB_2025).unwrap();
         let meta = &dataset["dataset"];

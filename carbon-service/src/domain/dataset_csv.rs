@@ -1,10 +1,10 @@
 //! A private dataset's factors as CSV: one usage type per row.
 //!
 //! Columns (a header row names them, in any order and case):
-//! `id,name,unit,scope,co2,ch4,n2o` and optionally
-//! `category,scope3_category,region,source,source_year`. `co2`, `ch4` and
-//! `n2o` are kg per unit; a blank one is a gas the factor does not give
-//! (at least one is needed).
+//! `id,name,unit,scope,co2,ch4,n2o` and optionally `biogenic_co2` and
+//! `category,scope3_category,region,source,source_year`. The gases are kg
+//! per unit; a blank one is a gas the factor does not give (at least one is
+//! needed). `biogenic_co2` is reported as a memo, in no CO₂e.
 
 use super::dataset::Dataset;
 use super::gwp::Gases;
@@ -15,7 +15,7 @@ use common::validation::FieldError;
 /// The columns every upload needs.
 pub const REQUIRED_COLUMNS: [&str; 4] = ["id", "name", "unit", "scope"];
 /// The gas columns (at least one of them).
-pub const GAS_COLUMNS: [&str; 3] = ["co2", "ch4", "n2o"];
+pub const GAS_COLUMNS: [&str; 4] = ["co2", "ch4", "n2o", "biogenic_co2"];
 /// The optional columns.
 pub const OPTIONAL_COLUMNS: [&str; 5] = [
     "category",
@@ -79,7 +79,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
     if GAS_COLUMNS.iter().all(|c| position(c).is_none()) {
         missing.push(FieldError::new(
             "header",
-            "has none of the gas columns `co2`, `ch4`, `n2o` (kg per unit)",
+            "has none of the gas columns `co2`, `ch4`, `n2o`, `biogenic_co2` (kg per unit)",
         ));
     }
     if !missing.is_empty() {
@@ -107,6 +107,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
             co2: take(number("co2", cell("co2"))),
             ch4: take(number("ch4", cell("ch4"))),
             n2o: take(number("n2o", cell("n2o"))),
+            biogenic_co2: take(number("biogenic_co2", cell("biogenic_co2"))),
             ..Gases::default()
         };
         let mut int = |field: &str| {

@@ -159,6 +159,11 @@ pub struct Gases {
     pub ch4: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n2o: Option<f64>,
+    /// kg of biogenic CO₂ (from burning biomass and biofuels): reported as
+    /// a memo outside the scopes (GHG Protocol Corporate Standard, ch. 9),
+    /// never part of any CO₂e.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biogenic_co2: Option<f64>,
     /// kg CO₂e of a factor that gives no gases, only its CO₂e (the example
     /// dataset, types entered with a `factor` alone): counted as it is
     /// under every GWP set, since its gases are unknown.
@@ -183,6 +188,7 @@ impl Gases {
             co2: self.co2.map(&f),
             ch4: self.ch4.map(&f),
             n2o: self.n2o.map(&f),
+            biogenic_co2: self.biogenic_co2.map(&f),
             other_co2e: self.other_co2e.map(&f),
             fgases: self
                 .fgases
@@ -197,7 +203,7 @@ impl Gases {
         self.map(|kg| kg * amount)
     }
 
-    /// kg CO₂e under `set`.
+    /// kg CO₂e under `set` (biogenic CO₂ is not part of it).
     pub fn co2e(&self, set: GwpSet) -> f64 {
         Gas::ALL
             .iter()
@@ -221,6 +227,7 @@ impl Gases {
             co2: add(self.co2, other.co2),
             ch4: add(self.ch4, other.ch4),
             n2o: add(self.n2o, other.n2o),
+            biogenic_co2: add(self.biogenic_co2, other.biogenic_co2),
             other_co2e: add(self.other_co2e, other.other_co2e),
             fgases: {
                 let mut sum = self.fgases.clone();
@@ -244,6 +251,7 @@ impl Gases {
         self.co2.is_none()
             && self.ch4.is_none()
             && self.n2o.is_none()
+            && self.biogenic_co2.is_none()
             && self.other_co2e.is_none()
             && self.fgases.is_empty()
     }
@@ -257,6 +265,7 @@ impl Gases {
         close(g(self.co2), g(other.co2))
             && close(g(self.ch4), g(other.ch4))
             && close(g(self.n2o), g(other.n2o))
+            && close(g(self.biogenic_co2), g(other.biogenic_co2))
             && close(g(self.other_co2e), g(other.other_co2e))
             && self
                 .fgases
@@ -271,6 +280,7 @@ impl Gases {
             ("co2", self.co2),
             ("ch4", self.ch4),
             ("n2o", self.n2o),
+            ("biogenic_co2", self.biogenic_co2),
             ("other_co2e", self.other_co2e),
         ]
         .into_iter()
@@ -298,6 +308,23 @@ mod tests {
         assert_eq!(gases.co2e(GwpSet::Ar5), 10.0 + 28.0 + 26.5);
         assert_eq!(gases.co2e(GwpSet::Ar4), 10.0 + 25.0 + 29.8);
         assert_eq!(gases.co2e(GwpSet::Ar6), 10.0 + 27.0 + 27.3);
+    }
+
+    #[test]
+    fn biogenic_co2_is_part_of_no_co2e() {
+        // Biodiesel (100%), EPA Hub 2025 Table 1: 9.45 kg CO₂ (biogenic),
+        // 0.14 g CH₄ and 0.01 g N₂O per gallon.
+        let biodiesel = Gases {
+            biogenic_co2: Some(9.45),
+            ch4: Some(0.00014),
+            n2o: Some(0.00001),
+            ..Gases::default()
+        };
+        for set in GwpSet::ALL {
+            let fossil_only = set.gwp(Gas::Ch4) * 0.00014 + set.gwp(Gas::N2o) * 0.00001;
+            assert_eq!(biodiesel.co2e(set), fossil_only);
+        }
+        assert_eq!(biodiesel.times(2.0).biogenic_co2, Some(18.9));
     }
 
     #[test]

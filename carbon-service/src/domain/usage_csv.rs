@@ -19,8 +19,10 @@ use common::ids::UserId;
 use common::validation::FieldError;
 
 /// The export's header row: the amount as entered and in the factor's
-/// unit, the factor's dataset and GWP set, the gases and the CO₂e.
-pub const EXPORT_HEADER: [&str; 18] = [
+/// unit, the factor's dataset and GWP set, the gases, the CO₂e, the scope
+/// and, last (added after the others, so their places hold), the memo of
+/// biogenic CO₂, which is in no CO₂e.
+pub const EXPORT_HEADER: [&str; 19] = [
     "id",
     "usage_at",
     "usage_type_id",
@@ -39,6 +41,7 @@ pub const EXPORT_HEADER: [&str; 18] = [
     "fgases",
     "co2e",
     "scope",
+    "biogenic_co2",
 ];
 /// The columns an import needs (others, such as the export's, are ignored).
 pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
@@ -91,6 +94,7 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
             .join(";"),
         &usage.co2e.to_string(),
         &usage.usage_type.scope.get().to_string(),
+        &gas(gases.biogenic_co2),
     ])?;
     writer.into_inner().map_err(|e| e.into_error().into())
 }

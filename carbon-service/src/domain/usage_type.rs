@@ -188,7 +188,7 @@ fn check_gases(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Option
             if gases.is_empty() || gases.other_co2e.is_some() {
                 errors.push(FieldError::new(
                     "gases",
-                    "give at least one of co2, ch4 and n2o (kg per unit)",
+                    "give at least one of co2, biogenic_co2, ch4 and n2o (kg per unit)",
                 ));
             }
             good.then_some(gases)

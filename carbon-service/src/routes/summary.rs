@@ -43,11 +43,15 @@ pub struct SummaryQuery {
 /// CO₂e of factors that give no gases (counted as it is under every GWP
 /// set).
 #[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Clone)]
-#[schema(as = GasTotals, example = json!({"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}))]
+#[schema(as = GasTotals, example = json!({"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}))]
 pub struct GasTotalsResponse {
     pub co2: f64,
     pub ch4: f64,
     pub n2o: f64,
+    /// Memo: kg of biogenic CO₂ (biomass, biofuels), reported outside the
+    /// scopes (GHG Protocol Corporate Standard, ch. 9) and never part of
+    /// any `co2e` here.
+    pub biogenic_co2: f64,
     pub other_co2e: f64,
     /// kg of each fluorinated gas (HFCs, PFCs, SF₆, NF₃) by its code, each
     /// weighed into the CO₂e by its own GWP; only the gases present.
@@ -62,6 +66,7 @@ impl From<Gases> for GasTotalsResponse {
             co2: g.co2.unwrap_or(0.0),
             ch4: g.ch4.unwrap_or(0.0),
             n2o: g.n2o.unwrap_or(0.0),
+            biogenic_co2: g.biogenic_co2.unwrap_or(0.0),
             other_co2e: g.other_co2e.unwrap_or(0.0),
             fgases: g.fgases.into_iter().filter(|(_, kg)| *kg != 0.0).collect(),
         }
@@ -75,16 +80,16 @@ impl From<Gases> for GasTotalsResponse {
     "gwp": "AR5",
     "usage_count": 1,
     "total_co2e": 4395.53,
-    "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0},
+    "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0},
     "by_type": [
         {"usage_type_id": 20000, "name": "Electricity, US average grid", "unit": "MWh", "usage_count": 1, "total_amount": 12.5,
-         "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}
+         "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}
     ],
     "by_month": [
-        {"month": "2026-11", "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0},
+        {"month": "2026-11", "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0},
          "by_type": [{"usage_type_id": 20000, "usage_count": 1, "co2e": 4395.53}]}
     ],
-    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "other_co2e": 0.0}}]
+    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}]
 }))]
 pub struct SummaryResponse {
     /// The window's start (inclusive), as given.

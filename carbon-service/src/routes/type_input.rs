@@ -28,6 +28,11 @@ pub struct GasesInput {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000)]
     pub n2o: Option<f64>,
+    /// kg biogenic CO₂ per unit (biomass, biofuels), 0 to 1,000,000:
+    /// reported as a memo outside the scopes, never in the factor's CO₂e.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub biogenic_co2: Option<f64>,
     /// kg of each fluorinated gas per unit, by its code (`HFC-134a`,
     /// `SF6`...: the codes of the EPA dataset's 60000 types), 0 to
     /// 1,000,000.
@@ -42,6 +47,7 @@ impl From<GasesInput> for Gases {
             co2: g.co2,
             ch4: g.ch4,
             n2o: g.n2o,
+            biogenic_co2: g.biogenic_co2,
             other_co2e: None,
             fgases: g.fgases,
         }

@@ -41,6 +41,11 @@ pub struct GasesBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub n2o: Option<f64>,
+    /// kg biogenic CO₂ (biomass, biofuels): a memo outside the scopes,
+    /// never in any CO₂e.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub biogenic_co2: Option<f64>,
     /// kg CO₂e of a factor that gives no gases, only its CO₂e (the example
     /// dataset, types entered with a `factor` alone): the same under every
     /// GWP set.
@@ -60,6 +65,7 @@ impl From<Gases> for GasesBody {
             co2: g.co2,
             ch4: g.ch4,
             n2o: g.n2o,
+            biogenic_co2: g.biogenic_co2,
             other_co2e: g.other_co2e,
             fgases: g.fgases,
         }

@@ -33,10 +33,20 @@ pub(crate) async fn distinct_users(
     collection: &str,
     field: &str,
 ) -> Result<Vec<common::ids::UserId>, common::db::StoreError> {
+    distinct_users_where(database, collection, field, bson::doc! {}).await
+}
+
+/// The distinct user ids of the documents `filter` selects.
+pub(crate) async fn distinct_users_where(
+    database: &Database,
+    collection: &str,
+    field: &str,
+    filter: bson::Document,
+) -> Result<Vec<common::ids::UserId>, common::db::StoreError> {
     use common::db::{Context, StoreError};
     let values = database
         .collection::<bson::Document>(collection)
-        .distinct(field, bson::doc! {})
+        .distinct(field, filter)
         .await
         .context("listing users")?;
     values

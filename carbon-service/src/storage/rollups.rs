@@ -78,6 +78,8 @@ pub struct Rollup {
     pub co2: f64,
     pub ch4: f64,
     pub n2o: f64,
+    /// A memo, in no CO₂e.
+    pub biogenic_co2: f64,
     pub other_co2e: f64,
     /// kg of each fluorinated gas, by its code.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -112,6 +114,7 @@ impl Rollup {
             co2: cell.gases.co2.unwrap_or(0.0),
             ch4: cell.gases.ch4.unwrap_or(0.0),
             n2o: cell.gases.n2o.unwrap_or(0.0),
+            biogenic_co2: cell.gases.biogenic_co2.unwrap_or(0.0),
             other_co2e: cell.gases.other_co2e.unwrap_or(0.0),
             fgases: cell.gases.fgases.clone(),
             name: cell.snapshot_name.clone(),
@@ -132,6 +135,7 @@ impl Rollup {
                 co2: Some(self.co2),
                 ch4: Some(self.ch4),
                 n2o: Some(self.n2o),
+                biogenic_co2: Some(self.biogenic_co2),
                 other_co2e: Some(self.other_co2e),
                 fgases: self.fgases.clone(),
             },
@@ -188,6 +192,7 @@ async fn apply_at(
             "co2": gas(delta.gases.co2),
             "ch4": gas(delta.gases.ch4),
             "n2o": gas(delta.gases.n2o),
+            "biogenic_co2": gas(delta.gases.biogenic_co2),
             "other_co2e": gas(delta.gases.other_co2e),
         };
         // Gas codes are checked against the GWP table: no `.` or `$`.
@@ -334,6 +339,22 @@ pub async fn any_without_gases(db: &Database) -> Result<bool, StoreError> {
         .await
         .context("looking for rollups without gases")?
         .is_some())
+}
+
+/// Gives every rollup from before the biogenic memo a zero one (their
+/// usages had none). Idempotent, in batches.
+pub async fn backfill_biogenic(db: &Database) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    for grain in [Grain::Month, Grain::Day] {
+        changed += common::db::update_in_batches(
+            &db.collection(collection_name(grain)),
+            doc! { "biogenic_co2": { "$exists": false } },
+            doc! { "$set": { "biogenic_co2": 0.0 } },
+            "giving rollups their biogenic memo",
+        )
+        .await?;
+    }
+    Ok(changed)
 }
 
 /// Whether any rollup of `grain` exists.

@@ -331,3 +331,24 @@ pub async fn backfill_shape(db: &Database) -> Result<u64, StoreError> {
     )
     .await
 }
+
+/// Moves the CO₂ of the types `ids` of `dataset` to biogenic CO₂ (a
+/// correction: their CO₂ is biogenic), taking it out of their CO₂e factor
+/// (CO₂ weighs 1 in every GWP set). Idempotent, in batches.
+pub async fn move_co2_to_biogenic(
+    db: &Database,
+    dataset: &str,
+    ids: &[i64],
+) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "dataset": dataset, "id": { "$in": ids }, "gases.co2": { "$exists": true } },
+        vec![doc! { "$set": {
+            "gases.biogenic_co2": "$gases.co2",
+            "factor": { "$subtract": ["$factor", "$gases.co2"] },
+            "gases.co2": "$$REMOVE",
+        } }],
+        "making biofuel types' CO₂ biogenic",
+    )
+    .await
+}

@@ -443,6 +443,7 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> 
             "co2": { "$sum": "$gases.co2" },
             "ch4": { "$sum": "$gases.ch4" },
             "n2o": { "$sum": "$gases.n2o" },
+            "biogenic_co2": { "$sum": "$gases.biogenic_co2" },
             "other_co2e": { "$sum": "$gases.other_co2e" },
             // Labels of a type that no longer exists (see `domain::summary`).
             "name": { "$first": "$usage_type.name" },
@@ -486,6 +487,7 @@ struct CellRow {
     #[serde(default)]
     n2o: f64,
     #[serde(default)]
+    biogenic_co2: f64,
     other_co2e: f64,
     name: String,
     unit: String,
@@ -595,6 +597,50 @@ pub async fn backfill_shape(db: &Database) -> Result<u64, StoreError> {
     .await
 }
 
+/// Moves the CO₂ of the usages of the types `ids` of `dataset` (and of
+/// their snapshots) to biogenic CO₂, taking it out of their CO₂e (CO₂
+/// weighs 1 in every GWP set). Idempotent, in batches; the rollups are
+/// rebuilt after.
+pub async fn move_co2_to_biogenic(
+    db: &Database,
+    dataset: &str,
+    ids: &[i64],
+) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        fossil_co2_of(dataset, ids),
+        vec![doc! { "$set": {
+            "gases.biogenic_co2": { "$ifNull": ["$gases.co2", 0.0] },
+            "co2e": { "$subtract": ["$co2e", { "$ifNull": ["$gases.co2", 0.0] }] },
+            "gases.co2": "$$REMOVE",
+            "usage_type.gases.biogenic_co2": "$usage_type.gases.co2",
+            "usage_type.factor": { "$subtract": ["$usage_type.factor", "$usage_type.gases.co2"] },
+            "usage_type.gases.co2": "$$REMOVE",
+        } }],
+        "making biofuel usages' CO₂ biogenic",
+    )
+    .await
+}
+
+/// The usages of the types `ids` of `dataset` whose snapshot still counts
+/// their CO₂ as fossil.
+fn fossil_co2_of(dataset: &str, ids: &[i64]) -> Document {
+    doc! {
+        "usage_type_id": { "$in": ids },
+        "usage_type.dataset": dataset,
+        "usage_type.gases.co2": { "$exists": true },
+    }
+}
+
+/// The users with usages [`move_co2_to_biogenic`] would change.
+pub async fn users_with_fossil_co2_of(
+    db: &Database,
+    dataset: &str,
+    ids: &[i64],
+) -> Result<Vec<UserId>, StoreError> {
+    super::distinct_users_where(db, COLLECTION, "user_id", fossil_co2_of(dataset, ids)).await
+}
+
 /// Whether the usage `id` exists (of any user).
 pub async fn exists(db: &Database, id: ObjectId) -> Result<bool, StoreError> {
     Ok(db
@@ -648,6 +694,7 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
             co2: Some(row.co2),
             ch4: Some(row.ch4),
             n2o: Some(row.n2o),
+            biogenic_co2: Some(row.biogenic_co2),
             other_co2e: Some(row.other_co2e),
             fgases,
         },

@@ -588,3 +588,75 @@ async fn documents_of_every_older_shape_read_with_the_strict_types_after_the_mig
         "a record whose usage is gone and whose owner is unknown is forgotten"
     );
 }
+
+#[tokio::test]
+async fn biofuel_usages_recorded_as_fossil_co2_move_it_to_the_biogenic_memo() {
+    use carbon_service::domain::usage::Usage;
+
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    // A database at version 11, holding Biodiesel (100%) as an earlier
+    // version shipped it (9.45 kg fossil CO₂ per gallon) and a usage of it.
+    drop(Application::build(settings(&test_db)).await.unwrap());
+    db.collection::<bson::Document>("schema")
+        .update_one(
+            doc! {"_id": "carbon-service"},
+            doc! {"$set": {"version": 11_i64}},
+        )
+        .await
+        .unwrap();
+    let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
+    let mut biodiesel = epa
+        .types
+        .iter()
+        .find(|t| t.id.get() == 30002)
+        .unwrap()
+        .clone();
+    biodiesel.gases.co2 = biodiesel.gases.biogenic_co2.take();
+    biodiesel.factor = 9.45;
+    db.collection::<carbon_service::domain::usage_type::UsageType>("usage_types")
+        .insert_one(&biodiesel)
+        .await
+        .unwrap();
+    let user = common::ids::UserId::new();
+    let unit = carbon_service::domain::units::check_unit("gal", "gal").unwrap();
+    let usage = Usage::new(
+        carbon_service::domain::ids::UsageId::new(),
+        user,
+        10.0,
+        unit,
+        biodiesel,
+        chrono::Utc::now(),
+    );
+    assert_eq!(usage.co2e, 94.5, "recorded as scope 1 CO₂");
+    db.collection::<Usage>("usages")
+        .insert_one(&usage)
+        .await
+        .unwrap();
+
+    drop(Application::build(settings(&test_db)).await.unwrap());
+
+    let migrated: Usage = db
+        .collection::<Usage>("usages")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(migrated.gases.co2, None);
+    assert_eq!(migrated.gases.biogenic_co2, Some(94.5));
+    assert_eq!(migrated.co2e, 0.0);
+    assert_eq!(migrated.usage_type.factor, 0.0);
+    assert_eq!(migrated.usage_type.gases.biogenic_co2, Some(9.45));
+    let report = carbon_service::service::rollups::verify(&db, false)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "the rollups were rebuilt: {report:?}");
+    let rollup = db
+        .collection::<bson::Document>("rollups")
+        .find_one(doc! {"user_id": user.to_string()})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rollup.get_f64("biogenic_co2"), Ok(94.5), "{rollup}");
+    assert_eq!(rollup.get_f64("co2e"), Ok(0.0), "{rollup}");
+}

@@ -37,11 +37,13 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
 }
 
 /// The example types (a CO₂e-only factor each), EPA Hub types whose
-/// factors give CO₂, CH₄ and N₂O, and two fluorinated gases (their own
-/// GWPs).
+/// factors give CO₂, CH₄ and N₂O, two fluorinated gases (their own GWPs),
+/// and biogenic CO₂: wood (with CH₄ and N₂O), pure biodiesel and B20 (with
+/// fossil CO₂).
 fn type_id_strategy() -> impl Strategy<Value = i64> {
     proptest::sample::select(vec![
-        100, 101, 102, 103, 104, 10018, 11018, 20000, 40001, 50010, 60000, 60003,
+        100, 101, 102, 103, 104, 10018, 11018, 20000, 40001, 50010, 60000, 60003, 11017, 30002,
+        30104,
     ])
 }
 

@@ -222,6 +222,70 @@ async fn the_summary_reports_each_gas_and_weighs_them_by_the_gwp_set_asked_for()
 }
 
 #[tokio::test]
+async fn biofuel_co2_is_a_memo_at_every_level_and_in_no_scope() {
+    let app = spawn_app().await;
+    app.seed_epa().await;
+    let user = TestUser::new();
+    // 100 gallons of B20 (80 % diesel, 20 % biodiesel) and 10 of pure
+    // biodiesel, in March; Hub 2025 Table 2: diesel 10.21, biodiesel 9.45
+    // kg CO₂ per gallon.
+    for (amount, type_id, day) in [(100, 30104, "2026-03-02"), (10, 30002, "2026-03-20")] {
+        app.created_usage_from(
+            &user,
+            serde_json::json!({"amount": amount, "usage_type_id": type_id,
+            "usage_at": format!("{day}T00:00:00Z")}),
+        )
+        .await;
+    }
+    let fossil = 100.0 * 0.8 * 10.21;
+    let biogenic = 100.0 * 0.2 * 9.45 + 10.0 * 9.45;
+    // Rollups (whole months) and usages (a mid-month edge) alike.
+    for window in ["from=2026-01-01T00:00:00Z", "from=2026-03-01T12:00:00Z"] {
+        for gwp in ["AR4", "AR5", "AR6"] {
+            let summary: Value = app
+                .get(&format!("/usages/summary?{window}&gwp={gwp}"), &user)
+                .json_body()
+                .await;
+            assert!(
+                close(summary["total_co2e"].as_f64().unwrap(), fossil),
+                "{summary}"
+            );
+            let scope1 = &summary["by_scope"][0];
+            assert_eq!(scope1["scope"], 1);
+            assert!(close(scope1["co2e"].as_f64().unwrap(), fossil), "{summary}");
+            for level in [
+                &summary["by_gas"],
+                &scope1["by_gas"],
+                &summary["by_month"][0]["by_gas"],
+            ] {
+                assert!(
+                    close(level["biogenic_co2"].as_f64().unwrap(), biogenic),
+                    "{level}"
+                );
+                assert!(close(level["co2"].as_f64().unwrap(), fossil), "{level}");
+            }
+            let pure = summary["by_type"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["usage_type_id"] == 30002)
+                .unwrap();
+            assert_eq!(pure["co2e"], 0.0, "{pure}");
+            assert!(close(
+                pure["by_gas"]["biogenic_co2"].as_f64().unwrap(),
+                94.5
+            ));
+        }
+    }
+    let export = app.export(&user, "", None).await.text().await.unwrap();
+    assert!(export.lines().next().unwrap().ends_with(",biogenic_co2"));
+    assert!(
+        export.lines().any(|l| l.ends_with(",1,94.5")),
+        "the biodiesel line carries its memo: {export}"
+    );
+}
+
+#[tokio::test]
 async fn a_refrigerant_leak_counts_as_its_own_gas_weighed_by_that_gases_gwp() {
     let app = spawn_app().await;
     app.seed_epa().await;

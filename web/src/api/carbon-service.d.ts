@@ -266,7 +266,7 @@ export interface paths {
          * Export my usages
          * @description Every usage of the caller matching the filters (as the list takes them),
          *     oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope`
+         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2`
          *     (the amount as entered and in the factor's unit, kg of each gas, kg
          *     CO₂e under the factor's GWP set); an export imports back as it is;
          *     text cells that a spreadsheet would run as a formula (starting with `=`,
@@ -570,10 +570,18 @@ export interface components {
          *       "co2": 4374.46,
          *       "ch4": 0.3232,
          *       "n2o": 0.04536,
+         *       "biogenic_co2": 0,
          *       "other_co2e": 0
          *     }
          */
         GasTotals: {
+            /**
+             * Format: double
+             * @description Memo: kg of biogenic CO₂ (biomass, biofuels), reported outside the
+             *     scopes (GHG Protocol Corporate Standard, ch. 9) and never part of
+             *     any `co2e` here.
+             */
+            biogenic_co2: number;
             /** Format: double */
             ch4: number;
             /** Format: double */
@@ -602,6 +610,12 @@ export interface components {
          *     }
          */
         GasesBody: {
+            /**
+             * Format: double
+             * @description kg biogenic CO₂ (biomass, biofuels): a memo outside the scopes,
+             *     never in any CO₂e.
+             */
+            biogenic_co2?: number;
             /**
              * Format: double
              * @description kg CH₄.
@@ -644,6 +658,12 @@ export interface components {
          *     }
          */
         GasesInput: {
+            /**
+             * Format: double
+             * @description kg biogenic CO₂ per unit (biomass, biofuels), 0 to 1,000,000:
+             *     reported as a memo outside the scopes, never in the factor's CO₂e.
+             */
+            biogenic_co2?: number | null;
             /**
              * Format: double
              * @description kg CH₄ per unit, 0 to 1,000,000.
@@ -803,6 +823,7 @@ export interface components {
          *         "co2": 4374.46,
          *         "ch4": 0.3232,
          *         "n2o": 0.04536,
+         *         "biogenic_co2": 0,
          *         "other_co2e": 0
          *       },
          *       "by_type": [
@@ -817,6 +838,7 @@ export interface components {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
          *             "n2o": 0.04536,
+         *             "biogenic_co2": 0,
          *             "other_co2e": 0
          *           }
          *         }
@@ -830,6 +852,7 @@ export interface components {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
          *             "n2o": 0.04536,
+         *             "biogenic_co2": 0,
          *             "other_co2e": 0
          *           },
          *           "by_type": [
@@ -850,6 +873,7 @@ export interface components {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
          *             "n2o": 0.04536,
+         *             "biogenic_co2": 0,
          *             "other_co2e": 0
          *           }
          *         }
@@ -2486,8 +2510,8 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope
-                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2
+                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2
+                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,
                      */
                     "text/csv": string;
                     "application/json": components["schemas"]["UsageResponse"][];

@@ -2,7 +2,8 @@ import type { Summary } from '../../api/client';
 import { round } from './shared';
 
 /** kg of each gas: what the GHG Protocol asks to report separately
- * (fluorinated gases each under their own code). */
+ * (fluorinated gases each under their own code), and biogenic CO₂ as a
+ * memo outside the scopes. */
 export function GasTable({ summary, year }: { summary: Summary; year: number }) {
   const rows: [string, number][] = [
     ['CO₂', summary.by_gas.co2],
@@ -20,6 +21,12 @@ export function GasTable({ summary, year }: { summary: Summary; year: number }) 
           {rows.map(([gas, kg]) => (
             <tr key={gas}><th scope="row">{gas}</th><td>{kg.toLocaleString('en', { maximumSignificantDigits: 6 })}</td></tr>
           ))}
+          {summary.by_gas.biogenic_co2 > 0 && (
+            <tr data-testid="biogenic-memo">
+              <th scope="row">Memo: biogenic CO₂ (outside the scopes, not in any total)</th>
+              <td>{summary.by_gas.biogenic_co2.toLocaleString('en', { maximumSignificantDigits: 6 })}</td>
+            </tr>
+          )}
           {summary.by_gas.other_co2e > 0 && (
             <tr>
               <th scope="row">Factors given only as CO₂e</th>
