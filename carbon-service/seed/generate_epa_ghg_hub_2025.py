@@ -201,7 +201,7 @@ def electricity(ef):
         name = "Electricity, US average grid" if code == "US Average" else f"Electricity, eGRID subregion {code} ({row['name']})"
         types.append({
             "id": ids[code], "name": name, "category": "purchased_electricity", "scope": 2,
-            "region": region, "unit": "MWh",
+            "region": region, "unit": "MWh", "factor_basis": "location_based",
             "gases": gases(*(v * KG_PER_LB for v in values)),
             "source": f"{HUB}, Table 6 Electricity, eGRID2023 total output emission rates (lb per MWh), location-based",
         })

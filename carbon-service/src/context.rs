@@ -7,6 +7,7 @@ use mongodb::Database;
 
 use crate::limits::UserLimiters;
 use crate::service::datasets::Datasets;
+use crate::service::instruments::Instruments;
 use crate::service::slots::Slots;
 use crate::service::types::Types;
 use crate::service::usages::Usages;
@@ -70,6 +71,10 @@ impl AppContext {
             db: &self.db,
             cache: &self.types,
         }
+    }
+
+    pub fn instruments(&self) -> Instruments<'_> {
+        Instruments { db: &self.db }
     }
 
     pub fn types(&self) -> Types<'_> {

@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         (name = "datasets", description = "Where the emission factors come from: publisher, edition, licence, GWP basis"),
         (name = "types", description = "Usage types, their emission factors per gas, and the units usages may be recorded in"),
         (name = "usages", description = "The caller's usage records and footprint"),
+        (name = "instruments", description = "The caller's contractual instruments (certificates, PPAs, supplier factors): the market-based scope 2 method"),
         (name = "health", description = "Liveness and readiness"),
     ),
 )]

@@ -249,6 +249,20 @@ try {
   check(close(ar6, ar6Expected), `AR6 total ${ar6}, expected ${ar6Expected}`);
   await axe(tabA, 'dashboard per gas');
 
+  step('a REC for 7,500 kWh: the dashboard shows scope 2 both ways and what the certificate covered');
+  await tabA.goto(`${web}/instruments`);
+  await tabA.getByRole('heading', { name: 'Instruments' }).waitFor();
+  await tabA.getByText('No instruments yet').waitFor();
+  await axe(tabA, 'instruments, empty');
+  await tabA.getByLabel('Energy covered').fill('7500');
+  await tabA.getByLabel('Registry reference').fill('WREGIS-123');
+  await tabA.getByRole('button', { name: 'Record instrument' }).click();
+  await tabA.getByTestId('instruments-table').getByRole('cell', { name: '7,500 kWh' }).waitFor();
+  await axe(tabA, 'instruments');
+  await tabA.goto(`${web}/`);
+  await tabA.getByTestId('coverage-table').getByRole('row', { name: 'Certificates and PPAs 7,500' }).waitFor();
+  await tabA.getByTestId('total-market').waitFor();
+
   step('a superuser sees a 409 plainly when deleting a type of a published dataset');
   const admin = await newPage(await browser.newContext());
   await logIn(admin, process.env.ADMIN_EMAIL, process.env.ADMIN_PASSWORD);

@@ -9,6 +9,7 @@ import { UsageTypes } from './pages/UsageTypes';
 
 // The charts are the heaviest code: loaded only when the dashboard opens.
 const Dashboard = lazy(() => import('./pages/Dashboard'));
+const Instruments = lazy(() => import('./pages/Instruments'));
 
 function useLoggedIn(): boolean {
   return useSyncExternalStore(
@@ -50,6 +51,7 @@ function Shell({ children }: { children: ReactNode }) {
             <ul>
               <li><NavLink to="/" end>Dashboard</NavLink></li>
               <li><NavLink to="/usages">Usages</NavLink></li>
+              <li><NavLink to="/instruments">Instruments</NavLink></li>
               {isSuperuser() && <li><NavLink to="/types">Usage types</NavLink></li>}
               {isSuperuser() && <li><NavLink to="/users">Users</NavLink></li>}
               <li><NavLink to="/account">Account</NavLink></li>
@@ -84,6 +86,7 @@ export function App() {
           <Route path="/reset-password" element={<ResetPassword />} />
           <Route path="/" element={guarded(<Dashboard />)} />
           <Route path="/usages" element={guarded(<Usages />)} />
+          <Route path="/instruments" element={guarded(<Instruments />)} />
           <Route path="/account" element={guarded(<Account />)} />
           <Route path="/types" element={guarded(<UsageTypes />)} />
           <Route path="/users" element={guarded(<Users />)} />

@@ -2,7 +2,7 @@
 //!
 //! Columns (a header row names them, in any order and case):
 //! `id,name,unit,scope,co2,ch4,n2o` and optionally `biogenic_co2` and
-//! `category,scope3_category,region,source,source_year`. The gases are kg
+//! `category,scope3_category,region,source,source_year,factor_basis`. The gases are kg
 //! per unit; a blank one is a gas the factor does not give (at least one is
 //! needed). `biogenic_co2` is reported as a memo, in no CO₂e.
 
@@ -17,7 +17,8 @@ pub const REQUIRED_COLUMNS: [&str; 4] = ["id", "name", "unit", "scope"];
 /// The gas columns (at least one of them).
 pub const GAS_COLUMNS: [&str; 4] = ["co2", "ch4", "n2o", "biogenic_co2"];
 /// The optional columns.
-pub const OPTIONAL_COLUMNS: [&str; 5] = [
+pub const OPTIONAL_COLUMNS: [&str; 6] = [
+    "factor_basis",
     "category",
     "scope3_category",
     "region",
@@ -132,6 +133,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
             source: text("source"),
             source_year,
             region: text("region"),
+            factor_basis: text("factor_basis"),
         };
         match UsageType::parse(id.unwrap_or(0), &fields, dataset) {
             Ok(parsed) if row_errors.is_empty() => types.push(parsed),

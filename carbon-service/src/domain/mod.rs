@@ -10,6 +10,8 @@ pub mod dataset_csv;
 pub mod fgases;
 pub mod gwp;
 pub mod ids;
+pub mod instrument;
+pub mod market;
 pub mod rollup;
 pub mod summary;
 pub mod units;

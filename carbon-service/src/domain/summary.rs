@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::gwp::Gases;
+use super::gwp::{Gases, GwpSet};
 use super::ids::UsageTypeId;
+use super::instrument::Level;
+use super::market::MarketBased;
 use super::usage_query::UsageFilter;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,61 @@ pub struct Summary {
     /// GHG Protocol scopes present, in order; each usage counts under the
     /// scope of its type snapshot.
     pub by_scope: Vec<ScopeTotal>,
+    /// Scope 2 by both methods, never added together.
+    pub scope2: Scope2,
+    /// `total_co2e` with scope 2 market-based instead of location-based.
+    pub total_co2e_market_based: f64,
+}
+
+/// Scope 2 by the location-based and the market-based method (GHG
+/// Protocol Scope 2 Guidance): the same energy, two figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope2 {
+    /// The grid-average factors the usages were recorded with: what
+    /// `by_scope` counts.
+    pub location_based: Figures,
+    /// Contractual instruments, then residual mixes, then the
+    /// location-based factor (see `market`).
+    pub market_based: Figures,
+    /// kWh of the window's purchased energy each level covered, in
+    /// hierarchy order, every level listed.
+    pub coverage: Vec<(Level, f64)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub co2e: f64,
+    pub by_gas: Gases,
+}
+
+impl Summary {
+    /// Sets the scope 2 figures: location-based from `by_scope`,
+    /// market-based from `market`, weighed by `set`.
+    pub fn with_market_based(mut self, market: MarketBased, set: GwpSet) -> Self {
+        let location = self
+            .by_scope
+            .iter()
+            .find(|s| s.scope == 2)
+            .map(|s| Figures {
+                co2e: s.co2e,
+                by_gas: s.by_gas.clone(),
+            })
+            .unwrap_or_default();
+        let market_co2e = market.gases.co2e(set);
+        self.total_co2e_market_based = self.total_co2e - location.co2e + market_co2e;
+        self.scope2 = Scope2 {
+            location_based: location,
+            market_based: Figures {
+                co2e: market_co2e,
+                by_gas: market.gases,
+            },
+            coverage: Level::ALL
+                .iter()
+                .map(|level| (*level, market.energy_kwh.get(level).copied().unwrap_or(0.0)))
+                .collect(),
+        };
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,6 +242,8 @@ pub fn fold(
             })
             .collect(),
         by_scope: by_scope.into_values().collect(),
+        scope2: Scope2::default(),
+        total_co2e_market_based: 0.0,
     }
 }
 

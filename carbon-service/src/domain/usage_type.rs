@@ -52,6 +52,29 @@ impl From<Scope> for i64 {
     }
 }
 
+/// What a factor stands for, where it matters to the market-based scope 2
+/// method (Scope 2 Guidance, ch. 6): a grid average, or a residual mix
+/// (the grid once the energy claimed by instruments is taken out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorBasis {
+    LocationBased,
+    ResidualMix,
+}
+
+impl FactorBasis {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        match raw.trim() {
+            "location_based" => Ok(Self::LocationBased),
+            "residual_mix" => Ok(Self::ResidualMix),
+            _ => Err(FieldError::new(
+                "factor_basis",
+                "must be location_based or residual_mix",
+            )),
+        }
+    }
+}
+
 fn uncategorized() -> String {
     UNCATEGORIZED.to_owned()
 }
@@ -96,6 +119,9 @@ pub struct UsageType {
     /// An ISO 3166-1 alpha-2 code or free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// For a scope 2 factor: a grid average or a residual mix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_basis: Option<FactorBasis>,
 }
 
 /// Every field of a type but its id, as given (a create or a replace, a
@@ -113,6 +139,7 @@ pub struct UsageTypeFields {
     pub source: Option<String>,
     pub source_year: Option<i64>,
     pub region: Option<String>,
+    pub factor_basis: Option<String>,
 }
 
 fn check_label(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
@@ -277,6 +304,23 @@ impl UsageType {
             }
             None => None,
         };
+        let factor_basis = match fields.factor_basis.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => match FactorBasis::parse(raw) {
+                Ok(basis) if fields.scope == 2 => Some(basis),
+                Ok(_) => {
+                    errors.push(FieldError::new(
+                        "factor_basis",
+                        "applies to scope 2 types only",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+        };
         match (id, gases, scope) {
             (Some(id), Some(gases), Some(scope)) if errors.is_empty() => Ok(Self {
                 id,
@@ -295,6 +339,7 @@ impl UsageType {
                 source,
                 source_year,
                 region,
+                factor_basis,
             }),
             _ => Err(Invalid(errors)),
         }

@@ -3,6 +3,7 @@
 use common::error::ApiError;
 
 use crate::service::datasets::DatasetError;
+use crate::service::instruments::InstrumentError;
 use crate::service::types::TypeError;
 use crate::service::usages::UsageError;
 
@@ -103,6 +104,19 @@ impl From<DatasetError> for ApiError {
             ),
             DatasetError::TooManyRows => ApiError::PayloadTooLarge,
             DatasetError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<InstrumentError> for ApiError {
+    fn from(error: InstrumentError) -> Self {
+        match error {
+            InstrumentError::Invalid(invalid) => invalid.into(),
+            InstrumentError::NotFound => ApiError::not_found(),
+            InstrumentError::TooMany(most) => ApiError::Conflict(format!(
+                "An account keeps at most {most} instruments; delete expired ones to record more."
+            )),
+            InstrumentError::Store(e) => e.into(),
         }
     }
 }

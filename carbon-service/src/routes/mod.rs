@@ -6,6 +6,7 @@
 pub mod datasets;
 mod errors;
 pub mod gwp_sets;
+pub mod instruments;
 pub mod limited;
 pub mod summary;
 pub mod type_input;
@@ -30,6 +31,7 @@ pub fn table() -> RouteTable {
         .merge(gwp_sets::routes())
         .merge(units::routes())
         .merge(types::routes())
+        .merge(instruments::routes())
         .merge(usages::routes())
         .merge(summary::routes())
         .merge(common::health::routes())

@@ -89,7 +89,18 @@ impl From<Gases> for GasTotalsResponse {
         {"month": "2026-11", "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0},
          "by_type": [{"usage_type_id": 20000, "usage_count": 1, "co2e": 4395.53}]}
     ],
-    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}]
+    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}],
+    "scope2": {
+        "location_based": {"co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}},
+        "market_based": {"co2e": 1758.21, "by_gas": {"co2": 1749.78, "ch4": 0.1293, "n2o": 0.01814, "biogenic_co2": 0.0, "other_co2e": 0.0}},
+        "coverage": [
+            {"level": "certificates_and_ppas", "energy_kwh": 7500.0},
+            {"level": "supplier_factors", "energy_kwh": 0.0},
+            {"level": "residual_mix", "energy_kwh": 0.0},
+            {"level": "location_based_fallback", "energy_kwh": 5000.0}
+        ]
+    },
+    "total_co2e_market_based": 1758.21
 }))]
 pub struct SummaryResponse {
     /// The window's start (inclusive), as given.
@@ -108,8 +119,48 @@ pub struct SummaryResponse {
     /// Ordered by month (UTC).
     pub by_month: Vec<MonthTotalResponse>,
     /// GHG Protocol scopes present, in order; each usage counts under the
-    /// scope of its type snapshot.
+    /// scope of its type snapshot. Scope 2 here is location-based.
     pub by_scope: Vec<ScopeTotalResponse>,
+    /// Scope 2 by both methods of the GHG Protocol Scope 2 Guidance, never
+    /// added together.
+    pub scope2: Scope2Response,
+    /// `total_co2e` with scope 2 market-based instead of location-based
+    /// (`total_co2e` stays location-based).
+    pub total_co2e_market_based: f64,
+}
+
+/// Scope 2 by both methods.
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(as = Scope2)]
+pub struct Scope2Response {
+    /// The grid-average factors the usages were recorded with (what
+    /// `by_scope` counts).
+    pub location_based: FiguresResponse,
+    /// Certificates and PPAs first, then supplier factors, then a residual
+    /// mix where a dataset gives one for the region, then the
+    /// location-based factor (flagged in `coverage`). Computed when read
+    /// from the instruments (`/instruments`), never stored: an instrument
+    /// added later changes it.
+    pub market_based: FiguresResponse,
+    /// kWh of the window's purchased energy each level covered, in
+    /// hierarchy order; `location_based_fallback` is energy no instrument
+    /// or residual mix covered.
+    pub coverage: Vec<CoverageResponse>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(as = Scope2Figures)]
+pub struct FiguresResponse {
+    /// kg CO₂e under `gwp`.
+    pub co2e: f64,
+    pub by_gas: GasTotalsResponse,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(as = MarketCoverage)]
+pub struct CoverageResponse {
+    pub level: crate::domain::instrument::Level,
+    pub energy_kwh: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -171,6 +222,23 @@ impl SummaryResponse {
             by_type: s.by_type.into_iter().map(Into::into).collect(),
             by_month: s.by_month.into_iter().map(Into::into).collect(),
             by_scope: s.by_scope.into_iter().map(Into::into).collect(),
+            scope2: Scope2Response {
+                location_based: FiguresResponse {
+                    co2e: s.scope2.location_based.co2e,
+                    by_gas: s.scope2.location_based.by_gas.into(),
+                },
+                market_based: FiguresResponse {
+                    co2e: s.scope2.market_based.co2e,
+                    by_gas: s.scope2.market_based.by_gas.into(),
+                },
+                coverage: s
+                    .scope2
+                    .coverage
+                    .into_iter()
+                    .map(|(level, energy_kwh)| CoverageResponse { level, energy_kwh })
+                    .collect(),
+            },
+            total_co2e_market_based: s.total_co2e_market_based,
         }
     }
 }
@@ -228,7 +296,11 @@ impl From<ScopeTotal> for ScopeTotalResponse {
 /// per month (UTC) and per GHG Protocol scope, all from one consistent
 /// read. Each total gives kg of each gas (`by_gas`) and the CO₂e they make
 /// under the GWP set `gwp` (default AR5), computed from the gases stored
-/// with each usage, whatever set its factor's dataset uses.
+/// with each usage, whatever set its factor's dataset uses. Biogenic CO₂
+/// is a memo (`by_gas.biogenic_co2`) in no CO₂e. Scope 2 comes both ways
+/// (`scope2`): location-based, as recorded, and market-based, from the
+/// caller's instruments (`/instruments`); `total_co2e` stays
+/// location-based and `total_co2e_market_based` sits beside it.
 #[utoipa::path(get, path = "/usages/summary", tag = "usages",
     security(("oauth2_password" = [])),
     params(SummaryQuery),

@@ -104,6 +104,12 @@ macro_rules! usage_type_input {
             #[serde(default)]
             #[schema(max_length = 128)]
             pub region: Option<String>,
+            /// Scope 2 only: `location_based` (a grid average) or
+            /// `residual_mix` (what the market-based method applies to
+            /// energy no instrument covers, in its region).
+            #[serde(default)]
+            #[schema(value_type = Option<crate::domain::usage_type::FactorBasis>)]
+            pub factor_basis: Option<String>,
         }
 
         impl From<$name> for $crate::domain::usage_type::UsageTypeFields {
@@ -119,6 +125,7 @@ macro_rules! usage_type_input {
                     source: input.source,
                     source_year: input.source_year,
                     region: input.region,
+                    factor_basis: input.factor_basis,
                 }
             }
         }

@@ -128,6 +128,10 @@ pub struct UsageTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 128, nullable = false)]
     pub region: Option<String>,
+    /// Scope 2: a grid average (`location_based`) or a residual mix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub factor_basis: Option<crate::domain::usage_type::FactorBasis>,
     /// Its dataset holds placeholder figures: not for reporting.
     pub illustrative: bool,
     /// Its dataset is retired: no new usages of it.
@@ -151,6 +155,7 @@ impl From<&UsageType> for UsageTypeResponse {
             source: t.source.clone(),
             source_year: t.source_year,
             region: t.region.clone(),
+            factor_basis: t.factor_basis,
             illustrative: t.illustrative,
             retired: t.retired,
         }

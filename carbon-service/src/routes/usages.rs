@@ -484,7 +484,7 @@ impl EraseQuery {
 
 /// Erase all my usages
 ///
-/// Deletes every usage of the caller; it cannot be undone, so it needs a
+/// Deletes every usage and instrument of the caller; it cannot be undone, so it needs a
 /// login within the last five minutes (an access token whose `auth_time`
 /// is recent: log in again with the password first). Otherwise 401 with an
 /// RFC 9470 `insufficient_user_authentication` challenge. Call it before
@@ -494,7 +494,7 @@ impl EraseQuery {
     security(("oauth2_password" = [])),
     params(EraseQuery),
     responses(
-        (status = 204, description = "Every usage of the caller is erased"),
+        (status = 204, description = "Every usage and instrument of the caller is erased"),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails),
         (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
@@ -513,7 +513,7 @@ pub async fn erase_usages(
 
 /// Erase a user's usages (superuser)
 ///
-/// Deletes every usage of the user `{id}`, for an administrator deleting
+/// Deletes every usage and instrument of the user `{id}`, for an administrator deleting
 /// the account on user-service (which never calls carbon-service). Cannot
 /// be undone: `confirm=true` is required, and a login within the last five
 /// minutes. The safe order: deactivate the account, wait one access-token

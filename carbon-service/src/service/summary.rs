@@ -1,14 +1,21 @@
 //! A user's footprint over a window, from rollups and the edge days'
-//! usages, read from one snapshot.
+//! usages, read from one snapshot; and its market-based scope 2 figures,
+//! from the month rollups and instruments of the years it touches.
+
+use std::collections::BTreeSet;
 
 use mongodb::ClientSession;
 
-use crate::domain::gwp::GwpSet;
+use crate::domain::gwp::{Gases, GwpSet};
+use crate::domain::instrument::{self, Instrument};
+use crate::domain::market::{self, Allocation, EnergyCell, MarketBased};
 use crate::domain::rollup::{self, Grain};
 use crate::domain::summary::{self, Summary, SummaryCell};
+use crate::domain::units::{Dimension, Unit};
 use crate::domain::usage_query::UsageFilter;
+use crate::domain::usage_type::{FactorBasis, UsageType};
 use crate::service::slots::Slot;
-use crate::storage::{rollups, usages};
+use crate::storage::{instruments, rollups, usages};
 use common::db::{StoreError, in_transaction};
 use common::ids::UserId;
 
@@ -29,18 +36,76 @@ impl Usages<'_> {
         gwp: GwpSet,
     ) -> Result<Summary, UsageError> {
         let _turn = self.slots.acquire(Slot::HeavyRead).await?;
-        let mut cells = in_transaction(self.db, "reading a summary", async |session| {
-            self.summary_cells(session, user_id, filter).await
+        let (mut cells, years) = in_transaction(self.db, "reading a summary", async |session| {
+            let cells = self.summary_cells(session, user_id, filter).await?;
+            let years = self.scope2_years(session, user_id, &cells).await?;
+            Ok::<_, StoreError>((cells, years))
         })
         .await?;
         summary::weigh(&mut cells, gwp);
         let types = self.types.all(self.db).await?;
-        Ok(summary::fold(filter, &cells, |id| {
+        let type_of = |id| {
             types
-                .binary_search_by_key(&id, |t| t.id)
+                .binary_search_by_key(&id, |t: &UsageType| t.id)
                 .ok()
-                .map(|i| types[i].name.clone())
-        }))
+                .map(|i| &types[i])
+        };
+        let mut allocation = Allocation::default();
+        for (year_cells, year_instruments) in years {
+            let energy: Vec<EnergyCell> = year_cells
+                .iter()
+                .filter_map(|c| energy_cell(c, type_of(c.usage_type_id)))
+                .collect();
+            let residual = |region: &str| residual_mix(&types, region);
+            allocation.extend(market::allocate(&energy, &year_instruments, &residual));
+        }
+        let mut market_based = MarketBased::default();
+        for cell in cells.iter().filter(|c| c.scope == 2) {
+            let kwh = energy_kwh(cell).unwrap_or(0.0);
+            allocation.add(
+                &mut market_based,
+                &cell.month,
+                cell.usage_type_id,
+                kwh,
+                &cell.gases,
+            );
+        }
+        Ok(
+            summary::fold(filter, &cells, |id| type_of(id).map(|t| t.name.clone()))
+                .with_market_based(market_based, gwp),
+        )
+    }
+
+    /// For each calendar year of the window's scope 2 cells: every month
+    /// rollup of the year's scope 2 usages (whatever the window) and the
+    /// year's instruments, which the market-based allocation needs whole.
+    async fn scope2_years(
+        &self,
+        session: &mut ClientSession,
+        user_id: UserId,
+        cells: &[SummaryCell],
+    ) -> Result<Vec<(Vec<SummaryCell>, Vec<Instrument>)>, StoreError> {
+        let years: BTreeSet<i32> = cells
+            .iter()
+            .filter(|c| c.scope == 2)
+            .filter_map(|c| c.month.get(..4)?.parse().ok())
+            .collect();
+        let mut out = Vec::new();
+        for year in years {
+            let range = (
+                Some(format!("{year:04}-01")),
+                Some(format!("{:04}-01", year + 1)),
+            );
+            let year_cells: Vec<SummaryCell> =
+                rollups::cells(self.db, session, user_id, None, Grain::Month, &range)
+                    .await?
+                    .into_iter()
+                    .filter(|c| c.scope == 2)
+                    .collect();
+            let year_instruments = instruments::of_year(self.db, session, user_id, year).await?;
+            out.push((year_cells, year_instruments));
+        }
+        Ok(out)
     }
 
     async fn summary_cells(
@@ -80,4 +145,49 @@ impl Usages<'_> {
         }
         Ok(cells)
     }
+}
+
+/// A cell's amount in kWh, when it is energy.
+fn energy_kwh(cell: &SummaryCell) -> Option<f64> {
+    let unit = Unit::find(&cell.snapshot_unit).filter(|u| u.dimension() == Dimension::Energy)?;
+    let kwh = Unit::find("kWh")?;
+    unit.convert(cell.total_amount, kwh)
+}
+
+/// A month rollup of purchased energy, with its type's region: what an
+/// instrument may cover. A type that is gone or has no region is not.
+fn energy_cell(cell: &SummaryCell, usage_type: Option<&UsageType>) -> Option<EnergyCell> {
+    Some(EnergyCell {
+        month: cell.month.clone(),
+        usage_type_id: cell.usage_type_id,
+        region: usage_type?.region.clone()?,
+        energy_kwh: energy_kwh(cell)?,
+    })
+}
+
+/// The residual mix of `region`, kg per kWh: a scope 2 type marked
+/// `residual_mix` whose region covers it, the most specific region first,
+/// then the latest source year, then the lowest id.
+fn residual_mix(types: &[UsageType], region: &str) -> Option<Gases> {
+    let kwh = Unit::find("kWh")?;
+    types
+        .iter()
+        .filter(|t| t.factor_basis == Some(FactorBasis::ResidualMix) && !t.retired)
+        .filter(|t| {
+            t.region
+                .as_deref()
+                .is_some_and(|r| instrument::covers(r, region))
+        })
+        .filter_map(|t| {
+            let per_unit_kwh = Unit::find(&t.unit)?.convert(1.0, kwh)?;
+            Some((t, per_unit_kwh))
+        })
+        .min_by_key(|(t, _)| {
+            (
+                std::cmp::Reverse(t.region.as_ref().map_or(0, String::len)),
+                std::cmp::Reverse(t.source_year),
+                t.id,
+            )
+        })
+        .map(|(t, kwh_per_unit)| t.gases.times(1.0 / kwh_per_unit))
 }

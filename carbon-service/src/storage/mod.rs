@@ -2,6 +2,7 @@
 
 pub mod datasets;
 pub mod idempotency;
+pub mod instruments;
 pub mod rollups;
 pub mod usage_counts;
 pub mod usage_types;
@@ -18,6 +19,7 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         (usage_types::COLLECTION, usage_types::indexes()),
         (usages::COLLECTION, usages::indexes()),
         (idempotency::COLLECTION, idempotency::indexes()),
+        (instruments::COLLECTION, instruments::indexes()),
         (rollups::COLLECTION, rollups::indexes(Grain::Month)),
         (rollups::DAY_COLLECTION, rollups::indexes(Grain::Day)),
     ] {

@@ -7,6 +7,7 @@ mod datasets;
 mod helpers;
 mod idempotency;
 mod indexes;
+mod instruments;
 mod limits;
 mod metrics;
 mod migrations;

@@ -35,6 +35,8 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
         "/usages/summary",
         "/usages/export",
         "/usages/import",
+        "/instruments",
+        "/instruments/{id}",
         "/datasets",
         "/datasets/{id}",
         "/datasets/{id}/retire",

@@ -114,6 +114,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/instruments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my instruments
+         * @description By start, then id (at most 1,000: an account keeps no more).
+         */
+        get: operations["list_instruments"];
+        put?: never;
+        /**
+         * Record an instrument
+         * @description Its energy counts in the market-based scope 2 figures of the summary,
+         *     once: see `GET /usages/summary`.
+         */
+        post: operations["create_instrument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/instruments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my instruments */
+        get: operations["get_instrument"];
+        /**
+         * Replace one of my instruments
+         * @description Every field, as in a create (an optional one left out is removed).
+         */
+        put: operations["replace_instrument"];
+        post?: never;
+        /** Delete one of my instruments */
+        delete: operations["delete_instrument"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -242,7 +289,7 @@ export interface paths {
         post: operations["create_usage"];
         /**
          * Erase all my usages
-         * @description Deletes every usage of the caller; it cannot be undone, so it needs a
+         * @description Deletes every usage and instrument of the caller; it cannot be undone, so it needs a
          *     login within the last five minutes (an access token whose `auth_time`
          *     is recent: log in again with the password first). Otherwise 401 with an
          *     RFC 9470 `insufficient_user_authentication` challenge. Call it before
@@ -325,7 +372,11 @@ export interface paths {
          *     per month (UTC) and per GHG Protocol scope, all from one consistent
          *     read. Each total gives kg of each gas (`by_gas`) and the CO₂e they make
          *     under the GWP set `gwp` (default AR5), computed from the gases stored
-         *     with each usage, whatever set its factor's dataset uses.
+         *     with each usage, whatever set its factor's dataset uses. Biogenic CO₂
+         *     is a memo (`by_gas.biogenic_co2`) in no CO₂e. Scope 2 comes both ways
+         *     (`scope2`): location-based, as recorded, and market-based, from the
+         *     caller's instruments (`/instruments`); `total_co2e` stays
+         *     location-based and `total_co2e_market_based` sits beside it.
          */
         get: operations["get_summary"];
         put?: never;
@@ -377,7 +428,7 @@ export interface paths {
         post?: never;
         /**
          * Erase a user's usages (superuser)
-         * @description Deletes every usage of the user `{id}`, for an administrator deleting
+         * @description Deletes every usage and instrument of the user `{id}`, for an administrator deleting
          *     the account on user-service (which never calls carbon-service). Cannot
          *     be undone: `confirm=true` is required, and a login within the last five
          *     minutes. The safe order: deactivate the account, wait one access-token
@@ -454,6 +505,7 @@ export interface components {
              * @description kg CO₂e per unit, finite, 0 to 1,000,000: only without `gases`.
              */
             factor?: number | null;
+            factor_basis?: null | components["schemas"]["FactorBasis"];
             gases?: null | components["schemas"]["GasesInput"];
             /** @description A positive integer, unique. */
             id: components["schemas"]["UsageTypeId"];
@@ -549,6 +601,13 @@ export interface components {
             dimension: string;
             units: components["schemas"]["UnitResponse"][];
         };
+        /**
+         * @description What a factor stands for, where it matters to the market-based scope 2
+         *     method (Scope 2 Guidance, ch. 6): a grid average, or a residual mix
+         *     (the grid once the energy claimed by instruments is taken out).
+         * @enum {string}
+         */
+        FactorBasis: "location_based" | "residual_mix";
         /** @description One invalid input field. */
         FieldError: {
             /** @description The field's name (a dotted path for nested fields; a column for CSV). */
@@ -749,6 +808,127 @@ export interface components {
              */
             imported: number;
         };
+        /**
+         * @description An instrument as every endpoint shows it.
+         * @example {
+         *       "id": "6740c8a2f1d3b2a1c0e9f900",
+         *       "kind": "certificate",
+         *       "level": "certificates_and_ppas",
+         *       "scheme": "REC",
+         *       "region": "US",
+         *       "from": "2026-01-01T00:00:00Z",
+         *       "to": "2027-01-01T00:00:00Z",
+         *       "amount": 600,
+         *       "unit": "kWh",
+         *       "amount_kwh": 600,
+         *       "gases": {
+         *         "co2": 0
+         *       },
+         *       "reference": "WREGIS-123",
+         *       "created_at": "2026-12-01T10:00:00Z",
+         *       "updated_at": "2026-12-01T10:00:00Z"
+         *     }
+         */
+        Instrument: {
+            /** Format: double */
+            amount: number;
+            /**
+             * Format: double
+             * @description `amount` in kWh.
+             */
+            amount_kwh: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            from: string;
+            /** @description kg of each gas per `unit`. */
+            gases: components["schemas"]["GasesBody"];
+            /** @example 6740c8a2f1d3b2a1c0e9f900 */
+            id: string;
+            kind: components["schemas"]["InstrumentKind"];
+            /** @description Its level of the market-based hierarchy. */
+            level: components["schemas"]["MarketLevel"];
+            reference?: string | null;
+            region: string;
+            scheme: string;
+            /** Format: date-time */
+            to: string;
+            unit: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description What an instrument is, which sets its place in the market-based
+         *     hierarchy.
+         * @enum {string}
+         */
+        InstrumentKind: "certificate" | "ppa" | "supplier_factor";
+        /**
+         * @description An instrument as given: a create, or a replace of every field.
+         * @example {
+         *       "kind": "certificate",
+         *       "scheme": "REC",
+         *       "region": "US",
+         *       "from": "2026-01-01T00:00:00Z",
+         *       "to": "2027-01-01T00:00:00Z",
+         *       "amount": 600,
+         *       "unit": "kWh",
+         *       "reference": "WREGIS-123"
+         *     }
+         */
+        InstrumentRequest: {
+            /**
+             * Format: double
+             * @description The energy it covers, above 0 and at most 1e12.
+             */
+            amount: number;
+            /**
+             * @description The first day of a month, 00:00 UTC (RFC 3339).
+             * @example 2026-01-01T00:00:00Z
+             */
+            from?: string | null;
+            gases?: null | components["schemas"]["GasesInput"];
+            /** @description `certificate` (REC, GO, I-REC), `ppa` or `supplier_factor`. */
+            kind: components["schemas"]["InstrumentKind"];
+            /**
+             * @description The registry's or contract's reference, for the auditor.
+             * @example WREGIS-123
+             */
+            reference?: string | null;
+            /**
+             * @description The market boundary: `US` covers the US average and every `US-…`
+             *     subregion (`US-eGRID-RFCE`), a subregion only itself.
+             * @example US
+             */
+            region: string;
+            /**
+             * @description The certificate scheme or the contract's name, 1 to 128 characters.
+             * @example REC
+             */
+            scheme: string;
+            /**
+             * @description The first day of a later month of the same year, or 1 January of
+             *     the next (exclusive).
+             * @example 2027-01-01T00:00:00Z
+             */
+            to?: string | null;
+            /**
+             * @description An energy unit of `GET /units` (`kWh`, `MWh`, `mmBtu`...).
+             * @example kWh
+             */
+            unit: string;
+        };
+        MarketCoverage: {
+            /** Format: double */
+            energy_kwh: number;
+            level: components["schemas"]["MarketLevel"];
+        };
+        /**
+         * @description The market-based method's sources of a factor, in the order they
+         *     apply (Scope 2 Guidance, Table 6.3).
+         * @enum {string}
+         */
+        MarketLevel: "certificates_and_ppas" | "supplier_factors" | "residual_mix" | "location_based_fallback";
         MonthTotal: {
             by_gas: components["schemas"]["GasTotals"];
             /**
@@ -799,6 +979,36 @@ export interface components {
             title: string;
             /** @description A URI identifying the problem type; `about:blank` means the status says it all. */
             type: string;
+        };
+        /** @description Scope 2 by both methods. */
+        Scope2: {
+            /**
+             * @description kWh of the window's purchased energy each level covered, in
+             *     hierarchy order; `location_based_fallback` is energy no instrument
+             *     or residual mix covered.
+             */
+            coverage: components["schemas"]["MarketCoverage"][];
+            /**
+             * @description The grid-average factors the usages were recorded with (what
+             *     `by_scope` counts).
+             */
+            location_based: components["schemas"]["Scope2Figures"];
+            /**
+             * @description Certificates and PPAs first, then supplier factors, then a residual
+             *     mix where a dataset gives one for the region, then the
+             *     location-based factor (flagged in `coverage`). Computed when read
+             *     from the instruments (`/instruments`), never stored: an instrument
+             *     added later changes it.
+             */
+            market_based: components["schemas"]["Scope2Figures"];
+        };
+        Scope2Figures: {
+            by_gas: components["schemas"]["GasTotals"];
+            /**
+             * Format: double
+             * @description kg CO₂e under `gwp`.
+             */
+            co2e: number;
         };
         ScopeTotal: {
             by_gas: components["schemas"]["GasTotals"];
@@ -877,7 +1087,48 @@ export interface components {
          *             "other_co2e": 0
          *           }
          *         }
-         *       ]
+         *       ],
+         *       "scope2": {
+         *         "location_based": {
+         *           "co2e": 4395.53,
+         *           "by_gas": {
+         *             "co2": 4374.46,
+         *             "ch4": 0.3232,
+         *             "n2o": 0.04536,
+         *             "biogenic_co2": 0,
+         *             "other_co2e": 0
+         *           }
+         *         },
+         *         "market_based": {
+         *           "co2e": 1758.21,
+         *           "by_gas": {
+         *             "co2": 1749.78,
+         *             "ch4": 0.1293,
+         *             "n2o": 0.01814,
+         *             "biogenic_co2": 0,
+         *             "other_co2e": 0
+         *           }
+         *         },
+         *         "coverage": [
+         *           {
+         *             "level": "certificates_and_ppas",
+         *             "energy_kwh": 7500
+         *           },
+         *           {
+         *             "level": "supplier_factors",
+         *             "energy_kwh": 0
+         *           },
+         *           {
+         *             "level": "residual_mix",
+         *             "energy_kwh": 0
+         *           },
+         *           {
+         *             "level": "location_based_fallback",
+         *             "energy_kwh": 5000
+         *           }
+         *         ]
+         *       },
+         *       "total_co2e_market_based": 1758.21
          *     }
          */
         Summary: {
@@ -887,7 +1138,7 @@ export interface components {
             by_month: components["schemas"]["MonthTotal"][];
             /**
              * @description GHG Protocol scopes present, in order; each usage counts under the
-             *     scope of its type snapshot.
+             *     scope of its type snapshot. Scope 2 here is location-based.
              */
             by_scope: components["schemas"]["ScopeTotal"][];
             /** @description Ordered by usage type id. */
@@ -900,6 +1151,11 @@ export interface components {
             /** @description The GWP set every CO₂e figure here is under: AR4, AR5 or AR6. */
             gwp: string;
             /**
+             * @description Scope 2 by both methods of the GHG Protocol Scope 2 Guidance, never
+             *     added together.
+             */
+            scope2: components["schemas"]["Scope2"];
+            /**
              * Format: date-time
              * @description The window's end (exclusive), as given.
              */
@@ -909,6 +1165,12 @@ export interface components {
              * @description kg CO₂e: the gases weighed by `gwp`'s GWPs.
              */
             total_co2e: number;
+            /**
+             * Format: double
+             * @description `total_co2e` with scope 2 market-based instead of location-based
+             *     (`total_co2e` stays location-based).
+             */
+            total_co2e_market_based: number;
             /** Format: int64 */
             usage_count: number;
         };
@@ -1132,6 +1394,8 @@ export interface components {
              * @description kg CO₂e per unit under `gwp_basis`.
              */
             factor: number;
+            /** @description Scope 2: a grid average (`location_based`) or a residual mix. */
+            factor_basis?: components["schemas"]["FactorBasis"];
             /** @description kg of each gas per unit. */
             gases: components["schemas"]["GasesBody"];
             /**
@@ -1200,6 +1464,7 @@ export interface components {
              * @description kg CO₂e per unit, finite, 0 to 1,000,000: only without `gases`.
              */
             factor?: number | null;
+            factor_basis?: null | components["schemas"]["FactorBasis"];
             gases?: null | components["schemas"]["GasesInput"];
             /** @description 1 to 128 characters, not only spaces. */
             name: string;
@@ -1630,6 +1895,411 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_instruments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's instruments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instrument"][];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    create_instrument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstrumentRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    /** @description The instrument's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instrument"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The account keeps 1,000 instruments already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (every one named): a window that is not whole months of one year, a unit that is not energy, a supplier factor without gases */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_instrument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The instrument's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instrument */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instrument"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such instrument of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    replace_instrument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The instrument's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstrumentRequest"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instrument"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such instrument of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (every one named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    delete_instrument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The instrument's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such instrument of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
@@ -2436,7 +3106,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every usage of the caller is erased */
+            /** @description Every usage and instrument of the caller is erased */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -11,6 +11,7 @@ export type Usage = CarbonComponents['schemas']['UsageResponse'];
 export type Summary = CarbonComponents['schemas']['Summary'];
 export type Dimension = CarbonComponents['schemas']['DimensionResponse'];
 export type GasTotals = CarbonComponents['schemas']['GasTotals'];
+export type CarbonSchemas = CarbonComponents['schemas'];
 export type User = UserComponents['schemas']['UserResponse'];
 export type Problem = CarbonComponents['schemas']['ProblemDetails'];
 

@@ -69,8 +69,13 @@ export default function Dashboard() {
         <strong data-testid="total-co2e" data-value={summary.total_co2e} data-gwp={summary.gwp}>
           {formatCo2e(summary.total_co2e)}
         </strong>
-        <span className="muted"> from {summary.usage_count} usages, CO₂e under {summary.gwp}</span>
+        <span className="muted"> from {summary.usage_count} usages, CO₂e under {summary.gwp}, scope 2 location-based</span>
       </p>
+      {summary.total_co2e_market_based !== summary.total_co2e && (
+        <p className="total-market">
+          With scope 2 market-based: <strong data-testid="total-market">{formatCo2e(summary.total_co2e_market_based)}</strong>
+        </p>
+      )}
       {summary.usage_count === 0 ? (
         <Alert kind="info">No usages recorded this year yet. Add some on the Usages page.</Alert>
       ) : (

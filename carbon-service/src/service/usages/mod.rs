@@ -330,8 +330,8 @@ impl Usages<'_> {
         .map_err(UsageError::contended)
     }
 
-    /// Erases every usage of the user with their rollups, quota count and
-    /// idempotency records; returns how many. Each batch of
+    /// Erases every usage of the user with their rollups, quota count,
+    /// idempotency records and instruments; returns how many usages. Each batch of
     /// [`ERASE_BATCH`] is one transaction (and deletes the records written
     /// meanwhile).
     #[tracing::instrument(skip(self))]
@@ -350,6 +350,7 @@ impl Usages<'_> {
                 rollups::apply(self.db, session, &deltas).await?;
                 usage_counts::release(self.db, session, user_id, deleted).await?;
                 key_records::delete_of_user(self.db, session, user_id).await?;
+                crate::storage::instruments::delete_of_user(self.db, session, user_id).await?;
                 Ok::<_, UsageError>(deleted)
             })
             .await?;

@@ -19,6 +19,47 @@ export function ScopeTable({ summary, year }: { summary: Summary; year: number }
           ))}
         </tbody>
       </table>
+      <Scope2Table summary={summary} year={year} />
+    </>
+  );
+}
+
+const LEVELS: Record<string, string> = {
+  certificates_and_ppas: 'Certificates and PPAs',
+  supplier_factors: 'Supplier factors',
+  residual_mix: 'Residual mix',
+  location_based_fallback: 'Grid average (no instrument: fallback)',
+};
+
+/** Scope 2 both ways (GHG Protocol Scope 2 Guidance): never added
+ * together; and which source covered the market-based energy. */
+function Scope2Table({ summary, year }: { summary: Summary; year: number }) {
+  const { location_based, market_based, coverage } = summary.scope2;
+  const energy = coverage.reduce((sum, c) => sum + c.energy_kwh, 0);
+  if (location_based.co2e === 0 && energy === 0) return null;
+  return (
+    <>
+      <h2>Scope 2, both methods</h2>
+      <table data-testid="scope2-table">
+        <caption>Purchased energy, {year}: each method on its own, never added together</caption>
+        <thead><tr><th scope="col">Method</th><th scope="col">kg CO₂e</th></tr></thead>
+        <tbody>
+          <tr><th scope="row">Location-based (grid averages)</th><td>{round(location_based.co2e)}</td></tr>
+          <tr><th scope="row">Market-based (your instruments)</th><td data-testid="market-based">{round(market_based.co2e)}</td></tr>
+        </tbody>
+      </table>
+      <table data-testid="coverage-table">
+        <caption>Which source covered the market-based energy</caption>
+        <thead><tr><th scope="col">Source</th><th scope="col">kWh</th></tr></thead>
+        <tbody>
+          {coverage.map((c) => (
+            <tr key={c.level}>
+              <th scope="row">{LEVELS[c.level] ?? c.level}</th>
+              <td>{c.energy_kwh.toLocaleString('en', { maximumSignificantDigits: 6 })}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }

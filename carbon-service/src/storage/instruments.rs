@@ -1,0 +1,135 @@
+//! The `instruments` collection: each user's contractual instruments for
+//! the market-based scope 2 method.
+
+use bson::doc;
+use futures_util::TryStreamExt;
+use mongodb::{ClientSession, Collection, Database, IndexModel};
+
+use crate::domain::instrument::{Instrument, InstrumentId};
+use common::db::{Context, StoreError};
+use common::ids::UserId;
+
+pub const COLLECTION: &str = "instruments";
+
+/// A user's instruments by start: the list, and one year's for a summary.
+pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
+    (
+        vec![
+            IndexModel::builder()
+                .keys(doc! { "user_id": 1, "from": 1, "_id": 1 })
+                .build(),
+        ],
+        &[],
+    )
+}
+
+fn instruments(db: &Database) -> Collection<Instrument> {
+    db.collection(COLLECTION)
+}
+
+pub async fn insert(db: &Database, instrument: &Instrument) -> Result<(), StoreError> {
+    instruments(db)
+        .insert_one(instrument)
+        .await
+        .context("storing an instrument")?;
+    Ok(())
+}
+
+/// The user's instrument `id`.
+pub async fn find(
+    db: &Database,
+    user_id: UserId,
+    id: InstrumentId,
+) -> Result<Option<Instrument>, StoreError> {
+    instruments(db)
+        .find_one(doc! { "_id": id, "user_id": user_id })
+        .await
+        .context("reading an instrument")
+}
+
+/// The user's instruments by start, at most `limit`.
+pub async fn list(
+    db: &Database,
+    user_id: UserId,
+    limit: i64,
+) -> Result<Vec<Instrument>, StoreError> {
+    instruments(db)
+        .find(doc! { "user_id": user_id })
+        .sort(doc! { "from": 1, "_id": 1 })
+        .limit(limit)
+        .await
+        .context("listing instruments")?
+        .try_collect()
+        .await
+        .context("reading instruments")
+}
+
+pub async fn count(db: &Database, user_id: UserId) -> Result<u64, StoreError> {
+    instruments(db)
+        .count_documents(doc! { "user_id": user_id })
+        .await
+        .context("counting instruments")
+}
+
+/// The user's instruments that start in `year`, in the snapshot of
+/// `session` (a summary's).
+pub async fn of_year(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    year: i32,
+) -> Result<Vec<Instrument>, StoreError> {
+    let start = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| bson::DateTime::from_chrono(t.and_utc()))
+    };
+    let (Some(from), Some(to)) = (start(year), start(year + 1)) else {
+        return Ok(Vec::new());
+    };
+    instruments(db)
+        .find(doc! { "user_id": user_id, "from": { "$gte": from, "$lt": to } })
+        .session(&mut *session)
+        .await
+        .context("reading a year's instruments")?
+        .stream(&mut *session)
+        .try_collect()
+        .await
+        .context("reading a year's instruments")
+}
+
+/// Replaces the user's instrument `id`; `false` when there is none.
+pub async fn replace(db: &Database, instrument: &Instrument) -> Result<bool, StoreError> {
+    let replaced = instruments(db)
+        .replace_one(
+            doc! { "_id": instrument.id, "user_id": instrument.user_id },
+            instrument,
+        )
+        .await
+        .context("replacing an instrument")?;
+    Ok(replaced.matched_count == 1)
+}
+
+/// Deletes the user's instrument `id`; `false` when there is none.
+pub async fn delete(db: &Database, user_id: UserId, id: InstrumentId) -> Result<bool, StoreError> {
+    let deleted = instruments(db)
+        .delete_one(doc! { "_id": id, "user_id": user_id })
+        .await
+        .context("deleting an instrument")?;
+    Ok(deleted.deleted_count == 1)
+}
+
+/// Deletes every instrument of the user, in the transaction of `session`
+/// (an erasure's).
+pub async fn delete_of_user(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+) -> Result<u64, StoreError> {
+    let deleted = instruments(db)
+        .delete_many(doc! { "user_id": user_id })
+        .session(session)
+        .await
+        .context("deleting a user's instruments")?;
+    Ok(deleted.deleted_count)
+}
