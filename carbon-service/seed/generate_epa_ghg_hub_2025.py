@@ -312,6 +312,103 @@ def fluorinated(ef, gwps):
         next_id += 1
 
 
+# Hydrocarbon blend components: outside the Kyoto basket, with GWPs of a few
+# units; the Hub's blend GWPs count them as 0, and so does this dataset.
+HYDROCARBONS = {"propane", "propylene", "butane", "isobutane", "isopentane"}
+
+
+def blends(ef):
+    """Refrigerant blends as mixtures of their component gases (share by
+    mass), each weighed by its own GWP. A blend with an HCFC or CFC (Montreal
+    Protocol gases, outside the Kyoto basket and so outside every scope) is
+    left out; so is one whose components' AR5 GWPs do not give the Hub's."""
+    ar5 = {g["code"]: g["AR5"] for g in fgases}
+    next_id = 61_000
+    for name, row in ef.REFRIGERANTS.items():
+        next_id += 1
+        shares = {}
+        for part in row["blend"].split(","):
+            pct, component = part.strip().split("% ", 1)
+            shares[component.strip()] = float(pct) / 100
+        montreal = [c for c in shares if c.startswith(("HCFC", "CFC"))]
+        if montreal:
+            left_out(f"Refrigerant blend {name} ({row['blend']})",
+                     f"It contains {', '.join(montreal)}: Montreal Protocol gases, outside the Kyoto basket, which "
+                     "no scope reports (a separate memo this dataset does not carry).")
+            continue
+        unknown = [c for c in shares if c not in ar5 and c not in HYDROCARBONS]
+        if unknown or abs(sum(shares.values()) - 1) > 1e-9:
+            left_out(f"Refrigerant blend {name} ({row['blend']})",
+                     f"Its components {unknown} are not all gases of the GWP table, or its shares do not add to 100 %.")
+            continue
+        computed = sum(share * ar5[c] for c, share in shares.items() if c in ar5)
+        if abs(computed - row["gwp_100yr"]) > 1.0:
+            left_out(f"Refrigerant blend {name} ({row['blend']})",
+                     f"Its components' AR5 GWPs give {computed:.1f}, not the Hub's {row['gwp_100yr']:g}.")
+            continue
+        types.append({
+            "id": next_id, "name": f"{name} ({row['blend'].replace(' ,', ',')}), fugitive release",
+            "category": "fugitive_emissions", "scope": 1, "region": "Global", "unit": "kg",
+            "gases": {"fgases": {c: rounded(share) for c, share in shares.items() if c in ar5}},
+            "source": f"{HUB}, Global Warming Potentials table, refrigerant blends: {name}, shares by mass, "
+                      f"AR5 GWP {row['gwp_100yr']:g} (components: {computed:.1f}); hydrocarbons count as 0",
+        })
+
+
+# The transcription splits Table 3's "Gasoline Light-Duty Trucks (Vans,
+# Pickup Trucks, SUVs)" over two labels: its first row keeps the first half.
+VEHICLE_LABELS = {
+    "Gasoline Light-Duty Trucks": "Gasoline Light-Duty Trucks (Vans, Pickup Trucks, SUVs)",
+    "(Vans, Pickup Trucks, SUVs)": "Gasoline Light-Duty Trucks (Vans, Pickup Trucks, SUVs)",
+}
+
+
+def vehicles(ef):
+    """Tables 3 and 4: CH4 and N2O per vehicle-mile by vehicle type, fuel and
+    model years (the fuel types of Table 2 give the CO2)."""
+    next_id = 31_000
+    rows = [(VEHICLE_LABELS.get(r["vehicle_type"], r["vehicle_type"]), r, "Table 3 Mobile Combustion CH4 and N2O "
+             "for On-Road Gasoline Vehicles") for r in ef.MOBILE_GASOLINE_CH4_N2O]
+    rows += [(f"{r['fuel_type']} {r['vehicle_type']}", r, "Table 4 Mobile Combustion CH4 and N2O for On-Road "
+              "Diesel and Alternative Fuel Vehicles") for r in ef.MOBILE_DIESEL_CH4_N2O]
+    for vehicle, row, table in rows:
+        next_id += 1
+        if None in (row["ch4_g_per_mile"], row["n2o_g_per_mile"], row["model_year"]):
+            left_out(f"{table} '{vehicle}' {row['model_year']}", "A factor or the model years are missing.")
+            continue
+        types.append({
+            "id": next_id, "name": f"{vehicle}, model years {row['model_year']}, CH4 and N2O (vehicle-mile)",
+            "category": "mobile_combustion", "scope": 1, "region": "US", "unit": "vehicle_mi",
+            "gases": gases(ch4=row["ch4_g_per_mile"] * KG_PER_G, n2o=row["n2o_g_per_mile"] * KG_PER_G),
+            "source": f"{HUB}, {table}: g CH4, g N2O per vehicle-mile; record the fleet's fuel against Table 2 "
+                      f"for its CO2",
+        })
+
+
+def waste(ef):
+    """Table 9: metric tons CO2e (AR5) per short ton of material, by how it
+    is disposed of. CO2e only: reported as unspeciated CO2e, never
+    re-weighted under another GWP set."""
+    methods = [("recycled", "recycled"), ("landfilled", "landfilled"), ("combusted", "combusted"),
+               ("composted", "composted"), ("ad_dry", "anaerobically digested (dry)"),
+               ("ad_wet", "anaerobically digested (wet)")]
+    next_id = 70_000
+    for row in ef.WASTE:
+        for key, method in methods:
+            next_id += 1
+            value = row[key]
+            if value is None:
+                continue  # the Hub gives no factor for this material and method (not applicable)
+            types.append({
+                "id": next_id, "name": f"{row['material']}, {method} (waste)", "category": "waste",
+                "scope": 3, "scope3_category": 5, "region": "US", "unit": "short_ton",
+                "factor": rounded(value * 1000),
+                "source": f"{HUB}, Table 9 Scope 3 Category 5: Waste Generated in Operations and Category 12: "
+                          f"End-of-Life Treatment of Sold Products: {value} metric tons CO2e (AR5) per short ton; "
+                          f"CO2e only, not per gas",
+            })
+
+
 def write_fgases():
     rows = "\n".join(
         f'    FGas {{ code: "{g["code"]}", formula: "{g["formula"]}", ar4: {g["AR4"]:.1f}, ar5: {g["AR5"]:.1f}, '
@@ -365,14 +462,18 @@ def main():
     left_out("Table 7 Steam and Heat",
              "The transcription has no CO2 factor (None) and its CH4 and N2O values look shifted by one "
              "column (66.33 under CH4 reads like the table's kg CO2 per mmBtu).")
-    left_out("Table 9 Waste",
-             "The Hub gives waste factors only as metric tons CO2e per short ton (AR5), not per gas.")
-    left_out("Tables 3 to 5 Mobile Combustion CH4 and N2O",
-             "They are per vehicle type and model year; the Table 2 fuels carry CO2 only.")
+    waste(ef)
+    vehicles(ef)
+    left_out("Table 4 rows beyond the transcription's three",
+             "The transcription holds three diesel rows of Table 4 (model years to 1982 or 2006); the later model "
+             "years and the alternative-fuel vehicles are missing from it.")
+    left_out("Table 5 Mobile Combustion CH4 and N2O for Non-Road Vehicles",
+             "The transcription lost each row's vehicle or equipment type (ships, locomotives, aircraft, "
+             "agricultural, construction...), so a row cannot be named.")
     fluorinated(ef, gwps)
-    left_out("Refrigerant blends (R-401A and the rest of the REFRIGERANTS table)",
-             "The Hub gives a blend's GWP under AR5 only; weighing it under AR4 or AR6 needs each component's "
-             "share by mass, which the transcription gives only as text.")
+    blends(ef)
+    too_long = [t["id"] for t in types if len(t["source"]) > 256]
+    assert not too_long, f"sources over 256 characters: {too_long}"
     ids = [t["id"] for t in types]
     assert len(ids) == len(set(ids)), "duplicate ids"
     dataset = {
@@ -396,6 +497,10 @@ def main():
                 "blends 30101 to 30104) is given as biogenic_co2: reported as a memo outside the scopes (GHG "
                 "Protocol Corporate Standard, ch. 9), never in a CO2e; their CH4 and N2O count in scope 1. Peat "
                 "is fossil (IPCC 2006 Guidelines, Vol. 2, ch. 1).",
+                "Waste (types 70001 and up, Table 9) is CO2e only (AR5, the Hub's basis): reported as "
+                "unspeciated CO2e (other_co2e), the same under every GWP set, never re-weighted.",
+                "Vehicle CH4 and N2O (types 31001 and up, Tables 3 and 4) are per vehicle-mile; record the "
+                "vehicles' fuel against Table 2 (types 30001 and up, CO2 only) for their CO2.",
                 "Fluorinated gases (types 60000 and up): kg of the gas released per kg, weighed by the gas's "
                 f"own GWP; AR4 and AR6 GWPs from the PyPI package {GWP_PACKAGE} {GWP_VERSION} ({GWP_FILE}, "
                 f"sha256 {GWP_SHA256}; GHG Protocol and IPCC AR6 WG I Table 7.SM.7), its AR5 checked equal to the "

@@ -265,6 +265,60 @@ mod epa_hub_tests {
     }
 
     #[test]
+    fn r_410a_under_ar5_is_the_hubs_1924_kg_co2e_per_kg_from_its_components() {
+        // Hub 2025, GWP table, refrigerant blends: R-410A = 50 % HFC-32, 50 %
+        // HFC-125, GWP 1,924; AR5 WG I Table 8.A.1: HFC-32 677, HFC-125 3,170.
+        let seed = super::parse_seed(EPA_GHG_HUB_2025).unwrap();
+        let blend = |name: &str| {
+            seed.types
+                .iter()
+                .find(|t| t.name.starts_with(name))
+                .unwrap_or_else(|| panic!("{name} is shipped"))
+        };
+        let r410a = blend("R-410A (");
+        assert_eq!(r410a.gases.fgases["HFC-32"], 0.5);
+        assert_eq!(r410a.factor.round(), 1924.0);
+        // The six the issue names, each the Hub's GWP to within rounding.
+        for (name, hub) in [
+            ("R-404A (", 3943.0),
+            ("R-407A (", 1923.0),
+            ("R-407C (", 1624.0),
+            ("R-410A (", 1924.0),
+            ("R-422D (", 2473.0),
+            ("R-507A (", 3985.0),
+        ] {
+            assert!((blend(name).factor - hub).abs() <= 1.0, "{name}");
+        }
+        // None of them holds an HCFC: R-422D's 3.4 % isobutane counts as 0.
+        assert!(!blend("R-422D (").gases.fgases.contains_key("isobutane"));
+    }
+
+    #[test]
+    fn a_1973_gasoline_car_mile_is_table_3s_0_1696_g_ch4_0_0197_g_n2o() {
+        // Hub 2025 Table 3, Gasoline Passenger Cars, model years 1973-1974.
+        let t = shipped(31001);
+        assert!(t["gases"].get("co2").is_none(), "the fuel gives the CO₂");
+        let got = |gas: &str| t["gases"][gas].as_f64().unwrap();
+        // The generator keeps 12 significant digits.
+        assert!((got("ch4") - 0.1696 * KG_PER_G).abs() <= 1e-15);
+        assert!((got("n2o") - 0.0197 * KG_PER_G).abs() <= 1e-15);
+        assert_eq!(t["unit"], "vehicle_mi");
+    }
+
+    #[test]
+    fn landfilled_aluminum_cans_are_table_9s_0_02_t_co2e_per_short_ton_under_every_set() {
+        // Hub 2025 Table 9, Aluminum Cans, landfilled: 0.02 metric tons CO₂e
+        // (AR5) per short ton; CO₂e only.
+        let seed = super::parse_seed(EPA_GHG_HUB_2025).unwrap();
+        let t = seed.types.iter().find(|t| t.id.get() == 70002).unwrap();
+        assert_eq!((t.unit.as_str(), t.scope.get()), ("short_ton", 3));
+        assert_eq!(t.gases.other_co2e, Some(20.0));
+        for set in crate::domain::gwp::GwpSet::ALL {
+            assert_eq!(t.gases.co2e(set), 20.0);
+        }
+    }
+
+    #[test]
     fn the_dataset_names_its_source_and_every_row_it_left_out() {
         let dataset: Value = serde_json::from_str(EPA_GHG_HUB_2025).unwrap();
         let meta = &dataset["dataset"];

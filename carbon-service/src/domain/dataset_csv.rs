@@ -4,7 +4,9 @@
 //! `id,name,unit,scope,co2,ch4,n2o` and optionally `biogenic_co2` and
 //! `category,scope3_category,region,source,source_year,factor_basis`. The gases are kg
 //! per unit; a blank one is a gas the factor does not give (at least one is
-//! needed). `biogenic_co2` is reported as a memo, in no CO₂e.
+//! needed). `biogenic_co2` is reported as a memo, in no CO₂e. A factor
+//! known only as CO₂e (a waste factor) gives `co2e` (kg per unit) and no
+//! gas: reported as unspeciated CO₂e, the same under every GWP set.
 
 use super::dataset::Dataset;
 use super::gwp::Gases;
@@ -17,7 +19,8 @@ pub const REQUIRED_COLUMNS: [&str; 4] = ["id", "name", "unit", "scope"];
 /// The gas columns (at least one of them).
 pub const GAS_COLUMNS: [&str; 4] = ["co2", "ch4", "n2o", "biogenic_co2"];
 /// The optional columns.
-pub const OPTIONAL_COLUMNS: [&str; 6] = [
+pub const OPTIONAL_COLUMNS: [&str; 7] = [
+    "co2e",
     "factor_basis",
     "category",
     "scope3_category",
@@ -77,10 +80,10 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
         .filter(|c| position(c).is_none())
         .map(|c| FieldError::new("header", format!("has no `{c}` column")))
         .collect();
-    if GAS_COLUMNS.iter().all(|c| position(c).is_none()) {
+    if GAS_COLUMNS.iter().all(|c| position(c).is_none()) && position("co2e").is_none() {
         missing.push(FieldError::new(
             "header",
-            "has none of the gas columns `co2`, `ch4`, `n2o`, `biogenic_co2` (kg per unit)",
+            "has none of the gas columns `co2`, `ch4`, `n2o`, `biogenic_co2` (kg per unit), nor `co2e`",
         ));
     }
     if !missing.is_empty() {
@@ -111,6 +114,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
             biogenic_co2: take(number("biogenic_co2", cell("biogenic_co2"))),
             ..Gases::default()
         };
+        let co2e = take(number("co2e", cell("co2e")));
         let mut int = |field: &str| {
             integer(field, cell(field))
                 .map_err(|e| row_errors.push(e))
@@ -125,7 +129,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
         let fields = UsageTypeFields {
             name: cell("name").to_owned(),
             unit: cell("unit").to_owned(),
-            factor: None,
+            factor: co2e,
             gases: (!gases.is_empty()).then_some(gases),
             scope: scope.unwrap_or(0),
             category: text("category"),
@@ -207,6 +211,15 @@ mod tests {
         );
         assert_eq!(t.gases.n2o, None);
         assert_eq!(t.factor, 60.0 + 0.001 * 27.0);
+    }
+
+    #[test]
+    fn a_factor_known_only_as_co2e_is_unspeciated_co2e() {
+        let body = "id,name,unit,scope,co2e,scope3_category\n\
+                    9001,Mixed waste landfilled,short_ton,3,520,5\n";
+        let types = parse_upload(body.as_bytes(), &acme()).unwrap();
+        assert_eq!(types[0].gases.other_co2e, Some(520.0));
+        assert_eq!(types[0].factor, 520.0);
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl From<Gases> for GasesBody {
     "unit_dimension": "energy", "factor": 351.64249532692, "gases": {"co2": 349.95694608, "ch4": 0.02585476509, "n2o": 0.00362873896},
     "gwp_basis": "AR5", "dataset": "epa-ghg-hub-2025", "category": "purchased_electricity", "scope": 2, "region": "US",
     "source": "EPA GHG Emission Factors Hub 2025, Table 6 Electricity, eGRID2023 total output emission rates (lb per MWh), location-based",
-    "illustrative": false, "retired": false}))]
+    "factor_basis": "location_based", "gases_covered": ["co2", "ch4", "n2o"], "illustrative": false, "retired": false}))]
 pub struct UsageTypeResponse {
     pub id: UsageTypeId,
     #[schema(min_length = 1, max_length = 128)]
@@ -128,6 +128,12 @@ pub struct UsageTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 128, nullable = false)]
     pub region: Option<String>,
+    /// The gases the factor gives, machine-readable: a Table 2 fuel's is
+    /// `["co2"]` (its CH₄ and N₂O are the vehicle types'), a factor given
+    /// as CO₂e alone `["co2e"]`.
+    #[serde(default)]
+    #[schema(example = json!(["co2", "ch4", "n2o"]))]
+    pub gases_covered: Vec<String>,
     /// Scope 2: a grid average (`location_based`) or a residual mix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -156,10 +162,26 @@ impl From<&UsageType> for UsageTypeResponse {
             source_year: t.source_year,
             region: t.region.clone(),
             factor_basis: t.factor_basis,
+            gases_covered: gases_covered(&t.gases),
             illustrative: t.illustrative,
             retired: t.retired,
         }
     }
+}
+
+/// The gases `gases` gives, in reporting order.
+fn gases_covered(gases: &Gases) -> Vec<String> {
+    [
+        ("co2", gases.co2),
+        ("biogenic_co2", gases.biogenic_co2),
+        ("ch4", gases.ch4),
+        ("n2o", gases.n2o),
+        ("co2e", gases.other_co2e),
+    ]
+    .into_iter()
+    .filter_map(|(name, kg)| kg.map(|_| name.to_owned()))
+    .chain(gases.fgases.keys().cloned())
+    .collect()
 }
 
 usage_type_input! {

@@ -1372,6 +1372,12 @@ export interface components {
          *       "scope": 2,
          *       "region": "US",
          *       "source": "EPA GHG Emission Factors Hub 2025, Table 6 Electricity, eGRID2023 total output emission rates (lb per MWh), location-based",
+         *       "factor_basis": "location_based",
+         *       "gases_covered": [
+         *         "co2",
+         *         "ch4",
+         *         "n2o"
+         *       ],
          *       "illustrative": false,
          *       "retired": false
          *     }
@@ -1398,6 +1404,17 @@ export interface components {
             factor_basis?: components["schemas"]["FactorBasis"];
             /** @description kg of each gas per unit. */
             gases: components["schemas"]["GasesBody"];
+            /**
+             * @description The gases the factor gives, machine-readable: a Table 2 fuel's is
+             *     `["co2"]` (its CH₄ and N₂O are the vehicle types'), a factor given
+             *     as CO₂e alone `["co2e"]`.
+             * @example [
+             *       "co2",
+             *       "ch4",
+             *       "n2o"
+             *     ]
+             */
+            gases_covered?: string[];
             /**
              * @description The GWP set of `factor` (its dataset's): AR4, AR5 or AR6.
              * @example AR5
