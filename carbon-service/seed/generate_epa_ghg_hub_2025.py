@@ -165,7 +165,8 @@ def stationary(ef):
             "scope": 1, "region": "US", "unit": "mmBtu",
             "gases": gases(row["co2_per_mmbtu"], row["ch4_per_mmbtu"] * KG_PER_G, row["n2o_per_mmbtu"] * KG_PER_G,
                            biogenic),
-            "source": f"{HUB}, Table 1 Stationary Combustion: {co2_label}, g CH4, g N2O per mmBtu",
+            "source": f"{HUB}, Table 1 Stationary Combustion: {co2_label}, g CH4, g N2O per mmBtu (higher heating "
+                      f"value)",
         })
         if None in (row["heat_content"], row["co2_per_unit"], row["ch4_per_unit"], row["n2o_per_unit"]):
             left_out(f"Table 1 '{fuel}' per physical unit", "Its heat content or a per-unit factor is missing from the transcription.")
@@ -182,7 +183,7 @@ def stationary(ef):
             "gases": gases(row["co2_per_unit"], row["ch4_per_unit"] * KG_PER_G, row["n2o_per_unit"] * KG_PER_G,
                            biogenic),
             "source": f"{HUB}, Table 1 Stationary Combustion: {co2_label}, g CH4, g N2O per {unit.replace('_', ' ')} "
-                      f"(heat content {row['heat_content']} mmBtu per {unit.replace('_', ' ')})",
+                      f"(heat content {row['heat_content']} mmBtu HHV per {unit.replace('_', ' ')})",
         })
 
 
@@ -472,6 +473,10 @@ def main():
              "agricultural, construction...), so a row cannot be named.")
     fluorinated(ef, gwps)
     blends(ef)
+    # The data's vintage: eGRID2023 for electricity, the Hub's 2025 edition
+    # for the rest.
+    for t in types:
+        t.setdefault("source_year", 2023 if t["category"] == "purchased_electricity" else 2025)
     too_long = [t["id"] for t in types if len(t["source"]) > 256]
     assert not too_long, f"sources over 256 characters: {too_long}"
     ids = [t["id"] for t in types]
@@ -497,6 +502,15 @@ def main():
                 "blends 30101 to 30104) is given as biogenic_co2: reported as a memo outside the scopes (GHG "
                 "Protocol Corporate Standard, ch. 9), never in a CO2e; their CH4 and N2O count in scope 1. Peat "
                 "is fossil (IPCC 2006 Guidelines, Vol. 2, ch. 1).",
+                "Per-mmBtu factors and heat contents are on a higher heating value (HHV) basis, as 40 CFR 98 "
+                "Table C-1 gives them; a fuel quantity measured on a lower heating value basis must be converted "
+                "first.",
+                "To add yourself: transmission and distribution losses of purchased electricity (scope 3 "
+                "category 3; not shipped), radiative forcing of air travel (not included in Table 10, as in the "
+                "Hub), and the Table 2 and Tables 3-4 factors count in scope 1 only for vehicles the company owns "
+                "or controls; others' vehicles are scope 3 (categories 4, 6, 7, 9).",
+                "source_year is the data's vintage: 2023 for the eGRID2023 electricity rates (Table 6), 2025 "
+                "(the Hub's edition) for the other tables.",
                 "Waste (types 70001 and up, Table 9) is CO2e only (AR5, the Hub's basis): reported as "
                 "unspeciated CO2e (other_co2e), the same under every GWP set, never re-weighted.",
                 "Vehicle CH4 and N2O (types 31001 and up, Tables 3 and 4) are per vehicle-mile; record the "

@@ -346,6 +346,12 @@ mod epa_hub_tests {
         );
         for t in dataset["types"].as_array().unwrap() {
             let source = t["source"].as_str().unwrap();
+            // The data's vintage, and the heating-value basis of every
+            // per-mmBtu factor.
+            assert!(t["source_year"].as_i64().is_some(), "{t}");
+            if t["unit"] == "mmBtu" {
+                assert!(source.contains("higher heating value"), "{t}");
+            }
             assert!(
                 source.starts_with("EPA GHG Emission Factors Hub 2025, Table")
                     || source.starts_with(

@@ -8,6 +8,7 @@
 pub mod dataset;
 pub mod dataset_csv;
 pub mod fgases;
+pub mod figures;
 pub mod gwp;
 pub mod ids;
 pub mod instrument;

@@ -118,6 +118,15 @@ const FT3_M3_DEN: u128 = 1_000_000_000_000;
 /// 1 lb = 0.45359237 kg (NIST SP 811, B.8).
 const LB_KG_NUM: u128 = 45_359_237;
 const LB_KG_DEN: u128 = 100_000_000;
+/// 1 Nm³ (a normal cubic metre: gas at 0 °C and 101.325 kPa) in m³ of gas
+/// at the standard cubic foot's conditions (60 °F and 14.696 psia, 40 CFR
+/// 98.6), by the ideal-gas law: V_s = V_n × (P_n / P_s) × (T_s / T_n), with
+/// P_s = 14.696 lbf/in² (1 lbf = 4.4482216152605 N, 1 in = 0.0254 m: NIST
+/// SP 811, B.8), T_s = 519.67 °R and T_n = 273.15 K = 491.67 °R. Exactly
+/// 40441979599750000000 / 38263085069842989279 ≈ 1.056945: a meter read in
+/// Nm³ taken as plain m³ would come out 5.4 % low against per-scf factors.
+const NM3_M3_NUM: u128 = 40_441_979_599_750_000_000;
+const NM3_M3_DEN: u128 = 38_263_085_069_842_989_279;
 /// 1 mi = 1,609.344 m (NIST SP 811, B.8).
 const MI_M_NUM: u128 = 1_609_344;
 const MI_M_DEN: u128 = 1_000;
@@ -141,13 +150,25 @@ pub static UNITS: &[UnitDef] = &[
         BTU_J_DEN,
         &[],
     ),
+    // 100,000 Btu (IT): what US gas bills and 40 CFR 98 mean by a therm,
+    // and a tenth of the Hub's mmBtu. NIST SP 811 (B.8) lists the "therm
+    // (U.S.)" as 1.054804 × 10⁸ J, from a Btu at 59 °F: 0.02 % less. This
+    // follows the bill and the factors' basis, not SP 811.
     unit(
         "therm",
-        "therm (US), 100,000 Btu",
+        "therm (US), 100,000 Btu (IT)",
         Energy,
         BTU_J_NUM * 100_000,
         BTU_J_DEN,
         &["thm"],
+    ),
+    unit(
+        "Dth",
+        "decatherm, 10 therms (1,000,000 Btu)",
+        Energy,
+        BTU_J_NUM * 1_000_000,
+        BTU_J_DEN,
+        &["dekatherm", "decatherm"],
     ),
     unit(
         "mmBtu",
@@ -168,6 +189,22 @@ pub static UNITS: &[UnitDef] = &[
         3_785_411_784,
         1_000_000_000_000,
         &["gallon", "US gal", "usgal"],
+    ),
+    unit(
+        "bbl",
+        "barrel (petroleum), 42 US gallons",
+        Volume,
+        3_785_411_784 * 42,
+        1_000_000_000_000,
+        &["barrel"],
+    ),
+    unit(
+        "Nm3",
+        "normal cubic metre (gas at 0 °C, 101.325 kPa)",
+        Volume,
+        NM3_M3_NUM,
+        NM3_M3_DEN,
+        &["Nm³", "Nm^3"],
     ),
     unit(
         "ft3",
@@ -219,7 +256,7 @@ pub static UNITS: &[UnitDef] = &[
         Mass,
         LB_KG_NUM * 2_000,
         LB_KG_DEN,
-        &["short ton", "ton"],
+        &["short ton"],
     ),
     // Distance, in metres.
     unit("m", "metre", Distance, 1, 1, &[]),
@@ -272,9 +309,37 @@ pub static UNITS: &[UnitDef] = &[
         FreightDistance,
         LB_KG_NUM * 2_000 * MI_M_NUM,
         LB_KG_DEN * MI_M_DEN,
-        &["short ton-mile", "ton-mile"],
+        &["short ton-mile"],
     ),
 ];
+
+/// Names that mean different sizes in different places (a US "ton" is
+/// 2,000 lb, a UK one 2,240 lb, a "tonne" 1,000 kg): refused, never
+/// guessed.
+const AMBIGUOUS: &[&str] = &[
+    "ton",
+    "tons",
+    "ton-mile",
+    "ton-miles",
+    "ton_mi",
+    "ton-mi",
+    "ton_mile",
+    "tonmile",
+];
+
+/// Refuses an ambiguous unit name, saying what to send instead.
+pub fn check_unambiguous(field: &str, raw: &str) -> Result<(), FieldError> {
+    let raw = raw.trim();
+    if AMBIGUOUS.iter().any(|a| a.eq_ignore_ascii_case(raw)) {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "{raw:?} is ambiguous: send short_ton (2,000 lb) or t (metric ton, 1,000 kg); for freight, short_ton_mi or tonne_km"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// A unit the service knows.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -339,10 +404,21 @@ impl Unit {
             return Some(1.0);
         }
         let (a, b) = (self.0, to.0);
-        let numerator = a.numerator * b.denominator;
-        let denominator = a.denominator * b.numerator;
-        let divisor = gcd(numerator, denominator);
-        Some(divide(numerator / divisor, denominator / divisor))
+        // Cancelled first, so that the products fit (Nm³'s size has 66-bit
+        // terms); a product that would not fit is divided in floating point.
+        let (top, bottom) = (
+            gcd(a.numerator, b.numerator),
+            gcd(a.denominator, b.denominator),
+        );
+        let numerator = (a.numerator / top).checked_mul(b.denominator / bottom);
+        let denominator = (a.denominator / bottom).checked_mul(b.numerator / top);
+        Some(match (numerator, denominator) {
+            (Some(n), Some(d)) => {
+                let divisor = gcd(n, d);
+                divide(n / divisor, d / divisor)
+            }
+            _ => divide(a.numerator, a.denominator) / divide(b.numerator, b.denominator),
+        })
     }
 
     /// `amount` of `self` expressed in `to` (`None` across dimensions).
@@ -369,6 +445,7 @@ fn divide(n: u128, d: u128) -> f64 {
 /// type's factor: known, and of the same dimension. A type whose unit is
 /// not in the table (a custom "night" or "unit") takes only its own unit.
 pub fn check_unit(given: &str, factor_unit: &str) -> Result<UnitChoice, FieldError> {
+    check_unambiguous("unit", given)?;
     let factor = Unit::find(factor_unit);
     let same_text = given.trim().eq_ignore_ascii_case(factor_unit.trim());
     match (Unit::find(given), factor) {
@@ -432,6 +509,34 @@ mod tests {
         assert_eq!(u("short_ton").convert(1.0, u("lb")), Some(2000.0));
         assert_eq!(u("ccf").convert(1.0, u("scf")), Some(100.0));
         assert_eq!(u("mmBtu").convert(1.0, u("therm")), Some(10.0));
+    }
+
+    #[test]
+    fn a_decatherm_is_ten_therms_and_a_barrel_42_gallons() {
+        assert_eq!(u("Dth").convert(1.0, u("therm")), Some(10.0));
+        assert_eq!(u("Dth").convert(1.0, u("mmBtu")), Some(1.0));
+        assert_eq!(u("bbl").convert(1.0, u("gal")), Some(42.0));
+    }
+
+    #[test]
+    fn a_normal_cubic_metre_is_37_33_standard_cubic_feet_by_the_ideal_gas_law() {
+        // 35.3147 ft³ per m³, times (101.325 kPa / 14.696 psia) × (519.67 °R / 491.67 °R).
+        let scf = u("Nm3").convert(1.0, u("scf")).unwrap();
+        assert!((scf - 37.325_663_325_774).abs() < 1e-9, "{scf}");
+        assert_eq!(u("Nm3").convert(2.0, u("Nm³")), Some(2.0));
+        // Taken as plain m³ it would be 5.4 % low.
+        let plain = u("m3").convert(1.0, u("scf")).unwrap();
+        assert!((1.0 - plain / scf - 0.0539).abs() < 0.0005);
+    }
+
+    #[test]
+    fn an_ambiguous_ton_is_refused_naming_both_tons() {
+        for raw in ["ton", "Tons", "ton-mile"] {
+            let error = check_unit(raw, "short_ton").unwrap_err();
+            assert_eq!(error.field, "unit");
+            assert!(error.message.contains("short_ton") && error.message.contains("t (metric"));
+        }
+        assert!(Unit::find("ton").is_none());
     }
 
     #[test]

@@ -65,7 +65,9 @@ pub fn neutralize_formula(text: &str) -> Cow<'_, str> {
 pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(160));
     let gases = &usage.gases;
-    let gas = |kg: Option<f64>| kg.map(|kg| kg.to_string()).unwrap_or_default();
+    // Computed figures to 12 significant digits; the amount as entered.
+    let figure = |x: f64| super::figures::shown(x).to_string();
+    let gas = |kg: Option<f64>| kg.map(figure).unwrap_or_default();
     writer.write_record([
         usage.id.to_string().as_str(),
         &usage
@@ -77,9 +79,9 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
         usage.usage_type.dataset.as_str(),
         &usage.amount.to_string(),
         &neutralize_formula(&usage.unit),
-        &usage.factor_amount.to_string(),
+        &figure(usage.factor_amount),
         &neutralize_formula(&usage.usage_type.unit),
-        &usage.usage_type.factor.to_string(),
+        &figure(usage.usage_type.factor),
         usage.usage_type.gwp_basis.as_str(),
         &gas(gases.co2),
         &gas(gases.ch4),
@@ -89,10 +91,10 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
         &gases
             .fgases
             .iter()
-            .map(|(code, kg)| format!("{code}={kg}"))
+            .map(|(code, kg)| format!("{code}={}", figure(*kg)))
             .collect::<Vec<_>>()
             .join(";"),
-        &usage.co2e.to_string(),
+        &figure(usage.co2e),
         &usage.usage_type.scope.get().to_string(),
         &gas(gases.biogenic_co2),
     ])?;

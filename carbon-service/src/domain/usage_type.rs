@@ -261,6 +261,9 @@ impl UsageType {
             .ok();
         let name = check_label("name", &fields.name, MAX_LABEL_CHARS, &mut errors);
         let unit = check_label("unit", &fields.unit, MAX_LABEL_CHARS, &mut errors);
+        if let Err(e) = super::units::check_unambiguous("unit", &unit) {
+            errors.push(e);
+        }
         // A known unit is stored under its code ("kwh" becomes "kWh").
         let unit = Unit::find(&unit).map_or(unit, |u| u.code().to_owned());
         let gases = check_gases(fields, &mut errors);

@@ -128,7 +128,7 @@ impl From<&Instrument> for InstrumentResponse {
             to: i.to.to_chrono(),
             amount: i.amount,
             unit: i.unit.clone(),
-            amount_kwh: i.amount_kwh,
+            amount_kwh: crate::domain::figures::shown(i.amount_kwh),
             gases: i.gases.clone().into(),
             reference: i.reference.clone(),
             created_at: i.created_at.to_chrono(),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::context::AppContext;
+use crate::domain::figures::shown;
 use crate::domain::gwp::{Gases, GwpSet};
 use crate::domain::ids::UsageTypeId;
 use crate::domain::summary::{MonthTotal, MonthTypeTotal, ScopeTotal, Summary, TypeTotal};
@@ -63,12 +64,17 @@ pub struct GasTotalsResponse {
 impl From<Gases> for GasTotalsResponse {
     fn from(g: Gases) -> Self {
         Self {
-            co2: g.co2.unwrap_or(0.0),
-            ch4: g.ch4.unwrap_or(0.0),
-            n2o: g.n2o.unwrap_or(0.0),
-            biogenic_co2: g.biogenic_co2.unwrap_or(0.0),
-            other_co2e: g.other_co2e.unwrap_or(0.0),
-            fgases: g.fgases.into_iter().filter(|(_, kg)| *kg != 0.0).collect(),
+            co2: shown(g.co2.unwrap_or(0.0)),
+            ch4: shown(g.ch4.unwrap_or(0.0)),
+            n2o: shown(g.n2o.unwrap_or(0.0)),
+            biogenic_co2: shown(g.biogenic_co2.unwrap_or(0.0)),
+            other_co2e: shown(g.other_co2e.unwrap_or(0.0)),
+            fgases: g
+                .fgases
+                .into_iter()
+                .filter(|(_, kg)| *kg != 0.0)
+                .map(|(code, kg)| (code, shown(kg)))
+                .collect(),
         }
     }
 }
@@ -217,28 +223,31 @@ impl SummaryResponse {
             to: s.to,
             gwp: gwp.as_str().to_owned(),
             usage_count: s.usage_count,
-            total_co2e: s.total_co2e,
+            total_co2e: shown(s.total_co2e),
             by_gas: s.by_gas.into(),
             by_type: s.by_type.into_iter().map(Into::into).collect(),
             by_month: s.by_month.into_iter().map(Into::into).collect(),
             by_scope: s.by_scope.into_iter().map(Into::into).collect(),
             scope2: Scope2Response {
                 location_based: FiguresResponse {
-                    co2e: s.scope2.location_based.co2e,
+                    co2e: shown(s.scope2.location_based.co2e),
                     by_gas: s.scope2.location_based.by_gas.into(),
                 },
                 market_based: FiguresResponse {
-                    co2e: s.scope2.market_based.co2e,
+                    co2e: shown(s.scope2.market_based.co2e),
                     by_gas: s.scope2.market_based.by_gas.into(),
                 },
                 coverage: s
                     .scope2
                     .coverage
                     .into_iter()
-                    .map(|(level, energy_kwh)| CoverageResponse { level, energy_kwh })
+                    .map(|(level, kwh)| CoverageResponse {
+                        level,
+                        energy_kwh: shown(kwh),
+                    })
                     .collect(),
             },
-            total_co2e_market_based: s.total_co2e_market_based,
+            total_co2e_market_based: shown(s.total_co2e_market_based),
         }
     }
 }
@@ -250,8 +259,8 @@ impl From<TypeTotal> for TypeTotalResponse {
             name: t.name,
             unit: t.unit,
             usage_count: t.usage_count,
-            total_amount: t.total_amount,
-            co2e: t.co2e,
+            total_amount: shown(t.total_amount),
+            co2e: shown(t.co2e),
             by_gas: t.by_gas.into(),
         }
     }
@@ -262,7 +271,7 @@ impl From<MonthTotal> for MonthTotalResponse {
         Self {
             month: m.month,
             usage_count: m.usage_count,
-            co2e: m.co2e,
+            co2e: shown(m.co2e),
             by_gas: m.by_gas.into(),
             by_type: m.by_type.into_iter().map(Into::into).collect(),
         }
@@ -274,7 +283,7 @@ impl From<MonthTypeTotal> for MonthTypeTotalResponse {
         Self {
             usage_type_id: t.usage_type_id,
             usage_count: t.usage_count,
-            co2e: t.co2e,
+            co2e: shown(t.co2e),
         }
     }
 }
@@ -284,7 +293,7 @@ impl From<ScopeTotal> for ScopeTotalResponse {
         Self {
             scope: s.scope,
             usage_count: s.usage_count,
-            co2e: s.co2e,
+            co2e: shown(s.co2e),
             by_gas: s.by_gas.into(),
         }
     }

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::type_input::usage_type_input;
 use crate::context::AppContext;
 use crate::domain::dataset::DatasetId;
+use crate::domain::figures::{shown, shown_opt};
 use crate::domain::gwp::Gases;
 use crate::domain::ids::UsageTypeId;
 use crate::domain::usage_type::{Scope, UsageType, UsageTypeFields};
@@ -62,12 +63,16 @@ pub struct GasesBody {
 impl From<Gases> for GasesBody {
     fn from(g: Gases) -> Self {
         Self {
-            co2: g.co2,
-            ch4: g.ch4,
-            n2o: g.n2o,
-            biogenic_co2: g.biogenic_co2,
-            other_co2e: g.other_co2e,
-            fgases: g.fgases,
+            co2: shown_opt(g.co2),
+            ch4: shown_opt(g.ch4),
+            n2o: shown_opt(g.n2o),
+            biogenic_co2: shown_opt(g.biogenic_co2),
+            other_co2e: shown_opt(g.other_co2e),
+            fgases: g
+                .fgases
+                .into_iter()
+                .map(|(code, kg)| (code, shown(kg)))
+                .collect(),
         }
     }
 }
@@ -151,7 +156,7 @@ impl From<&UsageType> for UsageTypeResponse {
             name: t.name.clone(),
             unit: t.unit.clone(),
             unit_dimension: t.unit_dimension().map(|d| d.as_str().to_owned()),
-            factor: t.factor,
+            factor: shown(t.factor),
             gases: t.gases.clone().into(),
             gwp_basis: t.gwp_basis.as_str().to_owned(),
             dataset: t.dataset.to_string(),

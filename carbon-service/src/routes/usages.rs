@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::limited::{Import, UsageWrite, Within};
 use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
+use crate::domain::figures::shown;
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::usage::{
     IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges, UsageChangesInput, UsageInput,
@@ -102,11 +103,11 @@ impl From<&Usage> for UsageResponse {
             user_id: u.user_id,
             amount: u.amount,
             unit: u.unit.clone(),
-            factor_amount: u.factor_amount,
+            factor_amount: shown(u.factor_amount),
             usage_type: UsageTypeResponse::from(&u.usage_type),
             usage_at: u.usage_at.to_chrono(),
             gases: u.gases.clone().into(),
-            co2e: u.co2e,
+            co2e: shown(u.co2e),
             created_at: u.created_at.to_chrono(),
             updated_at: u.updated_at.to_chrono(),
             version: u.version,

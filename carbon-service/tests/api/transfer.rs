@@ -316,3 +316,49 @@ async fn an_imported_amount_in_another_unit_is_converted_and_exported_with_both(
     let line = csv.lines().nth(1).unwrap();
     assert!(line.contains(",example,2,MWh,2000,kWh,1.5,AR5,"), "{line}");
 }
+
+#[tokio::test]
+async fn the_export_shows_the_figures_a_person_computes_by_hand() {
+    let app = spawn_app().await;
+    app.seed_epa().await;
+    let user = TestUser::new();
+    // 350 therms of natural gas against Table 1's 53.06 kg CO₂ per mmBtu:
+    // 35 mmBtu, 1,857.1 kg CO₂ (f64 makes it 1857.1000000000001). A
+    // 12,500 kWh bill against eGRID2023's 771.523 lb CO₂ per MWh:
+    // 12.5 × 349.95694608 = 4,374.461826 kg.
+    for body in [
+        json!({"amount": 350, "unit": "therm", "usage_type_id": 10018, "usage_at": "2026-10-01T00:00:00Z"}),
+        json!({"amount": 12500, "unit": "kWh", "usage_type_id": 20000, "usage_at": "2026-11-01T00:00:00Z"}),
+    ] {
+        app.created_usage_from(&user, body).await;
+    }
+    let csv = app.export(&user, "", None).await.text().await.unwrap();
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let column = |name: &str| HEADER.split(',').position(|c| c == name).unwrap();
+    let gas_line = rows
+        .iter()
+        .find(|r| r[column("usage_type_id")] == "10018")
+        .unwrap();
+    assert_eq!(gas_line[column("amount")], "350");
+    assert_eq!(gas_line[column("factor_amount")], "35");
+    assert_eq!(gas_line[column("co2")], "1857.1");
+    let bill = rows
+        .iter()
+        .find(|r| r[column("usage_type_id")] == "20000")
+        .unwrap();
+    assert_eq!(bill[column("factor_amount")], "12.5");
+    assert_eq!(bill[column("co2")], "4374.461826");
+    let listed = app.usages_of(&user, "?limit=10").await;
+    let gas = listed
+        .iter()
+        .find(|u| u["usage_type"]["id"] == 10018)
+        .unwrap();
+    assert_eq!(
+        gas["gases"]["co2"],
+        json!(1857.1),
+        "the JSON shows the same"
+    );
+}
