@@ -198,14 +198,15 @@ wait_http() {
 }
 
 # start_services BIN_DIR USER_URI CARBON_URI USER_PORT CARBON_PORT LOG_DIR
-# Seeds the usage types (the EPA Hub 2025 and the illustrative examples,
-# which the tests, the benchmark and the web journey use), starts both services in the background (tracked),
+# Seeds the usage types (the EPA Hub 2025; with SEED_EXAMPLES=1 the
+# illustrative examples too, which the tests, the benchmark and the web
+# journey use), starts both services in the background (tracked),
 # waits until both are healthy and sets USER_PID and CARBON_PID. JWT_SECRET
 # (and any other setting) comes from the caller's environment.
 start_services() {
   local bin=$1 user_uri=$2 carbon_uri=$3 user_port=$4 carbon_port=$5 logs=$6
   mkdir -p "$logs"
-  MONGODB_URI="$carbon_uri" "$bin/carbon-service" seed --examples
+  MONGODB_URI="$carbon_uri" "$bin/carbon-service" seed ${SEED_EXAMPLES:+--examples}
   local origins="http://localhost:$user_port,http://localhost:$carbon_port,http://127.0.0.1:$user_port,http://127.0.0.1:$carbon_port${WEB_ORIGINS:+,$WEB_ORIGINS}"
   CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-$origins}" PORT="$user_port" MONGODB_URI="$user_uri" \
     METRICS_ADDR="${USER_METRICS_ADDR:-}" \

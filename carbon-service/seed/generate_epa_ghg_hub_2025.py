@@ -220,7 +220,7 @@ def clean(name):
 UNITS = {"vehicle-mile": "vehicle_mi", "passenger-mile": "passenger_mi", "short ton-mile": "short_ton_mi"}
 
 
-def per_distance(rows, table, first_id, category, scope3_category, what):
+def per_distance(rows, table, first_id, category, scope3_categories, what):
     next_id = first_id
     for row in rows:
         next_id += 1
@@ -232,7 +232,7 @@ def per_distance(rows, table, first_id, category, scope3_category, what):
         unit = UNITS[row["unit"]]
         types.append({
             "id": next_id, "name": f"{name}, {what} ({row['unit']})", "category": category,
-            "scope": 3, "scope3_category": scope3_category, "region": "US", "unit": unit,
+            "scope": 3, "scope3_categories": scope3_categories, "region": "US", "unit": unit,
             "gases": gases(values[0], values[1] * KG_PER_G, values[2] * KG_PER_G),
             "source": f"{HUB}, {table}: kg CO2, g CH4, g N2O per {row['unit']}",
         })
@@ -402,7 +402,7 @@ def waste(ef):
                 continue  # the Hub gives no factor for this material and method (not applicable)
             types.append({
                 "id": next_id, "name": f"{row['material']}, {method} (waste)", "category": "waste",
-                "scope": 3, "scope3_category": 5, "region": "US", "unit": "short_ton",
+                "scope": 3, "scope3_categories": [5, 12], "region": "US", "unit": "short_ton",
                 "factor": rounded(value * 1000),
                 "source": f"{HUB}, Table 9 Scope 3 Category 5: Waste Generated in Operations and Category 12: "
                           f"End-of-Life Treatment of Sold Products: {value} metric tons CO2e (AR5) per short ton; "
@@ -458,8 +458,9 @@ def main():
     electricity(ef)
     mobile(ef)
     per_distance(ef.TRANSPORTATION, "Table 8 Upstream Transportation and Distribution", 40_000,
-                 "upstream_transportation", 4, "freight")
-    per_distance(ef.BUSINESS_TRAVEL, "Table 10 Business Travel", 50_000, "business_travel", 6, "business travel")
+                 "upstream_transportation", [4, 9], "freight")
+    per_distance(ef.BUSINESS_TRAVEL, "Table 10 Business Travel", 50_000, "business_travel", [6, 7],
+                 "business travel")
     left_out("Table 7 Steam and Heat",
              "The transcription has no CO2 factor (None) and its CH4 and N2O values look shifted by one "
              "column (66.33 under CH4 reads like the table's kg CO2 per mmBtu).")
@@ -511,6 +512,9 @@ def main():
                 "or controls; others' vehicles are scope 3 (categories 4, 6, 7, 9).",
                 "source_year is the data's vintage: 2023 for the eGRID2023 electricity rates (Table 6), 2025 "
                 "(the Hub's edition) for the other tables.",
+                "Scope 3 categories as the Hub tags its tables: freight (Table 8) 4 and 9, business travel "
+                "(Table 10) 6 and 7, waste (Table 9) 5 and 12; a usage is reported under one, the first unless "
+                "it chooses.",
                 "Waste (types 70001 and up, Table 9) is CO2e only (AR5, the Hub's basis): reported as "
                 "unspeciated CO2e (other_co2e), the same under every GWP set, never re-weighted.",
                 "Vehicle CH4 and N2O (types 31001 and up, Tables 3 and 4) are per vehicle-mile; record the "

@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[Migration<MigrationError>] = &[
         name: "the biofuels' CO₂ is biogenic, and every rollup carries the biogenic memo",
         run: |db| Box::pin(biogenic_co2(db)),
     },
+    Migration {
+        version: 13,
+        name: "types list their scope 3 categories, usages and rollups carry the one they are reported under",
+        run: |db| Box::pin(scope3_categories(db)),
+    },
 ];
 
 /// The schema version this binary writes and reads.
@@ -303,6 +308,37 @@ async fn biogenic_co2(db: &Database) -> Result<(), MigrationError> {
             usages = moved,
             users = users.len(),
             "biofuel CO₂ moved out of scope 1 into the biogenic memo; their rollups rebuilt"
+        );
+    }
+    Ok(())
+}
+
+/// Scope 3 categories become a list per type (freight 4 and 9, travel 6
+/// and 7, as the Hub tags them), and each usage is reported under one:
+/// stored types and usages get theirs, the bundled types their Hub tags,
+/// and every rollup is rebuilt with the category in its key.
+async fn scope3_categories(db: &Database) -> Result<(), MigrationError> {
+    let types = usage_types::backfill_scope3_categories(db).await?;
+    let recorded = usages::backfill_scope3_categories(db).await?;
+    if let Ok(bundled) = crate::seed::parse_seed(crate::seed::EPA_GHG_HUB_2025) {
+        let dataset = bundled.dataset.id.as_str();
+        for t in bundled
+            .types
+            .iter()
+            .filter(|t| t.scope3_categories.len() > 1)
+        {
+            let id = t.id.get();
+            usage_types::set_scope3_categories(db, dataset, id, &t.scope3_categories).await?;
+            usages::set_snapshot_scope3_categories(db, dataset, id, &t.scope3_categories).await?;
+        }
+    }
+    let users = rollup_check::build_all(db).await?;
+    if types + recorded + users > 0 {
+        tracing::info!(
+            types,
+            usages = recorded,
+            users,
+            "scope 3 categories recorded; rollups rebuilt by category"
         );
     }
     Ok(())

@@ -134,6 +134,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
             scope: scope.unwrap_or(0),
             category: text("category"),
             scope3_category,
+            scope3_categories: None,
             source: text("source"),
             source_year,
             region: text("region"),

@@ -22,6 +22,8 @@ pub struct CellKey {
     pub day: String,
     pub usage_type_id: UsageTypeId,
     pub scope: u8,
+    /// The scope 3 category the usages are reported under.
+    pub scope3_category: Option<u8>,
 }
 
 /// A change to one cell's totals.
@@ -59,6 +61,7 @@ impl RollupDelta {
                 day: day_of(usage.usage_at.to_chrono()),
                 usage_type_id: usage.usage_type_id,
                 scope: usage.usage_type.scope.get(),
+                scope3_category: usage.scope3_category,
             },
             usage_count: sign,
             // In the factor's unit: the amounts of one type add up there.
@@ -414,6 +417,7 @@ mod tests {
             day: "2026-01-05".into(),
             usage_type_id: UsageTypeId::parse("id", 100).unwrap(),
             scope: 2,
+            scope3_category: None,
         };
         let delta = |count: i64, amount: f64| RollupDelta {
             key: key.clone(),

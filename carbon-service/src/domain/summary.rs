@@ -30,6 +30,9 @@ pub struct Summary {
     /// GHG Protocol scopes present, in order; each usage counts under the
     /// scope of its type snapshot.
     pub by_scope: Vec<ScopeTotal>,
+    /// Scope 3 per GHG Protocol category, in order, each usage under the
+    /// category it is reported under.
+    pub by_scope3_category: Vec<CategoryTotal>,
     /// Scope 2 by both methods, never added together.
     pub scope2: Scope2,
     /// `total_co2e` with scope 2 market-based instead of location-based.
@@ -129,6 +132,15 @@ pub struct ScopeTotal {
     pub by_gas: Gases,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryTotal {
+    /// 1 to 15.
+    pub category: u8,
+    pub usage_count: u64,
+    pub co2e: f64,
+    pub by_gas: Gases,
+}
+
 /// The totals of one (usage type, month, scope) of a user's usages, as the
 /// database computes them.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +152,8 @@ pub struct SummaryCell {
     pub day: Option<String>,
     /// The GHG Protocol scope of the usages' type snapshots.
     pub scope: u8,
+    /// The scope 3 category the usages are reported under.
+    pub scope3_category: Option<u8>,
     pub usage_count: u64,
     pub total_amount: f64,
     /// kg CO₂e: as stored (under each factor's GWP set) until
@@ -172,6 +186,7 @@ pub fn fold(
     let mut by_type: BTreeMap<UsageTypeId, TypeTotal> = BTreeMap::new();
     let mut by_month: BTreeMap<&str, MonthTotal> = BTreeMap::new();
     let mut by_scope: BTreeMap<u8, ScopeTotal> = BTreeMap::new();
+    let mut by_category: BTreeMap<u8, CategoryTotal> = BTreeMap::new();
     for cell in cells {
         let line = by_type
             .entry(cell.usage_type_id)
@@ -223,6 +238,19 @@ pub fn fold(
         scope.usage_count += cell.usage_count;
         scope.co2e += cell.co2e;
         scope.by_gas = scope.by_gas.plus(&cell.gases);
+        if let Some(category) = cell.scope3_category.filter(|_| cell.scope == 3) {
+            let line = by_category
+                .entry(category)
+                .or_insert_with(|| CategoryTotal {
+                    category,
+                    usage_count: 0,
+                    co2e: 0.0,
+                    by_gas: Gases::default(),
+                });
+            line.usage_count += cell.usage_count;
+            line.co2e += cell.co2e;
+            line.by_gas = line.by_gas.plus(&cell.gases);
+        }
     }
     let by_type: Vec<TypeTotal> = by_type.into_values().collect();
     Summary {
@@ -242,6 +270,7 @@ pub fn fold(
             })
             .collect(),
         by_scope: by_scope.into_values().collect(),
+        by_scope3_category: by_category.into_values().collect(),
         scope2: Scope2::default(),
         total_co2e_market_based: 0.0,
     }
@@ -270,6 +299,7 @@ mod tests {
             month: month.into(),
             day: None,
             scope: scope_of(type_id),
+            scope3_category: None,
             usage_count: count,
             total_amount: amount,
             co2e,

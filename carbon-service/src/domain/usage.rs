@@ -32,6 +32,9 @@ pub struct Usage {
     pub usage_type: UsageType,
     /// `usage_type.id`, top-level for filtering and grouping.
     pub usage_type_id: UsageTypeId,
+    /// The scope 3 category it is reported under: one of its type's
+    /// (the first unless chosen); none outside scope 3.
+    pub scope3_category: Option<u8>,
     pub usage_at: bson::DateTime,
     /// kg of each gas emitted: the factor's gases × `factor_amount`.
     pub gases: Gases,
@@ -66,6 +69,7 @@ impl Usage {
             unit: String::new(),
             factor_amount: 0.0,
             usage_type_id: usage_type.id,
+            scope3_category: usage_type.scope3_category,
             usage_type,
             usage_at: bson::DateTime::from_chrono(usage_at),
             gases: Gases::default(),
@@ -88,6 +92,32 @@ impl Usage {
         self.factor_amount = factor_amount;
         self.gases = self.usage_type.gases.times(factor_amount);
         self.co2e = factor_amount * self.usage_type.factor;
+    }
+
+    /// Reports it under `chosen`, one of its type's scope 3 categories
+    /// (absent: keeps the current one).
+    pub fn choose_scope3_category(&mut self, chosen: Option<i64>) -> Result<(), FieldError> {
+        let Some(chosen) = chosen else {
+            return Ok(());
+        };
+        match self
+            .usage_type
+            .scope3_categories
+            .iter()
+            .find(|c| i64::from(**c) == chosen)
+        {
+            Some(&category) => {
+                self.scope3_category = Some(category);
+                Ok(())
+            }
+            None => Err(FieldError::new(
+                "scope3_category",
+                format!(
+                    "must be one of the type's scope3_categories {:?}",
+                    self.usage_type.scope3_categories
+                ),
+            )),
+        }
     }
 
     /// The strong entity tag of this version (RFC 9110 §8.8.3).
@@ -184,6 +214,8 @@ pub struct NewUsage {
     pub unit: Option<String>,
     pub usage_type_id: UsageTypeId,
     pub usage_at: DateTime<Utc>,
+    /// One of the type's scope 3 categories; absent: its first.
+    pub scope3_category: Option<i64>,
 }
 
 /// The longest unit text (the longest code is far shorter).
@@ -209,6 +241,7 @@ pub struct UsageInput<'a> {
     pub usage_type_id: i64,
     /// RFC 3339; absent: now.
     pub usage_at: Option<&'a str>,
+    pub scope3_category: Option<i64>,
 }
 
 /// A partial update as a request gives it, before any check.
@@ -218,6 +251,7 @@ pub struct UsageChangesInput<'a> {
     pub unit: Option<&'a str>,
     pub usage_type_id: Option<i64>,
     pub usage_at: Option<&'a str>,
+    pub scope3_category: Option<i64>,
 }
 
 impl NewUsage {
@@ -228,6 +262,7 @@ impl NewUsage {
             unit: None,
             usage_type_id,
             usage_at,
+            scope3_category: None,
         })
     }
 
@@ -238,6 +273,7 @@ impl NewUsage {
             unit,
             usage_type_id,
             usage_at,
+            scope3_category,
         } = input;
         let amount = check_amount(amount);
         let unit = check_unit_text(unit);
@@ -251,6 +287,7 @@ impl NewUsage {
                 unit,
                 usage_type_id,
                 usage_at,
+                scope3_category,
             }),
             (a, n, t, u) => Err(Invalid(
                 [a.err(), n.err(), t.err(), u.err()]
@@ -270,6 +307,7 @@ pub struct UsageChanges {
     pub unit: Option<String>,
     pub usage_type_id: Option<UsageTypeId>,
     pub usage_at: Option<DateTime<Utc>>,
+    pub scope3_category: Option<i64>,
 }
 
 impl UsageChanges {
@@ -284,6 +322,7 @@ impl UsageChanges {
             unit: None,
             usage_type_id,
             usage_at,
+            scope3_category: None,
         })
     }
 
@@ -294,11 +333,17 @@ impl UsageChanges {
             unit,
             usage_type_id,
             usage_at,
+            scope3_category,
         } = input;
-        if amount.is_none() && unit.is_none() && usage_type_id.is_none() && usage_at.is_none() {
+        if amount.is_none()
+            && unit.is_none()
+            && usage_type_id.is_none()
+            && usage_at.is_none()
+            && scope3_category.is_none()
+        {
             return Err(Invalid::one(
                 "body",
-                "give at least one of amount, unit, usage_type_id, usage_at",
+                "give at least one of amount, unit, usage_type_id, usage_at, scope3_category",
             ));
         }
         let amount = amount.map(check_amount).transpose();
@@ -313,6 +358,7 @@ impl UsageChanges {
                 unit,
                 usage_type_id,
                 usage_at,
+                scope3_category,
             }),
             (a, n, t, u) => Err(Invalid(
                 [a.err(), n.err(), t.err(), u.err()]
@@ -331,10 +377,19 @@ impl UsageChanges {
 
     /// Applies the changes (with the new type's snapshot, if retyped, and
     /// the unit checked against the resulting type).
-    pub fn apply(&self, usage: &mut Usage, new_type: Option<UsageType>, unit: &UnitChoice) {
+    /// A new type brings its default scope 3 category unless one is
+    /// chosen; a chosen one must be the resulting type's.
+    pub fn apply(
+        &self,
+        usage: &mut Usage,
+        new_type: Option<UsageType>,
+        unit: &UnitChoice,
+    ) -> Result<(), FieldError> {
         if let Some(usage_type) = new_type {
+            usage.scope3_category = usage_type.scope3_category;
             usage.usage_type = usage_type;
         }
+        usage.choose_scope3_category(self.scope3_category)?;
         if let Some(amount) = self.amount {
             usage.amount = amount;
         }
@@ -342,6 +397,7 @@ impl UsageChanges {
             usage.usage_at = bson::DateTime::from_chrono(at);
         }
         usage.recompute(unit);
+        Ok(())
     }
 }
 

@@ -162,6 +162,7 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
         }
     };
     let unit_col = position("unit");
+    let category_col = position("scope3_category");
 
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
@@ -195,21 +196,28 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
             "" => Err(FieldError::new("usage_at", "is required")),
             raw => parse_usage_at(raw),
         };
+        let category = match category_col.map(cell).unwrap_or("") {
+            "" => Ok(None),
+            raw => raw.parse::<i64>().map(Some).map_err(|_| {
+                FieldError::new("scope3_category", "must be a scope 3 category number")
+            }),
+        };
         let usage_type_id = type_id.as_ref().ok().copied();
         let unit_text = unit.as_ref().ok().cloned().flatten();
-        let (usage, errors) = match (amount, unit, type_id, usage_at) {
-            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at)) => (
+        let (usage, errors) = match (amount, unit, type_id, usage_at, category) {
+            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at), Ok(scope3_category)) => (
                 Some(NewUsage {
                     amount,
                     unit,
                     usage_type_id,
                     usage_at,
+                    scope3_category,
                 }),
                 Vec::new(),
             ),
-            (a, n, t, u) => (
+            (a, n, t, u, c) => (
                 None,
-                [a.err(), n.err(), t.err(), u.err()]
+                [a.err(), n.err(), t.err(), u.err(), c.err()]
                     .into_iter()
                     .flatten()
                     .map(|e| e.in_row(row))
@@ -277,7 +285,10 @@ pub fn resolve_rows(
                     new.usage_at,
                 );
                 usage.import_id = Some(import_id);
-                usages.push(usage);
+                match usage.choose_scope3_category(new.scope3_category) {
+                    Ok(()) => usages.push(usage),
+                    Err(e) => errors.push(e.in_row(row.row)),
+                }
             }
             _ => errors.extend(row_errors),
         }

@@ -99,9 +99,13 @@ pub struct UsageType {
     pub dataset: DatasetId,
     /// What kind of activity (`stationary_combustion`, `purchased_electricity`...).
     pub category: String,
-    /// The GHG Protocol scope 3 category (1 to 15), for a scope 3 type.
+    /// The GHG Protocol scope 3 category (1 to 15), for a scope 3 type: the
+    /// first of `scope3_categories`, a usage's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope3_category: Option<u8>,
+    /// Every scope 3 category its usages may be reported under (freight:
+    /// 4 upstream and 9 downstream transportation); empty outside scope 3.
+    pub scope3_categories: Vec<u8>,
     /// Its dataset is illustrative: never for reporting.
     pub illustrative: bool,
     /// Its dataset is retired: no new usages.
@@ -136,6 +140,9 @@ pub struct UsageTypeFields {
     pub scope: i64,
     pub category: Option<String>,
     pub scope3_category: Option<i64>,
+    /// The categories it may be reported under, the default first; a
+    /// single `scope3_category` is a list of one.
+    pub scope3_categories: Option<Vec<i64>>,
     pub source: Option<String>,
     pub source_year: Option<i64>,
     pub region: Option<String>,
@@ -223,6 +230,42 @@ fn check_gases(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Option
     }
 }
 
+/// The scope 3 categories: a list (the default first) or one category,
+/// each 1 to 15, without repeats, for a scope 3 type only.
+fn check_scope3_categories(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Vec<u8> {
+    let given: Vec<i64> = match (&fields.scope3_categories, fields.scope3_category) {
+        (None, None) => return Vec::new(),
+        (None, Some(one)) => vec![one],
+        (Some(list), None) => list.clone(),
+        (Some(list), Some(one)) if list.first() == Some(&one) => list.clone(),
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "scope3_category",
+                "must be the first of scope3_categories (or leave it out)",
+            ));
+            return Vec::new();
+        }
+    };
+    let mut categories: Vec<u8> = Vec::new();
+    let valid = fields.scope == 3
+        && !given.is_empty()
+        && given.iter().all(|n| {
+            let fits = (1..=15).contains(n) && !categories.contains(&(*n as u8));
+            if fits {
+                categories.push(*n as u8);
+            }
+            fits
+        });
+    if !valid {
+        errors.push(FieldError::new(
+            "scope3_categories",
+            "must be scope 3 categories 1 to 15, without repeats, and only for a scope 3 type",
+        ));
+        return Vec::new();
+    }
+    categories
+}
+
 fn check_category(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> String {
     let Some(category) = fields
         .category
@@ -269,17 +312,8 @@ impl UsageType {
         let gases = check_gases(fields, &mut errors);
         let scope = Scope::parse(fields.scope).map_err(|e| errors.push(e)).ok();
         let category = check_category(fields, &mut errors);
-        let scope3_category = match fields.scope3_category {
-            None => None,
-            Some(n) if (1..=15).contains(&n) && fields.scope == 3 => Some(n as u8),
-            Some(_) => {
-                errors.push(FieldError::new(
-                    "scope3_category",
-                    "must be 1 to 15, and only for a scope 3 type",
-                ));
-                None
-            }
-        };
+        let scope3_categories = check_scope3_categories(fields, &mut errors);
+        let scope3_category = scope3_categories.first().copied();
         let source = check_optional_text(
             "source",
             fields.source.as_deref(),
@@ -335,6 +369,7 @@ impl UsageType {
                 dataset: dataset.id.clone(),
                 category,
                 scope3_category,
+                scope3_categories,
                 illustrative: dataset.illustrative,
                 retired: dataset.retired,
                 private: dataset.private,
@@ -451,9 +486,22 @@ mod tests {
     }
 
     #[test]
+    fn freight_may_be_reported_under_4_or_9_the_first_by_default() {
+        let mut f = fields("freight", "short_ton_mi", 0.2, 3);
+        f.scope3_categories = Some(vec![4, 9]);
+        let t = parse(1, &f).unwrap();
+        assert_eq!(
+            (t.scope3_category, t.scope3_categories.as_slice()),
+            (Some(4), &[4, 9][..])
+        );
+        f.scope3_categories = Some(vec![4, 4]);
+        assert_eq!(parse(1, &f).unwrap_err().0[0].field, "scope3_categories");
+    }
+
+    #[test]
     fn a_scope3_category_needs_a_scope_3_type() {
         let mut f = fields("flight", "passenger_mi", 0.2, 2);
         f.scope3_category = Some(6);
-        assert_eq!(parse(1, &f).unwrap_err().0[0].field, "scope3_category");
+        assert_eq!(parse(1, &f).unwrap_err().0[0].field, "scope3_categories");
     }
 }

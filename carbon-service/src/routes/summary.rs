@@ -106,6 +106,7 @@ impl From<Gases> for GasTotalsResponse {
             {"level": "location_based_fallback", "energy_kwh": 5000.0}
         ]
     },
+    "by_scope3_category": [],
     "total_co2e_market_based": 1758.21
 }))]
 pub struct SummaryResponse {
@@ -127,12 +128,27 @@ pub struct SummaryResponse {
     /// GHG Protocol scopes present, in order; each usage counts under the
     /// scope of its type snapshot. Scope 2 here is location-based.
     pub by_scope: Vec<ScopeTotalResponse>,
+    /// Scope 3 per GHG Protocol category (1 to 15), in order: each usage
+    /// under the category it is reported under (one of its type's).
+    pub by_scope3_category: Vec<CategoryTotalResponse>,
     /// Scope 2 by both methods of the GHG Protocol Scope 2 Guidance, never
     /// added together.
     pub scope2: Scope2Response,
     /// `total_co2e` with scope 2 market-based instead of location-based
     /// (`total_co2e` stays location-based).
     pub total_co2e_market_based: f64,
+}
+
+/// One scope 3 category's totals.
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(as = Scope3CategoryTotal)]
+pub struct CategoryTotalResponse {
+    /// 1 to 15 (GHG Protocol Scope 3 Standard).
+    #[schema(minimum = 1, maximum = 15)]
+    pub category: u8,
+    pub usage_count: u64,
+    pub co2e: f64,
+    pub by_gas: GasTotalsResponse,
 }
 
 /// Scope 2 by both methods.
@@ -228,6 +244,16 @@ impl SummaryResponse {
             by_type: s.by_type.into_iter().map(Into::into).collect(),
             by_month: s.by_month.into_iter().map(Into::into).collect(),
             by_scope: s.by_scope.into_iter().map(Into::into).collect(),
+            by_scope3_category: s
+                .by_scope3_category
+                .into_iter()
+                .map(|c| CategoryTotalResponse {
+                    category: c.category,
+                    usage_count: c.usage_count,
+                    co2e: shown(c.co2e),
+                    by_gas: c.by_gas.into(),
+                })
+                .collect(),
             scope2: Scope2Response {
                 location_based: FiguresResponse {
                     co2e: shown(s.scope2.location_based.co2e),

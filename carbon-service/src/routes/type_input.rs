@@ -92,6 +92,11 @@ macro_rules! usage_type_input {
             #[serde(default, deserialize_with = "common::extract::optional_integer")]
             #[schema(value_type = Option<u8>, minimum = 1, maximum = 15)]
             pub scope3_category: Option<i64>,
+            /// Every scope 3 category its usages may be reported under, the
+            /// default first (freight: `[4, 9]`); a usage picks one.
+            #[serde(default)]
+            #[schema(value_type = Option<Vec<u8>>, example = json!([4, 9]))]
+            pub scope3_categories: Option<Vec<i64>>,
             /// Where the factor comes from, up to 256 characters.
             #[serde(default)]
             #[schema(max_length = 256)]
@@ -122,6 +127,7 @@ macro_rules! usage_type_input {
                     scope: input.scope,
                     category: input.category,
                     scope3_category: input.scope3_category,
+                    scope3_categories: input.scope3_categories,
                     source: input.source,
                     source_year: input.source_year,
                     region: input.region,

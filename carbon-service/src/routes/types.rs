@@ -120,6 +120,10 @@ pub struct UsageTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 15, nullable = false)]
     pub scope3_category: Option<u8>,
+    /// Every scope 3 category its usages may be reported under, the
+    /// default first (freight: `[4, 9]`); empty outside scope 3.
+    #[serde(default)]
+    pub scope3_categories: Vec<u8>,
     /// Where the factor comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 256, nullable = false)]
@@ -163,6 +167,7 @@ impl From<&UsageType> for UsageTypeResponse {
             category: t.category.clone(),
             scope: t.scope,
             scope3_category: t.scope3_category,
+            scope3_categories: t.scope3_categories.clone(),
             source: t.source.clone(),
             source_year: t.source_year,
             region: t.region.clone(),

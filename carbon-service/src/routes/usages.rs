@@ -89,6 +89,10 @@ pub struct UsageResponse {
     pub gases: GasesBody,
     /// kg CO₂e under the factor's GWP set (`usage_type.gwp_basis`).
     pub co2e: f64,
+    /// The scope 3 category it is reported under (one of the type's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub scope3_category: Option<u8>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; `ETag` is this number in quotes, for
@@ -108,6 +112,7 @@ impl From<&Usage> for UsageResponse {
             usage_at: u.usage_at.to_chrono(),
             gases: u.gases.clone().into(),
             co2e: shown(u.co2e),
+            scope3_category: u.scope3_category,
             created_at: u.created_at.to_chrono(),
             updated_at: u.updated_at.to_chrono(),
             version: u.version,
@@ -131,6 +136,15 @@ pub struct CreateUsageRequest {
     #[serde(deserialize_with = "common::extract::integer")]
     #[schema(value_type = UsageTypeId)]
     pub usage_type_id: i64,
+    /// One of the type's `scope3_categories` to report it under; absent:
+    /// the first.
+    #[serde(
+        default,
+        deserialize_with = "common::extract::optional_integer",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 15)]
+    pub scope3_category: Option<i64>,
     /// RFC 3339 with an offset, from 1900 to at most one day ahead; absent or null: now.
     #[schema(format = DateTime, nullable)]
     pub usage_at: Option<String>,
@@ -184,6 +198,11 @@ pub struct UpdateUsageRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, format = DateTime)]
     pub usage_at: Option<String>,
+    /// One of the type's `scope3_categories` to report it under (a new
+    /// type without it: the new type's first).
+    #[serde(default, deserialize_with = "present_integer")]
+    #[schema(value_type = u8, minimum = 1, maximum = 15)]
+    pub scope3_category: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -275,6 +294,7 @@ pub async fn create_usage(
         unit: body.unit.as_deref(),
         usage_type_id: body.usage_type_id,
         usage_at: body.usage_at.as_deref(),
+        scope3_category: body.scope3_category,
     })?;
     // The request as sent (an absent `usage_at` is not "now") tells a
     // retry from a different request.
@@ -424,6 +444,7 @@ pub async fn update_usage(
         unit: body.unit.as_deref(),
         usage_type_id: body.usage_type_id,
         usage_at: body.usage_at.as_deref(),
+        scope3_category: body.scope3_category,
     })?;
     let updated = ctx
         .usages()

@@ -95,7 +95,7 @@ impl Verification {
     }
 }
 
-type CellKey = (String, Option<String>, UsageTypeId, u8);
+type CellKey = (String, Option<String>, UsageTypeId, u8, Option<u8>);
 
 /// The cells keyed, those of one key summed (day cells by month, when
 /// their days are dropped).
@@ -107,6 +107,7 @@ fn keyed(cells: impl IntoIterator<Item = SummaryCell>) -> BTreeMap<CellKey, Summ
             cell.day.clone(),
             cell.usage_type_id,
             cell.scope,
+            cell.scope3_category,
         );
         match keyed.get_mut(&key) {
             Some(sum) => {

@@ -23,8 +23,8 @@ use common::ids::UserId;
 pub const COLLECTION: &str = "rollups";
 pub const DAY_COLLECTION: &str = "day_rollups";
 /// One rollup per cell; also serves a user's months (days) in order.
-pub const CELL_INDEX: &str = "user_month_type_scope";
-pub const DAY_CELL_INDEX: &str = "user_day_type_scope";
+pub const CELL_INDEX: &str = "user_month_type_scope_category";
+pub const DAY_CELL_INDEX: &str = "user_day_type_scope_category";
 
 fn collection_name(grain: Grain) -> &'static str {
     match grain {
@@ -43,6 +43,12 @@ pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
     keys.insert(grain.field(), 1);
     keys.insert("usage_type_id", 1);
     keys.insert("scope", 1);
+    keys.insert("scope3_category", 1);
+    // The cell indexes before scope 3 categories.
+    let replaced: &'static [&'static str] = match grain {
+        Grain::Month => &["user_month_type_scope"],
+        Grain::Day => &["user_day_type_scope"],
+    };
     (
         vec![
             IndexModel::builder()
@@ -55,7 +61,7 @@ pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
                 )
                 .build(),
         ],
-        &[],
+        replaced,
     )
 }
 
@@ -70,6 +76,9 @@ pub struct Rollup {
     pub day: Option<String>,
     pub usage_type_id: UsageTypeId,
     pub scope: u8,
+    /// The scope 3 category of the cell's usages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope3_category: Option<u8>,
     pub usage_count: i64,
     pub total_amount: f64,
     /// kg CO₂e as stored with the usages (each under its factor's set).
@@ -97,6 +106,7 @@ impl Rollup {
             day: self.day.clone().unwrap_or_default(),
             usage_type_id: self.usage_type_id,
             scope: self.scope,
+            scope3_category: self.scope3_category,
         }
     }
 
@@ -108,6 +118,7 @@ impl Rollup {
             day: cell.day.clone(),
             usage_type_id: cell.usage_type_id,
             scope: cell.scope,
+            scope3_category: cell.scope3_category,
             usage_count: i64::try_from(cell.usage_count).unwrap_or(i64::MAX),
             total_amount: cell.total_amount,
             co2e: cell.co2e,
@@ -128,6 +139,7 @@ impl Rollup {
             month: self.month.clone(),
             day: self.day.clone(),
             scope: self.scope,
+            scope3_category: self.scope3_category,
             usage_count: u64::try_from(self.usage_count).unwrap_or(0),
             total_amount: self.total_amount,
             co2e: self.co2e,
@@ -157,6 +169,12 @@ fn key_filter(key: &CellKey, grain: Grain) -> Document {
     };
     filter.insert("usage_type_id", key.usage_type_id);
     filter.insert("scope", i32::from(key.scope));
+    // Null matches a cell without a category, and an upsert stores it so.
+    filter.insert(
+        "scope3_category",
+        key.scope3_category
+            .map_or(bson::Bson::Null, |c| bson::Bson::Int32(i32::from(c))),
+    );
     filter
 }
 

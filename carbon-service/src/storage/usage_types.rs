@@ -352,3 +352,39 @@ pub async fn move_co2_to_biogenic(
     )
     .await
 }
+
+/// Types stored before category lists get theirs: their one category, or
+/// none. Idempotent, in batches.
+pub async fn backfill_scope3_categories(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "scope3_categories": { "$exists": false } },
+        vec![doc! { "$set": {
+            "scope3_categories": { "$cond": [
+                { "$eq": [{ "$ifNull": ["$scope3_category", null] }, null] }, [], ["$scope3_category"],
+            ] },
+        } }],
+        "giving usage types their scope 3 categories",
+    )
+    .await
+}
+
+/// Sets the categories of the type `id` of `dataset` (a bundled type
+/// re-tagged), where they differ; whether it changed.
+pub async fn set_scope3_categories(
+    db: &Database,
+    dataset: &str,
+    id: i64,
+    categories: &[u8],
+) -> Result<bool, StoreError> {
+    let categories: Vec<i32> = categories.iter().map(|c| i32::from(*c)).collect();
+    let updated = db
+        .collection::<bson::Document>(COLLECTION)
+        .update_one(
+            doc! { "dataset": dataset, "id": id, "scope3_categories": { "$ne": &categories } },
+            doc! { "$set": { "scope3_categories": &categories } },
+        )
+        .await
+        .context("re-tagging a usage type's scope 3 categories")?;
+    Ok(updated.modified_count == 1)
+}

@@ -258,6 +258,7 @@ pub async fn write_changes(
             "factor_amount": usage.factor_amount,
             "usage_type": snapshot,
             "usage_type_id": usage.usage_type_id,
+            "scope3_category": usage.scope3_category.map(i32::from),
             "usage_at": usage.usage_at,
             "gases": gases,
             "co2e": usage.co2e,
@@ -428,6 +429,7 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> 
         "usage_type_id": "$usage_type_id",
         "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
         "scope": "$usage_type.scope",
+        "scope3_category": "$scope3_category",
     };
     if grain == Grain::Day {
         key.insert(
@@ -438,7 +440,7 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> 
     let mut group = doc! {
             "_id": key,
             "usage_count": { "$sum": 1 },
-            "total_amount": { "$sum": { "$ifNull": ["$factor_amount", "$amount"] } },
+            "total_amount": { "$sum": "$factor_amount" },
             "co2e": { "$sum": "$co2e" },
             "co2": { "$sum": "$gases.co2" },
             "ch4": { "$sum": "$gases.ch4" },
@@ -471,6 +473,8 @@ struct CellKey {
     #[serde(default)]
     day: Option<String>,
     scope: u8,
+    #[serde(default)]
+    scope3_category: Option<u8>,
 }
 
 #[derive(serde::Deserialize)]
@@ -641,6 +645,48 @@ pub async fn users_with_fossil_co2_of(
     super::distinct_users_where(db, COLLECTION, "user_id", fossil_co2_of(dataset, ids)).await
 }
 
+/// Usages stored before scope 3 categories are reported under their
+/// snapshot's one category, and the snapshot lists it. Idempotent, in
+/// batches.
+pub async fn backfill_scope3_categories(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "usage_type.scope3_categories": { "$exists": false } },
+        vec![doc! { "$set": {
+            "scope3_category": { "$ifNull": ["$usage_type.scope3_category", null] },
+            "usage_type.scope3_categories": { "$cond": [
+                { "$eq": [{ "$ifNull": ["$usage_type.scope3_category", null] }, null] },
+                [],
+                ["$usage_type.scope3_category"],
+            ] },
+        } }],
+        "giving usages their scope 3 category",
+    )
+    .await
+}
+
+/// Sets the categories of the snapshots of the type `id` of `dataset` (a
+/// bundled type re-tagged), so that a usage may choose among them.
+pub async fn set_snapshot_scope3_categories(
+    db: &Database,
+    dataset: &str,
+    id: i64,
+    categories: &[u8],
+) -> Result<u64, StoreError> {
+    let categories: Vec<i32> = categories.iter().map(|c| i32::from(*c)).collect();
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! {
+            "usage_type_id": id,
+            "usage_type.dataset": dataset,
+            "usage_type.scope3_categories": { "$ne": &categories },
+        },
+        doc! { "$set": { "usage_type.scope3_categories": &categories } },
+        "re-tagging usage snapshots' scope 3 categories",
+    )
+    .await
+}
+
 /// Whether the usage `id` exists (of any user).
 pub async fn exists(db: &Database, id: ObjectId) -> Result<bool, StoreError> {
     Ok(db
@@ -687,6 +733,7 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
         month: row.key.month,
         day: row.key.day,
         scope: row.key.scope,
+        scope3_category: row.key.scope3_category,
         usage_count: row.usage_count,
         total_amount: row.total_amount,
         co2e: row.co2e,

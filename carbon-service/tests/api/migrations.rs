@@ -660,3 +660,70 @@ async fn biofuel_usages_recorded_as_fossil_co2_move_it_to_the_biogenic_memo() {
     assert_eq!(rollup.get_f64("biogenic_co2"), Ok(94.5), "{rollup}");
     assert_eq!(rollup.get_f64("co2e"), Ok(0.0), "{rollup}");
 }
+
+#[tokio::test]
+async fn freight_stored_with_one_category_gets_the_hubs_two_and_its_usages_keep_theirs() {
+    use carbon_service::domain::usage::Usage;
+
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    drop(Application::build(settings(&test_db)).await.unwrap());
+    db.collection::<bson::Document>("schema")
+        .update_one(
+            doc! {"_id": "carbon-service"},
+            doc! {"$set": {"version": 12_i64}},
+        )
+        .await
+        .unwrap();
+    // Freight as an earlier version stored it: category 4 alone, no list.
+    let epa = carbon_service::seed::parse_seed(carbon_service::seed::EPA_GHG_HUB_2025).unwrap();
+    let freight = epa.types.iter().find(|t| t.id.get() == 40001).unwrap();
+    let mut stored = bson::to_document(freight).unwrap();
+    stored.remove("scope3_categories");
+    db.collection::<bson::Document>("usage_types")
+        .insert_one(&stored)
+        .await
+        .unwrap();
+    let unit = carbon_service::domain::units::check_unit("vehicle_mi", "vehicle_mi").unwrap();
+    let user = common::ids::UserId::new();
+    let usage = Usage::new(
+        carbon_service::domain::ids::UsageId::new(),
+        user,
+        100.0,
+        unit,
+        freight.clone(),
+        chrono::Utc::now(),
+    );
+    let mut usage = bson::to_document(&usage).unwrap();
+    usage.remove("scope3_category");
+    usage
+        .get_document_mut("usage_type")
+        .unwrap()
+        .remove("scope3_categories");
+    db.collection::<bson::Document>("usages")
+        .insert_one(usage)
+        .await
+        .unwrap();
+
+    drop(Application::build(settings(&test_db)).await.unwrap());
+
+    let retagged = db
+        .collection::<carbon_service::domain::usage_type::UsageType>("usage_types")
+        .find_one(doc! {"id": 40001_i64})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retagged.scope3_categories, vec![4, 9]);
+    let migrated: Usage = db
+        .collection::<Usage>("usages")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(migrated.scope3_category, Some(4));
+    assert_eq!(migrated.usage_type.scope3_categories, vec![4, 9]);
+    let report = carbon_service::service::rollups::verify(&db, false)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}

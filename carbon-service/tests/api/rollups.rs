@@ -6,7 +6,7 @@ use carbon_service::domain::gwp::{Gases, GwpSet};
 use carbon_service::domain::ids::UsageId;
 use carbon_service::domain::rollup::Grain;
 use carbon_service::domain::summary::{self, Summary};
-use carbon_service::domain::usage::{NewUsage, UsageChanges};
+use carbon_service::domain::usage::{NewUsage, UsageChanges, UsageChangesInput};
 use carbon_service::domain::usage_query::UsageFilter;
 use carbon_service::service::rollups;
 use carbon_service::storage::usages;
@@ -38,8 +38,9 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
 
 /// The example types (a CO₂e-only factor each), EPA Hub types whose
 /// factors give CO₂, CH₄ and N₂O, two fluorinated gases (their own GWPs),
-/// and biogenic CO₂: wood (with CH₄ and N₂O), pure biodiesel and B20 (with
-/// fossil CO₂).
+/// biogenic CO₂: wood (with CH₄ and N₂O), pure biodiesel and B20 (with
+/// fossil CO₂), and scope 3 types with two categories each (freight 4 and
+/// 9, travel 6 and 7).
 fn type_id_strategy() -> impl Strategy<Value = i64> {
     proptest::sample::select(vec![
         100, 101, 102, 103, 104, 10018, 11018, 20000, 40001, 50010, 60000, 60003, 11017, 30002,
@@ -62,6 +63,9 @@ enum Op {
         at: Option<DateTime<Utc>>,
     },
     Delete(usize),
+    /// Reports a usage under another scope 3 category (refused unless its
+    /// type lists it).
+    Recategorize(usize, i64),
     Import(Vec<(f64, i64, DateTime<Utc>)>),
     Erase,
 }
@@ -73,6 +77,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_filter("a change", |(_, a, t, at)| a.is_some() || t.is_some() || at.is_some())
             .prop_map(|(pick, amount, type_id, at)| Op::Update { pick, amount, type_id, at }),
         2 => any::<usize>().prop_map(Op::Delete),
+        2 => (any::<usize>(), proptest::sample::select(vec![4_i64, 9, 6, 7]))
+            .prop_map(|(pick, category)| Op::Recategorize(pick, category)),
         2 => proptest::collection::vec((amount(), type_id_strategy(), instant()), 1..40).prop_map(Op::Import),
         1 => Just(Op::Erase),
     ]
@@ -123,6 +129,16 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             let changes = UsageChanges::parse(*amount, *type_id, at.as_deref()).unwrap();
             usages.update(user, id, &changes, None).await.unwrap();
         }
+        Op::Recategorize(pick, category) if !ids.is_empty() => {
+            let id = ids[pick % ids.len()];
+            let changes = UsageChanges::parse_input(UsageChangesInput {
+                scope3_category: Some(*category),
+                ..UsageChangesInput::default()
+            })
+            .unwrap();
+            // A category the usage's type does not list is refused (422).
+            let _ = usages.update(user, id, &changes, None).await;
+        }
         Op::Delete(pick) if !ids.is_empty() => {
             let id = ids.remove(pick % ids.len());
             usages.delete(user, id, None).await.unwrap();
@@ -155,7 +171,7 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             ids.clear();
         }
         // An update or delete with nothing to change.
-        Op::Update { .. } | Op::Delete(_) => {}
+        Op::Update { .. } | Op::Delete(_) | Op::Recategorize(..) => {}
     }
 }
 
@@ -208,11 +224,18 @@ fn same(a: &Summary, b: &Summary) -> Result<(), String> {
                 && close(x.co2e, y.co2e)
                 && x.by_type.len() == y.by_type.len()
         });
+    let categories_agree = a.by_scope3_category.len() == b.by_scope3_category.len()
+        && a.by_scope3_category
+            .iter()
+            .zip(&b.by_scope3_category)
+            .all(|(x, y)| {
+                x.category == y.category && x.usage_count == y.usage_count && close(x.co2e, y.co2e)
+            });
     let scopes_agree = a.by_scope.len() == b.by_scope.len()
         && a.by_scope.iter().zip(&b.by_scope).all(|(x, y)| {
             x.scope == y.scope && x.usage_count == y.usage_count && close(x.co2e, y.co2e)
         });
-    if types_agree && months_agree && scopes_agree {
+    if types_agree && months_agree && scopes_agree && categories_agree {
         Ok(())
     } else {
         differ()

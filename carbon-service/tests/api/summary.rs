@@ -435,3 +435,60 @@ async fn a_summary_with_mid_month_edges_reads_only_the_edge_days_usages() {
     // before noon (two); never the 87 usages of the whole days and months.
     assert_eq!(examined, 3, "{reads:?}");
 }
+
+#[tokio::test]
+async fn freight_is_reported_under_category_4_unless_a_usage_chooses_9() {
+    let app = spawn_app().await;
+    app.seed_epa().await;
+    let user = TestUser::new();
+    // Hub 2025 Table 8 freight, categories 4 and 9.
+    let freight: Value = app.get_type("40001").await.json().await.unwrap();
+    assert_eq!(freight["scope3_categories"], json!([4, 9]));
+    let upstream = app
+        .created_usage_from(
+            &user,
+            json!({"amount": 100, "usage_type_id": 40001, "usage_at": "2026-04-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(upstream["scope3_category"], 4);
+    let downstream = app
+        .created_usage_from(
+            &user,
+            json!({"amount": 50, "usage_type_id": 40001, "usage_at": "2026-04-02T00:00:00Z",
+                "scope3_category": 9}),
+        )
+        .await;
+    assert_eq!(downstream["scope3_category"], 9);
+    let refused = app
+        .create_usage(
+            &user,
+            json!({"amount": 1, "usage_type_id": 40001, "scope3_category": 5}),
+        )
+        .await;
+    let problem = assert_problem(refused, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "scope3_category");
+
+    // Whole months (rollups) and a mid-month edge (usages) alike.
+    for window in ["from=2026-01-01T00:00:00Z", "from=2026-04-01T12:00:00Z"] {
+        let summary = app.summary_of(&user, &format!("?{window}")).await;
+        let categories = summary["by_scope3_category"].as_array().unwrap();
+        let count = |c: i64| {
+            categories
+                .iter()
+                .find(|l| l["category"] == c)
+                .map_or(0, |l| l["usage_count"].as_u64().unwrap())
+        };
+        let expected_4 = if window.contains("T12") { 0 } else { 1 };
+        assert_eq!((count(4), count(9)), (expected_4, 1), "{window}: {summary}");
+    }
+    // A change of category moves it.
+    let id = downstream["id"].as_str().unwrap();
+    let moved: Value = app
+        .put(&format!("/usages/{id}"), &user)
+        .json(&json!({"scope3_category": 4}))
+        .json_body()
+        .await;
+    assert_eq!(moved["scope3_category"], 4);
+    let summary = app.summary_of(&user, "?from=2026-01-01T00:00:00Z").await;
+    assert_eq!(summary["by_scope3_category"][0]["usage_count"], 2);
+}

@@ -15,7 +15,7 @@ async fn types_are_public_and_paged_by_id() {
         types[0],
         json!({"id": 100, "name": "electricity", "unit": "kWh", "unit_dimension": "energy",
             "factor": 1.5, "gases": {"other_co2e": 1.5}, "gwp_basis": "AR5", "dataset": "example",
-            "category": "purchased_electricity", "scope": 2, "gases_covered": ["co2e"],
+            "category": "purchased_electricity", "scope": 2, "scope3_categories": [], "gases_covered": ["co2e"],
             "illustrative": true, "retired": false,
             "source": "Illustrative factor carried over from the reference implementation; replace with your grid supplier's or national inventory's"})
     );

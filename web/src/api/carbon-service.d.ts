@@ -460,6 +460,12 @@ export interface components {
              */
             amount: number;
             /**
+             * Format: int32
+             * @description One of the type's `scope3_categories` to report it under; absent:
+             *     the first.
+             */
+            scope3_category?: number | null;
+            /**
              * @description A unit of the type's dimension (`GET /units`); absent or null: the
              *     type's unit. Another dimension is 422 naming `unit` and listing the
              *     accepted ones.
@@ -518,6 +524,15 @@ export interface components {
              * @description GHG Protocol scope: 1, 2 or 3.
              */
             scope: number;
+            /**
+             * @description Every scope 3 category its usages may be reported under, the
+             *     default first (freight: `[4, 9]`); a usage picks one.
+             * @example [
+             *       4,
+             *       9
+             *     ]
+             */
+            scope3_categories?: number[] | null;
             /**
              * Format: int32
              * @description The GHG Protocol scope 3 category, 1 to 15 (scope 3 only).
@@ -1010,6 +1025,19 @@ export interface components {
              */
             co2e: number;
         };
+        /** @description One scope 3 category's totals. */
+        Scope3CategoryTotal: {
+            by_gas: components["schemas"]["GasTotals"];
+            /**
+             * Format: int32
+             * @description 1 to 15 (GHG Protocol Scope 3 Standard).
+             */
+            category: number;
+            /** Format: double */
+            co2e: number;
+            /** Format: int64 */
+            usage_count: number;
+        };
         ScopeTotal: {
             by_gas: components["schemas"]["GasTotals"];
             /** Format: double */
@@ -1128,6 +1156,7 @@ export interface components {
          *           }
          *         ]
          *       },
+         *       "by_scope3_category": [],
          *       "total_co2e_market_based": 1758.21
          *     }
          */
@@ -1141,6 +1170,11 @@ export interface components {
              *     scope of its type snapshot. Scope 2 here is location-based.
              */
             by_scope: components["schemas"]["ScopeTotal"][];
+            /**
+             * @description Scope 3 per GHG Protocol category (1 to 15), in order: each usage
+             *     under the category it is reported under (one of its type's).
+             */
+            by_scope3_category: components["schemas"]["Scope3CategoryTotal"][];
             /** @description Ordered by usage type id. */
             by_type: components["schemas"]["TypeTotal"][];
             /**
@@ -1224,6 +1258,12 @@ export interface components {
              * @description Finite, 0 to 1e12, in the usage's unit (or the new `unit`).
              */
             amount?: number;
+            /**
+             * Format: int32
+             * @description One of the type's `scope3_categories` to report it under (a new
+             *     type without it: the new type's first).
+             */
+            scope3_category?: number;
             /**
              * @description A new unit of the type's dimension for the amount; left out: the
              *     usage keeps its unit (which must then suit a new type).
@@ -1331,6 +1371,11 @@ export interface components {
              */
             id: components["schemas"]["UsageId"];
             /**
+             * Format: int32
+             * @description The scope 3 category it is reported under (one of the type's).
+             */
+            scope3_category?: number;
+            /**
              * @description The unit the amount was entered in.
              * @example MWh
              */
@@ -1437,6 +1482,11 @@ export interface components {
              */
             scope: number;
             /**
+             * @description Every scope 3 category its usages may be reported under, the
+             *     default first (freight: `[4, 9]`); empty outside scope 3.
+             */
+            scope3_categories?: number[];
+            /**
              * Format: int32
              * @description The GHG Protocol scope 3 category (1 to 15), for a scope 3 type.
              */
@@ -1492,6 +1542,15 @@ export interface components {
              * @description GHG Protocol scope: 1, 2 or 3.
              */
             scope: number;
+            /**
+             * @description Every scope 3 category its usages may be reported under, the
+             *     default first (freight: `[4, 9]`); a usage picks one.
+             * @example [
+             *       4,
+             *       9
+             *     ]
+             */
+            scope3_categories?: number[] | null;
             /**
              * Format: int32
              * @description The GHG Protocol scope 3 category, 1 to 15 (scope 3 only).

@@ -175,7 +175,7 @@ impl Usages<'_> {
             &usage_type.unit,
         )
         .map_err(Invalid::from)?;
-        let usage = Usage::new(
+        let mut usage = Usage::new(
             UsageId::new(),
             user_id,
             new.amount,
@@ -183,6 +183,9 @@ impl Usages<'_> {
             usage_type,
             new.usage_at,
         );
+        usage
+            .choose_scope3_category(new.scope3_category)
+            .map_err(Invalid::from)?;
         let keyed = key.map(|(key, request)| Keyed::new(user_id, key, &[b"create", request]));
         let (reply, mut answer) = tokio::sync::oneshot::channel();
         self.writes.enqueue(
@@ -290,7 +293,9 @@ impl Usages<'_> {
                 (_, None) => units::check_unit(changes.unit_of(&usage), &usage.usage_type.unit),
             }
             .map_err(|e| UsageError::Invalid(e.into()))?;
-            changes.apply(&mut usage, new_type.clone(), &unit);
+            changes
+                .apply(&mut usage, new_type.clone(), &unit)
+                .map_err(|e| UsageError::Invalid(e.into()))?;
             let updated = usages::write_changes(self.db, session, &usage, read_version)
                 .await?
                 .ok_or(UsageError::Contended)?;

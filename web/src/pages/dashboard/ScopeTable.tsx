@@ -19,6 +19,21 @@ export function ScopeTable({ summary, year }: { summary: Summary; year: number }
           ))}
         </tbody>
       </table>
+      {summary.by_scope3_category.length > 0 && (
+        <table data-testid="scope3-table">
+          <caption>Scope 3 by category, {year}</caption>
+          <thead><tr><th scope="col">Category</th><th scope="col">Usages</th><th scope="col">kg CO₂e</th></tr></thead>
+          <tbody>
+            {summary.by_scope3_category.map((c) => (
+              <tr key={c.category}>
+                <th scope="row">Category {c.category}</th>
+                <td>{c.usage_count}</td>
+                <td>{round(c.co2e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <Scope2Table summary={summary} year={year} />
     </>
   );

@@ -37,6 +37,25 @@ function FactorNote({ type }: { type: UsageType }) {
 
 /** Add a usage, or edit one: the type found by category and search, the
  * amount in any unit of the type's dimension. */
+/** GHG Protocol Corporate Value Chain (Scope 3) Standard, Table 5.4. */
+const SCOPE3_CATEGORIES: Record<number, string> = {
+  1: '1 Purchased goods and services',
+  2: '2 Capital goods',
+  3: '3 Fuel- and energy-related activities',
+  4: '4 Upstream transportation and distribution',
+  5: '5 Waste generated in operations',
+  6: '6 Business travel',
+  7: '7 Employee commuting',
+  8: '8 Upstream leased assets',
+  9: '9 Downstream transportation and distribution',
+  10: '10 Processing of sold products',
+  11: '11 Use of sold products',
+  12: '12 End-of-life treatment of sold products',
+  13: '13 Downstream leased assets',
+  14: '14 Franchises',
+  15: '15 Investments',
+};
+
 export function UsageForm({ types, editing, onDone }: { types: UsageType[]; editing: Usage | null; onDone: () => void }) {
   const dimensions = useUnits();
   // One key per usage being added: a double click or a retry sends the same
@@ -49,11 +68,14 @@ export function UsageForm({ types, editing, onDone }: { types: UsageType[]; edit
   const [unit, setUnit] = useState<string | undefined>(editing?.unit);
 
   const found = findTypes(types, category, search);
-  const selectedId = typeId ?? found[0]?.id;
+  // Never an illustrative type by default: a newcomer would record
+  // placeholder figures without noticing.
+  const selectedId = typeId ?? found.find((t) => !t.illustrative)?.id;
   // A usage being edited may be of a type no longer listed (retired): keep it.
   const type = types.find((t) => t.id === selectedId) ?? (editing?.usage_type.id === selectedId ? editing?.usage_type : undefined);
   const options = type && !found.some((t) => t.id === type.id) ? [type, ...found] : found;
   const units = unitsFor(type, dimensions);
+  const categories = type?.scope3_categories ?? [];
   const selectedUnit = unit && units.includes(unit) ? unit : type?.unit;
 
   const { onSubmit, busy, problem } = useSubmit(async (form) => {
@@ -61,7 +83,13 @@ export function UsageForm({ types, editing, onDone }: { types: UsageType[]; edit
     const at = String(form.get('usage_at'));
     const usage_at = at ? new Date(at).toISOString() : undefined;
     if (selectedId === undefined) return { detail: 'Choose a usage type.', fields: { usage_type_id: 'Choose a usage type.' }, status: 0 };
-    const fields = { amount, usage_type_id: selectedId, ...(selectedUnit ? { unit: selectedUnit } : {}) };
+    const chosen = String(form.get('scope3_category') ?? '');
+    const fields = {
+      amount,
+      usage_type_id: selectedId,
+      ...(selectedUnit ? { unit: selectedUnit } : {}),
+      ...(chosen ? { scope3_category: Number(chosen) } : {}),
+    };
     const { error, response } = editing
       ? await carbon.PUT('/usages/{id}', {
           params: { path: { id: editing.id } },
@@ -98,8 +126,16 @@ export function UsageForm({ types, editing, onDone }: { types: UsageType[]; edit
         <SelectField label="Usage type" name="usage_type_id" required value={selectedId ?? ''}
           error={problem?.fields.usage_type_id ?? (options.length === 0 ? 'No type matches.' : undefined)}
           onChange={(e) => { setTypeId(Number(e.target.value)); setUnit(undefined); }}>
+          {selectedId === undefined && <option value="" disabled>Choose a usage type</option>}
           {options.map((t) => <option key={t.id} value={t.id}>{typeLabel(t)}</option>)}
         </SelectField>
+        {type && categories.length > 1 && (
+          <SelectField key={type.id} label="Scope 3 category" name="scope3_category"
+            defaultValue={String(editing?.usage_type.id === type.id ? (editing?.scope3_category ?? '') : categories[0])}
+            error={problem?.fields.scope3_category}>
+            {categories.map((c) => <option key={c} value={c}>{SCOPE3_CATEGORIES[c] ?? `Category ${c}`}</option>)}
+          </SelectField>
+        )}
       </div>
       {type && <FactorNote type={type} />}
       <div className="row">
