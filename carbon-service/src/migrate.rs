@@ -95,6 +95,13 @@ pub const MIGRATIONS: &[Migration<MigrationError>] = &[
         name: "types list their scope 3 categories, usages and rollups carry the one they are reported under",
         run: |db| Box::pin(scope3_categories(db)),
     },
+    Migration {
+        version: 14,
+        name: "every rollup carries fossil methane",
+        run: |db| {
+            Box::pin(async move { Ok(rollups::backfill_fossil_methane(db).await.map(|_| ())?) })
+        },
+    },
 ];
 
 /// The schema version this binary writes and reads.

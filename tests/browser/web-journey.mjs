@@ -106,6 +106,16 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await newPage(context);
 
+  step('a signed-out visit makes no failing call');
+  const failed = [];
+  const watch = (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); };
+  page.on('response', watch);
+  await page.goto(`${web}/`);
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await page.waitForLoadState('networkidle');
+  check(failed.length === 0, `a signed-out visit failed: ${failed.join(', ')}`);
+  page.off('response', watch);
+
   step('register (which logs in), log out, log in');
   await page.goto(`${web}/register`);
   await axe(page, 'sign up');
@@ -130,6 +140,17 @@ try {
   await addUsage(page, added[2].amount, added[2].type, 1);
   check((await rows(page)) === 3, `expected 3 usages after 3 adds (one double-clicked), found ${await rows(page)}`);
   await axe(page, 'usages');
+
+  step('on a 390 px phone the usages page fits the screen');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Usages' }).waitFor();
+  await rows(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(overflow <= 0, `the usages page is ${overflow} px wider than a 390 px phone`);
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Usages' }).waitFor();
 
   step('a field error from the server shows next to its input');
   await page.getByLabel('Amount').fill('-5');

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { isSuperuser, logOut, LOGOUT_FAILED, session } from './api/client';
+import { isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, session } from './api/client';
 import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
 import { Account } from './pages/Account';
 import { Users } from './pages/Users';
@@ -22,7 +22,10 @@ function useLoggedIn(): boolean {
 function useSessionRestored(): boolean {
   const [restored, setRestored] = useState(session.loggedIn);
   useEffect(() => {
-    if (!restored) void session.refresh().finally(() => setRestored(true));
+    if (restored) return;
+    // Never signed in here (or signed out since): nothing to restore.
+    if (!mayBeSignedIn()) setRestored(true);
+    else void session.refresh().finally(() => setRestored(true));
   }, [restored]);
   return restored;
 }

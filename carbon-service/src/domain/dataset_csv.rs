@@ -17,7 +17,7 @@ use common::validation::FieldError;
 /// The columns every upload needs.
 pub const REQUIRED_COLUMNS: [&str; 4] = ["id", "name", "unit", "scope"];
 /// The gas columns (at least one of them).
-pub const GAS_COLUMNS: [&str; 4] = ["co2", "ch4", "n2o", "biogenic_co2"];
+pub const GAS_COLUMNS: [&str; 5] = ["co2", "ch4", "n2o", "biogenic_co2", "ch4_fossil"];
 /// The optional columns.
 pub const OPTIONAL_COLUMNS: [&str; 7] = [
     "co2e",
@@ -83,7 +83,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
     if GAS_COLUMNS.iter().all(|c| position(c).is_none()) && position("co2e").is_none() {
         missing.push(FieldError::new(
             "header",
-            "has none of the gas columns `co2`, `ch4`, `n2o`, `biogenic_co2` (kg per unit), nor `co2e`",
+            "has none of the gas columns `co2`, `ch4`, `n2o`, `biogenic_co2`, `ch4_fossil` (kg per unit), nor `co2e`",
         ));
     }
     if !missing.is_empty() {
@@ -112,6 +112,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
             ch4: take(number("ch4", cell("ch4"))),
             n2o: take(number("n2o", cell("n2o"))),
             biogenic_co2: take(number("biogenic_co2", cell("biogenic_co2"))),
+            ch4_fossil: take(number("ch4_fossil", cell("ch4_fossil"))),
             ..Gases::default()
         };
         let co2e = take(number("co2e", cell("co2e")));

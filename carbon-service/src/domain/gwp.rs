@@ -120,6 +120,21 @@ impl GwpSet {
         }
     }
 
+    /// kg CO₂e per kg of fossil methane (fugitive releases from gas systems
+    /// and coal mines), whose carbon was not in the atmosphere: its GWP
+    /// adds the CO₂ its oxidation makes. AR4 (Table 2.14) gives one value
+    /// for all methane; AR5 WG I Table 8.A.1 gives 30 for fossil methane
+    /// (28 in Table 8.7 is non-fossil); AR6 WG I Table 7.15 gives 29.8.
+    /// Combustion methane stays `ch4`: combustion CO₂ factors assume
+    /// complete oxidation and already count its carbon.
+    pub fn ch4_fossil_gwp(self) -> f64 {
+        match self {
+            Self::Ar4 => 25.0,
+            Self::Ar5 => 30.0,
+            Self::Ar6 => 29.8,
+        }
+    }
+
     /// A fluorinated gas's GWP in this set.
     pub fn fgas_gwp(self, gas: &FGas) -> f64 {
         match self {
@@ -157,6 +172,10 @@ pub struct Gases {
     pub co2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ch4: Option<f64>,
+    /// kg of fossil methane (fugitive releases from gas systems and coal),
+    /// weighed by its own GWP (see [`GwpSet::ch4_fossil_gwp`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ch4_fossil: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n2o: Option<f64>,
     /// kg of biogenic CO₂ (from burning biomass and biofuels): reported as
@@ -187,6 +206,7 @@ impl Gases {
         Self {
             co2: self.co2.map(&f),
             ch4: self.ch4.map(&f),
+            ch4_fossil: self.ch4_fossil.map(&f),
             n2o: self.n2o.map(&f),
             biogenic_co2: self.biogenic_co2.map(&f),
             other_co2e: self.other_co2e.map(&f),
@@ -209,6 +229,7 @@ impl Gases {
             .iter()
             .filter_map(|&gas| self.get(gas).map(|kg| kg * set.gwp(gas)))
             .sum::<f64>()
+            + self.ch4_fossil.unwrap_or(0.0) * set.ch4_fossil_gwp()
             + self.other_co2e.unwrap_or(0.0)
             + self
                 .fgases
@@ -226,6 +247,7 @@ impl Gases {
         Self {
             co2: add(self.co2, other.co2),
             ch4: add(self.ch4, other.ch4),
+            ch4_fossil: add(self.ch4_fossil, other.ch4_fossil),
             n2o: add(self.n2o, other.n2o),
             biogenic_co2: add(self.biogenic_co2, other.biogenic_co2),
             other_co2e: add(self.other_co2e, other.other_co2e),
@@ -250,6 +272,7 @@ impl Gases {
     pub fn is_empty(&self) -> bool {
         self.co2.is_none()
             && self.ch4.is_none()
+            && self.ch4_fossil.is_none()
             && self.n2o.is_none()
             && self.biogenic_co2.is_none()
             && self.other_co2e.is_none()
@@ -264,6 +287,7 @@ impl Gases {
         let fgas = |gases: &Self, code: &str| gases.fgases.get(code).copied().unwrap_or(0.0);
         close(g(self.co2), g(other.co2))
             && close(g(self.ch4), g(other.ch4))
+            && close(g(self.ch4_fossil), g(other.ch4_fossil))
             && close(g(self.n2o), g(other.n2o))
             && close(g(self.biogenic_co2), g(other.biogenic_co2))
             && close(g(self.other_co2e), g(other.other_co2e))
@@ -279,6 +303,7 @@ impl Gases {
         [
             ("co2", self.co2),
             ("ch4", self.ch4),
+            ("ch4_fossil", self.ch4_fossil),
             ("n2o", self.n2o),
             ("biogenic_co2", self.biogenic_co2),
             ("other_co2e", self.other_co2e),
@@ -308,6 +333,23 @@ mod tests {
         assert_eq!(gases.co2e(GwpSet::Ar5), 10.0 + 28.0 + 26.5);
         assert_eq!(gases.co2e(GwpSet::Ar4), 10.0 + 25.0 + 29.8);
         assert_eq!(gases.co2e(GwpSet::Ar6), 10.0 + 27.0 + 27.3);
+    }
+
+    #[test]
+    fn fossil_methane_weighs_29_8_under_ar6_and_30_under_ar5_combustion_methane_27_and_28() {
+        let leak = Gases {
+            ch4_fossil: Some(1.0),
+            ..Gases::default()
+        };
+        let burnt = Gases {
+            ch4: Some(1.0),
+            ..Gases::default()
+        };
+        assert_eq!(leak.co2e(GwpSet::Ar6), 29.8);
+        assert_eq!(burnt.co2e(GwpSet::Ar6), 27.0);
+        assert_eq!(leak.co2e(GwpSet::Ar5), 30.0);
+        assert_eq!(burnt.co2e(GwpSet::Ar5), 28.0);
+        assert_eq!(leak.co2e(GwpSet::Ar4), 25.0);
     }
 
     #[test]

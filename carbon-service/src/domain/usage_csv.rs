@@ -21,8 +21,8 @@ use common::validation::FieldError;
 /// The export's header row: the amount as entered and in the factor's
 /// unit, the factor's dataset and GWP set, the gases, the CO₂e, the scope
 /// and, last (added after the others, so their places hold), the memo of
-/// biogenic CO₂, which is in no CO₂e.
-pub const EXPORT_HEADER: [&str; 19] = [
+/// biogenic CO₂, which is in no CO₂e, and fossil methane.
+pub const EXPORT_HEADER: [&str; 20] = [
     "id",
     "usage_at",
     "usage_type_id",
@@ -42,6 +42,7 @@ pub const EXPORT_HEADER: [&str; 19] = [
     "co2e",
     "scope",
     "biogenic_co2",
+    "ch4_fossil",
 ];
 /// The columns an import needs (others, such as the export's, are ignored).
 pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
@@ -97,6 +98,7 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
         &figure(usage.co2e),
         &usage.usage_type.scope.get().to_string(),
         &gas(gases.biogenic_co2),
+        &gas(gases.ch4_fossil),
     ])?;
     writer.into_inner().map_err(|e| e.into_error().into())
 }

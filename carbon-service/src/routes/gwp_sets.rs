@@ -15,7 +15,7 @@ pub fn routes() -> common::routes::RouteTable {
 
 /// One IPCC assessment report's 100-year GWPs.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "AR5", "name": "IPCC AR5 (2013), the EPA Hub's", "default": true, "ch4": 28.0, "n2o": 265.0,
+#[schema(example = json!({"id": "AR5", "name": "IPCC AR5 (2013), the EPA Hub's", "default": true, "ch4": 28.0, "n2o": 265.0, "ch4_fossil": 30.0,
     "source": "IPCC (2013), WG I, Chapter 8, Table 8.7 (without climate-carbon feedbacks), as tabulated by the GHG Protocol (v2.0, August 2024)"}))]
 pub struct GwpSetResponse {
     /// What `GET /usages/summary?gwp=` takes.
@@ -27,6 +27,9 @@ pub struct GwpSetResponse {
     pub ch4: f64,
     /// kg CO₂e per kg of N₂O.
     pub n2o: f64,
+    /// kg CO₂e per kg of fossil CH₄ (fugitive releases): AR6 29.8 (Table
+    /// 7.15), AR5 30 (Table 8.A.1), AR4 25 (one value for all methane).
+    pub ch4_fossil: f64,
     /// Where the values come from. Fluorinated gases have their own GWPs in
     /// each set.
     pub source: &'static str,
@@ -49,6 +52,7 @@ pub async fn list_gwp_sets() -> HttpResponse {
             default: set == GwpSet::default(),
             ch4: set.gwp(Gas::Ch4),
             n2o: set.gwp(Gas::N2o),
+            ch4_fossil: set.ch4_fossil_gwp(),
             source: set.source(),
         })
         .collect();

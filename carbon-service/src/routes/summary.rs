@@ -44,10 +44,12 @@ pub struct SummaryQuery {
 /// CO₂e of factors that give no gases (counted as it is under every GWP
 /// set).
 #[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Clone)]
-#[schema(as = GasTotals, example = json!({"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}))]
+#[schema(as = GasTotals, example = json!({"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}))]
 pub struct GasTotalsResponse {
     pub co2: f64,
     pub ch4: f64,
+    /// kg fossil CH₄, weighed by its own GWP.
+    pub ch4_fossil: f64,
     pub n2o: f64,
     /// Memo: kg of biogenic CO₂ (biomass, biofuels), reported outside the
     /// scopes (GHG Protocol Corporate Standard, ch. 9) and never part of
@@ -66,6 +68,7 @@ impl From<Gases> for GasTotalsResponse {
         Self {
             co2: shown(g.co2.unwrap_or(0.0)),
             ch4: shown(g.ch4.unwrap_or(0.0)),
+            ch4_fossil: shown(g.ch4_fossil.unwrap_or(0.0)),
             n2o: shown(g.n2o.unwrap_or(0.0)),
             biogenic_co2: shown(g.biogenic_co2.unwrap_or(0.0)),
             other_co2e: shown(g.other_co2e.unwrap_or(0.0)),
@@ -86,19 +89,19 @@ impl From<Gases> for GasTotalsResponse {
     "gwp": "AR5",
     "usage_count": 1,
     "total_co2e": 4395.53,
-    "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0},
+    "by_gas": {"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0},
     "by_type": [
         {"usage_type_id": 20000, "name": "Electricity, US average grid", "unit": "MWh", "usage_count": 1, "total_amount": 12.5,
-         "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}
+         "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}
     ],
     "by_month": [
-        {"month": "2026-11", "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0},
+        {"month": "2026-11", "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0},
          "by_type": [{"usage_type_id": 20000, "usage_count": 1, "co2e": 4395.53}]}
     ],
-    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}],
+    "by_scope": [{"scope": 2, "usage_count": 1, "co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}],
     "scope2": {
-        "location_based": {"co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}},
-        "market_based": {"co2e": 1758.21, "by_gas": {"co2": 1749.78, "ch4": 0.1293, "n2o": 0.01814, "biogenic_co2": 0.0, "other_co2e": 0.0}},
+        "location_based": {"co2e": 4395.53, "by_gas": {"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}},
+        "market_based": {"co2e": 1758.21, "by_gas": {"co2": 1749.78, "ch4": 0.1293, "ch4_fossil": 0.0, "n2o": 0.01814, "biogenic_co2": 0.0, "other_co2e": 0.0}},
         "coverage": [
             {"level": "certificates_and_ppas", "energy_kwh": 7500.0},
             {"level": "supplier_factors", "energy_kwh": 0.0},

@@ -24,6 +24,12 @@ pub struct GasesInput {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000)]
     pub ch4: Option<f64>,
+    /// kg of fossil CH₄ per unit (fugitive releases from gas systems and
+    /// coal mines, not combustion), 0 to 1,000,000: weighed by the fossil
+    /// GWP (AR6 29.8, AR5 30).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub ch4_fossil: Option<f64>,
     /// kg N₂O per unit, 0 to 1,000,000.
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000)]
@@ -46,6 +52,7 @@ impl From<GasesInput> for Gases {
         Gases {
             co2: g.co2,
             ch4: g.ch4,
+            ch4_fossil: g.ch4_fossil,
             n2o: g.n2o,
             biogenic_co2: g.biogenic_co2,
             other_co2e: None,

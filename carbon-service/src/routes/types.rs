@@ -38,6 +38,11 @@ pub struct GasesBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub ch4: Option<f64>,
+    /// kg fossil CH₄ (fugitive releases from gas systems and coal), weighed
+    /// by its own GWP (AR6 29.8, AR5 30, AR4 25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub ch4_fossil: Option<f64>,
     /// kg N₂O.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -65,6 +70,7 @@ impl From<Gases> for GasesBody {
         Self {
             co2: shown_opt(g.co2),
             ch4: shown_opt(g.ch4),
+            ch4_fossil: shown_opt(g.ch4_fossil),
             n2o: shown_opt(g.n2o),
             biogenic_co2: shown_opt(g.biogenic_co2),
             other_co2e: shown_opt(g.other_co2e),
@@ -185,6 +191,7 @@ fn gases_covered(gases: &Gases) -> Vec<String> {
         ("co2", gases.co2),
         ("biogenic_co2", gases.biogenic_co2),
         ("ch4", gases.ch4),
+        ("ch4_fossil", gases.ch4_fossil),
         ("n2o", gases.n2o),
         ("co2e", gases.other_co2e),
     ]

@@ -86,6 +86,7 @@ pub struct Rollup {
     /// kg of each gas.
     pub co2: f64,
     pub ch4: f64,
+    pub ch4_fossil: f64,
     pub n2o: f64,
     /// A memo, in no CO₂e.
     pub biogenic_co2: f64,
@@ -124,6 +125,7 @@ impl Rollup {
             co2e: cell.co2e,
             co2: cell.gases.co2.unwrap_or(0.0),
             ch4: cell.gases.ch4.unwrap_or(0.0),
+            ch4_fossil: cell.gases.ch4_fossil.unwrap_or(0.0),
             n2o: cell.gases.n2o.unwrap_or(0.0),
             biogenic_co2: cell.gases.biogenic_co2.unwrap_or(0.0),
             other_co2e: cell.gases.other_co2e.unwrap_or(0.0),
@@ -146,6 +148,7 @@ impl Rollup {
             gases: Gases {
                 co2: Some(self.co2),
                 ch4: Some(self.ch4),
+                ch4_fossil: Some(self.ch4_fossil),
                 n2o: Some(self.n2o),
                 biogenic_co2: Some(self.biogenic_co2),
                 other_co2e: Some(self.other_co2e),
@@ -209,6 +212,7 @@ async fn apply_at(
             "co2e": delta.co2e,
             "co2": gas(delta.gases.co2),
             "ch4": gas(delta.gases.ch4),
+            "ch4_fossil": gas(delta.gases.ch4_fossil),
             "n2o": gas(delta.gases.n2o),
             "biogenic_co2": gas(delta.gases.biogenic_co2),
             "other_co2e": gas(delta.gases.other_co2e),
@@ -362,13 +366,23 @@ pub async fn any_without_gases(db: &Database) -> Result<bool, StoreError> {
 /// Gives every rollup from before the biogenic memo a zero one (their
 /// usages had none). Idempotent, in batches.
 pub async fn backfill_biogenic(db: &Database) -> Result<u64, StoreError> {
+    backfill_zero(db, "biogenic_co2").await
+}
+
+/// Gives every rollup from before fossil methane a zero sum of it (their
+/// usages had none). Idempotent, in batches.
+pub async fn backfill_fossil_methane(db: &Database) -> Result<u64, StoreError> {
+    backfill_zero(db, "ch4_fossil").await
+}
+
+async fn backfill_zero(db: &Database, gas: &str) -> Result<u64, StoreError> {
     let mut changed = 0;
     for grain in [Grain::Month, Grain::Day] {
         changed += common::db::update_in_batches(
             &db.collection(collection_name(grain)),
-            doc! { "biogenic_co2": { "$exists": false } },
-            doc! { "$set": { "biogenic_co2": 0.0 } },
-            "giving rollups their biogenic memo",
+            doc! { gas: { "$exists": false } },
+            doc! { "$set": { gas: 0.0 } },
+            "giving rollups a gas they lacked",
         )
         .await?;
     }

@@ -444,6 +444,7 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> 
             "co2e": { "$sum": "$co2e" },
             "co2": { "$sum": "$gases.co2" },
             "ch4": { "$sum": "$gases.ch4" },
+            "ch4_fossil": { "$sum": "$gases.ch4_fossil" },
             "n2o": { "$sum": "$gases.n2o" },
             "biogenic_co2": { "$sum": "$gases.biogenic_co2" },
             "other_co2e": { "$sum": "$gases.other_co2e" },
@@ -492,6 +493,7 @@ struct CellRow {
     n2o: f64,
     #[serde(default)]
     biogenic_co2: f64,
+    ch4_fossil: f64,
     other_co2e: f64,
     name: String,
     unit: String,
@@ -740,6 +742,7 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
         gases: crate::domain::gwp::Gases {
             co2: Some(row.co2),
             ch4: Some(row.ch4),
+            ch4_fossil: Some(row.ch4_fossil),
             n2o: Some(row.n2o),
             biogenic_co2: Some(row.biogenic_co2),
             other_co2e: Some(row.other_co2e),

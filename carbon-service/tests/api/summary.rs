@@ -278,9 +278,15 @@ async fn biofuel_co2_is_a_memo_at_every_level_and_in_no_scope() {
         }
     }
     let export = app.export(&user, "", None).await.text().await.unwrap();
-    assert!(export.lines().next().unwrap().ends_with(",biogenic_co2"));
     assert!(
-        export.lines().any(|l| l.ends_with(",1,94.5")),
+        export
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",biogenic_co2,ch4_fossil")
+    );
+    assert!(
+        export.lines().any(|l| l.ends_with(",1,94.5,")),
         "the biodiesel line carries its memo: {export}"
     );
 }
@@ -491,4 +497,36 @@ async fn freight_is_reported_under_category_4_unless_a_usage_chooses_9() {
     assert_eq!(moved["scope3_category"], 4);
     let summary = app.summary_of(&user, "?from=2026-01-01T00:00:00Z").await;
     assert_eq!(summary["by_scope3_category"][0]["usage_count"], 2);
+}
+
+#[tokio::test]
+async fn fossil_methane_from_a_gas_leak_weighs_its_own_gwp_in_every_set() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    // A superuser's type for a gas main's leak: kg of fossil CH₄ per kg.
+    let created = app
+        .post("/types", &TestUser::superuser())
+        .json(
+            &json!({"id": 902, "name": "Gas main leak", "unit": "kg", "gases": {"ch4_fossil": 1.0},
+            "scope": 1, "category": "fugitive_emissions"}),
+        )
+        .sent()
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    app.created_usage_from(
+        &user,
+        json!({"amount": 10, "usage_type_id": 902, "usage_at": "2026-02-01T00:00:00Z"}),
+    )
+    .await;
+    for (gwp, expected) in [("AR4", 250.0), ("AR5", 300.0), ("AR6", 298.0)] {
+        let summary = app
+            .summary_of(&user, &format!("?from=2026-01-01T00:00:00Z&gwp={gwp}"))
+            .await;
+        assert!(
+            close(summary["total_co2e"].as_f64().unwrap(), expected),
+            "{gwp}: {summary}"
+        );
+        assert_eq!(summary["by_gas"]["ch4_fossil"], 10.0);
+        assert_eq!(summary["by_gas"]["ch4"], 0.0);
+    }
 }

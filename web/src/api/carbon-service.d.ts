@@ -313,7 +313,7 @@ export interface paths {
          * Export my usages
          * @description Every usage of the caller matching the filters (as the list takes them),
          *     oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2`
+         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil`
          *     (the amount as entered and in the factor's unit, kg of each gas, kg
          *     CO₂e under the factor's GWP set); an export imports back as it is;
          *     text cells that a spreadsheet would run as a formula (starting with `=`,
@@ -643,6 +643,7 @@ export interface components {
          * @example {
          *       "co2": 4374.46,
          *       "ch4": 0.3232,
+         *       "ch4_fossil": 0,
          *       "n2o": 0.04536,
          *       "biogenic_co2": 0,
          *       "other_co2e": 0
@@ -658,6 +659,11 @@ export interface components {
             biogenic_co2: number;
             /** Format: double */
             ch4: number;
+            /**
+             * Format: double
+             * @description kg fossil CH₄, weighed by its own GWP.
+             */
+            ch4_fossil: number;
             /** Format: double */
             co2: number;
             /**
@@ -695,6 +701,12 @@ export interface components {
              * @description kg CH₄.
              */
             ch4?: number;
+            /**
+             * Format: double
+             * @description kg fossil CH₄ (fugitive releases from gas systems and coal), weighed
+             *     by its own GWP (AR6 29.8, AR5 30, AR4 25).
+             */
+            ch4_fossil?: number;
             /**
              * Format: double
              * @description kg CO₂.
@@ -745,6 +757,13 @@ export interface components {
             ch4?: number | null;
             /**
              * Format: double
+             * @description kg of fossil CH₄ per unit (fugitive releases from gas systems and
+             *     coal mines, not combustion), 0 to 1,000,000: weighed by the fossil
+             *     GWP (AR6 29.8, AR5 30).
+             */
+            ch4_fossil?: number | null;
+            /**
+             * Format: double
              * @description kg CO₂ per unit, 0 to 1,000,000.
              */
             co2?: number | null;
@@ -778,6 +797,7 @@ export interface components {
          *       "default": true,
          *       "ch4": 28,
          *       "n2o": 265,
+         *       "ch4_fossil": 30,
          *       "source": "IPCC (2013), WG I, Chapter 8, Table 8.7 (without climate-carbon feedbacks), as tabulated by the GHG Protocol (v2.0, August 2024)"
          *     }
          */
@@ -787,6 +807,12 @@ export interface components {
              * @description kg CO₂e per kg of CH₄.
              */
             ch4: number;
+            /**
+             * Format: double
+             * @description kg CO₂e per kg of fossil CH₄ (fugitive releases): AR6 29.8 (Table
+             *     7.15), AR5 30 (Table 8.A.1), AR4 25 (one value for all methane).
+             */
+            ch4_fossil: number;
             /** @description The set a summary uses when none is asked for. */
             default: boolean;
             /** @description What `GET /usages/summary?gwp=` takes. */
@@ -1060,6 +1086,7 @@ export interface components {
          *       "by_gas": {
          *         "co2": 4374.46,
          *         "ch4": 0.3232,
+         *         "ch4_fossil": 0,
          *         "n2o": 0.04536,
          *         "biogenic_co2": 0,
          *         "other_co2e": 0
@@ -1075,6 +1102,7 @@ export interface components {
          *           "by_gas": {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
+         *             "ch4_fossil": 0,
          *             "n2o": 0.04536,
          *             "biogenic_co2": 0,
          *             "other_co2e": 0
@@ -1089,6 +1117,7 @@ export interface components {
          *           "by_gas": {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
+         *             "ch4_fossil": 0,
          *             "n2o": 0.04536,
          *             "biogenic_co2": 0,
          *             "other_co2e": 0
@@ -1110,6 +1139,7 @@ export interface components {
          *           "by_gas": {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
+         *             "ch4_fossil": 0,
          *             "n2o": 0.04536,
          *             "biogenic_co2": 0,
          *             "other_co2e": 0
@@ -1122,6 +1152,7 @@ export interface components {
          *           "by_gas": {
          *             "co2": 4374.46,
          *             "ch4": 0.3232,
+         *             "ch4_fossil": 0,
          *             "n2o": 0.04536,
          *             "biogenic_co2": 0,
          *             "other_co2e": 0
@@ -1132,6 +1163,7 @@ export interface components {
          *           "by_gas": {
          *             "co2": 1749.78,
          *             "ch4": 0.1293,
+         *             "ch4_fossil": 0,
          *             "n2o": 0.01814,
          *             "biogenic_co2": 0,
          *             "other_co2e": 0
@@ -3256,8 +3288,8 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2
-                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,
+                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil
+                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,,
                      */
                     "text/csv": string;
                     "application/json": components["schemas"]["UsageResponse"][];

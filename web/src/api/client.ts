@@ -62,6 +62,34 @@ export const carbon = createClient<CarbonPaths>({ baseUrl: config.carbonApi, fet
 export const publicUsers = createClient<UserPaths>({ baseUrl: config.userApi });
 export const publicCarbon = createClient<CarbonPaths>({ baseUrl: config.carbonApi });
 
+/** Set at login, cleared when the session ends: a visit without it makes
+ * no refresh call that could only fail (the cookie is HttpOnly, so the page
+ * cannot see whether it exists). */
+const SIGNED_IN = 'carbon.signed-in';
+
+function remember(signedIn: boolean): void {
+  try {
+    if (signedIn) localStorage.setItem(SIGNED_IN, '1');
+    else localStorage.removeItem(SIGNED_IN);
+  } catch {
+    // Storage refused (a private window): every visit then tries the cookie.
+  }
+}
+
+/** Whether this browser may hold a refresh cookie worth trying. */
+export function mayBeSignedIn(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN) !== null || !('localStorage' in globalThis);
+  } catch {
+    return true;
+  }
+}
+
+// A session that ends (a refused refresh, a logout in any tab) clears it.
+session.subscribe(() => {
+  if (!session.loggedIn) remember(false);
+});
+
 /** Logs in; the refresh token goes into an HttpOnly cookie. */
 export async function logIn(email: string, password: string): Promise<string | null> {
   const r = await fetch(`${config.userApi}/auth/jwt/login`, {
@@ -72,6 +100,7 @@ export async function logIn(email: string, password: string): Promise<string | n
   });
   if (r.ok) {
     session.start((await r.json()) as TokenAnswer);
+    remember(true);
     return null;
   }
   if (r.status === 429) return 'Too many attempts; wait a minute and try again.';

@@ -8,6 +8,7 @@ export function GasTable({ summary, year }: { summary: Summary; year: number }) 
   const rows: [string, number][] = [
     ['CO₂', summary.by_gas.co2],
     ['CH₄', summary.by_gas.ch4],
+    ...(summary.by_gas.ch4_fossil > 0 ? [['CH₄ (fossil)', summary.by_gas.ch4_fossil] as [string, number]] : []),
     ['N₂O', summary.by_gas.n2o],
     ...Object.entries(summary.by_gas.fgases ?? {}).filter((g): g is [string, number] => typeof g[1] === 'number'),
   ];
