@@ -120,14 +120,7 @@ pub struct DatasetFields {
 }
 
 fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > MAX_TEXT_CHARS {
-        errors.push(FieldError::new(
-            field,
-            format!("must be 1 to {MAX_TEXT_CHARS} characters"),
-        ));
-    }
-    value.to_owned()
+    super::usage_type::check_label(field, value, MAX_TEXT_CHARS, errors)
 }
 
 impl Dataset {

@@ -149,7 +149,13 @@ pub struct UsageTypeFields {
     pub factor_basis: Option<String>,
 }
 
-fn check_label(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+/// A required text: trimmed, 1 to `max` characters.
+pub(crate) fn check_label(
+    field: &str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
     let trimmed = value.trim();
     let chars = trimmed.chars().count();
     if chars == 0 || chars > max {
