@@ -84,63 +84,84 @@ impl utoipa::PartialSchema for UsageTypeId {
 
 impl utoipa::ToSchema for UsageTypeId {}
 
-/// A usage's id: a MongoDB ObjectId, shown as 24 hexadecimal digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UsageId(ObjectId);
+/// Declares an id that is a MongoDB ObjectId, shown as 24 hexadecimal
+/// digits: parsed (422 naming the field), displayed, stored as an ObjectId
+/// and documented with its pattern.
+macro_rules! object_id {
+    ($(#[$meta:meta])* $name:ident, $what:literal, $example:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(ObjectId);
 
-impl UsageId {
-    pub fn new() -> Self {
-        Self(ObjectId::new())
-    }
+        impl $name {
+            pub fn new() -> Self {
+                Self(ObjectId::new())
+            }
 
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        ObjectId::parse_str(raw.trim())
-            .map(Self)
-            .map_err(|_| FieldError::new(field, "must be a 24-character hexadecimal ObjectId"))
-    }
+            pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+                ObjectId::parse_str(raw.trim())
+                    .map(Self)
+                    .map_err(|_| FieldError::new(field, "must be a 24-character hexadecimal ObjectId"))
+            }
 
-    pub fn object_id(self) -> ObjectId {
-        self.0
-    }
+            pub fn object_id(self) -> ObjectId {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl From<ObjectId> for $name {
+            fn from(id: ObjectId) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<$name> for bson::Bson {
+            fn from(id: $name) -> Self {
+                bson::Bson::ObjectId(id.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0.to_hex())
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[0-9a-fA-F]{24}$"))
+                    .description(Some(concat!($what, " (a MongoDB ObjectId in hexadecimal).")))
+                    .examples([serde_json::json!($example)])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
 }
 
-impl Default for UsageId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+object_id!(
+    /// A usage's id.
+    UsageId,
+    "A usage's id",
+    "6740c8a2f1d3b2a1c0e9f812"
+);
 
-impl From<ObjectId> for UsageId {
-    fn from(id: ObjectId) -> Self {
-        Self(id)
-    }
-}
-
-impl From<UsageId> for bson::Bson {
-    fn from(id: UsageId) -> Self {
-        bson::Bson::ObjectId(id.0)
-    }
-}
-
-impl fmt::Display for UsageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_hex())
-    }
-}
-
-impl utoipa::PartialSchema for UsageId {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some("^[0-9a-fA-F]{24}$"))
-            .description(Some("A usage's id (a MongoDB ObjectId in hexadecimal)."))
-            .examples([serde_json::json!("6740c8a2f1d3b2a1c0e9f812")])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for UsageId {}
+object_id!(
+    /// A contractual instrument's id.
+    InstrumentId,
+    "An instrument's id",
+    "6740c8a2f1d3b2a1c0e9f900"
+);
 
 #[cfg(test)]
 mod tests {

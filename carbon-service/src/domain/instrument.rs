@@ -12,44 +12,10 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::gwp::Gases;
+pub use super::ids::InstrumentId;
 use super::units::{Dimension, Unit};
 use common::ids::UserId;
 use common::validation::{FieldError, Invalid};
-
-/// An instrument's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct InstrumentId(bson::oid::ObjectId);
-
-impl InstrumentId {
-    pub fn new() -> Self {
-        Self(bson::oid::ObjectId::new())
-    }
-
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        bson::oid::ObjectId::parse_str(raw.trim())
-            .map(Self)
-            .map_err(|_| FieldError::new(field, "must be a 24-character hexadecimal ObjectId"))
-    }
-}
-
-impl Default for InstrumentId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Display for InstrumentId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl From<InstrumentId> for bson::Bson {
-    fn from(id: InstrumentId) -> Self {
-        bson::Bson::ObjectId(id.0)
-    }
-}
 
 /// What an instrument is, which sets its place in the market-based
 /// hierarchy.

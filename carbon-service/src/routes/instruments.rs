@@ -96,7 +96,7 @@ impl From<InstrumentRequest> for InstrumentFields {
     "to": "2027-01-01T00:00:00Z", "amount": 600.0, "unit": "kWh", "amount_kwh": 600.0, "gases": {"co2": 0.0},
     "reference": "WREGIS-123", "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z"}))]
 pub struct InstrumentResponse {
-    #[schema(value_type = String, example = "6740c8a2f1d3b2a1c0e9f900")]
+    #[schema(value_type = InstrumentId)]
     pub id: String,
     pub kind: InstrumentKind,
     /// Its level of the market-based hierarchy.
@@ -185,7 +185,7 @@ pub async fn create_instrument(
 /// One of my instruments
 #[utoipa::path(get, path = "/instruments/{id}", tag = "instruments",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The instrument's id")),
+    params(("id" = InstrumentId, Path, description = "The instrument's id")),
     responses(
         (status = 200, description = "The instrument", body = InstrumentResponse),
         (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
@@ -205,7 +205,7 @@ pub async fn get_instrument(
 /// Every field, as in a create (an optional one left out is removed).
 #[utoipa::path(put, path = "/instruments/{id}", tag = "instruments",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The instrument's id")),
+    params(("id" = InstrumentId, Path, description = "The instrument's id")),
     request_body = InstrumentRequest,
     responses(
         (status = 200, description = "Replaced", body = InstrumentResponse),
@@ -231,7 +231,7 @@ pub async fn replace_instrument(
 /// Delete one of my instruments
 #[utoipa::path(delete, path = "/instruments/{id}", tag = "instruments",
     security(("oauth2_password" = [])),
-    params(("id" = String, Path, description = "The instrument's id")),
+    params(("id" = InstrumentId, Path, description = "The instrument's id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),

@@ -884,8 +884,7 @@ export interface components {
             from: string;
             /** @description kg of each gas per `unit`. */
             gases: components["schemas"]["GasesBody"];
-            /** @example 6740c8a2f1d3b2a1c0e9f900 */
-            id: string;
+            id: components["schemas"]["InstrumentId"];
             kind: components["schemas"]["InstrumentKind"];
             /** @description Its level of the market-based hierarchy. */
             level: components["schemas"]["MarketLevel"];
@@ -898,6 +897,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description An instrument's id (a MongoDB ObjectId in hexadecimal).
+         * @example 6740c8a2f1d3b2a1c0e9f900
+         */
+        InstrumentId: string;
         /**
          * @description What an instrument is, which sets its place in the market-based
          *     hierarchy.
@@ -2185,7 +2189,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The instrument's id */
-                id: string;
+                id: components["schemas"]["InstrumentId"];
             };
             cookie?: never;
         };
@@ -2253,7 +2257,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The instrument's id */
-                id: string;
+                id: components["schemas"]["InstrumentId"];
             };
             cookie?: never;
         };
@@ -2361,7 +2365,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The instrument's id */
-                id: string;
+                id: components["schemas"]["InstrumentId"];
             };
             cookie?: never;
         };

@@ -39,7 +39,9 @@ export default function Instruments() {
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
+    // React clears currentTarget once the handler awaits.
+    const element = event.currentTarget;
+    const form = new FormData(element);
     const text = (name: string) => String(form.get(name) ?? '').trim();
     const body: Body = {
       kind,
@@ -61,7 +63,7 @@ export default function Instruments() {
     }
     setErrors({});
     setError(null);
-    event.currentTarget.reset();
+    element.reset();
     await load();
   }
 
