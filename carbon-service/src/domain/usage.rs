@@ -205,6 +205,24 @@ pub fn parse_usage_at(raw: &str) -> Result<DateTime<Utc>, FieldError> {
     Ok(at)
 }
 
+/// Four checked fields, or every failure among them at once.
+fn all_four<A, B, C, D>(
+    a: Result<A, FieldError>,
+    b: Result<B, FieldError>,
+    c: Result<C, FieldError>,
+    d: Result<D, FieldError>,
+) -> Result<(A, B, C, D), Invalid> {
+    match (a, b, c, d) {
+        (Ok(a), Ok(b), Ok(c), Ok(d)) => Ok((a, b, c, d)),
+        (a, b, c, d) => Err(Invalid(
+            [a.err(), b.err(), c.err(), d.err()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        )),
+    }
+}
+
 /// A validated new usage (the type still has to exist).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewUsage {
@@ -281,21 +299,14 @@ impl NewUsage {
         let usage_at = usage_at
             .map(parse_usage_at)
             .unwrap_or_else(|| Ok(Utc::now()));
-        match (amount, unit, type_id, usage_at) {
-            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at)) => Ok(Self {
-                amount,
-                unit,
-                usage_type_id,
-                usage_at,
-                scope3_category,
-            }),
-            (a, n, t, u) => Err(Invalid(
-                [a.err(), n.err(), t.err(), u.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-            )),
-        }
+        let (amount, unit, usage_type_id, usage_at) = all_four(amount, unit, type_id, usage_at)?;
+        Ok(Self {
+            amount,
+            unit,
+            usage_type_id,
+            usage_at,
+            scope3_category,
+        })
     }
 }
 
@@ -352,21 +363,14 @@ impl UsageChanges {
             .map(|id| UsageTypeId::parse("usage_type_id", id))
             .transpose();
         let usage_at = usage_at.map(parse_usage_at).transpose();
-        match (amount, unit, type_id, usage_at) {
-            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at)) => Ok(Self {
-                amount,
-                unit,
-                usage_type_id,
-                usage_at,
-                scope3_category,
-            }),
-            (a, n, t, u) => Err(Invalid(
-                [a.err(), n.err(), t.err(), u.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-            )),
-        }
+        let (amount, unit, usage_type_id, usage_at) = all_four(amount, unit, type_id, usage_at)?;
+        Ok(Self {
+            amount,
+            unit,
+            usage_type_id,
+            usage_at,
+            scope3_category,
+        })
     }
 
     /// The unit text the changed usage is in: the new one, else the one it

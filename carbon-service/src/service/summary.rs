@@ -36,14 +36,19 @@ impl Usages<'_> {
         gwp: GwpSet,
     ) -> Result<Summary, UsageError> {
         let _turn = self.slots.acquire(Slot::HeavyRead).await?;
+        let types = self.types.all(self.db).await?;
+        let residual_mixes = types
+            .iter()
+            .any(|t| t.factor_basis == Some(FactorBasis::ResidualMix));
         let (mut cells, years) = in_transaction(self.db, "reading a summary", async |session| {
             let cells = self.summary_cells(session, user_id, filter).await?;
-            let years = self.scope2_years(session, user_id, &cells).await?;
+            let years = self
+                .scope2_years(session, user_id, &cells, residual_mixes)
+                .await?;
             Ok::<_, StoreError>((cells, years))
         })
         .await?;
         summary::weigh(&mut cells, gwp);
-        let types = self.types.all(self.db).await?;
         let type_of = |id| {
             types
                 .binary_search_by_key(&id, |t: &UsageType| t.id)
@@ -79,11 +84,14 @@ impl Usages<'_> {
     /// For each calendar year of the window's scope 2 cells: every month
     /// rollup of the year's scope 2 usages (whatever the window) and the
     /// year's instruments, which the market-based allocation needs whole.
+    /// A year without instruments, where no residual mix exists either, is
+    /// all location-based fallback: its rollups are not read.
     async fn scope2_years(
         &self,
         session: &mut ClientSession,
         user_id: UserId,
         cells: &[SummaryCell],
+        residual_mixes: bool,
     ) -> Result<Vec<(Vec<SummaryCell>, Vec<Instrument>)>, StoreError> {
         let years: BTreeSet<i32> = cells
             .iter()
@@ -92,6 +100,10 @@ impl Usages<'_> {
             .collect();
         let mut out = Vec::new();
         for year in years {
+            let year_instruments = instruments::of_year(self.db, session, user_id, year).await?;
+            if year_instruments.is_empty() && !residual_mixes {
+                continue;
+            }
             let range = (
                 Some(format!("{year:04}-01")),
                 Some(format!("{:04}-01", year + 1)),
@@ -102,7 +114,6 @@ impl Usages<'_> {
                     .into_iter()
                     .filter(|c| c.scope == 2)
                     .collect();
-            let year_instruments = instruments::of_year(self.db, session, user_id, year).await?;
             out.push((year_cells, year_instruments));
         }
         Ok(out)

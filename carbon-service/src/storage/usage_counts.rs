@@ -43,16 +43,14 @@ pub async fn add(
     user_id: UserId,
     n: u64,
 ) -> Result<(), StoreError> {
-    counts(db)
-        .update_one(
-            doc! { "_id": user_id },
-            doc! { "$inc": { "usages": n as i64 } },
-        )
-        .upsert(true)
-        .session(session)
-        .await
-        .context("taking from a user's usage quota")?;
-    Ok(())
+    upsert(
+        db,
+        session,
+        user_id,
+        doc! { "$inc": { "usages": n as i64 } },
+        "taking from a user's usage quota",
+    )
+    .await
 }
 
 /// Takes `n` of the user's `quota` in one conditional update, when the
@@ -124,19 +122,35 @@ pub async fn set(
     user_id: UserId,
     usages: u64,
 ) -> Result<(), StoreError> {
-    counts(db)
-        .update_one(
-            doc! { "_id": user_id },
-            doc! { "$set": { "usages": usages as i64 } },
-        )
-        .upsert(true)
-        .session(session)
-        .await
-        .context("setting a user's usage count")?;
-    Ok(())
+    upsert(
+        db,
+        session,
+        user_id,
+        doc! { "$set": { "usages": usages as i64 } },
+        "setting a user's usage count",
+    )
+    .await
 }
 
 /// Every user who has a count.
 pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
     super::distinct_users(db, COLLECTION, "_id").await
+}
+
+/// Applies `change` to the user's count, creating it if absent, in the
+/// transaction of `session`.
+async fn upsert(
+    db: &Database,
+    session: &mut ClientSession,
+    user_id: UserId,
+    change: bson::Document,
+    context: &'static str,
+) -> Result<(), StoreError> {
+    counts(db)
+        .update_one(doc! { "_id": user_id }, change)
+        .upsert(true)
+        .session(session)
+        .await
+        .context(context)?;
+    Ok(())
 }
