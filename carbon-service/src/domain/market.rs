@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 use super::gwp::Gases;
 use super::ids::UsageTypeId;
 use super::instrument::{Instrument, Level};
+use super::summary::SummaryCell;
+use super::units::{Dimension, Unit};
+use super::usage_type::{FactorBasis, UsageType};
 
 /// A month of one type's purchased energy, as the rollups give it.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +169,51 @@ impl Allocation {
             *into.energy_kwh.entry(share.level).or_insert(0.0) += energy_kwh * share.fraction;
         }
     }
+}
+
+/// A cell's amount in kWh, when it is energy.
+pub fn energy_kwh(cell: &SummaryCell) -> Option<f64> {
+    let unit = Unit::find(&cell.snapshot_unit).filter(|u| u.dimension() == Dimension::Energy)?;
+    let kwh = Unit::find("kWh")?;
+    unit.convert(cell.total_amount, kwh)
+}
+
+/// A month rollup of purchased energy, with its type's region: what an
+/// instrument may cover. A type that is gone or has no region is not.
+pub fn energy_cell(cell: &SummaryCell, usage_type: Option<&UsageType>) -> Option<EnergyCell> {
+    Some(EnergyCell {
+        month: cell.month.clone(),
+        usage_type_id: cell.usage_type_id,
+        region: usage_type?.region.clone()?,
+        energy_kwh: energy_kwh(cell)?,
+    })
+}
+
+/// The residual mix of `region`, kg per kWh: a scope 2 type marked
+/// `residual_mix` whose region covers it, the most specific region first,
+/// then the latest source year, then the lowest id.
+pub fn residual_mix(types: &[UsageType], region: &str) -> Option<Gases> {
+    let kwh = Unit::find("kWh")?;
+    types
+        .iter()
+        .filter(|t| t.factor_basis == Some(FactorBasis::ResidualMix) && !t.retired)
+        .filter(|t| {
+            t.region
+                .as_deref()
+                .is_some_and(|r| super::instrument::covers(r, region))
+        })
+        .filter_map(|t| {
+            let per_unit_kwh = Unit::find(&t.unit)?.convert(1.0, kwh)?;
+            Some((t, per_unit_kwh))
+        })
+        .min_by_key(|(t, _)| {
+            (
+                std::cmp::Reverse(t.region.as_ref().map_or(0, String::len)),
+                std::cmp::Reverse(t.source_year),
+                t.id,
+            )
+        })
+        .map(|(t, kwh_per_unit)| t.gases.times(1.0 / kwh_per_unit))
 }
 
 #[cfg(test)]

@@ -6,12 +6,11 @@ use std::collections::BTreeSet;
 
 use mongodb::ClientSession;
 
-use crate::domain::gwp::{Gases, GwpSet};
-use crate::domain::instrument::{self, Instrument};
+use crate::domain::gwp::GwpSet;
+use crate::domain::instrument::Instrument;
 use crate::domain::market::{self, Allocation, EnergyCell, MarketBased};
 use crate::domain::rollup::{self, Grain};
 use crate::domain::summary::{self, Summary, SummaryCell};
-use crate::domain::units::{Dimension, Unit};
 use crate::domain::usage_query::UsageFilter;
 use crate::domain::usage_type::{FactorBasis, UsageType};
 use crate::service::slots::Slot;
@@ -59,14 +58,14 @@ impl Usages<'_> {
         for (year_cells, year_instruments) in years {
             let energy: Vec<EnergyCell> = year_cells
                 .iter()
-                .filter_map(|c| energy_cell(c, type_of(c.usage_type_id)))
+                .filter_map(|c| market::energy_cell(c, type_of(c.usage_type_id)))
                 .collect();
-            let residual = |region: &str| residual_mix(&types, region);
+            let residual = |region: &str| market::residual_mix(&types, region);
             allocation.extend(market::allocate(&energy, &year_instruments, &residual));
         }
         let mut market_based = MarketBased::default();
         for cell in cells.iter().filter(|c| c.scope == 2) {
-            let kwh = energy_kwh(cell).unwrap_or(0.0);
+            let kwh = market::energy_kwh(cell).unwrap_or(0.0);
             allocation.add(
                 &mut market_based,
                 &cell.month,
@@ -156,49 +155,4 @@ impl Usages<'_> {
         }
         Ok(cells)
     }
-}
-
-/// A cell's amount in kWh, when it is energy.
-fn energy_kwh(cell: &SummaryCell) -> Option<f64> {
-    let unit = Unit::find(&cell.snapshot_unit).filter(|u| u.dimension() == Dimension::Energy)?;
-    let kwh = Unit::find("kWh")?;
-    unit.convert(cell.total_amount, kwh)
-}
-
-/// A month rollup of purchased energy, with its type's region: what an
-/// instrument may cover. A type that is gone or has no region is not.
-fn energy_cell(cell: &SummaryCell, usage_type: Option<&UsageType>) -> Option<EnergyCell> {
-    Some(EnergyCell {
-        month: cell.month.clone(),
-        usage_type_id: cell.usage_type_id,
-        region: usage_type?.region.clone()?,
-        energy_kwh: energy_kwh(cell)?,
-    })
-}
-
-/// The residual mix of `region`, kg per kWh: a scope 2 type marked
-/// `residual_mix` whose region covers it, the most specific region first,
-/// then the latest source year, then the lowest id.
-fn residual_mix(types: &[UsageType], region: &str) -> Option<Gases> {
-    let kwh = Unit::find("kWh")?;
-    types
-        .iter()
-        .filter(|t| t.factor_basis == Some(FactorBasis::ResidualMix) && !t.retired)
-        .filter(|t| {
-            t.region
-                .as_deref()
-                .is_some_and(|r| instrument::covers(r, region))
-        })
-        .filter_map(|t| {
-            let per_unit_kwh = Unit::find(&t.unit)?.convert(1.0, kwh)?;
-            Some((t, per_unit_kwh))
-        })
-        .min_by_key(|(t, _)| {
-            (
-                std::cmp::Reverse(t.region.as_ref().map_or(0, String::len)),
-                std::cmp::Reverse(t.source_year),
-                t.id,
-            )
-        })
-        .map(|(t, kwh_per_unit)| t.gases.times(1.0 / kwh_per_unit))
 }

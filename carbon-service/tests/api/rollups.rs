@@ -1,15 +1,20 @@
 //! Rollups: after any sequence of writes they equal a recomputation from
 //! the usages, and the summary read from them equals the full aggregation
-//! over the usages for any window.
+//! over the usages for any window, its market-based scope 2 figures (with
+//! instruments) included.
+
+use std::collections::BTreeSet;
 
 use carbon_service::domain::gwp::{Gases, GwpSet};
 use carbon_service::domain::ids::UsageId;
+use carbon_service::domain::instrument::InstrumentFields;
+use carbon_service::domain::market::{self, Allocation, MarketBased};
 use carbon_service::domain::rollup::Grain;
 use carbon_service::domain::summary::{self, Summary};
 use carbon_service::domain::usage::{NewUsage, UsageChanges, UsageChangesInput};
 use carbon_service::domain::usage_query::UsageFilter;
 use carbon_service::service::rollups;
-use carbon_service::storage::usages;
+use carbon_service::storage::{instruments, usages};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::ids::UserId;
 use proptest::prelude::*;
@@ -67,6 +72,14 @@ enum Op {
     /// type lists it).
     Recategorize(usize, i64),
     Import(Vec<(f64, i64, DateTime<Utc>)>),
+    /// A certificate (zero) or a supplier factor for the US boundary over
+    /// whole months of 2024 or 2025, in kWh.
+    Instrument {
+        supplier: bool,
+        kwh: f64,
+        first_month: u32,
+        months: u32,
+    },
     Erase,
 }
 
@@ -80,6 +93,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), proptest::sample::select(vec![4_i64, 9, 6, 7]))
             .prop_map(|(pick, category)| Op::Recategorize(pick, category)),
         2 => proptest::collection::vec((amount(), type_id_strategy(), instant()), 1..40).prop_map(Op::Import),
+        2 => (any::<bool>(), amount(), 0u32..24, 1u32..13).prop_map(|(supplier, kwh, first_month, months)| {
+            Op::Instrument { supplier, kwh: kwh * 100.0, first_month, months }
+        }),
         1 => Just(Op::Erase),
     ]
 }
@@ -166,6 +182,46 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
                     .map(|id| bson::from_bson::<UsageId>(id).unwrap()),
             );
         }
+        Op::Instrument {
+            supplier,
+            kwh,
+            first_month,
+            months,
+        } => {
+            let year = 2024 + (first_month / 12) as i32;
+            let month = first_month % 12;
+            let last = (month + months).min(12);
+            let start = |m: u32| {
+                let (y, m) = if m == 12 { (year + 1, 0) } else { (year, m) };
+                Utc.with_ymd_and_hms(y, m + 1, 1, 0, 0, 0)
+                    .unwrap()
+                    .to_rfc3339()
+            };
+            let fields = InstrumentFields {
+                kind: if *supplier {
+                    "supplier_factor"
+                } else {
+                    "certificate"
+                }
+                .into(),
+                scheme: "REC".into(),
+                region: "US".into(),
+                from: Some(start(month)),
+                to: Some(start(last)),
+                amount: *kwh,
+                unit: "kWh".into(),
+                gases: supplier.then(|| Gases {
+                    co2: Some(0.2),
+                    ..Gases::default()
+                }),
+                reference: None,
+            };
+            app.context
+                .instruments()
+                .create(user, &fields)
+                .await
+                .unwrap();
+        }
         Op::Erase => {
             usages.erase(user).await.unwrap();
             ids.clear();
@@ -196,17 +252,72 @@ async fn full_aggregation(
     .unwrap();
     summary::weigh(&mut cells, gwp);
     let types = app.context.type_cache().all(&app.database).await.unwrap();
-    summary::fold(filter, &cells, |id| {
-        types.iter().find(|t| t.id == id).map(|t| t.name.clone())
-    })
+    let type_of = |id| types.iter().find(|t| t.id == id);
+    // The market-based figures from the usages: each year's allocation
+    // over the year's month cells (every type), applied to the window's.
+    let mut allocation = Allocation::default();
+    let years: BTreeSet<i32> = cells
+        .iter()
+        .filter(|c| c.scope == 2)
+        .filter_map(|c| c.month[..4].parse().ok())
+        .collect();
+    for year in years {
+        let whole_year = UsageFilter {
+            usage_type_id: None,
+            from: Some(Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap()),
+            to: Some(Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).unwrap()),
+        };
+        let year_cells = usages::summary_cells(
+            &app.database,
+            &mut session,
+            user,
+            &whole_year,
+            Grain::Month,
+            None,
+        )
+        .await
+        .unwrap();
+        let energy: Vec<_> = year_cells
+            .iter()
+            .filter(|c| c.scope == 2)
+            .filter_map(|c| market::energy_cell(c, type_of(c.usage_type_id)))
+            .collect();
+        let year_instruments = instruments::of_year(&app.database, &mut session, user, year)
+            .await
+            .unwrap();
+        let residual = |region: &str| market::residual_mix(&types, region);
+        allocation.extend(market::allocate(&energy, &year_instruments, &residual));
+    }
+    let mut market_based = MarketBased::default();
+    for cell in cells.iter().filter(|c| c.scope == 2) {
+        let kwh = market::energy_kwh(cell).unwrap_or(0.0);
+        allocation.add(
+            &mut market_based,
+            &cell.month,
+            cell.usage_type_id,
+            kwh,
+            &cell.gases,
+        );
+    }
+    summary::fold(filter, &cells, |id| type_of(id).map(|t| t.name.clone()))
+        .with_market_based(market_based, gwp)
 }
 
 fn same(a: &Summary, b: &Summary) -> Result<(), String> {
     let differ = || Err(format!("from rollups {a:#?}\nfrom usages {b:#?}"));
     let gases_close = |x: &Gases, y: &Gases| x.agrees_with(y, 1e-9);
+    let coverage_close = a.scope2.coverage.len() == b.scope2.coverage.len()
+        && a.scope2
+            .coverage
+            .iter()
+            .zip(&b.scope2.coverage)
+            .all(|(x, y)| x.0 == y.0 && close(x.1, y.1));
     if a.usage_count != b.usage_count
         || !close(a.total_co2e, b.total_co2e)
         || !gases_close(&a.by_gas, &b.by_gas)
+        || !close(a.scope2.market_based.co2e, b.scope2.market_based.co2e)
+        || !close(a.total_co2e_market_based, b.total_co2e_market_based)
+        || !coverage_close
     {
         return differ();
     }
