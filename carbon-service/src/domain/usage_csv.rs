@@ -21,8 +21,9 @@ use common::validation::FieldError;
 /// The export's header row: the amount as entered and in the factor's
 /// unit, the factor's dataset and GWP set, the gases, the CO₂e, the scope
 /// and, last (added after the others, so their places hold), the memo of
-/// biogenic CO₂, which is in no CO₂e, and fossil methane.
-pub const EXPORT_HEADER: [&str; 20] = [
+/// biogenic CO₂, which is in no CO₂e, fossil methane and the scope 3
+/// category (which an import reads back).
+pub const EXPORT_HEADER: [&str; 21] = [
     "id",
     "usage_at",
     "usage_type_id",
@@ -43,6 +44,7 @@ pub const EXPORT_HEADER: [&str; 20] = [
     "scope",
     "biogenic_co2",
     "ch4_fossil",
+    "scope3_category",
 ];
 /// The columns an import needs (others, such as the export's, are ignored).
 pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
@@ -99,6 +101,10 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
         &usage.usage_type.scope.get().to_string(),
         &gas(gases.biogenic_co2),
         &gas(gases.ch4_fossil),
+        &usage
+            .scope3_category
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
     ])?;
     writer.into_inner().map_err(|e| e.into_error().into())
 }

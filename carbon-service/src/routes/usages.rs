@@ -641,7 +641,7 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
 ///
 /// Every usage of the caller matching the filters (as the list takes them),
 /// oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-/// the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil`
+/// the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category`
 /// (the amount as entered and in the factor's unit, kg of each gas, kg
 /// CO₂e under the factor's GWP set); an export imports back as it is;
 /// text cells that a spreadsheet would run as a formula (starting with `=`,
@@ -653,7 +653,7 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
     responses(
         (status = 200, description = "The usages",
             content(
-                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,\"Electricity, US average grid\",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,,\r\n"),
+                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,\"Electricity, US average grid\",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,,,\r\n"),
                 ([UsageResponse] = "application/json"),
             )),
         (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails),
