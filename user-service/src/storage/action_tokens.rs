@@ -146,10 +146,11 @@ pub async fn delete_all_for_user(
     session: &mut ClientSession,
     user_id: UserId,
 ) -> Result<(), StoreError> {
-    tokens(db)
-        .delete_many(doc! { "user_id": user_id })
-        .session(&mut *session)
-        .await
-        .context("action_tokens::delete_all_for_user")?;
-    Ok(())
+    super::delete_of_user(
+        &tokens(db),
+        session,
+        user_id,
+        "action_tokens::delete_all_for_user",
+    )
+    .await
 }

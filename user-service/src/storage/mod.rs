@@ -31,3 +31,20 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         })?;
     Ok(())
 }
+
+/// Deletes every document of `user_id` in `collection`, in the transaction
+/// of `session` (an account's deletion).
+async fn delete_of_user<T: Send + Sync>(
+    collection: &mongodb::Collection<T>,
+    session: &mut mongodb::ClientSession,
+    user_id: common::ids::UserId,
+    context: &'static str,
+) -> Result<(), common::db::StoreError> {
+    use common::db::Context;
+    collection
+        .delete_many(bson::doc! { "user_id": user_id })
+        .session(session)
+        .await
+        .context(context)?;
+    Ok(())
+}
