@@ -2,6 +2,7 @@
 //! test database (one fresh database per test).
 
 mod admin;
+mod authorization;
 mod bootstrap;
 mod client_limits;
 mod concurrency;

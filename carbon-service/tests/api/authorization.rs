@@ -1,0 +1,273 @@
+//! Authorization as a matrix: every route of carbon-service, called as the
+//! anonymous, a user, another user (on the first one's resources) and a
+//! superuser. A route added to the route table without its row here fails
+//! the first test.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// What a caller gets from a route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Gets {
+    /// Past authentication and authorization (any other answer: 2xx, 404
+    /// of a missing id, 422 of an empty body...).
+    Through,
+    /// 401: no or no valid token.
+    Unauthorized,
+    /// 403: a superuser's route.
+    Forbidden,
+    /// 404: another user's resource does not exist for them.
+    NotFound,
+}
+
+use Gets::*;
+
+/// (method, path, anonymous, user, another user, superuser). `{usage}` and
+/// `{instrument}` are the user's own resources; `{other}` another user's id.
+const MATRIX: &[(&str, &str, Gets, Gets, Gets, Gets)] = &[
+    ("GET", "/datasets", Through, Through, Through, Through),
+    (
+        "POST",
+        "/datasets",
+        Unauthorized,
+        Forbidden,
+        Forbidden,
+        Through,
+    ),
+    ("GET", "/datasets/{id}", Through, Through, Through, Through),
+    (
+        "POST",
+        "/datasets/{id}/retire",
+        Unauthorized,
+        Forbidden,
+        Forbidden,
+        Through,
+    ),
+    ("GET", "/gwp-sets", Through, Through, Through, Through),
+    ("GET", "/units", Through, Through, Through, Through),
+    ("GET", "/types", Through, Through, Through, Through),
+    (
+        "POST",
+        "/types",
+        Unauthorized,
+        Forbidden,
+        Forbidden,
+        Through,
+    ),
+    ("GET", "/types/{id}", Through, Through, Through, Through),
+    (
+        "PUT",
+        "/types/{id}",
+        Unauthorized,
+        Forbidden,
+        Forbidden,
+        Through,
+    ),
+    (
+        "DELETE",
+        "/types/{id}",
+        Unauthorized,
+        Forbidden,
+        Forbidden,
+        Through,
+    ),
+    (
+        "GET",
+        "/instruments",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "POST",
+        "/instruments",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/instruments/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    (
+        "PUT",
+        "/instruments/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    (
+        "DELETE",
+        "/instruments/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    ("GET", "/usages", Unauthorized, Through, Through, Through),
+    ("POST", "/usages", Unauthorized, Through, Through, Through),
+    ("DELETE", "/usages", Unauthorized, Through, Through, Through),
+    (
+        "GET",
+        "/usages/summary",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/usages/export",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "POST",
+        "/usages/import",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/usages/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    (
+        "PUT",
+        "/usages/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    (
+        "DELETE",
+        "/usages/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    (
+        "DELETE",
+        "/users/{id}/usages",
+        Unauthorized,
+        Forbidden,
+        Forbidden,
+        Through,
+    ),
+    ("GET", "/healthz", Through, Through, Through, Through),
+    ("GET", "/readyz", Through, Through, Through, Through),
+];
+
+#[test]
+fn every_route_has_its_row_and_every_row_is_a_route() {
+    let routes: Vec<(String, String)> = carbon_service::routes::table().operations();
+    for (path, method) in &routes {
+        assert!(
+            MATRIX.iter().any(|r| r.0 == method && r.1 == path),
+            "{method} {path} has no row in the authorization matrix"
+        );
+    }
+    for row in MATRIX {
+        assert!(
+            routes.iter().any(|(p, m)| m == row.0 && p == row.1),
+            "{} {} is in the matrix but not a route",
+            row.0,
+            row.1
+        );
+    }
+}
+
+fn instrument_body() -> Value {
+    json!({"kind": "certificate", "scheme": "REC", "region": "US",
+        "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z", "amount": 600, "unit": "kWh"})
+}
+
+/// A request of `method` to `path` as `token` (none: anonymous). A change
+/// of a resource carries a valid body, so that ownership decides (a body is
+/// checked before the resource is looked up); the others an empty one.
+async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> StatusCode {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = app.client.request(method.clone(), app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request = match (method, path) {
+        (Method::POST, p) if p.ends_with("/import") || p == "/datasets" => {
+            request.header("content-type", "text/csv").body("")
+        }
+        (Method::PUT, p) if p.starts_with("/instruments/") => request.json(&instrument_body()),
+        (Method::PUT, p) if p.starts_with("/usages/") => request.json(&json!({"amount": 2})),
+        (Method::POST | Method::PUT, _) => request.json(&json!({})),
+        _ => request,
+    };
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn each_caller_gets_what_the_matrix_says_on_every_route() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let other = TestUser::new();
+    let superuser = TestUser::superuser();
+    // The user's own resources, which the others must not reach.
+    let usage = app
+        .created_usage(&user, 1.0, 100, "2026-03-01T00:00:00Z")
+        .await;
+    let instrument: Value = app
+        .post("/instruments", &user)
+        .json(&instrument_body())
+        .json_body()
+        .await;
+    for &(method, template, anonymous, as_user, as_other, as_superuser) in MATRIX {
+        let id = match template {
+            t if t.starts_with("/usages/{id}") => usage["id"].as_str().unwrap().to_owned(),
+            t if t.starts_with("/instruments/{id}") => {
+                instrument["id"].as_str().unwrap().to_owned()
+            }
+            t if t.starts_with("/types/{id}") => "999".to_owned(),
+            t if t.starts_with("/datasets/{id}") => "no-such-dataset".to_owned(),
+            t if t.starts_with("/users/{id}") => other.id.to_string(),
+            _ => String::new(),
+        };
+        // Writes by the user run last on their own resources, after the
+        // others tried them.
+        let path = template.replace("{id}", &id);
+        let callers = [
+            (anonymous, None, "anonymous"),
+            (as_other, Some(other.token.as_str()), "another user"),
+            (as_superuser, Some(superuser.token.as_str()), "a superuser"),
+            (as_user, Some(user.token.as_str()), "the user"),
+        ];
+        for (expected, token, who) in callers {
+            let status = call(&app, method, &path, token).await;
+            let fits = match expected {
+                Through => !matches!(status.as_u16(), 401 | 403) && status.as_u16() < 500,
+                Unauthorized => status == StatusCode::UNAUTHORIZED,
+                Forbidden => status == StatusCode::FORBIDDEN,
+                NotFound => status == StatusCode::NOT_FOUND,
+            };
+            assert!(
+                fits,
+                "{method} {path} as {who}: {status}, expected {expected:?}"
+            );
+        }
+    }
+}
