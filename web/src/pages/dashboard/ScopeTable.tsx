@@ -1,4 +1,5 @@
 import type { Summary } from '../../api/client';
+import { SCOPE3_CATEGORIES } from '../../scope3';
 import { round, SCOPES } from './shared';
 
 /** Totals per GHG Protocol scope. */
@@ -26,7 +27,7 @@ export function ScopeTable({ summary, year }: { summary: Summary; year: number }
           <tbody>
             {summary.by_scope3_category.map((c) => (
               <tr key={c.category}>
-                <th scope="row">Category {c.category}</th>
+                <th scope="row">{SCOPE3_CATEGORIES[c.category] ?? `Category ${c.category}`}</th>
                 <td>{c.usage_count}</td>
                 <td>{round(c.co2e)}</td>
               </tr>

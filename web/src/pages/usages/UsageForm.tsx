@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { carbon, summarize, type Usage, type UsageType } from '../../api/client';
 import { categoriesOf, categoryLabel, findTypes, unitsFor } from '../../api/factors';
 import { Alert, Field, ILLUSTRATIVE, SelectField } from '../../components/forms';
+import { SCOPE3_CATEGORIES } from '../../scope3';
 import { useSubmit } from '../../hooks/useSubmit';
 import { useUnits } from '../../hooks/useUnits';
 
@@ -37,24 +38,6 @@ function FactorNote({ type }: { type: UsageType }) {
 
 /** Add a usage, or edit one: the type found by category and search, the
  * amount in any unit of the type's dimension. */
-/** GHG Protocol Corporate Value Chain (Scope 3) Standard, Table 5.4. */
-const SCOPE3_CATEGORIES: Record<number, string> = {
-  1: '1 Purchased goods and services',
-  2: '2 Capital goods',
-  3: '3 Fuel- and energy-related activities',
-  4: '4 Upstream transportation and distribution',
-  5: '5 Waste generated in operations',
-  6: '6 Business travel',
-  7: '7 Employee commuting',
-  8: '8 Upstream leased assets',
-  9: '9 Downstream transportation and distribution',
-  10: '10 Processing of sold products',
-  11: '11 Use of sold products',
-  12: '12 End-of-life treatment of sold products',
-  13: '13 Downstream leased assets',
-  14: '14 Franchises',
-  15: '15 Investments',
-};
 
 export function UsageForm({ types, editing, onDone }: { types: UsageType[]; editing: Usage | null; onDone: () => void }) {
   const dimensions = useUnits();
