@@ -146,8 +146,8 @@ pub async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// The default service of a resource: 405 with the `Allow` header RFC 9110
-/// requires, e.g. `method_not_allowed("GET, POST")`.
-pub fn method_not_allowed(allow: String) -> actix_web::Route {
+/// requires (`routes::RouteTable` derives the list, e.g. `"GET, POST"`).
+pub(crate) fn method_not_allowed(allow: String) -> actix_web::Route {
     actix_web::web::route().to(move || {
         let allow = allow.clone();
         async move {

@@ -216,6 +216,45 @@ pub fn residual_mix(types: &[UsageType], region: &str) -> Option<Gases> {
         .map(|(t, kwh_per_unit)| t.gases.times(1.0 / kwh_per_unit))
 }
 
+/// A window's market-based figures: each calendar year's allocation (its
+/// month cells, scope 2 ones counted, and its instruments) applied to the
+/// window's scope 2 cells. `types` are sorted by id (the type cache's
+/// order).
+pub fn market_based(
+    window: &[SummaryCell],
+    years: &[(Vec<SummaryCell>, Vec<Instrument>)],
+    types: &[UsageType],
+) -> MarketBased {
+    let type_of = |id| {
+        types
+            .binary_search_by_key(&id, |t: &UsageType| t.id)
+            .ok()
+            .map(|i| &types[i])
+    };
+    let residual = |region: &str| residual_mix(types, region);
+    let mut allocation = Allocation::default();
+    for (year_cells, year_instruments) in years {
+        let energy: Vec<EnergyCell> = year_cells
+            .iter()
+            .filter(|c| c.scope == 2)
+            .filter_map(|c| energy_cell(c, type_of(c.usage_type_id)))
+            .collect();
+        allocation.extend(allocate(&energy, year_instruments, &residual));
+    }
+    let mut figures = MarketBased::default();
+    for cell in window.iter().filter(|c| c.scope == 2) {
+        let kwh = energy_kwh(cell).unwrap_or(0.0);
+        allocation.add(
+            &mut figures,
+            &cell.month,
+            cell.usage_type_id,
+            kwh,
+            &cell.gases,
+        );
+    }
+    figures
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use mongodb::ClientSession;
 
 use crate::domain::gwp::GwpSet;
 use crate::domain::instrument::Instrument;
-use crate::domain::market::{self, Allocation, EnergyCell, MarketBased};
+use crate::domain::market;
 use crate::domain::rollup::{self, Grain};
 use crate::domain::summary::{self, Summary, SummaryCell};
 use crate::domain::usage_query::UsageFilter;
@@ -48,36 +48,14 @@ impl Usages<'_> {
         })
         .await?;
         summary::weigh(&mut cells, gwp);
-        let type_of = |id| {
+        let market_based = market::market_based(&cells, &years, &types);
+        let name_of = |id| {
             types
                 .binary_search_by_key(&id, |t: &UsageType| t.id)
                 .ok()
-                .map(|i| &types[i])
+                .map(|i| types[i].name.clone())
         };
-        let mut allocation = Allocation::default();
-        for (year_cells, year_instruments) in years {
-            let energy: Vec<EnergyCell> = year_cells
-                .iter()
-                .filter_map(|c| market::energy_cell(c, type_of(c.usage_type_id)))
-                .collect();
-            let residual = |region: &str| market::residual_mix(&types, region);
-            allocation.extend(market::allocate(&energy, &year_instruments, &residual));
-        }
-        let mut market_based = MarketBased::default();
-        for cell in cells.iter().filter(|c| c.scope == 2) {
-            let kwh = market::energy_kwh(cell).unwrap_or(0.0);
-            allocation.add(
-                &mut market_based,
-                &cell.month,
-                cell.usage_type_id,
-                kwh,
-                &cell.gases,
-            );
-        }
-        Ok(
-            summary::fold(filter, &cells, |id| type_of(id).map(|t| t.name.clone()))
-                .with_market_based(market_based, gwp),
-        )
+        Ok(summary::fold(filter, &cells, name_of).with_market_based(market_based, gwp))
     }
 
     /// For each calendar year of the window's scope 2 cells: every month

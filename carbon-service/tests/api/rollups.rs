@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use carbon_service::domain::gwp::{Gases, GwpSet};
 use carbon_service::domain::ids::UsageId;
 use carbon_service::domain::instrument::InstrumentFields;
-use carbon_service::domain::market::{self, Allocation, MarketBased};
+use carbon_service::domain::market;
 use carbon_service::domain::rollup::Grain;
 use carbon_service::domain::summary::{self, Summary};
 use carbon_service::domain::usage::{NewUsage, UsageChanges, UsageChangesInput};
@@ -252,16 +252,15 @@ async fn full_aggregation(
     .unwrap();
     summary::weigh(&mut cells, gwp);
     let types = app.context.type_cache().all(&app.database).await.unwrap();
-    let type_of = |id| types.iter().find(|t| t.id == id);
-    // The market-based figures from the usages: each year's allocation
-    // over the year's month cells (every type), applied to the window's.
-    let mut allocation = Allocation::default();
-    let years: BTreeSet<i32> = cells
+    // The market-based figures from the usages: each year's month cells
+    // (every type) and instruments, applied to the window's cells.
+    let years_of_window: BTreeSet<i32> = cells
         .iter()
         .filter(|c| c.scope == 2)
         .filter_map(|c| c.month[..4].parse().ok())
         .collect();
-    for year in years {
+    let mut years = Vec::new();
+    for year in years_of_window {
         let whole_year = UsageFilter {
             usage_type_id: None,
             from: Some(Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap()),
@@ -277,30 +276,16 @@ async fn full_aggregation(
         )
         .await
         .unwrap();
-        let energy: Vec<_> = year_cells
-            .iter()
-            .filter(|c| c.scope == 2)
-            .filter_map(|c| market::energy_cell(c, type_of(c.usage_type_id)))
-            .collect();
         let year_instruments = instruments::of_year(&app.database, &mut session, user, year)
             .await
             .unwrap();
-        let residual = |region: &str| market::residual_mix(&types, region);
-        allocation.extend(market::allocate(&energy, &year_instruments, &residual));
+        years.push((year_cells, year_instruments));
     }
-    let mut market_based = MarketBased::default();
-    for cell in cells.iter().filter(|c| c.scope == 2) {
-        let kwh = market::energy_kwh(cell).unwrap_or(0.0);
-        allocation.add(
-            &mut market_based,
-            &cell.month,
-            cell.usage_type_id,
-            kwh,
-            &cell.gases,
-        );
-    }
-    summary::fold(filter, &cells, |id| type_of(id).map(|t| t.name.clone()))
-        .with_market_based(market_based, gwp)
+    let market_based = market::market_based(&cells, &years, &types);
+    summary::fold(filter, &cells, |id| {
+        types.iter().find(|t| t.id == id).map(|t| t.name.clone())
+    })
+    .with_market_based(market_based, gwp)
 }
 
 fn same(a: &Summary, b: &Summary) -> Result<(), String> {

@@ -171,3 +171,25 @@ pub async fn assert_document_matches_routes(
     }
     doc
 }
+
+/// An authorization matrix covers `routes` (a route table's `(path,
+/// method)` operations) exactly: every route has a row, every row is a
+/// route.
+pub fn assert_matrix_covers<'a>(
+    routes: &[(String, String)],
+    rows: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    let rows: Vec<(&str, &str)> = rows.into_iter().collect();
+    for (path, method) in routes {
+        assert!(
+            rows.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} has no row in the authorization matrix"
+        );
+    }
+    for (method, path) in &rows {
+        assert!(
+            routes.iter().any(|(p, m)| m == method && p == path),
+            "{method} {path} is in the matrix but not a route"
+        );
+    }
+}

@@ -51,21 +51,10 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets)] = &[
 
 #[test]
 fn every_route_has_its_row_and_every_row_is_a_route() {
-    let routes: Vec<(String, String)> = user_service::routes::table().operations();
-    for (path, method) in &routes {
-        assert!(
-            MATRIX.iter().any(|r| r.0 == method && r.1 == path),
-            "{method} {path} has no row in the authorization matrix"
-        );
-    }
-    for row in MATRIX {
-        assert!(
-            routes.iter().any(|(p, m)| m == row.0 && p == row.1),
-            "{} {} is in the matrix but not a route",
-            row.0,
-            row.1
-        );
-    }
+    common::testing::assert_matrix_covers(
+        &user_service::routes::table().operations(),
+        MATRIX.iter().map(|r| (r.0, r.1)),
+    );
 }
 
 #[tokio::test]
