@@ -70,8 +70,10 @@ export function Users() {
       return;
     }
     setProblem(null);
-    setNotice(`${user.email} was deactivated. Erase and delete becomes available at ${time(Date.now() + config.accessTokenTtlSeconds * 1000)}.`);
+    const from = Date.now() + config.accessTokenTtlSeconds * 1000;
+    // Reload first, so that the notice and the row's new state appear together.
     await load();
+    setNotice(`${user.email} was deactivated. Erase and delete becomes available at ${time(from)}.`);
   }
 
   function action(user: User) {
