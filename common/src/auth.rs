@@ -8,8 +8,9 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::error::ApiError;
-use crate::ids::UserId;
+use crate::ids::{OrgId, UserId};
 use crate::jwt::{AccessTokenVerifier, TokenError};
+use crate::org::{Capability, OrgRole};
 
 /// The caller, as stated by a verified access token.
 #[derive(Debug, Clone)]
@@ -24,6 +25,13 @@ pub struct AuthenticatedUser {
     pub session_generation: i64,
     /// When the user last gave the password (`auth_time`, Unix seconds).
     pub auth_time: i64,
+    /// The organization the token acts in (`org`; the personal one when
+    /// the token names none).
+    pub org: OrgId,
+    /// The role in it when the token was issued (`org_role`). Only
+    /// carbon-service authorizes from it; user-service reads the
+    /// membership.
+    pub org_role: OrgRole,
 }
 
 /// How recent a login an irreversible operation asks for (RFC 9470's
@@ -45,6 +53,24 @@ impl AuthenticatedUser {
                 max_age_seconds: FRESH_LOGIN_SECONDS,
             })
         }
+    }
+
+    /// 403 unless the token's role in its organization may do `capability`.
+    pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
+        if self.org_role.can(capability) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "Your role in this organization ({}) cannot {}.",
+                self.org_role,
+                capability.describe()
+            )))
+        }
+    }
+
+    /// Whether the token acts in the caller's personal organization.
+    pub fn in_personal_org(&self) -> bool {
+        self.org.is_personal_of(self.id)
     }
 
     /// 403 unless the token says superuser.
@@ -84,7 +110,10 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
                 TokenError::Invalid => "The access token is invalid.".into(),
             },
         })?;
+    let (org, org_role) = claims.organization();
     Ok(AuthenticatedUser {
+        org,
+        org_role,
         id: UserId::from(claims.sub),
         superuser: claims.superuser,
         session_generation: claims.sgen,

@@ -17,6 +17,7 @@ pub mod jwt;
 pub mod metrics;
 pub mod migrate;
 pub mod openapi;
+pub mod org;
 pub mod pagination;
 pub mod rate_limit;
 pub mod routes;

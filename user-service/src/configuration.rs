@@ -162,6 +162,8 @@ pub struct Settings {
     /// A login's refresh tokens stop working this long after the login,
     /// however often they rotate.
     pub refresh_token_max_lifetime: Duration,
+    /// How long an invitation to an organization works.
+    pub invitation_ttl: Duration,
     /// Logins, per client address.
     pub login_rate_limit: RateLimitSettings,
     /// Refreshes, per token family.
@@ -299,6 +301,7 @@ impl Settings {
             30 * 86_400,
             60..=365 * 86_400,
         )?;
+        let invitation_ttl = seconds(env, "INVITATION_TTL_SECONDS", 7 * 86_400, 60..=90 * 86_400)?;
         let login_rate_limit = RateLimitSettings::from_env(env, "LOGIN_RATE_LIMIT", 10, 5)?;
         let refresh_rate_limit = RateLimitSettings::from_env(env, "REFRESH_RATE_LIMIT", 10, 5)?;
         let sensitive_rate_limit = RateLimitSettings::from_env(env, "SENSITIVE_RATE_LIMIT", 5, 5)?;
@@ -348,6 +351,7 @@ impl Settings {
             access_token_ttl,
             refresh_token_ttl,
             refresh_token_max_lifetime,
+            invitation_ttl,
             login_rate_limit,
             refresh_rate_limit,
             sensitive_rate_limit,
@@ -497,6 +501,7 @@ mod tests {
             Duration::from_secs(30 * 86_400)
         );
         assert_eq!(s.sensitive_rate_limit.per_minute, 5);
+        assert_eq!(s.invitation_ttl, Duration::from_secs(7 * 86_400));
         assert_eq!(s.password_hash_max_wait, Duration::from_secs(2));
         assert!(s.refresh_cookie_secure);
     }

@@ -14,6 +14,8 @@ use crate::configuration::{MailSettings, MailTransport, SmtpEndpoint, SmtpSecuri
 pub enum MailKind {
     PasswordReset,
     EmailVerification,
+    /// An invitation to an organization.
+    Invitation,
 }
 
 #[derive(Debug, Clone)]
@@ -22,6 +24,9 @@ pub struct OutgoingMail {
     pub kind: MailKind,
     /// The single-use token the recipient presents.
     pub token: String,
+    /// What the invitation is to (its organization and role); `None` for
+    /// the other kinds.
+    pub invitation: Option<String>,
 }
 
 impl OutgoingMail {
@@ -29,6 +34,7 @@ impl OutgoingMail {
         match self.kind {
             MailKind::PasswordReset => "Reset your password",
             MailKind::EmailVerification => "Verify your email address",
+            MailKind::Invitation => "You are invited to an organization",
         }
     }
 
@@ -41,6 +47,13 @@ impl OutgoingMail {
             ),
             MailKind::EmailVerification => format!(
                 "Send this token to POST /auth/verify to confirm your email address:\n\n{}\n",
+                self.token
+            ),
+            MailKind::Invitation => format!(
+                "You are invited to {}. Log in with this address (verified), and accept with this \
+                 token at POST /invitations/accept, or open /accept-invitation?token=<token> in the \
+                 web app:\n\n{}\n\nIf you do not know the organization, ignore this mail.",
+                self.invitation.as_deref().unwrap_or("an organization"),
                 self.token
             ),
         }

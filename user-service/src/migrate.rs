@@ -7,7 +7,7 @@ use common::db::StoreError;
 use common::migrate::{MigrateError, Migration};
 use mongodb::Database;
 
-use crate::storage::{claims, refresh_tokens, users};
+use crate::storage::{claims, organizations, refresh_tokens, users};
 
 /// The schema document's id in the `schema` collection.
 pub const SERVICE: &str = "user-service";
@@ -43,6 +43,28 @@ pub const MIGRATIONS: &[Migration<StoreError>] = &[
                 db,
                 users::backfill_counters,
                 "accounts given their login counters",
+            ))
+        },
+    },
+    Migration {
+        version: 4,
+        name: "every account gets its personal organization",
+        run: |db| {
+            Box::pin(logged(
+                db,
+                organizations::backfill_personal,
+                "personal organizations created",
+            ))
+        },
+    },
+    Migration {
+        version: 5,
+        name: "refresh tokens act in their user's personal organization",
+        run: |db| {
+            Box::pin(logged(
+                db,
+                refresh_tokens::backfill_organizations,
+                "refresh tokens given their organization",
             ))
         },
     },

@@ -99,6 +99,7 @@ impl Application {
             access_token_ttl: settings.access_token_ttl,
             refresh_token_ttl: settings.refresh_token_ttl,
             refresh_token_max_lifetime: settings.refresh_token_max_lifetime,
+            invitation_ttl: settings.invitation_ttl,
         });
         let policy = web::Data::new(HttpPolicy {
             trusted_proxies: settings.trusted_proxies.clone(),

@@ -11,6 +11,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::ids::{OrgId, UserId};
+use crate::org::OrgRole;
+
 /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
 /// Clock skew tolerated between the signing and the verifying host.
@@ -28,6 +31,23 @@ pub const DEFAULT_MAX_ACCESS_TOKEN_TTL_SECONDS: i64 = 3600;
 /// former superuser keeps writing usage types: every refresh re-reads the
 /// account.
 pub const SUPERUSER_MAX_TTL_SECONDS: i64 = 300;
+/// An owner or admin token of a shared organization lives at most this
+/// long, for the same reason: a demotion or removal reaches carbon-service
+/// only when the token is refreshed. (A personal organization's owner
+/// cannot be demoted, so its tokens are not capped.)
+pub const PRIVILEGED_ORG_ROLE_MAX_TTL_SECONDS: i64 = 300;
+
+/// The longest lifetime a token of these claims may have, below any
+/// configured maximum.
+fn role_ttl_cap(superuser: bool, sub: Uuid, org: Option<Uuid>, role: Option<OrgRole>) -> i64 {
+    let shared_org = org.is_some_and(|org| org != sub);
+    let privileged = shared_org && role.is_some_and(OrgRole::is_privileged);
+    match (superuser, privileged) {
+        (true, _) => SUPERUSER_MAX_TTL_SECONDS,
+        (false, true) => PRIVILEGED_ORG_ROLE_MAX_TTL_SECONDS,
+        (false, false) => i64::MAX,
+    }
+}
 
 /// A secret shorter than [`MIN_SECRET_BYTES`].
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +156,26 @@ pub struct AccessTokenClaims {
     /// keeps the login's. Irreversible operations ask for a recent one.
     #[serde(default)]
     pub auth_time: i64,
+    /// The organization the token acts in; absent on tokens from before
+    /// organizations, which act in the user's personal one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<Uuid>,
+    /// The user's role in `org` when the token was issued. A token with an
+    /// `org` and no valid `org_role` (or the reverse) is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_role: Option<OrgRole>,
+}
+
+impl AccessTokenClaims {
+    /// The organization the token acts in, and the role in it: a token
+    /// without an organization acts in the user's personal one, as its
+    /// owner.
+    pub fn organization(&self) -> (OrgId, OrgRole) {
+        match (self.org, self.org_role) {
+            (Some(org), Some(role)) => (OrgId::from(org), role),
+            _ => (OrgId::personal(UserId::from(self.sub)), OrgRole::Owner),
+        }
+    }
 }
 
 /// Who a token is issued to.
@@ -147,6 +187,9 @@ pub struct TokenSubject {
     pub session_generation: i64,
     /// Unix seconds of the login.
     pub auth_time: i64,
+    /// The organization the token acts in and the user's role in it.
+    pub org: OrgId,
+    pub org_role: OrgRole,
 }
 
 #[derive(Debug, Clone)]
@@ -190,18 +233,20 @@ impl AccessTokenIssuer {
     }
 
     /// A token living `ttl`, or [`SUPERUSER_MAX_TTL_SECONDS`] at most for
-    /// a superuser.
+    /// a superuser and [`PRIVILEGED_ORG_ROLE_MAX_TTL_SECONDS`] for an owner
+    /// or admin of a shared organization.
     pub fn issue(
         &self,
         subject: &TokenSubject,
         ttl: chrono::Duration,
     ) -> Result<IssuedAccessToken, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
-        let ttl = if subject.superuser {
-            ttl.num_seconds().min(SUPERUSER_MAX_TTL_SECONDS)
-        } else {
-            ttl.num_seconds()
-        };
+        let ttl = ttl.num_seconds().min(role_ttl_cap(
+            subject.superuser,
+            subject.user_id,
+            Some(subject.org.as_uuid()),
+            Some(subject.org_role),
+        ));
         let claims = AccessTokenClaims {
             sub: subject.user_id,
             email: subject.email.clone(),
@@ -213,6 +258,8 @@ impl AccessTokenIssuer {
             jti: Uuid::new_v4(),
             sgen: subject.session_generation,
             auth_time: subject.auth_time,
+            org: Some(subject.org.as_uuid()),
+            org_role: Some(subject.org_role),
         };
         let header = Header {
             typ: Some(ACCESS_TOKEN_TYPE.to_owned()),
@@ -298,7 +345,8 @@ impl AccessTokenVerifier {
                             || typ.eq_ignore_ascii_case("application/at+jwt")
                     });
                     let claims = data.claims;
-                    if !typed || !self.plausible_lifetime(&claims) {
+                    let organized = claims.org.is_some() == claims.org_role.is_some();
+                    if !typed || !organized || !self.plausible_lifetime(&claims) {
                         return Err(TokenError::Invalid);
                     }
                     return Ok(claims);
@@ -315,16 +363,17 @@ impl AccessTokenVerifier {
     }
 
     /// A token issued in the future was not issued by us, nor one that
-    /// lives longer than any we issue (a superuser's: at most
-    /// [`SUPERUSER_MAX_TTL_SECONDS`]). Checked arithmetic: the claims are
-    /// the sender's numbers.
+    /// lives longer than any we issue (a superuser's, or an owner's or
+    /// admin's of a shared organization: at most 300 s). Checked
+    /// arithmetic: the claims are the sender's numbers.
     fn plausible_lifetime(&self, claims: &AccessTokenClaims) -> bool {
         let now = Utc::now().timestamp();
-        let max = if claims.superuser {
-            self.max_ttl_seconds.min(SUPERUSER_MAX_TTL_SECONDS)
-        } else {
-            self.max_ttl_seconds
-        };
+        let max = self.max_ttl_seconds.min(role_ttl_cap(
+            claims.superuser,
+            claims.sub,
+            claims.org,
+            claims.org_role,
+        ));
         let lifetime = claims.exp.checked_sub(claims.iat);
         claims.iat >= 0
             && claims.iat <= now.saturating_add(LEEWAY_SECONDS as i64)

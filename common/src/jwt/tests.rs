@@ -17,12 +17,15 @@ fn settings() -> JwtSettings {
 }
 
 fn subject() -> TokenSubject {
+    let user_id = Uuid::new_v4();
     TokenSubject {
-        user_id: Uuid::new_v4(),
+        user_id,
         email: "a@example.com".into(),
         superuser: false,
         session_generation: 0,
         auth_time: Utc::now().timestamp(),
+        org: OrgId::personal(UserId::from(user_id)),
+        org_role: OrgRole::Owner,
     }
 }
 
@@ -39,6 +42,8 @@ fn claims_with(edit: impl FnOnce(&mut AccessTokenClaims)) -> AccessTokenClaims {
         jti: Uuid::new_v4(),
         sgen: 0,
         auth_time: now,
+        org: None,
+        org_role: None,
     };
     edit(&mut claims);
     claims
@@ -422,4 +427,95 @@ mod eddsa {
             Err(TokenError::Invalid)
         );
     }
+}
+
+#[test]
+fn a_token_without_an_organization_acts_in_the_personal_one_as_its_owner() {
+    let claims = claims_with(|_| {});
+    let token = sign(Algorithm::HS256, SECRET, &claims);
+    let verified = verifier().verify_access_token(&token).unwrap();
+    assert_eq!(
+        verified.organization(),
+        (OrgId::personal(UserId::from(claims.sub)), OrgRole::Owner)
+    );
+}
+
+#[test]
+fn an_issued_token_names_its_organization_and_role() {
+    let org = OrgId::new();
+    let issued = issuer(&settings())
+        .issue(
+            &TokenSubject {
+                org,
+                org_role: OrgRole::Viewer,
+                ..subject()
+            },
+            chrono::Duration::minutes(15),
+        )
+        .unwrap();
+    let verified = verifier().verify_access_token(&issued.token).unwrap();
+    assert_eq!(verified.organization(), (org, OrgRole::Viewer));
+    assert_eq!(verified.exp - verified.iat, 15 * 60);
+}
+
+#[test]
+fn an_organization_without_a_valid_role_is_refused() {
+    let org = Some(Uuid::new_v4());
+    let no_role = claims_with(|c| c.org = org);
+    assert_eq!(
+        verifier().verify_access_token(&sign(Algorithm::HS256, SECRET, &no_role)),
+        Err(TokenError::Invalid)
+    );
+    let role_without_org = claims_with(|c| c.org_role = Some(OrgRole::Admin));
+    assert_eq!(
+        verifier().verify_access_token(&sign(Algorithm::HS256, SECRET, &role_without_org)),
+        Err(TokenError::Invalid)
+    );
+    // An unknown role name does not deserialize.
+    let mut unknown = serde_json::to_value(claims_with(|c| {
+        c.org = org;
+        c.org_role = Some(OrgRole::Viewer);
+    }))
+    .unwrap();
+    unknown["org_role"] = "superowner".into();
+    let token =
+        crate::testing::sign_jwt(Algorithm::HS256, Some(ACCESS_TOKEN_TYPE), SECRET, &unknown);
+    assert_eq!(
+        verifier().verify_access_token(&token),
+        Err(TokenError::Invalid)
+    );
+}
+
+#[test]
+fn owner_and_admin_tokens_of_a_shared_organization_live_five_minutes() {
+    for role in [OrgRole::Owner, OrgRole::Admin] {
+        let issued = issuer(&settings())
+            .issue(
+                &TokenSubject {
+                    org: OrgId::new(),
+                    org_role: role,
+                    ..subject()
+                },
+                chrono::Duration::minutes(15),
+            )
+            .unwrap();
+        assert_eq!(
+            issued.claims.exp - issued.claims.iat,
+            PRIVILEGED_ORG_ROLE_MAX_TTL_SECONDS
+        );
+        let long_lived = claims_with(|c| {
+            c.org = Some(Uuid::new_v4());
+            c.org_role = Some(role);
+            c.exp = c.iat + PRIVILEGED_ORG_ROLE_MAX_TTL_SECONDS + 1;
+        });
+        assert_eq!(
+            verifier().verify_access_token(&sign(Algorithm::HS256, SECRET, &long_lived)),
+            Err(TokenError::Invalid)
+        );
+    }
+    // The personal organization's owner is not capped: nobody can demote it.
+    let personal = issuer(&settings())
+        .issue(&subject(), chrono::Duration::minutes(15))
+        .unwrap();
+    assert_eq!(personal.claims.exp - personal.claims.iat, 15 * 60);
 }

@@ -8,6 +8,7 @@ mod errors;
 pub mod extract;
 pub mod keys;
 pub mod oauth;
+pub mod orgs;
 pub mod users;
 
 use std::net::IpAddr;
@@ -67,6 +68,7 @@ pub fn table() -> RouteTable {
         .merge(oauth::routes())
         .merge(auth::routes())
         .merge(users::routes())
+        .merge(orgs::routes())
         .merge(keys::routes())
         .merge(common::health::routes())
 }

@@ -16,6 +16,7 @@ use common::error::{ApiError, ProblemDetails};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use common::ids::OrgId;
 use common::metrics::Metrics;
 
 use super::HttpPolicy;
@@ -136,6 +137,10 @@ pub struct LoginForm {
     pub password: Option<String>,
     /// Accepted and ignored.
     pub scope: Option<String>,
+    /// The organization the tokens act in (one of `GET /orgs`); the
+    /// personal organization when left out. Not a member: 403.
+    #[schema(value_type = Option<String>, format = Uuid, example = "7d3c9a1e-5b2f-4e8d-a6c0-1f2e3d4c5b6a")]
+    pub org_id: Option<String>,
 }
 
 /// The refresh form.
@@ -149,6 +154,25 @@ pub struct RefreshForm {
     pub refresh_token: Option<String>,
     /// Accepted and ignored.
     pub scope: Option<String>,
+    /// Switch to this organization; left out, the new token acts where the
+    /// login last did. The membership is read again on every refresh: not
+    /// (or no longer) a member, 403 and the refresh token stays usable.
+    #[schema(value_type = Option<String>, format = Uuid, example = "7d3c9a1e-5b2f-4e8d-a6c0-1f2e3d4c5b6a")]
+    pub org_id: Option<String>,
+}
+
+/// The form's `org_id`: `invalid_request` unless a UUID.
+fn org_field(raw: Option<&str>) -> Result<Option<OrgId>, TokenEndpointError> {
+    raw.filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            OrgId::parse("org_id", v)
+                .map_err(|_| TokenEndpointError::invalid_request("org_id must be a UUID."))
+        })
+        .transpose()
+}
+
+fn not_a_member() -> TokenEndpointError {
+    ApiError::Forbidden("You are not a member of this organization.".into()).into()
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -250,6 +274,7 @@ const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
+        (status = 403, description = "The credentials are right, but the user is not a member of `org_id`", body = ProblemDetails),
         (status = 413, description = "The form is over 16 KiB", body = ProblemDetails),
         (status = 429, description = "Too many attempts from this client; see Retry-After", body = ProblemDetails),
         (status = 503, description = "Database unavailable, or password hashing saturated; see Retry-After", body = ProblemDetails),
@@ -276,11 +301,13 @@ pub async fn login(
             "Both username and password are required.",
         ));
     };
-    let outcome = sessions::login(&context.db, &context, &username, &password, client).await;
+    let org = org_field(form.org_id.as_deref())?;
+    let outcome = sessions::login(&context.db, &context, &username, &password, client, org).await;
     let label = match &outcome {
         Ok(_) => "success",
         Err(LoginRefused::Invalid) => "invalid",
         Err(LoginRefused::Locked) => "locked",
+        Err(LoginRefused::NotMember) => "not_member",
         Err(LoginRefused::Failed(_)) => "error",
     };
     metrics.record(|| metrics::counter!(LOGINS, "outcome" => label).increment(1));
@@ -289,6 +316,7 @@ pub async fn login(
         Err(LoginRefused::Invalid | LoginRefused::Locked) => {
             Err(TokenEndpointError::invalid_grant(BAD_CREDENTIALS))
         }
+        Err(LoginRefused::NotMember) => Err(not_a_member()),
         Err(LoginRefused::Failed(e)) => Err(ApiError::from(e).into()),
     }
 }
@@ -310,6 +338,7 @@ pub async fn login(
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
+        (status = 403, description = "Not (or no longer) a member of the organization; the refresh token stays usable", body = ProblemDetails),
         (status = 413, description = "The form is over 16 KiB", body = ProblemDetails),
         (status = 429, description = "This login refreshed too often; see Retry-After (the token is not used up)", body = ProblemDetails),
         (status = 503, description = "Database unavailable", body = ProblemDetails),
@@ -349,12 +378,14 @@ pub async fn refresh(
         ));
     };
     const INVALID: &str = "The refresh token is invalid, expired or revoked.";
-    let outcome = sessions::refresh(&context.db, &context, &presented).await;
+    let org = org_field(form.org_id.as_deref())?;
+    let outcome = sessions::refresh(&context.db, &context, &presented, org).await;
     let label = match &outcome {
         Ok(_) => "success",
         Err(RefreshRefused::Invalid) => "invalid",
         Err(RefreshRefused::ReuseDetected) => "reuse_detected",
         Err(RefreshRefused::RateLimited { .. }) => "rate_limited",
+        Err(RefreshRefused::NotMember) => "not_member",
         Err(RefreshRefused::Failed(_)) => "error",
     };
     metrics.record(|| metrics::counter!(REFRESHES, "outcome" => label).increment(1));
@@ -369,6 +400,7 @@ pub async fn refresh(
             retry_after_seconds,
         }
         .into()),
+        Err(RefreshRefused::NotMember) => Err(not_a_member()),
         Err(RefreshRefused::Failed(e)) => Err(ApiError::from(e).into()),
     }
 }

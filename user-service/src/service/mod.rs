@@ -1,11 +1,13 @@
 //! The flows behind the handlers: logging in, refreshing and logging out
-//! (`sessions`), the wrong-password rules (`lockout`), and everything that
-//! changes an account (`accounts`). Handlers parse, call one of these, and
+//! (`sessions`), the wrong-password rules (`lockout`), everything that
+//! changes an account (`accounts`), and organizations with their members
+//! and invitations (`orgs`). Handlers parse, call one of these, and
 //! shape the answer; tests call them directly too. Nothing here knows HTTP:
 //! each flow has its own error type, which the routes map once.
 
 pub mod accounts;
 pub mod lockout;
+pub mod orgs;
 pub mod sessions;
 
 use std::time::Duration;
@@ -36,6 +38,8 @@ pub struct ServiceContext {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub refresh_token_max_lifetime: Duration,
+    /// How long an invitation's token works (`INVITATION_TTL_SECONDS`).
+    pub invitation_ttl: Duration,
 }
 
 /// A failure that is nobody's fault but the infrastructure's.

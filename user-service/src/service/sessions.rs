@@ -4,8 +4,9 @@
 use std::net::IpAddr;
 
 use common::db::{StoreError, TransactionError, in_transaction};
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 use common::jwt::TokenSubject;
+use common::org::OrgRole;
 use mongodb::{ClientSession, Database};
 use uuid::Uuid;
 
@@ -36,8 +37,21 @@ pub enum LoginRefused {
     Invalid,
     #[error("the client is locked out of the account, or the account needs a password reset")]
     Locked,
+    /// The credentials are right, but the user is not a member of the
+    /// organization asked for.
+    #[error("not a member of the organization")]
+    NotMember,
     #[error(transparent)]
     Failed(#[from] Failure),
+}
+
+impl TransactionError for LoginRefused {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Failed(failure) => failure.store_error(),
+            _ => None,
+        }
+    }
 }
 
 impl From<common::db::StoreError> for LoginRefused {
@@ -59,6 +73,10 @@ pub enum RefreshRefused {
     /// is not used up.
     #[error("this login refreshed too often")]
     RateLimited { retry_after_seconds: u64 },
+    /// The user is not (or no longer) a member of the organization the
+    /// refresh would act in; the token is not used up.
+    #[error("not a member of the organization")]
+    NotMember,
     #[error(transparent)]
     Failed(#[from] Failure),
 }
@@ -78,7 +96,8 @@ impl From<common::db::StoreError> for RefreshRefused {
     }
 }
 
-/// The password grant from `client`. Wrong passwords are limited per
+/// The password grant from `client`, into `org` (the personal
+/// organization when `None`). Wrong passwords are limited per
 /// (account, client) and per account (see `lockout`); unknown emails and
 /// locked accounts verify a dummy hash and run the same database
 /// operations, so neither the answer nor its timing tells them apart.
@@ -89,6 +108,7 @@ pub async fn login(
     username: &str,
     password: &str,
     client: IpAddr,
+    org: Option<OrgId>,
 ) -> Result<Issued, LoginRefused> {
     let email = UserEmail::normalize(username);
     let judged = lockout::judge(
@@ -116,12 +136,17 @@ pub async fn login(
         ),
         session_generation: user.session_generation,
         auth_time: now.timestamp_millis() / 1000,
+        org_id: org.unwrap_or(OrgId::personal(user.id)),
     };
-    tracing::info!(user_id = %user.id, "logged in");
-    Ok(in_transaction(db, "starting a session", async |session| {
-        issue(db, session, state, &user, &family).await
+    let issued = in_transaction(db, "starting a session", async |session| {
+        let role = super::orgs::role_for_token(db, session, family.org_id, user.id)
+            .await?
+            .ok_or(LoginRefused::NotMember)?;
+        Ok::<_, LoginRefused>(issue(db, session, state, &user, &family, role).await?)
     })
-    .await?)
+    .await?;
+    tracing::info!(user_id = %user.id, org_id = %family.org_id, "logged in");
+    Ok(issued)
 }
 
 /// The refresh-token grant: rotates the token, refusing it when its family
@@ -129,11 +154,16 @@ pub async fn login(
 /// user ended every session since the login. Each family may refresh
 /// `REFRESH_RATE_LIMIT_PER_MINUTE` times a minute: the limit follows the
 /// login, not the client address, so users behind one NAT do not share it.
+///
+/// The new access token acts in `org`, or the login's organization when
+/// `None`, with the role its membership has now: a removed member cannot
+/// refresh into the organization, and a role change applies here.
 #[tracing::instrument(skip_all)]
 pub async fn refresh(
     db: &Database,
     state: &ServiceContext,
     presented: &str,
+    org: Option<OrgId>,
 ) -> Result<Issued, RefreshRefused> {
     let Some(found) = refresh_tokens::find(db, &hash_token(presented)).await? else {
         return Err(RefreshRefused::Invalid);
@@ -159,7 +189,7 @@ pub async fn refresh(
             }
             Rotation::Invalid => return Err(RefreshRefused::Invalid),
         };
-        let family = token.family();
+        let mut family = token.family();
         let user = match users::find_by_id_in(db, session, token.user_id).await? {
             Some(user)
                 if user.is_active && user.session_generation == family.session_generation =>
@@ -171,9 +201,15 @@ pub async fn refresh(
                 return Err(RefreshRefused::Invalid);
             }
         };
+        family.org_id = org.unwrap_or(family.org_id);
+        // Refusing aborts the rotation: the presented token stays usable
+        // (for another organization).
+        let role = super::orgs::role_for_token(db, session, family.org_id, user.id)
+            .await?
+            .ok_or(RefreshRefused::NotMember)?;
         // A logout-everywhere landing from here on bumps the generation: the
         // successor issued below is then refused at its first use.
-        Ok(issue(db, session, state, &user, &family).await?)
+        Ok(issue(db, session, state, &user, &family, role).await?)
     })
     .await;
     // Refusing aborted the transaction; the revocation is written on its own.
@@ -232,6 +268,7 @@ async fn issue(
     state: &ServiceContext,
     user: &User,
     family: &Family,
+    role: OrgRole,
 ) -> Result<Issued, Failure> {
     let subject = TokenSubject {
         user_id: user.id.as_uuid(),
@@ -239,6 +276,8 @@ async fn issue(
         superuser: user.is_superuser,
         session_generation: user.session_generation,
         auth_time: family.auth_time,
+        org: family.org_id,
+        org_role: role,
     };
     let ttl = chrono::Duration::seconds(state.access_token_ttl.as_secs() as i64);
     let access = state

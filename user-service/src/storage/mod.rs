@@ -3,8 +3,11 @@
 pub mod action_tokens;
 pub mod bootstrap;
 pub mod claims;
+pub mod invitations;
 pub mod login_attempts;
 pub mod mail_quota;
+pub mod memberships;
+pub mod organizations;
 pub mod refresh_tokens;
 pub mod users;
 
@@ -20,6 +23,9 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         (claims::COLLECTION, claims::indexes()),
         (login_attempts::COLLECTION, login_attempts::indexes()),
         (mail_quota::COLLECTION, mail_quota::indexes()),
+        (organizations::COLLECTION, organizations::indexes()),
+        (memberships::COLLECTION, memberships::indexes()),
+        (invitations::COLLECTION, invitations::indexes()),
     ] {
         ensure_indexes(database, collection, indexes, obsolete).await?;
     }

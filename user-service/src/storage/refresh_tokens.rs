@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::tokens::OpaqueToken;
 use common::db::{Context, StoreError};
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 
 pub const COLLECTION: &str = "refresh_tokens";
 pub const EXPIRY_INDEX: &str = "expires_at_ttl";
@@ -36,6 +36,9 @@ pub struct Family {
     /// When the login's password was given (Unix seconds): every access
     /// token of the family carries it as `auth_time`.
     pub auth_time: i64,
+    /// The organization the login acts in: a refresh may switch it, and
+    /// the successor token remembers the switch.
+    pub org_id: OrgId,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +55,8 @@ pub struct RefreshToken {
     pub session_generation: i64,
     /// The login's time (Unix seconds).
     pub auth_time: i64,
+    /// The organization its access tokens act in.
+    pub org_id: OrgId,
     /// Set when rotated; presenting it again is reuse.
     pub used: bool,
     pub revoked: bool,
@@ -69,6 +74,7 @@ impl RefreshToken {
             expires_at: self.family_expires_at,
             session_generation: self.session_generation,
             auth_time: self.auth_time,
+            org_id: self.org_id,
         }
     }
 }
@@ -99,6 +105,7 @@ pub async fn issue(
         family_expires_at: family.expires_at,
         session_generation: family.session_generation,
         auth_time: family.auth_time,
+        org_id: family.org_id,
         used: false,
         revoked: false,
     };
@@ -238,6 +245,18 @@ pub async fn backfill_families(db: &Database) -> Result<u64, StoreError> {
             "auth_time": { "$ifNull": ["$auth_time", 0_i64] },
         } }],
         "giving refresh tokens their family's end",
+    )
+    .await
+}
+
+/// Tokens issued before organizations act in their user's personal
+/// organization, whose id is the user's. Idempotent.
+pub async fn backfill_organizations(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "org_id": { "$exists": false } },
+        vec![doc! { "$set": { "org_id": "$user_id" } }],
+        "giving refresh tokens their organization",
     )
     .await
 }

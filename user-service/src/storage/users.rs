@@ -38,11 +38,16 @@ fn users(db: &Database) -> Collection<User> {
     db.collection(COLLECTION)
 }
 
-/// Inserts; a taken email is `StoreError::Duplicate` on [`EMAIL_INDEX`].
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
-pub async fn insert(db: &Database, user: &User) -> Result<(), StoreError> {
+/// Inserts, in the transaction of `session`; a taken email is
+/// `StoreError::Duplicate` on [`EMAIL_INDEX`].
+pub async fn insert_in(
+    db: &Database,
+    session: &mut ClientSession,
+    user: &User,
+) -> Result<(), StoreError> {
     users(db)
         .insert_one(user)
+        .session(session)
         .await
         .context("inserting a user")
         .map(|_| ())
@@ -68,6 +73,18 @@ pub async fn find_by_id_in(
         .session(session)
         .await
         .context("finding a user by id")
+}
+
+/// The accounts of `ids` (an organization's members: bounded by its cap).
+pub async fn find_many(db: &Database, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+    let ids: Vec<bson::Bson> = ids.iter().map(|id| bson::Bson::from(*id)).collect();
+    users(db)
+        .find(doc! { "_id": { "$in": ids } })
+        .await
+        .context("finding users")?
+        .try_collect()
+        .await
+        .context("reading users")
 }
 
 #[tracing::instrument(skip(db))]

@@ -44,6 +44,60 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets)] = &[
     ("GET", "/users/{id}", Unauthorized, Forbidden, Through),
     ("PATCH", "/users/{id}", Unauthorized, Forbidden, Through),
     ("DELETE", "/users/{id}", Unauthorized, Forbidden, Through),
+    ("POST", "/orgs", Unauthorized, Through, Through),
+    ("GET", "/orgs", Unauthorized, Through, Through),
+    ("GET", "/orgs/{org_id}", Unauthorized, Through, Through),
+    ("PATCH", "/orgs/{org_id}", Unauthorized, Through, Through),
+    ("DELETE", "/orgs/{org_id}", Unauthorized, Through, Through),
+    (
+        "GET",
+        "/orgs/{org_id}/members",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "PATCH",
+        "/orgs/{org_id}/members/{user_id}",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "DELETE",
+        "/orgs/{org_id}/members/{user_id}",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "POST",
+        "/orgs/{org_id}/invitations",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/orgs/{org_id}/invitations",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "DELETE",
+        "/orgs/{org_id}/invitations/{id}",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "POST",
+        "/invitations/accept",
+        Unauthorized,
+        Through,
+        Through,
+    ),
     ("GET", "/.well-known/jwks.json", Through, Through, Through),
     ("GET", "/healthz", Through, Through, Through),
     ("GET", "/readyz", Through, Through, Through),
@@ -64,7 +118,10 @@ async fn each_caller_gets_what_the_matrix_says_on_every_route() {
     let superuser = app.superuser_token().await;
     let someone = uuid::Uuid::new_v4().to_string();
     for &(method, template, anonymous, as_user, as_superuser) in MATRIX {
-        let path = template.replace("{id}", &someone);
+        let path = template
+            .replace("{id}", &someone)
+            .replace("{org_id}", &someone)
+            .replace("{user_id}", &someone);
         let verb = Method::from_bytes(method.as_bytes()).unwrap();
         for (expected, token, who) in [
             (anonymous, None, "anonymous"),
@@ -88,6 +145,127 @@ async fn each_caller_gets_what_the_matrix_says_on_every_route() {
             assert!(
                 fits,
                 "{method} {path} as {who}: {status}, expected {expected:?}"
+            );
+        }
+    }
+}
+
+/// What a member of each role gets from an organization's route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    /// 2xx.
+    Allowed,
+    /// 403: the role cannot.
+    Refused,
+    /// 404: not a member (another organization's caller).
+    Hidden,
+}
+
+use Role::{Allowed, Hidden, Refused};
+
+/// (method, path, owner, admin, editor, viewer, auditor, a member of
+/// another organization). Every route of an organization has its row.
+#[rustfmt::skip]
+const ROLE_MATRIX: &[(&str, &str, [Role; 6])] = &[
+    ("GET", "/orgs/{org_id}", [Allowed, Allowed, Allowed, Allowed, Allowed, Hidden]),
+    ("PATCH", "/orgs/{org_id}", [Allowed, Allowed, Refused, Refused, Refused, Hidden]),
+    ("DELETE", "/orgs/{org_id}", [Allowed, Refused, Refused, Refused, Refused, Hidden]),
+    ("GET", "/orgs/{org_id}/members", [Allowed, Allowed, Allowed, Allowed, Allowed, Hidden]),
+    ("PATCH", "/orgs/{org_id}/members/{user_id}", [Allowed, Allowed, Refused, Refused, Refused, Hidden]),
+    ("DELETE", "/orgs/{org_id}/members/{user_id}", [Allowed, Allowed, Refused, Refused, Refused, Hidden]),
+    ("POST", "/orgs/{org_id}/invitations", [Allowed, Allowed, Refused, Refused, Refused, Hidden]),
+    ("GET", "/orgs/{org_id}/invitations", [Allowed, Allowed, Refused, Refused, Allowed, Hidden]),
+    ("DELETE", "/orgs/{org_id}/invitations/{id}", [Allowed, Allowed, Refused, Refused, Refused, Hidden]),
+];
+
+#[test]
+fn every_route_of_an_organization_has_its_role_row() {
+    let org_routes: Vec<(String, String)> = user_service::routes::table()
+        .operations()
+        .into_iter()
+        .filter(|(path, _)| path.contains("{org_id}"))
+        .map(|(path, method)| (method, path))
+        .collect();
+    let mut rows: Vec<(String, String)> = ROLE_MATRIX
+        .iter()
+        .map(|r| (r.0.to_owned(), r.1.to_owned()))
+        .collect();
+    let mut routes = org_routes;
+    rows.sort();
+    routes.sort();
+    assert_eq!(routes, rows);
+}
+
+#[tokio::test]
+async fn each_role_gets_what_the_role_matrix_says_on_every_route_of_an_organization() {
+    use common::org::OrgRole::*;
+    let app = spawn_app().await;
+    let (outsider, _, _) = app.signed_up(&unique_email()).await;
+    for &(method, template, expected) in ROLE_MATRIX {
+        // A fresh organization per route: its writes change it.
+        let org = app.org_with_every_role().await;
+        let invitations: Vec<String> = {
+            let mut ids = Vec::new();
+            for _ in 0..2 {
+                let invited: serde_json::Value = app
+                    .invite(&org.id, &org.owner.access, &unique_email(), "viewer")
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                ids.push(invited["id"].as_str().unwrap().to_owned());
+            }
+            ids
+        };
+        // The outsider first and the owner last: the owner's call may
+        // delete the organization.
+        let callers = [
+            (5, None, &outsider),
+            (4, Some(Auditor), &org.auditor.access),
+            (3, Some(Viewer), &org.viewer.access),
+            (2, Some(Editor), &org.editor.access),
+            (1, Some(Admin), &org.admin.access),
+            (0, Some(Owner), &org.owner.access),
+        ];
+        for (column, role, token) in callers {
+            // Each caller acts on a target of its own, so that one caller's
+            // success leaves the next one's target in place.
+            let user_target = match role {
+                Some(Owner) => &org.admin.id,
+                Some(Admin) => &org.editor.id,
+                Some(Editor | Viewer | Auditor) => &org.owner.id,
+                None => &org.viewer.id,
+            };
+            let invitation = if role == Some(Owner) {
+                &invitations[1]
+            } else {
+                &invitations[0]
+            };
+            let path = template
+                .replace("{org_id}", &org.id)
+                .replace("{user_id}", user_target)
+                .replace("{id}", invitation);
+            let verb = Method::from_bytes(method.as_bytes()).unwrap();
+            let body = match (method, template) {
+                ("PATCH", "/orgs/{org_id}") => json!({ "name": "Renamed" }),
+                ("PATCH", _) => json!({ "role": "auditor" }),
+                ("POST", _) => json!({ "email": unique_email(), "role": "viewer" }),
+                _ => json!(null),
+            };
+            let mut request = app.client.request(verb, app.url(&path)).bearer_auth(token);
+            if !body.is_null() {
+                request = request.json(&body);
+            }
+            let status = request.send().await.unwrap().status();
+            let want = expected[column];
+            let fits = match want {
+                Allowed => status.is_success(),
+                Refused => status == StatusCode::FORBIDDEN,
+                Hidden => status == StatusCode::NOT_FOUND,
+            };
+            assert!(
+                fits,
+                "{method} {template} as {role:?}: {status}, expected {want:?}"
             );
         }
     }

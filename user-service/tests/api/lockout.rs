@@ -168,7 +168,8 @@ async fn an_unknown_email_and_a_wrong_password_send_the_same_database_commands()
     let (db, log) = common::testing::monitored_database(&app.database_uri).await;
     let mut runs = Vec::new();
     for email in ["ada@example.com", "nobody@example.com"] {
-        let refused = sessions::login(&db, &app.state, email, "a wrong guess", LOCALHOST).await;
+        let refused =
+            sessions::login(&db, &app.state, email, "a wrong guess", LOCALHOST, None).await;
         assert!(
             matches!(refused, Err(sessions::LoginRefused::Invalid)),
             "{refused:?}"

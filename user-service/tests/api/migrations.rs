@@ -73,3 +73,54 @@ async fn documents_of_every_older_shape_work_after_the_migrations_of_a_restart()
     let login = restarted.login("ada@example.com", PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn accounts_and_logins_from_before_organizations_act_in_their_personal_one() {
+    let app = spawn_app().await;
+    let (_, refresh_token, user) = app.signed_up("grace@example.com").await;
+    let db = &app.database;
+    // As before organizations: no organization, no membership, and refresh
+    // tokens without one.
+    for collection in ["organizations", "memberships"] {
+        db.collection::<bson::Document>(collection)
+            .delete_many(doc! {})
+            .await
+            .unwrap();
+    }
+    db.collection::<bson::Document>("refresh_tokens")
+        .update_many(doc! {}, doc! {"$unset": {"org_id": ""}})
+        .await
+        .unwrap();
+    db.collection::<bson::Document>("schema")
+        .update_one(
+            doc! {"_id": "user-service"},
+            doc! {"$set": {"version": 3_i64}},
+        )
+        .await
+        .unwrap();
+
+    let restarted = spawn_app_on(&app, &[]).await;
+
+    let refreshed: serde_json::Value = restarted
+        .refresh(&refresh_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let claims = crate::org_helpers::claims(refreshed["access_token"].as_str().unwrap());
+    assert_eq!(
+        claims.org.unwrap().to_string(),
+        user["id"].as_str().unwrap()
+    );
+    assert_eq!(claims.org_role, Some(common::org::OrgRole::Owner));
+    let orgs: serde_json::Value = restarted
+        .get("/orgs", refreshed["access_token"].as_str().unwrap())
+        .sent()
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orgs[0]["id"], user["id"]);
+    assert_eq!(orgs[0]["personal"], true);
+    assert_eq!(orgs[0]["role"], "owner");
+}

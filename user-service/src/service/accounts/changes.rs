@@ -238,8 +238,9 @@ pub async fn change_by_admin(
     apply_changes(db, state, &user, changes).await
 }
 
-/// Deletes the account and its tokens (not the last active superuser:
-/// 409), in one transaction. Its usage records live in carbon-service and
+/// Deletes the account, its tokens, its personal organization and its
+/// memberships (not the last active superuser, nor the last owner of a
+/// shared organization: 409), in one transaction. Its usage records live in carbon-service and
 /// are not touched.
 pub async fn delete_account(db: &Database, user: &User) -> Result<(), AccountError> {
     let deleted = in_transaction(db, "deleting an account", async |session| {
@@ -250,6 +251,12 @@ pub async fn delete_account(db: &Database, user: &User) -> Result<(), AccountErr
             };
             write_guarded(db, session, user, &demote).await?;
         }
+        crate::service::orgs::leave_all(db, session, user.id)
+            .await
+            .map_err(|e| match e {
+                crate::service::orgs::OrgError::Failed(failure) => AccountError::Failed(failure),
+                _ => AccountError::LastOwner,
+            })?;
         let deleted = users::delete(db, session, user.id).await?;
         refresh_tokens::delete_all_for_user(db, session, user.id).await?;
         action_tokens::delete_all_for_user(db, session, user.id).await?;

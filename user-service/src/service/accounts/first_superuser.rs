@@ -72,7 +72,12 @@ pub async fn ensure_superuser(
     );
     user.is_superuser = true;
     user.is_verified = true;
-    match users::insert(db, &user).await {
+    let created = in_transaction(db, "creating a superuser", async |session| {
+        users::insert_in(db, session, &user).await?;
+        crate::service::orgs::create_personal(db, session, &user).await
+    })
+    .await;
+    match created {
         Ok(()) => Ok(SuperuserOutcome::Created),
         // Two instances bootstrapping at once: the other one created it.
         Err(e) if e.is_duplicate_on(users::EMAIL_INDEX) => Ok(SuperuserOutcome::AlreadySuperuser),

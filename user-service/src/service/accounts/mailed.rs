@@ -51,6 +51,7 @@ pub async fn mail_token(
             to: user.email.clone(),
             kind,
             token,
+            invitation: None,
         })
         .await;
     Ok(())

@@ -4,7 +4,7 @@
 //! (self-service and administrative changes, ending every session) and
 //! [`first_superuser`] (the first superuser).
 
-use common::db::{StoreError, TransactionError};
+use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::UserId;
 use common::pagination::Page;
 use common::validation::Invalid;
@@ -48,6 +48,9 @@ pub enum AccountError {
     NotSuperuser,
     #[error("this is the last active superuser")]
     LastSuperuser,
+    /// The account is the last owner of a shared organization.
+    #[error("the last owner of a shared organization")]
+    LastOwner,
     /// A reset or verification token that is unknown, expired or used.
     #[error("the token is invalid, expired or already used")]
     BadToken,
@@ -157,7 +160,15 @@ pub async fn register(
             .await?,
     );
     // The unique index settles races between concurrent registrations.
-    users::insert(db, &user).await.map_err(email_taken_or)?;
+    // The account and its personal organization are one write.
+    in_transaction(db, "registering", async |session| {
+        users::insert_in(db, session, &user)
+            .await
+            .map_err(email_taken_or)?;
+        crate::service::orgs::create_personal(db, session, &user).await?;
+        Ok::<_, AccountError>(())
+    })
+    .await?;
     tracing::info!(user_id = %user.id, "registered");
     Ok(user)
 }
