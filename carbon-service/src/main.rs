@@ -140,7 +140,7 @@ async fn verify_rollups(mongodb: &MongoSettings, repair: bool) -> Result<(), Cli
         };
         println!(
             "user {} {} type {} scope {}: stored {}; from usages {}",
-            d.user_id,
+            d.org_id,
             period,
             d.usage_type_id,
             d.scope,
@@ -151,7 +151,7 @@ async fn verify_rollups(mongodb: &MongoSettings, repair: bool) -> Result<(), Cli
     for d in &report.count_differences {
         println!(
             "user {}: usage count stored {}, from usages {}",
-            d.user_id, d.stored, d.recomputed
+            d.org_id, d.stored, d.recomputed
         );
     }
     println!(

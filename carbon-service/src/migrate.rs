@@ -6,10 +6,9 @@ use common::db::StoreError;
 use mongodb::Database;
 
 use crate::domain::dataset::Dataset;
-use crate::domain::rollup::Grain;
 use crate::service::rollups as rollup_check;
 use crate::storage::idempotency::{self, Outcome};
-use crate::storage::{datasets, rollups, usage_types, usages};
+use crate::storage::{datasets, instruments, rollups, usage_types, usages};
 use common::migrate::{MigrateError, Migration};
 
 /// Why a migration could not bring the stored data up to date.
@@ -77,7 +76,7 @@ pub const MIGRATIONS: &[Migration<MigrationError>] = &[
     },
     Migration {
         version: 10,
-        name: "rollups (month and day, per gas) and quota counts exist",
+        name: "rollups (month and day, per gas) and quota counts exist (since organizations: migration 15 builds them)",
         run: |db| Box::pin(rollups_exist(db)),
     },
     Migration {
@@ -97,10 +96,13 @@ pub const MIGRATIONS: &[Migration<MigrationError>] = &[
     },
     Migration {
         version: 14,
-        name: "every rollup carries fossil methane",
-        run: |db| {
-            Box::pin(async move { Ok(rollups::backfill_fossil_methane(db).await.map(|_| ())?) })
-        },
+        name: "every rollup carries fossil methane (since organizations: migration 15 builds them so)",
+        run: |_| Box::pin(async move { Ok(()) }),
+    },
+    Migration {
+        version: 15,
+        name: "usages, instruments and idempotency records belong to organizations; rollups are built per organization",
+        run: |db| Box::pin(organizations(db)),
     },
 ];
 
@@ -207,25 +209,16 @@ async fn snapshot_scopes(db: &Database) -> Result<(), MigrationError> {
     Ok(())
 }
 
-/// Last: the rollups sum the usages as the migrations before left them.
-async fn rollups_exist(db: &Database) -> Result<(), MigrationError> {
-    let stale_rollups = !rollups::any(db, Grain::Month).await?
-        || !rollups::any(db, Grain::Day).await?
-        || rollups::any_without_gases(db).await?;
-    if stale_rollups {
-        let users = rollup_check::build_all(db).await?;
-        if users > 0 {
-            tracing::info!(users, "rollups and usage counts built from the usages");
-        }
-    }
+/// Rollups and quota counts from the usages: since organizations, built
+/// by migration 15 (which every database that runs this one runs too), in
+/// the organizations' collections.
+async fn rollups_exist(_db: &Database) -> Result<(), MigrationError> {
     Ok(())
 }
 
-/// Settles the requests an earlier version left half done; when it removes
-/// the usages of an interrupted import, the rollups are rebuilt from the
-/// usages (in their final shape: this runs after the backfills).
+/// Settles the requests an earlier version left half done (migration 15
+/// rebuilds the rollups from the usages that remain).
 async fn settle_unfinished_requests(db: &Database) -> Result<(), MigrationError> {
-    let mut removed_usages = 0;
     for record in idempotency::unfinished(db).await? {
         if let Some(body) = &record.response {
             idempotency::settle(db, &record.id, &answered_outcome(body)).await?;
@@ -235,16 +228,12 @@ async fn settle_unfinished_requests(db: &Database) -> Result<(), MigrationError>
         if removed > 0 {
             tracing::warn!(removed, "removed the usages of an interrupted import");
         }
-        removed_usages += removed;
         if usages::exists(db, record.usage_id).await? {
             let outcome = Outcome::Recorded { status: 201 };
             idempotency::settle(db, &record.id, &outcome).await?;
         } else {
             idempotency::forget(db, &record.id).await?;
         }
-    }
-    if removed_usages > 0 {
-        rollup_check::build_all(db).await?;
     }
     Ok(())
 }
@@ -290,10 +279,8 @@ async fn strict_shapes(db: &Database) -> Result<(), MigrationError> {
 /// Earlier versions counted the CO₂ of biodiesel and ethanol (100 %) in
 /// scope 1: it is biogenic. The bundled dataset says which of its types
 /// give biogenic CO₂; their stored types and the usages recorded against
-/// them move it, and the rollups of the users who have such usages are
-/// rebuilt. Every other rollup gets a zero memo.
+/// them move it (migration 15 rebuilds the rollups).
 async fn biogenic_co2(db: &Database) -> Result<(), MigrationError> {
-    rollups::backfill_biogenic(db).await?;
     let Ok(bundled) = crate::seed::parse_seed(crate::seed::EPA_GHG_HUB_2025) else {
         return Ok(());
     };
@@ -305,16 +292,11 @@ async fn biogenic_co2(db: &Database) -> Result<(), MigrationError> {
         .collect();
     let dataset = bundled.dataset.id.as_str();
     usage_types::move_co2_to_biogenic(db, dataset, &biogenic).await?;
-    let users = usages::users_with_fossil_co2_of(db, dataset, &biogenic).await?;
     let moved = usages::move_co2_to_biogenic(db, dataset, &biogenic).await?;
-    for &user_id in &users {
-        rollup_check::repair_user(db, user_id).await?;
-    }
     if moved > 0 {
         tracing::warn!(
             usages = moved,
-            users = users.len(),
-            "biofuel CO₂ moved out of scope 1 into the biogenic memo; their rollups rebuilt"
+            "biofuel CO₂ moved out of scope 1 into the biogenic memo"
         );
     }
     Ok(())
@@ -339,13 +321,42 @@ async fn scope3_categories(db: &Database) -> Result<(), MigrationError> {
             usages::set_snapshot_scope3_categories(db, dataset, id, &t.scope3_categories).await?;
         }
     }
-    let users = rollup_check::build_all(db).await?;
-    if types + recorded + users > 0 {
+    if types + recorded > 0 {
         tracing::info!(
             types,
             usages = recorded,
-            users,
-            "scope 3 categories recorded; rollups rebuilt by category"
+            "scope 3 categories recorded (migration 15 rebuilds the rollups by category)"
+        );
+    }
+    Ok(())
+}
+
+/// Everything a user stored before organizations belongs to the user's
+/// personal organization, whose id is the user's id (so no call to
+/// user-service): usages (created and last changed by the user),
+/// instruments and idempotency records move; quota counts are keyed by
+/// that same id already. The rollups are built again per organization
+/// from the usages, in new collections, and the per-user ones dropped.
+async fn organizations(db: &Database) -> Result<(), MigrationError> {
+    let usages = usages::move_to_organizations(db).await?;
+    let instruments = instruments::move_to_organizations(db).await?;
+    let records = idempotency::move_to_organizations(db).await?;
+    let orgs = rollup_check::build_all(db).await?;
+    for old in rollups::BEFORE_ORGANIZATIONS {
+        db.collection::<bson::Document>(old)
+            .drop()
+            .await
+            .map_err(|e| {
+                StoreError::from_driver("dropping the rollups from before organizations", e)
+            })?;
+    }
+    if usages + instruments + records + orgs > 0 {
+        tracing::info!(
+            usages,
+            instruments,
+            records,
+            organizations = orgs,
+            "data moved into personal organizations; rollups built per organization"
         );
     }
     Ok(())

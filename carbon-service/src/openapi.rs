@@ -9,15 +9,22 @@ use utoipa::OpenApi;
         title = "carbon-service",
         description = "Usage types, usage records and CO₂e footprints. Authorize with an access token from \
                        user-service (Swagger UI's Authorize button logs in there). Every error is \
-                       application/problem+json (RFC 9457).",
+                       application/problem+json (RFC 9457).\n\nEverything but the factor library belongs to \
+                       the token's organization (its `org` claim; the caller's personal organization when the \
+                       token has none) and is 404 to every other organization's token. The token's `org_role` \
+                       decides what it may do: `viewer` and `auditor` read; `editor`, `admin` and `owner` \
+                       also record, change, delete and import usages; `admin` and `owner` manage \
+                       instruments; only `owner` erases the organization's data. A token with an `org` and \
+                       no valid `org_role` is refused (401).",
         version = "0.1.0",
     ),
     components(schemas(common::error::ProblemDetails, common::error::FieldError, crate::domain::gwp::GwpSet)),
     tags(
         (name = "datasets", description = "Where the emission factors come from: publisher, edition, licence, GWP basis"),
         (name = "types", description = "Usage types, their emission factors per gas, and the units usages may be recorded in"),
-        (name = "usages", description = "The caller's usage records and footprint"),
-        (name = "instruments", description = "The caller's contractual instruments (certificates, PPAs, supplier factors): the market-based scope 2 method"),
+        (name = "usages", description = "The usage records and footprint of the token's organization (the personal one unless the token names another)"),
+        (name = "instruments", description = "The organization's contractual instruments (certificates, PPAs, supplier factors): the market-based scope 2 method"),
+        (name = "organization", description = "The token's organization as a whole"),
         (name = "health", description = "Liveness and readiness"),
     ),
 )]

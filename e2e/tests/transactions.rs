@@ -232,7 +232,7 @@ async fn verify_rollups_reports_a_difference_and_repairs_it() {
     let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
     client
         .database("carbon")
-        .collection::<bson::Document>("rollups")
+        .collection::<bson::Document>("org_rollups")
         .update_one(
             bson::doc! {},
             bson::doc! {"$inc": {"usage_count": 3_i64, "co2e": 1.0}},

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::gwp::Gases;
 pub use super::ids::InstrumentId;
 use super::units::{Dimension, Unit};
-use common::ids::UserId;
+use common::ids::OrgId;
 use common::validation::{FieldError, Invalid};
 
 /// What an instrument is, which sets its place in the market-based
@@ -97,7 +97,7 @@ pub const MAX_AMOUNT: f64 = 1e12;
 pub struct Instrument {
     #[serde(rename = "_id")]
     pub id: InstrumentId,
-    pub user_id: UserId,
+    pub org_id: OrgId,
     pub kind: InstrumentKind,
     /// `REC`, `GO`, `I-REC`, a tariff's name...
     pub scheme: String,
@@ -149,7 +149,7 @@ impl Instrument {
     /// Validates every field, reporting all failures at once.
     pub fn parse(
         id: InstrumentId,
-        user_id: UserId,
+        org_id: OrgId,
         fields: &InstrumentFields,
     ) -> Result<Self, Invalid> {
         let mut errors = Vec::new();
@@ -203,7 +203,7 @@ impl Instrument {
                 let now = bson::DateTime::now();
                 Ok(Self {
                     id,
-                    user_id,
+                    org_id,
                     kind,
                     scheme,
                     region,
@@ -359,7 +359,7 @@ mod tests {
     fn a_renewable_certificate_is_zero_emissions_in_kwh() {
         let parsed = Instrument::parse(
             InstrumentId::new(),
-            UserId::new(),
+            OrgId::new(),
             &rec("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"),
         )
         .unwrap();
@@ -374,7 +374,7 @@ mod tests {
 
     #[test]
     fn a_window_is_whole_months_within_one_year() {
-        let user = UserId::new();
+        let user = OrgId::new();
         for (from, to, field) in [
             ("2026-01-15T00:00:00Z", "2026-03-01T00:00:00Z", "from"),
             ("2026-01-01T00:00:00Z", "2026-03-01T12:00:00Z", "to"),
@@ -398,7 +398,7 @@ mod tests {
             unit: "gal".into(),
             ..rec("2026-01-01T00:00:00Z", "2026-07-01T00:00:00Z")
         };
-        let errors = Instrument::parse(InstrumentId::new(), UserId::new(), &fields)
+        let errors = Instrument::parse(InstrumentId::new(), OrgId::new(), &fields)
             .unwrap_err()
             .0;
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -260,7 +260,7 @@ mod tests {
     use super::*;
     use crate::domain::gwp::GwpSet;
     use crate::domain::instrument::{InstrumentFields, InstrumentId};
-    use common::ids::UserId;
+    use common::ids::OrgId;
 
     /// The US average grid, eGRID2023: 771.523 lb CO₂ per MWh.
     const GRID_KG_PER_KWH: f64 = 771.523 * 0.45359237 / 1000.0;
@@ -295,7 +295,7 @@ mod tests {
         });
         Instrument::parse(
             InstrumentId::new(),
-            UserId::new(),
+            OrgId::new(),
             &InstrumentFields {
                 kind: kind.into(),
                 scheme: "REC".into(),

@@ -5,6 +5,7 @@
 //! here, and only that: the JSON that clients send and get is declared in
 //! `routes/`, converted to and from these types there.
 
+pub mod actor;
 pub mod dataset;
 pub mod dataset_csv;
 pub mod fgases;

@@ -10,12 +10,12 @@ use chrono::{DateTime, Datelike, Days, Months, TimeZone, Utc};
 use super::gwp::Gases;
 use super::ids::UsageTypeId;
 use super::usage::Usage;
-use common::ids::UserId;
+use common::ids::OrgId;
 
 /// The day cell a usage counts in (and, by its month, the month cell).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CellKey {
-    pub user_id: UserId,
+    pub org_id: OrgId,
     /// `YYYY-MM`, UTC.
     pub month: String,
     /// `YYYY-MM-DD`, UTC; empty in a month cell's key.
@@ -56,7 +56,7 @@ impl RollupDelta {
         let s = sign as f64;
         Self {
             key: CellKey {
-                user_id: usage.user_id,
+                org_id: usage.org_id,
                 month: month_of(usage.usage_at.to_chrono()),
                 day: day_of(usage.usage_at.to_chrono()),
                 usage_type_id: usage.usage_type_id,
@@ -412,7 +412,7 @@ mod tests {
     #[test]
     fn an_update_within_one_cell_nets_its_count_and_keeps_its_amount_change() {
         let key = CellKey {
-            user_id: UserId::new(),
+            org_id: OrgId::new(),
             month: "2026-01".into(),
             day: "2026-01-05".into(),
             usage_type_id: UsageTypeId::parse("id", 100).unwrap(),

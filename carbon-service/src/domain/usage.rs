@@ -5,11 +5,12 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::actor::Actor;
 use super::gwp::Gases;
 use super::ids::{UsageId, UsageTypeId};
 use super::units::UnitChoice;
 use super::usage_type::UsageType;
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 use common::validation::{FieldError, Invalid};
 
 /// Amounts beyond this are certainly typos, and keep sums finite.
@@ -20,7 +21,11 @@ pub const MAX_AMOUNT: f64 = 1e12;
 pub struct Usage {
     #[serde(rename = "_id")]
     pub id: UsageId,
-    pub user_id: UserId,
+    /// The organization it belongs to.
+    pub org_id: OrgId,
+    /// Who recorded it, and who changed it last.
+    pub created_by: UserId,
+    pub updated_by: UserId,
     /// As entered, in `unit`.
     pub amount: f64,
     /// The unit `amount` was entered in.
@@ -55,7 +60,7 @@ impl Usage {
     /// `units::check_unit`).
     pub fn new(
         id: UsageId,
-        user_id: UserId,
+        actor: Actor,
         amount: f64,
         unit: UnitChoice,
         usage_type: UsageType,
@@ -64,7 +69,9 @@ impl Usage {
         let now = bson::DateTime::now();
         let mut usage = Self {
             id,
-            user_id,
+            org_id: actor.org,
+            created_by: actor.user,
+            updated_by: actor.user,
             amount,
             unit: String::new(),
             factor_amount: 0.0,
@@ -461,7 +468,14 @@ pub(crate) mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let kwh = crate::domain::units::check_unit("kWh", "kWh").unwrap();
-        let usage = Usage::new(UsageId::new(), UserId::new(), 10.0, kwh, electricity(), at);
+        let usage = Usage::new(
+            UsageId::new(),
+            Actor::personal(UserId::new()),
+            10.0,
+            kwh,
+            electricity(),
+            at,
+        );
         assert_eq!(usage.co2e, 15.0);
         assert_eq!(usage.etag(), "\"1\"");
     }
@@ -471,7 +485,7 @@ pub(crate) mod tests {
         let mwh = crate::domain::units::check_unit("MWh", "kWh").unwrap();
         let usage = Usage::new(
             UsageId::new(),
-            UserId::new(),
+            Actor::personal(UserId::new()),
             2.0,
             mwh,
             electricity(),
@@ -510,7 +524,7 @@ pub(crate) mod tests {
         let kwh = crate::domain::units::check_unit("kWh", "kWh").unwrap();
         let mut usage = Usage::new(
             UsageId::new(),
-            UserId::new(),
+            Actor::personal(UserId::new()),
             1.0,
             kwh,
             electricity(),

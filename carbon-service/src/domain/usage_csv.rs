@@ -11,11 +11,11 @@ use std::collections::HashMap;
 
 use bson::oid::ObjectId;
 
+use super::actor::Actor;
 use super::ids::{UsageId, UsageTypeId};
 use super::units::check_unit;
 use super::usage::{NewUsage, Usage, check_amount, check_unit_text, parse_usage_at};
 use super::usage_type::UsageType;
-use common::ids::UserId;
 use common::validation::FieldError;
 
 /// The export's header row: the amount as entered and in the factor's
@@ -257,7 +257,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ImportError {
 pub fn resolve_rows(
     rows: Vec<ImportRow>,
     types: &HashMap<UsageTypeId, UsageType>,
-    owner: UserId,
+    owner: Actor,
     import_id: ObjectId,
 ) -> Result<Vec<Usage>, Vec<FieldError>> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -412,8 +412,13 @@ mod tests {
         }
 
         fn resolved(body: &str, retired: bool) -> Result<Vec<Usage>, Vec<(Option<u64>, String)>> {
-            resolve_rows(rows(body), &types(retired), UserId::new(), ObjectId::new())
-                .map_err(|errors| errors.into_iter().map(|e| (e.row, e.message)).collect())
+            resolve_rows(
+                rows(body),
+                &types(retired),
+                Actor::personal(common::ids::UserId::new()),
+                ObjectId::new(),
+            )
+            .map_err(|errors| errors.into_iter().map(|e| (e.row, e.message)).collect())
         }
 
         #[test]
@@ -422,7 +427,7 @@ mod tests {
             let usages = resolve_rows(
                 rows("usage_at,usage_type_id,amount,unit\n2026-01-01T00:00:00Z,100,2,MWh\n2026-01-02T00:00:00Z,100,3,\n"),
                 &types(false),
-                UserId::new(),
+                Actor::personal(common::ids::UserId::new()),
                 import_id,
             )
             .unwrap();

@@ -2,7 +2,7 @@
 //! a private one (`custom`, a superuser's upload) is this deployment's
 //! own, and to anyone who may not see it, it and its types do not exist.
 
-use common::ids::UserId;
+use common::ids::OrgId;
 
 use super::dataset::Dataset;
 use super::usage_type::UsageType;
@@ -10,11 +10,12 @@ use super::usage_type::UsageType;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
     Anonymous,
-    SignedIn(UserId),
+    /// A token's caller, acting in this organization.
+    SignedIn(OrgId),
 }
 
 impl Viewer {
-    pub fn from_caller(caller: Option<UserId>) -> Self {
+    pub fn from_caller(caller: Option<OrgId>) -> Self {
         caller.map_or(Self::Anonymous, Self::SignedIn)
     }
 
@@ -41,6 +42,6 @@ mod tests {
     fn the_anonymous_see_only_published_datasets() {
         let custom = Dataset::custom();
         assert!(!Viewer::Anonymous.can_see_dataset(&custom));
-        assert!(Viewer::SignedIn(UserId::new()).can_see_dataset(&custom));
+        assert!(Viewer::SignedIn(OrgId::new()).can_see_dataset(&custom));
     }
 }

@@ -10,7 +10,7 @@ use common::extract::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::limited::{UsageWrite, Within};
+use super::limited::{InventoryWrite, Within};
 use super::type_input::GasesInput;
 use super::types::GasesBody;
 use crate::context::AppContext;
@@ -152,7 +152,7 @@ pub async fn list_instruments(
     caller: AuthenticatedUser,
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let all = ctx.instruments().list(caller.id).await?;
+    let all = ctx.instruments().list(caller.org).await?;
     Ok(HttpResponse::Ok().json(all.iter().map(InstrumentResponse::from).collect::<Vec<_>>()))
 }
 
@@ -172,11 +172,11 @@ pub async fn list_instruments(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_instrument(
-    Within(caller, _): Within<UsageWrite>,
+    Within(caller, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     Json(body): Json<InstrumentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = ctx.instruments().create(caller.id, &body.into()).await?;
+    let created = ctx.instruments().create(caller.org, &body.into()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/instruments/{}", created.id)))
         .json(InstrumentResponse::from(&created)))
@@ -196,7 +196,7 @@ pub async fn get_instrument(
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = ctx.instruments().get(caller.id, path_id(&id)?).await?;
+    let found = ctx.instruments().get(caller.org, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(InstrumentResponse::from(&found)))
 }
 
@@ -215,7 +215,7 @@ pub async fn get_instrument(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn replace_instrument(
-    Within(caller, _): Within<UsageWrite>,
+    Within(caller, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Json(body): Json<InstrumentRequest>,
@@ -223,7 +223,7 @@ pub async fn replace_instrument(
     let id = path_id(&id)?;
     let replaced = ctx
         .instruments()
-        .replace(caller.id, id, &body.into())
+        .replace(caller.org, id, &body.into())
         .await?;
     Ok(HttpResponse::Ok().json(InstrumentResponse::from(&replaced)))
 }
@@ -239,10 +239,10 @@ pub async fn replace_instrument(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn delete_instrument(
-    Within(caller, _): Within<UsageWrite>,
+    Within(caller, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.instruments().delete(caller.id, path_id(&id)?).await?;
+    ctx.instruments().delete(caller.org, path_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,7 @@
-//! Per-user rate limits as extractors: placed before a handler's body
-//! extractor, the limit is checked before the body is read, so a caller
-//! over it costs no parsing.
+//! A write's role check and per-user rate limit as one extractor: placed
+//! before a handler's body extractor, both are checked before the body is
+//! read, so a caller whose role cannot write, or who is over the limit,
+//! costs no parsing and learns nothing about what a valid body looks like.
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
@@ -9,29 +10,43 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use common::auth::AuthenticatedUser;
 use common::error::ApiError;
+use common::org::Capability;
 
 use crate::context::AppContext;
 use crate::limits::Limited;
 
-/// An operation with a per-user rate limit.
+/// A write: what the token's role needs for it, and its per-user limit.
 pub trait Operation {
+    const NEEDS: Capability;
     const LIMITED: Limited;
 }
 
-/// `POST`, `PUT` and `DELETE /usages` (`USAGE_WRITE_RATE_LIMIT_*`).
+/// `POST`, `PUT` and `DELETE /usages` (`USAGE_WRITE_RATE_LIMIT_*`): editors
+/// and above.
 pub struct UsageWrite;
 impl Operation for UsageWrite {
+    const NEEDS: Capability = Capability::WriteUsages;
     const LIMITED: Limited = Limited::Write;
 }
 
-/// `POST /usages/import` (`IMPORT_RATE_LIMIT_*`).
+/// `POST /usages/import` (`IMPORT_RATE_LIMIT_*`): editors and above.
 pub struct Import;
 impl Operation for Import {
+    const NEEDS: Capability = Capability::WriteUsages;
     const LIMITED: Limited = Limited::Import;
 }
 
-/// An authenticated caller within their limit of `O`: 401 without a
-/// valid token, 429 with `Retry-After` over the limit.
+/// `POST`, `PUT` and `DELETE /instruments` (the write limit): admins and
+/// owners.
+pub struct InventoryWrite;
+impl Operation for InventoryWrite {
+    const NEEDS: Capability = Capability::ManageInventory;
+    const LIMITED: Limited = Limited::Write;
+}
+
+/// An authenticated caller whose role may do `O`, within their limit of
+/// it: 401 without a valid token, 403 for a role that may not, 429 with
+/// `Retry-After` over the limit.
 pub struct Within<O>(pub AuthenticatedUser, pub PhantomData<O>);
 
 impl<O: Operation> FromRequest for Within<O> {
@@ -43,6 +58,7 @@ impl<O: Operation> FromRequest for Within<O> {
             AuthenticatedUser::from_request(req, payload)
                 .into_inner()
                 .and_then(|caller| {
+                    caller.require(O::NEEDS)?;
                     let ctx = req.app_data::<web::Data<AppContext>>().ok_or_else(|| {
                         ApiError::internal("the AppContext is not registered as app data")
                     })?;

@@ -8,6 +8,7 @@ mod errors;
 pub mod gwp_sets;
 pub mod instruments;
 pub mod limited;
+pub mod org;
 pub mod summary;
 pub mod type_input;
 pub mod types;
@@ -34,6 +35,7 @@ pub fn table() -> RouteTable {
         .merge(instruments::routes())
         .merge(usages::routes())
         .merge(summary::routes())
+        .merge(org::routes())
         .merge(common::health::routes())
 }
 
@@ -55,10 +57,18 @@ fn require_csv(req: &HttpRequest, what: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Who writes: the token's organization and user.
+fn actor(caller: &common::auth::AuthenticatedUser) -> crate::domain::actor::Actor {
+    crate::domain::actor::Actor {
+        org: caller.org,
+        user: caller.id,
+    }
+}
+
 /// Who reads the factor library: the anonymous see published datasets
 /// only.
 fn viewer(caller: &OptionalUser) -> Viewer {
-    Viewer::from_caller(caller.0.as_ref().map(|c| c.id))
+    Viewer::from_caller(caller.0.as_ref().map(|c| c.org))
 }
 
 /// Factor reads: the anonymous answer (published data only) may sit in a

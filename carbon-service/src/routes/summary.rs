@@ -364,6 +364,6 @@ pub async fn get_summary(
         .map_err(Invalid::from);
     let (filter, gwp) = both(filter, gwp)?;
     let gwp = gwp.unwrap_or_default();
-    let summary = ctx.usages().summary(caller.id, &filter, gwp).await?;
+    let summary = ctx.usages().summary(caller.org, &filter, gwp).await?;
     Ok(HttpResponse::Ok().json(SummaryResponse::of(summary, gwp)))
 }

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use common::auth::{AuthenticatedUser, Superuser};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 use common::metrics::Metrics;
+use common::org::Capability;
 use common::pagination::{PageQuery, with_total_count};
 use common::validation::{FieldError, Invalid, both};
 use futures_util::{StreamExt, TryStreamExt};
@@ -52,6 +53,9 @@ pub const USAGES_CREATED: &str = "usages_created_total";
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "id": "6740c8a2f1d3b2a1c0e9f812",
+    "org_id": "7d3c9a1e-5b2f-4e8d-a6c0-1f2e3d4c5b6a",
+    "created_by": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
+    "updated_by": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
     "user_id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
     "amount": 12.5,
     "unit": "MWh",
@@ -72,6 +76,15 @@ pub struct UsageResponse {
     /// object).
     #[schema(value_type = UsageId)]
     pub id: String,
+    /// The organization it belongs to (a personal organization's id is
+    /// its user's).
+    pub org_id: OrgId,
+    /// Who recorded it, and who changed it last.
+    pub created_by: UserId,
+    pub updated_by: UserId,
+    /// Deprecated: `created_by`, kept for clients from before
+    /// organizations.
+    #[schema(deprecated)]
     pub user_id: UserId,
     /// As entered, in `unit`.
     pub amount: f64,
@@ -104,7 +117,10 @@ impl From<&Usage> for UsageResponse {
     fn from(u: &Usage) -> Self {
         Self {
             id: u.id.to_string(),
-            user_id: u.user_id,
+            org_id: u.org_id,
+            created_by: u.created_by,
+            updated_by: u.updated_by,
+            user_id: u.created_by,
             amount: u.amount,
             unit: u.unit.clone(),
             factor_amount: shown(u.factor_amount),
@@ -300,7 +316,10 @@ pub async fn create_usage(
     // retry from a different request.
     let request = serde_json::to_vec(&body).map_err(ApiError::internal)?;
     let keyed = key.as_ref().map(|key| (key, request.as_slice()));
-    let answer = ctx.usages().create(caller.id, new, keyed).await?;
+    let answer = ctx
+        .usages()
+        .create(super::actor(&caller), new, keyed)
+        .await?;
     count_created(&metrics, "single", answer.replayed, 1);
     let usage = &answer.value;
     Ok(created(answer.replayed)
@@ -375,7 +394,7 @@ pub async fn list_usages(
     }
     let list = ctx
         .usages()
-        .list(caller.id, &filter, page, with_total)
+        .list(caller.org, &filter, page, with_total)
         .await?;
     let mut response = HttpResponse::Ok();
     if let Some(next) = list.next {
@@ -403,7 +422,7 @@ pub async fn get_usage(
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let usage = ctx.usages().get(caller.id, path_id(&id)?).await?;
+    let usage = ctx.usages().get(caller.org, path_id(&id)?).await?;
     Ok(with_etag(&usage))
 }
 
@@ -448,7 +467,7 @@ pub async fn update_usage(
     })?;
     let updated = ctx
         .usages()
-        .update(caller.id, id, &changes, condition.as_ref())
+        .update(super::actor(&caller), id, &changes, condition.as_ref())
         .await?;
     Ok(with_etag(&updated))
 }
@@ -478,7 +497,7 @@ pub async fn delete_usage(
     let id = path_id(&id)?;
     let condition = if_match(&req)?;
     ctx.usages()
-        .delete(caller.id, id, condition.as_ref())
+        .delete(caller.org, id, condition.as_ref())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -492,7 +511,7 @@ pub struct EraseQuery {
 }
 
 impl EraseQuery {
-    fn confirmed(&self) -> Result<(), Invalid> {
+    pub(super) fn confirmed(&self) -> Result<(), Invalid> {
         if self.confirm == Some(true) {
             Ok(())
         } else {
@@ -504,10 +523,11 @@ impl EraseQuery {
     }
 }
 
-/// Erase all my usages
+/// Erase all of the organization's usages
 ///
-/// Deletes every usage and instrument of the caller; it cannot be undone, so it needs a
-/// login within the last five minutes (an access token whose `auth_time`
+/// Deletes every usage and instrument of the token's organization (the
+/// caller's own in their personal one); the owner only. It cannot be
+/// undone, so it needs a login within the last five minutes (an access token whose `auth_time`
 /// is recent: log in again with the password first). Otherwise 401 with an
 /// RFC 9470 `insufficient_user_authentication` challenge. Call it before
 /// deleting the account (`DELETE /users/me` on user-service), which does
@@ -516,8 +536,9 @@ impl EraseQuery {
     security(("oauth2_password" = [])),
     params(EraseQuery),
     responses(
-        (status = 204, description = "Every usage and instrument of the caller is erased"),
+        (status = 204, description = "Every usage and instrument of the organization is erased"),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
+        (status = 403, description = "The token's role is not owner", body = ProblemDetails),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails),
         (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
     ))]
@@ -527,9 +548,10 @@ pub async fn erase_usages(
     ctx: web::Data<AppContext>,
     Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::DeleteOrganization)?;
     query.confirmed()?;
     caller.require_fresh_login()?;
-    ctx.usages().erase(caller.id).await?;
+    ctx.usages().erase(caller.org).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -560,7 +582,7 @@ pub async fn erase_user_usages(
     let user_id = UserId::parse("id", &id).map_err(Invalid::from);
     let (user_id, ()) = both(user_id, query.confirmed())?;
     caller.require_fresh_login()?;
-    let erased = ctx.usages().erase(user_id).await?;
+    let erased = ctx.usages().erase(OrgId::personal(user_id)).await?;
     tracing::info!(%user_id, erased, "a superuser erased a user's usages");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -674,7 +696,7 @@ pub async fn export_usages(
         query.from.as_deref(),
         query.to.as_deref(),
     )?;
-    let rows = ctx.usages().export(caller.id, &filter).await?;
+    let rows = ctx.usages().export(caller.org, &filter).await?;
     let (head, close, content_type, file) = match format {
         ExportFormat::Csv => (
             Bytes::from(usage_csv::export_header()),
@@ -745,9 +767,9 @@ pub async fn import_usages(
     super::require_csv(&req, "import")?;
     let key = idempotency_key(&req)?;
     let usages = ctx.usages();
-    let turn = usages.begin_import(caller.id)?;
+    let turn = usages.begin_import(caller.org)?;
     let body = super::read_body(payload, usage_csv::MAX_IMPORT_BYTES).await?;
-    let answer = usages.import(turn, &body, key.as_ref()).await?;
+    let answer = usages.import(turn, caller.id, &body, key.as_ref()).await?;
     count_created(&metrics, "import", answer.replayed, answer.value);
     Ok(created(answer.replayed).json(ImportResult {
         imported: answer.value,

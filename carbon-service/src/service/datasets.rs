@@ -138,6 +138,7 @@ impl Datasets<'_> {
         .await?;
         self.cache.invalidate();
         tracing::info!(dataset = %id, types = retired, %by, "dataset retired");
-        self.get(Viewer::SignedIn(by), id).await
+        self.get(Viewer::SignedIn(common::ids::OrgId::personal(by)), id)
+            .await
     }
 }

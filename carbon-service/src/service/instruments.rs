@@ -6,7 +6,7 @@ use mongodb::Database;
 use crate::domain::instrument::{Instrument, InstrumentFields, InstrumentId};
 use crate::storage::instruments;
 use common::db::StoreError;
-use common::ids::UserId;
+use common::ids::OrgId;
 
 /// The most instruments one user keeps: a company's certificates and
 /// contracts of many years, and a bound on what a summary reads.
@@ -31,16 +31,16 @@ pub struct Instruments<'a> {
 
 impl Instruments<'_> {
     /// The user's instruments, by start.
-    pub async fn list(&self, user_id: UserId) -> Result<Vec<Instrument>, InstrumentError> {
-        Ok(instruments::list(self.db, user_id, MAX_INSTRUMENTS as i64).await?)
+    pub async fn list(&self, org_id: OrgId) -> Result<Vec<Instrument>, InstrumentError> {
+        Ok(instruments::list(self.db, org_id, MAX_INSTRUMENTS as i64).await?)
     }
 
     pub async fn get(
         &self,
-        user_id: UserId,
+        org_id: OrgId,
         id: InstrumentId,
     ) -> Result<Instrument, InstrumentError> {
-        instruments::find(self.db, user_id, id)
+        instruments::find(self.db, org_id, id)
             .await?
             .ok_or(InstrumentError::NotFound)
     }
@@ -48,12 +48,12 @@ impl Instruments<'_> {
     #[tracing::instrument(skip(self, fields))]
     pub async fn create(
         &self,
-        user_id: UserId,
+        org_id: OrgId,
         fields: &InstrumentFields,
     ) -> Result<Instrument, InstrumentError> {
-        let instrument = Instrument::parse(InstrumentId::new(), user_id, fields)?;
+        let instrument = Instrument::parse(InstrumentId::new(), org_id, fields)?;
         // A bound, not an exact cap: two creates at once may both pass.
-        if instruments::count(self.db, user_id).await? >= MAX_INSTRUMENTS {
+        if instruments::count(self.db, org_id).await? >= MAX_INSTRUMENTS {
             return Err(InstrumentError::TooMany(MAX_INSTRUMENTS));
         }
         instruments::insert(self.db, &instrument).await?;
@@ -65,12 +65,12 @@ impl Instruments<'_> {
     #[tracing::instrument(skip(self, fields))]
     pub async fn replace(
         &self,
-        user_id: UserId,
+        org_id: OrgId,
         id: InstrumentId,
         fields: &InstrumentFields,
     ) -> Result<Instrument, InstrumentError> {
-        let existing = self.get(user_id, id).await?;
-        let mut instrument = Instrument::parse(id, user_id, fields)?;
+        let existing = self.get(org_id, id).await?;
+        let mut instrument = Instrument::parse(id, org_id, fields)?;
         instrument.created_at = existing.created_at;
         if !instruments::replace(self.db, &instrument).await? {
             return Err(InstrumentError::NotFound);
@@ -79,8 +79,8 @@ impl Instruments<'_> {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn delete(&self, user_id: UserId, id: InstrumentId) -> Result<(), InstrumentError> {
-        if instruments::delete(self.db, user_id, id).await? {
+    pub async fn delete(&self, org_id: OrgId, id: InstrumentId) -> Result<(), InstrumentError> {
+        if instruments::delete(self.db, org_id, id).await? {
             Ok(())
         } else {
             Err(InstrumentError::NotFound)

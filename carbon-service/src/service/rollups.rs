@@ -19,7 +19,7 @@ use crate::domain::usage_query::UsageFilter;
 use crate::storage::rollups::{self, Rollup};
 use crate::storage::{usage_counts, usages};
 use common::db::{StoreError, in_transaction};
-use common::ids::UserId;
+use common::ids::OrgId;
 
 /// A sum of floats taken in another order may differ in its last bits;
 /// anything beyond this relative difference is a real one.
@@ -58,7 +58,7 @@ impl Totals {
 /// A rollup that does not equal the sum of its usages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellDifference {
-    pub user_id: UserId,
+    pub org_id: OrgId,
     pub month: String,
     /// A day rollup's day.
     pub day: Option<String>,
@@ -73,7 +73,7 @@ pub struct CellDifference {
 /// A quota count that does not equal the user's usages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CountDifference {
-    pub user_id: UserId,
+    pub org_id: OrgId,
     pub stored: u64,
     pub recomputed: u64,
 }
@@ -145,10 +145,10 @@ struct UserState {
 async fn recompute(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
 ) -> Result<(Vec<SummaryCell>, Vec<SummaryCell>), StoreError> {
     let all = UsageFilter::default();
-    let days = usages::summary_cells(db, session, user_id, &all, Grain::Day, None).await?;
+    let days = usages::summary_cells(db, session, org_id, &all, Grain::Day, None).await?;
     let months = months_of(&days);
     Ok((months, days))
 }
@@ -156,12 +156,12 @@ async fn recompute(
 async fn read_user(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
 ) -> Result<UserState, StoreError> {
-    let (months, days) = recompute(db, session, user_id).await?;
-    let mut stored = rollups::of_user(db, session, Grain::Month, user_id).await?;
-    stored.extend(rollups::of_user(db, session, Grain::Day, user_id).await?);
-    let count = usage_counts::held(db, session, user_id).await?;
+    let (months, days) = recompute(db, session, org_id).await?;
+    let mut stored = rollups::of_user(db, session, Grain::Month, org_id).await?;
+    stored.extend(rollups::of_user(db, session, Grain::Day, org_id).await?);
+    let count = usage_counts::held(db, session, org_id).await?;
     Ok(UserState {
         stored: keyed(stored.iter().map(Rollup::cell)),
         recomputed: keyed(months.into_iter().chain(days)),
@@ -169,7 +169,7 @@ async fn read_user(
     })
 }
 
-fn compare(user_id: UserId, state: &UserState, report: &mut Verification) {
+fn compare(org_id: OrgId, state: &UserState, report: &mut Verification) {
     let keys: BTreeSet<&CellKey> = state.stored.keys().chain(state.recomputed.keys()).collect();
     for key in keys {
         report.cells += 1;
@@ -181,7 +181,7 @@ fn compare(user_id: UserId, state: &UserState, report: &mut Verification) {
         };
         if !agree {
             report.cell_differences.push(CellDifference {
-                user_id,
+                org_id,
                 month: key.0.clone(),
                 day: key.1.clone(),
                 usage_type_id: key.2,
@@ -199,7 +199,7 @@ fn compare(user_id: UserId, state: &UserState, report: &mut Verification) {
         .sum();
     if usages != state.count {
         report.count_differences.push(CountDifference {
-            user_id,
+            org_id,
             stored: state.count,
             recomputed: usages,
         });
@@ -207,30 +207,30 @@ fn compare(user_id: UserId, state: &UserState, report: &mut Verification) {
 }
 
 /// Every user that has usages, rollups or a count.
-async fn every_user(db: &Database) -> Result<BTreeSet<UserId>, StoreError> {
+async fn every_user(db: &Database) -> Result<BTreeSet<OrgId>, StoreError> {
     let mut users = BTreeSet::new();
-    users.extend(usages::user_ids(db).await?);
-    users.extend(rollups::user_ids(db).await?);
-    users.extend(usage_counts::user_ids(db).await?);
+    users.extend(usages::org_ids(db).await?);
+    users.extend(rollups::org_ids(db).await?);
+    users.extend(usage_counts::org_ids(db).await?);
     Ok(users)
 }
 
 /// Rebuilds one user's rollups and count from the usages, in one
 /// transaction: a concurrent write conflicts with it and one of them runs
 /// again, so nothing written meanwhile is lost.
-pub async fn repair_user(db: &Database, user_id: UserId) -> Result<(), StoreError> {
+pub async fn repair_user(db: &Database, org_id: OrgId) -> Result<(), StoreError> {
     in_transaction(db, "rebuilding a user's rollups", async |session| {
-        let (months, days) = recompute(db, session, user_id).await?;
+        let (months, days) = recompute(db, session, org_id).await?;
         for (grain, cells) in [(Grain::Month, &months), (Grain::Day, &days)] {
             let rebuilt: Vec<Rollup> = cells
                 .iter()
-                .map(|cell| Rollup::from_cell(user_id, cell))
+                .map(|cell| Rollup::from_cell(org_id, cell))
                 .collect();
-            rollups::delete_user(db, session, grain, user_id).await?;
+            rollups::delete_user(db, session, grain, org_id).await?;
             rollups::insert(db, session, grain, &rebuilt).await?;
         }
         let usages: u64 = months.iter().map(|c| c.usage_count).sum();
-        usage_counts::set(db, session, user_id, usages).await
+        usage_counts::set(db, session, org_id, usages).await
     })
     .await
 }
@@ -240,17 +240,17 @@ pub async fn repair_user(db: &Database, user_id: UserId) -> Result<(), StoreErro
 #[tracing::instrument(skip(db))]
 pub async fn verify(db: &Database, repair: bool) -> Result<Verification, StoreError> {
     let mut report = Verification::default();
-    for user_id in every_user(db).await? {
+    for org_id in every_user(db).await? {
         report.users += 1;
         let state = in_transaction(db, "verifying a user's rollups", async |session| {
-            read_user(db, session, user_id).await
+            read_user(db, session, org_id).await
         })
         .await?;
         let before = report.cell_differences.len() + report.count_differences.len();
-        compare(user_id, &state, &mut report);
+        compare(org_id, &state, &mut report);
         let differs = report.cell_differences.len() + report.count_differences.len() > before;
         if repair && differs {
-            repair_user(db, user_id).await?;
+            repair_user(db, org_id).await?;
             report.repaired += 1;
         }
     }
@@ -260,9 +260,9 @@ pub async fn verify(db: &Database, repair: bool) -> Result<Verification, StoreEr
 /// Builds the rollups of every user that has usages: the start-up
 /// migration of a database whose usages predate rollups.
 pub async fn build_all(db: &Database) -> Result<u64, StoreError> {
-    let users = usages::user_ids(db).await?;
-    for &user_id in &users {
-        repair_user(db, user_id).await?;
+    let users = usages::org_ids(db).await?;
+    for &org_id in &users {
+        repair_user(db, org_id).await?;
     }
     Ok(users.len() as u64)
 }

@@ -16,7 +16,7 @@ use crate::domain::usage_type::{FactorBasis, UsageType};
 use crate::service::slots::Slot;
 use crate::storage::{instruments, rollups, usages};
 use common::db::{StoreError, in_transaction};
-use common::ids::UserId;
+use common::ids::OrgId;
 
 use super::usages::{UsageError, Usages};
 
@@ -30,7 +30,7 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, filter))]
     pub async fn summary(
         &self,
-        user_id: UserId,
+        org_id: OrgId,
         filter: &UsageFilter,
         gwp: GwpSet,
     ) -> Result<Summary, UsageError> {
@@ -40,9 +40,9 @@ impl Usages<'_> {
             .iter()
             .any(|t| t.factor_basis == Some(FactorBasis::ResidualMix));
         let (mut cells, years) = in_transaction(self.db, "reading a summary", async |session| {
-            let cells = self.summary_cells(session, user_id, filter).await?;
+            let cells = self.summary_cells(session, org_id, filter).await?;
             let years = self
-                .scope2_years(session, user_id, &cells, residual_mixes)
+                .scope2_years(session, org_id, &cells, residual_mixes)
                 .await?;
             Ok::<_, StoreError>((cells, years))
         })
@@ -66,7 +66,7 @@ impl Usages<'_> {
     async fn scope2_years(
         &self,
         session: &mut ClientSession,
-        user_id: UserId,
+        org_id: OrgId,
         cells: &[SummaryCell],
         residual_mixes: bool,
     ) -> Result<Vec<(Vec<SummaryCell>, Vec<Instrument>)>, StoreError> {
@@ -77,7 +77,7 @@ impl Usages<'_> {
             .collect();
         let mut out = Vec::new();
         for year in years {
-            let year_instruments = instruments::of_year(self.db, session, user_id, year).await?;
+            let year_instruments = instruments::of_year(self.db, session, org_id, year).await?;
             if year_instruments.is_empty() && !residual_mixes {
                 continue;
             }
@@ -86,7 +86,7 @@ impl Usages<'_> {
                 Some(format!("{:04}-01", year + 1)),
             );
             let year_cells: Vec<SummaryCell> =
-                rollups::cells(self.db, session, user_id, None, Grain::Month, &range)
+                rollups::cells(self.db, session, org_id, None, Grain::Month, &range)
                     .await?
                     .into_iter()
                     .filter(|c| c.scope == 2)
@@ -99,7 +99,7 @@ impl Usages<'_> {
     async fn summary_cells(
         &self,
         session: &mut ClientSession,
-        user_id: UserId,
+        org_id: OrgId,
         filter: &UsageFilter,
     ) -> Result<Vec<SummaryCell>, StoreError> {
         let plan = rollup::plan(filter.from, filter.to);
@@ -111,7 +111,7 @@ impl Usages<'_> {
             .map(|r| (Grain::Month, r))
             .chain(plan.days.iter().map(|r| (Grain::Day, r)))
         {
-            cells.extend(rollups::cells(self.db, session, user_id, of_type, grain, range).await?);
+            cells.extend(rollups::cells(self.db, session, org_id, of_type, grain, range).await?);
         }
         for (from, to) in plan.usages {
             let edge = UsageFilter {
@@ -123,7 +123,7 @@ impl Usages<'_> {
                 usages::summary_cells(
                     self.db,
                     session,
-                    user_id,
+                    org_id,
                     &edge,
                     Grain::Month,
                     Some(self.slots.query_max_time),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use common::db::{Context, StoreError};
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 
 pub const COLLECTION: &str = "idempotency_keys";
 /// Keys are kept at least this long.
@@ -24,10 +24,11 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
         vec![
             common::db::ttl_index("expires_at", EXPIRY_INDEX),
-            IndexModel::builder().keys(doc! { "user_id": 1 }).build(),
+            IndexModel::builder().keys(doc! { "org_id": 1 }).build(),
         ],
-        // The purge task's index, before TTL took over.
-        &["created_at_1"],
+        // The purge task's index, before TTL took over; the owner's, before
+        // organizations.
+        &["created_at_1", "user_id_1"],
     )
 }
 
@@ -61,10 +62,12 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
-    /// SHA-256 of user id and key: one user's key never matches another's.
+    /// SHA-256 of (organization,) user id and key: see [`record_id`].
     #[serde(rename = "_id")]
     pub id: String,
-    /// The owner of what the request wrote, for erasure.
+    /// The organization of what the request wrote, for erasure.
+    pub org_id: OrgId,
+    /// Who made the request.
     pub user_id: UserId,
     /// SHA-256 of the request, to tell a retry from a different request.
     pub fingerprint: String,
@@ -92,16 +95,27 @@ pub fn sha256_hex(parts: &[&[u8]]) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// The record id of a user's key: one user's key never matches another's.
-pub fn record_id(user_id: UserId, key: &str) -> String {
-    sha256_hex(&[user_id.to_string().as_bytes(), key.as_bytes()])
+/// The record id of a user's key in an organization: one user's key never
+/// matches another's. In the personal organization it is the id records
+/// had before organizations (user and key), so their retries still match.
+pub fn record_id(org_id: OrgId, user: UserId, key: &str) -> String {
+    if org_id.is_personal_of(user) {
+        sha256_hex(&[user.to_string().as_bytes(), key.as_bytes()])
+    } else {
+        sha256_hex(&[
+            org_id.to_string().as_bytes(),
+            user.to_string().as_bytes(),
+            key.as_bytes(),
+        ])
+    }
 }
 
 impl IdempotencyRecord {
-    /// The record of `user_id`'s request that did `outcome`, kept for 48
+    /// The record of `org_id`'s request that did `outcome`, kept for 48
     /// hours.
     pub fn new(
         id: String,
+        org_id: OrgId,
         user_id: UserId,
         fingerprint: String,
         usage_id: ObjectId,
@@ -110,6 +124,7 @@ impl IdempotencyRecord {
         let now = bson::DateTime::now();
         Self {
             id,
+            org_id,
             user_id,
             fingerprint,
             usage_id,
@@ -209,7 +224,8 @@ pub async fn without_owner(db: &Database) -> Result<Vec<(String, ObjectId)>, Sto
     Ok(rows.into_iter().map(|r| (r.id, r.usage_id)).collect())
 }
 
-/// Gives a record from before owners were kept its owner.
+/// Gives a record from before owners were kept its owner (a user then:
+/// migration 15 moves it to the user's personal organization).
 pub async fn set_owner(db: &Database, record_id: &str, owner: UserId) -> Result<(), StoreError> {
     records(db)
         .update_one(
@@ -250,10 +266,10 @@ pub async fn forget(db: &Database, record_id: &str) -> Result<(), StoreError> {
 pub async fn delete_of_user(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
 ) -> Result<u64, StoreError> {
     let deleted = records(db)
-        .delete_many(doc! { "user_id": user_id.to_string() })
+        .delete_many(doc! { "org_id": org_id.to_string() })
         .session(session)
         .await
         .context("deleting a user's idempotency records")?;
@@ -272,6 +288,18 @@ pub async fn slim_legacy(db: &Database) -> Result<u64, StoreError> {
             "outcome": { "$literal": { "kind": "recorded", "status": 201 } },
         } }],
         "slimming idempotency records",
+    )
+    .await
+}
+
+/// Records written before organizations are of the user's personal
+/// organization (the user who made them stays in `user_id`). Idempotent.
+pub async fn move_to_organizations(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "org_id": { "$exists": false }, "user_id": { "$exists": true } },
+        vec![doc! { "$set": { "org_id": "$user_id" } }],
+        "moving idempotency records into their personal organizations",
     )
     .await
 }

@@ -7,19 +7,20 @@ use mongodb::{ClientSession, Collection, Database, IndexModel};
 
 use crate::domain::instrument::{Instrument, InstrumentId};
 use common::db::{Context, StoreError};
-use common::ids::UserId;
+use common::ids::OrgId;
 
 pub const COLLECTION: &str = "instruments";
 
-/// A user's instruments by start: the list, and one year's for a summary.
+/// An organization's instruments by start: the list, and one year's for
+/// a summary. (Keyed by user before organizations.)
 pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
         vec![
             IndexModel::builder()
-                .keys(doc! { "user_id": 1, "from": 1, "_id": 1 })
+                .keys(doc! { "org_id": 1, "from": 1, "_id": 1 })
                 .build(),
         ],
-        &[],
+        &["user_id_1_from_1__id_1"],
     )
 }
 
@@ -38,23 +39,19 @@ pub async fn insert(db: &Database, instrument: &Instrument) -> Result<(), StoreE
 /// The user's instrument `id`.
 pub async fn find(
     db: &Database,
-    user_id: UserId,
+    org_id: OrgId,
     id: InstrumentId,
 ) -> Result<Option<Instrument>, StoreError> {
     instruments(db)
-        .find_one(doc! { "_id": id, "user_id": user_id })
+        .find_one(doc! { "_id": id, "org_id": org_id })
         .await
         .context("reading an instrument")
 }
 
 /// The user's instruments by start, at most `limit`.
-pub async fn list(
-    db: &Database,
-    user_id: UserId,
-    limit: i64,
-) -> Result<Vec<Instrument>, StoreError> {
+pub async fn list(db: &Database, org_id: OrgId, limit: i64) -> Result<Vec<Instrument>, StoreError> {
     instruments(db)
-        .find(doc! { "user_id": user_id })
+        .find(doc! { "org_id": org_id })
         .sort(doc! { "from": 1, "_id": 1 })
         .limit(limit)
         .await
@@ -64,9 +61,9 @@ pub async fn list(
         .context("reading instruments")
 }
 
-pub async fn count(db: &Database, user_id: UserId) -> Result<u64, StoreError> {
+pub async fn count(db: &Database, org_id: OrgId) -> Result<u64, StoreError> {
     instruments(db)
-        .count_documents(doc! { "user_id": user_id })
+        .count_documents(doc! { "org_id": org_id })
         .await
         .context("counting instruments")
 }
@@ -76,7 +73,7 @@ pub async fn count(db: &Database, user_id: UserId) -> Result<u64, StoreError> {
 pub async fn of_year(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     year: i32,
 ) -> Result<Vec<Instrument>, StoreError> {
     let start = |y: i32| {
@@ -88,7 +85,7 @@ pub async fn of_year(
         return Ok(Vec::new());
     };
     instruments(db)
-        .find(doc! { "user_id": user_id, "from": { "$gte": from, "$lt": to } })
+        .find(doc! { "org_id": org_id, "from": { "$gte": from, "$lt": to } })
         .session(&mut *session)
         .await
         .context("reading a year's instruments")?
@@ -102,7 +99,7 @@ pub async fn of_year(
 pub async fn replace(db: &Database, instrument: &Instrument) -> Result<bool, StoreError> {
     let replaced = instruments(db)
         .replace_one(
-            doc! { "_id": instrument.id, "user_id": instrument.user_id },
+            doc! { "_id": instrument.id, "org_id": instrument.org_id },
             instrument,
         )
         .await
@@ -111,9 +108,9 @@ pub async fn replace(db: &Database, instrument: &Instrument) -> Result<bool, Sto
 }
 
 /// Deletes the user's instrument `id`; `false` when there is none.
-pub async fn delete(db: &Database, user_id: UserId, id: InstrumentId) -> Result<bool, StoreError> {
+pub async fn delete(db: &Database, org_id: OrgId, id: InstrumentId) -> Result<bool, StoreError> {
     let deleted = instruments(db)
-        .delete_one(doc! { "_id": id, "user_id": user_id })
+        .delete_one(doc! { "_id": id, "org_id": org_id })
         .await
         .context("deleting an instrument")?;
     Ok(deleted.deleted_count == 1)
@@ -124,12 +121,27 @@ pub async fn delete(db: &Database, user_id: UserId, id: InstrumentId) -> Result<
 pub async fn delete_of_user(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
 ) -> Result<u64, StoreError> {
     let deleted = instruments(db)
-        .delete_many(doc! { "user_id": user_id })
+        .delete_many(doc! { "org_id": org_id })
         .session(session)
         .await
         .context("deleting a user's instruments")?;
     Ok(deleted.deleted_count)
+}
+
+/// Instruments recorded before organizations belong to their user's
+/// personal organization. Idempotent, in batches.
+pub async fn move_to_organizations(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "org_id": { "$exists": false } },
+        vec![
+            doc! { "$set": { "org_id": "$user_id" } },
+            doc! { "$unset": "user_id" },
+        ],
+        "moving instruments into their personal organizations",
+    )
+    .await
 }

@@ -30,21 +30,21 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
 
 /// The distinct user ids in `field` of `collection` (`verify-rollups`
 /// walks every user that has usages, rollups or a count).
-pub(crate) async fn distinct_users(
+pub(crate) async fn distinct_orgs(
     database: &Database,
     collection: &str,
     field: &str,
-) -> Result<Vec<common::ids::UserId>, common::db::StoreError> {
-    distinct_users_where(database, collection, field, bson::doc! {}).await
+) -> Result<Vec<common::ids::OrgId>, common::db::StoreError> {
+    distinct_orgs_where(database, collection, field, bson::doc! {}).await
 }
 
 /// The distinct user ids of the documents `filter` selects.
-pub(crate) async fn distinct_users_where(
+pub(crate) async fn distinct_orgs_where(
     database: &Database,
     collection: &str,
     field: &str,
     filter: bson::Document,
-) -> Result<Vec<common::ids::UserId>, common::db::StoreError> {
+) -> Result<Vec<common::ids::OrgId>, common::db::StoreError> {
     use common::db::{Context, StoreError};
     let values = database
         .collection::<bson::Document>(collection)

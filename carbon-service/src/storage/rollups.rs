@@ -1,4 +1,4 @@
-//! The `rollups` and `day_rollups` collections: per user, UTC month (or
+//! The `org_rollups` and `org_day_rollups` collections: per organization, UTC month (or
 //! day), usage type and scope, the number of usages, their amount, CO₂e and
 //! gases. Every usage write changes the rollups it touches, at both grains,
 //! in the same transaction, so they always equal a sum over the usages; the
@@ -18,13 +18,13 @@ use crate::domain::ids::UsageTypeId;
 use crate::domain::rollup::{self, CellKey, Grain, KeyRange, RollupDelta};
 use crate::domain::summary::SummaryCell;
 use common::db::{Context, StoreError};
-use common::ids::UserId;
+use common::ids::OrgId;
 
-pub const COLLECTION: &str = "rollups";
-pub const DAY_COLLECTION: &str = "day_rollups";
+pub const COLLECTION: &str = "org_rollups";
+pub const DAY_COLLECTION: &str = "org_day_rollups";
 /// One rollup per cell; also serves a user's months (days) in order.
-pub const CELL_INDEX: &str = "user_month_type_scope_category";
-pub const DAY_CELL_INDEX: &str = "user_day_type_scope_category";
+pub const CELL_INDEX: &str = "org_month_type_scope_category";
+pub const DAY_CELL_INDEX: &str = "org_day_type_scope_category";
 
 fn collection_name(grain: Grain) -> &'static str {
     match grain {
@@ -39,16 +39,11 @@ pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
         Grain::Month => CELL_INDEX,
         Grain::Day => DAY_CELL_INDEX,
     };
-    let mut keys = doc! { "user_id": 1 };
+    let mut keys = doc! { "org_id": 1 };
     keys.insert(grain.field(), 1);
     keys.insert("usage_type_id", 1);
     keys.insert("scope", 1);
     keys.insert("scope3_category", 1);
-    // The cell indexes before scope 3 categories.
-    let replaced: &'static [&'static str] = match grain {
-        Grain::Month => &["user_month_type_scope"],
-        Grain::Day => &["user_day_type_scope"],
-    };
     (
         vec![
             IndexModel::builder()
@@ -61,14 +56,14 @@ pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
                 )
                 .build(),
         ],
-        replaced,
+        &[],
     )
 }
 
 /// A stored rollup.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rollup {
-    pub user_id: UserId,
+    pub org_id: OrgId,
     /// `YYYY-MM`, UTC.
     pub month: String,
     /// `YYYY-MM-DD`, UTC: a day rollup's.
@@ -102,7 +97,7 @@ pub struct Rollup {
 impl Rollup {
     pub fn key(&self) -> CellKey {
         CellKey {
-            user_id: self.user_id,
+            org_id: self.org_id,
             month: self.month.clone(),
             day: self.day.clone().unwrap_or_default(),
             usage_type_id: self.usage_type_id,
@@ -111,10 +106,10 @@ impl Rollup {
         }
     }
 
-    /// The stored form of a recomputed cell of `user_id`.
-    pub fn from_cell(user_id: UserId, cell: &SummaryCell) -> Self {
+    /// The stored form of a recomputed cell of `org_id`.
+    pub fn from_cell(org_id: OrgId, cell: &SummaryCell) -> Self {
         Self {
-            user_id,
+            org_id,
             month: cell.month.clone(),
             day: cell.day.clone(),
             usage_type_id: cell.usage_type_id,
@@ -165,7 +160,7 @@ fn rollups(db: &Database, grain: Grain) -> Collection<Rollup> {
 }
 
 fn key_filter(key: &CellKey, grain: Grain) -> Document {
-    let mut filter = doc! { "user_id": key.user_id };
+    let mut filter = doc! { "org_id": key.org_id };
     match grain {
         Grain::Month => filter.insert("month", &key.month),
         Grain::Day => filter.insert("day", &key.day),
@@ -260,12 +255,12 @@ async fn apply_at(
 pub async fn cells(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     usage_type_id: Option<UsageTypeId>,
     grain: Grain,
     (from, to): &KeyRange,
 ) -> Result<Vec<SummaryCell>, StoreError> {
-    let mut filter = doc! { "user_id": user_id };
+    let mut filter = doc! { "org_id": org_id };
     if let Some(type_id) = usage_type_id {
         filter.insert("usage_type_id", type_id);
     }
@@ -297,10 +292,10 @@ pub async fn of_user(
     db: &Database,
     session: &mut ClientSession,
     grain: Grain,
-    user_id: UserId,
+    org_id: OrgId,
 ) -> Result<Vec<Rollup>, StoreError> {
     rollups(db, grain)
-        .find(doc! { "user_id": user_id })
+        .find(doc! { "org_id": org_id })
         .session(&mut *session)
         .await
         .context("reading a user's rollups")?
@@ -311,9 +306,9 @@ pub async fn of_user(
 }
 
 /// Every user who has rollups of either grain.
-pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
-    let mut users = super::distinct_users(db, COLLECTION, "user_id").await?;
-    users.extend(super::distinct_users(db, DAY_COLLECTION, "user_id").await?);
+pub async fn org_ids(db: &Database) -> Result<Vec<OrgId>, StoreError> {
+    let mut users = super::distinct_orgs(db, COLLECTION, "org_id").await?;
+    users.extend(super::distinct_orgs(db, DAY_COLLECTION, "org_id").await?);
     users.sort_unstable();
     users.dedup();
     Ok(users)
@@ -324,10 +319,10 @@ pub async fn delete_user(
     db: &Database,
     session: &mut ClientSession,
     grain: Grain,
-    user_id: UserId,
+    org_id: OrgId,
 ) -> Result<(), StoreError> {
     rollups(db, grain)
-        .delete_many(doc! { "user_id": user_id })
+        .delete_many(doc! { "org_id": org_id })
         .session(&mut *session)
         .await
         .context("removing a user's rollups")?;
@@ -352,48 +347,7 @@ pub async fn insert(
     Ok(())
 }
 
-/// Whether a rollup from before gases exists (then every rollup is
-/// rebuilt at start-up).
-pub async fn any_without_gases(db: &Database) -> Result<bool, StoreError> {
-    Ok(db
-        .collection::<Document>(COLLECTION)
-        .find_one(doc! { "co2": { "$exists": false } })
-        .await
-        .context("looking for rollups without gases")?
-        .is_some())
-}
-
-/// Gives every rollup from before the biogenic memo a zero one (their
-/// usages had none). Idempotent, in batches.
-pub async fn backfill_biogenic(db: &Database) -> Result<u64, StoreError> {
-    backfill_zero(db, "biogenic_co2").await
-}
-
-/// Gives every rollup from before fossil methane a zero sum of it (their
-/// usages had none). Idempotent, in batches.
-pub async fn backfill_fossil_methane(db: &Database) -> Result<u64, StoreError> {
-    backfill_zero(db, "ch4_fossil").await
-}
-
-async fn backfill_zero(db: &Database, gas: &str) -> Result<u64, StoreError> {
-    let mut changed = 0;
-    for grain in [Grain::Month, Grain::Day] {
-        changed += common::db::update_in_batches(
-            &db.collection(collection_name(grain)),
-            doc! { gas: { "$exists": false } },
-            doc! { "$set": { gas: 0.0 } },
-            "giving rollups a gas they lacked",
-        )
-        .await?;
-    }
-    Ok(changed)
-}
-
-/// Whether any rollup of `grain` exists.
-pub async fn any(db: &Database, grain: Grain) -> Result<bool, StoreError> {
-    Ok(rollups(db, grain)
-        .find_one(doc! {})
-        .await
-        .context("looking for rollups")?
-        .is_some())
-}
+/// The collections of the rollups from before organizations (keyed by
+/// user): migration 15 builds the organizations' rollups from the usages
+/// and drops these.
+pub const BEFORE_ORGANIZATIONS: [&str; 2] = ["rollups", "day_rollups"];

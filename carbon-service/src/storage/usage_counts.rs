@@ -6,7 +6,7 @@ use bson::doc;
 use mongodb::{ClientSession, Collection, Database};
 
 use common::db::{Context, StoreError};
-use common::ids::UserId;
+use common::ids::OrgId;
 
 pub const COLLECTION: &str = "usage_counts";
 
@@ -23,15 +23,15 @@ fn counts(db: &Database) -> Collection<bson::Document> {
 pub async fn reserve(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     n: u64,
     quota: u64,
 ) -> Result<bool, StoreError> {
-    let held = held(db, session, user_id).await?;
+    let held = held(db, session, org_id).await?;
     if held.saturating_add(n) > quota {
         return Ok(false);
     }
-    add(db, session, user_id, n).await?;
+    add(db, session, org_id, n).await?;
     Ok(true)
 }
 
@@ -40,13 +40,13 @@ pub async fn reserve(
 pub async fn add(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     n: u64,
 ) -> Result<(), StoreError> {
     upsert(
         db,
         session,
-        user_id,
+        org_id,
         doc! { "$inc": { "usages": n as i64 } },
         "taking from a user's usage quota",
     )
@@ -59,7 +59,7 @@ pub async fn add(
 pub async fn try_take(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     n: u64,
     quota: u64,
 ) -> Result<bool, StoreError> {
@@ -68,7 +68,7 @@ pub async fn try_take(
     };
     let taken = counts(db)
         .update_one(
-            doc! { "_id": user_id, "usages": { "$lte": room as i64 } },
+            doc! { "_id": org_id, "usages": { "$lte": room as i64 } },
             doc! { "$inc": { "usages": n as i64 } },
         )
         .session(session)
@@ -81,10 +81,10 @@ pub async fn try_take(
 pub async fn held(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
 ) -> Result<u64, StoreError> {
     let current = counts(db)
-        .find_one(doc! { "_id": user_id })
+        .find_one(doc! { "_id": org_id })
         .session(session)
         .await
         .context("reading a user's usage count")?;
@@ -99,13 +99,13 @@ pub async fn held(
 pub async fn release(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     n: u64,
 ) -> Result<(), StoreError> {
     if n > 0 {
         counts(db)
             .update_one(
-                doc! { "_id": user_id },
+                doc! { "_id": org_id },
                 doc! { "$inc": { "usages": -(n as i64) } },
             )
             .session(session)
@@ -119,13 +119,13 @@ pub async fn release(
 pub async fn set(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     usages: u64,
 ) -> Result<(), StoreError> {
     upsert(
         db,
         session,
-        user_id,
+        org_id,
         doc! { "$set": { "usages": usages as i64 } },
         "setting a user's usage count",
     )
@@ -133,8 +133,8 @@ pub async fn set(
 }
 
 /// Every user who has a count.
-pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
-    super::distinct_users(db, COLLECTION, "_id").await
+pub async fn org_ids(db: &Database) -> Result<Vec<OrgId>, StoreError> {
+    super::distinct_orgs(db, COLLECTION, "_id").await
 }
 
 /// Applies `change` to the user's count, creating it if absent, in the
@@ -142,12 +142,12 @@ pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
 async fn upsert(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     change: bson::Document,
     context: &'static str,
 ) -> Result<(), StoreError> {
     counts(db)
-        .update_one(doc! { "_id": user_id }, change)
+        .update_one(doc! { "_id": org_id }, change)
         .upsert(true)
         .session(session)
         .await

@@ -1,4 +1,4 @@
-//! The `usages` collection. Every query is scoped by `user_id`: a user's
+//! The `usages` collection. Every query is scoped by `org_id`: a user's
 //! usages are invisible to everyone else, and a foreign id is simply absent.
 //! Every per-user query is served by one of the indexes below (the explain
 //! test in `tests/api/indexes.rs` holds them to it).
@@ -20,24 +20,29 @@ use crate::domain::summary::SummaryCell;
 use crate::domain::usage::Usage;
 use crate::domain::usage_query::{PageStart, UsageCursor, UsageFilter};
 use common::db::{Context, StoreError};
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 
 pub const COLLECTION: &str = "usages";
 
-/// A user's usages, newest first: the list, its cursor, counts, the summary.
-pub const BY_USER_INDEX: &str = "user_usage_at";
-/// A user's usages of one type, newest first (the list filtered by type),
-/// and through its prefix every usage of one type (deleting a type checks
-/// for references; the scope backfill). The type leads, not the user: both
+/// An organization's usages, newest first: the list, its cursor, counts,
+/// the summary.
+pub const BY_ORG_INDEX: &str = "org_usage_at";
+/// An organization's usages of one type, newest first (the list filtered
+/// by type), and through its prefix every usage of one type (deleting a
+/// type checks for references). The type leads, not the organization: both
 /// are equality matches, so the order costs the typed list nothing, and a
-/// query on `user_id` alone then has exactly one candidate index, with no
+/// query on `org_id` alone then has exactly one candidate index, with no
 /// plan to trial against it.
-pub const BY_TYPE_AND_USER_INDEX: &str = "type_user_usage_at";
+pub const BY_TYPE_AND_ORG_INDEX: &str = "type_org_usage_at";
 
-/// Replaced by the two above: `user_id_1_usage_at_-1` lacked the `_id`
-/// tie-break; `user_type_usage_at` competed with [`BY_USER_INDEX`] for every
-/// plain list; `usage_type_id`(`_1`) is a prefix of [`BY_TYPE_AND_USER_INDEX`].
+/// Replaced by the two above: `user_usage_at` and `type_user_usage_at`
+/// were keyed by user before organizations; `user_id_1_usage_at_-1` lacked
+/// the `_id` tie-break; `user_type_usage_at` competed with the by-user index
+/// for every plain list; `usage_type_id`(`_1`) is a prefix of
+/// [`BY_TYPE_AND_ORG_INDEX`].
 const OBSOLETE_INDEXES: &[&str] = &[
+    "user_usage_at",
+    "type_user_usage_at",
     "user_id_1_usage_at_-1",
     "usage_type_id_1",
     "usage_type_id",
@@ -60,12 +65,12 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
         vec![
             named(
-                doc! { "user_id": 1, "usage_at": -1, "_id": -1 },
-                BY_USER_INDEX,
+                doc! { "org_id": 1, "usage_at": -1, "_id": -1 },
+                BY_ORG_INDEX,
             ),
             named(
-                doc! { "usage_type_id": 1, "user_id": 1, "usage_at": -1, "_id": -1 },
-                BY_TYPE_AND_USER_INDEX,
+                doc! { "usage_type_id": 1, "org_id": 1, "usage_at": -1, "_id": -1 },
+                BY_TYPE_AND_ORG_INDEX,
             ),
         ],
         OBSOLETE_INDEXES,
@@ -92,18 +97,14 @@ pub async fn insert(
 }
 
 /// The lookup by id, scoped to the caller.
-pub fn by_id(user_id: UserId, id: UsageId) -> Document {
-    doc! { "_id": id, "user_id": user_id }
+pub fn by_id(org_id: OrgId, id: UsageId) -> Document {
+    doc! { "_id": id, "org_id": org_id }
 }
 
 #[tracing::instrument(skip(db))]
-pub async fn find(
-    db: &Database,
-    user_id: UserId,
-    id: UsageId,
-) -> Result<Option<Usage>, StoreError> {
+pub async fn find(db: &Database, org_id: OrgId, id: UsageId) -> Result<Option<Usage>, StoreError> {
     usages(db)
-        .find_one(by_id(user_id, id))
+        .find_one(by_id(org_id, id))
         .await
         .context("reading a usage")
 }
@@ -113,19 +114,19 @@ pub async fn find(
 pub async fn find_in(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     id: UsageId,
 ) -> Result<Option<Usage>, StoreError> {
     usages(db)
-        .find_one(by_id(user_id, id))
+        .find_one(by_id(org_id, id))
         .session(session)
         .await
         .context("reading a usage")
 }
 
 /// The query document for a user's usages under `filter`.
-pub fn matching(user_id: UserId, filter: &UsageFilter) -> Document {
-    let mut query = doc! { "user_id": user_id };
+pub fn matching(org_id: OrgId, filter: &UsageFilter) -> Document {
+    let mut query = doc! { "org_id": org_id };
     if let Some(type_id) = filter.usage_type_id {
         query.insert("usage_type_id", type_id);
     }
@@ -168,8 +169,8 @@ pub fn after(mut query: Document, cursor: &UsageCursor) -> Document {
 
 /// The list's query for a page: the filter, from where the page starts,
 /// and how many to skip. The explain tests run exactly this.
-pub fn page_query(user_id: UserId, filter: &UsageFilter, start: PageStart) -> (Document, u64) {
-    let base = matching(user_id, filter);
+pub fn page_query(org_id: OrgId, filter: &UsageFilter, start: PageStart) -> (Document, u64) {
+    let base = matching(org_id, filter);
     match start {
         PageStart::Offset(offset) => (base, offset),
         PageStart::After(cursor) => (after(base, &cursor), 0),
@@ -191,13 +192,13 @@ pub fn export_order() -> Document {
 #[tracing::instrument(skip(db, filter))]
 pub async fn page(
     db: &Database,
-    user_id: UserId,
+    org_id: OrgId,
     filter: &UsageFilter,
     start: PageStart,
     limit: u32,
     max_time: Duration,
 ) -> Result<(Vec<Usage>, bool), StoreError> {
-    let (query, skip) = page_query(user_id, filter, start);
+    let (query, skip) = page_query(org_id, filter, start);
     // One more than asked tells whether another page exists, without a count.
     let mut found: Vec<Usage> = usages(db)
         .find(query)
@@ -220,12 +221,12 @@ pub async fn page(
 #[tracing::instrument(skip(db, filter))]
 pub async fn count(
     db: &Database,
-    user_id: UserId,
+    org_id: OrgId,
     filter: &UsageFilter,
     max_time: Duration,
 ) -> Result<u64, StoreError> {
     usages(db)
-        .count_documents(matching(user_id, filter))
+        .count_documents(matching(org_id, filter))
         .max_time(max_time)
         .await
         .context("counting usages")
@@ -263,12 +264,13 @@ pub async fn write_changes(
             "gases": gases,
             "co2e": usage.co2e,
             "updated_at": bson::DateTime::now(),
+            "updated_by": usage.updated_by,
         },
         "$inc": { "version": 1_i64 },
     };
     usages(db)
         .find_one_and_update(
-            at_version(by_id(usage.user_id, usage.id), expected_version),
+            at_version(by_id(usage.org_id, usage.id), expected_version),
             changes,
         )
         .return_document(ReturnDocument::After)
@@ -282,12 +284,12 @@ pub async fn write_changes(
 pub async fn delete(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     id: UsageId,
     version: i64,
 ) -> Result<bool, StoreError> {
     let deleted = usages(db)
-        .delete_one(at_version(by_id(user_id, id), version))
+        .delete_one(at_version(by_id(org_id, id), version))
         .session(session)
         .await
         .context("deleting a usage")?;
@@ -300,11 +302,11 @@ pub async fn delete(
 pub async fn first_of_user(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     limit: i64,
 ) -> Result<Vec<Usage>, StoreError> {
     usages(db)
-        .find(doc! { "user_id": user_id })
+        .find(doc! { "org_id": org_id })
         .limit(limit)
         .session(&mut *session)
         .await
@@ -320,14 +322,14 @@ pub async fn first_of_user(
 pub async fn delete_ids(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     ids: &[UsageId],
 ) -> Result<u64, StoreError> {
     if ids.is_empty() {
         return Ok(0);
     }
     let deleted = usages(db)
-        .delete_many(doc! { "user_id": user_id, "_id": { "$in": ids } })
+        .delete_many(doc! { "org_id": org_id, "_id": { "$in": ids } })
         .session(session)
         .await
         .context("erasing usages")?;
@@ -379,11 +381,11 @@ pub async fn delete_import(db: &Database, import_id: ObjectId) -> Result<u64, St
 #[tracing::instrument(skip(db, filter))]
 pub async fn stream(
     db: &Database,
-    user_id: UserId,
+    org_id: OrgId,
     filter: &UsageFilter,
 ) -> Result<mongodb::Cursor<Usage>, StoreError> {
     usages(db)
-        .find(matching(user_id, filter))
+        .find(matching(org_id, filter))
         .sort(export_order())
         .batch_size(500)
         .await
@@ -424,7 +426,7 @@ pub async fn references_type(db: &Database, type_id: UsageTypeId) -> Result<bool
 /// The summary's pipeline: one `$group` per (type, month or day, scope)
 /// cell with every
 /// accumulator, so all figures come from one consistent read.
-pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> Vec<Document> {
+pub fn summary_pipeline(org_id: OrgId, filter: &UsageFilter, grain: Grain) -> Vec<Document> {
     let mut key = doc! {
         "usage_type_id": "$usage_type_id",
         "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
@@ -462,7 +464,7 @@ pub fn summary_pipeline(user_id: UserId, filter: &UsageFilter, grain: Grain) -> 
         );
     }
     vec![
-        doc! { "$match": matching(user_id, filter) },
+        doc! { "$match": matching(org_id, filter) },
         doc! { "$group": group },
     ]
 }
@@ -507,14 +509,14 @@ struct CellRow {
 pub async fn summary_cells(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     filter: &UsageFilter,
     grain: Grain,
     max_time: Option<Duration>,
 ) -> Result<Vec<SummaryCell>, StoreError> {
     let rows: Vec<Document> = db
         .collection::<Document>(COLLECTION)
-        .aggregate(summary_pipeline(user_id, filter, grain))
+        .aggregate(summary_pipeline(org_id, filter, grain))
         .optional(max_time, |a, t| a.max_time(t))
         .session(&mut *session)
         .await
@@ -638,15 +640,6 @@ fn fossil_co2_of(dataset: &str, ids: &[i64]) -> Document {
     }
 }
 
-/// The users with usages [`move_co2_to_biogenic`] would change.
-pub async fn users_with_fossil_co2_of(
-    db: &Database,
-    dataset: &str,
-    ids: &[i64],
-) -> Result<Vec<UserId>, StoreError> {
-    super::distinct_users_where(db, COLLECTION, "user_id", fossil_co2_of(dataset, ids)).await
-}
-
 /// Usages stored before scope 3 categories are reported under their
 /// snapshot's one category, and the snapshot lists it. Idempotent, in
 /// batches.
@@ -700,7 +693,8 @@ pub async fn exists(db: &Database, id: ObjectId) -> Result<bool, StoreError> {
         .is_some())
 }
 
-/// The owner of the usage `id`, or of the usages the import `id` created.
+/// The owner of the usage `id`, or of the usages the import `id` created,
+/// as stored before organizations (migration 11).
 pub async fn owner_of(db: &Database, id: ObjectId) -> Result<Option<UserId>, StoreError> {
     let found = db
         .collection::<Document>(COLLECTION)
@@ -713,9 +707,9 @@ pub async fn owner_of(db: &Database, id: ObjectId) -> Result<Option<UserId>, Sto
         .and_then(|id| id.parse().ok()))
 }
 
-/// Every user who has usages (`verify-rollups`).
-pub async fn user_ids(db: &Database) -> Result<Vec<UserId>, StoreError> {
-    super::distinct_users(db, COLLECTION, "user_id").await
+/// Every organization that has usages (`verify-rollups`).
+pub async fn org_ids(db: &Database) -> Result<Vec<OrgId>, StoreError> {
+    super::distinct_orgs(db, COLLECTION, "org_id").await
 }
 
 fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
@@ -751,4 +745,24 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
         snapshot_name: row.name,
         snapshot_unit: row.unit,
     })
+}
+
+/// Usages stored before organizations belong to their user's personal
+/// organization (whose id is the user's), created and last changed by
+/// that user. Idempotent, in batches.
+pub async fn move_to_organizations(db: &Database) -> Result<u64, StoreError> {
+    common::db::update_in_batches(
+        &db.collection(COLLECTION),
+        doc! { "org_id": { "$exists": false } },
+        vec![
+            doc! { "$set": {
+                "org_id": "$user_id",
+                "created_by": "$user_id",
+                "updated_by": "$user_id",
+            } },
+            doc! { "$unset": "user_id" },
+        ],
+        "moving usages into their personal organizations",
+    )
+    .await
 }

@@ -172,6 +172,7 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets, Gets)] = &[
         Forbidden,
         Through,
     ),
+    ("DELETE", "/org", Unauthorized, Through, Through, Through),
     ("GET", "/healthz", Through, Through, Through, Through),
     ("GET", "/readyz", Through, Through, Through, Through),
 ];
@@ -256,6 +257,114 @@ async fn each_caller_gets_what_the_matrix_says_on_every_route() {
             assert!(
                 fits,
                 "{method} {path} as {who}: {status}, expected {expected:?}"
+            );
+        }
+    }
+}
+
+/// (method, path, owner, admin, editor, viewer, auditor, the owner of
+/// another organization). `{id}` is a resource of the first organization.
+/// `Through` here allows a 404 only where a member of the same
+/// organization deleted the resource first.
+#[rustfmt::skip]
+const ROLE_MATRIX: &[(&str, &str, [Gets; 6])] = &[
+    ("GET", "/datasets", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/datasets", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    ("GET", "/datasets/{id}", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/datasets/{id}/retire", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    ("GET", "/gwp-sets", [Through, Through, Through, Through, Through, Through]),
+    ("GET", "/units", [Through, Through, Through, Through, Through, Through]),
+    ("GET", "/types", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/types", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    ("GET", "/types/{id}", [Through, Through, Through, Through, Through, Through]),
+    ("PUT", "/types/{id}", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    ("DELETE", "/types/{id}", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    ("GET", "/instruments", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/instruments", [Through, Through, Forbidden, Forbidden, Forbidden, Through]),
+    ("GET", "/instruments/{id}", [Through, Through, Through, Through, Through, NotFound]),
+    ("PUT", "/instruments/{id}", [Through, Through, Forbidden, Forbidden, Forbidden, NotFound]),
+    ("DELETE", "/instruments/{id}", [Through, Through, Forbidden, Forbidden, Forbidden, NotFound]),
+    ("GET", "/usages", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/usages", [Through, Through, Through, Forbidden, Forbidden, Through]),
+    ("DELETE", "/usages", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
+    ("GET", "/usages/summary", [Through, Through, Through, Through, Through, Through]),
+    ("GET", "/usages/export", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/usages/import", [Through, Through, Through, Forbidden, Forbidden, Through]),
+    ("GET", "/usages/{id}", [Through, Through, Through, Through, Through, NotFound]),
+    ("PUT", "/usages/{id}", [Through, Through, Through, Forbidden, Forbidden, NotFound]),
+    ("DELETE", "/usages/{id}", [Through, Through, Through, Forbidden, Forbidden, NotFound]),
+    ("DELETE", "/users/{id}/usages", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    ("DELETE", "/org", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
+    ("GET", "/healthz", [Through, Through, Through, Through, Through, Through]),
+    ("GET", "/readyz", [Through, Through, Through, Through, Through, Through]),
+];
+
+#[test]
+fn every_route_has_its_role_row_and_every_row_is_a_route() {
+    common::testing::assert_matrix_covers(
+        &carbon_service::routes::table().operations(),
+        ROLE_MATRIX.iter().map(|r| (r.0, r.1)),
+    );
+}
+
+#[tokio::test]
+async fn each_role_gets_what_the_role_matrix_says_on_every_route() {
+    use common::ids::OrgId;
+    use common::org::OrgRole::*;
+    let app = spawn_app().await;
+    let org = OrgId::new();
+    let owner = TestUser::member(org, Owner);
+    let members = [
+        (
+            5,
+            "the owner of another organization",
+            TestUser::member(OrgId::new(), Owner),
+        ),
+        (4, "an auditor", TestUser::member(org, Auditor)),
+        (3, "a viewer", TestUser::member(org, Viewer)),
+        (2, "an editor", TestUser::member(org, Editor)),
+        (1, "an admin", TestUser::member(org, Admin)),
+    ];
+    for &(method, template, expected) in ROLE_MATRIX {
+        // The organization's own resources, fresh for each route: a
+        // member's delete must not hide it from the next one.
+        let usage = app
+            .created_usage(&owner, 1.0, 100, "2026-03-01T00:00:00Z")
+            .await;
+        let instrument: Value = app
+            .post("/instruments", &owner)
+            .json(&instrument_body())
+            .json_body()
+            .await;
+        let id = match template {
+            t if t.starts_with("/usages/{id}") => usage["id"].as_str().unwrap().to_owned(),
+            t if t.starts_with("/instruments/{id}") => {
+                instrument["id"].as_str().unwrap().to_owned()
+            }
+            t if t.starts_with("/types/{id}") => "999".to_owned(),
+            t if t.starts_with("/datasets/{id}") => "no-such-dataset".to_owned(),
+            t if t.starts_with("/users/{id}") => owner.id.to_string(),
+            _ => String::new(),
+        };
+        let path = template.replace("{id}", &id);
+        // The other organization first, the owner last.
+        for (column, who, caller) in
+            members
+                .iter()
+                .map(|(c, w, u)| (*c, *w, u))
+                .chain([(0, "the owner", &owner)])
+        {
+            let status = call(&app, method, &path, Some(&caller.token)).await;
+            let want = expected[column];
+            let fits = match want {
+                Through => !matches!(status.as_u16(), 401 | 403) && status.as_u16() < 500,
+                Unauthorized => status == StatusCode::UNAUTHORIZED,
+                Forbidden => status == StatusCode::FORBIDDEN,
+                NotFound => status == StatusCode::NOT_FOUND,
+            };
+            assert!(
+                fits,
+                "{method} {path} as {who}: {status}, expected {want:?}"
             );
         }
     }

@@ -85,7 +85,11 @@ async fn a_concurrent_reader_never_sees_part_of_an_import() {
                 .unwrap();
             let summed = app
                 .usages()
-                .summary(user.user_id(), &Default::default(), Default::default())
+                .summary(
+                    common::ids::OrgId::personal(user.user_id()),
+                    &Default::default(),
+                    Default::default(),
+                )
                 .await
                 .unwrap()
                 .usage_count;
@@ -125,7 +129,11 @@ async fn concurrent_creates_of_one_user_share_transactions_and_keep_the_quota_in
     let user = common::ids::UserId::new();
     let creates = (0..30).map(|i| {
         let new = NewUsage::parse(f64::from(i) + 1.0, 100, Some("2026-03-01T00:00:00Z")).unwrap();
-        usages.create(user, new, None)
+        usages.create(
+            carbon_service::domain::actor::Actor::personal(user),
+            new,
+            None,
+        )
     });
     let outcomes = futures_util::future::join_all(creates).await;
     // The race happened: the creates queued behind one another and were
@@ -178,12 +186,36 @@ async fn a_key_repeated_within_one_batch_replays_its_first_create_or_shares_its_
     // The first create runs alone; the other five queue behind it and are
     // written as one batch, with one unit of quota left.
     let outcomes = futures_util::future::join_all([
-        usages.create(user, new(), None),
-        usages.create(user, new(), Some((&a, body))),
-        usages.create(user, new(), Some((&a, body))),
-        usages.create(user, new(), Some((&b, body))),
-        usages.create(user, new(), Some((&b, body))),
-        usages.create(user, new(), Some((&a, b"other".as_slice()))),
+        usages.create(
+            carbon_service::domain::actor::Actor::personal(user),
+            new(),
+            None,
+        ),
+        usages.create(
+            carbon_service::domain::actor::Actor::personal(user),
+            new(),
+            Some((&a, body)),
+        ),
+        usages.create(
+            carbon_service::domain::actor::Actor::personal(user),
+            new(),
+            Some((&a, body)),
+        ),
+        usages.create(
+            carbon_service::domain::actor::Actor::personal(user),
+            new(),
+            Some((&b, body)),
+        ),
+        usages.create(
+            carbon_service::domain::actor::Actor::personal(user),
+            new(),
+            Some((&b, body)),
+        ),
+        usages.create(
+            carbon_service::domain::actor::Actor::personal(user),
+            new(),
+            Some((&a, b"other".as_slice())),
+        ),
     ])
     .await;
     let first_a = outcomes[1].as_ref().unwrap();

@@ -73,6 +73,15 @@ impl TestUser {
         }
     }
 
+    /// A member of `org` with `role`, logged into it.
+    pub fn member(org: common::ids::OrgId, role: common::org::OrgRole) -> Self {
+        let id = Uuid::new_v4();
+        Self {
+            id,
+            token: common::testing::mint_org_token(SECRET, id, org, role),
+        }
+    }
+
     pub fn user_id(&self) -> common::ids::UserId {
         common::ids::UserId::from(self.id)
     }

@@ -122,6 +122,7 @@ async fn a_key_record_holds_the_usage_id_and_status_not_a_copy_of_the_usage() {
             "created_at",
             "expires_at",
             "fingerprint",
+            "org_id",
             "outcome",
             "usage_id",
             "user_id"
@@ -232,7 +233,12 @@ async fn a_request_whose_key_is_held_by_a_running_request_is_told_to_retry() {
     let mut running = app.database.client().start_session().await.unwrap();
     running.start_transaction().await.unwrap();
     let record = IdempotencyRecord::new(
-        idempotency::record_id(user.user_id(), "batch-7"),
+        idempotency::record_id(
+            common::ids::OrgId::personal(user.user_id()),
+            user.user_id(),
+            "batch-7",
+        ),
+        common::ids::OrgId::personal(user.user_id()),
         user.user_id(),
         idempotency::sha256_hex(&[b"import", csv.as_bytes()]),
         bson::oid::ObjectId::new(),

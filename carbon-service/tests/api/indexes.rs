@@ -9,7 +9,7 @@
 use bson::{Document, doc};
 use carbon_service::domain::ids::UsageId;
 use carbon_service::domain::usage_query::{PageStart, UsageCursor, UsageFilter};
-use carbon_service::storage::usages::{self, BY_TYPE_AND_USER_INDEX, BY_USER_INDEX};
+use carbon_service::storage::usages::{self, BY_ORG_INDEX, BY_TYPE_AND_ORG_INDEX};
 use common::testing::winning_stages;
 
 use crate::helpers::*;
@@ -52,7 +52,8 @@ fn find(filter: Document, sort: Option<Document>, limit: Option<i64>) -> Documen
 /// sorted as the list sorts, limited as a page of 10 is.
 fn list_query(user: &TestUser, filter: &UsageFilter, cursor: Option<UsageCursor>) -> Document {
     let start = cursor.map_or(PageStart::Offset(0), PageStart::After);
-    let (query, _) = usages::page_query(user.user_id(), filter, start);
+    let (query, _) =
+        usages::page_query(common::ids::OrgId::personal(user.user_id()), filter, start);
     find(query, Some(usages::list_order()), Some(11))
 }
 
@@ -84,7 +85,7 @@ fn assert_served_by(stages: &[(String, Option<String>)], indexes: &[&str], sorte
 async fn the_list_is_an_index_scan_in_list_order() {
     let (app, user) = app_with_usages().await;
     let stages = explain(&app, list_query(&user, &UsageFilter::default(), None)).await;
-    assert_served_by(&stages, &[BY_USER_INDEX], true);
+    assert_served_by(&stages, &[BY_ORG_INDEX], true);
 }
 
 #[tokio::test]
@@ -97,7 +98,7 @@ async fn the_list_in_a_window_is_an_index_scan_in_list_order() {
     )
     .unwrap();
     let stages = explain(&app, list_query(&user, &filter, None)).await;
-    assert_served_by(&stages, &[BY_USER_INDEX], true);
+    assert_served_by(&stages, &[BY_ORG_INDEX], true);
 }
 
 #[tokio::test]
@@ -105,7 +106,7 @@ async fn the_list_of_one_type_is_an_index_scan_in_list_order() {
     let (app, user) = app_with_usages().await;
     let filter = UsageFilter::parse(Some(101), None, None).unwrap();
     let stages = explain(&app, list_query(&user, &filter, None)).await;
-    assert_served_by(&stages, &[BY_TYPE_AND_USER_INDEX], true);
+    assert_served_by(&stages, &[BY_TYPE_AND_ORG_INDEX], true);
 }
 
 #[tokio::test]
@@ -120,22 +121,25 @@ async fn a_page_after_a_cursor_is_an_index_scan_in_list_order() {
         list_query(&user, &UsageFilter::default(), Some(cursor)),
     )
     .await;
-    assert_served_by(&stages, &[BY_USER_INDEX], true);
+    assert_served_by(&stages, &[BY_ORG_INDEX], true);
 }
 
 #[tokio::test]
 async fn the_total_is_counted_from_the_index() {
     let (app, user) = app_with_usages().await;
-    let query = usages::matching(user.user_id(), &UsageFilter::default());
+    let query = usages::matching(
+        common::ids::OrgId::personal(user.user_id()),
+        &UsageFilter::default(),
+    );
     let stages = explain(&app, doc! { "count": usages::COLLECTION, "query": query }).await;
-    assert_served_by(&stages, &[BY_USER_INDEX], false);
+    assert_served_by(&stages, &[BY_ORG_INDEX], false);
 }
 
 #[tokio::test]
 async fn the_summary_aggregation_starts_with_an_index_scan() {
     let (app, user) = app_with_usages().await;
     let pipeline = usages::summary_pipeline(
-        user.user_id(),
+        common::ids::OrgId::personal(user.user_id()),
         &UsageFilter::default(),
         carbon_service::domain::rollup::Grain::Day,
     );
@@ -144,13 +148,13 @@ async fn the_summary_aggregation_starts_with_an_index_scan() {
         doc! { "aggregate": usages::COLLECTION, "pipeline": pipeline, "cursor": {} },
     )
     .await;
-    assert_served_by(&stages, &[BY_USER_INDEX], false);
+    assert_served_by(&stages, &[BY_ORG_INDEX], false);
 }
 
 #[tokio::test]
 async fn a_lookup_by_id_uses_the_id_index() {
     let (app, user) = app_with_usages().await;
-    let query = usages::by_id(user.user_id(), UsageId::new());
+    let query = usages::by_id(common::ids::OrgId::personal(user.user_id()), UsageId::new());
     let stages = explain(&app, find(query, None, Some(1))).await;
     assert_served_by(&stages, &["_id_"], false);
 }
@@ -158,9 +162,12 @@ async fn a_lookup_by_id_uses_the_id_index() {
 #[tokio::test]
 async fn the_export_is_an_index_scan_in_time_order() {
     let (app, user) = app_with_usages().await;
-    let query = usages::matching(user.user_id(), &UsageFilter::default());
+    let query = usages::matching(
+        common::ids::OrgId::personal(user.user_id()),
+        &UsageFilter::default(),
+    );
     let stages = explain(&app, find(query, Some(usages::export_order()), None)).await;
-    assert_served_by(&stages, &[BY_USER_INDEX], true);
+    assert_served_by(&stages, &[BY_ORG_INDEX], true);
 }
 
 /// No server needs a hint to find the list's index: a query on the user
@@ -188,7 +195,7 @@ async fn the_plain_list_has_no_competing_plan() {
 async fn the_type_reference_check_uses_the_type_index() {
     let (app, _) = app_with_usages().await;
     let stages = explain(&app, find(usages::of_type(type_id(102)), None, Some(1))).await;
-    assert_served_by(&stages, &[BY_TYPE_AND_USER_INDEX], false);
+    assert_served_by(&stages, &[BY_TYPE_AND_ORG_INDEX], false);
 }
 
 #[tokio::test]
@@ -222,5 +229,5 @@ async fn indexes_replaced_by_newer_ones_are_dropped_at_start() {
 
     let mut names = collection.list_index_names().await.unwrap();
     names.sort();
-    assert_eq!(names, ["_id_", BY_TYPE_AND_USER_INDEX, BY_USER_INDEX]);
+    assert_eq!(names, ["_id_", BY_ORG_INDEX, BY_TYPE_AND_ORG_INDEX]);
 }

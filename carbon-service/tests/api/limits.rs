@@ -112,8 +112,11 @@ async fn an_import_resolves_its_types_in_one_query_however_many_are_unknown() {
         writes: &Default::default(),
         slots: &test_slots(),
     };
-    let turn = usages.begin_import(common::ids::UserId::new()).unwrap();
-    let refused = usages.import(turn, csv.as_bytes(), None).await;
+    let user = common::ids::UserId::new();
+    let turn = usages
+        .begin_import(common::ids::OrgId::personal(user))
+        .unwrap();
+    let refused = usages.import(turn, user, csv.as_bytes(), None).await;
     assert!(refused.is_err());
     let type_queries = log
         .lock()
@@ -282,7 +285,9 @@ async fn a_second_import_of_one_user_while_the_first_runs_is_409_with_retry_afte
     let app = spawn_app().await;
     let (ada, bob) = (TestUser::new(), TestUser::new());
     let usages = app.context.usages();
-    let running = usages.begin_import(ada.user_id()).unwrap();
+    let running = usages
+        .begin_import(common::ids::OrgId::personal(ada.user_id()))
+        .unwrap();
     let r = app.import_csv(&ada, ONE_ROW).await;
     assert!(r.headers().contains_key("retry-after"));
     assert_problem(r, 409).await;
@@ -302,7 +307,11 @@ async fn an_import_waiting_for_its_users_lock_holds_no_slot_so_others_import() {
     let app = spawn_app_with(&[("IMPORT_CONCURRENCY", "1"), ("SLOT_MAX_WAIT_MS", "2000")]).await;
     let (ada, bob) = (TestUser::new(), TestUser::new());
     // Ada's writes are busy (a long erase, say).
-    let busy = app.context.writes().lock(ada.user_id()).await;
+    let busy = app
+        .context
+        .writes()
+        .lock(common::ids::OrgId::personal(ada.user_id()))
+        .await;
     let waiting = tokio::spawn({
         let request = app
             .post("/usages/import", &ada)

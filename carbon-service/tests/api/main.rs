@@ -13,6 +13,7 @@ mod limits;
 mod metrics;
 mod migrations;
 mod openapi;
+mod orgs;
 mod rollups;
 mod seed;
 mod service;

@@ -162,7 +162,11 @@ async fn usages_stored_before_rollups_get_rollups_and_counts_at_start() {
     let summary = app
         .context()
         .usages()
-        .summary(user, &filter, Default::default())
+        .summary(
+            common::ids::OrgId::personal(user),
+            &filter,
+            Default::default(),
+        )
         .await
         .unwrap();
     assert_eq!(summary.usage_count, 3);
@@ -314,7 +318,7 @@ async fn idempotency_records_holding_a_copy_of_their_usage_are_slimmed_at_start(
 }
 
 #[tokio::test]
-async fn month_rollups_from_before_day_rollups_get_their_days_at_start() {
+async fn rollups_of_both_grains_are_built_at_start_for_usages_from_before_organizations() {
     let test_db = TestDatabase::new("carbon_migrate");
     let db = database(&test_db).await;
     seed_types(&db).await;
@@ -325,10 +329,10 @@ async fn month_rollups_from_before_day_rollups_get_their_days_at_start() {
         .await
         .unwrap();
     // A first start builds both grains; then the day rollups and the
-    // schema version are dropped, as a database from the version before
-    // them would have neither.
+    // schema version are dropped, as a database from before organizations
+    // would have neither.
     drop(Application::build(settings(&test_db)).await.unwrap());
-    for collection in ["day_rollups", "schema"] {
+    for collection in ["org_day_rollups", "schema"] {
         db.collection::<bson::Document>(collection)
             .drop()
             .await
@@ -336,8 +340,8 @@ async fn month_rollups_from_before_day_rollups_get_their_days_at_start() {
     }
     drop(Application::build(settings(&test_db)).await.unwrap());
     let days = db
-        .collection::<bson::Document>("day_rollups")
-        .count_documents(doc! {"user_id": user.to_string(), "day": "2026-01-05"})
+        .collection::<bson::Document>("org_day_rollups")
+        .count_documents(doc! {"org_id": user.to_string(), "day": "2026-01-05"})
         .await
         .unwrap();
     assert_eq!(days, 1);
@@ -622,7 +626,7 @@ async fn biofuel_usages_recorded_as_fossil_co2_move_it_to_the_biogenic_memo() {
     let unit = carbon_service::domain::units::check_unit("gal", "gal").unwrap();
     let usage = Usage::new(
         carbon_service::domain::ids::UsageId::new(),
-        user,
+        carbon_service::domain::actor::Actor::personal(user),
         10.0,
         unit,
         biodiesel,
@@ -652,8 +656,8 @@ async fn biofuel_usages_recorded_as_fossil_co2_move_it_to_the_biogenic_memo() {
         .unwrap();
     assert!(report.is_clean(), "the rollups were rebuilt: {report:?}");
     let rollup = db
-        .collection::<bson::Document>("rollups")
-        .find_one(doc! {"user_id": user.to_string()})
+        .collection::<bson::Document>("org_rollups")
+        .find_one(doc! {"org_id": user.to_string()})
         .await
         .unwrap()
         .unwrap();
@@ -688,7 +692,7 @@ async fn freight_stored_with_one_category_gets_the_hubs_two_and_its_usages_keep_
     let user = common::ids::UserId::new();
     let usage = Usage::new(
         carbon_service::domain::ids::UsageId::new(),
-        user,
+        carbon_service::domain::actor::Actor::personal(user),
         100.0,
         unit,
         freight.clone(),
@@ -726,4 +730,86 @@ async fn freight_stored_with_one_category_gets_the_hubs_two_and_its_usages_keep_
         .await
         .unwrap();
     assert!(report.is_clean(), "{report:?}");
+}
+
+#[tokio::test]
+async fn usages_and_instruments_from_before_organizations_belong_to_the_personal_one() {
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    seed_types(&db).await;
+    let user = common::ids::UserId::new();
+    let usage = stored_usage(&user.to_string(), 2.0, "2026-01-05T10:00:00Z", None);
+    let usage_id = usage.get_object_id("_id").unwrap();
+    db.collection::<bson::Document>("usages")
+        .insert_one(usage)
+        .await
+        .unwrap();
+    drop(Application::build(settings(&test_db)).await.unwrap());
+    // As a database from before organizations: usages and instruments of
+    // a user, rollups keyed by user, and schema 14.
+    db.collection::<bson::Document>("usages")
+        .update_many(
+            doc! {},
+            vec![
+                doc! {"$set": {"user_id": "$org_id"}},
+                doc! {"$unset": ["org_id", "created_by", "updated_by"]},
+            ],
+        )
+        .await
+        .unwrap();
+    db.collection::<bson::Document>("instruments")
+        .insert_one(doc! {
+            "_id": bson::oid::ObjectId::new(), "user_id": user.to_string(), "kind": "certificate",
+            "scheme": "REC", "region": "US", "from": "2026-01-01", "to": "2026-12-31",
+            "amount": 100.0, "created_at": bson::DateTime::now(),
+        })
+        .await
+        .unwrap();
+    db.collection::<bson::Document>("rollups")
+        .insert_one(doc! {"user_id": user.to_string(), "month": "2026-01"})
+        .await
+        .unwrap();
+    db.collection::<bson::Document>("schema")
+        .update_one(
+            doc! {"_id": "carbon-service"},
+            doc! {"$set": {"version": 14_i64}},
+        )
+        .await
+        .unwrap();
+
+    drop(Application::build(settings(&test_db)).await.unwrap());
+
+    let personal = common::ids::OrgId::personal(user);
+    let moved = carbon_service::storage::usages::find(
+        &db,
+        personal,
+        carbon_service::domain::ids::UsageId::from(usage_id),
+    )
+    .await
+    .unwrap()
+    .expect("the usage is in the personal organization");
+    assert_eq!((moved.created_by, moved.updated_by), (user, user));
+    let instrument = db
+        .collection::<bson::Document>("instruments")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(instrument.get_str("org_id"), Ok(user.to_string().as_str()));
+    assert!(instrument.get("user_id").is_none());
+    let report = carbon_service::service::rollups::verify(&db, false)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    let names = db.list_collection_names().await.unwrap();
+    assert!(
+        !names.iter().any(|n| n == "rollups" || n == "day_rollups"),
+        "the per-user rollups are gone: {names:?}"
+    );
+    let rollups = db
+        .collection::<bson::Document>("org_rollups")
+        .count_documents(doc! {"org_id": user.to_string()})
+        .await
+        .unwrap();
+    assert_eq!(rollups, 1);
 }

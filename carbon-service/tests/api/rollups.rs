@@ -132,7 +132,18 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
     match op {
         Op::Create(amount, type_id, at) => {
             let new = NewUsage::parse(*amount, *type_id, Some(&at.to_rfc3339())).unwrap();
-            ids.push(usages.create(user, new, None).await.unwrap().value.id);
+            ids.push(
+                usages
+                    .create(
+                        carbon_service::domain::actor::Actor::personal(user),
+                        new,
+                        None,
+                    )
+                    .await
+                    .unwrap()
+                    .value
+                    .id,
+            );
         }
         Op::Update {
             pick,
@@ -143,7 +154,15 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             let id = ids[pick % ids.len()];
             let at = at.map(|at| at.to_rfc3339());
             let changes = UsageChanges::parse(*amount, *type_id, at.as_deref()).unwrap();
-            usages.update(user, id, &changes, None).await.unwrap();
+            usages
+                .update(
+                    carbon_service::domain::actor::Actor::personal(user),
+                    id,
+                    &changes,
+                    None,
+                )
+                .await
+                .unwrap();
         }
         Op::Recategorize(pick, category) if !ids.is_empty() => {
             let id = ids[pick % ids.len()];
@@ -153,16 +172,29 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             })
             .unwrap();
             // A category the usage's type does not list is refused (422).
-            let _ = usages.update(user, id, &changes, None).await;
+            let _ = usages
+                .update(
+                    carbon_service::domain::actor::Actor::personal(user),
+                    id,
+                    &changes,
+                    None,
+                )
+                .await;
         }
         Op::Delete(pick) if !ids.is_empty() => {
             let id = ids.remove(pick % ids.len());
-            usages.delete(user, id, None).await.unwrap();
+            usages
+                .delete(common::ids::OrgId::personal(user), id, None)
+                .await
+                .unwrap();
         }
         Op::Import(rows) => {
             usages
                 .import(
-                    usages.begin_import(user).unwrap(),
+                    usages
+                        .begin_import(common::ids::OrgId::personal(user))
+                        .unwrap(),
+                    user,
                     csv_of(rows).as_bytes(),
                     None,
                 )
@@ -218,12 +250,15 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             };
             app.context
                 .instruments()
-                .create(user, &fields)
+                .create(common::ids::OrgId::personal(user), &fields)
                 .await
                 .unwrap();
         }
         Op::Erase => {
-            usages.erase(user).await.unwrap();
+            usages
+                .erase(common::ids::OrgId::personal(user))
+                .await
+                .unwrap();
             ids.clear();
         }
         // An update or delete with nothing to change.
@@ -243,7 +278,7 @@ async fn full_aggregation(
     let mut cells = usages::summary_cells(
         &app.database,
         &mut session,
-        user,
+        common::ids::OrgId::personal(user),
         filter,
         Grain::Month,
         None,
@@ -269,16 +304,21 @@ async fn full_aggregation(
         let year_cells = usages::summary_cells(
             &app.database,
             &mut session,
-            user,
+            common::ids::OrgId::personal(user),
             &whole_year,
             Grain::Month,
             None,
         )
         .await
         .unwrap();
-        let year_instruments = instruments::of_year(&app.database, &mut session, user, year)
-            .await
-            .unwrap();
+        let year_instruments = instruments::of_year(
+            &app.database,
+            &mut session,
+            common::ids::OrgId::personal(user),
+            year,
+        )
+        .await
+        .unwrap();
         years.push((year_cells, year_instruments));
     }
     let market_based = market::market_based(&cells, &years, &types);
@@ -374,7 +414,11 @@ fn after_any_writes_rollups_equal_the_usages_and_the_summary_the_full_aggregatio
                     from,
                     to,
                 };
-                let served = app.usages().summary(user, &filter, gwp).await.unwrap();
+                let served = app
+                    .usages()
+                    .summary(common::ids::OrgId::personal(user), &filter, gwp)
+                    .await
+                    .unwrap();
                 let expected = full_aggregation(&app, user, &filter, gwp).await;
                 same(&served, &expected).map_err(TestCaseError::fail)?;
             }

@@ -22,12 +22,20 @@ async fn an_idempotent_create_replays_the_first_usage_and_stores_one() {
     let request = br#"{"amount":2.0,"usage_type_id":101}"#.as_slice();
     let first = app
         .usages()
-        .create(ada, new_usage(2.0, 101), Some((&key, request)))
+        .create(
+            carbon_service::domain::actor::Actor::personal(ada),
+            new_usage(2.0, 101),
+            Some((&key, request)),
+        )
         .await
         .unwrap();
     let again = app
         .usages()
-        .create(ada, new_usage(2.0, 101), Some((&key, request)))
+        .create(
+            carbon_service::domain::actor::Actor::personal(ada),
+            new_usage(2.0, 101),
+            Some((&key, request)),
+        )
         .await
         .unwrap();
     assert!(!first.replayed && again.replayed);
@@ -36,13 +44,21 @@ async fn an_idempotent_create_replays_the_first_usage_and_stores_one() {
     // The same key from another user is another key.
     let other = app
         .usages()
-        .create(bob, new_usage(2.0, 101), Some((&key, request)))
+        .create(
+            carbon_service::domain::actor::Actor::personal(bob),
+            new_usage(2.0, 101),
+            Some((&key, request)),
+        )
         .await
         .unwrap();
     assert!(!other.replayed && other.value.id != first.value.id);
     let reused = app
         .usages()
-        .create(ada, new_usage(3.0, 101), Some((&key, b"{}".as_slice())))
+        .create(
+            carbon_service::domain::actor::Actor::personal(ada),
+            new_usage(3.0, 101),
+            Some((&key, b"{}".as_slice())),
+        )
         .await;
     assert!(matches!(reused, Err(UsageError::KeyReused)), "{reused:?}");
 }
@@ -52,7 +68,11 @@ async fn a_create_of_an_unknown_type_names_the_type() {
     let app = spawn_app().await;
     let err = app
         .usages()
-        .create(UserId::new(), new_usage(1.0, 999), None)
+        .create(
+            carbon_service::domain::actor::Actor::personal(UserId::new()),
+            new_usage(1.0, 999),
+            None,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -67,7 +87,11 @@ async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let ada = UserId::new();
     let created = app
         .usages()
-        .create(ada, new_usage(2.0, 100), None)
+        .create(
+            carbon_service::domain::actor::Actor::personal(ada),
+            new_usage(2.0, 100),
+            None,
+        )
         .await
         .unwrap();
     let id = created.value.id;
@@ -75,17 +99,35 @@ async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let first_version = IfMatch::parse("\"1\"").unwrap();
     let updated = app
         .usages()
-        .update(ada, id, &changes, Some(&first_version))
+        .update(
+            carbon_service::domain::actor::Actor::personal(ada),
+            id,
+            &changes,
+            Some(&first_version),
+        )
         .await
         .unwrap();
     assert!(close(updated.co2e, 4.0 * factor_of(104)));
     assert_eq!(updated.version, 2);
     let stale = app
         .usages()
-        .update(ada, id, &changes, Some(&first_version))
+        .update(
+            carbon_service::domain::actor::Actor::personal(ada),
+            id,
+            &changes,
+            Some(&first_version),
+        )
         .await;
     assert!(matches!(stale, Err(UsageError::Stale)), "{stale:?}");
-    let foreign = app.usages().update(UserId::new(), id, &changes, None).await;
+    let foreign = app
+        .usages()
+        .update(
+            carbon_service::domain::actor::Actor::personal(UserId::new()),
+            id,
+            &changes,
+            None,
+        )
+        .await;
     assert!(matches!(foreign, Err(UsageError::NotFound)), "{foreign:?}");
 }
 
@@ -95,13 +137,21 @@ async fn the_summary_folds_one_aggregation() {
     let ada = UserId::new();
     for (amount, type_id) in [(1.0, 100), (2.0, 100), (3.0, 101)] {
         app.usages()
-            .create(ada, new_usage(amount, type_id), None)
+            .create(
+                carbon_service::domain::actor::Actor::personal(ada),
+                new_usage(amount, type_id),
+                None,
+            )
             .await
             .unwrap();
     }
     let summary = app
         .usages()
-        .summary(ada, &Default::default(), Default::default())
+        .summary(
+            common::ids::OrgId::personal(ada),
+            &Default::default(),
+            Default::default(),
+        )
         .await
         .unwrap();
     assert_eq!(summary.usage_count, 3);
@@ -136,7 +186,11 @@ async fn a_type_id_taken_is_its_own_error_and_a_type_in_use_cannot_be_deleted() 
     );
     types.create(900, &custom, &water(), admin).await.unwrap();
     app.usages()
-        .create(UserId::new(), new_usage(1.0, 900), None)
+        .create(
+            carbon_service::domain::actor::Actor::personal(UserId::new()),
+            new_usage(1.0, 900),
+            None,
+        )
         .await
         .unwrap();
     let in_use = types.delete(type_id(900), admin).await;

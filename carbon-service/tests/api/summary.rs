@@ -394,7 +394,11 @@ async fn usage_reads_of_a_summary(
         carbon_service::domain::usage_query::UsageFilter::parse(None, Some(from), Some(to))
             .unwrap();
     let summary = usages
-        .summary(user.user_id(), &filter, Default::default())
+        .summary(
+            common::ids::OrgId::personal(user.user_id()),
+            &filter,
+            Default::default(),
+        )
         .await
         .unwrap();
     let matches = matches.lock().unwrap().clone();

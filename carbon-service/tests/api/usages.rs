@@ -49,7 +49,11 @@ async fn create_returns_201_with_the_full_shape() {
         (Some("kWh"), Some(10.0))
     );
     assert_eq!(usage["gases"], json!({"other_co2e": 15.0}));
-    assert_eq!(usage.as_object().unwrap().len(), 12);
+    // Its organization (the personal one: the user's id) and its author.
+    assert_eq!(usage["org_id"], usage["created_by"]);
+    assert_eq!(usage["updated_by"], usage["created_by"]);
+    assert_eq!(usage["user_id"], usage["created_by"]);
+    assert_eq!(usage.as_object().unwrap().len(), 15);
 }
 
 #[tokio::test]

@@ -161,6 +161,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/org": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase all of the organization's data
+         * @description Deletes every usage, instrument, rollup, quota count and idempotency
+         *     record of the token's organization. The owner only, with a login within
+         *     the last five minutes and `confirm=true`: it cannot be undone. The web
+         *     app calls it before user-service's `DELETE /orgs/{org_id}`, which
+         *     carbon-service never hears of. Erasure runs in batches of one
+         *     transaction each: after a 503, what was erased stays erased; repeat to
+         *     finish.
+         */
+        delete: operations["delete_org_data"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -288,9 +314,10 @@ export interface paths {
          */
         post: operations["create_usage"];
         /**
-         * Erase all my usages
-         * @description Deletes every usage and instrument of the caller; it cannot be undone, so it needs a
-         *     login within the last five minutes (an access token whose `auth_time`
+         * Erase all of the organization's usages
+         * @description Deletes every usage and instrument of the token's organization (the
+         *     caller's own in their personal one); the owner only. It cannot be
+         *     undone, so it needs a login within the last five minutes (an access token whose `auth_time`
          *     is recent: log in again with the password first). Otherwise 401 with an
          *     RFC 9470 `insufficient_user_authentication` challenge. Call it before
          *     deleting the account (`DELETE /users/me` on user-service), which does
@@ -999,6 +1026,12 @@ export interface components {
             usage_type_id: components["schemas"]["UsageTypeId"];
         };
         /**
+         * Format: uuid
+         * @description An organization's id (UUID); a personal organization's is its user's id.
+         * @example 7d3c9a1e-5b2f-4e8d-a6c0-1f2e3d4c5b6a
+         */
+        OrgId: string;
+        /**
          * @description An RFC 9457 problem document.
          * @example {
          *       "type": "about:blank",
@@ -1346,6 +1379,9 @@ export interface components {
          * @description A usage as every endpoint shows it.
          * @example {
          *       "id": "6740c8a2f1d3b2a1c0e9f812",
+         *       "org_id": "7d3c9a1e-5b2f-4e8d-a6c0-1f2e3d4c5b6a",
+         *       "created_by": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
+         *       "updated_by": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
          *       "user_id": "0b6f1e5c-2f6e-4c1b-9d0a-3c1d2e4f5a6b",
          *       "amount": 12.5,
          *       "unit": "MWh",
@@ -1394,6 +1430,8 @@ export interface components {
             co2e: number;
             /** Format: date-time */
             created_at: string;
+            /** @description Who recorded it, and who changed it last. */
+            created_by: components["schemas"]["UserId"];
             /**
              * Format: double
              * @description `amount` in the factor's unit (`usage_type.unit`), converted exactly.
@@ -1407,6 +1445,11 @@ export interface components {
              */
             id: components["schemas"]["UsageId"];
             /**
+             * @description The organization it belongs to (a personal organization's id is
+             *     its user's).
+             */
+            org_id: components["schemas"]["OrgId"];
+            /**
              * Format: int32
              * @description The scope 3 category it is reported under (one of the type's).
              */
@@ -1418,6 +1461,7 @@ export interface components {
             unit: string;
             /** Format: date-time */
             updated_at: string;
+            updated_by: components["schemas"]["UserId"];
             /** Format: date-time */
             usage_at: string;
             /**
@@ -1426,6 +1470,10 @@ export interface components {
              *     type or a new edition of its dataset never change it.
              */
             usage_type: components["schemas"]["UsageType"];
+            /**
+             * @description Deprecated: `created_by`, kept for clients from before
+             *     organizations.
+             */
             user_id: components["schemas"]["UserId"];
             /**
              * Format: int64
@@ -2434,6 +2482,75 @@ export interface operations {
             };
         };
     };
+    delete_org_data: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Must be `true`: erasing cannot be undone.
+                 * @example true
+                 */
+                confirm?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organization's data is erased (also when there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description confirm=true is missing */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     readyz: {
         parameters: {
             query?: never;
@@ -3218,7 +3335,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every usage and instrument of the caller is erased */
+            /** @description Every usage and instrument of the organization is erased */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3227,6 +3344,15 @@ export interface operations {
             };
             /** @description Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not owner */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

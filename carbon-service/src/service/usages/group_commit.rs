@@ -11,7 +11,7 @@ use crate::domain::usage::Usage;
 use crate::storage::idempotency::{self as key_records, Outcome};
 use crate::storage::{rollups, usage_counts, usages};
 use common::db::in_transaction;
-use common::ids::UserId;
+use common::ids::OrgId;
 
 use super::idempotency::{Keyed, replayed_usage};
 use super::{Created, UsageError, reserve_quota};
@@ -36,10 +36,10 @@ pub(super) const MAX_BATCH: usize = 256;
 pub(super) async fn write_creates(
     db: &Database,
     quota: u64,
-    user_id: UserId,
+    org_id: OrgId,
     batch: Vec<PendingCreate>,
 ) {
-    let outcomes = match record_batch(db, quota, user_id, &batch).await {
+    let outcomes = match record_batch(db, quota, org_id, &batch).await {
         Ok(outcomes) => outcomes,
         Err(e) => {
             tracing::debug!(error = %e, creates = batch.len(), "a batch of creates failed; writing them one at a time");
@@ -66,7 +66,7 @@ pub(super) type CreateAnswer = Result<Created<Usage>, UsageError>;
 async fn record_batch(
     db: &Database,
     quota: u64,
-    user_id: UserId,
+    org_id: OrgId,
     batch: &[PendingCreate],
 ) -> Result<Vec<CreateAnswer>, UsageError> {
     in_transaction(db, "recording usages", async |session| {
@@ -91,7 +91,7 @@ async fn record_batch(
             }
             if let Some(earlier) = key_records::find(db, session, &keyed.record_id).await? {
                 outcomes.push(Some(match keyed.answered(earlier) {
-                    Ok(earlier) => replayed_usage(db, session, user_id, earlier).await,
+                    Ok(earlier) => replayed_usage(db, session, org_id, earlier).await,
                     Err(e) => Err(e),
                 }));
                 continue;
@@ -102,11 +102,11 @@ async fn record_batch(
         // The quota, in arrival order: usually one conditional update.
         let wanted = outcomes.iter().filter(|o| o.is_none()).count() as u64;
         let mut room = wanted;
-        if wanted > 0 && !usage_counts::try_take(db, session, user_id, wanted, quota).await? {
-            let held = usage_counts::held(db, session, user_id).await?;
+        if wanted > 0 && !usage_counts::try_take(db, session, org_id, wanted, quota).await? {
+            let held = usage_counts::held(db, session, org_id).await?;
             room = quota.saturating_sub(held).min(wanted);
             if room > 0 {
-                usage_counts::add(db, session, user_id, room).await?;
+                usage_counts::add(db, session, org_id, room).await?;
             }
         }
         let mut fresh: Vec<Usage> = Vec::new();
@@ -168,18 +168,18 @@ async fn record_batch(
 /// One create in its own transaction (when its batch failed as a whole).
 async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> CreateAnswer {
     let usage = &pending.usage;
-    let user_id = usage.user_id;
+    let org_id = usage.org_id;
     let keyed = &pending.keyed;
     let result = in_transaction(db, "recording a usage", async |session| {
         if let Some(keyed) = keyed {
             let usage_id = usage.id.object_id();
             if let Some(earlier) = keyed.claim(db, session, usage_id, CREATED).await? {
-                return replayed_usage(db, session, user_id, earlier).await;
+                return replayed_usage(db, session, org_id, earlier).await;
             }
         }
         usages::insert(db, session, usage).await?;
         rollups::apply(db, session, &[RollupDelta::of(usage, 1)]).await?;
-        reserve_quota(db, session, quota, user_id, 1).await?;
+        reserve_quota(db, session, quota, org_id, 1).await?;
         Ok(Created {
             value: usage.clone(),
             replayed: false,
@@ -190,7 +190,7 @@ async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Creat
         (Err(UsageError::KeyInProgress { .. }), Some(keyed)) => match keyed.settled(db).await? {
             Some(earlier) => {
                 in_transaction(db, "replaying a usage", async |session| {
-                    replayed_usage(db, session, user_id, earlier.clone()).await
+                    replayed_usage(db, session, org_id, earlier.clone()).await
                 })
                 .await
             }

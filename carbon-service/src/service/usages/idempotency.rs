@@ -4,12 +4,13 @@
 use bson::oid::ObjectId;
 use mongodb::{ClientSession, Database};
 
+use crate::domain::actor::Actor;
 use crate::domain::ids::UsageId;
 use crate::domain::usage::IdempotencyKey;
 use crate::storage::idempotency::{self as key_records, IdempotencyRecord, Outcome};
 use crate::storage::usages;
 use common::db::in_transaction;
-use common::ids::UserId;
+use common::ids::OrgId;
 
 use super::group_commit::CreateAnswer;
 use super::{Created, UsageError};
@@ -18,15 +19,17 @@ use super::{Created, UsageError};
 /// fingerprint.
 pub struct Keyed {
     pub(super) record_id: String,
-    owner: UserId,
+    owner: Actor,
     pub(super) fingerprint: String,
 }
 
 impl Keyed {
-    pub(super) fn new(user_id: UserId, key: &IdempotencyKey, parts: &[&[u8]]) -> Self {
+    /// Keyed by organization, user and key: one member's key never
+    /// answers another's request.
+    pub(super) fn new(actor: Actor, key: &IdempotencyKey, parts: &[&[u8]]) -> Self {
         Self {
-            record_id: key_records::record_id(user_id, key.as_str()),
-            owner: user_id,
+            record_id: key_records::record_id(actor.org, actor.user, key.as_str()),
+            owner: actor,
             fingerprint: key_records::sha256_hex(parts),
         }
     }
@@ -35,7 +38,8 @@ impl Keyed {
     pub(super) fn record(&self, usage_id: ObjectId, outcome: Outcome) -> IdempotencyRecord {
         IdempotencyRecord::new(
             self.record_id.clone(),
-            self.owner,
+            self.owner.org,
+            self.owner.user,
             self.fingerprint.clone(),
             usage_id,
             outcome,
@@ -109,10 +113,10 @@ pub(super) fn replayed_import(record: &IdempotencyRecord) -> Created<u64> {
 pub(super) async fn replayed_usage(
     db: &Database,
     session: &mut ClientSession,
-    user_id: UserId,
+    org_id: OrgId,
     record: IdempotencyRecord,
 ) -> CreateAnswer {
-    let value = usages::find_in(db, session, user_id, UsageId::from(record.usage_id))
+    let value = usages::find_in(db, session, org_id, UsageId::from(record.usage_id))
         .await?
         .ok_or(UsageError::KeyedUsageDeleted)?;
     Ok(Created {

@@ -3,6 +3,7 @@
 
 use bson::oid::ObjectId;
 
+use crate::domain::actor::Actor;
 use crate::domain::ids::UsageTypeId;
 use crate::domain::rollup::{self, RollupDelta};
 use crate::domain::usage::IdempotencyKey;
@@ -13,7 +14,7 @@ use crate::service::usages::writes::ImportTurn;
 use crate::storage::idempotency::Outcome;
 use crate::storage::{rollups, usages};
 use common::db::in_transaction;
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 use common::validation::Invalid;
 
 use super::idempotency::{Keyed, replayed_import};
@@ -22,9 +23,9 @@ use super::{Created, UsageError, Usages, reserve_quota};
 impl Usages<'_> {
     /// The user's turn to import: one import per owner in flight in this
     /// instance, taken before the body is read.
-    pub fn begin_import(&self, user_id: UserId) -> Result<ImportTurn<'_>, UsageError> {
+    pub fn begin_import(&self, org_id: OrgId) -> Result<ImportTurn<'_>, UsageError> {
         self.writes
-            .begin_import(user_id)
+            .begin_import(org_id)
             .ok_or(UsageError::ImportInProgress {
                 retry_after_seconds: 5,
             })
@@ -35,14 +36,16 @@ impl Usages<'_> {
     /// rows (in batches), their rollups, the quota and the key's record are
     /// one transaction, invisible to readers until it commits. Counts
     /// against the user's quota as a whole.
-    #[tracing::instrument(skip_all, fields(user_id = %turn.user_id(), bytes = body.len()))]
+    #[tracing::instrument(skip_all, fields(org_id = %turn.org_id(), bytes = body.len()))]
     pub async fn import(
         &self,
         turn: ImportTurn<'_>,
+        user: UserId,
         body: &[u8],
         key: Option<&IdempotencyKey>,
     ) -> Result<Created<u64>, UsageError> {
-        let user_id = turn.user_id();
+        let org_id = turn.org_id();
+        let actor = Actor { org: org_id, user };
         let rows = usage_csv::parse_import(body).map_err(|e| match e {
             ImportError::TooManyRows => UsageError::TooManyRows,
             ImportError::Invalid(errors) => UsageError::Invalid(Invalid(errors)),
@@ -51,16 +54,16 @@ impl Usages<'_> {
         ids.sort_unstable();
         ids.dedup();
         let mut types = self.types.get_many(self.db, &ids).await?;
-        types.retain(|_, t| Viewer::SignedIn(user_id).can_see_type(t));
+        types.retain(|_, t| Viewer::SignedIn(org_id).can_see_type(t));
         let import_id = ObjectId::new();
-        let batch = usage_csv::resolve_rows(rows, &types, user_id, import_id)
+        let batch = usage_csv::resolve_rows(rows, &types, actor, import_id)
             .map_err(|errors| UsageError::Invalid(Invalid(errors)))?;
 
         let imported = batch.len() as u64;
         let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
-        let keyed = key.map(|key| Keyed::new(user_id, key, &[b"import", body]));
+        let keyed = key.map(|key| Keyed::new(actor, key, &[b"import", body]));
         // The user's lock first: a slot is never held waiting for it.
-        let _queued = self.writes.lock(user_id).await;
+        let _queued = self.writes.lock(org_id).await;
         let _slot = self.slots.acquire(Slot::Import).await?;
         let result = in_transaction(self.db, "importing usages", async |session| {
             if let Some(keyed) = &keyed {
@@ -71,7 +74,7 @@ impl Usages<'_> {
             }
             usages::insert_batch(self.db, session, &batch).await?;
             rollups::apply(self.db, session, &deltas).await?;
-            reserve_quota(self.db, session, self.quota, user_id, imported).await?;
+            reserve_quota(self.db, session, self.quota, org_id, imported).await?;
             Ok(Created {
                 value: imported,
                 replayed: false,

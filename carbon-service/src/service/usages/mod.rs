@@ -26,6 +26,7 @@ use futures_util::{Stream, StreamExt};
 use mongodb::{ClientSession, Database};
 
 use self::group_commit::{MAX_BATCH, write_creates};
+use crate::domain::actor::Actor;
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::rollup::{self, RollupDelta};
 use crate::domain::units;
@@ -40,7 +41,7 @@ use crate::storage::idempotency::{self as key_records};
 use crate::storage::{rollups, usage_counts, usages};
 use crate::type_cache::UsageTypeCache;
 use common::db::{StoreError, TransactionError, in_transaction};
-use common::ids::UserId;
+use common::ids::OrgId;
 use common::validation::Invalid;
 
 /// Usages an erasure removes per transaction: an erasure of a million
@@ -141,7 +142,7 @@ pub struct UsageList {
 impl Usages<'_> {
     /// A type new usages of `owner` may use: it exists, the owner may see
     /// it, and its dataset is not retired.
-    async fn existing_type(&self, owner: UserId, id: UsageTypeId) -> Result<UsageType, UsageError> {
+    async fn existing_type(&self, owner: OrgId, id: UsageTypeId) -> Result<UsageType, UsageError> {
         let found = self
             .types
             .get(self.db, id)
@@ -165,11 +166,12 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, new, key), fields(usage_type_id = %new.usage_type_id))]
     pub async fn create(
         &self,
-        user_id: UserId,
+        actor: Actor,
         new: NewUsage,
         key: Option<(&IdempotencyKey, &[u8])>,
     ) -> Result<Created<Usage>, UsageError> {
-        let usage_type = self.existing_type(user_id, new.usage_type_id).await?;
+        let org_id = actor.org;
+        let usage_type = self.existing_type(org_id, new.usage_type_id).await?;
         let unit = units::check_unit(
             new.unit.as_deref().unwrap_or(&usage_type.unit),
             &usage_type.unit,
@@ -177,7 +179,7 @@ impl Usages<'_> {
         .map_err(Invalid::from)?;
         let mut usage = Usage::new(
             UsageId::new(),
-            user_id,
+            actor,
             new.amount,
             unit,
             usage_type,
@@ -186,10 +188,10 @@ impl Usages<'_> {
         usage
             .choose_scope3_category(new.scope3_category)
             .map_err(Invalid::from)?;
-        let keyed = key.map(|(key, request)| Keyed::new(user_id, key, &[b"create", request]));
+        let keyed = key.map(|(key, request)| Keyed::new(actor, key, &[b"create", request]));
         let (reply, mut answer) = tokio::sync::oneshot::channel();
         self.writes.enqueue(
-            user_id,
+            org_id,
             PendingCreate {
                 usage,
                 keyed,
@@ -197,26 +199,26 @@ impl Usages<'_> {
             },
         );
         loop {
-            let _queued = self.writes.lock(user_id).await;
+            let _queued = self.writes.lock(org_id).await;
             // Written by whoever held the lock before.
             match answer.try_recv() {
                 Ok(outcome) => return outcome,
                 Err(TryRecvError::Closed) => return Err(UsageError::Interrupted),
                 Err(TryRecvError::Empty) => {}
             }
-            let batch = self.writes.take(user_id, MAX_BATCH);
+            let batch = self.writes.take(org_id, MAX_BATCH);
             if batch.is_empty() {
                 // Taken by a request that went away before answering.
                 return Err(UsageError::Interrupted);
             }
-            write_creates(self.db, self.quota, user_id, batch).await;
+            write_creates(self.db, self.quota, org_id, batch).await;
         }
     }
 
     /// One of the user's usages.
     #[tracing::instrument(skip(self))]
-    pub async fn get(&self, user_id: UserId, id: UsageId) -> Result<Usage, UsageError> {
-        usages::find(self.db, user_id, id)
+    pub async fn get(&self, org_id: OrgId, id: UsageId) -> Result<Usage, UsageError> {
+        usages::find(self.db, org_id, id)
             .await?
             .ok_or(UsageError::NotFound)
     }
@@ -226,7 +228,7 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, filter))]
     pub async fn list(
         &self,
-        user_id: UserId,
+        org_id: OrgId,
         filter: &UsageFilter,
         page: UsagePage,
         with_total: bool,
@@ -239,13 +241,13 @@ impl Usages<'_> {
             None
         };
         let (found, more) =
-            usages::page(self.db, user_id, filter, page.start, page.limit, max_time).await?;
+            usages::page(self.db, org_id, filter, page.start, page.limit, max_time).await?;
         let next = found.last().filter(|_| more).map(|last| UsageCursor {
             usage_at: last.usage_at,
             id: last.id,
         });
         let total = if with_total {
-            Some(usages::count(self.db, user_id, filter, max_time).await?)
+            Some(usages::count(self.db, org_id, filter, max_time).await?)
         } else {
             None
         };
@@ -264,18 +266,19 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, changes, if_match))]
     pub async fn update(
         &self,
-        user_id: UserId,
+        actor: Actor,
         id: UsageId,
         changes: &UsageChanges,
         if_match: Option<&IfMatch>,
     ) -> Result<Usage, UsageError> {
+        let org_id = actor.org;
         let new_type = match changes.usage_type_id {
-            Some(type_id) => Some(self.existing_type(user_id, type_id).await?),
+            Some(type_id) => Some(self.existing_type(org_id, type_id).await?),
             None => None,
         };
-        let _queued = self.writes.lock(user_id).await;
+        let _queued = self.writes.lock(org_id).await;
         in_transaction(self.db, "changing a usage", async |session| {
-            let mut usage = usages::find_in(self.db, session, user_id, id)
+            let mut usage = usages::find_in(self.db, session, org_id, id)
                 .await?
                 .ok_or(UsageError::NotFound)?;
             if if_match.is_some_and(|condition| !condition.matches(&usage)) {
@@ -296,6 +299,7 @@ impl Usages<'_> {
             changes
                 .apply(&mut usage, new_type.clone(), &unit)
                 .map_err(|e| UsageError::Invalid(e.into()))?;
+            usage.updated_by = actor.user;
             let updated = usages::write_changes(self.db, session, &usage, read_version)
                 .await?
                 .ok_or(UsageError::Contended)?;
@@ -312,23 +316,23 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, if_match))]
     pub async fn delete(
         &self,
-        user_id: UserId,
+        org_id: OrgId,
         id: UsageId,
         if_match: Option<&IfMatch>,
     ) -> Result<(), UsageError> {
-        let _queued = self.writes.lock(user_id).await;
+        let _queued = self.writes.lock(org_id).await;
         in_transaction(self.db, "deleting a usage", async |session| {
-            let usage = usages::find_in(self.db, session, user_id, id)
+            let usage = usages::find_in(self.db, session, org_id, id)
                 .await?
                 .ok_or(UsageError::NotFound)?;
             if if_match.is_some_and(|condition| !condition.matches(&usage)) {
                 return Err(UsageError::Stale);
             }
-            if !usages::delete(self.db, session, user_id, id, usage.version).await? {
+            if !usages::delete(self.db, session, org_id, id, usage.version).await? {
                 return Err(UsageError::Contended);
             }
             rollups::apply(self.db, session, &[RollupDelta::of(&usage, -1)]).await?;
-            usage_counts::release(self.db, session, user_id, 1).await?;
+            usage_counts::release(self.db, session, org_id, 1).await?;
             Ok(())
         })
         .await
@@ -340,22 +344,22 @@ impl Usages<'_> {
     /// [`ERASE_BATCH`] is one transaction (and deletes the records written
     /// meanwhile).
     #[tracing::instrument(skip(self))]
-    pub async fn erase(&self, user_id: UserId) -> Result<u64, UsageError> {
+    pub async fn erase(&self, org_id: OrgId) -> Result<u64, UsageError> {
         let mut erased = 0;
-        let _queued = self.writes.lock(user_id).await;
+        let _queued = self.writes.lock(org_id).await;
         loop {
             // Each batch a transaction as big as an import's: under the
             // same limit.
             let _slot = self.slots.acquire(Slot::Import).await?;
             let batch = in_transaction(self.db, "erasing usages", async |session| {
-                let doomed = usages::first_of_user(self.db, session, user_id, ERASE_BATCH).await?;
+                let doomed = usages::first_of_user(self.db, session, org_id, ERASE_BATCH).await?;
                 let ids: Vec<UsageId> = doomed.iter().map(|usage| usage.id).collect();
-                let deleted = usages::delete_ids(self.db, session, user_id, &ids).await?;
+                let deleted = usages::delete_ids(self.db, session, org_id, &ids).await?;
                 let deltas = rollup::merge(doomed.iter().map(|usage| RollupDelta::of(usage, -1)));
                 rollups::apply(self.db, session, &deltas).await?;
-                usage_counts::release(self.db, session, user_id, deleted).await?;
-                key_records::delete_of_user(self.db, session, user_id).await?;
-                crate::storage::instruments::delete_of_user(self.db, session, user_id).await?;
+                usage_counts::release(self.db, session, org_id, deleted).await?;
+                key_records::delete_of_user(self.db, session, org_id).await?;
+                crate::storage::instruments::delete_of_user(self.db, session, org_id).await?;
                 Ok::<_, UsageError>(deleted)
             })
             .await?;
@@ -373,13 +377,13 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, filter))]
     pub async fn export(
         &self,
-        user_id: UserId,
+        org_id: OrgId,
         filter: &UsageFilter,
     ) -> Result<impl Stream<Item = Result<Usage, StoreError>> + use<>, UsageError> {
         // An export streams as long as the client reads: no time limit, a
         // slot of its own, held by the stream until it ends.
         let turn = self.slots.acquire(Slot::Export).await?;
-        let cursor = usages::stream(self.db, user_id, filter).await?;
+        let cursor = usages::stream(self.db, org_id, filter).await?;
         Ok(cursor.map(move |row| {
             let _held = &turn;
             row.map_err(|e| StoreError::from_driver("reading an export's usages", e))
@@ -392,10 +396,10 @@ async fn reserve_quota(
     db: &Database,
     session: &mut ClientSession,
     quota: u64,
-    user_id: UserId,
+    org_id: OrgId,
     n: u64,
 ) -> Result<(), UsageError> {
-    if usage_counts::reserve(db, session, user_id, n, quota).await? {
+    if usage_counts::reserve(db, session, org_id, n, quota).await? {
         Ok(())
     } else {
         Err(UsageError::QuotaReached { quota })

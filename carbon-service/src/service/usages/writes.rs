@@ -17,7 +17,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use tokio::sync::{Mutex, MutexGuard};
 
-use common::ids::UserId;
+use common::ids::OrgId;
 
 use super::PendingCreate;
 
@@ -29,27 +29,27 @@ pub struct UserWrites {
     stripes: Vec<Mutex<()>>,
     hasher: RandomState,
     /// Creates waiting for their user's next transaction.
-    creates: std::sync::Mutex<HashMap<UserId, Vec<PendingCreate>>>,
+    creates: std::sync::Mutex<HashMap<OrgId, Vec<PendingCreate>>>,
     /// Users with an import in flight here (one each).
-    importing: std::sync::Mutex<HashSet<UserId>>,
+    importing: std::sync::Mutex<HashSet<OrgId>>,
 }
 
 /// A user's one import in flight in this instance, from before its body is
 /// read until it is answered; ends when dropped.
 pub struct ImportTurn<'a> {
     writes: &'a UserWrites,
-    user_id: UserId,
+    org_id: OrgId,
 }
 
 impl ImportTurn<'_> {
-    pub fn user_id(&self) -> UserId {
-        self.user_id
+    pub fn org_id(&self) -> OrgId {
+        self.org_id
     }
 }
 
 impl Drop for ImportTurn<'_> {
     fn drop(&mut self) {
-        self.writes.importing().remove(&self.user_id);
+        self.writes.importing().remove(&self.org_id);
     }
 }
 
@@ -66,19 +66,19 @@ impl Default for UserWrites {
 
 impl UserWrites {
     /// Waits until no other write of this user runs here.
-    pub async fn lock(&self, user_id: UserId) -> MutexGuard<'_, ()> {
-        let index = (self.hasher.hash_one(user_id) as usize) % STRIPES;
+    pub async fn lock(&self, org_id: OrgId) -> MutexGuard<'_, ()> {
+        let index = (self.hasher.hash_one(org_id) as usize) % STRIPES;
         self.stripes[index].lock().await
     }
 
-    fn creates(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Vec<PendingCreate>>> {
+    fn creates(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Vec<PendingCreate>>> {
         // A panic while holding it leaves only a queue of plain values.
         self.creates
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn importing(&self) -> std::sync::MutexGuard<'_, HashSet<UserId>> {
+    fn importing(&self) -> std::sync::MutexGuard<'_, HashSet<OrgId>> {
         // A panic while holding it leaves only a set of plain values.
         self.importing
             .lock()
@@ -87,31 +87,31 @@ impl UserWrites {
 
     /// The user's import turn, `None` while another import of theirs is
     /// in flight.
-    pub fn begin_import(&self, user_id: UserId) -> Option<ImportTurn<'_>> {
+    pub fn begin_import(&self, org_id: OrgId) -> Option<ImportTurn<'_>> {
         // The guard is released before a turn exists: a turn dropped while
         // it is held would lock the set again.
-        let first = self.importing().insert(user_id);
+        let first = self.importing().insert(org_id);
         first.then(|| ImportTurn {
             writes: self,
-            user_id,
+            org_id,
         })
     }
 
     /// Queues a create for the user's next transaction.
-    pub fn enqueue(&self, user_id: UserId, create: PendingCreate) {
-        self.creates().entry(user_id).or_default().push(create);
+    pub fn enqueue(&self, org_id: OrgId, create: PendingCreate) {
+        self.creates().entry(org_id).or_default().push(create);
     }
 
     /// Up to `max` of the user's queued creates, oldest first.
-    pub fn take(&self, user_id: UserId, max: usize) -> Vec<PendingCreate> {
+    pub fn take(&self, org_id: OrgId, max: usize) -> Vec<PendingCreate> {
         let mut queues = self.creates();
-        let Some(queue) = queues.get_mut(&user_id) else {
+        let Some(queue) = queues.get_mut(&org_id) else {
             return Vec::new();
         };
         let n = queue.len().min(max);
         let taken: Vec<PendingCreate> = queue.drain(..n).collect();
         if queue.is_empty() {
-            queues.remove(&user_id);
+            queues.remove(&org_id);
         }
         taken
     }

@@ -1,0 +1,48 @@
+//! `/org`: the token's organization as a whole.
+
+use actix_web::{HttpResponse, web};
+use common::auth::AuthenticatedUser;
+use common::error::{ApiError, ProblemDetails};
+use common::extract::Query;
+use common::org::Capability;
+
+use super::usages::EraseQuery;
+use crate::context::AppContext;
+
+/// The organization's routes.
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![delete_org_data]
+}
+
+/// Erase all of the organization's data
+///
+/// Deletes every usage, instrument, rollup, quota count and idempotency
+/// record of the token's organization. The owner only, with a login within
+/// the last five minutes and `confirm=true`: it cannot be undone. The web
+/// app calls it before user-service's `DELETE /orgs/{org_id}`, which
+/// carbon-service never hears of. Erasure runs in batches of one
+/// transaction each: after a 503, what was erased stays erased; repeat to
+/// finish.
+#[utoipa::path(delete, path = "/org", tag = "organization",
+    security(("oauth2_password" = [])),
+    params(EraseQuery),
+    responses(
+        (status = 204, description = "The organization's data is erased (also when there was none)"),
+        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
+        (status = 403, description = "The token's role is not owner", body = ProblemDetails),
+        (status = 422, description = "confirm=true is missing", body = ProblemDetails),
+        (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id, org_id = %caller.org))]
+pub async fn delete_org_data(
+    caller: AuthenticatedUser,
+    ctx: web::Data<AppContext>,
+    Query(query): Query<EraseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::DeleteOrganization)?;
+    query.confirmed()?;
+    caller.require_fresh_login()?;
+    let erased = ctx.usages().erase(caller.org).await?;
+    tracing::info!(erased, "an owner erased the organization's data");
+    Ok(HttpResponse::NoContent().finish())
+}
