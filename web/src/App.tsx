@@ -1,8 +1,9 @@
 import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, session } from './api/client';
+import { currentOrg, isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, session, switchOrg, users, type Organization as Org } from './api/client';
 import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
 import { Account } from './pages/Account';
+import { AcceptInvitation, Joined, Organization } from './pages/Organization';
 import { Users } from './pages/Users';
 import { Usages } from './pages/Usages';
 import { UsageTypes } from './pages/UsageTypes';
@@ -30,10 +31,41 @@ function useSessionRestored(): boolean {
   return restored;
 }
 
+/** The organization this tab acts in (changes with its token). */
+function useActingOrg(): string | null {
+  return useSyncExternalStore(
+    (listener) => session.subscribe(listener),
+    () => currentOrg().id,
+  );
+}
+
+/** Which organization this tab acts in: the personal one first. */
+function OrgSwitcher() {
+  const acting = useActingOrg();
+  const [orgs, setOrgs] = useState<Org[]>([]);
+  const location = useLocation();
+  useEffect(() => {
+    void users.GET('/orgs').then(({ data }) => setOrgs(data ?? []));
+    // Again after joining or creating one (those pages switch the tab).
+  }, [acting, location.pathname]);
+  if (orgs.length < 2) return null;
+  return (
+    <label className="org-switcher">
+      <span className="visually-hidden">Organization</span>
+      <select value={acting ?? ''} onChange={(e) => void switchOrg(e.target.value)}>
+        {orgs.map((o) => (
+          <option key={o.id} value={o.id}>{o.personal ? 'Personal' : `${o.name} (${o.role})`}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function RequireLogin({ children }: { children: ReactNode }) {
   const loggedIn = useLoggedIn();
   const location = useLocation();
-  if (!loggedIn) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  // The query too: an invitation link carries its token there.
+  if (!loggedIn) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   return <>{children}</>;
 }
 
@@ -49,12 +81,14 @@ function Shell({ children }: { children: ReactNode }) {
       <a className="skip" href="#main">Skip to content</a>
       <header className="top">
         <Link to="/" className="brand">Carbon footprint</Link>
+        {loggedIn && <OrgSwitcher />}
         <nav aria-label="Main">
           {loggedIn ? (
             <ul>
               <li><NavLink to="/" end>Dashboard</NavLink></li>
               <li><NavLink to="/usages">Usages</NavLink></li>
               <li><NavLink to="/instruments">Instruments</NavLink></li>
+              <li><NavLink to="/organization">Organization</NavLink></li>
               {isSuperuser() && <li><NavLink to="/types">Usage types</NavLink></li>}
               {isSuperuser() && <li><NavLink to="/users">Users</NavLink></li>}
               <li><NavLink to="/account">Account</NavLink></li>
@@ -82,7 +116,18 @@ export function App() {
   return (
     <Shell>
       <Suspense fallback={<p role="status">Loading…</p>}>
-        <Routes>
+        <OrgRoutes guarded={guarded} />
+      </Suspense>
+    </Shell>
+  );
+}
+
+/** The pages, mounted afresh when the tab switches organization: every
+ * page then loads the new organization's data. */
+function OrgRoutes({ guarded }: { guarded: (page: ReactNode) => ReactNode }) {
+  const acting = useActingOrg();
+  return (
+        <Routes key={acting ?? 'none'}>
           <Route path="/login" element={<Login />} />
           <Route path="/register" element={<Register />} />
           <Route path="/forgot-password" element={<ForgotPassword />} />
@@ -91,11 +136,12 @@ export function App() {
           <Route path="/usages" element={guarded(<Usages />)} />
           <Route path="/instruments" element={guarded(<Instruments />)} />
           <Route path="/account" element={guarded(<Account />)} />
+          <Route path="/organization" element={guarded(<Organization />)} />
+          <Route path="/accept-invitation" element={guarded(<AcceptInvitation />)} />
+          <Route path="/joined" element={guarded(<Joined />)} />
           <Route path="/types" element={guarded(<UsageTypes />)} />
           <Route path="/users" element={guarded(<Users />)} />
           <Route path="*" element={<h1>Not found</h1>} />
         </Routes>
-      </Suspense>
-    </Shell>
   );
 }

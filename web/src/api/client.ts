@@ -13,21 +13,83 @@ export type Dimension = CarbonComponents['schemas']['DimensionResponse'];
 export type GasTotals = CarbonComponents['schemas']['GasTotals'];
 export type CarbonSchemas = CarbonComponents['schemas'];
 export type User = UserComponents['schemas']['UserResponse'];
+export type Organization = UserComponents['schemas']['OrgResponse'];
+export type Member = UserComponents['schemas']['MemberResponse'];
+export type Invitation = UserComponents['schemas']['InvitationResponse'];
+export type OrgRole = UserComponents['schemas']['OrgRole'];
 export type Problem = CarbonComponents['schemas']['ProblemDetails'];
 
 const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('carbon-session');
 
+/** The organization this tab acts in: kept per tab (sessionStorage), sent
+ * on every refresh, so that tabs sharing the refresh cookie never cross
+ * organizations. Unset in a new tab until its first token names one. */
+const TAB_ORG = 'carbon.org';
+
+export function tabOrg(): string | null {
+  try {
+    return sessionStorage.getItem(TAB_ORG);
+  } catch {
+    return null;
+  }
+}
+
+function setTabOrg(id: string | null): void {
+  try {
+    if (id) sessionStorage.setItem(TAB_ORG, id);
+    else sessionStorage.removeItem(TAB_ORG);
+  } catch {
+    // Storage refused: the tab follows the login's organization.
+  }
+}
+
+/** The claims of an access token that the page shows or follows (the
+ * services check them again on every call). */
+export interface Claims {
+  sub?: string;
+  email?: string;
+  superuser?: boolean;
+  org?: string;
+  org_role?: OrgRole;
+}
+
+export function claimsOf(token: string | null): Claims {
+  const payload = token?.split('.')[1];
+  if (!payload) return {};
+  try {
+    return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as Claims;
+  } catch {
+    return {};
+  }
+}
+
+async function postRefresh(org: string | null): Promise<Response> {
+  const body = new URLSearchParams({ grant_type: 'refresh_token' });
+  if (org) body.set('org_id', org);
+  return fetch(`${config.userApi}/auth/jwt/refresh`, {
+    method: 'POST',
+    credentials: 'include',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-delivery': 'cookie' },
+    body,
+  });
+}
+
 async function refreshRequest(): Promise<TokenAnswer | RetryLater | null> {
   try {
-    const r = await fetch(`${config.userApi}/auth/jwt/refresh`, {
-      method: 'POST',
-      credentials: 'include',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-delivery': 'cookie' },
-      body: 'grant_type=refresh_token',
-    });
+    let r = await postRefresh(tabOrg());
+    if (r.status === 403) {
+      // No longer a member: back to the personal organization (the user's
+      // own id), whose membership cannot end.
+      const own = claimsOf(session.accessToken).sub ?? null;
+      setTabOrg(own);
+      r = await postRefresh(own);
+    }
     // A limit is not a logout: keep the session and try again later.
     if (r.status === 429) return { retryAfterSeconds: Number(r.headers.get('retry-after')) || 30 };
-    return r.ok ? ((await r.json()) as TokenAnswer) : null;
+    if (!r.ok) return null;
+    const answer = (await r.json()) as TokenAnswer;
+    if (!tabOrg()) setTabOrg(claimsOf(answer.access_token).org ?? null);
+    return answer;
   } catch {
     return null;
   }
@@ -35,6 +97,7 @@ async function refreshRequest(): Promise<TokenAnswer | RetryLater | null> {
 
 const deps: SessionDeps = {
   refreshRequest,
+  org: tabOrg,
   now: () => Date.now(),
   setTimer: (run, ms) => window.setTimeout(run, ms),
   clearTimer: (handle) => window.clearTimeout(handle as number),
@@ -90,16 +153,29 @@ session.subscribe(() => {
   if (!session.loggedIn) remember(false);
 });
 
-/** Logs in; the refresh token goes into an HttpOnly cookie. */
+/** Logs in, into this tab's organization (the personal one when none is
+ * chosen, or when the user is no longer a member); the refresh token goes
+ * into an HttpOnly cookie. */
 export async function logIn(email: string, password: string): Promise<string | null> {
-  const r = await fetch(`${config.userApi}/auth/jwt/login`, {
-    method: 'POST',
-    credentials: 'include',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-delivery': 'cookie' },
-    body: new URLSearchParams({ grant_type: 'password', username: email, password }),
-  });
+  const post = (org: string | null) => {
+    const body = new URLSearchParams({ grant_type: 'password', username: email, password });
+    if (org) body.set('org_id', org);
+    return fetch(`${config.userApi}/auth/jwt/login`, {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-token-delivery': 'cookie' },
+      body,
+    });
+  };
+  let r = await post(tabOrg());
+  if (r.status === 403) {
+    setTabOrg(null);
+    r = await post(null);
+  }
   if (r.ok) {
-    session.start((await r.json()) as TokenAnswer);
+    const answer = (await r.json()) as TokenAnswer;
+    setTabOrg(claimsOf(answer.access_token).org ?? null);
+    session.start(answer);
     remember(true);
     return null;
   }
@@ -135,6 +211,7 @@ export async function logOut(everywhere: boolean): Promise<boolean> {
     done = false;
   }
   session.logout();
+  setTabOrg(null);
   return done;
 }
 
@@ -147,30 +224,55 @@ export const LOGOUT_FAILED =
  * Logs in again with the password, for an operation that needs a recent
  * login (erasing data). `null` when done, else what went wrong.
  */
-export async function confirmPassword(password: string): Promise<string | null> {
-  const token = session.accessToken;
-  const payload = token?.split('.')[1];
-  let email = '';
-  try {
-    email = payload ? ((JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { email?: string }).email ?? '') : '';
-  } catch {
-    email = '';
-  }
+export async function confirmPassword(password: string, intoPersonal = false): Promise<string | null> {
+  const { email, sub } = claimsOf(session.accessToken);
   if (!email) return 'Your session has ended; log in again.';
+  if (intoPersonal && sub) setTabOrg(sub);
   return logIn(email, password);
 }
 
 /** The token's `superuser` claim (the server checks it again on every call). */
 export function isSuperuser(): boolean {
-  const token = session.accessToken;
-  const payload = token?.split('.')[1];
-  if (!payload) return false;
-  try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    return (JSON.parse(json) as { superuser?: boolean }).superuser === true;
-  } catch {
-    return false;
+  return claimsOf(session.accessToken).superuser === true;
+}
+
+/** The organization the session acts in, and the role in it. */
+export function currentOrg(): { id: string | null; role: OrgRole; personal: boolean } {
+  const claims = claimsOf(session.accessToken);
+  const id = claims.org ?? claims.sub ?? null;
+  return { id, role: claims.org_role ?? 'owner', personal: id !== null && id === claims.sub };
+}
+
+/** What a role may do (the capability table of the README's
+ * "Organizations and roles"; the services refuse the rest). */
+export type Capability = 'write_usages' | 'manage_inventory' | 'manage_members' | 'read_audit' | 'delete_organization';
+
+export function can(capability: Capability, role: OrgRole = currentOrg().role): boolean {
+  switch (capability) {
+    case 'write_usages':
+      return role === 'owner' || role === 'admin' || role === 'editor';
+    case 'manage_inventory':
+    case 'manage_members':
+      return role === 'owner' || role === 'admin';
+    case 'read_audit':
+      return role === 'owner' || role === 'admin' || role === 'auditor';
+    case 'delete_organization':
+      return role === 'owner';
   }
+}
+
+/** The roles `role` may give: owners any, admins those below admin. */
+export function grantable(role: OrgRole): OrgRole[] {
+  if (role === 'owner') return ['viewer', 'editor', 'auditor', 'admin', 'owner'];
+  if (role === 'admin') return ['viewer', 'editor', 'auditor'];
+  return [];
+}
+
+/** Acts in `org` from now on in this tab: a new token for it. `false` when
+ * the session ended instead. */
+export async function switchOrg(org: string): Promise<boolean> {
+  setTabOrg(org);
+  return session.switched();
 }
 
 /** What a failed call said: a detail line and the field errors by field. */

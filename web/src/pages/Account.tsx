@@ -44,7 +44,8 @@ export function Account() {
     const current_password = String(form.get('current_password'));
     // The password first, before anything is erased: logging in again
     // checks it and gives the recent login that erasing needs.
-    const wrong = await confirmPassword(current_password);
+    // Into the personal organization: its data is what goes with the account.
+    const wrong = await confirmPassword(current_password, true);
     if (wrong) return { detail: wrong, fields: { current_password: wrong }, status: 400 };
     // Usages live in carbon-service, which account deletion does not reach:
     // erase them next, as the API asks.

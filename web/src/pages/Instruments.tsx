@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { carbon, summarize, type CarbonSchemas } from '../api/client';
+import { can, carbon, summarize, type CarbonSchemas } from '../api/client';
 import { Alert, Field, SelectField } from '../components/forms';
 
 type Instrument = CarbonSchemas['Instrument'];
@@ -27,6 +27,7 @@ export default function Instruments() {
   const [kind, setKind] = useState<Body['kind']>('certificate');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
+  const manages = can('manage_inventory');
 
   const load = useCallback(async () => {
     const { data, error, response } = await carbon.GET('/instruments');
@@ -80,7 +81,8 @@ export default function Instruments() {
         Certificates, power purchase agreements and supplier factors make your market-based scope 2 figure
         (GHG Protocol Scope 2 Guidance). Each covers whole months of one year, once.
       </p>
-      <form onSubmit={(e) => void create(e)} aria-label="Record an instrument" className="instrument-form">
+      {!manages && <p className="hint">Admins and owners record the organization's instruments; your role reads them.</p>}
+      {manages && <form onSubmit={(e) => void create(e)} aria-label="Record an instrument" className="instrument-form">
         <SelectField label="Kind" name="kind" value={kind} onChange={(e) => setKind(e.target.value as Body['kind'])}>
           {KINDS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
         </SelectField>
@@ -98,17 +100,18 @@ export default function Instruments() {
         )}
         <Field label="Registry reference" name="reference" error={errors.reference} />
         <button type="submit">Record instrument</button>
-      </form>
+      </form>}
       {error && <Alert>{error}</Alert>}
       {all && all.length === 0 && <p>No instruments yet: your market-based scope 2 figure uses grid averages.</p>}
       {all && all.length > 0 && (
         <div className="table-scroll">
           <table data-testid="instruments-table">
-            <caption>Your instruments</caption>
+            <caption>The instruments</caption>
             <thead>
               <tr>
                 <th scope="col">Kind</th><th scope="col">Region</th><th scope="col">Months</th>
-                <th scope="col">Energy</th><th scope="col">Reference</th><th scope="col"><span className="visually-hidden">Actions</span></th>
+                <th scope="col">Energy</th><th scope="col">Reference</th>
+                {manages && <th scope="col"><span className="visually-hidden">Actions</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -119,8 +122,8 @@ export default function Instruments() {
                   <td>{i.from.slice(0, 7)} to {new Date(Date.parse(i.to) - 1).toISOString().slice(0, 7)}</td>
                   <td>{i.amount.toLocaleString('en')} {i.unit}</td>
                   <td>{i.reference ?? ''}</td>
-                  <td><button type="button" className="secondary" onClick={() => void remove(i.id)}
-                    aria-label={`Delete ${i.scheme} instrument ${i.reference ?? ''}`}>Delete</button></td>
+                  {manages && <td><button type="button" className="secondary" onClick={() => void remove(i.id)}
+                    aria-label={`Delete ${i.scheme} instrument ${i.reference ?? ''}`}>Delete</button></td>}
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { carbon, summarize, type Usage, type UsageType } from '../api/client';
+import { can, carbon, summarize, type Usage, type UsageType } from '../api/client';
 import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 import { UsageForm } from './usages/UsageForm';
@@ -32,6 +32,9 @@ export function Usages() {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
+  // A viewer or auditor reads: no form, no edit or delete (the API
+  // refuses their writes too).
+  const writes = can('write_usages');
 
   const cursor = cursors[cursors.length - 1];
   const load = useCallback(async () => {
@@ -79,7 +82,11 @@ export function Usages() {
   return (
     <section>
       <h1>Usages</h1>
-      <UsageForm key={editing?.id ?? 'new'} types={types} editing={editing} onDone={() => { setEditing(null); void load(); }} />
+      {writes ? (
+        <UsageForm key={editing?.id ?? 'new'} types={types} editing={editing} onDone={() => { setEditing(null); void load(); }} />
+      ) : (
+        <p className="hint">Your role in this organization reads the usages; editors, admins and owners record them.</p>
+      )}
 
       <form className="filters" onSubmit={applyFilters} aria-label="Filter usages">
         <SelectField label="Type" name="type" defaultValue="">
@@ -96,11 +103,12 @@ export function Usages() {
         <p>No usages here yet.</p>
       ) : (
         <table className="usages" data-testid="usages-table">
-          <caption>Your usages, newest first</caption>
+          <caption>The usages, newest first</caption>
           <thead>
             <tr>
               <th scope="col">When</th><th scope="col">Type</th><th scope="col">Amount</th>
-              <th scope="col">CO₂e</th><th scope="col">Scope</th><th scope="col"><span className="visually-hidden">Actions</span></th>
+              <th scope="col">CO₂e</th><th scope="col">Scope</th>
+              {writes && <th scope="col"><span className="visually-hidden">Actions</span></th>}
             </tr>
           </thead>
           <tbody>
@@ -111,7 +119,7 @@ export function Usages() {
                 <td>{u.amount} {u.unit}</td>
                 <td>{formatCo2e(u.co2e)}</td>
                 <td>{u.usage_type.scope}</td>
-                <td className="actions">
+                {writes && <td className="actions">
                   <button type="button" className="secondary" onClick={() => setEditing(u)}
                     aria-label={`Edit ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Edit</button>
                   {confirming === u.id ? (
@@ -120,7 +128,7 @@ export function Usages() {
                     <button type="button" className="secondary" onClick={() => setConfirming(u.id)}
                       aria-label={`Delete ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Delete</button>
                   )}
-                </td>
+                </td>}
               </tr>
             ))}
           </tbody>

@@ -22,9 +22,11 @@ function world() {
     issued += 1;
     return { access_token: `token-${issued}`, expires_in: 900 };
   };
+  let org: string | null = null;
   const tab = () => {
     const deps: SessionDeps = {
       refreshRequest,
+      org: () => org,
       now: () => now,
       setTimer: (run, ms) => {
         const timer = { at: now + ms, run, live: true };
@@ -53,6 +55,10 @@ function world() {
       }
     },
     pending: () => timers.filter((t) => t.live).map((t) => t.at - now),
+    /** Every tab of this world acts in `id` from now on. */
+    actIn(id: string | null) {
+      org = id;
+    },
     get refreshCalls() {
       return refreshCalls;
     },
@@ -156,11 +162,29 @@ describe('tabs', () => {
     expect(w.pending()).toEqual([]);
   });
 
+  it('a token of another organization from another tab is not adopted', () => {
+    const w = world();
+    const a = w.tab();
+    a.start({ access_token: 'personal', expires_in: 900 });
+    a.receive({ kind: 'token', accessToken: 'acme', expiresAt: 0, issuedAt: Number.MAX_SAFE_INTEGER, org: 'acme' });
+    expect(a.accessToken).toBe('personal');
+  });
+
+  it('switching organization refreshes even though the token is fresh', async () => {
+    const w = world();
+    const a = w.tab();
+    a.start({ access_token: 'login', expires_in: 900 });
+    w.actIn('acme');
+    expect(await a.switched()).toBe(true);
+    expect(w.refreshCalls).toBe(1);
+    expect(a.accessToken).toBe('token-1');
+  });
+
   it('an older token from another tab does not replace a newer one', () => {
     const w = world();
     const a = w.tab();
     a.start({ access_token: 'new', expires_in: 900 });
-    a.receive({ kind: 'token', accessToken: 'old', expiresAt: 0, issuedAt: 1 });
+    a.receive({ kind: 'token', accessToken: 'old', expiresAt: 0, issuedAt: 1, org: null });
     expect(a.accessToken).toBe('new');
   });
 });

@@ -8,6 +8,10 @@
 // lock shared by the tabs (Web Locks) serialises refreshes, and a tab that
 // waited for the lock adopts the token the other tab just got (broadcast on
 // a BroadcastChannel) instead of refreshing again.
+//
+// Each tab acts in one organization (its own choice), and every refresh
+// names it: a tab adopts another tab's token only when both act in the
+// same organization, so tabs sharing the cookie never cross organizations.
 
 export interface TokenAnswer {
   access_token: string;
@@ -21,12 +25,15 @@ export interface RetryLater {
 }
 
 export type SessionMessage =
-  | { kind: 'token'; accessToken: string; expiresAt: number; issuedAt: number }
+  | { kind: 'token'; accessToken: string; expiresAt: number; issuedAt: number; org: string | null }
   | { kind: 'logout' };
 
 export interface SessionDeps {
-  /** POST /auth/jwt/refresh with the cookie; null when refused. */
+  /** POST /auth/jwt/refresh with the cookie, into this tab's
+   * organization; null when refused. */
   refreshRequest(): Promise<TokenAnswer | RetryLater | null>;
+  /** The organization this tab acts in (null: not chosen yet). */
+  org(): string | null;
   now(): number;
   setTimer(run: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
@@ -67,12 +74,20 @@ export class Session {
   start(answer: TokenAnswer): void {
     const now = this.deps.now();
     this.adopt(answer.access_token, now + answer.expires_in * 1000, now);
-    this.deps.broadcast({ kind: 'token', accessToken: answer.access_token, expiresAt: this.expiresAt, issuedAt: now });
+    this.deps.broadcast({
+      kind: 'token',
+      accessToken: answer.access_token,
+      expiresAt: this.expiresAt,
+      issuedAt: now,
+      org: this.deps.org(),
+    });
   }
 
   /** A message from another tab. */
   receive(message: SessionMessage): void {
     if (message.kind === 'token') {
+      // Another organization's token is not this tab's.
+      if (message.org !== this.deps.org()) return;
       if (message.issuedAt > this.issuedAt) this.adopt(message.accessToken, message.expiresAt, message.issuedAt);
     } else {
       this.clear();
@@ -85,8 +100,18 @@ export class Session {
    * result in one refresh.
    */
   async refresh(): Promise<boolean> {
-    // The token this call wants replaced (tokens are never issued twice).
+    return this.replace(this.token);
+  }
+
+  /** Gets a token for this tab's organization, which just changed: the
+   * current one is of the organization before. */
+  async switched(): Promise<boolean> {
     const replacing = this.token;
+    this.issuedAt = 0;
+    return this.replace(replacing);
+  }
+
+  private async replace(replacing: string | null): Promise<boolean> {
     return this.deps.withLock(REFRESH_LOCK, async () => {
       // Another tab (or call) refreshed while this one waited for the lock.
       if (this.token !== null && this.token !== replacing) return true;

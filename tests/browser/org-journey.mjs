@@ -1,0 +1,201 @@
+// The organization journey in headless Chromium against the running stack:
+//  1. an owner signs up and creates an organization;
+//  2. invites a colleague (verified) as editor, who opens the mailed link,
+//     logs in, joins and records a usage, which the owner then sees;
+//  3. a viewer joins too: the usages page shows no form and no edit or
+//     delete buttons, and the API refuses a viewer's write (403);
+//  4. the organization page on a 390 px phone, and axe-core on it.
+// Mail is read from user-service's log (MAIL_TRANSPORT=log).
+//
+// Env: WEB_URL, USER_API_URL, CARBON_API_URL, USER_LOG, ARTIFACTS, CHROMIUM.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const web = process.env.WEB_URL;
+const userApi = process.env.USER_API_URL;
+const carbonApi = process.env.CARBON_API_URL;
+const artifacts = process.env.ARTIFACTS ?? '.';
+const password = 'org journey passphrase';
+const stamp = Date.now();
+const owner = `owner-${stamp}@example.com`;
+const editor = `editor-${stamp}@example.com`;
+const viewer = `viewer-${stamp}@example.com`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const failures = [];
+const step = (name) => console.log(`  - ${name}`);
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) failures.push(`axe on ${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  step(`axe on ${name}: ${result.violations.length} violations, ${bad.length} serious or critical`);
+}
+
+/** The newest token mailed to `to` of `kind`, from the log (waits up to 10 s). */
+async function mailedToken(to, kind) {
+  for (let i = 0; i < 100; i++) {
+    const lines = readFileSync(process.env.USER_LOG, 'utf8').split('\n').reverse();
+    for (const line of lines) {
+      if (!line.includes(to) || !line.includes(kind)) continue;
+      try {
+        const fields = JSON.parse(line).fields ?? {};
+        if (fields.to === to && fields.kind === kind && fields.token) return fields.token;
+      } catch {
+        // Not a JSON line.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${kind} mail to ${to} in the log`);
+}
+
+async function api(base, path, { method = 'GET', token, json, form } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body;
+  if (json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(json);
+  }
+  if (form) body = new URLSearchParams(form);
+  return fetch(`${base}${path}`, { method, headers, body });
+}
+
+/** An account with a verified address, made through the API. */
+async function verifiedAccount(email) {
+  const registered = await api(userApi, '/auth/register', { method: 'POST', json: { email, password } });
+  check(registered.status === 201, `registering ${email}: ${registered.status}`);
+  await api(userApi, '/auth/request-verify-token', { method: 'POST', json: { email } });
+  const token = await mailedToken(email, 'EmailVerification');
+  const verified = await api(userApi, '/auth/verify', { method: 'POST', json: { token } });
+  check(verified.status === 200, `verifying ${email}: ${verified.status}`);
+}
+
+async function logIn(page, email) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** A second person opens the mailed link, logs in and joins. */
+async function joinByLink(email, role) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const token = await mailedToken(email, 'Invitation');
+  await page.goto(`${web}/accept-invitation?token=${encodeURIComponent(token)}`);
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await logIn(page, email);
+  await page.getByRole('heading', { name: 'Welcome to Acme Manufacturing' }).waitFor();
+  const joined = await page.getByRole("status").first().textContent();
+  check(/as (editor|viewer)/.test(joined ?? ''), `the welcome says the role: ${joined}`);
+  await axe(page, `accept invitation (${role})`);
+  return { context, page };
+}
+
+try {
+  step('an owner signs up and creates an organization');
+  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ownerPage = await ownerContext.newPage();
+  await ownerPage.goto(`${web}/register`);
+  await ownerPage.getByLabel('Email').fill(owner);
+  await ownerPage.getByLabel('Password').fill(password);
+  await ownerPage.getByRole('button', { name: 'Sign up' }).click();
+  await ownerPage.getByRole('heading', { name: /Your footprint/ }).waitFor();
+  await ownerPage.getByRole('link', { name: 'Organization' }).click();
+  await ownerPage.getByRole('heading', { name: 'Your personal inventory' }).waitFor();
+  await axe(ownerPage, 'organization, personal');
+  await ownerPage.getByLabel('Organization name').fill('Acme Manufacturing');
+  await ownerPage.getByRole('button', { name: 'Create organization' }).click();
+  await ownerPage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
+  const switcher = ownerPage.getByRole('combobox', { name: 'Organization' });
+  await switcher.waitFor();
+  check((await switcher.locator('option:checked').textContent())?.includes('Acme Manufacturing'),
+    'the switcher shows the new organization');
+
+  step('the owner invites a colleague as editor, who joins by the mailed link and records a usage');
+  await verifiedAccount(editor);
+  await ownerPage.getByLabel('Their email').fill(editor);
+  await ownerPage.getByLabel('Role', { exact: true }).selectOption('editor');
+  await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
+  await ownerPage.getByText(`${editor} is invited as editor`).waitFor();
+  await ownerPage.getByTestId('invitations-table').getByText(editor).waitFor();
+  await axe(ownerPage, 'organization, shared');
+  const { context: editorContext, page: editorPage } = await joinByLink(editor, 'editor');
+  await editorPage.getByRole('button', { name: 'Go to its usages' }).click();
+  await editorPage.getByLabel('Amount').fill('42');
+  await editorPage.getByLabel('Usage type').selectOption('100');
+  await editorPage.getByRole('button', { name: 'Add usage' }).click();
+  await editorPage.getByTestId('usages-table').locator('tbody tr').first().waitFor();
+  await editorContext.close();
+
+  step('the owner sees the editor\'s usage in the organization\'s inventory');
+  await ownerPage.goto(`${web}/usages`);
+  await ownerPage.getByTestId('usages-table').getByText('42').first().waitFor();
+
+  step('a viewer sees no add button, and the API refuses a viewer\'s write');
+  await verifiedAccount(viewer);
+  await ownerPage.goto(`${web}/organization`);
+  await ownerPage.getByLabel('Their email').fill(viewer);
+  await ownerPage.getByLabel('Role', { exact: true }).selectOption('viewer');
+  await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
+  await ownerPage.getByText(`${viewer} is invited as viewer`).waitFor();
+  const { context: viewerContext, page: viewerPage } = await joinByLink(viewer, 'viewer');
+  await viewerPage.getByRole('button', { name: 'Go to its usages' }).click();
+  await viewerPage.getByTestId('usages-table').locator('tbody tr').first().waitFor();
+  check(await viewerPage.getByRole('button', { name: 'Add usage' }).count() === 0, 'a viewer sees an add button');
+  check(await viewerPage.getByRole('button', { name: /^Delete / }).count() === 0, 'a viewer sees delete buttons');
+  await axe(viewerPage, 'usages as a viewer');
+  await viewerContext.close();
+  const orgs = await (await api(userApi, '/orgs', {
+    token: (await (await api(userApi, '/auth/jwt/login', { method: 'POST', form: { username: viewer, password } })).json()).access_token,
+  })).json();
+  const acme = orgs.find((o) => o.name === 'Acme Manufacturing');
+  check(acme?.role === 'viewer', `the viewer's organizations: ${JSON.stringify(orgs)}`);
+  const login = await (await api(userApi, '/auth/jwt/login', {
+    method: 'POST', form: { username: viewer, password, org_id: acme.id },
+  })).json();
+  const refused = await api(carbonApi, '/usages', {
+    method: 'POST', token: login.access_token, json: { amount: 1, usage_type_id: 100 },
+  });
+  check(refused.status === 403, `a viewer's POST /usages answered ${refused.status}`);
+  check((refused.headers.get('content-type') ?? '').includes('application/problem+json'), 'the refusal is a problem');
+
+  step('on a 390 px phone the organization page fits the screen');
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phonePage = await phone.newPage();
+  await phonePage.goto(`${web}/login`);
+  await logIn(phonePage, owner);
+  await phonePage.getByRole('heading', { name: /Your footprint/ }).waitFor();
+  await phonePage.getByRole('combobox', { name: 'Organization' }).selectOption({ label: 'Acme Manufacturing (owner)' });
+  await phonePage.getByRole('link', { name: 'Organization' }).click();
+  await phonePage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
+  await phonePage.getByTestId('members-table').waitFor();
+  const overflow = await phonePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await phonePage.screenshot({ path: `${artifacts}/organization-phone.png`, fullPage: true });
+  check(overflow <= 0, `the organization page is ${overflow} px wider than the phone`);
+  await phone.close();
+  await ownerContext.close();
+} catch (err) {
+  failures.push(err.message);
+} finally {
+  await browser.close();
+}
+
+if (failures.length > 0) {
+  console.error('org journey failed:');
+  for (const f of failures) console.error(`  ${f}`);
+  process.exit(1);
+}
+console.log('ok: the organization journey');
