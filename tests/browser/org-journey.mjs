@@ -182,7 +182,11 @@ try {
   await phonePage.getByRole('link', { name: 'Organization' }).click();
   await phonePage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
   await phonePage.getByTestId('members-table').waitFor();
-  const overflow = await phonePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  // Nothing wider than the screen: neither the page nor a table inside it.
+  const overflow = await phonePage.evaluate(() => Math.max(
+    document.documentElement.scrollWidth,
+    ...[...document.querySelectorAll('table')].map((t) => t.getBoundingClientRect().right),
+  ) - 390);
   await phonePage.screenshot({ path: `${artifacts}/organization-phone.png`, fullPage: true });
   check(overflow <= 0, `the organization page is ${overflow} px wider than the phone`);
   await phone.close();

@@ -156,7 +156,7 @@ export function Organization() {
         <>
           <p>You are <strong>{ROLE_NAMES[org.role].toLowerCase()}</strong> here ({org.members} members).</p>
           <div className="table-scroll">
-            <table data-testid="members-table">
+            <table className="members" data-testid="members-table">
               <caption>Members</caption>
               <thead>
                 <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
@@ -205,7 +205,7 @@ export function Organization() {
           {readsInvitations && (
             invitations.length === 0 ? <p>No pending invitations.</p> : (
               <div className="table-scroll">
-                <table data-testid="invitations-table">
+                <table className="members" data-testid="invitations-table">
                   <caption>Pending invitations</caption>
                   <thead>
                     <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Expires</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
