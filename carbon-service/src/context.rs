@@ -73,6 +73,13 @@ impl AppContext {
         }
     }
 
+    pub fn facilities(&self) -> crate::service::facilities::Facilities<'_> {
+        crate::service::facilities::Facilities {
+            db: &self.db,
+            types: &self.types,
+        }
+    }
+
     pub fn instruments(&self) -> Instruments<'_> {
         Instruments { db: &self.db }
     }

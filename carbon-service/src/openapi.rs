@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "types", description = "Usage types, their emission factors per gas, and the units usages may be recorded in"),
         (name = "usages", description = "The usage records and footprint of the token's organization (the personal one unless the token names another)"),
         (name = "instruments", description = "The organization's contractual instruments (certificates, PPAs, supplier factors): the market-based scope 2 method"),
+        (name = "facilities", description = "The organization's sites: a usage may name one, and the summary totals them"),
         (name = "organization", description = "The token's organization as a whole"),
         (name = "health", description = "Liveness and readiness"),
     ),

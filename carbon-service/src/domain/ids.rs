@@ -163,6 +163,13 @@ object_id!(
     "6740c8a2f1d3b2a1c0e9f900"
 );
 
+object_id!(
+    /// A facility's id.
+    FacilityId,
+    "A facility's id",
+    "6740c8a2f1d3b2a1c0e9fa01"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod dataset;
 pub mod dataset_csv;
+pub mod facility;
 pub mod fgases;
 pub mod figures;
 pub mod gwp;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Days, Months, TimeZone, Utc};
 
 use super::gwp::Gases;
-use super::ids::UsageTypeId;
+use super::ids::{FacilityId, UsageTypeId};
 use super::usage::Usage;
 use common::ids::OrgId;
 
@@ -24,6 +24,8 @@ pub struct CellKey {
     pub scope: u8,
     /// The scope 3 category the usages are reported under.
     pub scope3_category: Option<u8>,
+    /// The facility the usages belong to.
+    pub facility_id: Option<FacilityId>,
 }
 
 /// A change to one cell's totals.
@@ -62,6 +64,7 @@ impl RollupDelta {
                 usage_type_id: usage.usage_type_id,
                 scope: usage.usage_type.scope.get(),
                 scope3_category: usage.scope3_category,
+                facility_id: usage.facility_id,
             },
             usage_count: sign,
             // In the factor's unit: the amounts of one type add up there.
@@ -418,6 +421,7 @@ mod tests {
             usage_type_id: UsageTypeId::parse("id", 100).unwrap(),
             scope: 2,
             scope3_category: None,
+            facility_id: None,
         };
         let delta = |count: i64, amount: f64| RollupDelta {
             key: key.clone(),

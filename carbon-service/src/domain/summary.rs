@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::gwp::{Gases, GwpSet};
-use super::ids::UsageTypeId;
+use super::ids::{FacilityId, UsageTypeId};
 use super::instrument::Level;
 use super::market::MarketBased;
 use super::usage_query::UsageFilter;
@@ -33,6 +33,8 @@ pub struct Summary {
     /// Scope 3 per GHG Protocol category, in order, each usage under the
     /// category it is reported under.
     pub by_scope3_category: Vec<CategoryTotal>,
+    /// Per facility, by id; the usages that name none last.
+    pub by_facility: Vec<FacilityTotal>,
     /// Scope 2 by both methods, never added together.
     pub scope2: Scope2,
     /// `total_co2e` with scope 2 market-based instead of location-based.
@@ -141,6 +143,18 @@ pub struct CategoryTotal {
     pub by_gas: Gases,
 }
 
+/// One facility's totals (`facility_id` none: the usages that name none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacilityTotal {
+    pub facility_id: Option<FacilityId>,
+    /// Its current name (filled in by the caller; none for a facility
+    /// deleted since, which cannot have usages left).
+    pub name: Option<String>,
+    pub usage_count: u64,
+    pub co2e: f64,
+    pub by_gas: Gases,
+}
+
 /// The totals of one (usage type, month, scope) of a user's usages, as the
 /// database computes them.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +168,8 @@ pub struct SummaryCell {
     pub scope: u8,
     /// The scope 3 category the usages are reported under.
     pub scope3_category: Option<u8>,
+    /// The facility the usages belong to.
+    pub facility_id: Option<FacilityId>,
     pub usage_count: u64,
     pub total_amount: f64,
     /// kg CO₂e: as stored (under each factor's GWP set) until
@@ -187,7 +203,21 @@ pub fn fold(
     let mut by_month: BTreeMap<&str, MonthTotal> = BTreeMap::new();
     let mut by_scope: BTreeMap<u8, ScopeTotal> = BTreeMap::new();
     let mut by_category: BTreeMap<u8, CategoryTotal> = BTreeMap::new();
+    // `None` sorts first: moved last below.
+    let mut by_facility: BTreeMap<Option<FacilityId>, FacilityTotal> = BTreeMap::new();
     for cell in cells {
+        let site = by_facility
+            .entry(cell.facility_id)
+            .or_insert_with(|| FacilityTotal {
+                facility_id: cell.facility_id,
+                name: None,
+                usage_count: 0,
+                co2e: 0.0,
+                by_gas: Gases::default(),
+            });
+        site.usage_count += cell.usage_count;
+        site.co2e += cell.co2e;
+        site.by_gas = site.by_gas.plus(&cell.gases);
         let line = by_type
             .entry(cell.usage_type_id)
             .or_insert_with(|| TypeTotal {
@@ -271,6 +301,12 @@ pub fn fold(
             .collect(),
         by_scope: by_scope.into_values().collect(),
         by_scope3_category: by_category.into_values().collect(),
+        by_facility: {
+            let mut sites: Vec<FacilityTotal> = by_facility.into_values().collect();
+            let none_first = sites.first().is_some_and(|s| s.facility_id.is_none());
+            sites.rotate_left(usize::from(none_first));
+            sites
+        },
         scope2: Scope2::default(),
         total_co2e_market_based: 0.0,
     }
@@ -300,6 +336,7 @@ mod tests {
             day: None,
             scope: scope_of(type_id),
             scope3_category: None,
+            facility_id: None,
             usage_count: count,
             total_amount: amount,
             co2e,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use super::gwp::Gases;
-use super::ids::{UsageId, UsageTypeId};
+use super::ids::{FacilityId, UsageId, UsageTypeId};
 use super::units::UnitChoice;
 use super::usage_type::UsageType;
 use common::ids::{OrgId, UserId};
@@ -53,6 +53,9 @@ pub struct Usage {
     /// The CSV import that created it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<bson::oid::ObjectId>,
+    /// The facility (site) it belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_id: Option<FacilityId>,
 }
 
 impl Usage {
@@ -85,6 +88,7 @@ impl Usage {
             updated_at: now,
             version: 1,
             import_id: None,
+            facility_id: None,
         };
         usage.recompute(&unit);
         usage
@@ -241,6 +245,8 @@ pub struct NewUsage {
     pub usage_at: DateTime<Utc>,
     /// One of the type's scope 3 categories; absent: its first.
     pub scope3_category: Option<i64>,
+    /// The facility it belongs to (checked against the organization's).
+    pub facility_id: Option<FacilityId>,
 }
 
 /// The longest unit text (the longest code is far shorter).
@@ -267,6 +273,8 @@ pub struct UsageInput<'a> {
     /// RFC 3339; absent: now.
     pub usage_at: Option<&'a str>,
     pub scope3_category: Option<i64>,
+    /// A facility's id; absent or blank: none.
+    pub facility_id: Option<&'a str>,
 }
 
 /// A partial update as a request gives it, before any check.
@@ -277,6 +285,31 @@ pub struct UsageChangesInput<'a> {
     pub usage_type_id: Option<i64>,
     pub usage_at: Option<&'a str>,
     pub scope3_category: Option<i64>,
+    /// A facility's id; `Some("")`: no facility any more.
+    pub facility_id: Option<&'a str>,
+}
+
+/// A facility id as given: blank is none.
+pub fn parse_facility(raw: Option<&str>) -> Result<Option<FacilityId>, FieldError> {
+    raw.map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| FacilityId::parse("facility_id", v))
+        .transpose()
+}
+
+/// Four checked fields and a facility, every failure at once.
+fn with_facility<T, F>(
+    four: Result<T, Invalid>,
+    facility: Result<F, FieldError>,
+) -> Result<(T, F), Invalid> {
+    match (four, facility) {
+        (Ok(four), Ok(facility)) => Ok((four, facility)),
+        (four, facility) => {
+            let mut errors = four.err().map(|Invalid(e)| e).unwrap_or_default();
+            errors.extend(facility.err());
+            Err(Invalid(errors))
+        }
+    }
 }
 
 impl NewUsage {
@@ -288,6 +321,7 @@ impl NewUsage {
             usage_type_id,
             usage_at,
             scope3_category: None,
+            facility_id: None,
         })
     }
 
@@ -299,6 +333,7 @@ impl NewUsage {
             usage_type_id,
             usage_at,
             scope3_category,
+            facility_id,
         } = input;
         let amount = check_amount(amount);
         let unit = check_unit_text(unit);
@@ -306,13 +341,17 @@ impl NewUsage {
         let usage_at = usage_at
             .map(parse_usage_at)
             .unwrap_or_else(|| Ok(Utc::now()));
-        let (amount, unit, usage_type_id, usage_at) = all_four(amount, unit, type_id, usage_at)?;
+        let ((amount, unit, usage_type_id, usage_at), facility_id) = with_facility(
+            all_four(amount, unit, type_id, usage_at),
+            parse_facility(facility_id),
+        )?;
         Ok(Self {
             amount,
             unit,
             usage_type_id,
             usage_at,
             scope3_category,
+            facility_id,
         })
     }
 }
@@ -326,6 +365,8 @@ pub struct UsageChanges {
     pub usage_type_id: Option<UsageTypeId>,
     pub usage_at: Option<DateTime<Utc>>,
     pub scope3_category: Option<i64>,
+    /// `Some(None)`: no facility any more.
+    pub facility_id: Option<Option<FacilityId>>,
 }
 
 impl UsageChanges {
@@ -341,6 +382,7 @@ impl UsageChanges {
             usage_type_id,
             usage_at,
             scope3_category: None,
+            facility_id: None,
         })
     }
 
@@ -352,16 +394,18 @@ impl UsageChanges {
             usage_type_id,
             usage_at,
             scope3_category,
+            facility_id,
         } = input;
         if amount.is_none()
             && unit.is_none()
             && usage_type_id.is_none()
             && usage_at.is_none()
             && scope3_category.is_none()
+            && facility_id.is_none()
         {
             return Err(Invalid::one(
                 "body",
-                "give at least one of amount, unit, usage_type_id, usage_at, scope3_category",
+                "give at least one of amount, unit, usage_type_id, usage_at, scope3_category, facility_id",
             ));
         }
         let amount = amount.map(check_amount).transpose();
@@ -370,13 +414,17 @@ impl UsageChanges {
             .map(|id| UsageTypeId::parse("usage_type_id", id))
             .transpose();
         let usage_at = usage_at.map(parse_usage_at).transpose();
-        let (amount, unit, usage_type_id, usage_at) = all_four(amount, unit, type_id, usage_at)?;
+        let ((amount, unit, usage_type_id, usage_at), facility_id) = with_facility(
+            all_four(amount, unit, type_id, usage_at),
+            facility_id.map(|raw| parse_facility(Some(raw))).transpose(),
+        )?;
         Ok(Self {
             amount,
             unit,
             usage_type_id,
             usage_at,
             scope3_category,
+            facility_id,
         })
     }
 
@@ -406,6 +454,9 @@ impl UsageChanges {
         }
         if let Some(at) = self.usage_at {
             usage.usage_at = bson::DateTime::from_chrono(at);
+        }
+        if let Some(facility) = self.facility_id {
+            usage.facility_id = facility;
         }
         usage.recompute(unit);
         Ok(())

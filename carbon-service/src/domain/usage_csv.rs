@@ -7,12 +7,12 @@
 
 use std::borrow::Cow;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bson::oid::ObjectId;
 
 use super::actor::Actor;
-use super::ids::{UsageId, UsageTypeId};
+use super::ids::{FacilityId, UsageId, UsageTypeId};
 use super::units::check_unit;
 use super::usage::{NewUsage, Usage, check_amount, check_unit_text, parse_usage_at};
 use super::usage_type::UsageType;
@@ -21,9 +21,9 @@ use common::validation::FieldError;
 /// The export's header row: the amount as entered and in the factor's
 /// unit, the factor's dataset and GWP set, the gases, the CO₂e, the scope
 /// and, last (added after the others, so their places hold), the memo of
-/// biogenic CO₂, which is in no CO₂e, fossil methane and the scope 3
-/// category (which an import reads back).
-pub const EXPORT_HEADER: [&str; 21] = [
+/// biogenic CO₂, which is in no CO₂e, fossil methane, the scope 3
+/// category and the facility (which an import reads back).
+pub const EXPORT_HEADER: [&str; 22] = [
     "id",
     "usage_at",
     "usage_type_id",
@@ -45,6 +45,7 @@ pub const EXPORT_HEADER: [&str; 21] = [
     "biogenic_co2",
     "ch4_fossil",
     "scope3_category",
+    "facility_id",
 ];
 /// The columns an import needs (others, such as the export's, are ignored).
 pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
@@ -105,6 +106,7 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
             .scope3_category
             .map(|c| c.to_string())
             .unwrap_or_default(),
+        &usage.facility_id.map(|f| f.to_string()).unwrap_or_default(),
     ])?;
     writer.into_inner().map_err(|e| e.into_error().into())
 }
@@ -171,6 +173,7 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
     };
     let unit_col = position("unit");
     let category_col = position("scope3_category");
+    let facility_col = position("facility_id");
 
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
@@ -210,22 +213,31 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
                 FieldError::new("scope3_category", "must be a scope 3 category number")
             }),
         };
+        let facility = super::usage::parse_facility(facility_col.map(cell));
         let usage_type_id = type_id.as_ref().ok().copied();
         let unit_text = unit.as_ref().ok().cloned().flatten();
-        let (usage, errors) = match (amount, unit, type_id, usage_at, category) {
-            (Ok(amount), Ok(unit), Ok(usage_type_id), Ok(usage_at), Ok(scope3_category)) => (
+        let (usage, errors) = match (amount, unit, type_id, usage_at, category, facility) {
+            (
+                Ok(amount),
+                Ok(unit),
+                Ok(usage_type_id),
+                Ok(usage_at),
+                Ok(scope3_category),
+                Ok(facility_id),
+            ) => (
                 Some(NewUsage {
                     amount,
                     unit,
                     usage_type_id,
                     usage_at,
                     scope3_category,
+                    facility_id,
                 }),
                 Vec::new(),
             ),
-            (a, n, t, u, c) => (
+            (a, n, t, u, c, f) => (
                 None,
-                [a.err(), n.err(), t.err(), u.err(), c.err()]
+                [a.err(), n.err(), t.err(), u.err(), c.err(), f.err()]
                     .into_iter()
                     .flatten()
                     .map(|e| e.in_row(row))
@@ -253,10 +265,12 @@ fn invalid(field: &str, message: impl Into<String>) -> ImportError {
 /// The usages of an import's rows, each against the stored type it names
 /// (`types`: the ones the importer may see), or every row's errors (the
 /// first [`MAX_REPORTED_ERRORS`]): an unknown or retired type, or a unit
-/// the type's cannot be converted from. The usages carry `import_id`.
+/// the type's cannot be converted from, a facility that is not one of the
+/// organization's (`facilities`). The usages carry `import_id`.
 pub fn resolve_rows(
     rows: Vec<ImportRow>,
     types: &HashMap<UsageTypeId, UsageType>,
+    facilities: &HashSet<FacilityId>,
     owner: Actor,
     import_id: ObjectId,
 ) -> Result<Vec<Usage>, Vec<FieldError>> {
@@ -282,6 +296,14 @@ pub fn resolve_rows(
             };
             found.map_err(|e| row_errors.push(e.in_row(row.row))).ok()
         });
+        if let Some(facility) = row.usage.as_ref().and_then(|u| u.facility_id)
+            && !facilities.contains(&facility)
+        {
+            row_errors.push(
+                FieldError::new("facility_id", format!("no facility has id {facility}"))
+                    .in_row(row.row),
+            );
+        }
         match (row.usage, checked) {
             (Some(new), Some((usage_type, unit))) if row_errors.is_empty() => {
                 let mut usage = Usage::new(
@@ -293,6 +315,7 @@ pub fn resolve_rows(
                     new.usage_at,
                 );
                 usage.import_id = Some(import_id);
+                usage.facility_id = new.facility_id;
                 match usage.choose_scope3_category(new.scope3_category) {
                     Ok(()) => usages.push(usage),
                     Err(e) => errors.push(e.in_row(row.row)),
@@ -415,6 +438,7 @@ mod tests {
             resolve_rows(
                 rows(body),
                 &types(retired),
+                &HashSet::new(),
                 Actor::personal(common::ids::UserId::new()),
                 ObjectId::new(),
             )
@@ -427,6 +451,7 @@ mod tests {
             let usages = resolve_rows(
                 rows("usage_at,usage_type_id,amount,unit\n2026-01-01T00:00:00Z,100,2,MWh\n2026-01-02T00:00:00Z,100,3,\n"),
                 &types(false),
+                &HashSet::new(),
                 Actor::personal(common::ids::UserId::new()),
                 import_id,
             )

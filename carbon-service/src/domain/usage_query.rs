@@ -6,15 +6,17 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 
-use super::ids::{UsageId, UsageTypeId};
+use super::ids::{FacilityId, UsageId, UsageTypeId};
 use super::usage::parse_instant;
 use common::pagination::Page;
-use common::validation::{FieldError, Invalid};
+use common::validation::{FieldError, Invalid, both};
 
 /// Which of a user's usages to list, export or sum.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct UsageFilter {
     pub usage_type_id: Option<UsageTypeId>,
+    /// Only the usages of this facility.
+    pub facility_id: Option<FacilityId>,
     /// Inclusive.
     pub from: Option<DateTime<Utc>>,
     /// Exclusive.
@@ -39,6 +41,7 @@ impl UsageFilter {
         ) {
             (Ok(usage_type_id), Ok(from), Ok(to)) => Ok(Self {
                 usage_type_id,
+                facility_id: None,
                 from,
                 to,
             }),
@@ -46,6 +49,22 @@ impl UsageFilter {
                 [t.err(), f.err(), u.err()].into_iter().flatten().collect(),
             )),
         }
+    }
+}
+
+impl UsageFilter {
+    /// [`UsageFilter::parse`], and only the usages of the facility `raw`
+    /// (blank: of any), every bad value named.
+    pub fn parse_with_facility(
+        usage_type_id: Option<i64>,
+        facility_id: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Self, Invalid> {
+        let facility = super::usage::parse_facility(facility_id).map_err(Invalid::from);
+        let (mut filter, facility_id) = both(Self::parse(usage_type_id, from, to), facility)?;
+        filter.facility_id = facility_id;
+        Ok(filter)
     }
 }
 

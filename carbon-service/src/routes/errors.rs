@@ -3,6 +3,7 @@
 use common::error::ApiError;
 
 use crate::service::datasets::DatasetError;
+use crate::service::facilities::FacilityError;
 use crate::service::instruments::InstrumentError;
 use crate::service::types::TypeError;
 use crate::service::usages::UsageError;
@@ -17,6 +18,10 @@ impl From<UsageError> for ApiError {
             UsageError::RetiredType(id, dataset) => ApiError::validation(
                 "usage_type_id",
                 format!("usage type {id} belongs to the retired dataset {dataset}: pick a type of a current dataset"),
+            ),
+            UsageError::UnknownFacility => ApiError::validation(
+                "facility_id",
+                "is not one of the organization's facilities (GET /facilities)",
             ),
             UsageError::NotFound => ApiError::not_found(),
             UsageError::Stale => ApiError::PreconditionFailed(
@@ -117,6 +122,25 @@ impl From<InstrumentError> for ApiError {
                 "An account keeps at most {most} instruments; delete expired ones to record more."
             )),
             InstrumentError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<FacilityError> for ApiError {
+    fn from(error: FacilityError) -> Self {
+        match error {
+            FacilityError::Invalid(invalid) => invalid.into(),
+            FacilityError::NotFound => ApiError::not_found(),
+            FacilityError::NameTaken => {
+                ApiError::Conflict("The organization has a facility of this name already.".into())
+            }
+            FacilityError::InUse => {
+                ApiError::Conflict("Usages name this facility: move or delete them first.".into())
+            }
+            FacilityError::TooMany(most) => {
+                ApiError::Conflict(format!("An organization keeps at most {most} facilities."))
+            }
+            FacilityError::Store(e) => e.into(),
         }
     }
 }

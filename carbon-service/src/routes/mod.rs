@@ -5,6 +5,7 @@
 
 pub mod datasets;
 mod errors;
+pub mod facilities;
 pub mod gwp_sets;
 pub mod instruments;
 pub mod limited;
@@ -33,6 +34,7 @@ pub fn table() -> RouteTable {
         .merge(units::routes())
         .merge(types::routes())
         .merge(instruments::routes())
+        .merge(facilities::routes())
         .merge(usages::routes())
         .merge(summary::routes())
         .merge(org::routes())

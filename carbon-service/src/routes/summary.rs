@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::context::AppContext;
 use crate::domain::figures::shown;
 use crate::domain::gwp::{Gases, GwpSet};
+use crate::domain::ids::FacilityId;
 use crate::domain::ids::UsageTypeId;
 use crate::domain::summary::{MonthTotal, MonthTypeTotal, ScopeTotal, Summary, TypeTotal};
 use crate::domain::usage_query::UsageFilter;
@@ -110,6 +111,8 @@ impl From<Gases> for GasTotalsResponse {
         ]
     },
     "by_scope3_category": [],
+    "by_facility": [{"facility_id": "6740c8a2f1d3b2a1c0e9fa01", "name": "Fresno plant", "usage_count": 1, "co2e": 4395.53,
+        "by_gas": {"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}],
     "total_co2e_market_based": 1758.21
 }))]
 pub struct SummaryResponse {
@@ -134,6 +137,10 @@ pub struct SummaryResponse {
     /// Scope 3 per GHG Protocol category (1 to 15), in order: each usage
     /// under the category it is reported under (one of its type's).
     pub by_scope3_category: Vec<CategoryTotalResponse>,
+    /// Per facility (`GET /facilities`), by id; the usages that name no
+    /// facility last, with `facility_id` null. Scope 2 here is
+    /// location-based.
+    pub by_facility: Vec<FacilityTotalResponse>,
     /// Scope 2 by both methods of the GHG Protocol Scope 2 Guidance, never
     /// added together.
     pub scope2: Scope2Response,
@@ -149,6 +156,20 @@ pub struct CategoryTotalResponse {
     /// 1 to 15 (GHG Protocol Scope 3 Standard).
     #[schema(minimum = 1, maximum = 15)]
     pub category: u8,
+    pub usage_count: u64,
+    pub co2e: f64,
+    pub by_gas: GasTotalsResponse,
+}
+
+/// One facility's totals.
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(as = FacilityTotal)]
+pub struct FacilityTotalResponse {
+    /// Null: the usages that name no facility.
+    #[schema(value_type = Option<FacilityId>)]
+    pub facility_id: Option<String>,
+    /// The facility's name now.
+    pub name: Option<String>,
     pub usage_count: u64,
     pub co2e: f64,
     pub by_gas: GasTotalsResponse,
@@ -255,6 +276,17 @@ impl SummaryResponse {
                     usage_count: c.usage_count,
                     co2e: shown(c.co2e),
                     by_gas: c.by_gas.into(),
+                })
+                .collect(),
+            by_facility: s
+                .by_facility
+                .into_iter()
+                .map(|f| FacilityTotalResponse {
+                    facility_id: f.facility_id.map(|id| id.to_string()),
+                    name: f.name,
+                    usage_count: f.usage_count,
+                    co2e: shown(f.co2e),
+                    by_gas: f.by_gas.into(),
                 })
                 .collect(),
             scope2: Scope2Response {

@@ -22,7 +22,7 @@ use super::limited::{Import, UsageWrite, Within};
 use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
 use crate::domain::figures::shown;
-use crate::domain::ids::{UsageId, UsageTypeId};
+use crate::domain::ids::{FacilityId, UsageId, UsageTypeId};
 use crate::domain::usage::{
     IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges, UsageChangesInput, UsageInput,
 };
@@ -106,6 +106,10 @@ pub struct UsageResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub scope3_category: Option<u8>,
+    /// The facility it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FacilityId>, nullable = false)]
+    pub facility_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; `ETag` is this number in quotes, for
@@ -129,6 +133,7 @@ impl From<&Usage> for UsageResponse {
             gases: u.gases.clone().into(),
             co2e: shown(u.co2e),
             scope3_category: u.scope3_category,
+            facility_id: u.facility_id.map(|f| f.to_string()),
             created_at: u.created_at.to_chrono(),
             updated_at: u.updated_at.to_chrono(),
             version: u.version,
@@ -164,6 +169,10 @@ pub struct CreateUsageRequest {
     /// RFC 3339 with an offset, from 1900 to at most one day ahead; absent or null: now.
     #[schema(format = DateTime, nullable)]
     pub usage_at: Option<String>,
+    /// The facility (site) it belongs to, one of `GET /facilities`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FacilityId>, nullable = false)]
+    pub facility_id: Option<String>,
 }
 
 /// A field that may be left out but, when present, must not be `null`.
@@ -219,6 +228,10 @@ pub struct UpdateUsageRequest {
     #[serde(default, deserialize_with = "present_integer")]
     #[schema(value_type = u8, minimum = 1, maximum = 15)]
     pub scope3_category: Option<i64>,
+    /// Another facility of `GET /facilities`; `""`: none any more.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, example = "6740c8a2f1d3b2a1c0e9fa01")]
+    pub facility_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -311,6 +324,7 @@ pub async fn create_usage(
         usage_type_id: body.usage_type_id,
         usage_at: body.usage_at.as_deref(),
         scope3_category: body.scope3_category,
+        facility_id: body.facility_id.as_deref(),
     })?;
     // The request as sent (an absent `usage_at` is not "now") tells a
     // retry from a different request.
@@ -339,6 +353,9 @@ pub struct ListUsagesQuery {
     /// Only this type.
     #[param(value_type = Option<UsageTypeId>)]
     pub usage_type_id: Option<i64>,
+    /// Only this facility's usages.
+    #[param(value_type = Option<FacilityId>)]
+    pub facility_id: Option<String>,
     /// RFC 3339; `usage_at` ≥ from.
     #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
     pub from: Option<String>,
@@ -382,8 +399,9 @@ pub async fn list_usages(
     Query(query): Query<ListUsagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = UsagePage::parse(paging.limit, paging.offset, query.cursor.as_deref());
-    let filter = UsageFilter::parse(
+    let filter = UsageFilter::parse_with_facility(
         query.usage_type_id,
+        query.facility_id.as_deref(),
         query.from.as_deref(),
         query.to.as_deref(),
     );
@@ -464,6 +482,7 @@ pub async fn update_usage(
         usage_type_id: body.usage_type_id,
         usage_at: body.usage_at.as_deref(),
         scope3_category: body.scope3_category,
+        facility_id: body.facility_id.as_deref(),
     })?;
     let updated = ctx
         .usages()
@@ -525,8 +544,8 @@ impl EraseQuery {
 
 /// Erase all of the organization's usages
 ///
-/// Deletes every usage and instrument of the token's organization (the
-/// caller's own in their personal one); the owner only. It cannot be
+/// Deletes every usage, instrument and facility of the token's
+/// organization (the caller's own in their personal one); the owner only. It cannot be
 /// undone, so it needs a login within the last five minutes (an access token whose `auth_time`
 /// is recent: log in again with the password first). Otherwise 401 with an
 /// RFC 9470 `insufficient_user_authentication` challenge. Call it before
@@ -536,7 +555,7 @@ impl EraseQuery {
     security(("oauth2_password" = [])),
     params(EraseQuery),
     responses(
-        (status = 204, description = "Every usage and instrument of the organization is erased"),
+        (status = 204, description = "Every usage, instrument and facility of the organization is erased"),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 403, description = "The token's role is not owner", body = ProblemDetails),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails),
@@ -593,6 +612,9 @@ pub struct ExportQuery {
     /// Only this type.
     #[param(value_type = Option<UsageTypeId>)]
     pub usage_type_id: Option<i64>,
+    /// Only this facility's usages.
+    #[param(value_type = Option<FacilityId>)]
+    pub facility_id: Option<String>,
     /// RFC 3339; `usage_at` ≥ from.
     #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
     pub from: Option<String>,
@@ -691,8 +713,9 @@ pub async fn export_usages(
 ) -> Result<HttpResponse, ApiError> {
     ctx.limiters().check(Limited::Export, &caller.id)?;
     let format = export_format(&req)?;
-    let filter = UsageFilter::parse(
+    let filter = UsageFilter::parse_with_facility(
         query.usage_type_id,
+        query.facility_id.as_deref(),
         query.from.as_deref(),
         query.to.as_deref(),
     )?;

@@ -4,6 +4,7 @@
 //! `tests/api/service.rs`.
 
 pub mod datasets;
+pub mod facilities;
 pub mod instruments;
 pub mod rollups;
 pub mod slots;

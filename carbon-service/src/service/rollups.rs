@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use mongodb::{ClientSession, Database};
 
 use crate::domain::gwp::Gases;
-use crate::domain::ids::UsageTypeId;
+use crate::domain::ids::{FacilityId, UsageTypeId};
 use crate::domain::rollup::Grain;
 use crate::domain::summary::SummaryCell;
 use crate::domain::usage_query::UsageFilter;
@@ -95,7 +95,14 @@ impl Verification {
     }
 }
 
-type CellKey = (String, Option<String>, UsageTypeId, u8, Option<u8>);
+type CellKey = (
+    String,
+    Option<String>,
+    UsageTypeId,
+    u8,
+    Option<u8>,
+    Option<FacilityId>,
+);
 
 /// The cells keyed, those of one key summed (day cells by month, when
 /// their days are dropped).
@@ -108,6 +115,7 @@ fn keyed(cells: impl IntoIterator<Item = SummaryCell>) -> BTreeMap<CellKey, Summ
             cell.usage_type_id,
             cell.scope,
             cell.scope3_category,
+            cell.facility_id,
         );
         match keyed.get_mut(&key) {
             Some(sum) => {

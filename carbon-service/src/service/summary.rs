@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use mongodb::ClientSession;
 
+use crate::domain::facility::MAX_FACILITIES;
 use crate::domain::gwp::GwpSet;
 use crate::domain::instrument::Instrument;
 use crate::domain::market;
@@ -14,7 +15,7 @@ use crate::domain::summary::{self, Summary, SummaryCell};
 use crate::domain::usage_query::UsageFilter;
 use crate::domain::usage_type::{FactorBasis, UsageType};
 use crate::service::slots::Slot;
-use crate::storage::{instruments, rollups, usages};
+use crate::storage::{facilities, instruments, rollups, usages};
 use common::db::{StoreError, in_transaction};
 use common::ids::OrgId;
 
@@ -55,7 +56,18 @@ impl Usages<'_> {
                 .ok()
                 .map(|i| types[i].name.clone())
         };
-        Ok(summary::fold(filter, &cells, name_of).with_market_based(market_based, gwp))
+        let mut summary =
+            summary::fold(filter, &cells, name_of).with_market_based(market_based, gwp);
+        if summary.by_facility.iter().any(|f| f.facility_id.is_some()) {
+            let sites = facilities::list(self.db, org_id, MAX_FACILITIES as i64).await?;
+            for line in &mut summary.by_facility {
+                line.name = line
+                    .facility_id
+                    .and_then(|id| sites.iter().find(|s| s.id == id))
+                    .map(|s| s.name.clone());
+            }
+        }
+        Ok(summary)
     }
 
     /// For each calendar year of the window's scope 2 cells: every month
@@ -116,6 +128,7 @@ impl Usages<'_> {
         for (from, to) in plan.usages {
             let edge = UsageFilter {
                 usage_type_id: of_type,
+                facility_id: None,
                 from,
                 to,
             };

@@ -1,6 +1,7 @@
 //! MongoDB access, one module per collection.
 
 pub mod datasets;
+pub mod facilities;
 pub mod idempotency;
 pub mod instruments;
 pub mod rollups;
@@ -20,6 +21,7 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
         (usages::COLLECTION, usages::indexes()),
         (idempotency::COLLECTION, idempotency::indexes()),
         (instruments::COLLECTION, instruments::indexes()),
+        (facilities::COLLECTION, facilities::indexes()),
         (rollups::COLLECTION, rollups::indexes(Grain::Month)),
         (rollups::DAY_COLLECTION, rollups::indexes(Grain::Day)),
     ] {

@@ -14,7 +14,7 @@ use mongodb::{ClientSession, Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::gwp::Gases;
-use crate::domain::ids::UsageTypeId;
+use crate::domain::ids::{FacilityId, UsageTypeId};
 use crate::domain::rollup::{self, CellKey, Grain, KeyRange, RollupDelta};
 use crate::domain::summary::SummaryCell;
 use common::db::{Context, StoreError};
@@ -23,8 +23,8 @@ use common::ids::OrgId;
 pub const COLLECTION: &str = "org_rollups";
 pub const DAY_COLLECTION: &str = "org_day_rollups";
 /// One rollup per cell; also serves a user's months (days) in order.
-pub const CELL_INDEX: &str = "org_month_type_scope_category";
-pub const DAY_CELL_INDEX: &str = "org_day_type_scope_category";
+pub const CELL_INDEX: &str = "org_month_type_scope_category_facility";
+pub const DAY_CELL_INDEX: &str = "org_day_type_scope_category_facility";
 
 fn collection_name(grain: Grain) -> &'static str {
     match grain {
@@ -44,6 +44,12 @@ pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
     keys.insert("usage_type_id", 1);
     keys.insert("scope", 1);
     keys.insert("scope3_category", 1);
+    keys.insert("facility_id", 1);
+    // The cell indexes before facilities.
+    let replaced: &'static [&'static str] = match grain {
+        Grain::Month => &["org_month_type_scope_category"],
+        Grain::Day => &["org_day_type_scope_category"],
+    };
     (
         vec![
             IndexModel::builder()
@@ -56,7 +62,7 @@ pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
                 )
                 .build(),
         ],
-        &[],
+        replaced,
     )
 }
 
@@ -74,6 +80,9 @@ pub struct Rollup {
     /// The scope 3 category of the cell's usages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope3_category: Option<u8>,
+    /// The facility of the cell's usages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_id: Option<FacilityId>,
     pub usage_count: i64,
     pub total_amount: f64,
     /// kg CO₂e as stored with the usages (each under its factor's set).
@@ -103,6 +112,7 @@ impl Rollup {
             usage_type_id: self.usage_type_id,
             scope: self.scope,
             scope3_category: self.scope3_category,
+            facility_id: self.facility_id,
         }
     }
 
@@ -115,6 +125,7 @@ impl Rollup {
             usage_type_id: cell.usage_type_id,
             scope: cell.scope,
             scope3_category: cell.scope3_category,
+            facility_id: cell.facility_id,
             usage_count: i64::try_from(cell.usage_count).unwrap_or(i64::MAX),
             total_amount: cell.total_amount,
             co2e: cell.co2e,
@@ -137,6 +148,7 @@ impl Rollup {
             day: self.day.clone(),
             scope: self.scope,
             scope3_category: self.scope3_category,
+            facility_id: self.facility_id,
             usage_count: u64::try_from(self.usage_count).unwrap_or(0),
             total_amount: self.total_amount,
             co2e: self.co2e,
@@ -172,6 +184,10 @@ fn key_filter(key: &CellKey, grain: Grain) -> Document {
         "scope3_category",
         key.scope3_category
             .map_or(bson::Bson::Null, |c| bson::Bson::Int32(i32::from(c))),
+    );
+    filter.insert(
+        "facility_id",
+        key.facility_id.map_or(bson::Bson::Null, bson::Bson::from),
     );
     filter
 }

@@ -34,6 +34,10 @@ pub const BY_ORG_INDEX: &str = "org_usage_at";
 /// query on `org_id` alone then has exactly one candidate index, with no
 /// plan to trial against it.
 pub const BY_TYPE_AND_ORG_INDEX: &str = "type_org_usage_at";
+/// A facility's usages, newest first (the list filtered by facility). The
+/// facility leads, as the type does in [`BY_TYPE_AND_ORG_INDEX`], so that
+/// a query on `org_id` alone keeps one candidate index.
+pub const BY_FACILITY_INDEX: &str = "facility_org_usage_at";
 
 /// Replaced by the two above: `user_usage_at` and `type_user_usage_at`
 /// were keyed by user before organizations; `user_id_1_usage_at_-1` lacked
@@ -71,6 +75,10 @@ pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
             named(
                 doc! { "usage_type_id": 1, "org_id": 1, "usage_at": -1, "_id": -1 },
                 BY_TYPE_AND_ORG_INDEX,
+            ),
+            named(
+                doc! { "facility_id": 1, "org_id": 1, "usage_at": -1, "_id": -1 },
+                BY_FACILITY_INDEX,
             ),
         ],
         OBSOLETE_INDEXES,
@@ -129,6 +137,9 @@ pub fn matching(org_id: OrgId, filter: &UsageFilter) -> Document {
     let mut query = doc! { "org_id": org_id };
     if let Some(type_id) = filter.usage_type_id {
         query.insert("usage_type_id", type_id);
+    }
+    if let Some(facility) = filter.facility_id {
+        query.insert("facility_id", facility);
     }
     let mut window = Document::new();
     if let Some(from) = filter.from {
@@ -252,7 +263,7 @@ pub async fn write_changes(
         .map_err(|e| StoreError::malformed("writing a usage's type snapshot", e))?;
     let gases = bson::to_bson(&usage.gases)
         .map_err(|e| StoreError::malformed("writing a usage's gases", e))?;
-    let changes = doc! {
+    let mut changes = doc! {
         "$set": {
             "amount": usage.amount,
             "unit": &usage.unit,
@@ -268,6 +279,16 @@ pub async fn write_changes(
         },
         "$inc": { "version": 1_i64 },
     };
+    match usage.facility_id {
+        Some(facility) => {
+            if let Ok(set) = changes.get_document_mut("$set") {
+                set.insert("facility_id", facility);
+            }
+        }
+        None => {
+            changes.insert("$unset", doc! { "facility_id": "" });
+        }
+    }
     usages(db)
         .find_one_and_update(
             at_version(by_id(usage.org_id, usage.id), expected_version),
@@ -432,6 +453,7 @@ pub fn summary_pipeline(org_id: OrgId, filter: &UsageFilter, grain: Grain) -> Ve
         "month": { "$dateToString": { "format": "%Y-%m", "date": "$usage_at" } },
         "scope": "$usage_type.scope",
         "scope3_category": "$scope3_category",
+        "facility_id": "$facility_id",
     };
     if grain == Grain::Day {
         key.insert(
@@ -478,6 +500,8 @@ struct CellKey {
     scope: u8,
     #[serde(default)]
     scope3_category: Option<u8>,
+    #[serde(default)]
+    facility_id: Option<crate::domain::ids::FacilityId>,
 }
 
 #[derive(serde::Deserialize)]
@@ -730,6 +754,7 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
         day: row.key.day,
         scope: row.key.scope,
         scope3_category: row.key.scope3_category,
+        facility_id: row.key.facility_id,
         usage_count: row.usage_count,
         total_amount: row.total_amount,
         co2e: row.co2e,

@@ -113,6 +113,46 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets, Gets)] = &[
         NotFound,
         NotFound,
     ),
+    (
+        "GET",
+        "/facilities",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "POST",
+        "/facilities",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/facilities/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    (
+        "PUT",
+        "/facilities/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
+    (
+        "DELETE",
+        "/facilities/{id}",
+        Unauthorized,
+        Through,
+        NotFound,
+        NotFound,
+    ),
     ("GET", "/usages", Unauthorized, Through, Through, Through),
     ("POST", "/usages", Unauthorized, Through, Through, Through),
     ("DELETE", "/usages", Unauthorized, Through, Through, Through),
@@ -204,6 +244,9 @@ async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> S
             request.header("content-type", "text/csv").body("")
         }
         (Method::PUT, p) if p.starts_with("/instruments/") => request.json(&instrument_body()),
+        (Method::PUT, p) if p.starts_with("/facilities/") => {
+            request.json(&json!({"name": "Renamed plant", "country": "US"}))
+        }
         (Method::PUT, p) if p.starts_with("/usages/") => request.json(&json!({"amount": 2})),
         (Method::POST | Method::PUT, _) => request.json(&json!({})),
         _ => request,
@@ -226,8 +269,14 @@ async fn each_caller_gets_what_the_matrix_says_on_every_route() {
         .json(&instrument_body())
         .json_body()
         .await;
+    let facility: Value = app
+        .post("/facilities", &user)
+        .json(&json!({"name": "Plant", "country": "US"}))
+        .json_body()
+        .await;
     for &(method, template, anonymous, as_user, as_other, as_superuser) in MATRIX {
         let id = match template {
+            t if t.starts_with("/facilities/{id}") => facility["id"].as_str().unwrap().to_owned(),
             t if t.starts_with("/usages/{id}") => usage["id"].as_str().unwrap().to_owned(),
             t if t.starts_with("/instruments/{id}") => {
                 instrument["id"].as_str().unwrap().to_owned()
@@ -284,6 +333,11 @@ const ROLE_MATRIX: &[(&str, &str, [Gets; 6])] = &[
     ("GET", "/instruments/{id}", [Through, Through, Through, Through, Through, NotFound]),
     ("PUT", "/instruments/{id}", [Through, Through, Forbidden, Forbidden, Forbidden, NotFound]),
     ("DELETE", "/instruments/{id}", [Through, Through, Forbidden, Forbidden, Forbidden, NotFound]),
+    ("GET", "/facilities", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/facilities", [Through, Through, Forbidden, Forbidden, Forbidden, Through]),
+    ("GET", "/facilities/{id}", [Through, Through, Through, Through, Through, NotFound]),
+    ("PUT", "/facilities/{id}", [Through, Through, Forbidden, Forbidden, Forbidden, NotFound]),
+    ("DELETE", "/facilities/{id}", [Through, Through, Forbidden, Forbidden, Forbidden, NotFound]),
     ("GET", "/usages", [Through, Through, Through, Through, Through, Through]),
     ("POST", "/usages", [Through, Through, Through, Forbidden, Forbidden, Through]),
     ("DELETE", "/usages", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
@@ -325,9 +379,14 @@ async fn each_role_gets_what_the_role_matrix_says_on_every_route() {
         (2, "an editor", TestUser::member(org, Editor)),
         (1, "an admin", TestUser::member(org, Admin)),
     ];
-    for &(method, template, expected) in ROLE_MATRIX {
+    for (row, &(method, template, expected)) in ROLE_MATRIX.iter().enumerate() {
         // The organization's own resources, fresh for each route: a
         // member's delete must not hide it from the next one.
+        let facility: Value = app
+            .post("/facilities", &owner)
+            .json(&json!({"name": format!("Plant {row}"), "country": "US"}))
+            .json_body()
+            .await;
         let usage = app
             .created_usage(&owner, 1.0, 100, "2026-03-01T00:00:00Z")
             .await;
@@ -337,6 +396,7 @@ async fn each_role_gets_what_the_role_matrix_says_on_every_route() {
             .json_body()
             .await;
         let id = match template {
+            t if t.starts_with("/facilities/{id}") => facility["id"].as_str().unwrap().to_owned(),
             t if t.starts_with("/usages/{id}") => usage["id"].as_str().unwrap().to_owned(),
             t if t.starts_with("/instruments/{id}") => {
                 instrument["id"].as_str().unwrap().to_owned()

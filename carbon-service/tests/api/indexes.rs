@@ -9,7 +9,9 @@
 use bson::{Document, doc};
 use carbon_service::domain::ids::UsageId;
 use carbon_service::domain::usage_query::{PageStart, UsageCursor, UsageFilter};
-use carbon_service::storage::usages::{self, BY_ORG_INDEX, BY_TYPE_AND_ORG_INDEX};
+use carbon_service::storage::usages::{
+    self, BY_FACILITY_INDEX, BY_ORG_INDEX, BY_TYPE_AND_ORG_INDEX,
+};
 use common::testing::winning_stages;
 
 use crate::helpers::*;
@@ -229,5 +231,13 @@ async fn indexes_replaced_by_newer_ones_are_dropped_at_start() {
 
     let mut names = collection.list_index_names().await.unwrap();
     names.sort();
-    assert_eq!(names, ["_id_", BY_ORG_INDEX, BY_TYPE_AND_ORG_INDEX]);
+    assert_eq!(
+        names,
+        [
+            "_id_",
+            BY_FACILITY_INDEX,
+            BY_ORG_INDEX,
+            BY_TYPE_AND_ORG_INDEX
+        ]
+    );
 }

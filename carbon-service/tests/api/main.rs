@@ -5,6 +5,7 @@
 mod authorization;
 mod concurrency;
 mod datasets;
+mod facilities;
 mod helpers;
 mod idempotency;
 mod indexes;

@@ -300,6 +300,7 @@ async fn full_aggregation(
             usage_type_id: None,
             from: Some(Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap()),
             to: Some(Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).unwrap()),
+            ..UsageFilter::default()
         };
         let year_cells = usages::summary_cells(
             &app.database,
@@ -413,6 +414,7 @@ fn after_any_writes_rollups_equal_the_usages_and_the_summary_the_full_aggregatio
                     usage_type_id: type_id.map(type_id_of),
                     from,
                     to,
+                    ..UsageFilter::default()
                 };
                 let served = app
                     .usages()

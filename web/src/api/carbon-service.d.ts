@@ -76,6 +76,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/facilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's facilities
+         * @description By name (at most 1,000: an organization keeps no more). Any member.
+         */
+        get: operations["list_facilities"];
+        put?: never;
+        /**
+         * Record a facility
+         * @description Admins and owners.
+         */
+        post: operations["create_facility"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/facilities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One facility */
+        get: operations["get_facility"];
+        /**
+         * Replace a facility
+         * @description Every field, as in a create (an optional one left out is removed); its
+         *     usages keep naming it. Admins and owners.
+         */
+        put: operations["replace_facility"];
+        post?: never;
+        /**
+         * Delete a facility
+         * @description Not while usages name it (409): move or delete them first. Admins and
+         *     owners.
+         */
+        delete: operations["delete_facility"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/gwp-sets": {
         parameters: {
             query?: never;
@@ -173,8 +224,8 @@ export interface paths {
         post?: never;
         /**
          * Erase all of the organization's data
-         * @description Deletes every usage, instrument, rollup, quota count and idempotency
-         *     record of the token's organization. The owner only, with a login within
+         * @description Deletes every usage, instrument, facility, rollup, quota count and
+         *     idempotency record of the token's organization. The owner only, with a login within
          *     the last five minutes and `confirm=true`: it cannot be undone. The web
          *     app calls it before user-service's `DELETE /orgs/{org_id}`, which
          *     carbon-service never hears of. Erasure runs in batches of one
@@ -315,8 +366,8 @@ export interface paths {
         post: operations["create_usage"];
         /**
          * Erase all of the organization's usages
-         * @description Deletes every usage and instrument of the token's organization (the
-         *     caller's own in their personal one); the owner only. It cannot be
+         * @description Deletes every usage, instrument and facility of the token's
+         *     organization (the caller's own in their personal one); the owner only. It cannot be
          *     undone, so it needs a login within the last five minutes (an access token whose `auth_time`
          *     is recent: log in again with the password first). Otherwise 401 with an
          *     RFC 9470 `insufficient_user_authentication` challenge. Call it before
@@ -486,6 +537,8 @@ export interface components {
              * @description Finite, 0 to 1e12, in `unit`.
              */
             amount: number;
+            /** @description The facility (site) it belongs to, one of `GET /facilities`. */
+            facility_id?: components["schemas"]["FacilityId"];
             /**
              * Format: int32
              * @description One of the type's `scope3_categories` to report it under; absent:
@@ -642,6 +695,79 @@ export interface components {
              */
             dimension: string;
             units: components["schemas"]["UnitResponse"][];
+        };
+        /**
+         * @description A facility as every endpoint shows it.
+         * @example {
+         *       "id": "6740c8a2f1d3b2a1c0e9fa01",
+         *       "name": "Fresno plant",
+         *       "country": "US",
+         *       "region": "US-eGRID-CAMX",
+         *       "address": "1 Industrial Way, Fresno, CA",
+         *       "default_usage_type_id": 20001,
+         *       "usage_count": 12,
+         *       "created_at": "2026-12-01T10:00:00Z",
+         *       "updated_at": "2026-12-01T10:00:00Z"
+         *     }
+         */
+        Facility: {
+            address?: string | null;
+            country: string;
+            /** Format: date-time */
+            created_at: string;
+            default_usage_type_id?: null | components["schemas"]["UsageTypeId"];
+            id: components["schemas"]["FacilityId"];
+            name: string;
+            region?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description How many usages name it (it cannot be deleted while any do).
+             */
+            usage_count: number;
+        };
+        /**
+         * @description A facility's id (a MongoDB ObjectId in hexadecimal).
+         * @example 6740c8a2f1d3b2a1c0e9fa01
+         */
+        FacilityId: string;
+        /**
+         * @description A facility as given: a create, or a replace of every field.
+         * @example {
+         *       "name": "Fresno plant",
+         *       "country": "US",
+         *       "region": "US-eGRID-CAMX",
+         *       "address": "1 Industrial Way, Fresno, CA",
+         *       "default_usage_type_id": 20001
+         *     }
+         */
+        FacilityRequest: {
+            address?: string | null;
+            /**
+             * @description ISO 3166-1 alpha-2.
+             * @example US
+             */
+            country: string;
+            default_usage_type_id?: null | components["schemas"]["UsageTypeId"];
+            /** @description 1 to 100 characters, unique in the organization. */
+            name: string;
+            /**
+             * @description The grid or market region where it applies (an eGRID subregion
+             *     such as `US-eGRID-CAMX`), else a state or province.
+             */
+            region?: string | null;
+        };
+        /** @description One facility's totals. */
+        FacilityTotal: {
+            by_gas: components["schemas"]["GasTotals"];
+            /** Format: double */
+            co2e: number;
+            facility_id?: null | components["schemas"]["FacilityId"];
+            /** @description The facility's name now. */
+            name?: string | null;
+            /** Format: int64 */
+            usage_count: number;
         };
         /**
          * @description What a factor stands for, where it matters to the market-based scope 2
@@ -1226,10 +1352,32 @@ export interface components {
          *         ]
          *       },
          *       "by_scope3_category": [],
+         *       "by_facility": [
+         *         {
+         *           "facility_id": "6740c8a2f1d3b2a1c0e9fa01",
+         *           "name": "Fresno plant",
+         *           "usage_count": 1,
+         *           "co2e": 4395.53,
+         *           "by_gas": {
+         *             "co2": 4374.46,
+         *             "ch4": 0.3232,
+         *             "ch4_fossil": 0,
+         *             "n2o": 0.04536,
+         *             "biogenic_co2": 0,
+         *             "other_co2e": 0
+         *           }
+         *         }
+         *       ],
          *       "total_co2e_market_based": 1758.21
          *     }
          */
         Summary: {
+            /**
+             * @description Per facility (`GET /facilities`), by id; the usages that name no
+             *     facility last, with `facility_id` null. Scope 2 here is
+             *     location-based.
+             */
+            by_facility: components["schemas"]["FacilityTotal"][];
             /** @description kg of each gas. */
             by_gas: components["schemas"]["GasTotals"];
             /** @description Ordered by month (UTC). */
@@ -1327,6 +1475,11 @@ export interface components {
              * @description Finite, 0 to 1e12, in the usage's unit (or the new `unit`).
              */
             amount?: number;
+            /**
+             * @description Another facility of `GET /facilities`; `""`: none any more.
+             * @example 6740c8a2f1d3b2a1c0e9fa01
+             */
+            facility_id?: string;
             /**
              * Format: int32
              * @description One of the type's `scope3_categories` to report it under (a new
@@ -1432,6 +1585,8 @@ export interface components {
             created_at: string;
             /** @description Who recorded it, and who changed it last. */
             created_by: components["schemas"]["UserId"];
+            /** @description The facility it belongs to. */
+            facility_id?: components["schemas"]["FacilityId"];
             /**
              * Format: double
              * @description `amount` in the factor's unit (`usage_type.unit`), converted exactly.
@@ -2001,6 +2156,456 @@ export interface operations {
             };
         };
     };
+    list_facilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facilities */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Facility"][];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    create_facility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FacilityRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    /** @description The facility's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Facility"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not admin or owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A facility of this name exists, or the organization keeps 1,000 already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (every one named), or an unknown default type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_facility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The facility's id */
+                id: components["schemas"]["FacilityId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facility */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Facility"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such facility of the organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    replace_facility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The facility's id */
+                id: components["schemas"]["FacilityId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FacilityRequest"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Facility"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not admin or owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such facility of the organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Another facility has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (every one named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    delete_facility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The facility's id */
+                id: components["schemas"]["FacilityId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not admin or owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such facility of the organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Usages name it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     list_gwp_sets: {
         parameters: {
             query?: never;
@@ -2497,7 +3102,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The organization's data is erased (also when there was none) */
+            /** @description The organization's usages, instruments and facilities are erased (also when there were none) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3116,6 +3721,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Only this type. */
                 usage_type_id?: components["schemas"]["UsageTypeId"];
+                /** @description Only this facility's usages. */
+                facility_id?: components["schemas"]["FacilityId"];
                 /**
                  * @description RFC 3339; `usage_at` ≥ from.
                  * @example 2026-01-01T00:00:00Z
@@ -3335,7 +3942,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every usage and instrument of the organization is erased */
+            /** @description Every usage, instrument and facility of the organization is erased */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3394,6 +4001,8 @@ export interface operations {
             query?: {
                 /** @description Only this type. */
                 usage_type_id?: components["schemas"]["UsageTypeId"];
+                /** @description Only this facility's usages. */
+                facility_id?: components["schemas"]["FacilityId"];
                 /**
                  * @description RFC 3339; `usage_at` ≥ from.
                  * @example 2026-01-01T00:00:00Z

@@ -6,15 +6,14 @@ use std::collections::HashMap;
 
 use mongodb::Database;
 
-use crate::domain::rollup::{self, RollupDelta};
 use crate::domain::usage::Usage;
 use crate::storage::idempotency::{self as key_records, Outcome};
-use crate::storage::{rollups, usage_counts, usages};
+use crate::storage::{usage_counts, usages};
 use common::db::in_transaction;
 use common::ids::OrgId;
 
 use super::idempotency::{Keyed, replayed_usage};
-use super::{Created, UsageError, reserve_quota};
+use super::{Created, UsageError, account, reserve_quota};
 
 /// A create waiting for its user's next transaction.
 pub struct PendingCreate {
@@ -145,8 +144,10 @@ async fn record_batch(
         }
         if !fresh.is_empty() {
             usages::insert_batch(db, session, &fresh).await?;
-            let deltas = rollup::merge(fresh.iter().map(|usage| RollupDelta::of(usage, 1)));
-            rollups::apply(db, session, &deltas).await?;
+            let added: Vec<(&Usage, i64)> = fresh.iter().map(|usage| (usage, 1)).collect();
+            // A facility deleted meanwhile fails the batch: written again
+            // one create at a time, only its usages are refused.
+            account(db, session, org_id, &added).await?;
         }
         // A repeated key replays what its first create did; one that was
         // refused for the quota leaves its repeats refused too (they came
@@ -178,7 +179,7 @@ async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Creat
             }
         }
         usages::insert(db, session, usage).await?;
-        rollups::apply(db, session, &[RollupDelta::of(usage, 1)]).await?;
+        account(db, session, org_id, &[(usage, 1)]).await?;
         reserve_quota(db, session, quota, org_id, 1).await?;
         Ok(Created {
             value: usage.clone(),

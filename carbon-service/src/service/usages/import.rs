@@ -1,24 +1,26 @@
 //! Importing a CSV of usages: one import per user at a time, all rows in
 //! one transaction.
 
+use std::collections::HashSet;
+
 use bson::oid::ObjectId;
 
 use crate::domain::actor::Actor;
+use crate::domain::facility::{FacilityId, MAX_FACILITIES};
 use crate::domain::ids::UsageTypeId;
-use crate::domain::rollup::{self, RollupDelta};
-use crate::domain::usage::IdempotencyKey;
+use crate::domain::usage::{IdempotencyKey, Usage};
 use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::viewer::Viewer;
 use crate::service::slots::Slot;
 use crate::service::usages::writes::ImportTurn;
 use crate::storage::idempotency::Outcome;
-use crate::storage::{rollups, usages};
+use crate::storage::{facilities, usages};
 use common::db::in_transaction;
 use common::ids::{OrgId, UserId};
 use common::validation::Invalid;
 
 use super::idempotency::{Keyed, replayed_import};
-use super::{Created, UsageError, Usages, reserve_quota};
+use super::{Created, UsageError, Usages, account, reserve_quota};
 
 impl Usages<'_> {
     /// The user's turn to import: one import per owner in flight in this
@@ -55,12 +57,18 @@ impl Usages<'_> {
         ids.dedup();
         let mut types = self.types.get_many(self.db, &ids).await?;
         types.retain(|_, t| Viewer::SignedIn(org_id).can_see_type(t));
+        let facilities: HashSet<FacilityId> =
+            facilities::list(self.db, org_id, MAX_FACILITIES as i64)
+                .await?
+                .into_iter()
+                .map(|f| f.id)
+                .collect();
         let import_id = ObjectId::new();
-        let batch = usage_csv::resolve_rows(rows, &types, actor, import_id)
+        let batch = usage_csv::resolve_rows(rows, &types, &facilities, actor, import_id)
             .map_err(|errors| UsageError::Invalid(Invalid(errors)))?;
 
         let imported = batch.len() as u64;
-        let deltas = rollup::merge(batch.iter().map(|usage| RollupDelta::of(usage, 1)));
+        let added: Vec<(&Usage, i64)> = batch.iter().map(|usage| (usage, 1)).collect();
         let keyed = key.map(|key| Keyed::new(actor, key, &[b"import", body]));
         // The user's lock first: a slot is never held waiting for it.
         let _queued = self.writes.lock(org_id).await;
@@ -73,7 +81,7 @@ impl Usages<'_> {
                 }
             }
             usages::insert_batch(self.db, session, &batch).await?;
-            rollups::apply(self.db, session, &deltas).await?;
+            account(self.db, session, org_id, &added).await?;
             reserve_quota(self.db, session, self.quota, org_id, imported).await?;
             Ok(Created {
                 value: imported,

@@ -27,6 +27,7 @@ use mongodb::{ClientSession, Database};
 
 use self::group_commit::{MAX_BATCH, write_creates};
 use crate::domain::actor::Actor;
+use crate::domain::facility::{self, FacilityId};
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::rollup::{self, RollupDelta};
 use crate::domain::units;
@@ -38,7 +39,7 @@ use crate::domain::viewer::Viewer;
 use crate::service::slots::{NoSlot, Slot, Slots};
 use crate::service::usages::writes::UserWrites;
 use crate::storage::idempotency::{self as key_records};
-use crate::storage::{rollups, usage_counts, usages};
+use crate::storage::{facilities, rollups, usage_counts, usages};
 use crate::type_cache::UsageTypeCache;
 use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::OrgId;
@@ -58,6 +59,9 @@ pub enum UsageError {
     UnknownType(UsageTypeId),
     #[error("usage type {0} belongs to the retired dataset {1}")]
     RetiredType(UsageTypeId, String),
+    /// A facility that is not (or no longer) the organization's.
+    #[error("no facility of the organization has this id")]
+    UnknownFacility,
     #[error("no such usage of this user")]
     NotFound,
     /// `If-Match` names a version that is no longer current.
@@ -140,6 +144,21 @@ pub struct UsageList {
 }
 
 impl Usages<'_> {
+    /// `facility`, when one of the organization's (none: none).
+    async fn existing_facility(
+        &self,
+        org_id: OrgId,
+        facility: Option<FacilityId>,
+    ) -> Result<Option<FacilityId>, UsageError> {
+        let Some(id) = facility else {
+            return Ok(None);
+        };
+        match facilities::find(self.db, org_id, id).await? {
+            Some(_) => Ok(Some(id)),
+            None => Err(UsageError::UnknownFacility),
+        }
+    }
+
     /// A type new usages of `owner` may use: it exists, the owner may see
     /// it, and its dataset is not retired.
     async fn existing_type(&self, owner: OrgId, id: UsageTypeId) -> Result<UsageType, UsageError> {
@@ -188,6 +207,7 @@ impl Usages<'_> {
         usage
             .choose_scope3_category(new.scope3_category)
             .map_err(Invalid::from)?;
+        usage.facility_id = self.existing_facility(org_id, new.facility_id).await?;
         let keyed = key.map(|(key, request)| Keyed::new(actor, key, &[b"create", request]));
         let (reply, mut answer) = tokio::sync::oneshot::channel();
         self.writes.enqueue(
@@ -276,6 +296,9 @@ impl Usages<'_> {
             Some(type_id) => Some(self.existing_type(org_id, type_id).await?),
             None => None,
         };
+        if let Some(facility) = changes.facility_id {
+            self.existing_facility(org_id, facility).await?;
+        }
         let _queued = self.writes.lock(org_id).await;
         in_transaction(self.db, "changing a usage", async |session| {
             let mut usage = usages::find_in(self.db, session, org_id, id)
@@ -284,7 +307,7 @@ impl Usages<'_> {
             if if_match.is_some_and(|condition| !condition.matches(&usage)) {
                 return Err(UsageError::Stale);
             }
-            let before = RollupDelta::of(&usage, -1);
+            let before = usage.clone();
             let read_version = usage.version;
             let unit = match (&changes.unit, &new_type) {
                 // Retyped, unit unchanged: the amount keeps its unit when
@@ -303,8 +326,7 @@ impl Usages<'_> {
             let updated = usages::write_changes(self.db, session, &usage, read_version)
                 .await?
                 .ok_or(UsageError::Contended)?;
-            let deltas = rollup::merge([before, RollupDelta::of(&updated, 1)]);
-            rollups::apply(self.db, session, &deltas).await?;
+            account(self.db, session, org_id, &[(&before, -1), (&updated, 1)]).await?;
             Ok(updated)
         })
         .await
@@ -331,7 +353,7 @@ impl Usages<'_> {
             if !usages::delete(self.db, session, org_id, id, usage.version).await? {
                 return Err(UsageError::Contended);
             }
-            rollups::apply(self.db, session, &[RollupDelta::of(&usage, -1)]).await?;
+            account(self.db, session, org_id, &[(&usage, -1)]).await?;
             usage_counts::release(self.db, session, org_id, 1).await?;
             Ok(())
         })
@@ -339,8 +361,9 @@ impl Usages<'_> {
         .map_err(UsageError::contended)
     }
 
-    /// Erases every usage of the user with their rollups, quota count,
-    /// idempotency records and instruments; returns how many usages. Each batch of
+    /// Erases every usage of the organization with their rollups, quota
+    /// count, idempotency records, instruments and (with the last batch)
+    /// facilities; returns how many usages. Each batch of
     /// [`ERASE_BATCH`] is one transaction (and deletes the records written
     /// meanwhile).
     #[tracing::instrument(skip(self))]
@@ -355,11 +378,15 @@ impl Usages<'_> {
                 let doomed = usages::first_of_user(self.db, session, org_id, ERASE_BATCH).await?;
                 let ids: Vec<UsageId> = doomed.iter().map(|usage| usage.id).collect();
                 let deleted = usages::delete_ids(self.db, session, org_id, &ids).await?;
-                let deltas = rollup::merge(doomed.iter().map(|usage| RollupDelta::of(usage, -1)));
-                rollups::apply(self.db, session, &deltas).await?;
+                let gone: Vec<(&Usage, i64)> = doomed.iter().map(|usage| (usage, -1)).collect();
+                account(self.db, session, org_id, &gone).await?;
                 usage_counts::release(self.db, session, org_id, deleted).await?;
                 key_records::delete_of_user(self.db, session, org_id).await?;
                 crate::storage::instruments::delete_of_user(self.db, session, org_id).await?;
+                // After the last batch, no usage names a facility any more.
+                if deleted < ERASE_BATCH as u64 {
+                    facilities::delete_of_org(self.db, session, org_id).await?;
+                }
                 Ok::<_, UsageError>(deleted)
             })
             .await?;
@@ -389,6 +416,33 @@ impl Usages<'_> {
             row.map_err(|e| StoreError::from_driver("reading an export's usages", e))
         }))
     }
+}
+
+/// What usages entering (`sign` 1) or leaving (-1) change besides
+/// themselves, in the transaction of `session`: their rollups, and their
+/// facilities' usage counts (so that a facility's deletion conflicts with
+/// them; a facility gone meanwhile is [`UsageError::UnknownFacility`]).
+pub(super) async fn account(
+    db: &Database,
+    session: &mut ClientSession,
+    org_id: OrgId,
+    changes: &[(&Usage, i64)],
+) -> Result<(), UsageError> {
+    let deltas = rollup::merge(
+        changes
+            .iter()
+            .map(|(usage, sign)| RollupDelta::of(usage, *sign)),
+    );
+    rollups::apply(db, session, &deltas).await?;
+    let counts = facility::usage_deltas(
+        changes
+            .iter()
+            .map(|(usage, sign)| (usage.facility_id, *sign)),
+    );
+    if !counts.is_empty() && !facilities::count_usages(db, session, org_id, &counts).await? {
+        return Err(UsageError::UnknownFacility);
+    }
+    Ok(())
 }
 
 /// Takes `n` of the user's `quota`, in the transaction of `session`.
