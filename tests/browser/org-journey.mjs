@@ -1,7 +1,8 @@
 // The organization journey in headless Chromium against the running stack:
 //  1. an owner signs up and creates an organization;
-//  2. invites a colleague (verified) as editor, who opens the mailed link,
-//     logs in, joins and records a usage, which the owner then sees;
+//  2. records a facility, and invites a colleague (verified) as editor, who
+//     opens the mailed link, logs in, joins and records a usage at the
+//     facility, which the owner then sees, on the dashboard by facility too;
 //  3. a viewer joins too: the usages page shows no form and no edit or
 //     delete buttons, and the API refuses a viewer's write (403);
 //  4. the organization page on a 390 px phone, and axe-core on it.
@@ -124,7 +125,18 @@ try {
   check((await switcher.locator('option:checked').textContent())?.includes('Acme Manufacturing'),
     'the switcher shows the new organization');
 
-  step('the owner invites a colleague as editor, who joins by the mailed link and records a usage');
+  step('the owner records a facility');
+  await ownerPage.getByRole('link', { name: 'Facilities' }).click();
+  await ownerPage.getByRole('heading', { name: 'Facilities' }).waitFor();
+  await ownerPage.getByLabel('Name').fill('Fresno plant');
+  await ownerPage.getByLabel('Region').fill('US-eGRID-CAMX');
+  await ownerPage.getByRole('button', { name: 'Record facility' }).click();
+  await ownerPage.getByTestId('facilities-table').getByText('Fresno plant').waitFor();
+  await axe(ownerPage, 'facilities');
+  await ownerPage.getByRole('link', { name: 'Organization' }).click();
+  await ownerPage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
+
+  step('the owner invites a colleague as editor, who joins by the mailed link and records a usage at the facility');
   await verifiedAccount(editor);
   await ownerPage.getByLabel('Their email').fill(editor);
   await ownerPage.getByLabel('Role', { exact: true }).selectOption('editor');
@@ -134,15 +146,21 @@ try {
   await axe(ownerPage, 'organization, shared');
   const { context: editorContext, page: editorPage } = await joinByLink(editor, 'editor');
   await editorPage.getByRole('button', { name: 'Go to its usages' }).click();
+  await editorPage.getByLabel('Facility', { exact: true }).first().selectOption({ label: 'Fresno plant' });
   await editorPage.getByLabel('Amount').fill('42');
   await editorPage.getByLabel('Usage type').selectOption('100');
   await editorPage.getByRole('button', { name: 'Add usage' }).click();
   await editorPage.getByTestId('usages-table').locator('tbody tr').first().waitFor();
   await editorContext.close();
 
-  step('the owner sees the editor\'s usage in the organization\'s inventory');
+  step('the owner sees the editor\'s usage in the organization\'s inventory, and the facility\'s total');
   await ownerPage.goto(`${web}/usages`);
   await ownerPage.getByTestId('usages-table').getByText('42').first().waitFor();
+  await ownerPage.getByTestId('usages-table').getByText('Fresno plant').first().waitFor();
+  await ownerPage.goto(`${web}/`);
+  const site = ownerPage.getByTestId('facility-table').getByRole('row', { name: /Fresno plant/ });
+  await site.waitFor();
+  check((await site.textContent())?.includes('1'), `the facility line: ${await site.textContent()}`);
 
   step('a viewer sees no add button, and the API refuses a viewer\'s write');
   await verifiedAccount(viewer);

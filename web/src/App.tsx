@@ -3,6 +3,7 @@ import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from
 import { currentOrg, isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, session, switchOrg, users, type Organization as Org } from './api/client';
 import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
 import { Account } from './pages/Account';
+import { Facilities } from './pages/Facilities';
 import { AcceptInvitation, Joined, Organization } from './pages/Organization';
 import { Users } from './pages/Users';
 import { Usages } from './pages/Usages';
@@ -88,6 +89,7 @@ function Shell({ children }: { children: ReactNode }) {
               <li><NavLink to="/" end>Dashboard</NavLink></li>
               <li><NavLink to="/usages">Usages</NavLink></li>
               <li><NavLink to="/instruments">Instruments</NavLink></li>
+              <li><NavLink to="/facilities">Facilities</NavLink></li>
               <li><NavLink to="/organization">Organization</NavLink></li>
               {isSuperuser() && <li><NavLink to="/types">Usage types</NavLink></li>}
               {isSuperuser() && <li><NavLink to="/users">Users</NavLink></li>}
@@ -137,6 +139,7 @@ function OrgRoutes({ guarded }: { guarded: (page: ReactNode) => ReactNode }) {
           <Route path="/instruments" element={guarded(<Instruments />)} />
           <Route path="/account" element={guarded(<Account />)} />
           <Route path="/organization" element={guarded(<Organization />)} />
+          <Route path="/facilities" element={guarded(<Facilities />)} />
           <Route path="/accept-invitation" element={guarded(<AcceptInvitation />)} />
           <Route path="/joined" element={guarded(<Joined />)} />
           <Route path="/types" element={guarded(<UsageTypes />)} />

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { can, carbon, summarize, type Usage, type UsageType } from '../api/client';
 import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
+import { useFacilities } from '../hooks/useFacilities';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 import { UsageForm } from './usages/UsageForm';
 
@@ -17,12 +18,15 @@ const typeLabel = (t: UsageType) => `${t.name} (${t.unit})${t.illustrative ? `, 
 
 interface Filters {
   usage_type_id?: number;
+  facility_id?: string;
   from?: string;
   to?: string;
 }
 
 export function Usages() {
   const { types } = useUsageTypes();
+  const { facilities } = useFacilities();
+  const facilityName = (id?: string | null) => facilities.find((f) => f.id === id)?.name;
   const [filters, setFilters] = useState<Filters>({});
   // Cursors of the pages before the current one; the current page's cursor last.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -59,10 +63,12 @@ export function Usages() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const type = String(form.get('type'));
+    const facility = String(form.get('facility') ?? '');
     const from = String(form.get('from'));
     const to = String(form.get('to'));
     setFilters({
       ...(type ? { usage_type_id: Number(type) } : {}),
+      ...(facility ? { facility_id: facility } : {}),
       ...(from ? { from: startOfDay(from) } : {}),
       ...(to ? { to: startOfDay(to, 1) } : {}),
     });
@@ -83,7 +89,7 @@ export function Usages() {
     <section>
       <h1>Usages</h1>
       {writes ? (
-        <UsageForm key={editing?.id ?? 'new'} types={types} editing={editing} onDone={() => { setEditing(null); void load(); }} />
+        <UsageForm key={editing?.id ?? 'new'} types={types} facilities={facilities} editing={editing} onDone={() => { setEditing(null); void load(); }} />
       ) : (
         <p className="hint">Your role in this organization reads the usages; editors, admins and owners record them.</p>
       )}
@@ -93,6 +99,12 @@ export function Usages() {
           <option value="">All types</option>
           {types.map((t) => <option key={t.id} value={t.id}>{typeLabel(t)}</option>)}
         </SelectField>
+        {facilities.length > 0 && (
+          <SelectField label="Facility" name="facility" defaultValue="">
+            <option value="">All facilities</option>
+            {facilities.map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
+          </SelectField>
+        )}
         <Field label="From" name="from" type="date" />
         <Field label="To (inclusive)" name="to" type="date" />
         <button type="submit" className="secondary">Apply filters</button>
@@ -115,7 +127,10 @@ export function Usages() {
             {page.map((u) => (
               <tr key={u.id} data-usage-id={u.id}>
                 <td>{new Date(u.usage_at).toLocaleString()}</td>
-                <td>{u.usage_type.name}{u.usage_type.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}</td>
+                <td>
+                  {u.usage_type.name}{u.usage_type.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}
+                  {facilityName(u.facility_id) && <span className="hint"> · {facilityName(u.facility_id)}</span>}
+                </td>
                 <td>{u.amount} {u.unit}</td>
                 <td>{formatCo2e(u.co2e)}</td>
                 <td>{u.usage_type.scope}</td>

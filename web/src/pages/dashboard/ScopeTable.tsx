@@ -36,6 +36,30 @@ export function ScopeTable({ summary, year }: { summary: Summary; year: number }
         </table>
       )}
       <Scope2Table summary={summary} year={year} />
+      <FacilityTable summary={summary} year={year} />
+    </>
+  );
+}
+
+/** Totals per facility, when some usage names one. */
+function FacilityTable({ summary, year }: { summary: Summary; year: number }) {
+  if (!summary.by_facility.some((f) => f.facility_id)) return null;
+  return (
+    <>
+      <h2>By facility</h2>
+      <table data-testid="facility-table">
+        <caption>Totals per facility, {year} (scope 2 location-based)</caption>
+        <thead><tr><th scope="col">Facility</th><th scope="col">Usages</th><th scope="col">kg CO₂e</th></tr></thead>
+        <tbody>
+          {summary.by_facility.map((f) => (
+            <tr key={f.facility_id ?? 'none'}>
+              <th scope="row">{f.facility_id ? (f.name ?? 'A deleted facility') : 'No facility'}</th>
+              <td>{f.usage_count}</td>
+              <td>{round(f.co2e)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { Alert, Field, ILLUSTRATIVE, SelectField } from '../../components/forms'
 import { SCOPE3_CATEGORIES } from '../../scope3';
 import { useSubmit } from '../../hooks/useSubmit';
 import { useUnits } from '../../hooks/useUnits';
+import type { Facility } from '../../hooks/useFacilities';
 
 /** `YYYY-MM-DDTHH:mm` in local time, for a datetime-local input. */
 function localInput(iso: string): string {
@@ -39,7 +40,12 @@ function FactorNote({ type }: { type: UsageType }) {
 /** Add a usage, or edit one: the type found by category and search, the
  * amount in any unit of the type's dimension. */
 
-export function UsageForm({ types, editing, onDone }: { types: UsageType[]; editing: Usage | null; onDone: () => void }) {
+export function UsageForm({ types, facilities, editing, onDone }: {
+  types: UsageType[];
+  facilities: Facility[];
+  editing: Usage | null;
+  onDone: () => void;
+}) {
   const dimensions = useUnits();
   // One key per usage being added: a double click or a retry sends the same
   // key, so the server records the usage once.
@@ -49,6 +55,7 @@ export function UsageForm({ types, editing, onDone }: { types: UsageType[]; edit
   const [search, setSearch] = useState('');
   const [typeId, setTypeId] = useState<number | undefined>(editing?.usage_type.id);
   const [unit, setUnit] = useState<string | undefined>(editing?.unit);
+  const [facilityId, setFacilityId] = useState<string>(editing?.facility_id ?? '');
 
   const found = findTypes(types, category, search);
   // Never an illustrative type by default: a newcomer would record
@@ -73,13 +80,17 @@ export function UsageForm({ types, editing, onDone }: { types: UsageType[]; edit
       ...(selectedUnit ? { unit: selectedUnit } : {}),
       ...(chosen ? { scope3_category: Number(chosen) } : {}),
     };
+    // Editing: "" takes the usage out of its facility.
+    const facility = editing
+      ? (facilityId !== (editing.facility_id ?? '') ? { facility_id: facilityId } : {})
+      : (facilityId ? { facility_id: facilityId } : {});
     const { error, response } = editing
       ? await carbon.PUT('/usages/{id}', {
           params: { path: { id: editing.id } },
           headers: { 'If-Match': `"${editing.version}"` },
-          body: { ...fields, ...(usage_at ? { usage_at } : {}) },
+          body: { ...fields, ...facility, ...(usage_at ? { usage_at } : {}) },
         })
-      : await carbon.POST('/usages', { headers: { 'Idempotency-Key': key }, body: { ...fields, usage_at } });
+      : await carbon.POST('/usages', { headers: { 'Idempotency-Key': key }, body: { ...fields, ...facility, usage_at } });
     if (error) {
       const summary = summarize(error, response);
       if (response.status === 412) summary.detail = 'Someone changed this usage meanwhile. Cancel and edit it again to see the latest values.';
@@ -96,6 +107,20 @@ export function UsageForm({ types, editing, onDone }: { types: UsageType[]; edit
       aria-labelledby="usage-form-title">
       <h2 id="usage-form-title">{editing ? 'Edit usage' : 'Add a usage'}</h2>
       {problem && <Alert>{problem.detail}</Alert>}
+      {facilities.length > 0 && (
+        <div className="row">
+          <SelectField label="Facility" name="facility_id" value={facilityId} error={problem?.fields.facility_id}
+            onChange={(e) => {
+              setFacilityId(e.target.value);
+              // The facility's usual electricity type, unless one is chosen.
+              const usual = facilities.find((f) => f.id === e.target.value)?.default_usage_type_id;
+              if (usual && typeId === undefined && !editing) setTypeId(usual);
+            }}>
+            <option value="">No facility</option>
+            {facilities.map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
+          </SelectField>
+        </div>
+      )}
       <div className="row">
         <SelectField label="Category" name="category" value={category}
           onChange={(e) => { setCategory(e.target.value); setTypeId(undefined); setUnit(undefined); }}>
