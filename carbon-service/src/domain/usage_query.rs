@@ -54,18 +54,59 @@ impl UsageFilter {
 
 impl UsageFilter {
     /// [`UsageFilter::parse`], and only the usages of the facility `raw`
-    /// (blank: of any), every bad value named.
+    /// (absent: of any), every bad value named.
     pub fn parse_with_facility(
         usage_type_id: Option<i64>,
         facility_id: Option<&str>,
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Self, Invalid> {
-        let facility = super::usage::parse_facility(facility_id).map_err(Invalid::from);
+        let facility = facility_id
+            .map(|raw| FacilityId::parse("facility_id", raw))
+            .transpose()
+            .map_err(Invalid::from);
         let (mut filter, facility_id) = both(Self::parse(usage_type_id, from, to), facility)?;
         filter.facility_id = facility_id;
         Ok(filter)
     }
+}
+
+/// The oldest instant a page of the list can reach: the start of the
+/// newest month such that the months from it on (strictly before `before`,
+/// a `YYYY-MM`, when given) hold `needed` matching usages, by the month
+/// rollups' counts (`months`, any order). `None` when they hold fewer: the
+/// page may reach back to the first usage. Bounding the list's index range
+/// so keeps a page of a large inventory from walking all of it (an engine
+/// may examine every key in a query's bounds, whatever the limit); the
+/// month of `before` stays inside the bound, and counting none of it keeps
+/// the bound safe when that month holds usages on the far side of a cursor
+/// or a window's end.
+pub fn page_floor(
+    months: &[(String, u64)],
+    before: Option<&str>,
+    needed: u64,
+) -> Option<DateTime<Utc>> {
+    let mut sorted: Vec<&(String, u64)> = months
+        .iter()
+        .filter(|(month, _)| before.is_none_or(|b| month.as_str() < b))
+        .collect();
+    sorted.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut held = 0_u64;
+    for (month, count) in sorted {
+        held = held.saturating_add(*count);
+        if held >= needed {
+            return month_start(month);
+        }
+    }
+    None
+}
+
+/// 00:00 UTC on the first day of `YYYY-MM`.
+fn month_start(month: &str) -> Option<DateTime<Utc>> {
+    let (year, month) = month.split_once('-')?;
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(year.parse().ok()?, month.parse().ok()?, 1, 0, 0, 0)
+        .single()
 }
 
 /// The position just after the last usage of a page, in the list's order
@@ -199,5 +240,29 @@ mod tests {
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["usage_type_id", "from"]);
+    }
+
+    #[test]
+    fn a_page_floor_covers_the_newest_months_that_hold_enough_usages() {
+        let months = vec![
+            ("2026-01".to_owned(), 40),
+            ("2026-03".to_owned(), 30),
+            ("2026-02".to_owned(), 30),
+        ];
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            page_floor(&months, None, 30),
+            Some(at("2026-03-01T00:00:00Z"))
+        );
+        assert_eq!(
+            page_floor(&months, None, 31),
+            Some(at("2026-02-01T00:00:00Z"))
+        );
+        assert_eq!(page_floor(&months, None, 101), None);
+        // A cursor in March: March stays in range and counts for nothing.
+        assert_eq!(
+            page_floor(&months, Some("2026-03"), 31),
+            Some(at("2026-01-01T00:00:00Z"))
+        );
     }
 }

@@ -199,6 +199,7 @@ pub fn export_order() -> Document {
 }
 
 /// A page of up to `limit` usages, newest first, and whether more follow;
+/// none older than `floor` (see `usage_query::page_floor`);
 /// `StoreError::TimedOut` past `max_time`.
 #[tracing::instrument(skip(db, filter))]
 pub async fn page(
@@ -206,9 +207,20 @@ pub async fn page(
     org_id: OrgId,
     filter: &UsageFilter,
     start: PageStart,
-    limit: u32,
+    (limit, floor): (u32, Option<chrono::DateTime<chrono::Utc>>),
     max_time: Duration,
 ) -> Result<(Vec<Usage>, bool), StoreError> {
+    let floored;
+    let filter = match floor {
+        Some(floor) if filter.from.is_none_or(|from| from < floor) => {
+            floored = UsageFilter {
+                from: Some(floor),
+                ..filter.clone()
+            };
+            &floored
+        }
+        _ => filter,
+    };
     let (query, skip) = page_query(org_id, filter, start);
     // One more than asked tells whether another page exists, without a count.
     let mut found: Vec<Usage> = usages(db)

@@ -33,7 +33,7 @@ use crate::domain::rollup::{self, RollupDelta};
 use crate::domain::units;
 use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
 use crate::domain::usage_csv::{self};
-use crate::domain::usage_query::{UsageCursor, UsageFilter, UsagePage};
+use crate::domain::usage_query::{self, PageStart, UsageCursor, UsageFilter, UsagePage};
 use crate::domain::usage_type::UsageType;
 use crate::domain::viewer::Viewer;
 use crate::service::slots::{NoSlot, Slot, Slots};
@@ -260,8 +260,44 @@ impl Usages<'_> {
         } else {
             None
         };
-        let (found, more) =
-            usages::page(self.db, org_id, filter, page.start, page.limit, max_time).await?;
+        // The months that hold the page, from the rollups: the list reads
+        // only their part of the index (see `usage_query::page_floor`).
+        let (needed, before) = match page.start {
+            PageStart::Offset(offset) => (
+                offset.saturating_add(u64::from(page.limit) + 1),
+                filter.to.map(rollup::month_of),
+            ),
+            PageStart::After(cursor) => (
+                u64::from(page.limit) + 1,
+                Some(rollup::month_of(cursor.usage_at.to_chrono())),
+            ),
+        };
+        let months =
+            rollups::month_counts(self.db, org_id, filter.usage_type_id, filter.facility_id)
+                .await?;
+        let floor = usage_query::page_floor(&months, before.as_deref(), needed);
+        let (mut found, mut more) = usages::page(
+            self.db,
+            org_id,
+            filter,
+            page.start,
+            (page.limit, floor),
+            max_time,
+        )
+        .await?;
+        if floor.is_some() && !more {
+            // Fewer than the counts promised (a write landed in between):
+            // the page may reach further back.
+            (found, more) = usages::page(
+                self.db,
+                org_id,
+                filter,
+                page.start,
+                (page.limit, None),
+                max_time,
+            )
+            .await?;
+        }
         let next = found.last().filter(|_| more).map(|last| UsageCursor {
             usage_at: last.usage_at,
             id: last.id,
