@@ -93,8 +93,13 @@ pub struct Dataset {
     pub illustrative: bool,
     /// Hidden from new usages; existing usages keep its factors.
     pub retired: bool,
-    /// Uploaded by a superuser of this deployment.
+    /// Uploaded by a superuser of this deployment, or an organization's.
     pub private: bool,
+    /// The organization whose own it is: only its members see it and its
+    /// types. None: the deployment's (public, or private to every
+    /// signed-in user, as every dataset from before organizations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<common::ids::OrgId>,
 }
 
 pub const MAX_TEXT_CHARS: usize = 256;
@@ -174,6 +179,7 @@ impl Dataset {
                 illustrative: fields.illustrative,
                 retired: false,
                 private,
+                org_id: None,
             }),
             _ => Err(Invalid(errors)),
         }
@@ -196,6 +202,7 @@ impl Dataset {
             illustrative: false,
             retired: false,
             private: true,
+            org_id: None,
         }
     }
 }

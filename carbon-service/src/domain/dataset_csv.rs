@@ -58,8 +58,11 @@ fn integer(field: &str, raw: &str) -> Result<Option<i64>, FieldError> {
 
 /// Parses an upload into `dataset`'s types, every row checked, all errors
 /// reported together (with their row numbers; at most
-/// [`MAX_REPORTED_ERRORS`]).
+/// [`MAX_REPORTED_ERRORS`]). An organization's dataset gets its type ids
+/// from the server: its rows need no `id` (one given is ignored), and each
+/// type comes back with its row number for an id, to be replaced.
 pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, UploadError> {
+    let assigned = dataset.org_id.is_some();
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -77,6 +80,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
     let position = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let mut missing: Vec<FieldError> = REQUIRED_COLUMNS
         .iter()
+        .filter(|c| !(assigned && **c == "id"))
         .filter(|c| position(c).is_none())
         .map(|c| FieldError::new("header", format!("has no `{c}` column")))
         .collect();
@@ -122,7 +126,11 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
                 .ok()
                 .flatten()
         };
-        let id = int("id");
+        let id = if assigned {
+            Some(row as i64)
+        } else {
+            int("id")
+        };
         let scope = int("scope");
         let scope3_category = int("scope3_category");
         let source_year = int("source_year");

@@ -112,6 +112,9 @@ pub struct UsageType {
     pub retired: bool,
     /// Its dataset is private (see `domain::viewer`).
     pub private: bool,
+    /// Its dataset is this organization's own (see `domain::viewer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<common::ids::OrgId>,
     /// GHG Protocol scope: 1 direct, 2 purchased energy, 3 other indirect.
     pub scope: Scope,
     /// Where the factor comes from.
@@ -379,6 +382,7 @@ impl UsageType {
                 illustrative: dataset.illustrative,
                 retired: dataset.retired,
                 private: dataset.private,
+                org_id: dataset.org_id,
                 scope,
                 source,
                 source_year,

@@ -1,6 +1,8 @@
 //! Who is looking at the factor library. Published datasets are public;
 //! a private one (`custom`, a superuser's upload) is this deployment's
-//! own, and to anyone who may not see it, it and its types do not exist.
+//! own, visible to every signed-in user; an organization's own is its
+//! members' only. To anyone who may not see it, it and its types do not
+//! exist.
 
 use common::ids::OrgId;
 
@@ -25,12 +27,22 @@ impl Viewer {
         matches!(self, Self::SignedIn(_))
     }
 
+    /// Whether an organization's own dataset (or type) is the viewer's
+    /// organization's; one of the deployment's always is.
+    fn owns(self, org_id: Option<OrgId>) -> bool {
+        match (org_id, self) {
+            (None, _) => true,
+            (Some(org), Self::SignedIn(mine)) => org == mine,
+            (Some(_), Self::Anonymous) => false,
+        }
+    }
+
     pub fn can_see_dataset(self, dataset: &Dataset) -> bool {
-        !dataset.private || self.sees_private()
+        (!dataset.private || self.sees_private()) && self.owns(dataset.org_id)
     }
 
     pub fn can_see_type(self, usage_type: &UsageType) -> bool {
-        !usage_type.private || self.sees_private()
+        (!usage_type.private || self.sees_private()) && self.owns(usage_type.org_id)
     }
 }
 
@@ -43,5 +55,17 @@ mod tests {
         let custom = Dataset::custom();
         assert!(!Viewer::Anonymous.can_see_dataset(&custom));
         assert!(Viewer::SignedIn(OrgId::new()).can_see_dataset(&custom));
+    }
+
+    #[test]
+    fn an_organizations_dataset_is_its_members_only() {
+        let org = OrgId::new();
+        let own = Dataset {
+            org_id: Some(org),
+            ..Dataset::custom()
+        };
+        assert!(Viewer::SignedIn(org).can_see_dataset(&own));
+        assert!(!Viewer::SignedIn(OrgId::new()).can_see_dataset(&own));
+        assert!(!Viewer::Anonymous.can_see_dataset(&own));
     }
 }

@@ -3,14 +3,48 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use common::auth::{OptionalUser, Superuser};
+use std::future::{Ready, ready};
+
+use actix_web::FromRequest;
+use actix_web::dev::Payload;
+use common::auth::{AuthenticatedUser, OptionalUser};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Query;
+use common::org::Capability;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::context::AppContext;
 use crate::domain::dataset::{Dataset, DatasetFields, DatasetId};
+use crate::service::datasets::Publisher;
+
+/// Whose a dataset upload or retirement is: a superuser's is the
+/// deployment's; an organization's admin's or owner's the organization's;
+/// any other role's is 403 before the body is read.
+pub struct Publishing(pub Publisher, pub AuthenticatedUser);
+
+impl FromRequest for Publishing {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(
+            AuthenticatedUser::from_request(req, payload)
+                .into_inner()
+                .and_then(|caller| {
+                    if caller.superuser {
+                        return Ok(Self(Publisher::Deployment(caller.id), caller));
+                    }
+                    caller.require(Capability::ManageInventory)?;
+                    let publisher = Publisher::Organization {
+                        org: caller.org,
+                        by: caller.id,
+                    };
+                    Ok(Self(publisher, caller))
+                }),
+        )
+    }
+}
 use common::validation::Invalid;
 
 /// `/datasets`: the factor library's sources.
@@ -49,8 +83,14 @@ pub struct DatasetResponse {
     pub illustrative: bool,
     /// Retired: its types take no new usages; existing usages keep them.
     pub retired: bool,
-    /// This deployment's own (`custom`, or uploaded by a superuser).
+    /// This deployment's own (`custom`, or uploaded by a superuser), or
+    /// an organization's.
     pub private: bool,
+    /// The organization whose own it is (only its members see it); absent:
+    /// the deployment's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<common::ids::OrgId>, nullable = false)]
+    pub org_id: Option<String>,
 }
 
 impl From<&Dataset> for DatasetResponse {
@@ -68,6 +108,7 @@ impl From<&Dataset> for DatasetResponse {
             illustrative: d.illustrative,
             retired: d.retired,
             private: d.private,
+            org_id: d.org_id.map(|o| o.to_string()),
         }
     }
 }
@@ -156,7 +197,14 @@ pub struct UploadResult {
     pub types: usize,
 }
 
-/// Upload a private dataset (superuser)
+/// Upload a private dataset
+///
+/// A superuser's is the deployment's: every signed-in user sees it. An
+/// organization's admin's or owner's is the organization's own: only its
+/// members see it and its types; its id is the one given followed by the
+/// organization's first 12 hexadecimal digits, and its types get their ids
+/// from the server (from 1,000,000,000; an `id` column is ignored: read
+/// them back with `GET /types?dataset=`). Other roles: 403.
 ///
 /// A `text/csv` body (at most 5 MiB and 10,000 rows) with one usage type
 /// per row, and the dataset's metadata as query parameters. Columns (a
@@ -168,20 +216,20 @@ pub struct UploadResult {
 /// stored; else the dataset and its types are stored in one transaction.
 #[utoipa::path(post, path = "/datasets", tag = "datasets",
     security(("oauth2_password" = [])),
-    extensions(("x-superuser" = json!(true))),
     params(UploadQuery),
     request_body(content = String, content_type = "text/csv",
         example = "id,name,unit,scope,co2,ch4,n2o,category,source\n9001,Steam from the ACME plant,GJ,2,60.2,0.0011,0.00011,purchased_heat,ACME 2026 supplier declaration\n"),
     responses(
         (status = 201, description = "Stored", body = UploadResult),
+        (status = 403, description = "Neither a superuser nor an admin or owner of the token's organization", body = ProblemDetails),
         (status = 409, description = "A dataset with this id exists", body = ProblemDetails),
         (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails),
         (status = 415, description = "Not text/csv", body = ProblemDetails),
         (status = 422, description = "Invalid metadata or rows (each named), a type id that exists; nothing stored", body = ProblemDetails),
     ))]
-#[tracing::instrument(skip_all, fields(by = %caller.id))]
+#[tracing::instrument(skip_all)]
 pub async fn upload_dataset(
-    Superuser(caller): Superuser,
+    Publishing(publisher, _): Publishing,
     req: HttpRequest,
     ctx: web::Data<AppContext>,
     Query(query): Query<UploadQuery>,
@@ -201,7 +249,7 @@ pub async fn upload_dataset(
         notes: query.notes.into_iter().collect(),
         illustrative: false,
     };
-    let (dataset, types) = ctx.datasets().upload(&fields, &body, caller.id).await?;
+    let (dataset, types) = ctx.datasets().upload(&fields, &body, publisher).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/datasets/{}", dataset.id)))
         .json(UploadResult {
@@ -210,7 +258,10 @@ pub async fn upload_dataset(
         }))
 }
 
-/// Retire a dataset (superuser)
+/// Retire a dataset
+///
+/// A superuser retires the deployment's datasets; an organization's admin
+/// or owner only the organization's own (another's is 404).
 ///
 /// Its types take no new usages (422 naming `usage_type_id`) and leave the
 /// type list unless `include_retired=true`; usages recorded with them keep
@@ -218,21 +269,21 @@ pub async fn upload_dataset(
 /// last five minutes.
 #[utoipa::path(post, path = "/datasets/{id}/retire", tag = "datasets",
     security(("oauth2_password" = [])),
-    extensions(("x-superuser" = json!(true))),
     params(("id" = String, Path, description = "The dataset's id", example = "acme-suppliers-2026", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")),
     responses(
         (status = 200, description = "Retired", body = DatasetResponse),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
-        (status = 404, description = "No such dataset", body = ProblemDetails),
+        (status = 403, description = "Neither a superuser nor an admin or owner of the token's organization", body = ProblemDetails),
+        (status = 404, description = "No such dataset of the caller's to retire", body = ProblemDetails),
     ))]
-#[tracing::instrument(skip_all, fields(by = %caller.id))]
+#[tracing::instrument(skip_all)]
 pub async fn retire_dataset(
-    Superuser(caller): Superuser,
+    Publishing(publisher, caller): Publishing,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = DatasetId::parse("id", &id).map_err(Invalid::from)?;
     caller.require_fresh_login()?;
-    let retired = ctx.datasets().retire(&id, caller.id).await?;
+    let retired = ctx.datasets().retire(&id, publisher).await?;
     Ok(HttpResponse::Ok().json(DatasetResponse::from(&retired)))
 }

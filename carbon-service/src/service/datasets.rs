@@ -1,5 +1,6 @@
-//! Factor datasets: reading them, a superuser's upload of a private one
-//! (its types from CSV, all or nothing) and retiring one.
+//! Factor datasets: reading them, an upload of a private one (its types
+//! from CSV, all or nothing) by a superuser for the deployment or by an
+//! organization's admin for the organization, and retiring one.
 
 use mongodb::Database;
 
@@ -9,7 +10,7 @@ use crate::domain::viewer::Viewer;
 use crate::storage::{datasets, usage_types};
 use crate::type_cache::UsageTypeCache;
 use common::db::{StoreError, TransactionError, in_transaction};
-use common::ids::UserId;
+use common::ids::{OrgId, UserId};
 use common::validation::{FieldError, Invalid};
 
 /// Why a dataset flow did not happen.
@@ -31,6 +32,56 @@ pub enum DatasetError {
     TooManyRows,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Who uploads or retires a dataset, and so whose it is.
+#[derive(Debug, Clone, Copy)]
+pub enum Publisher {
+    /// A superuser: the deployment's (every signed-in user sees it).
+    Deployment(UserId),
+    /// An organization's admin or owner: the organization's own.
+    Organization { org: OrgId, by: UserId },
+}
+
+impl Publisher {
+    fn viewer(self) -> Viewer {
+        match self {
+            Self::Deployment(by) => Viewer::SignedIn(OrgId::personal(by)),
+            Self::Organization { org, .. } => Viewer::SignedIn(org),
+        }
+    }
+
+    fn org(self) -> Option<OrgId> {
+        match self {
+            Self::Deployment(_) => None,
+            Self::Organization { org, .. } => Some(org),
+        }
+    }
+
+    fn by(self) -> UserId {
+        match self {
+            Self::Deployment(by) | Self::Organization { by, .. } => by,
+        }
+    }
+}
+
+/// An organization's dataset id: the id given, then the organization's
+/// first 12 hexadecimal digits, so that two organizations may each name a
+/// dataset `suppliers-2026` (and neither sees the other's).
+fn org_dataset_id(given: &DatasetId, org: OrgId) -> Result<DatasetId, Invalid> {
+    let suffix: String = org
+        .as_uuid()
+        .simple()
+        .to_string()
+        .chars()
+        .take(12)
+        .collect();
+    DatasetId::parse("id", &format!("{given}-{suffix}")).map_err(|_| {
+        Invalid::one(
+            "id",
+            "must be at most 51 characters for an organization's dataset",
+        )
+    })
 }
 
 impl TransactionError for DatasetError {
@@ -71,16 +122,42 @@ impl Datasets<'_> {
         &self,
         fields: &DatasetFields,
         body: &[u8],
-        by: UserId,
+        publisher: Publisher,
     ) -> Result<(Dataset, usize), DatasetError> {
-        let dataset = Dataset::parse(fields, true)?;
-        let types = dataset_csv::parse_upload(body, &dataset).map_err(|e| match e {
+        let mut dataset = Dataset::parse(fields, true)?;
+        if let Some(org) = publisher.org() {
+            dataset.id = org_dataset_id(&dataset.id, org)?;
+            dataset.org_id = Some(org);
+        }
+        let mut types = dataset_csv::parse_upload(body, &dataset).map_err(|e| match e {
             UploadError::TooManyRows => DatasetError::TooManyRows,
             UploadError::Invalid(errors) => DatasetError::Invalid(Invalid(errors)),
         })?;
         if datasets::find(self.db, &dataset.id).await?.is_some() {
             return Err(DatasetError::IdTaken(dataset.id));
         }
+        if dataset.org_id.is_some() {
+            return self
+                .store_organizations(dataset, &mut types, publisher)
+                .await;
+        }
+        let reserved: Vec<FieldError> = types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.id.get() >= usage_types::ORG_TYPE_IDS_FROM)
+            .map(|(index, _)| {
+                FieldError::new(
+                    "id",
+                    format!(
+                        "must be below {}: ids from there are organizations' types'",
+                        usage_types::ORG_TYPE_IDS_FROM
+                    ),
+                )
+                .in_row(index as u64 + 1)
+            })
+            .take(crate::domain::usage_csv::MAX_REPORTED_ERRORS)
+            .collect();
+        Invalid::check(reserved)?;
         // One `$in` query on the id index: the rows' ids that exist.
         let ids: Vec<_> = types.iter().map(|t| t.id).collect();
         let existing: std::collections::HashSet<_> = usage_types::find_many(self.db, &ids)
@@ -121,14 +198,62 @@ impl Datasets<'_> {
         })
         .await?;
         self.cache.invalidate();
-        tracing::info!(dataset = %dataset.id, types = types.len(), %by, "dataset uploaded");
+        tracing::info!(dataset = %dataset.id, types = types.len(), by = %publisher.by(), "dataset uploaded");
+        Ok((dataset, types.len()))
+    }
+
+    /// Stores an organization's dataset and its types, their ids taken
+    /// from the organizations' range in the same transaction.
+    async fn store_organizations(
+        &self,
+        dataset: Dataset,
+        types: &mut [crate::domain::usage_type::UsageType],
+        publisher: Publisher,
+    ) -> Result<(Dataset, usize), DatasetError> {
+        in_transaction(
+            self.db,
+            "uploading an organization's dataset",
+            async |session| {
+                let first =
+                    usage_types::allocate_org_ids(self.db, session, types.len() as u64).await?;
+                for (offset, usage_type) in types.iter_mut().enumerate() {
+                    usage_type.id =
+                        crate::domain::ids::UsageTypeId::parse("id", first + offset as i64)
+                            .map_err(Invalid::from)?;
+                }
+                datasets::insert(self.db, session, &dataset)
+                    .await
+                    .map_err(|e| {
+                        if e.is_duplicate_on(common::db::PRIMARY_KEY) {
+                            DatasetError::IdTaken(dataset.id.clone())
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                usage_types::insert_many(self.db, session, types).await?;
+                Ok::<_, DatasetError>(())
+            },
+        )
+        .await?;
+        self.cache.invalidate();
+        tracing::info!(dataset = %dataset.id, types = types.len(), by = %publisher.by(), "organization's dataset uploaded");
         Ok((dataset, types.len()))
     }
 
     /// Retires a dataset and its types in one transaction: no new usages
     /// of them; existing usages keep their snapshots.
     #[tracing::instrument(skip(self))]
-    pub async fn retire(&self, id: &DatasetId, by: UserId) -> Result<Dataset, DatasetError> {
+    pub async fn retire(
+        &self,
+        id: &DatasetId,
+        publisher: Publisher,
+    ) -> Result<Dataset, DatasetError> {
+        // An organization retires only its own datasets; another's does
+        // not exist for it.
+        let found = self.get(publisher.viewer(), id).await?;
+        if found.org_id != publisher.org() {
+            return Err(DatasetError::NotFound(id.clone()));
+        }
         let retired = in_transaction(self.db, "retiring a dataset", async |session| {
             if !datasets::retire(self.db, session, id).await? {
                 return Err(DatasetError::NotFound(id.clone()));
@@ -137,8 +262,7 @@ impl Datasets<'_> {
         })
         .await?;
         self.cache.invalidate();
-        tracing::info!(dataset = %id, types = retired, %by, "dataset retired");
-        self.get(Viewer::SignedIn(common::ids::OrgId::personal(by)), id)
-            .await
+        tracing::info!(dataset = %id, types = retired, by = %publisher.by(), "dataset retired");
+        self.get(publisher.viewer(), id).await
     }
 }

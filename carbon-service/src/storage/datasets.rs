@@ -156,3 +156,19 @@ pub async fn private_ids(db: &Database) -> Result<Vec<String>, StoreError> {
         .filter_map(|row| row.get_str("_id").ok().map(str::to_owned))
         .collect())
 }
+
+/// Deletes every dataset of the organization's own, in the transaction of
+/// `session` (an erasure's).
+pub async fn delete_of_org(
+    db: &Database,
+    session: &mut mongodb::ClientSession,
+    org_id: common::ids::OrgId,
+) -> Result<u64, StoreError> {
+    let deleted = db
+        .collection::<bson::Document>(COLLECTION)
+        .delete_many(doc! { "org_id": org_id })
+        .session(session)
+        .await
+        .context("deleting an organization's datasets")?;
+    Ok(deleted.deleted_count)
+}

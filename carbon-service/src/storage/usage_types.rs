@@ -12,6 +12,33 @@ use common::db::{Context, StoreError};
 pub const COLLECTION: &str = "usage_types";
 /// The unique index on the type's id: a duplicate here is an id taken.
 pub const ID_INDEX: &str = "id_unique";
+/// Organizations' types get ids from here up (see [`allocate_org_ids`]);
+/// the deployment's stay below.
+pub const ORG_TYPE_IDS_FROM: i64 = 1_000_000_000;
+const COUNTERS: &str = "counters";
+
+/// Takes `n` ids for an organization's types, in the transaction of
+/// `session` (two uploads conflict on the counter): the first of them.
+pub async fn allocate_org_ids(
+    db: &Database,
+    session: &mut mongodb::ClientSession,
+    n: u64,
+) -> Result<i64, StoreError> {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let counter = db
+        .collection::<bson::Document>(COUNTERS)
+        .find_one_and_update(
+            doc! { "_id": "org_type_ids" },
+            doc! { "$inc": { "taken": n } },
+        )
+        .upsert(true)
+        .return_document(mongodb::options::ReturnDocument::After)
+        .session(session)
+        .await
+        .context("taking type ids")?;
+    let taken = counter.and_then(|c| c.get_i64("taken").ok()).unwrap_or(n);
+    Ok(ORG_TYPE_IDS_FROM + taken - n)
+}
 
 pub fn indexes() -> (Vec<IndexModel>, &'static [&'static str]) {
     (
@@ -387,4 +414,19 @@ pub async fn set_scope3_categories(
         .await
         .context("re-tagging a usage type's scope 3 categories")?;
     Ok(updated.modified_count == 1)
+}
+
+/// Deletes the types of the organization's own datasets, in the
+/// transaction of `session` (an erasure's; usages keep their snapshots).
+pub async fn delete_of_org(
+    db: &Database,
+    session: &mut mongodb::ClientSession,
+    org_id: common::ids::OrgId,
+) -> Result<u64, StoreError> {
+    let deleted = types(db)
+        .delete_many(doc! { "org_id": org_id })
+        .session(session)
+        .await
+        .context("deleting an organization's types")?;
+    Ok(deleted.deleted_count)
 }

@@ -1,5 +1,5 @@
 //! Factor datasets: public reads, a superuser's private upload (all or
-//! nothing) and retirement.
+//! nothing), an organization's own, and retirement.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -88,9 +88,10 @@ async fn an_upload_with_bad_rows_or_taken_ids_stores_nothing_and_names_each() {
 }
 
 #[tokio::test]
-async fn an_upload_needs_a_superuser_csv_and_valid_metadata() {
+async fn an_upload_needs_a_superuser_or_an_admin_csv_and_valid_metadata() {
     let app = spawn_app().await;
-    assert_problem(upload(&app, &TestUser::new(), ACME, ACME_CSV).await, 403).await;
+    let editor = TestUser::member(common::ids::OrgId::new(), common::org::OrgRole::Editor);
+    assert_problem(upload(&app, &editor, ACME, ACME_CSV).await, 403).await;
     let admin = TestUser::superuser();
     let json = app.post(ACME, &admin).json(&json!({})).sent().await;
     assert_problem(json, 415).await;
@@ -266,4 +267,114 @@ async fn an_upload_names_each_row_whose_type_id_exists_and_stores_nothing() {
     assert_eq!(error_fields(&problem), ["id"]);
     assert_problem(app.get("/datasets/acme-2026", &admin).sent().await, 404).await;
     assert_problem(app.types("/9101").await, 404).await;
+}
+
+#[tokio::test]
+async fn an_organizations_dataset_is_its_members_only_with_ids_the_server_assigns() {
+    use common::ids::OrgId;
+    use common::org::OrgRole;
+    let app = spawn_app().await;
+    let org = OrgId::new();
+    let admin = TestUser::member(org, OrgRole::Admin);
+    let r = upload(&app, &admin, ACME, ACME_CSV).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let stored: Value = r.json().await.unwrap();
+    let id = stored["dataset"]["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("acme-2026-"), "{id}");
+    assert_eq!(stored["dataset"]["org_id"], org.to_string());
+    // Its types' ids are the server's, not the rows'.
+    let editor = TestUser::member(org, OrgRole::Editor);
+    let types: Value = app
+        .get(&format!("/types?dataset={id}"), &editor)
+        .json_body()
+        .await;
+    let ids: Vec<i64> = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.iter().all(|id| *id >= 1_000_000_000), "{ids:?}");
+    // A member records a usage of one.
+    let r = app
+        .create_usage(&editor, json!({"amount": 1, "usage_type_id": ids[0]}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // To anyone else, neither the dataset nor its types exist.
+    let stranger = TestUser::member(OrgId::new(), OrgRole::Owner);
+    for reader in [&stranger, &TestUser::new()] {
+        assert_problem(
+            app.get(&format!("/datasets/{id}"), reader)
+                .send()
+                .await
+                .unwrap(),
+            404,
+        )
+        .await;
+        assert_problem(
+            app.get(&format!("/types/{}", ids[0]), reader)
+                .send()
+                .await
+                .unwrap(),
+            404,
+        )
+        .await;
+        let listed: Value = app.get("/datasets", reader).json_body().await;
+        assert!(
+            !listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["id"] == id.as_str())
+        );
+        let refused = app
+            .create_usage(reader, json!({"amount": 1, "usage_type_id": ids[0]}))
+            .await;
+        assert_problem(refused, 422).await;
+    }
+    // Another organization may name its dataset the same.
+    let other_admin = TestUser::member(OrgId::new(), OrgRole::Admin);
+    assert_eq!(
+        upload(&app, &other_admin, ACME, ACME_CSV).await.status(),
+        StatusCode::CREATED
+    );
+    // Only its own organization retires it.
+    let retire = format!("/datasets/{id}/retire");
+    assert_problem(app.post(&retire, &other_admin).send().await.unwrap(), 404).await;
+    let retired = app.post(&retire, &admin).send().await.unwrap();
+    assert_eq!(retired.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn erasing_an_organizations_data_removes_its_own_datasets() {
+    use common::ids::OrgId;
+    use common::org::OrgRole;
+    let app = spawn_app().await;
+    let owner = TestUser::member(OrgId::new(), OrgRole::Owner);
+    let stored: Value = upload(&app, &owner, ACME, ACME_CSV)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = stored["dataset"]["id"].as_str().unwrap().to_owned();
+    let erased = app
+        .delete("/org?confirm=true", &owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.get(&format!("/datasets/{id}"), &owner)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    let types: Value = app
+        .get(&format!("/types?dataset={id}"), &owner)
+        .json_body()
+        .await;
+    assert_eq!(types, json!([]));
 }

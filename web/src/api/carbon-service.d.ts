@@ -16,8 +16,15 @@ export interface paths {
         get: operations["list_datasets"];
         put?: never;
         /**
-         * Upload a private dataset (superuser)
-         * @description A `text/csv` body (at most 5 MiB and 10,000 rows) with one usage type
+         * Upload a private dataset
+         * @description A superuser's is the deployment's: every signed-in user sees it. An
+         *     organization's admin's or owner's is the organization's own: only its
+         *     members see it and its types; its id is the one given followed by the
+         *     organization's first 12 hexadecimal digits, and its types get their ids
+         *     from the server (from 1,000,000,000; an `id` column is ignored: read
+         *     them back with `GET /types?dataset=`). Other roles: 403.
+         *
+         *     A `text/csv` body (at most 5 MiB and 10,000 rows) with one usage type
          *     per row, and the dataset's metadata as query parameters. Columns (a
          *     header names them, any order): `id,name,unit,scope` and at least one of
          *     `co2,ch4,n2o` (kg per unit; a blank cell is a gas the factor does not
@@ -63,8 +70,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Retire a dataset (superuser)
-         * @description Its types take no new usages (422 naming `usage_type_id`) and leave the
+         * Retire a dataset
+         * @description A superuser retires the deployment's datasets; an organization's admin
+         *     or owner only the organization's own (another's is 404).
+         *
+         *     Its types take no new usages (422 naming `usage_type_id`) and leave the
          *     type list unless `include_retired=true`; usages recorded with them keep
          *     their factors. Repeating it changes nothing. Needs a login within the
          *     last five minutes.
@@ -663,7 +673,15 @@ export interface components {
             name: string;
             /** @description How it was transcribed, what was left out and why. */
             notes: string[];
-            /** @description This deployment's own (`custom`, or uploaded by a superuser). */
+            /**
+             * @description The organization whose own it is (only its members see it); absent:
+             *     the deployment's.
+             */
+            org_id?: components["schemas"]["OrgId"];
+            /**
+             * @description This deployment's own (`custom`, or uploaded by a superuser), or
+             *     an organization's.
+             */
             private: boolean;
             /** @description When it was published (`YYYY-MM` or a date). */
             published?: string;
@@ -1940,7 +1958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The token's user is not a superuser */
+            /** @description Neither a superuser nor an admin or owner of the token's organization */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2109,7 +2127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The token's user is not a superuser */
+            /** @description Neither a superuser nor an admin or owner of the token's organization */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2118,7 +2136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such dataset */
+            /** @description No such dataset of the caller's to retire */
             404: {
                 headers: {
                     [name: string]: unknown;

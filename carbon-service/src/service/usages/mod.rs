@@ -399,7 +399,7 @@ impl Usages<'_> {
 
     /// Erases every usage of the organization with their rollups, quota
     /// count, idempotency records, instruments and (with the last batch)
-    /// facilities; returns how many usages. Each batch of
+    /// facilities and its own datasets; returns how many usages. Each batch of
     /// [`ERASE_BATCH`] is one transaction (and deletes the records written
     /// meanwhile).
     #[tracing::instrument(skip(self))]
@@ -422,6 +422,8 @@ impl Usages<'_> {
                 // After the last batch, no usage names a facility any more.
                 if deleted < ERASE_BATCH as u64 {
                     facilities::delete_of_org(self.db, session, org_id).await?;
+                    crate::storage::datasets::delete_of_org(self.db, session, org_id).await?;
+                    crate::storage::usage_types::delete_of_org(self.db, session, org_id).await?;
                 }
                 Ok::<_, UsageError>(deleted)
             })
@@ -431,6 +433,8 @@ impl Usages<'_> {
                 break;
             }
         }
+        // Its own datasets' types are gone from the library.
+        self.types.invalidate();
         tracing::info!(erased, "usages erased");
         Ok(erased)
     }
