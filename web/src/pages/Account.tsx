@@ -44,6 +44,16 @@ export function Account() {
     const current_password = String(form.get('current_password'));
     // The password first, before anything is erased: logging in again
     // checks it and gives the recent login that erasing needs.
+    // The last owner of a shared organization cannot go (user-service
+    // refuses it): say so before anything is erased.
+    const mine = await users.GET('/orgs');
+    for (const org of (mine.data ?? []).filter((o) => !o.personal && o.role === 'owner')) {
+      const members = await users.GET('/orgs/{org_id}/members', { params: { path: { org_id: org.id } } });
+      if ((members.data ?? []).filter((m) => m.role === 'owner').length <= 1) {
+        const detail = `You are the last owner of ${org.name}: make another member an owner, or delete the organization, first.`;
+        return { detail, fields: {}, status: 409 };
+      }
+    }
     // Into the personal organization: its data is what goes with the account.
     const wrong = await confirmPassword(current_password, true);
     if (wrong) return { detail: wrong, fields: { current_password: wrong }, status: 400 };
@@ -84,7 +94,7 @@ export function Account() {
 
       <form onSubmit={remove.onSubmit} noValidate aria-labelledby="delete-title">
         <h2 id="delete-title">Delete the account</h2>
-        <p>This checks your password, then erases every usage you recorded and then the account. It cannot be undone.</p>
+        <p>This checks your password, then erases every usage of your personal inventory and then the account; you leave your organizations. It cannot be undone.</p>
         {remove.problem && <Alert>{remove.problem.detail}</Alert>}
         <Field label="Current password (to delete)" name="current_password" type="password" autoComplete="current-password"
           required error={remove.problem?.fields.current_password} />
