@@ -17,6 +17,8 @@ export type Organization = UserComponents['schemas']['OrgResponse'];
 export type Member = UserComponents['schemas']['MemberResponse'];
 export type Invitation = UserComponents['schemas']['InvitationResponse'];
 export type OrgRole = UserComponents['schemas']['OrgRole'];
+export { grantable, type Capability } from './roles';
+import { can as canAs, type Capability as Cap } from './roles';
 export type Problem = CarbonComponents['schemas']['ProblemDetails'];
 
 const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('carbon-session');
@@ -243,29 +245,9 @@ export function currentOrg(): { id: string | null; role: OrgRole; personal: bool
   return { id, role: claims.org_role ?? 'owner', personal: id !== null && id === claims.sub };
 }
 
-/** What a role may do (the capability table of the README's
- * "Organizations and roles"; the services refuse the rest). */
-export type Capability = 'write_usages' | 'manage_inventory' | 'manage_members' | 'read_audit' | 'delete_organization';
-
-export function can(capability: Capability, role: OrgRole = currentOrg().role): boolean {
-  switch (capability) {
-    case 'write_usages':
-      return role === 'owner' || role === 'admin' || role === 'editor';
-    case 'manage_inventory':
-    case 'manage_members':
-      return role === 'owner' || role === 'admin';
-    case 'read_audit':
-      return role === 'owner' || role === 'admin' || role === 'auditor';
-    case 'delete_organization':
-      return role === 'owner';
-  }
-}
-
-/** The roles `role` may give: owners any, admins those below admin. */
-export function grantable(role: OrgRole): OrgRole[] {
-  if (role === 'owner') return ['viewer', 'editor', 'auditor', 'admin', 'owner'];
-  if (role === 'admin') return ['viewer', 'editor', 'auditor'];
-  return [];
+/** What the session's role may do (see `roles`). */
+export function can(capability: Cap, role: OrgRole = currentOrg().role): boolean {
+  return canAs(capability, role);
 }
 
 /** Acts in `org` from now on in this tab: a new token for it. `false` when
