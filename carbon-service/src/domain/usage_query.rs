@@ -86,6 +86,17 @@ pub fn page_floor(
     before: Option<&str>,
     needed: u64,
 ) -> Option<DateTime<Utc>> {
+    page_floor_month(months, before, needed)
+        .and_then(|(month, _)| day_start(&format!("{month}-01")))
+}
+
+/// [`page_floor`]'s month (`YYYY-MM`), with how many usages the newer
+/// months counted hold: a day's rollups can then narrow it.
+pub fn page_floor_month(
+    months: &[(String, u64)],
+    before: Option<&str>,
+    needed: u64,
+) -> Option<(String, u64)> {
     let mut sorted: Vec<&(String, u64)> = months
         .iter()
         .filter(|(month, _)| before.is_none_or(|b| month.as_str() < b))
@@ -93,20 +104,36 @@ pub fn page_floor(
     sorted.sort_by(|a, b| b.0.cmp(&a.0));
     let mut held = 0_u64;
     for (month, count) in sorted {
+        if held.saturating_add(*count) >= needed {
+            return Some((month.clone(), held));
+        }
+        held = held.saturating_add(*count);
+    }
+    None
+}
+
+/// The floor inside the month [`page_floor_month`] found: the start of
+/// the newest of its days (`days`: counts by `YYYY-MM-DD`, any order) from
+/// which on, with the `held` of the newer months, `needed` usages are
+/// held. The month is older than any cursor or window end, so all of its
+/// days count; `None` if they do not reach (the caller keeps the month).
+pub fn page_floor_day(days: &[(String, u64)], held: u64, needed: u64) -> Option<DateTime<Utc>> {
+    let mut sorted: Vec<&(String, u64)> = days.iter().collect();
+    sorted.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut held = held;
+    for (day, count) in sorted {
         held = held.saturating_add(*count);
         if held >= needed {
-            return month_start(month);
+            return day_start(day);
         }
     }
     None
 }
 
-/// 00:00 UTC on the first day of `YYYY-MM`.
-fn month_start(month: &str) -> Option<DateTime<Utc>> {
-    let (year, month) = month.split_once('-')?;
-    use chrono::TimeZone;
-    Utc.with_ymd_and_hms(year.parse().ok()?, month.parse().ok()?, 1, 0, 0, 0)
-        .single()
+/// 00:00 UTC of `YYYY-MM-DD`.
+fn day_start(day: &str) -> Option<DateTime<Utc>> {
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc())
 }
 
 /// The position just after the last usage of a page, in the list's order

@@ -303,36 +303,42 @@ pub async fn cells(
 }
 
 /// How many of the organization's usages (of one type, of one facility,
-/// when given) each month holds, from the month rollups.
-pub async fn month_counts(
+/// when given) each month holds, from the month rollups; with `month`,
+/// each day of that month, from the day rollups.
+pub async fn counts(
     db: &Database,
     org_id: OrgId,
+    month: Option<&str>,
     usage_type_id: Option<UsageTypeId>,
     facility_id: Option<FacilityId>,
 ) -> Result<Vec<(String, u64)>, StoreError> {
-    let mut filter = doc! { "org_id": org_id };
+    let (grain, mut filter) = match month {
+        Some(month) => (Grain::Day, doc! { "org_id": org_id, "month": month }),
+        None => (Grain::Month, doc! { "org_id": org_id }),
+    };
     if let Some(type_id) = usage_type_id {
         filter.insert("usage_type_id", type_id);
     }
     if let Some(facility) = facility_id {
         filter.insert("facility_id", facility);
     }
+    let field = grain.field();
     let rows: Vec<Document> = db
-        .collection::<Document>(COLLECTION)
+        .collection::<Document>(collection_name(grain))
         .find(filter)
-        .projection(doc! { "_id": 0, "month": 1, "usage_count": 1 })
+        .projection(doc! { "_id": 0, field: 1, "usage_count": 1 })
         .await
-        .context("reading month counts")?
+        .context("reading rollup counts")?
         .try_collect()
         .await
-        .context("reading month counts")?;
-    let mut months: BTreeMap<String, u64> = BTreeMap::new();
+        .context("reading rollup counts")?;
+    let mut cells: BTreeMap<String, u64> = BTreeMap::new();
     for row in rows {
-        if let (Ok(month), Ok(count)) = (row.get_str("month"), row.get_i64("usage_count")) {
-            *months.entry(month.to_owned()).or_default() += u64::try_from(count).unwrap_or(0);
+        if let (Ok(key), Ok(count)) = (row.get_str(field), row.get_i64("usage_count")) {
+            *cells.entry(key.to_owned()).or_default() += u64::try_from(count).unwrap_or(0);
         }
     }
-    Ok(months.into_iter().collect())
+    Ok(cells.into_iter().collect())
 }
 
 /// Every rollup of `grain` of the user, read in the transaction of

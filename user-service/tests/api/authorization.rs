@@ -270,3 +270,37 @@ async fn each_role_gets_what_the_role_matrix_says_on_every_route_of_an_organizat
         }
     }
 }
+
+#[tokio::test]
+async fn a_token_of_any_role_is_the_users_own_on_every_route_outside_an_organization() {
+    // Roles are of an organization: on the account's routes, a member's
+    // token of any role gets what a user gets.
+    let app = spawn_app().await;
+    let org = app.org_with_every_role().await;
+    let someone = uuid::Uuid::new_v4().to_string();
+    for &(method, template, _, as_user, _) in
+        MATRIX.iter().filter(|row| !row.1.contains("{org_id}"))
+    {
+        let path = template.replace("{id}", &someone);
+        let verb = Method::from_bytes(method.as_bytes()).unwrap();
+        for role in common::org::OrgRole::ALL {
+            let mut request = app
+                .client
+                .request(verb.clone(), app.url(&path))
+                .bearer_auth(&org.member(role).access);
+            if verb != Method::GET {
+                request = request.json(&json!({}));
+            }
+            let status = request.send().await.unwrap().status();
+            let fits = match as_user {
+                Through => !matches!(status.as_u16(), 401 | 403) && status.as_u16() < 500,
+                Unauthorized => status == StatusCode::UNAUTHORIZED,
+                Forbidden => status == StatusCode::FORBIDDEN,
+            };
+            assert!(
+                fits,
+                "{method} {path} as {role}: {status}, expected {as_user:?}"
+            );
+        }
+    }
+}

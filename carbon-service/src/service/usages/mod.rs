@@ -272,10 +272,18 @@ impl Usages<'_> {
                 Some(rollup::month_of(cursor.usage_at.to_chrono())),
             ),
         };
-        let months =
-            rollups::month_counts(self.db, org_id, filter.usage_type_id, filter.facility_id)
-                .await?;
-        let floor = usage_query::page_floor(&months, before.as_deref(), needed);
+        let (of_type, of_facility) = (filter.usage_type_id, filter.facility_id);
+        let months = rollups::counts(self.db, org_id, None, of_type, of_facility).await?;
+        let floor = match usage_query::page_floor_month(&months, before.as_deref(), needed) {
+            // Then its days: a month of a large inventory is itself large.
+            Some((month, held)) => {
+                let days =
+                    rollups::counts(self.db, org_id, Some(&month), of_type, of_facility).await?;
+                usage_query::page_floor_day(&days, held, needed)
+                    .or_else(|| usage_query::page_floor(&months, before.as_deref(), needed))
+            }
+            None => None,
+        };
         let (mut found, mut more) = usages::page(
             self.db,
             org_id,
