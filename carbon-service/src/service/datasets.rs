@@ -137,9 +137,8 @@ impl Datasets<'_> {
             return Err(DatasetError::IdTaken(dataset.id));
         }
         if dataset.org_id.is_some() {
-            return self
-                .store_organizations(dataset, &mut types, publisher)
-                .await;
+            // Its type ids are the server's: none can be taken.
+            return self.store(dataset, &mut types, publisher).await;
         }
         let reserved: Vec<FieldError> = types
             .iter()
@@ -176,7 +175,28 @@ impl Datasets<'_> {
             .take(crate::domain::usage_csv::MAX_REPORTED_ERRORS)
             .collect();
         Invalid::check(taken)?;
+        self.store(dataset, &mut types, publisher).await
+    }
+
+    /// Stores a dataset and its types in one transaction; an
+    /// organization's types take their ids from the organizations' range
+    /// in it.
+    async fn store(
+        &self,
+        dataset: Dataset,
+        types: &mut [crate::domain::usage_type::UsageType],
+        publisher: Publisher,
+    ) -> Result<(Dataset, usize), DatasetError> {
         in_transaction(self.db, "uploading a dataset", async |session| {
+            if dataset.org_id.is_some() {
+                let first =
+                    usage_types::allocate_org_ids(self.db, session, types.len() as u64).await?;
+                for (offset, usage_type) in types.iter_mut().enumerate() {
+                    usage_type.id =
+                        crate::domain::ids::UsageTypeId::parse("id", first + offset as i64)
+                            .map_err(Invalid::from)?;
+                }
+            }
             datasets::insert(self.db, session, &dataset)
                 .await
                 .map_err(|e| {
@@ -186,7 +206,7 @@ impl Datasets<'_> {
                         e.into()
                     }
                 })?;
-            usage_types::insert_many(self.db, session, &types)
+            usage_types::insert_many(self.db, session, types)
                 .await
                 .map_err(|e| {
                     if e.is_duplicate_on(usage_types::ID_INDEX) {
@@ -199,44 +219,6 @@ impl Datasets<'_> {
         .await?;
         self.cache.invalidate();
         tracing::info!(dataset = %dataset.id, types = types.len(), by = %publisher.by(), "dataset uploaded");
-        Ok((dataset, types.len()))
-    }
-
-    /// Stores an organization's dataset and its types, their ids taken
-    /// from the organizations' range in the same transaction.
-    async fn store_organizations(
-        &self,
-        dataset: Dataset,
-        types: &mut [crate::domain::usage_type::UsageType],
-        publisher: Publisher,
-    ) -> Result<(Dataset, usize), DatasetError> {
-        in_transaction(
-            self.db,
-            "uploading an organization's dataset",
-            async |session| {
-                let first =
-                    usage_types::allocate_org_ids(self.db, session, types.len() as u64).await?;
-                for (offset, usage_type) in types.iter_mut().enumerate() {
-                    usage_type.id =
-                        crate::domain::ids::UsageTypeId::parse("id", first + offset as i64)
-                            .map_err(Invalid::from)?;
-                }
-                datasets::insert(self.db, session, &dataset)
-                    .await
-                    .map_err(|e| {
-                        if e.is_duplicate_on(common::db::PRIMARY_KEY) {
-                            DatasetError::IdTaken(dataset.id.clone())
-                        } else {
-                            e.into()
-                        }
-                    })?;
-                usage_types::insert_many(self.db, session, types).await?;
-                Ok::<_, DatasetError>(())
-            },
-        )
-        .await?;
-        self.cache.invalidate();
-        tracing::info!(dataset = %dataset.id, types = types.len(), by = %publisher.by(), "organization's dataset uploaded");
         Ok((dataset, types.len()))
     }
 

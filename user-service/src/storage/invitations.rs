@@ -155,10 +155,11 @@ pub async fn delete_of_org(
     session: &mut ClientSession,
     org_id: OrgId,
 ) -> Result<(), StoreError> {
-    invitations(db)
-        .delete_many(doc! { "org_id": org_id })
-        .session(session)
-        .await
-        .context("removing an organization's invitations")
-        .map(|_| ())
+    super::delete_of_org(
+        &invitations(db),
+        session,
+        org_id,
+        "removing an organization's invitations",
+    )
+    .await
 }

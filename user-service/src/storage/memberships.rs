@@ -154,10 +154,11 @@ pub async fn delete_of_org(
     session: &mut ClientSession,
     org_id: OrgId,
 ) -> Result<(), StoreError> {
-    memberships(db)
-        .delete_many(doc! { "org_id": org_id })
-        .session(session)
-        .await
-        .context("removing an organization's members")
-        .map(|_| ())
+    super::delete_of_org(
+        &memberships(db),
+        session,
+        org_id,
+        "removing an organization's members",
+    )
+    .await
 }

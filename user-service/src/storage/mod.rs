@@ -54,3 +54,20 @@ async fn delete_of_user<T: Send + Sync>(
         .context(context)?;
     Ok(())
 }
+
+/// Deletes every document of `org_id` in `collection`, in the transaction
+/// of `session` (an organization's deletion).
+async fn delete_of_org<T: Send + Sync>(
+    collection: &mongodb::Collection<T>,
+    session: &mut mongodb::ClientSession,
+    org_id: common::ids::OrgId,
+    context: &'static str,
+) -> Result<(), common::db::StoreError> {
+    use common::db::Context;
+    collection
+        .delete_many(bson::doc! { "org_id": org_id })
+        .session(session)
+        .await
+        .context(context)?;
+    Ok(())
+}
