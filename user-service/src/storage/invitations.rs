@@ -155,10 +155,10 @@ pub async fn delete_of_org(
     session: &mut ClientSession,
     org_id: OrgId,
 ) -> Result<(), StoreError> {
-    super::delete_of_org(
+    super::delete_owned(
         &invitations(db),
         session,
-        org_id,
+        doc! { "org_id": org_id },
         "removing an organization's invitations",
     )
     .await

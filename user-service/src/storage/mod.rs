@@ -38,34 +38,17 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
     Ok(())
 }
 
-/// Deletes every document of `user_id` in `collection`, in the transaction
-/// of `session` (an account's deletion).
-async fn delete_of_user<T: Send + Sync>(
+/// Deletes every document of `collection` that `owner` selects (a user's
+/// or an organization's, at its deletion), in the transaction of `session`.
+async fn delete_owned<T: Send + Sync>(
     collection: &mongodb::Collection<T>,
     session: &mut mongodb::ClientSession,
-    user_id: common::ids::UserId,
+    owner: bson::Document,
     context: &'static str,
 ) -> Result<(), common::db::StoreError> {
     use common::db::Context;
     collection
-        .delete_many(bson::doc! { "user_id": user_id })
-        .session(session)
-        .await
-        .context(context)?;
-    Ok(())
-}
-
-/// Deletes every document of `org_id` in `collection`, in the transaction
-/// of `session` (an organization's deletion).
-async fn delete_of_org<T: Send + Sync>(
-    collection: &mongodb::Collection<T>,
-    session: &mut mongodb::ClientSession,
-    org_id: common::ids::OrgId,
-    context: &'static str,
-) -> Result<(), common::db::StoreError> {
-    use common::db::Context;
-    collection
-        .delete_many(bson::doc! { "org_id": org_id })
+        .delete_many(owner)
         .session(session)
         .await
         .context(context)?;

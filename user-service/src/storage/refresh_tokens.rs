@@ -219,10 +219,10 @@ pub async fn delete_all_for_user(
     session: &mut ClientSession,
     user_id: UserId,
 ) -> Result<(), StoreError> {
-    super::delete_of_user(
+    super::delete_owned(
         &tokens(db),
         session,
-        user_id,
+        doc! { "user_id": user_id },
         "refresh_tokens::delete_all_for_user",
     )
     .await
