@@ -595,3 +595,52 @@ async fn a_usage_in_another_unit_of_the_dimension_is_converted_and_one_of_anothe
         3.0 / 0.0036
     ));
 }
+
+#[tokio::test]
+async fn offset_and_cursor_pages_inside_a_window_reach_every_usage_once() {
+    // Pages read only the months and days their rollups say hold them:
+    // every page of every size still returns the window's usages once.
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    for i in 0..12_i64 {
+        let at = format!("2026-{:02}-{:02}T10:00:00Z", 1 + i % 4, 1 + (i * 7) % 28);
+        app.created_usage(&user, i as f64, 100 + i % 2, &at).await;
+    }
+    let everything: Vec<Value> = app.get("/usages?limit=100", &user).json_body().await;
+    let window_end = "2026-04-15T00:00:00Z";
+    let in_window: Vec<String> = everything
+        .iter()
+        .filter(|u| u["usage_at"].as_str().unwrap() < window_end)
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        in_window.len() > 6 && in_window.len() < 12,
+        "{}",
+        in_window.len()
+    );
+    for limit in [1_usize, 2, 5] {
+        let mut by_offset = Vec::new();
+        loop {
+            let page: Vec<Value> = app
+                .get(
+                    &format!(
+                        "/usages?limit={limit}&offset={}&to={window_end}",
+                        by_offset.len()
+                    ),
+                    &user,
+                )
+                .json_body()
+                .await;
+            by_offset.extend(page.iter().map(|u| u["id"].as_str().unwrap().to_owned()));
+            if page.len() < limit {
+                break;
+            }
+        }
+        assert_eq!(by_offset, in_window, "by offset, limit {limit}");
+        assert_eq!(
+            walk_by_cursor(&app, &user, &format!("to={window_end}"), limit as u32).await,
+            in_window,
+            "by cursor, limit {limit}"
+        );
+    }
+}
