@@ -68,11 +68,6 @@ impl AuthenticatedUser {
         }
     }
 
-    /// Whether the token acts in the caller's personal organization.
-    pub fn in_personal_org(&self) -> bool {
-        self.org.is_personal_of(self.id)
-    }
-
     /// 403 unless the token says superuser.
     pub fn require_superuser(&self) -> Result<(), ApiError> {
         if self.superuser {

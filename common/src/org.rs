@@ -41,15 +41,6 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 6] = [
-        Capability::ReadInventory,
-        Capability::WriteUsages,
-        Capability::ManageInventory,
-        Capability::ReadAudit,
-        Capability::ManageMembers,
-        Capability::DeleteOrganization,
-    ];
-
     /// What a refusal says the caller lacks.
     pub fn describe(self) -> &'static str {
         match self {

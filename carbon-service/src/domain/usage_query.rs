@@ -71,27 +71,27 @@ impl UsageFilter {
     }
 }
 
-/// The oldest instant a page of the list can reach: the start of the
-/// newest month such that the months from it on (strictly before `before`,
-/// a `YYYY-MM`, when given) hold `needed` matching usages, by the month
-/// rollups' counts (`months`, any order). `None` when they hold fewer: the
-/// page may reach back to the first usage. Bounding the list's index range
-/// so keeps a page of a large inventory from walking all of it (an engine
-/// may examine every key in a query's bounds, whatever the limit); the
-/// month of `before` stays inside the bound, and counting none of it keeps
-/// the bound safe when that month holds usages on the far side of a cursor
-/// or a window's end.
-pub fn page_floor(
+/// [`page_floor_month`]'s start (the tests' view of it).
+#[cfg(test)]
+fn page_floor(
     months: &[(String, u64)],
     before: Option<&str>,
     needed: u64,
 ) -> Option<DateTime<Utc>> {
-    page_floor_month(months, before, needed)
-        .and_then(|(month, _)| day_start(&format!("{month}-01")))
+    page_floor_month(months, before, needed).and_then(|(month, _)| month_start(&month))
 }
 
-/// [`page_floor`]'s month (`YYYY-MM`), with how many usages the newer
-/// months counted hold: a day's rollups can then narrow it.
+/// The month of the oldest instant a page of the list can reach: the
+/// newest month such that the months from it on (strictly before `before`,
+/// a `YYYY-MM`, when given) hold `needed` matching usages, by the month
+/// rollups' counts (`months`, any order), with how many usages the newer
+/// months hold (its day rollups then narrow it, see [`page_floor_day`]).
+/// `None` when they hold fewer: the page may reach back to the first
+/// usage. Bounding the list's index range so keeps a page of a large
+/// inventory from walking all of it (an engine may examine every key in a
+/// query's bounds, whatever the limit); the month of `before` stays inside
+/// the bound, and counting none of it keeps the bound safe when that month
+/// holds usages on the far side of a cursor or a window's end.
 pub fn page_floor_month(
     months: &[(String, u64)],
     before: Option<&str>,
@@ -128,6 +128,11 @@ pub fn page_floor_day(days: &[(String, u64)], held: u64, needed: u64) -> Option<
         }
     }
     None
+}
+
+/// 00:00 UTC on the first day of `YYYY-MM`.
+pub fn month_start(month: &str) -> Option<DateTime<Utc>> {
+    day_start(&format!("{month}-01"))
 }
 
 /// 00:00 UTC of `YYYY-MM-DD`.

@@ -199,7 +199,7 @@ pub fn export_order() -> Document {
 }
 
 /// A page of up to `limit` usages, newest first, and whether more follow;
-/// none older than `floor` (see `usage_query::page_floor`);
+/// none older than `floor` (see `usage_query::page_floor_month`);
 /// `StoreError::TimedOut` past `max_time`.
 #[tracing::instrument(skip(db, filter))]
 pub async fn page(

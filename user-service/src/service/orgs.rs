@@ -432,10 +432,19 @@ pub async fn invite(
 ) -> Result<Invitation, OrgError> {
     let email = UserEmail::parse(new.email).map_err(Invalid::from)?;
     let email = email.as_str().to_owned();
-    let (org, actor) = in_transaction(db, "reading an organization", async |session| {
-        membership_in(db, session, org_id, user.id).await
-    })
-    .await?;
+    let invited = users::find_by_email(db, &email).await?;
+    let (org, actor, already_member) =
+        in_transaction(db, "reading an organization", async |session| {
+            let (org, actor) = membership_in(db, session, org_id, user.id).await?;
+            let already_member = match &invited {
+                Some(account) => memberships::find(db, session, org_id, account.id)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            Ok::<_, OrgError>((org, actor, already_member))
+        })
+        .await?;
     require(actor.role, Capability::ManageMembers)?;
     if !actor.role.can_grant(new.role) {
         return Err(OrgError::AboveOwnRole);
@@ -443,12 +452,7 @@ pub async fn invite(
     if org.personal {
         return Err(OrgError::Personal);
     }
-    if let Some(invited) = users::find_by_email(db, &email).await?
-        && memberships::of_user(db, invited.id)
-            .await?
-            .iter()
-            .any(|m| m.org_id == org_id)
-    {
+    if already_member {
         return Err(OrgError::AlreadyMember);
     }
     if !mail_quota::take(db, &email, new.requester).await? {

@@ -239,10 +239,9 @@ export function isSuperuser(): boolean {
 }
 
 /** The organization the session acts in, and the role in it. */
-export function currentOrg(): { id: string | null; role: OrgRole; personal: boolean } {
+export function currentOrg(): { id: string | null; role: OrgRole } {
   const claims = claimsOf(session.accessToken);
-  const id = claims.org ?? claims.sub ?? null;
-  return { id, role: claims.org_role ?? 'owner', personal: id !== null && id === claims.sub };
+  return { id: claims.org ?? claims.sub ?? null, role: claims.org_role ?? 'owner' };
 }
 
 /** What the session's role may do (see `roles`). */

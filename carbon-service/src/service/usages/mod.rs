@@ -261,7 +261,7 @@ impl Usages<'_> {
             None
         };
         // The months that hold the page, from the rollups: the list reads
-        // only their part of the index (see `usage_query::page_floor`).
+        // only their part of the index (see `usage_query::page_floor_month`).
         let (needed, before) = match page.start {
             PageStart::Offset(offset) => (
                 offset.saturating_add(u64::from(page.limit) + 1),
@@ -280,7 +280,7 @@ impl Usages<'_> {
                 let days =
                     rollups::counts(self.db, org_id, Some(&month), of_type, of_facility).await?;
                 usage_query::page_floor_day(&days, held, needed)
-                    .or_else(|| usage_query::page_floor(&months, before.as_deref(), needed))
+                    .or_else(|| usage_query::month_start(&month))
             }
             None => None,
         };
