@@ -544,8 +544,8 @@ impl EraseQuery {
 
 /// Erase all of the organization's usages
 ///
-/// Deletes every usage, instrument and facility of the token's
-/// organization (the caller's own in their personal one); the owner only. It cannot be
+/// Deletes every usage, instrument, facility and own dataset of the
+/// token's organization (the caller's own in their personal one); the owner only. It cannot be
 /// undone, so it needs a login within the last five minutes (an access token whose `auth_time`
 /// is recent: log in again with the password first). Otherwise 401 with an
 /// RFC 9470 `insufficient_user_authentication` challenge. Call it before
@@ -555,7 +555,7 @@ impl EraseQuery {
     security(("oauth2_password" = [])),
     params(EraseQuery),
     responses(
-        (status = 204, description = "Every usage, instrument and facility of the organization is erased"),
+        (status = 204, description = "Every usage, instrument, facility and own dataset of the organization is erased"),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 403, description = "The token's role is not owner", body = ProblemDetails),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails),

@@ -234,8 +234,9 @@ export interface paths {
         post?: never;
         /**
          * Erase all of the organization's data
-         * @description Deletes every usage, instrument, facility, rollup, quota count and
-         *     idempotency record of the token's organization. The owner only, with a login within
+         * @description Deletes every usage, instrument, facility, own dataset (with its
+         *     types), rollup, quota count and idempotency record of the token's
+         *     organization. The owner only, with a login within
          *     the last five minutes and `confirm=true`: it cannot be undone. The web
          *     app calls it before user-service's `DELETE /orgs/{org_id}`, which
          *     carbon-service never hears of. Erasure runs in batches of one
@@ -376,8 +377,8 @@ export interface paths {
         post: operations["create_usage"];
         /**
          * Erase all of the organization's usages
-         * @description Deletes every usage, instrument and facility of the token's
-         *     organization (the caller's own in their personal one); the owner only. It cannot be
+         * @description Deletes every usage, instrument, facility and own dataset of the
+         *     token's organization (the caller's own in their personal one); the owner only. It cannot be
          *     undone, so it needs a login within the last five minutes (an access token whose `auth_time`
          *     is recent: log in again with the password first). Otherwise 401 with an
          *     RFC 9470 `insufficient_user_authentication` challenge. Call it before
@@ -3120,7 +3121,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The organization's usages, instruments and facilities are erased (also when there were none) */
+            /** @description The organization's usages, instruments, facilities and own datasets are erased (also when there were none) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3960,7 +3961,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every usage, instrument and facility of the organization is erased */
+            /** @description Every usage, instrument, facility and own dataset of the organization is erased */
             204: {
                 headers: {
                     [name: string]: unknown;
