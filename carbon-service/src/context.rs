@@ -84,6 +84,13 @@ impl AppContext {
         Instruments { db: &self.db }
     }
 
+    pub fn trail(&self) -> crate::service::audit::Trail<'_> {
+        crate::service::audit::Trail {
+            db: &self.db,
+            slots: &self.slots,
+        }
+    }
+
     pub fn types(&self) -> Types<'_> {
         Types {
             db: &self.db,

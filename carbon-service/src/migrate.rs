@@ -104,6 +104,11 @@ pub const MIGRATIONS: &[Migration<MigrationError>] = &[
         name: "usages, instruments and idempotency records belong to organizations; rollups are built per organization",
         run: |db| Box::pin(organizations(db)),
     },
+    Migration {
+        version: 16,
+        name: "every organization that holds data has an audit trail, begun by a genesis entry",
+        run: |db| Box::pin(audit_trails(db)),
+    },
 ];
 
 /// The schema version this binary writes and reads.
@@ -358,6 +363,14 @@ async fn organizations(db: &Database) -> Result<(), MigrationError> {
             organizations = orgs,
             "data moved into personal organizations; rollups built per organization"
         );
+    }
+    Ok(())
+}
+
+async fn audit_trails(db: &Database) -> Result<(), MigrationError> {
+    let begun = crate::service::audit::begin_trails(db).await?;
+    if begun > 0 {
+        tracing::info!(organizations = begun, "audit trails begun");
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use utoipa::OpenApi;
                        token has none) and is 404 to every other organization's token. The token's `org_role` \
                        decides what it may do: `viewer` and `auditor` read; `editor`, `admin` and `owner` \
                        also record, change, delete and import usages; `admin` and `owner` manage \
-                       instruments; only `owner` erases the organization's data. A token with an `org` and \
+                       instruments; `owner`, `admin` and `auditor` read the audit trail; only `owner` erases the organization's data. A token with an `org` and \
                        no valid `org_role` is refused (401).",
         version = "0.1.0",
     ),
@@ -26,6 +26,7 @@ use utoipa::OpenApi;
         (name = "instruments", description = "The organization's contractual instruments (certificates, PPAs, supplier factors): the market-based scope 2 method"),
         (name = "facilities", description = "The organization's sites: a usage may name one, and the summary totals them"),
         (name = "organization", description = "The token's organization as a whole"),
+        (name = "audit", description = "The organization's tamper-evident audit trail: every write, who made it, before and after, in a hash chain an auditor verifies offline"),
         (name = "health", description = "Liveness and readiness"),
     ),
 )]

@@ -24,6 +24,26 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// A handler's view of the request id (a request that somehow has none
+/// gets a fresh one).
+impl actix_web::FromRequest for RequestId {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(RequestId::of(req)))
+    }
+}
+
+impl RequestId {
+    pub fn of(req: &HttpRequest) -> Self {
+        req.extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()))
+    }
+}
+
 /// When the request arrived, for the access log's latency.
 #[derive(Debug, Clone, Copy)]
 struct Arrived(Instant);

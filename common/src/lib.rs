@@ -3,6 +3,7 @@
 //! MongoDB start-up and its error type, the user id, telemetry, metrics, the
 //! HTTP building blocks, paging, rate limiting and health checks.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

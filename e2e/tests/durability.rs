@@ -1,7 +1,9 @@
 //! Load and crash: clients keep creating usages with `Idempotency-Key`s
 //! while the database process is killed (SIGKILL) and started again. Every
 //! usage the service acknowledged must still exist afterwards, exactly
-//! once, and the rollups must still equal the usages. Bounded: about 15 s
+//! once, the rollups must still equal the usages, and each usage has its
+//! audit entry and each entry its usage (written in one transaction: both
+//! or neither survive the kill). Bounded: about 15 s
 //! of load on loopback, then the checks.
 
 use std::collections::{HashMap, HashSet};
@@ -87,6 +89,31 @@ async fn client(carbon_url: String, token: String, n: usize, began: Instant) -> 
         i += 1;
     }
     seen
+}
+
+/// The ids of the usages the caller's audit trail says were created, and
+/// whether the chain verifies.
+async fn audited_ids(carbon: &Service, token: &str) -> (Vec<String>, bool) {
+    let trail = reqwest::Client::new()
+        .get(carbon.url("/audit/export"))
+        .bearer_auth(token)
+        .sent()
+        .await
+        .text()
+        .await
+        .unwrap();
+    let created = trail
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|e| e["header"]["action"] == "create" && e["header"]["entity"] == "usage")
+        .map(|e| e["header"]["entity_id"].as_str().unwrap().to_owned())
+        .collect();
+    let verified: Value = reqwest::Client::new()
+        .get(carbon.url("/audit/verify"))
+        .bearer_auth(token)
+        .json_body()
+        .await;
+    (created, verified["valid"] == true)
 }
 
 /// Every usage of the caller, by the export (JSON).
@@ -187,6 +214,18 @@ async fn acknowledged_usages_survive_a_killed_database_exactly_once() {
             ids.len(),
             acknowledged[user].len(),
             "user {user} has usages no key acknowledged"
+        );
+        let (mut audited, valid) = audited_ids(&carbon, token).await;
+        let mut stored = ids.clone();
+        audited.sort();
+        stored.sort();
+        assert_eq!(
+            audited, stored,
+            "user {user}: usages and their audit entries differ"
+        );
+        assert!(
+            valid,
+            "user {user}'s audit trail does not verify after the kill"
         );
     }
 

@@ -20,3 +20,12 @@ impl Actor {
         }
     }
 }
+
+impl From<&common::audit::Author> for Actor {
+    fn from(author: &common::audit::Author) -> Self {
+        Self {
+            org: author.org,
+            user: author.user,
+        }
+    }
+}

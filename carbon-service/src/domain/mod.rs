@@ -6,6 +6,7 @@
 //! `routes/`, converted to and from these types there.
 
 pub mod actor;
+pub mod audit;
 pub mod dataset;
 pub mod dataset_csv;
 pub mod facility;

@@ -7,6 +7,7 @@ use std::future::{Ready, ready};
 
 use actix_web::FromRequest;
 use actix_web::dev::Payload;
+use common::audit::Author;
 use common::auth::{AuthenticatedUser, OptionalUser};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Query;
@@ -21,7 +22,7 @@ use crate::service::datasets::Publisher;
 /// Whose a dataset upload or retirement is: a superuser's is the
 /// deployment's; an organization's admin's or owner's the organization's;
 /// any other role's is 403 before the body is read.
-pub struct Publishing(pub Publisher, pub AuthenticatedUser);
+pub struct Publishing(pub Publisher, pub AuthenticatedUser, pub Author);
 
 impl FromRequest for Publishing {
     type Error = ApiError;
@@ -32,15 +33,16 @@ impl FromRequest for Publishing {
             AuthenticatedUser::from_request(req, payload)
                 .into_inner()
                 .and_then(|caller| {
+                    let author = Author::of(&caller, &common::http::RequestId::of(req));
                     if caller.superuser {
-                        return Ok(Self(Publisher::Deployment(caller.id), caller));
+                        return Ok(Self(Publisher::Deployment(caller.id), caller, author));
                     }
                     caller.require(Capability::ManageInventory)?;
                     let publisher = Publisher::Organization {
                         org: caller.org,
                         by: caller.id,
                     };
-                    Ok(Self(publisher, caller))
+                    Ok(Self(publisher, caller, author))
                 }),
         )
     }
@@ -229,7 +231,7 @@ pub struct UploadResult {
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn upload_dataset(
-    Publishing(publisher, _): Publishing,
+    Publishing(publisher, _, author): Publishing,
     req: HttpRequest,
     ctx: web::Data<AppContext>,
     Query(query): Query<UploadQuery>,
@@ -249,7 +251,10 @@ pub async fn upload_dataset(
         notes: query.notes.into_iter().collect(),
         illustrative: false,
     };
-    let (dataset, types) = ctx.datasets().upload(&fields, &body, publisher).await?;
+    let (dataset, types) = ctx
+        .datasets()
+        .upload(&fields, &body, publisher, &author)
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/datasets/{}", dataset.id)))
         .json(UploadResult {
@@ -278,12 +283,12 @@ pub async fn upload_dataset(
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn retire_dataset(
-    Publishing(publisher, caller): Publishing,
+    Publishing(publisher, caller, author): Publishing,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = DatasetId::parse("id", &id).map_err(Invalid::from)?;
     caller.require_fresh_login()?;
-    let retired = ctx.datasets().retire(&id, publisher).await?;
+    let retired = ctx.datasets().retire(&id, publisher, &author).await?;
     Ok(HttpResponse::Ok().json(DatasetResponse::from(&retired)))
 }

@@ -2,6 +2,7 @@
 
 use common::error::ApiError;
 
+use crate::service::audit::AuditError;
 use crate::service::datasets::DatasetError;
 use crate::service::facilities::FacilityError;
 use crate::service::instruments::InstrumentError;
@@ -63,6 +64,20 @@ impl From<UsageError> for ApiError {
             // Retrying with the same Idempotency-Key is safe.
             UsageError::Interrupted => ApiError::Unavailable(None),
             UsageError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(error: AuditError) -> Self {
+        match error {
+            AuditError::NoSlot(full) => {
+                tracing::warn!(slot = full.slot, "every slot stayed taken");
+                ApiError::Busy {
+                    retry_after_seconds: full.retry_after_seconds,
+                }
+            }
+            AuditError::Store(e) => e.into(),
         }
     }
 }

@@ -136,11 +136,11 @@ pub async fn list_facilities(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_facility(
-    Within(caller, _): Within<InventoryWrite>,
+    Within(caller, author, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     Json(body): Json<FacilityRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = ctx.facilities().create(caller.org, &body.into()).await?;
+    let created = ctx.facilities().create(&author, &body.into()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/facilities/{}", created.id)))
         .json(FacilityResponse::from(&created)))
@@ -182,16 +182,13 @@ pub async fn get_facility(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn replace_facility(
-    Within(caller, _): Within<InventoryWrite>,
+    Within(caller, author, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Json(body): Json<FacilityRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let replaced = ctx
-        .facilities()
-        .replace(caller.org, id, &body.into())
-        .await?;
+    let replaced = ctx.facilities().replace(&author, id, &body.into()).await?;
     Ok(HttpResponse::Ok().json(FacilityResponse::from(&replaced)))
 }
 
@@ -211,10 +208,10 @@ pub async fn replace_facility(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn delete_facility(
-    Within(caller, _): Within<InventoryWrite>,
+    Within(caller, author, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.facilities().delete(caller.org, path_id(&id)?).await?;
+    ctx.facilities().delete(&author, path_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -172,11 +172,11 @@ pub async fn list_instruments(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_instrument(
-    Within(caller, _): Within<InventoryWrite>,
+    Within(caller, author, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     Json(body): Json<InstrumentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = ctx.instruments().create(caller.org, &body.into()).await?;
+    let created = ctx.instruments().create(&author, &body.into()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/instruments/{}", created.id)))
         .json(InstrumentResponse::from(&created)))
@@ -215,16 +215,13 @@ pub async fn get_instrument(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn replace_instrument(
-    Within(caller, _): Within<InventoryWrite>,
+    Within(caller, author, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Json(body): Json<InstrumentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let replaced = ctx
-        .instruments()
-        .replace(caller.org, id, &body.into())
-        .await?;
+    let replaced = ctx.instruments().replace(&author, id, &body.into()).await?;
     Ok(HttpResponse::Ok().json(InstrumentResponse::from(&replaced)))
 }
 
@@ -239,10 +236,10 @@ pub async fn replace_instrument(
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn delete_instrument(
-    Within(caller, _): Within<InventoryWrite>,
+    Within(caller, author, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    ctx.instruments().delete(caller.org, path_id(&id)?).await?;
+    ctx.instruments().delete(&author, path_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

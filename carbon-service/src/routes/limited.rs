@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use common::audit::Author;
 use common::auth::AuthenticatedUser;
 use common::error::ApiError;
 use common::org::Capability;
@@ -47,7 +48,8 @@ impl Operation for InventoryWrite {
 /// An authenticated caller whose role may do `O`, within their limit of
 /// it: 401 without a valid token, 403 for a role that may not, 429 with
 /// `Retry-After` over the limit.
-pub struct Within<O>(pub AuthenticatedUser, pub PhantomData<O>);
+/// Carries the caller as the audit trail records them.
+pub struct Within<O>(pub AuthenticatedUser, pub Author, pub PhantomData<O>);
 
 impl<O: Operation> FromRequest for Within<O> {
     type Error = ApiError;
@@ -63,7 +65,8 @@ impl<O: Operation> FromRequest for Within<O> {
                         ApiError::internal("the AppContext is not registered as app data")
                     })?;
                     ctx.limiters().check(O::LIMITED, &caller.id)?;
-                    Ok(Self(caller, PhantomData))
+                    let author = Author::of(&caller, &common::http::RequestId::of(req));
+                    Ok(Self(caller, author, PhantomData))
                 }),
         )
     }

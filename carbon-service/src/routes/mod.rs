@@ -3,6 +3,7 @@
 //! send and get are declared here; `errors` maps the service errors to
 //! HTTP.
 
+pub mod audit;
 pub mod datasets;
 mod errors;
 pub mod facilities;
@@ -38,6 +39,7 @@ pub fn table() -> RouteTable {
         .merge(usages::routes())
         .merge(summary::routes())
         .merge(org::routes())
+        .merge(audit::routes())
         .merge(common::health::routes())
 }
 
@@ -56,14 +58,6 @@ fn require_csv(req: &HttpRequest, what: &str) -> Result<(), ApiError> {
         Err(ApiError::UnsupportedMediaType(format!(
             "The {what} must be text/csv."
         )))
-    }
-}
-
-/// Who writes: the token's organization and user.
-fn actor(caller: &common::auth::AuthenticatedUser) -> crate::domain::actor::Actor {
-    crate::domain::actor::Actor {
-        org: caller.org,
-        user: caller.id,
     }
 }
 

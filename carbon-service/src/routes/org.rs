@@ -37,13 +37,17 @@ pub fn routes() -> common::routes::RouteTable {
 #[tracing::instrument(skip_all, fields(user_id = %caller.id, org_id = %caller.org))]
 pub async fn delete_org_data(
     caller: AuthenticatedUser,
+    request_id: common::http::RequestId,
     ctx: web::Data<AppContext>,
     Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::DeleteOrganization)?;
     query.confirmed()?;
     caller.require_fresh_login()?;
-    let erased = ctx.usages().erase(caller.org).await?;
+    let erased = ctx
+        .usages()
+        .erase_org(&common::audit::Author::of(&caller, &request_id))
+        .await?;
     tracing::info!(erased, "an owner erased the organization's data");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,9 +6,11 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use common::audit::Author;
 use common::auth::{AuthenticatedUser, Superuser};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::{Json, Query};
+use common::http::RequestId;
 use common::ids::{OrgId, UserId};
 use common::metrics::Metrics;
 use common::org::Capability;
@@ -312,7 +314,7 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_usage(
     req: HttpRequest,
-    Within(caller, _): Within<UsageWrite>,
+    Within(caller, author, _): Within<UsageWrite>,
     ctx: web::Data<AppContext>,
     metrics: web::Data<Metrics>,
     Json(body): Json<CreateUsageRequest>,
@@ -330,10 +332,7 @@ pub async fn create_usage(
     // retry from a different request.
     let request = serde_json::to_vec(&body).map_err(ApiError::internal)?;
     let keyed = key.as_ref().map(|key| (key, request.as_slice()));
-    let answer = ctx
-        .usages()
-        .create(super::actor(&caller), new, keyed)
-        .await?;
+    let answer = ctx.usages().create(&author, new, keyed).await?;
     count_created(&metrics, "single", answer.replayed, 1);
     let usage = &answer.value;
     Ok(created(answer.replayed)
@@ -469,7 +468,7 @@ pub async fn get_usage(
 #[tracing::instrument(skip(req, caller, ctx, body), fields(user_id = %caller.id))]
 pub async fn update_usage(
     req: HttpRequest,
-    Within(caller, _): Within<UsageWrite>,
+    Within(caller, author, _): Within<UsageWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Json(body): Json<UpdateUsageRequest>,
@@ -486,7 +485,7 @@ pub async fn update_usage(
     })?;
     let updated = ctx
         .usages()
-        .update(super::actor(&caller), id, &changes, condition.as_ref())
+        .update(&author, id, &changes, condition.as_ref())
         .await?;
     Ok(with_etag(&updated))
 }
@@ -509,15 +508,13 @@ pub async fn update_usage(
 #[tracing::instrument(skip(req, caller, ctx), fields(user_id = %caller.id))]
 pub async fn delete_usage(
     req: HttpRequest,
-    Within(caller, _): Within<UsageWrite>,
+    Within(caller, author, _): Within<UsageWrite>,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let condition = if_match(&req)?;
-    ctx.usages()
-        .delete(caller.org, id, condition.as_ref())
-        .await?;
+    ctx.usages().delete(&author, id, condition.as_ref()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -564,13 +561,16 @@ impl EraseQuery {
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn erase_usages(
     caller: AuthenticatedUser,
+    request_id: RequestId,
     ctx: web::Data<AppContext>,
     Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Capability::DeleteOrganization)?;
     query.confirmed()?;
     caller.require_fresh_login()?;
-    ctx.usages().erase(caller.org).await?;
+    ctx.usages()
+        .erase(&Author::of(&caller, &request_id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -594,6 +594,7 @@ pub async fn erase_usages(
 #[tracing::instrument(skip_all, fields(by = %caller.id))]
 pub async fn erase_user_usages(
     Superuser(caller): Superuser,
+    request_id: RequestId,
     ctx: web::Data<AppContext>,
     id: web::Path<String>,
     Query(query): Query<EraseQuery>,
@@ -601,7 +602,12 @@ pub async fn erase_user_usages(
     let user_id = UserId::parse("id", &id).map_err(Invalid::from);
     let (user_id, ()) = both(user_id, query.confirmed())?;
     caller.require_fresh_login()?;
-    let erased = ctx.usages().erase(OrgId::personal(user_id)).await?;
+    // Recorded in the user's trail as the superuser's.
+    let author = Author {
+        org: OrgId::personal(user_id),
+        ..Author::of(&caller, &request_id)
+    };
+    let erased = ctx.usages().erase(&author).await?;
     tracing::info!(%user_id, erased, "a superuser erased a user's usages");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -781,7 +787,7 @@ pub async fn export_usages(
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn import_usages(
     req: HttpRequest,
-    Within(caller, _): Within<Import>,
+    Within(caller, author, _): Within<Import>,
     ctx: web::Data<AppContext>,
     metrics: web::Data<Metrics>,
     payload: web::Payload,
@@ -792,7 +798,7 @@ pub async fn import_usages(
     let usages = ctx.usages();
     let turn = usages.begin_import(caller.org)?;
     let body = super::read_body(payload, usage_csv::MAX_IMPORT_BYTES).await?;
-    let answer = usages.import(turn, caller.id, &body, key.as_ref()).await?;
+    let answer = usages.import(turn, &author, &body, key.as_ref()).await?;
     count_created(&metrics, "import", answer.replayed, answer.value);
     Ok(created(answer.replayed).json(ImportResult {
         imported: answer.value,

@@ -4,11 +4,13 @@
 
 use mongodb::Database;
 
+use crate::domain::audit::{Change, DatasetRecord, action, entity};
 use crate::domain::dataset::{Dataset, DatasetFields, DatasetId};
 use crate::domain::dataset_csv::{self, UploadError};
 use crate::domain::viewer::Viewer;
 use crate::storage::{datasets, usage_types};
 use crate::type_cache::UsageTypeCache;
+use common::audit::{Author, Draft, store as trail};
 use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::{OrgId, UserId};
 use common::validation::{FieldError, Invalid};
@@ -123,6 +125,7 @@ impl Datasets<'_> {
         fields: &DatasetFields,
         body: &[u8],
         publisher: Publisher,
+        author: &Author,
     ) -> Result<(Dataset, usize), DatasetError> {
         let mut dataset = Dataset::parse(fields, true)?;
         if let Some(org) = publisher.org() {
@@ -138,7 +141,9 @@ impl Datasets<'_> {
         }
         if dataset.org_id.is_some() {
             // Its type ids are the server's: none can be taken.
-            return self.store(dataset, &mut types, publisher).await;
+            return self
+                .store(dataset, &mut types, publisher, (author, body))
+                .await;
         }
         let reserved: Vec<FieldError> = types
             .iter()
@@ -175,7 +180,8 @@ impl Datasets<'_> {
             .take(crate::domain::usage_csv::MAX_REPORTED_ERRORS)
             .collect();
         Invalid::check(taken)?;
-        self.store(dataset, &mut types, publisher).await
+        self.store(dataset, &mut types, publisher, (author, body))
+            .await
     }
 
     /// Stores a dataset and its types in one transaction; an
@@ -186,6 +192,7 @@ impl Datasets<'_> {
         dataset: Dataset,
         types: &mut [crate::domain::usage_type::UsageType],
         publisher: Publisher,
+        (author, body): (&Author, &[u8]),
     ) -> Result<(Dataset, usize), DatasetError> {
         in_transaction(self.db, "uploading a dataset", async |session| {
             if dataset.org_id.is_some() {
@@ -214,7 +221,20 @@ impl Datasets<'_> {
                     } else {
                         e.into()
                     }
-                })
+                })?;
+            // The deployment's datasets are no organization's data.
+            if let Some(org) = dataset.org_id {
+                let record = DatasetRecord::of(&dataset, types, body);
+                let entry = Draft::new(
+                    author,
+                    action::CREATE,
+                    entity::DATASET,
+                    &dataset.id,
+                    &Change::created(record),
+                );
+                trail::append(self.db, session, org, vec![entry]).await?;
+            }
+            Ok::<_, DatasetError>(())
         })
         .await?;
         self.cache.invalidate();
@@ -229,6 +249,7 @@ impl Datasets<'_> {
         &self,
         id: &DatasetId,
         publisher: Publisher,
+        author: &Author,
     ) -> Result<Dataset, DatasetError> {
         // An organization retires only its own datasets; another's does
         // not exist for it.
@@ -240,7 +261,13 @@ impl Datasets<'_> {
             if !datasets::retire(self.db, session, id).await? {
                 return Err(DatasetError::NotFound(id.clone()));
             }
-            Ok(usage_types::retire_dataset(self.db, session, id).await?)
+            let retired = usage_types::retire_dataset(self.db, session, id).await?;
+            if let Some(org) = found.org_id {
+                let payload = serde_json::json!({ "types_retired": retired });
+                let entry = Draft::new(author, action::RETIRE, entity::DATASET, id, &payload);
+                trail::append(self.db, session, org, vec![entry]).await?;
+            }
+            Ok(retired)
         })
         .await?;
         self.cache.invalidate();

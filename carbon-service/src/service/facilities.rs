@@ -2,10 +2,12 @@
 
 use mongodb::Database;
 
+use crate::domain::audit::{Change, FacilityRecord, action, entity};
 use crate::domain::facility::{Facility, FacilityFields, FacilityId, MAX_FACILITIES};
 use crate::domain::viewer::Viewer;
 use crate::storage::facilities::{self, Deletion, NAME_INDEX};
 use crate::type_cache::UsageTypeCache;
+use common::audit::{Author, Draft, store as trail};
 use common::db::{StoreError, in_transaction};
 use common::ids::OrgId;
 use common::validation::Invalid;
@@ -87,50 +89,83 @@ impl Facilities<'_> {
         Ok(facility)
     }
 
-    #[tracing::instrument(skip(self, fields))]
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
-        org_id: OrgId,
+        author: &Author,
         fields: &FacilityFields,
     ) -> Result<Facility, FacilityError> {
+        let org_id = author.org;
         let facility = self.parse(FacilityId::new(), org_id, fields).await?;
         // A bound, not an exact cap: two creates at once may both pass.
         if facilities::count(self.db, org_id).await? >= MAX_FACILITIES {
             return Err(FacilityError::TooMany(MAX_FACILITIES));
         }
-        facilities::insert(self.db, &facility)
-            .await
-            .map_err(name_taken_or)?;
+        in_transaction(self.db, "recording a facility", async |session| {
+            facilities::insert(self.db, session, &facility)
+                .await
+                .map_err(name_taken_or)?;
+            let change = Change::created(FacilityRecord::from(&facility));
+            let entry = Draft::new(
+                author,
+                action::CREATE,
+                entity::FACILITY,
+                facility.id,
+                &change,
+            );
+            trail::append(self.db, session, org_id, vec![entry]).await?;
+            Ok::<_, FacilityError>(())
+        })
+        .await?;
         tracing::info!(facility_id = %facility.id, "facility recorded");
         Ok(facility)
     }
 
     /// Replaces every field of the facility `id` (its usages keep naming it).
-    #[tracing::instrument(skip(self, fields))]
+    #[tracing::instrument(skip(self, author, fields))]
     pub async fn replace(
         &self,
-        org_id: OrgId,
+        author: &Author,
         id: FacilityId,
         fields: &FacilityFields,
     ) -> Result<Facility, FacilityError> {
+        let org_id = author.org;
         let facility = self.parse(id, org_id, fields).await?;
-        facilities::replace(self.db, &facility)
-            .await
-            .map_err(name_taken_or)?
-            .ok_or(FacilityError::NotFound)
+        in_transaction(self.db, "changing a facility", async |session| {
+            let before = facilities::find_in(self.db, session, org_id, id)
+                .await?
+                .ok_or(FacilityError::NotFound)?;
+            let after = facilities::replace(self.db, session, &facility)
+                .await
+                .map_err(name_taken_or)?
+                .ok_or(FacilityError::NotFound)?;
+            let change =
+                Change::updated(FacilityRecord::from(&before), FacilityRecord::from(&after));
+            let entry = Draft::new(author, action::UPDATE, entity::FACILITY, id, &change);
+            trail::append(self.db, session, org_id, vec![entry]).await?;
+            Ok(after)
+        })
+        .await
     }
 
     /// Deletes the facility `id`; not while usages name it (409).
-    #[tracing::instrument(skip(self))]
-    pub async fn delete(&self, org_id: OrgId, id: FacilityId) -> Result<(), FacilityError> {
-        let deletion = in_transaction(self.db, "deleting a facility", async |session| {
-            Ok::<_, FacilityError>(facilities::delete_unused(self.db, session, org_id, id).await?)
+    #[tracing::instrument(skip(self, author))]
+    pub async fn delete(&self, author: &Author, id: FacilityId) -> Result<(), FacilityError> {
+        let org_id = author.org;
+        in_transaction(self.db, "deleting a facility", async |session| {
+            let before = facilities::find_in(self.db, session, org_id, id)
+                .await?
+                .ok_or(FacilityError::NotFound)?;
+            match facilities::delete_unused(self.db, session, org_id, id).await? {
+                Deletion::Deleted => {}
+                Deletion::InUse => return Err(FacilityError::InUse),
+                Deletion::NotFound => return Err(FacilityError::NotFound),
+            }
+            let change = Change::deleted(FacilityRecord::from(&before));
+            let entry = Draft::new(author, action::DELETE, entity::FACILITY, id, &change);
+            trail::append(self.db, session, org_id, vec![entry]).await?;
+            Ok(())
         })
-        .await?;
-        match deletion {
-            Deletion::Deleted => Ok(()),
-            Deletion::InUse => Err(FacilityError::InUse),
-            Deletion::NotFound => Err(FacilityError::NotFound),
-        }
+        .await
     }
 }

@@ -3,9 +3,11 @@
 
 use mongodb::Database;
 
+use crate::domain::audit::{Change, InstrumentRecord, action, entity};
 use crate::domain::instrument::{Instrument, InstrumentFields, InstrumentId};
 use crate::storage::instruments;
-use common::db::StoreError;
+use common::audit::{Author, Draft, store as trail};
+use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::OrgId;
 
 /// The most instruments one user keeps: a company's certificates and
@@ -23,6 +25,15 @@ pub enum InstrumentError {
     TooMany(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl TransactionError for InstrumentError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 pub struct Instruments<'a> {
@@ -45,45 +56,77 @@ impl Instruments<'_> {
             .ok_or(InstrumentError::NotFound)
     }
 
-    #[tracing::instrument(skip(self, fields))]
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
-        org_id: OrgId,
+        author: &Author,
         fields: &InstrumentFields,
     ) -> Result<Instrument, InstrumentError> {
+        let org_id = author.org;
         let instrument = Instrument::parse(InstrumentId::new(), org_id, fields)?;
         // A bound, not an exact cap: two creates at once may both pass.
         if instruments::count(self.db, org_id).await? >= MAX_INSTRUMENTS {
             return Err(InstrumentError::TooMany(MAX_INSTRUMENTS));
         }
-        instruments::insert(self.db, &instrument).await?;
+        in_transaction(self.db, "recording an instrument", async |session| {
+            instruments::insert(self.db, session, &instrument).await?;
+            let change = Change::created(InstrumentRecord::from(&instrument));
+            let entry = Draft::new(
+                author,
+                action::CREATE,
+                entity::INSTRUMENT,
+                instrument.id,
+                &change,
+            );
+            trail::append(self.db, session, org_id, vec![entry]).await?;
+            Ok::<_, InstrumentError>(())
+        })
+        .await?;
         tracing::info!(instrument_id = %instrument.id, "instrument recorded");
         Ok(instrument)
     }
 
-    /// Replaces every field of the user's instrument `id`.
-    #[tracing::instrument(skip(self, fields))]
+    /// Replaces every field of the organization's instrument `id`.
+    #[tracing::instrument(skip(self, author, fields))]
     pub async fn replace(
         &self,
-        org_id: OrgId,
+        author: &Author,
         id: InstrumentId,
         fields: &InstrumentFields,
     ) -> Result<Instrument, InstrumentError> {
-        let existing = self.get(org_id, id).await?;
+        let org_id = author.org;
         let mut instrument = Instrument::parse(id, org_id, fields)?;
-        instrument.created_at = existing.created_at;
-        if !instruments::replace(self.db, &instrument).await? {
-            return Err(InstrumentError::NotFound);
-        }
-        Ok(instrument)
+        in_transaction(self.db, "changing an instrument", async |session| {
+            let before = instruments::find_in(self.db, session, org_id, id)
+                .await?
+                .ok_or(InstrumentError::NotFound)?;
+            instrument.created_at = before.created_at;
+            instruments::replace(self.db, session, &instrument)
+                .await?
+                .ok_or(InstrumentError::NotFound)?;
+            let change = Change::updated(
+                InstrumentRecord::from(&before),
+                InstrumentRecord::from(&instrument),
+            );
+            let entry = Draft::new(author, action::UPDATE, entity::INSTRUMENT, id, &change);
+            trail::append(self.db, session, org_id, vec![entry]).await?;
+            Ok(instrument.clone())
+        })
+        .await
     }
 
-    #[tracing::instrument(skip(self))]
-    pub async fn delete(&self, org_id: OrgId, id: InstrumentId) -> Result<(), InstrumentError> {
-        if instruments::delete(self.db, org_id, id).await? {
+    #[tracing::instrument(skip(self, author))]
+    pub async fn delete(&self, author: &Author, id: InstrumentId) -> Result<(), InstrumentError> {
+        let org_id = author.org;
+        in_transaction(self.db, "deleting an instrument", async |session| {
+            let before = instruments::delete(self.db, session, org_id, id)
+                .await?
+                .ok_or(InstrumentError::NotFound)?;
+            let change = Change::deleted(InstrumentRecord::from(&before));
+            let entry = Draft::new(author, action::DELETE, entity::INSTRUMENT, id, &change);
+            trail::append(self.db, session, org_id, vec![entry]).await?;
             Ok(())
-        } else {
-            Err(InstrumentError::NotFound)
-        }
+        })
+        .await
     }
 }

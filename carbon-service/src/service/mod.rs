@@ -3,6 +3,7 @@
 //! which the routes turn into HTTP. Tested without HTTP in
 //! `tests/api/service.rs`.
 
+pub mod audit;
 pub mod datasets;
 pub mod facilities;
 pub mod instruments;

@@ -38,9 +38,14 @@ fn facilities(db: &Database) -> Collection<Facility> {
 
 /// Stores a new facility; a taken name is `StoreError::Duplicate` on
 /// [`NAME_INDEX`].
-pub async fn insert(db: &Database, facility: &Facility) -> Result<(), StoreError> {
+pub async fn insert(
+    db: &Database,
+    session: &mut ClientSession,
+    facility: &Facility,
+) -> Result<(), StoreError> {
     facilities(db)
         .insert_one(facility)
+        .session(session)
         .await
         .context("storing a facility")?;
     Ok(())
@@ -77,9 +82,28 @@ pub async fn count(db: &Database, org_id: OrgId) -> Result<u64, StoreError> {
         .context("counting facilities")
 }
 
+/// The facility `id` as the transaction of `session` sees it.
+pub async fn find_in(
+    db: &Database,
+    session: &mut ClientSession,
+    org_id: OrgId,
+    id: FacilityId,
+) -> Result<Option<Facility>, StoreError> {
+    facilities(db)
+        .find_one(doc! { "_id": id, "org_id": org_id })
+        .session(session)
+        .await
+        .context("reading a facility")
+}
+
 /// Replaces what a request may change of the facility `id` (not its
-/// usage count); `None` when there is none.
-pub async fn replace(db: &Database, facility: &Facility) -> Result<Option<Facility>, StoreError> {
+/// usage count), in the transaction of `session`; `None` when there is
+/// none.
+pub async fn replace(
+    db: &Database,
+    session: &mut ClientSession,
+    facility: &Facility,
+) -> Result<Option<Facility>, StoreError> {
     facilities(db)
         .find_one_and_update(
             doc! { "_id": facility.id, "org_id": facility.org_id },
@@ -93,6 +117,7 @@ pub async fn replace(db: &Database, facility: &Facility) -> Result<Option<Facili
             } },
         )
         .return_document(mongodb::options::ReturnDocument::After)
+        .session(session)
         .await
         .context("replacing a facility")
 }

@@ -28,9 +28,15 @@ fn instruments(db: &Database) -> Collection<Instrument> {
     db.collection(COLLECTION)
 }
 
-pub async fn insert(db: &Database, instrument: &Instrument) -> Result<(), StoreError> {
+/// Stores a new instrument, in the transaction of `session`.
+pub async fn insert(
+    db: &Database,
+    session: &mut ClientSession,
+    instrument: &Instrument,
+) -> Result<(), StoreError> {
     instruments(db)
         .insert_one(instrument)
+        .session(session)
         .await
         .context("storing an instrument")?;
     Ok(())
@@ -44,6 +50,20 @@ pub async fn find(
 ) -> Result<Option<Instrument>, StoreError> {
     instruments(db)
         .find_one(doc! { "_id": id, "org_id": org_id })
+        .await
+        .context("reading an instrument")
+}
+
+/// The instrument `id` as the transaction of `session` sees it.
+pub async fn find_in(
+    db: &Database,
+    session: &mut ClientSession,
+    org_id: OrgId,
+    id: InstrumentId,
+) -> Result<Option<Instrument>, StoreError> {
+    instruments(db)
+        .find_one(doc! { "_id": id, "org_id": org_id })
+        .session(session)
         .await
         .context("reading an instrument")
 }
@@ -95,25 +115,36 @@ pub async fn of_year(
         .context("reading a year's instruments")
 }
 
-/// Replaces the user's instrument `id`; `false` when there is none.
-pub async fn replace(db: &Database, instrument: &Instrument) -> Result<bool, StoreError> {
-    let replaced = instruments(db)
-        .replace_one(
+/// Replaces the organization's instrument `id` in the transaction of
+/// `session`; the one it replaced, `None` when there is none.
+pub async fn replace(
+    db: &Database,
+    session: &mut ClientSession,
+    instrument: &Instrument,
+) -> Result<Option<Instrument>, StoreError> {
+    instruments(db)
+        .find_one_and_replace(
             doc! { "_id": instrument.id, "org_id": instrument.org_id },
             instrument,
         )
+        .session(session)
         .await
-        .context("replacing an instrument")?;
-    Ok(replaced.matched_count == 1)
+        .context("replacing an instrument")
 }
 
-/// Deletes the user's instrument `id`; `false` when there is none.
-pub async fn delete(db: &Database, org_id: OrgId, id: InstrumentId) -> Result<bool, StoreError> {
-    let deleted = instruments(db)
-        .delete_one(doc! { "_id": id, "org_id": org_id })
+/// Deletes the organization's instrument `id` in the transaction of
+/// `session`; the one deleted, `None` when there is none.
+pub async fn delete(
+    db: &Database,
+    session: &mut ClientSession,
+    org_id: OrgId,
+    id: InstrumentId,
+) -> Result<Option<Instrument>, StoreError> {
+    instruments(db)
+        .find_one_and_delete(doc! { "_id": id, "org_id": org_id })
+        .session(session)
         .await
-        .context("deleting an instrument")?;
-    Ok(deleted.deleted_count == 1)
+        .context("deleting an instrument")
 }
 
 /// Deletes every instrument of the user, in the transaction of `session`

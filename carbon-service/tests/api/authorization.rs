@@ -206,6 +206,23 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets, Gets)] = &[
         Through,
     ),
     ("DELETE", "/org", Unauthorized, Through, Through, Through),
+    ("GET", "/audit", Unauthorized, Through, Through, Through),
+    (
+        "GET",
+        "/audit/verify",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/audit/export",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
     ("GET", "/healthz", Through, Through, Through, Through),
     ("GET", "/readyz", Through, Through, Through, Through),
 ];
@@ -342,6 +359,9 @@ const ROLE_MATRIX: &[(&str, &str, [Gets; 6])] = &[
     ("DELETE", "/usages/{id}", [Through, Through, Through, Forbidden, Forbidden, NotFound]),
     ("DELETE", "/users/{id}/usages", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     ("DELETE", "/org", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
+    ("GET", "/audit", [Through, Through, Forbidden, Forbidden, Through, Through]),
+    ("GET", "/audit/verify", [Through, Through, Forbidden, Forbidden, Through, Through]),
+    ("GET", "/audit/export", [Through, Through, Forbidden, Forbidden, Through, Through]),
     ("GET", "/healthz", [Through, Through, Through, Through, Through, Through]),
     ("GET", "/readyz", [Through, Through, Through, Through, Through, Through]),
 ];

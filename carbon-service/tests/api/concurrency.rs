@@ -127,13 +127,10 @@ async fn concurrent_creates_of_one_user_share_transactions_and_keep_the_quota_in
         slots: &test_slots(),
     };
     let user = common::ids::UserId::new();
+    let author = common::audit::Author::personal(user);
     let creates = (0..30).map(|i| {
         let new = NewUsage::parse(f64::from(i) + 1.0, 100, Some("2026-03-01T00:00:00Z")).unwrap();
-        usages.create(
-            carbon_service::domain::actor::Actor::personal(user),
-            new,
-            None,
-        )
+        usages.create(&author, new, None)
     });
     let outcomes = futures_util::future::join_all(creates).await;
     // The race happened: the creates queued behind one another and were
@@ -177,6 +174,7 @@ async fn a_key_repeated_within_one_batch_replays_its_first_create_or_shares_its_
         slots: &test_slots(),
     };
     let user = common::ids::UserId::new();
+    let author = common::audit::Author::personal(user);
     let new = || NewUsage::parse(1.0, 100, Some("2026-03-01T00:00:00Z")).unwrap();
     let (a, b) = (
         IdempotencyKey::parse(b"a").unwrap(),
@@ -186,36 +184,12 @@ async fn a_key_repeated_within_one_batch_replays_its_first_create_or_shares_its_
     // The first create runs alone; the other five queue behind it and are
     // written as one batch, with one unit of quota left.
     let outcomes = futures_util::future::join_all([
-        usages.create(
-            carbon_service::domain::actor::Actor::personal(user),
-            new(),
-            None,
-        ),
-        usages.create(
-            carbon_service::domain::actor::Actor::personal(user),
-            new(),
-            Some((&a, body)),
-        ),
-        usages.create(
-            carbon_service::domain::actor::Actor::personal(user),
-            new(),
-            Some((&a, body)),
-        ),
-        usages.create(
-            carbon_service::domain::actor::Actor::personal(user),
-            new(),
-            Some((&b, body)),
-        ),
-        usages.create(
-            carbon_service::domain::actor::Actor::personal(user),
-            new(),
-            Some((&b, body)),
-        ),
-        usages.create(
-            carbon_service::domain::actor::Actor::personal(user),
-            new(),
-            Some((&a, b"other".as_slice())),
-        ),
+        usages.create(&author, new(), None),
+        usages.create(&author, new(), Some((&a, body))),
+        usages.create(&author, new(), Some((&a, body))),
+        usages.create(&author, new(), Some((&b, body))),
+        usages.create(&author, new(), Some((&b, body))),
+        usages.create(&author, new(), Some((&a, b"other".as_slice()))),
     ])
     .await;
     let first_a = outcomes[1].as_ref().unwrap();

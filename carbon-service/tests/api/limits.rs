@@ -116,7 +116,14 @@ async fn an_import_resolves_its_types_in_one_query_however_many_are_unknown() {
     let turn = usages
         .begin_import(common::ids::OrgId::personal(user))
         .unwrap();
-    let refused = usages.import(turn, user, csv.as_bytes(), None).await;
+    let refused = usages
+        .import(
+            turn,
+            &common::audit::Author::personal(user),
+            csv.as_bytes(),
+            None,
+        )
+        .await;
     assert!(refused.is_err());
     let type_queries = log
         .lock()

@@ -2,6 +2,7 @@
 //! test database. Tokens are minted with the `common` issuer, as
 //! user-service would sign them; user-service itself is not needed.
 
+mod audit;
 mod authorization;
 mod concurrency;
 mod datasets;

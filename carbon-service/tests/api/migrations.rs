@@ -813,3 +813,51 @@ async fn usages_and_instruments_from_before_organizations_belong_to_the_personal
         .unwrap();
     assert_eq!(rollups, 1);
 }
+
+#[tokio::test]
+async fn an_organization_holding_data_before_the_trail_begins_it_with_a_genesis_of_that_data() {
+    use futures_util::TryStreamExt;
+    let test_db = TestDatabase::new("carbon_migrate");
+    let db = database(&test_db).await;
+    seed_types(&db).await;
+    let user = common::ids::UserId::new();
+    db.collection::<bson::Document>("usages")
+        .insert_one(stored_usage(
+            &user.to_string(),
+            2.0,
+            "2026-01-05T10:00:00Z",
+            None,
+        ))
+        .await
+        .unwrap();
+    drop(Application::build(settings(&test_db)).await.unwrap());
+
+    let org = common::ids::OrgId::personal(user);
+    let entries: Vec<common::audit::Entry> = common::audit::store::stream(&db, org)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    let genesis = &entries[0].sealed;
+    assert_eq!(genesis.header["action"], "genesis");
+    assert_eq!(genesis.header["actor"], serde_json::Value::Null);
+    let payload = genesis.payload.as_ref().unwrap();
+    assert_eq!(payload["usages"], "1");
+    let usage = carbon_service::storage::usages::stream(&db, org, &Default::default())
+        .await
+        .unwrap()
+        .try_next()
+        .await
+        .unwrap()
+        .unwrap();
+    let record =
+        common::audit::audit_value(&carbon_service::domain::audit::UsageRecord::from(&usage));
+    let line = format!("{}\n", common::audit::canonical::canonical(&record));
+    assert_eq!(
+        payload["usages_sha256"],
+        common::audit::chain::sha256_hex(line.as_bytes())
+    );
+    assert!(common::audit::verify(&db, org).await.unwrap().valid);
+}

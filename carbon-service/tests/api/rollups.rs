@@ -59,7 +59,7 @@ fn amount() -> impl Strategy<Value = f64> {
 }
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     Create(f64, i64, DateTime<Utc>),
     Update {
         pick: usize,
@@ -83,7 +83,7 @@ enum Op {
     Erase,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (amount(), type_id_strategy(), instant()).prop_map(|(a, t, at)| Op::Create(a, t, at)),
         3 => (any::<usize>(), proptest::option::of(amount()), proptest::option::of(type_id_strategy()), proptest::option::of(instant()))
@@ -127,18 +127,14 @@ fn csv_of(rows: &[(f64, i64, DateTime<Utc>)]) -> String {
     csv
 }
 
-async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
+pub(crate) async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
     let usages = app.usages();
     match op {
         Op::Create(amount, type_id, at) => {
             let new = NewUsage::parse(*amount, *type_id, Some(&at.to_rfc3339())).unwrap();
             ids.push(
                 usages
-                    .create(
-                        carbon_service::domain::actor::Actor::personal(user),
-                        new,
-                        None,
-                    )
+                    .create(&common::audit::Author::personal(user), new, None)
                     .await
                     .unwrap()
                     .value
@@ -155,12 +151,7 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             let at = at.map(|at| at.to_rfc3339());
             let changes = UsageChanges::parse(*amount, *type_id, at.as_deref()).unwrap();
             usages
-                .update(
-                    carbon_service::domain::actor::Actor::personal(user),
-                    id,
-                    &changes,
-                    None,
-                )
+                .update(&common::audit::Author::personal(user), id, &changes, None)
                 .await
                 .unwrap();
         }
@@ -173,18 +164,13 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             .unwrap();
             // A category the usage's type does not list is refused (422).
             let _ = usages
-                .update(
-                    carbon_service::domain::actor::Actor::personal(user),
-                    id,
-                    &changes,
-                    None,
-                )
+                .update(&common::audit::Author::personal(user), id, &changes, None)
                 .await;
         }
         Op::Delete(pick) if !ids.is_empty() => {
             let id = ids.remove(pick % ids.len());
             usages
-                .delete(common::ids::OrgId::personal(user), id, None)
+                .delete(&common::audit::Author::personal(user), id, None)
                 .await
                 .unwrap();
         }
@@ -194,7 +180,7 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
                     usages
                         .begin_import(common::ids::OrgId::personal(user))
                         .unwrap(),
-                    user,
+                    &common::audit::Author::personal(user),
                     csv_of(rows).as_bytes(),
                     None,
                 )
@@ -204,7 +190,10 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             let stored = app
                 .database
                 .collection::<bson::Document>("usages")
-                .distinct("_id", bson::doc! {"user_id": user.to_string()})
+                .distinct(
+                    "_id",
+                    bson::doc! {"org_id": common::ids::OrgId::personal(user).to_string()},
+                )
                 .await
                 .unwrap();
             ids.clear();
@@ -250,13 +239,13 @@ async fn apply(app: &TestApp, user: UserId, ids: &mut Vec<UsageId>, op: &Op) {
             };
             app.context
                 .instruments()
-                .create(common::ids::OrgId::personal(user), &fields)
+                .create(&common::audit::Author::personal(user), &fields)
                 .await
                 .unwrap();
         }
         Op::Erase => {
             usages
-                .erase(common::ids::OrgId::personal(user))
+                .erase(&common::audit::Author::personal(user))
                 .await
                 .unwrap();
             ids.clear();

@@ -23,7 +23,7 @@ async fn an_idempotent_create_replays_the_first_usage_and_stores_one() {
     let first = app
         .usages()
         .create(
-            carbon_service::domain::actor::Actor::personal(ada),
+            &common::audit::Author::personal(ada),
             new_usage(2.0, 101),
             Some((&key, request)),
         )
@@ -32,7 +32,7 @@ async fn an_idempotent_create_replays_the_first_usage_and_stores_one() {
     let again = app
         .usages()
         .create(
-            carbon_service::domain::actor::Actor::personal(ada),
+            &common::audit::Author::personal(ada),
             new_usage(2.0, 101),
             Some((&key, request)),
         )
@@ -45,7 +45,7 @@ async fn an_idempotent_create_replays_the_first_usage_and_stores_one() {
     let other = app
         .usages()
         .create(
-            carbon_service::domain::actor::Actor::personal(bob),
+            &common::audit::Author::personal(bob),
             new_usage(2.0, 101),
             Some((&key, request)),
         )
@@ -55,7 +55,7 @@ async fn an_idempotent_create_replays_the_first_usage_and_stores_one() {
     let reused = app
         .usages()
         .create(
-            carbon_service::domain::actor::Actor::personal(ada),
+            &common::audit::Author::personal(ada),
             new_usage(3.0, 101),
             Some((&key, b"{}".as_slice())),
         )
@@ -69,7 +69,7 @@ async fn a_create_of_an_unknown_type_names_the_type() {
     let err = app
         .usages()
         .create(
-            carbon_service::domain::actor::Actor::personal(UserId::new()),
+            &common::audit::Author::personal(UserId::new()),
             new_usage(1.0, 999),
             None,
         )
@@ -88,7 +88,7 @@ async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let created = app
         .usages()
         .create(
-            carbon_service::domain::actor::Actor::personal(ada),
+            &common::audit::Author::personal(ada),
             new_usage(2.0, 100),
             None,
         )
@@ -100,7 +100,7 @@ async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let updated = app
         .usages()
         .update(
-            carbon_service::domain::actor::Actor::personal(ada),
+            &common::audit::Author::personal(ada),
             id,
             &changes,
             Some(&first_version),
@@ -112,7 +112,7 @@ async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let stale = app
         .usages()
         .update(
-            carbon_service::domain::actor::Actor::personal(ada),
+            &common::audit::Author::personal(ada),
             id,
             &changes,
             Some(&first_version),
@@ -122,7 +122,7 @@ async fn an_update_recomputes_co2e_and_refuses_a_stale_version() {
     let foreign = app
         .usages()
         .update(
-            carbon_service::domain::actor::Actor::personal(UserId::new()),
+            &common::audit::Author::personal(UserId::new()),
             id,
             &changes,
             None,
@@ -138,7 +138,7 @@ async fn the_summary_folds_one_aggregation() {
     for (amount, type_id) in [(1.0, 100), (2.0, 100), (3.0, 101)] {
         app.usages()
             .create(
-                carbon_service::domain::actor::Actor::personal(ada),
+                &common::audit::Author::personal(ada),
                 new_usage(amount, type_id),
                 None,
             )
@@ -187,7 +187,7 @@ async fn a_type_id_taken_is_its_own_error_and_a_type_in_use_cannot_be_deleted() 
     types.create(900, &custom, &water(), admin).await.unwrap();
     app.usages()
         .create(
-            carbon_service::domain::actor::Actor::personal(UserId::new()),
+            &common::audit::Author::personal(UserId::new()),
             new_usage(1.0, 900),
             None,
         )

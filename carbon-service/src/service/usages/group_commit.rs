@@ -6,9 +6,11 @@ use std::collections::HashMap;
 
 use mongodb::Database;
 
+use crate::domain::audit::{Change, UsageRecord, action, entity};
 use crate::domain::usage::Usage;
 use crate::storage::idempotency::{self as key_records, Outcome};
 use crate::storage::{usage_counts, usages};
+use common::audit::{Author, Draft, store as trail};
 use common::db::in_transaction;
 use common::ids::OrgId;
 
@@ -18,6 +20,8 @@ use super::{Created, UsageError, account, reserve_quota};
 /// A create waiting for its user's next transaction.
 pub struct PendingCreate {
     pub(super) usage: Usage,
+    /// Who asked: each create's audit entry is its own.
+    pub(super) author: Author,
     pub(super) keyed: Option<Keyed>,
     pub(super) reply: tokio::sync::oneshot::Sender<CreateAnswer>,
 }
@@ -109,6 +113,7 @@ async fn record_batch(
             }
         }
         let mut fresh: Vec<Usage> = Vec::new();
+        let mut drafts: Vec<Draft> = Vec::new();
         let mut records = Vec::new();
         for (pending, outcome) in batch.iter().zip(outcomes.iter_mut()) {
             if outcome.is_some() {
@@ -121,6 +126,7 @@ async fn record_batch(
             if let Some(keyed) = &pending.keyed {
                 records.push(keyed.record(pending.usage.id.object_id(), CREATED));
             }
+            drafts.push(created_entry(&pending.author, &pending.usage));
             fresh.push(pending.usage.clone());
             *outcome = Some(Ok(Created {
                 value: pending.usage.clone(),
@@ -148,6 +154,7 @@ async fn record_batch(
             // A facility deleted meanwhile fails the batch: written again
             // one create at a time, only its usages are refused.
             account(db, session, org_id, &added).await?;
+            trail::append(db, session, org_id, drafts).await?;
         }
         // A repeated key replays what its first create did; one that was
         // refused for the quota leaves its repeats refused too (they came
@@ -180,6 +187,13 @@ async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Creat
         }
         usages::insert(db, session, usage).await?;
         account(db, session, org_id, &[(usage, 1)]).await?;
+        trail::append(
+            db,
+            session,
+            org_id,
+            vec![created_entry(&pending.author, usage)],
+        )
+        .await?;
         reserve_quota(db, session, quota, org_id, 1).await?;
         Ok(Created {
             value: usage.clone(),
@@ -201,4 +215,15 @@ async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Creat
         },
         (result, _) => result,
     }
+}
+
+/// The audit entry of a usage created.
+fn created_entry(author: &Author, usage: &Usage) -> Draft {
+    Draft::new(
+        author,
+        action::CREATE,
+        entity::USAGE,
+        usage.id,
+        &Change::created(UsageRecord::from(usage)),
+    )
 }

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use bson::oid::ObjectId;
 
 use crate::domain::actor::Actor;
+use crate::domain::audit::{ImportRecord, UsageRecord, action, entity};
 use crate::domain::facility::{FacilityId, MAX_FACILITIES};
 use crate::domain::ids::UsageTypeId;
 use crate::domain::usage::{IdempotencyKey, Usage};
@@ -15,8 +16,9 @@ use crate::service::slots::Slot;
 use crate::service::usages::writes::ImportTurn;
 use crate::storage::idempotency::Outcome;
 use crate::storage::{facilities, usages};
+use common::audit::{Author, Draft, store as trail};
 use common::db::in_transaction;
-use common::ids::{OrgId, UserId};
+use common::ids::OrgId;
 use common::validation::Invalid;
 
 use super::idempotency::{Keyed, replayed_import};
@@ -42,12 +44,15 @@ impl Usages<'_> {
     pub async fn import(
         &self,
         turn: ImportTurn<'_>,
-        user: UserId,
+        author: &Author,
         body: &[u8],
         key: Option<&IdempotencyKey>,
     ) -> Result<Created<u64>, UsageError> {
         let org_id = turn.org_id();
-        let actor = Actor { org: org_id, user };
+        let actor = Actor {
+            org: org_id,
+            user: author.user,
+        };
         let rows = usage_csv::parse_import(body).map_err(|e| match e {
             ImportError::TooManyRows => UsageError::TooManyRows,
             ImportError::Invalid(errors) => UsageError::Invalid(Invalid(errors)),
@@ -83,6 +88,19 @@ impl Usages<'_> {
             usages::insert_batch(self.db, session, &batch).await?;
             account(self.db, session, org_id, &added).await?;
             reserve_quota(self.db, session, self.quota, org_id, imported).await?;
+            let record = ImportRecord {
+                rows: imported,
+                rows_sha256: common::audit::chain::sha256_hex(body),
+                created: batch.iter().map(UsageRecord::from).collect(),
+            };
+            let entry = Draft::new(
+                author,
+                action::IMPORT,
+                entity::USAGE_IMPORT,
+                import_id,
+                &record,
+            );
+            trail::append(self.db, session, org_id, vec![entry]).await?;
             Ok(Created {
                 value: imported,
                 replayed: false,

@@ -27,6 +27,7 @@ use mongodb::{ClientSession, Database};
 
 use self::group_commit::{MAX_BATCH, write_creates};
 use crate::domain::actor::Actor;
+use crate::domain::audit::{Change, EraseRecord, UsageRecord, action, entity};
 use crate::domain::facility::{self, FacilityId};
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::rollup::{self, RollupDelta};
@@ -41,6 +42,7 @@ use crate::service::usages::writes::UserWrites;
 use crate::storage::idempotency::{self as key_records};
 use crate::storage::{facilities, rollups, usage_counts, usages};
 use crate::type_cache::UsageTypeCache;
+use common::audit::{Author, Draft, store as trail};
 use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::OrgId;
 use common::validation::Invalid;
@@ -185,10 +187,11 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, new, key), fields(usage_type_id = %new.usage_type_id))]
     pub async fn create(
         &self,
-        actor: Actor,
+        author: &Author,
         new: NewUsage,
         key: Option<(&IdempotencyKey, &[u8])>,
     ) -> Result<Created<Usage>, UsageError> {
+        let actor = Actor::from(author);
         let org_id = actor.org;
         let usage_type = self.existing_type(org_id, new.usage_type_id).await?;
         let unit = units::check_unit(
@@ -214,6 +217,7 @@ impl Usages<'_> {
             org_id,
             PendingCreate {
                 usage,
+                author: author.clone(),
                 keyed,
                 reply,
             },
@@ -330,11 +334,12 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, changes, if_match))]
     pub async fn update(
         &self,
-        actor: Actor,
+        author: &Author,
         id: UsageId,
         changes: &UsageChanges,
         if_match: Option<&IfMatch>,
     ) -> Result<Usage, UsageError> {
+        let actor = Actor::from(author);
         let org_id = actor.org;
         let new_type = match changes.usage_type_id {
             Some(type_id) => Some(self.existing_type(org_id, type_id).await?),
@@ -371,6 +376,9 @@ impl Usages<'_> {
                 .await?
                 .ok_or(UsageError::Contended)?;
             account(self.db, session, org_id, &[(&before, -1), (&updated, 1)]).await?;
+            let change = Change::updated(UsageRecord::from(&before), UsageRecord::from(&updated));
+            let entry = Draft::new(author, action::UPDATE, entity::USAGE, id, &change);
+            trail::append(self.db, session, org_id, vec![entry]).await?;
             Ok(updated)
         })
         .await
@@ -382,10 +390,11 @@ impl Usages<'_> {
     #[tracing::instrument(skip(self, if_match))]
     pub async fn delete(
         &self,
-        org_id: OrgId,
+        author: &Author,
         id: UsageId,
         if_match: Option<&IfMatch>,
     ) -> Result<(), UsageError> {
+        let org_id = author.org;
         let _queued = self.writes.lock(org_id).await;
         in_transaction(self.db, "deleting a usage", async |session| {
             let usage = usages::find_in(self.db, session, org_id, id)
@@ -399,6 +408,9 @@ impl Usages<'_> {
             }
             account(self.db, session, org_id, &[(&usage, -1)]).await?;
             usage_counts::release(self.db, session, org_id, 1).await?;
+            let change = Change::deleted(UsageRecord::from(&usage));
+            let entry = Draft::new(author, action::DELETE, entity::USAGE, id, &change);
+            trail::append(self.db, session, org_id, vec![entry]).await?;
             Ok(())
         })
         .await
@@ -411,7 +423,8 @@ impl Usages<'_> {
     /// [`ERASE_BATCH`] is one transaction (and deletes the records written
     /// meanwhile).
     #[tracing::instrument(skip(self))]
-    pub async fn erase(&self, org_id: OrgId) -> Result<u64, UsageError> {
+    pub async fn erase(&self, author: &Author) -> Result<u64, UsageError> {
+        let org_id = author.org;
         let mut erased = 0;
         let _queued = self.writes.lock(org_id).await;
         loop {
@@ -426,13 +439,25 @@ impl Usages<'_> {
                 account(self.db, session, org_id, &gone).await?;
                 usage_counts::release(self.db, session, org_id, deleted).await?;
                 key_records::delete_of_user(self.db, session, org_id).await?;
-                crate::storage::instruments::delete_of_user(self.db, session, org_id).await?;
+                let mut record = EraseRecord {
+                    usages: deleted,
+                    deleted: ids.iter().map(ToString::to_string).collect(),
+                    instruments: crate::storage::instruments::delete_of_user(
+                        self.db, session, org_id,
+                    )
+                    .await?,
+                    facilities: 0,
+                    datasets: 0,
+                };
                 // After the last batch, no usage names a facility any more.
                 if deleted < ERASE_BATCH as u64 {
-                    facilities::delete_of_org(self.db, session, org_id).await?;
-                    crate::storage::datasets::delete_of_org(self.db, session, org_id).await?;
+                    record.facilities = facilities::delete_of_org(self.db, session, org_id).await?;
+                    record.datasets =
+                        crate::storage::datasets::delete_of_org(self.db, session, org_id).await?;
                     crate::storage::usage_types::delete_of_org(self.db, session, org_id).await?;
                 }
+                let entry = Draft::new(author, action::ERASE, entity::USAGES, org_id, &record);
+                trail::append(self.db, session, org_id, vec![entry]).await?;
                 Ok::<_, UsageError>(deleted)
             })
             .await?;
@@ -444,6 +469,16 @@ impl Usages<'_> {
         // Its own datasets' types are gone from the library.
         self.types.invalidate();
         tracing::info!(erased, "usages erased");
+        Ok(erased)
+    }
+
+    /// Erases all of the organization's data ([`Usages::erase`]), then its
+    /// audit trail: only `DELETE /org` removes a trail.
+    #[tracing::instrument(skip_all, fields(org_id = %author.org))]
+    pub async fn erase_org(&self, author: &Author) -> Result<u64, UsageError> {
+        let erased = self.erase(author).await?;
+        let entries = trail::delete_of_org(self.db, author.org).await?;
+        tracing::info!(entries, "audit trail deleted");
         Ok(erased)
     }
 

@@ -1,0 +1,138 @@
+//! `/audit`: the organization's audit trail, for owners, admins and
+//! auditors. Read only: nothing in the API changes an entry.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
+use common::audit::{AuditQuery, EntryView, Verification};
+use common::auth::AuthenticatedUser;
+use common::error::{ApiError, ProblemDetails};
+use common::extract::Query;
+use common::org::Capability;
+use futures_util::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::context::AppContext;
+use crate::limits::Limited;
+
+pub fn routes() -> common::routes::RouteTable {
+    common::routes![list_audit, verify_audit, export_audit]
+}
+
+/// A page of the trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPageResponse {
+    /// Newest first.
+    pub entries: Vec<EntryView>,
+    /// Pass as `before` for the next (older) page; absent on the last.
+    pub next: Option<i64>,
+}
+
+/// List the audit trail
+///
+/// The organization's audit entries, newest first: who (user, role,
+/// superuser), when (UTC, ms), which request, what (action, entity and
+/// id) and the fields before and after. Every write to the organization's
+/// data appends one in its own transaction: usages (create, update,
+/// delete; an import is one entry listing the usages it created and the
+/// SHA-256 of its CSV; an erasure one entry per batch), facilities,
+/// instruments, the organization's datasets, reporting periods and
+/// settings. Filters combine; a rare filter over a long trail may answer
+/// fewer entries than `limit` with a `next` to go on from. Owners, admins
+/// and auditors.
+#[utoipa::path(get, path = "/audit", tag = "audit",
+    security(("oauth2_password" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of entries", body = AuditPageResponse),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails),
+        (status = 403, description = "The token's role is editor or viewer", body = ProblemDetails),
+        (status = 422, description = "A filter is malformed (each named)", body = ProblemDetails),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
+pub async fn list_audit(
+    caller: AuthenticatedUser,
+    ctx: web::Data<AppContext>,
+    Query(query): Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ReadAudit)?;
+    let (filter, before, limit) = query.parse()?;
+    let page = ctx.trail().page(caller.org, &filter, before, limit).await?;
+    Ok(HttpResponse::Ok().json(AuditPageResponse {
+        entries: page.entries.into_iter().map(EntryView::from).collect(),
+        next: page.next,
+    }))
+}
+
+/// Verify the audit trail
+///
+/// Re-computes every entry's hash from the first (the genesis) and
+/// answers the first entry that does not match: an edited header or
+/// payload, a missing or reordered entry, a trail cut short of the head.
+/// A valid answer gives the head (`seq`, `hash`): verification means
+/// something only against a head kept outside the database (a locked
+/// period records it; keep the export's last hash).
+#[utoipa::path(get, path = "/audit/verify", tag = "audit",
+    security(("oauth2_password" = [])),
+    responses(
+        (status = 200, description = "Whether the chain verifies, and where it breaks", body = Verification),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails),
+        (status = 403, description = "The token's role is editor or viewer", body = ProblemDetails),
+        (status = 503, description = "Every export slot (EXPORT_CONCURRENCY) stayed taken; see Retry-After", body = ProblemDetails),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
+pub async fn verify_audit(
+    caller: AuthenticatedUser,
+    ctx: web::Data<AppContext>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ReadAudit)?;
+    let verification = ctx.trail().verify(caller.org).await?;
+    if !verification.valid {
+        tracing::warn!(first_bad = ?verification.first_bad, "the audit trail does not verify");
+    }
+    Ok(HttpResponse::Ok().json(verification))
+}
+
+/// Export the audit trail
+///
+/// Every entry, oldest first, as JSON Lines (one `EntryView` per line),
+/// streamed: what an auditor verifies offline (the README's *Assurance*
+/// gives the procedure in a few lines of Python).
+#[utoipa::path(get, path = "/audit/export", tag = "audit",
+    security(("oauth2_password" = [])),
+    responses(
+        (status = 200, description = "The trail, one entry per line",
+            content((String = "application/jsonl", example = "{\"seq\":0,\"header\":{\"action\":\"genesis\",…},\"payload\":{…},\"payload_sha256\":\"…\",\"prev\":\"0000…\",\"hash\":\"…\"}\n"))),
+        (status = 401, description = "Missing or invalid token", body = ProblemDetails),
+        (status = 403, description = "The token's role is editor or viewer", body = ProblemDetails),
+        (status = 429, description = "Too many exports by this user (EXPORT_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        (status = 503, description = "Every export slot (EXPORT_CONCURRENCY) stayed taken; see Retry-After", body = ProblemDetails),
+    ))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
+pub async fn export_audit(
+    caller: AuthenticatedUser,
+    ctx: web::Data<AppContext>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::ReadAudit)?;
+    ctx.limiters().check(Limited::Export, &caller.id)?;
+    let entries = ctx.trail().export(caller.org).await?;
+    let lines = entries
+        .map_err(ApiError::from)
+        .map(|entry| {
+            let mut line =
+                serde_json::to_vec(&EntryView::from(entry?)).map_err(ApiError::internal)?;
+            line.push(b'\n');
+            Ok::<_, ApiError>(Bytes::from(line))
+        })
+        .inspect_err(
+            |e| tracing::error!(error = %e.describe(), "an audit export stopped part-way"),
+        );
+    Ok(HttpResponse::Ok()
+        .content_type("application/jsonl")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"audit.jsonl\"",
+        ))
+        .streaming(lines))
+}
