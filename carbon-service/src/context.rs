@@ -84,6 +84,10 @@ impl AppContext {
         Instruments { db: &self.db }
     }
 
+    pub fn periods(&self) -> crate::service::periods::Periods<'_> {
+        crate::service::periods::Periods { db: &self.db }
+    }
+
     pub fn trail(&self) -> crate::service::audit::Trail<'_> {
         crate::service::audit::Trail {
             db: &self.db,

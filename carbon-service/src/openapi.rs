@@ -26,6 +26,7 @@ use utoipa::OpenApi;
         (name = "instruments", description = "The organization's contractual instruments (certificates, PPAs, supplier factors): the market-based scope 2 method"),
         (name = "facilities", description = "The organization's sites: a usage may name one, and the summary totals them"),
         (name = "organization", description = "The token's organization as a whole"),
+        (name = "periods", description = "The organization's fiscal years (UTC, named by the year they end in) and their locks, and its inventory settings"),
         (name = "audit", description = "The organization's tamper-evident audit trail: every write, who made it, before and after, in a hash chain an auditor verifies offline"),
         (name = "health", description = "Liveness and readiness"),
     ),

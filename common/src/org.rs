@@ -38,6 +38,10 @@ pub enum Capability {
     ManageMembers,
     /// Delete the organization, and erase all of its data.
     DeleteOrganization,
+    /// Unlock a locked reporting period (locking is [`ManageInventory`]).
+    ///
+    /// [`ManageInventory`]: Capability::ManageInventory
+    UnlockPeriods,
 }
 
 impl Capability {
@@ -52,6 +56,7 @@ impl Capability {
             Capability::ReadAudit => "read the audit trail or the invitations",
             Capability::ManageMembers => "manage members, invitations or the organization's name",
             Capability::DeleteOrganization => "delete the organization or erase its data",
+            Capability::UnlockPeriods => "unlock a reporting period",
         }
     }
 }
@@ -76,6 +81,7 @@ impl OrgRole {
     /// | ReadAudit          | ✓     | ✓     |        |        | ✓       |
     /// | ManageMembers      | ✓     | ✓     |        |        |         |
     /// | DeleteOrganization | ✓     |       |        |        |         |
+    /// | UnlockPeriods      | ✓     |       |        |        |         |
     pub fn can(self, capability: Capability) -> bool {
         use Capability::*;
         use OrgRole::*;
@@ -84,7 +90,7 @@ impl OrgRole {
             WriteUsages => matches!(self, Owner | Admin | Editor),
             ManageInventory | ManageMembers => matches!(self, Owner | Admin),
             ReadAudit => matches!(self, Owner | Admin | Auditor),
-            DeleteOrganization => self == Owner,
+            DeleteOrganization | UnlockPeriods => self == Owner,
         }
     }
 
@@ -148,6 +154,7 @@ mod tests {
             ManageInventory,
             ManageMembers,
             DeleteOrganization,
+            UnlockPeriods,
         ] {
             assert!(!Auditor.can(capability), "{capability:?}");
         }

@@ -16,6 +16,7 @@ pub mod gwp;
 pub mod ids;
 pub mod instrument;
 pub mod market;
+pub mod period;
 pub mod rollup;
 pub mod summary;
 pub mod units;

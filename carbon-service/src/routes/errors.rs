@@ -6,6 +6,7 @@ use crate::service::audit::AuditError;
 use crate::service::datasets::DatasetError;
 use crate::service::facilities::FacilityError;
 use crate::service::instruments::InstrumentError;
+use crate::service::periods::PeriodError;
 use crate::service::types::TypeError;
 use crate::service::usages::UsageError;
 
@@ -24,6 +25,7 @@ impl From<UsageError> for ApiError {
                 "facility_id",
                 "is not one of the organization's facilities (GET /facilities)",
             ),
+            UsageError::PeriodLocked(name) => period_locked(name),
             UsageError::NotFound => ApiError::not_found(),
             UsageError::Stale => ApiError::PreconditionFailed(
                 "The usage has changed since the ETag in If-Match; fetch it again.".into(),
@@ -133,6 +135,7 @@ impl From<InstrumentError> for ApiError {
         match error {
             InstrumentError::Invalid(invalid) => invalid.into(),
             InstrumentError::NotFound => ApiError::not_found(),
+            InstrumentError::PeriodLocked(name) => period_locked(name),
             InstrumentError::TooMany(most) => ApiError::Conflict(format!(
                 "An account keeps at most {most} instruments; delete expired ones to record more."
             )),
@@ -156,6 +159,31 @@ impl From<FacilityError> for ApiError {
                 ApiError::Conflict(format!("An organization keeps at most {most} facilities."))
             }
             FacilityError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// 409 naming the locked period.
+fn period_locked(name: crate::domain::period::PeriodName) -> ApiError {
+    ApiError::Conflict(format!(
+        "The reporting period {name} is locked: its usages cannot be recorded, changed, moved or deleted. An owner can unlock it (POST /periods/{name}/unlock, with a reason)."
+    ))
+}
+
+impl From<PeriodError> for ApiError {
+    fn from(error: PeriodError) -> Self {
+        match error {
+            PeriodError::Invalid(invalid) => invalid.into(),
+            PeriodError::Locked(name) => ApiError::Conflict(format!(
+                "The reporting period {name} is locked: the fiscal-year start cannot change while a period is locked."
+            )),
+            PeriodError::AlreadyLocked(name) => {
+                ApiError::Conflict(format!("The reporting period {name} is already locked."))
+            }
+            PeriodError::NotLocked(name) => {
+                ApiError::Conflict(format!("The reporting period {name} is not locked."))
+            }
+            PeriodError::Store(e) => e.into(),
         }
     }
 }

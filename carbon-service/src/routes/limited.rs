@@ -45,6 +45,13 @@ impl Operation for InventoryWrite {
     const LIMITED: Limited = Limited::Write;
 }
 
+/// `POST /periods/{name}/unlock` (the write limit): owners only.
+pub struct Unlock;
+impl Operation for Unlock {
+    const NEEDS: Capability = Capability::UnlockPeriods;
+    const LIMITED: Limited = Limited::Write;
+}
+
 /// An authenticated caller whose role may do `O`, within their limit of
 /// it: 401 without a valid token, 403 for a role that may not, 429 with
 /// `Retry-After` over the limit.

@@ -11,6 +11,7 @@ pub mod gwp_sets;
 pub mod instruments;
 pub mod limited;
 pub mod org;
+pub mod periods;
 pub mod summary;
 pub mod type_input;
 pub mod types;
@@ -39,6 +40,7 @@ pub fn table() -> RouteTable {
         .merge(usages::routes())
         .merge(summary::routes())
         .merge(org::routes())
+        .merge(periods::routes())
         .merge(audit::routes())
         .merge(common::health::routes())
 }

@@ -15,6 +15,7 @@ use crate::domain::figures::shown;
 use crate::domain::gwp::{Gases, GwpSet};
 use crate::domain::ids::FacilityId;
 use crate::domain::ids::UsageTypeId;
+use crate::domain::period::PeriodName;
 use crate::domain::summary::{MonthTotal, MonthTypeTotal, ScopeTotal, Summary, TypeTotal};
 use crate::domain::usage_query::UsageFilter;
 use crate::limits::Limited;
@@ -38,6 +39,20 @@ pub struct SummaryQuery {
     /// CO₂e: AR4, AR5 (the default) or AR6.
     #[param(value_type = Option<GwpSet>, example = "AR5")]
     pub gwp: Option<String>,
+    /// A reporting period (`FY2025`: the fiscal year ending in 2025, see
+    /// `GET /periods`) instead of `from` and `to`.
+    #[param(example = "FY2025")]
+    pub period: Option<String>,
+}
+
+/// The reporting period a summary was asked for.
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Clone)]
+#[schema(as = SummaryPeriod)]
+pub struct SummaryPeriodResponse {
+    pub name: String,
+    /// Whether it is locked: its figures cannot change until an owner
+    /// unlocks it.
+    pub locked: bool,
 }
 
 /// The footprint as `GET /usages/summary` shows it.
@@ -116,6 +131,9 @@ impl From<Gases> for GasTotalsResponse {
     "total_co2e_market_based": 1758.21
 }))]
 pub struct SummaryResponse {
+    /// The reporting period asked for (`period=`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<SummaryPeriodResponse>,
     /// The window's start (inclusive), as given.
     pub from: Option<DateTime<Utc>>,
     /// The window's end (exclusive), as given.
@@ -259,6 +277,7 @@ pub struct ScopeTotalResponse {
 impl SummaryResponse {
     fn of(s: Summary, gwp: GwpSet) -> Self {
         Self {
+            period: None,
             from: s.from,
             to: s.to,
             gwp: gwp.as_str().to_owned(),
@@ -376,7 +395,7 @@ impl From<ScopeTotal> for ScopeTotalResponse {
     params(SummaryQuery),
     responses(
         (status = 200, description = "The footprint", body = SummaryResponse),
-        (status = 422, description = "A malformed from or to, or a gwp other than AR4, AR5 or AR6", body = ProblemDetails),
+        (status = 422, description = "A malformed from, to or period, a period with from or to, or a gwp other than AR4, AR5 or AR6", body = ProblemDetails),
         (status = 429, description = "Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
         (status = 503, description = "Every heavy-read slot (HEAVY_READ_CONCURRENCY) stayed taken, or the edge days' usages took longer than QUERY_MAX_TIME_MS; see Retry-After", body = ProblemDetails),
     ))]
@@ -387,7 +406,26 @@ pub async fn get_summary(
     Query(query): Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     ctx.limiters().check(Limited::Summary, &caller.id)?;
-    let filter = UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref());
+    let period = match query.period.as_deref() {
+        Some(_) if query.from.is_some() || query.to.is_some() => {
+            return Err(
+                Invalid::one("period", "is instead of from and to: give one or the other").into(),
+            );
+        }
+        Some(raw) => {
+            let name = PeriodName::parse("period", raw).map_err(Invalid::from)?;
+            Some(ctx.periods().get(caller.org, name).await?)
+        }
+        None => None,
+    };
+    let filter = match &period {
+        Some(p) => Ok(UsageFilter {
+            from: Some(p.from),
+            to: Some(p.to),
+            ..UsageFilter::default()
+        }),
+        None => UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref()),
+    };
     let gwp = query
         .gwp
         .as_deref()
@@ -397,5 +435,10 @@ pub async fn get_summary(
     let (filter, gwp) = both(filter, gwp)?;
     let gwp = gwp.unwrap_or_default();
     let summary = ctx.usages().summary(caller.org, &filter, gwp).await?;
-    Ok(HttpResponse::Ok().json(SummaryResponse::of(summary, gwp)))
+    let mut answer = SummaryResponse::of(summary, gwp);
+    answer.period = period.map(|p| SummaryPeriodResponse {
+        name: p.name.to_string(),
+        locked: p.locked(),
+    });
+    Ok(HttpResponse::Ok().json(answer))
 }

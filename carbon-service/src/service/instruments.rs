@@ -21,6 +21,9 @@ pub enum InstrumentError {
     Invalid(#[from] common::validation::Invalid),
     #[error("no such instrument of the caller's")]
     NotFound,
+    /// Its span (or the one it replaces) overlaps a locked period.
+    #[error("the period {0} is locked")]
+    PeriodLocked(crate::domain::period::PeriodName),
     #[error("the user has {0} instruments, the most one may keep")]
     TooMany(u64),
     #[error(transparent)]
@@ -69,6 +72,7 @@ impl Instruments<'_> {
             return Err(InstrumentError::TooMany(MAX_INSTRUMENTS));
         }
         in_transaction(self.db, "recording an instrument", async |session| {
+            refuse_locked(self.db, session, org_id, &[&instrument]).await?;
             instruments::insert(self.db, session, &instrument).await?;
             let change = Change::created(InstrumentRecord::from(&instrument));
             let entry = Draft::new(
@@ -101,6 +105,7 @@ impl Instruments<'_> {
                 .await?
                 .ok_or(InstrumentError::NotFound)?;
             instrument.created_at = before.created_at;
+            refuse_locked(self.db, session, org_id, &[&before, &instrument]).await?;
             instruments::replace(self.db, session, &instrument)
                 .await?
                 .ok_or(InstrumentError::NotFound)?;
@@ -122,11 +127,30 @@ impl Instruments<'_> {
             let before = instruments::delete(self.db, session, org_id, id)
                 .await?
                 .ok_or(InstrumentError::NotFound)?;
+            refuse_locked(self.db, session, org_id, &[&before]).await?;
             let change = Change::deleted(InstrumentRecord::from(&before));
             let entry = Draft::new(author, action::DELETE, entity::INSTRUMENT, id, &change);
             trail::append(self.db, session, org_id, vec![entry]).await?;
             Ok(())
         })
         .await
+    }
+}
+
+/// [`InstrumentError::PeriodLocked`] when one of `spans` overlaps a
+/// locked period, in the transaction of `session`.
+async fn refuse_locked(
+    db: &Database,
+    session: &mut mongodb::ClientSession,
+    org_id: OrgId,
+    spans: &[&Instrument],
+) -> Result<(), InstrumentError> {
+    let spans: Vec<_> = spans
+        .iter()
+        .map(|i| (i.from.to_chrono(), i.to.to_chrono()))
+        .collect();
+    match crate::service::periods::locked_within(db, session, org_id, &spans).await? {
+        Some(name) => Err(InstrumentError::PeriodLocked(name)),
+        None => Ok(()),
     }
 }

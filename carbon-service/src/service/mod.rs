@@ -7,6 +7,7 @@ pub mod audit;
 pub mod datasets;
 pub mod facilities;
 pub mod instruments;
+pub mod periods;
 pub mod rollups;
 pub mod slots;
 pub mod summary;

@@ -5,6 +5,7 @@ pub mod facilities;
 pub mod idempotency;
 pub mod instruments;
 pub mod rollups;
+pub mod settings;
 pub mod usage_counts;
 pub mod usage_types;
 pub mod usages;

@@ -209,6 +209,39 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets, Gets)] = &[
     ("GET", "/audit", Unauthorized, Through, Through, Through),
     (
         "GET",
+        "/inventory/settings",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "PUT",
+        "/inventory/settings",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    ("GET", "/periods", Unauthorized, Through, Through, Through),
+    (
+        "POST",
+        "/periods/{name}/lock",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "POST",
+        "/periods/{name}/unlock",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
         "/audit/verify",
         Unauthorized,
         Through,
@@ -298,7 +331,7 @@ async fn each_caller_gets_what_the_matrix_says_on_every_route() {
         };
         // Writes by the user run last on their own resources, after the
         // others tried them.
-        let path = template.replace("{id}", &id);
+        let path = template.replace("{id}", &id).replace("{name}", "FY2030");
         let callers = [
             (anonymous, None, "anonymous"),
             (as_other, Some(other.token.as_str()), "another user"),
@@ -360,6 +393,11 @@ const ROLE_MATRIX: &[(&str, &str, [Gets; 6])] = &[
     ("DELETE", "/users/{id}/usages", [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     ("DELETE", "/org", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
     ("GET", "/audit", [Through, Through, Forbidden, Forbidden, Through, Through]),
+    ("GET", "/inventory/settings", [Through, Through, Through, Through, Through, Through]),
+    ("PUT", "/inventory/settings", [Through, Through, Forbidden, Forbidden, Forbidden, Through]),
+    ("GET", "/periods", [Through, Through, Through, Through, Through, Through]),
+    ("POST", "/periods/{name}/lock", [Through, Through, Forbidden, Forbidden, Forbidden, Through]),
+    ("POST", "/periods/{name}/unlock", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
     ("GET", "/audit/verify", [Through, Through, Forbidden, Forbidden, Through, Through]),
     ("GET", "/audit/export", [Through, Through, Forbidden, Forbidden, Through, Through]),
     ("GET", "/healthz", [Through, Through, Through, Through, Through, Through]),
@@ -378,7 +416,7 @@ fn every_route_has_its_role_row_and_every_row_is_a_route() {
 async fn each_role_gets_what_the_role_matrix_says_on_every_route() {
     use common::ids::OrgId;
     use common::org::OrgRole::*;
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("USAGE_WRITE_RATE_LIMIT_PER_MINUTE", "0")]).await;
     let org = OrgId::new();
     let owner = TestUser::member(org, Owner);
     let members = [
@@ -419,7 +457,7 @@ async fn each_role_gets_what_the_role_matrix_says_on_every_route() {
             t if t.starts_with("/users/{id}") => owner.id.to_string(),
             _ => String::new(),
         };
-        let path = template.replace("{id}", &id);
+        let path = template.replace("{id}", &id).replace("{name}", "FY2030");
         // The other organization first, the owner last.
         for (column, who, caller) in
             members

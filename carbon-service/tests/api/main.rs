@@ -16,6 +16,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod orgs;
+mod periods;
 mod rollups;
 mod seed;
 mod service;

@@ -144,6 +144,20 @@ pub async fn head_in(
         .context("reading the audit head")
 }
 
+/// The head as the transaction of `session` sees it, the trail begun
+/// (with the genesis [`append`] writes) when it had not: what a lock
+/// records.
+pub async fn head_or_begin(
+    db: &Database,
+    session: &mut ClientSession,
+    org_id: OrgId,
+) -> Result<Head, StoreError> {
+    match head_in(db, session, org_id).await? {
+        Some(head) => Ok(head),
+        None => append(db, session, org_id, Vec::new()).await,
+    }
+}
+
 /// Appends `drafts` to the organization's trail in the transaction of
 /// `session`, in order, and moves its head: they commit with the writes
 /// they record or not at all. A trail that has not begun begins with a

@@ -298,6 +298,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/inventory/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's inventory settings
+         * @description Its fiscal-year start, base year and significance threshold (the
+         *     defaults until set: calendar years, no base year, 5 %). Any member.
+         */
+        get: operations["get_settings"];
+        /**
+         * Change the inventory settings
+         * @description Replaces the fiscal-year start, base year and threshold; audited. The
+         *     fiscal-year start cannot change while a period is locked (409).
+         *     Admins and owners.
+         */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/org": {
         parameters: {
             query?: never;
@@ -320,6 +347,73 @@ export interface paths {
          *     finish.
          */
         delete: operations["delete_org_data"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's reporting periods
+         * @description Every fiscal year that holds usages, the current one, the base year
+         *     and every one ever locked, newest first, each `open` or `locked` with
+         *     its last lock and unlock. Any member.
+         */
+        get: operations["list_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/periods/{name}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lock a reporting period
+         * @description Freezes the fiscal year: every create, change, move, delete, import or
+         *     erasure of a usage dated in it, and every instrument write overlapping
+         *     it, is refused (409 naming it) until an owner unlocks it. The lock
+         *     records the audit trail's head and is itself audited. Admins and
+         *     owners, with a login within the last five minutes.
+         */
+        post: operations["lock_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/periods/{name}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock a reporting period
+         * @description Opens a locked fiscal year again, with the reason the audit trail
+         *     keeps. The owner only, with a login within the last five minutes.
+         */
+        post: operations["unlock_period"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1144,6 +1238,12 @@ export interface components {
              */
             source: string;
         };
+        /** @description The audit trail's head when a period was locked. */
+        HeadResponse: {
+            hash: string;
+            /** Format: int64 */
+            seq: number;
+        };
         HeadView: {
             hash: string;
             /** Format: int64 */
@@ -1325,6 +1425,53 @@ export interface components {
          */
         OrgId: string;
         /**
+         * @description A reporting period (a fiscal year, UTC).
+         * @example {
+         *       "name": "FY2025",
+         *       "from": "2025-01-01T00:00:00Z",
+         *       "to": "2026-01-01T00:00:00Z",
+         *       "status": "locked",
+         *       "is_base_year": false,
+         *       "locked_at": "2026-02-10T09:00:00Z",
+         *       "locked_by": "6f1e0b9c-4a86-4a5e-9d0e-8b1f3c2d4e5f",
+         *       "head": {
+         *         "seq": 1234,
+         *         "hash": "9c2e…"
+         *       },
+         *       "unlocked_at": null,
+         *       "unlocked_by": null,
+         *       "unlock_reason": null
+         *     }
+         */
+        PeriodResponse: {
+            /** Format: date-time */
+            from: string;
+            head?: null | components["schemas"]["HeadResponse"];
+            is_base_year: boolean;
+            /**
+             * Format: date-time
+             * @description The last lock, if it was ever locked.
+             */
+            locked_at?: string | null;
+            locked_by?: null | components["schemas"]["UserId"];
+            /** @description `FY` and the year it ends in. */
+            name: string;
+            /** @description `open` or `locked`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description Exclusive.
+             */
+            to: string;
+            unlock_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description The last unlock, with its reason.
+             */
+            unlocked_at?: string | null;
+            unlocked_by?: null | components["schemas"]["UserId"];
+        };
+        /**
          * @description An RFC 9457 problem document.
          * @example {
          *       "type": "about:blank",
@@ -1405,6 +1552,59 @@ export interface components {
             scope: number;
             /** Format: int64 */
             usage_count: number;
+        };
+        /**
+         * @description Settings as given (every field: absent `base_year` is none, absent
+         *     threshold is 5).
+         * @example {
+         *       "fiscal_year_start_month": 1,
+         *       "base_year": 2024,
+         *       "significance_threshold_percent": 5
+         *     }
+         */
+        SettingsRequest: {
+            /**
+             * Format: int64
+             * @description 1990 to next year.
+             */
+            base_year?: number | null;
+            /**
+             * Format: int64
+             * @description 1 (January) to 12.
+             */
+            fiscal_year_start_month: number;
+            /**
+             * Format: double
+             * @description Above 0, at most 100 (5 by default: common practice, and SBTi's
+             *     recalculation trigger; the GHG Protocol sets no number).
+             */
+            significance_threshold_percent?: number | null;
+        };
+        /**
+         * @description An organization's inventory settings.
+         * @example {
+         *       "fiscal_year_start_month": 1,
+         *       "base_year": 2024,
+         *       "significance_threshold_percent": 5
+         *     }
+         */
+        SettingsResponse: {
+            /**
+             * Format: int32
+             * @description The base year emissions are compared with (the fiscal year holding
+             *     most of it), if named.
+             */
+            base_year?: number | null;
+            /**
+             * Format: int32
+             * @description The month fiscal years start in (1 = January: calendar years).
+             */
+            fiscal_year_start_month: number;
+            /**
+             * Format: double
+             * @description A restatement of the base year above this share is significant.
+             */
+            significance_threshold_percent: number;
         };
         /**
          * @example {
@@ -1568,6 +1768,7 @@ export interface components {
             from?: string | null;
             /** @description The GWP set every CO₂e figure here is under: AR4, AR5 or AR6. */
             gwp: string;
+            period?: null | components["schemas"]["SummaryPeriod"];
             /**
              * @description Scope 2 by both methods of the GHG Protocol Scope 2 Guidance, never
              *     added together.
@@ -1591,6 +1792,15 @@ export interface components {
             total_co2e_market_based: number;
             /** Format: int64 */
             usage_count: number;
+        };
+        /** @description The reporting period a summary was asked for. */
+        SummaryPeriod: {
+            /**
+             * @description Whether it is locked: its figures cannot change until an owner
+             *     unlocks it.
+             */
+            locked: boolean;
+            name: string;
         };
         TypeTotal: {
             by_gas: components["schemas"]["GasTotals"];
@@ -1628,6 +1838,16 @@ export interface components {
              *     NIST SP 811).
              */
             size: number;
+        };
+        /**
+         * @description Why a period is unlocked.
+         * @example {
+         *       "reason": "Invoice 4471 for March was entered twice; correcting before restating."
+         *     }
+         */
+        UnlockRequest: {
+            /** @description 1 to 1,000 characters; kept in the audit trail. */
+            reason: string;
         };
         /**
          * @description The body of `PUT /usages/{id}`: any non-empty subset. A field left out
@@ -3487,6 +3707,158 @@ export interface operations {
             };
         };
     };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsResponse"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The settings as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsResponse"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not admin or owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A locked period forbids changing the fiscal-year start */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A field is out of range (each named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     delete_org_data: {
         parameters: {
             query?: {
@@ -3546,6 +3918,244 @@ export interface operations {
                 };
             };
             /** @description Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_periods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The periods */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodResponse"][];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    lock_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The fiscal year, `FY` and the year it ends in
+                 * @example FY2025
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The period, locked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodResponse"];
+                };
+            };
+            /** @description Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not admin or owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The period is already locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The name is not FY and a year */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    unlock_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The fiscal year, `FY` and the year it ends in
+                 * @example FY2025
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlockRequest"];
+            };
+        };
+        responses: {
+            /** @description The period, open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodResponse"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role is not owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The period is not locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The name is not FY and a year, or the reason is empty or too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4614,6 +5224,12 @@ export interface operations {
                  * @example AR5
                  */
                 gwp?: components["schemas"]["GwpName"];
+                /**
+                 * @description A reporting period (`FY2025`: the fiscal year ending in 2025, see
+                 *     `GET /periods`) instead of `from` and `to`.
+                 * @example FY2025
+                 */
+                period?: string;
             };
             header?: never;
             path?: never;
@@ -4639,7 +5255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A malformed from or to, or a gwp other than AR4, AR5 or AR6 */
+            /** @description A malformed from, to or period, a period with from or to, or a gwp other than AR4, AR5 or AR6 */
             422: {
                 headers: {
                     [name: string]: unknown;

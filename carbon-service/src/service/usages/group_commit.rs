@@ -8,8 +8,9 @@ use mongodb::Database;
 
 use crate::domain::audit::{Change, UsageRecord, action, entity};
 use crate::domain::usage::Usage;
+use crate::service::periods;
 use crate::storage::idempotency::{self as key_records, Outcome};
-use crate::storage::{usage_counts, usages};
+use crate::storage::{settings, usage_counts, usages};
 use common::audit::{Author, Draft, store as trail};
 use common::db::in_transaction;
 use common::ids::OrgId;
@@ -78,9 +79,17 @@ async fn record_batch(
         // A key used again within the batch: (its create, the first one's).
         let mut repeats: Vec<(usize, usize)> = Vec::new();
         let mut claimed: HashMap<&str, (&str, usize)> = HashMap::new();
+        // A create dated in a locked period is refused (a replay of one
+        // recorded before the lock still answers as it did).
+        let current = settings::find_in(db, session, org_id).await?;
+        let locked = |pending: &PendingCreate| {
+            current
+                .locked_at(pending.usage.usage_at.to_chrono())
+                .map(|name| Err(UsageError::PeriodLocked(name)))
+        };
         for (index, pending) in batch.iter().enumerate() {
             let Some(keyed) = &pending.keyed else {
-                outcomes.push(None);
+                outcomes.push(locked(pending));
                 continue;
             };
             if let Some((fingerprint, first)) = claimed.get(keyed.record_id.as_str()) {
@@ -97,6 +106,10 @@ async fn record_batch(
                     Ok(earlier) => replayed_usage(db, session, org_id, earlier).await,
                     Err(e) => Err(e),
                 }));
+                continue;
+            }
+            if let Some(refused) = locked(pending) {
+                outcomes.push(Some(refused));
                 continue;
             }
             claimed.insert(&keyed.record_id, (&keyed.fingerprint, index));
@@ -184,6 +197,11 @@ async fn record_one(db: &Database, quota: u64, pending: &PendingCreate) -> Creat
             if let Some(earlier) = keyed.claim(db, session, usage_id, CREATED).await? {
                 return replayed_usage(db, session, org_id, earlier).await;
             }
+        }
+        if let Some(name) =
+            periods::locked_among(db, session, org_id, [usage.usage_at.to_chrono()]).await?
+        {
+            return Err(UsageError::PeriodLocked(name));
         }
         usages::insert(db, session, usage).await?;
         account(db, session, org_id, &[(usage, 1)]).await?;

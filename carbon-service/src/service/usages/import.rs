@@ -12,6 +12,7 @@ use crate::domain::ids::UsageTypeId;
 use crate::domain::usage::{IdempotencyKey, Usage};
 use crate::domain::usage_csv::{self, ImportError};
 use crate::domain::viewer::Viewer;
+use crate::service::periods;
 use crate::service::slots::Slot;
 use crate::service::usages::writes::ImportTurn;
 use crate::storage::idempotency::Outcome;
@@ -84,6 +85,10 @@ impl Usages<'_> {
                 if let Some(earlier) = keyed.claim(self.db, session, import_id, outcome).await? {
                     return Ok(replayed_import(&earlier));
                 }
+            }
+            let dates = batch.iter().map(|usage| usage.usage_at.to_chrono());
+            if let Some(name) = periods::locked_among(self.db, session, org_id, dates).await? {
+                return Err(UsageError::PeriodLocked(name));
             }
             usages::insert_batch(self.db, session, &batch).await?;
             account(self.db, session, org_id, &added).await?;

@@ -30,6 +30,7 @@ use crate::domain::actor::Actor;
 use crate::domain::audit::{Change, EraseRecord, UsageRecord, action, entity};
 use crate::domain::facility::{self, FacilityId};
 use crate::domain::ids::{UsageId, UsageTypeId};
+use crate::domain::period::PeriodName;
 use crate::domain::rollup::{self, RollupDelta};
 use crate::domain::units;
 use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
@@ -37,6 +38,7 @@ use crate::domain::usage_csv::{self};
 use crate::domain::usage_query::{self, PageStart, UsageCursor, UsageFilter, UsagePage};
 use crate::domain::usage_type::UsageType;
 use crate::domain::viewer::Viewer;
+use crate::service::periods;
 use crate::service::slots::{NoSlot, Slot, Slots};
 use crate::service::usages::writes::UserWrites;
 use crate::storage::idempotency::{self as key_records};
@@ -61,6 +63,9 @@ pub enum UsageError {
     UnknownType(UsageTypeId),
     #[error("usage type {0} belongs to the retired dataset {1}")]
     RetiredType(UsageTypeId, String),
+    /// A write dated in (or moving a usage out of) a locked period.
+    #[error("the period {0} is locked")]
+    PeriodLocked(PeriodName),
     /// A facility that is not (or no longer) the organization's.
     #[error("no facility of the organization has this id")]
     UnknownFacility,
@@ -372,6 +377,10 @@ impl Usages<'_> {
                 .apply(&mut usage, new_type.clone(), &unit)
                 .map_err(|e| UsageError::Invalid(e.into()))?;
             usage.updated_by = actor.user;
+            let dates = [before.usage_at.to_chrono(), usage.usage_at.to_chrono()];
+            if let Some(name) = periods::locked_among(self.db, session, org_id, dates).await? {
+                return Err(UsageError::PeriodLocked(name));
+            }
             let updated = usages::write_changes(self.db, session, &usage, read_version)
                 .await?
                 .ok_or(UsageError::Contended)?;
@@ -403,6 +412,10 @@ impl Usages<'_> {
             if if_match.is_some_and(|condition| !condition.matches(&usage)) {
                 return Err(UsageError::Stale);
             }
+            let date = [usage.usage_at.to_chrono()];
+            if let Some(name) = periods::locked_among(self.db, session, org_id, date).await? {
+                return Err(UsageError::PeriodLocked(name));
+            }
             if !usages::delete(self.db, session, org_id, id, usage.version).await? {
                 return Err(UsageError::Contended);
             }
@@ -427,12 +440,27 @@ impl Usages<'_> {
         let org_id = author.org;
         let mut erased = 0;
         let _queued = self.writes.lock(org_id).await;
+        // Refused before the first batch when a locked period holds usages
+        // (each batch checks again, for a lock taken meanwhile).
+        let months = rollups::counts(self.db, org_id, None, None, None).await?;
+        let current = crate::storage::settings::find(self.db, org_id).await?;
+        if let Some(name) = months
+            .iter()
+            .filter_map(|(month, _)| usage_query::month_start(month))
+            .find_map(|start| current.locked_at(start))
+        {
+            return Err(UsageError::PeriodLocked(name));
+        }
         loop {
             // Each batch a transaction as big as an import's: under the
             // same limit.
             let _slot = self.slots.acquire(Slot::Import).await?;
             let batch = in_transaction(self.db, "erasing usages", async |session| {
                 let doomed = usages::first_of_user(self.db, session, org_id, ERASE_BATCH).await?;
+                let dates = doomed.iter().map(|usage| usage.usage_at.to_chrono());
+                if let Some(name) = periods::locked_among(self.db, session, org_id, dates).await? {
+                    return Err(UsageError::PeriodLocked(name));
+                }
                 let ids: Vec<UsageId> = doomed.iter().map(|usage| usage.id).collect();
                 let deleted = usages::delete_ids(self.db, session, org_id, &ids).await?;
                 let gone: Vec<(&Usage, i64)> = doomed.iter().map(|usage| (usage, -1)).collect();
@@ -477,6 +505,10 @@ impl Usages<'_> {
     #[tracing::instrument(skip_all, fields(org_id = %author.org))]
     pub async fn erase_org(&self, author: &Author) -> Result<u64, UsageError> {
         let erased = self.erase(author).await?;
+        in_transaction(self.db, "deleting inventory settings", async |session| {
+            crate::storage::settings::delete_of_org(self.db, session, author.org).await
+        })
+        .await?;
         let entries = trail::delete_of_org(self.db, author.org).await?;
         tracing::info!(entries, "audit trail deleted");
         Ok(erased)
