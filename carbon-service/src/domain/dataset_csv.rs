@@ -148,6 +148,7 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
             source_year,
             region: text("region"),
             factor_basis: text("factor_basis"),
+            replaces_type_id: int("replaces_type_id"),
         };
         match UsageType::parse(id.unwrap_or(0), &fields, dataset) {
             Ok(parsed) if row_errors.is_empty() => types.push(parsed),

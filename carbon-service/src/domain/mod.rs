@@ -17,6 +17,7 @@ pub mod ids;
 pub mod instrument;
 pub mod market;
 pub mod period;
+pub mod restatement;
 pub mod rollup;
 pub mod summary;
 pub mod units;

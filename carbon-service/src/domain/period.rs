@@ -184,13 +184,9 @@ pub struct SettingsFields {
 
 impl SettingsFields {
     /// Applies checked fields to `settings`: a month from 1 to 12, a base
-    /// year from 1990 (the Kyoto base year) to next year, a threshold
-    /// above 0 and at most 100.
-    pub fn apply(
-        &self,
-        settings: &mut InventorySettings,
-        now: DateTime<Utc>,
-    ) -> Result<(), Invalid> {
+    /// year from 1990 (the Kyoto Protocol's base year) to 2100, a
+    /// threshold above 0 and at most 100.
+    pub fn apply(&self, settings: &mut InventorySettings) -> Result<(), Invalid> {
         let mut errors = Vec::new();
         if !(1..=12).contains(&self.fiscal_year_start_month) {
             errors.push(FieldError::new(
@@ -198,15 +194,8 @@ impl SettingsFields {
                 "must be from 1 (January) to 12",
             ));
         }
-        let latest = i64::from(now.year()) + 1;
-        if self
-            .base_year
-            .is_some_and(|y| !(1990..=latest).contains(&y))
-        {
-            errors.push(FieldError::new(
-                "base_year",
-                format!("must be from 1990 to {latest}"),
-            ));
+        if self.base_year.is_some_and(|y| !(1990..=2100).contains(&y)) {
+            errors.push(FieldError::new("base_year", "must be from 1990 to 2100"));
         }
         let t = self.significance_threshold_percent;
         if !(t.is_finite() && t > 0.0 && t <= 100.0) {
@@ -264,7 +253,7 @@ mod tests {
             base_year: Some(1980),
             significance_threshold_percent: 0.0,
         };
-        let errors = bad.apply(&mut settings, at(2026, 1, 1)).unwrap_err();
+        let errors = bad.apply(&mut settings).unwrap_err();
         assert_eq!(errors.0.len(), 3);
         assert_eq!(settings, InventorySettings::defaults(settings.org_id));
     }

@@ -129,6 +129,10 @@ pub struct UsageType {
     /// For a scope 2 factor: a grid average or a residual mix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_basis: Option<FactorBasis>,
+    /// The type of an earlier edition (or another dataset) this one
+    /// replaces: what a restatement matches a usage's type to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces_type_id: Option<UsageTypeId>,
 }
 
 /// Every field of a type but its id, as given (a create or a replace, a
@@ -150,6 +154,8 @@ pub struct UsageTypeFields {
     pub source_year: Option<i64>,
     pub region: Option<String>,
     pub factor_basis: Option<String>,
+    /// The type this one replaces (see [`UsageType::replaces_type_id`]).
+    pub replaces_type_id: Option<i64>,
 }
 
 /// A required text: trimmed, 1 to `max` characters.
@@ -367,6 +373,17 @@ impl UsageType {
                 }
             },
         };
+        let replaces_type_id = fields.replaces_type_id.and_then(|raw| {
+            UsageTypeId::parse("replaces_type_id", raw)
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
+        if replaces_type_id.is_some() && replaces_type_id == id {
+            errors.push(FieldError::new(
+                "replaces_type_id",
+                "cannot be the type's own id",
+            ));
+        }
         match (id, gases, scope) {
             (Some(id), Some(gases), Some(scope)) if errors.is_empty() => Ok(Self {
                 id,
@@ -388,6 +405,7 @@ impl UsageType {
                 source_year,
                 region,
                 factor_basis,
+                replaces_type_id,
             }),
             _ => Err(Invalid(errors)),
         }

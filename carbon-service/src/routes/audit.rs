@@ -1,32 +1,18 @@
 //! `/audit`: the organization's audit trail, for owners, admins and
 //! auditors. Read only: nothing in the API changes an entry.
 
-use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
-use common::audit::{AuditQuery, EntryView, Verification};
+use common::audit::{AuditPageView, AuditQuery, EntryView, Verification};
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Query;
 use common::org::Capability;
-use futures_util::{StreamExt, TryStreamExt};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::context::AppContext;
 use crate::limits::Limited;
 
 pub fn routes() -> common::routes::RouteTable {
     common::routes![list_audit, verify_audit, export_audit]
-}
-
-/// A page of the trail.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditPageResponse {
-    /// Newest first.
-    pub entries: Vec<EntryView>,
-    /// Pass as `before` for the next (older) page; absent on the last.
-    pub next: Option<i64>,
 }
 
 /// List the audit trail
@@ -45,7 +31,7 @@ pub struct AuditPageResponse {
     security(("oauth2_password" = [])),
     params(AuditQuery),
     responses(
-        (status = 200, description = "A page of entries", body = AuditPageResponse),
+        (status = 200, description = "A page of entries", body = AuditPageView),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails),
         (status = 403, description = "The token's role is editor or viewer", body = ProblemDetails),
         (status = 422, description = "A filter is malformed (each named)", body = ProblemDetails),
@@ -59,7 +45,7 @@ pub async fn list_audit(
     caller.require(Capability::ReadAudit)?;
     let (filter, before, limit) = query.parse()?;
     let page = ctx.trail().page(caller.org, &filter, before, limit).await?;
-    Ok(HttpResponse::Ok().json(AuditPageResponse {
+    Ok(HttpResponse::Ok().json(AuditPageView {
         entries: page.entries.into_iter().map(EntryView::from).collect(),
         next: page.next,
     }))
@@ -117,22 +103,5 @@ pub async fn export_audit(
     caller.require(Capability::ReadAudit)?;
     ctx.limiters().check(Limited::Export, &caller.id)?;
     let entries = ctx.trail().export(caller.org).await?;
-    let lines = entries
-        .map_err(ApiError::from)
-        .map(|entry| {
-            let mut line =
-                serde_json::to_vec(&EntryView::from(entry?)).map_err(ApiError::internal)?;
-            line.push(b'\n');
-            Ok::<_, ApiError>(Bytes::from(line))
-        })
-        .inspect_err(
-            |e| tracing::error!(error = %e.describe(), "an audit export stopped part-way"),
-        );
-    Ok(HttpResponse::Ok()
-        .content_type("application/jsonl")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"audit.jsonl\"",
-        ))
-        .streaming(lines))
+    Ok(common::audit::jsonl_response(entries))
 }

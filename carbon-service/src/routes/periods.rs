@@ -60,12 +60,14 @@ pub struct SettingsRequest {
     /// 1 (January) to 12.
     #[schema(minimum = 1, maximum = 12)]
     pub fiscal_year_start_month: i64,
-    /// 1990 to next year.
+    /// 1990 (the Kyoto Protocol's base year) to 2100.
     #[serde(default)]
+    #[schema(minimum = 1990, maximum = 2100)]
     pub base_year: Option<i64>,
     /// Above 0, at most 100 (5 by default: common practice, and SBTi's
     /// recalculation trigger; the GHG Protocol sets no number).
     #[serde(default)]
+    #[schema(exclusive_minimum = 0, maximum = 100)]
     pub significance_threshold_percent: Option<f64>,
 }
 
@@ -220,7 +222,7 @@ pub async fn list_periods(
 /// owners, with a login within the last five minutes.
 #[utoipa::path(post, path = "/periods/{name}/lock", tag = "periods",
     security(("oauth2_password" = [])),
-    params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025")),
+    params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")),
     responses(
         (status = 200, description = "The period, locked", body = PeriodResponse),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
@@ -247,7 +249,7 @@ pub async fn lock_period(
 /// keeps. The owner only, with a login within the last five minutes.
 #[utoipa::path(post, path = "/periods/{name}/unlock", tag = "periods",
     security(("oauth2_password" = [])),
-    params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025")),
+    params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")),
     request_body = UnlockRequest,
     responses(
         (status = 200, description = "The period, open", body = PeriodResponse),

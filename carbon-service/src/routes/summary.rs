@@ -40,8 +40,8 @@ pub struct SummaryQuery {
     #[param(value_type = Option<GwpSet>, example = "AR5")]
     pub gwp: Option<String>,
     /// A reporting period (`FY2025`: the fiscal year ending in 2025, see
-    /// `GET /periods`) instead of `from` and `to`.
-    #[param(example = "FY2025")]
+    /// `GET /periods`); with `from` or `to`, the part of it between them.
+    #[param(example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")]
     pub period: Option<String>,
 }
 
@@ -395,7 +395,7 @@ impl From<ScopeTotal> for ScopeTotalResponse {
     params(SummaryQuery),
     responses(
         (status = 200, description = "The footprint", body = SummaryResponse),
-        (status = 422, description = "A malformed from, to or period, a period with from or to, or a gwp other than AR4, AR5 or AR6", body = ProblemDetails),
+        (status = 422, description = "A malformed from, to or period, or a gwp other than AR4, AR5 or AR6", body = ProblemDetails),
         (status = 429, description = "Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
         (status = 503, description = "Every heavy-read slot (HEAVY_READ_CONCURRENCY) stayed taken, or the edge days' usages took longer than QUERY_MAX_TIME_MS; see Retry-After", body = ProblemDetails),
     ))]
@@ -407,25 +407,21 @@ pub async fn get_summary(
 ) -> Result<HttpResponse, ApiError> {
     ctx.limiters().check(Limited::Summary, &caller.id)?;
     let period = match query.period.as_deref() {
-        Some(_) if query.from.is_some() || query.to.is_some() => {
-            return Err(
-                Invalid::one("period", "is instead of from and to: give one or the other").into(),
-            );
-        }
         Some(raw) => {
             let name = PeriodName::parse("period", raw).map_err(Invalid::from)?;
             Some(ctx.periods().get(caller.org, name).await?)
         }
         None => None,
     };
-    let filter = match &period {
-        Some(p) => Ok(UsageFilter {
-            from: Some(p.from),
-            to: Some(p.to),
-            ..UsageFilter::default()
-        }),
-        None => UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref()),
-    };
+    // A period with `from` or `to`: the part of the period between them.
+    let filter =
+        UsageFilter::parse(None, query.from.as_deref(), query.to.as_deref()).map(|mut f| {
+            if let Some(p) = &period {
+                f.from = Some(f.from.map_or(p.from, |from| from.max(p.from)));
+                f.to = Some(f.to.map_or(p.to, |to| to.min(p.to)));
+            }
+            f
+        });
     let gwp = query
         .gwp
         .as_deref()

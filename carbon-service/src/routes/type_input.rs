@@ -122,6 +122,12 @@ macro_rules! usage_type_input {
             #[serde(default)]
             #[schema(value_type = Option<crate::domain::usage_type::FactorBasis>)]
             pub factor_basis: Option<String>,
+            /// The type (of an earlier edition or another dataset) this one
+            /// replaces: a restatement (`GET /inventory/restatement`)
+            /// recomputes that type's usages with this one's factors.
+            #[serde(default, deserialize_with = "common::extract::optional_integer")]
+            #[schema(value_type = Option<crate::domain::ids::UsageTypeId>)]
+            pub replaces_type_id: Option<i64>,
         }
 
         impl From<$name> for $crate::domain::usage_type::UsageTypeFields {
@@ -139,6 +145,7 @@ macro_rules! usage_type_input {
                     source_year: input.source_year,
                     region: input.region,
                     factor_basis: input.factor_basis,
+                    replaces_type_id: input.replaces_type_id,
                 }
             }
         }

@@ -153,6 +153,10 @@ pub struct UsageTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub factor_basis: Option<crate::domain::usage_type::FactorBasis>,
+    /// The type (of an earlier edition or another dataset) this one
+    /// replaces, for restatements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces_type_id: Option<UsageTypeId>,
     /// Its dataset holds placeholder figures: not for reporting.
     pub illustrative: bool,
     /// Its dataset is retired: no new usages of it.
@@ -178,6 +182,7 @@ impl From<&UsageType> for UsageTypeResponse {
             source_year: t.source_year,
             region: t.region.clone(),
             factor_basis: t.factor_basis,
+            replaces_type_id: t.replaces_type_id,
             gases_covered: gases_covered(&t.gases),
             illustrative: t.illustrative,
             retired: t.retired,

@@ -115,7 +115,7 @@ impl Periods<'_> {
         in_transaction(self.db, "changing inventory settings", async |session| {
             let before = settings::find_in(self.db, session, org_id).await?;
             let mut after = before.clone();
-            fields.apply(&mut after, Utc::now())?;
+            fields.apply(&mut after)?;
             if after.fiscal_year_start_month != before.fiscal_year_start_month
                 && let Some(locked) = before.periods.iter().find(|p| p.locked)
             {

@@ -190,6 +190,16 @@ impl From<Entry> for EntryView {
     }
 }
 
+/// A page of a trail (`GET /audit`, `GET /orgs/{org_id}/audit`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuditPage)]
+pub struct AuditPageView {
+    /// Newest first.
+    pub entries: Vec<EntryView>,
+    /// Pass as `before` for the next (older) page; absent on the last.
+    pub next: Option<i64>,
+}
+
 /// Which entries `GET /audit` lists.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -201,17 +211,22 @@ pub struct AuditQuery {
     /// Only entries about this entity.
     pub entity_id: Option<String>,
     /// Only changes by this user.
+    #[param(format = Uuid)]
     pub actor: Option<String>,
     /// Only this action (`create`, `update`, `delete`, `import`, `erase`,
     /// `lock`, `unlock`, …).
     pub action: Option<String>,
     /// Only entries at or after this instant (RFC 3339).
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Only entries before this instant (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// The `next` of the previous page: entries below this `seq`.
+    #[param(minimum = 0)]
     pub before: Option<i64>,
     /// At most this many entries (1 to 200; 50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -406,4 +421,30 @@ pub async fn verify(
         }),
         first_bad: None,
     })
+}
+
+/// An export's answer: `entries` streamed as JSON Lines, one
+/// [`EntryView`] per line, as the client reads them.
+pub fn jsonl_response(
+    entries: impl futures_util::Stream<Item = Result<Entry, crate::db::StoreError>> + 'static,
+) -> actix_web::HttpResponse {
+    use futures_util::{StreamExt, TryStreamExt};
+    let lines = entries
+        .map_err(crate::ApiError::from)
+        .map(|entry| {
+            let mut line =
+                serde_json::to_vec(&EntryView::from(entry?)).map_err(crate::ApiError::internal)?;
+            line.push(b'\n');
+            Ok::<_, crate::ApiError>(actix_web::web::Bytes::from(line))
+        })
+        .inspect_err(
+            |e| tracing::error!(error = %e.describe(), "an audit export stopped part-way"),
+        );
+    actix_web::HttpResponse::Ok()
+        .content_type("application/jsonl")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"audit.jsonl\"",
+        ))
+        .streaming(lines)
 }

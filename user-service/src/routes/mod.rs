@@ -8,6 +8,7 @@ mod errors;
 pub mod extract;
 pub mod keys;
 pub mod oauth;
+pub mod org_audit;
 pub mod orgs;
 pub mod users;
 
@@ -69,6 +70,7 @@ pub fn table() -> RouteTable {
         .merge(auth::routes())
         .merge(users::routes())
         .merge(orgs::routes())
+        .merge(org_audit::routes())
         .merge(keys::routes())
         .merge(common::health::routes())
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
+use common::http::RequestId;
 use common::ids::{OrgId, UserId};
 use common::org::OrgRole;
 use common::validation::Invalid;
@@ -189,10 +190,11 @@ fn user_path(raw: &str) -> Result<UserId, Invalid> {
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn create_org(
     me: CurrentUser,
+    request_id: RequestId,
     context: web::Data<ServiceContext>,
     Json(body): Json<OrgNameRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = orgs::create(&context.db, &me.user, &body.name).await?;
+    let view = orgs::create(&context.db, &me.user, &body.name, &request_id).await?;
     Ok(HttpResponse::Created().json(OrgResponse::from(view)))
 }
 
@@ -246,11 +248,19 @@ pub async fn get_org(
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn rename_org(
     me: CurrentUser,
+    request_id: RequestId,
     context: web::Data<ServiceContext>,
     path: web::Path<String>,
     Json(body): Json<OrgNameRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = orgs::rename(&context.db, &me.user, org_path(&path)?, &body.name).await?;
+    let view = orgs::rename(
+        &context.db,
+        &me.user,
+        org_path(&path)?,
+        &body.name,
+        &request_id,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(OrgResponse::from(view)))
 }
 
@@ -329,12 +339,14 @@ pub async fn list_members(
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn change_member(
     me: CurrentUser,
+    request_id: RequestId,
     context: web::Data<ServiceContext>,
     path: web::Path<(String, String)>,
     Json(body): Json<RoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (org, user) = (org_path(&path.0)?, user_path(&path.1)?);
-    let member = orgs::change_role(&context.db, &me.user, org, user, body.role).await?;
+    let member =
+        orgs::change_role(&context.db, &me.user, org, user, body.role, &request_id).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
@@ -358,11 +370,12 @@ pub async fn change_member(
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn remove_member(
     me: CurrentUser,
+    request_id: RequestId,
     context: web::Data<ServiceContext>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (org, user) = (org_path(&path.0)?, user_path(&path.1)?);
-    orgs::remove_member(&context.db, &me.user, org, user).await?;
+    orgs::remove_member(&context.db, &me.user, org, user, &request_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -390,6 +403,7 @@ pub async fn remove_member(
 pub async fn invite(
     req: HttpRequest,
     me: CurrentUser,
+    request_id: RequestId,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     path: web::Path<String>,
@@ -402,7 +416,7 @@ pub async fn invite(
         role: body.role,
         requester,
     };
-    let invitation = orgs::invite(&context.db, &context, &me.user, org, new).await?;
+    let invitation = orgs::invite(&context.db, &context, &me.user, org, new, &request_id).await?;
     Ok(HttpResponse::Created().json(InvitationResponse::from(invitation)))
 }
 
@@ -449,12 +463,13 @@ pub async fn list_invitations(
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn revoke_invitation(
     me: CurrentUser,
+    request_id: RequestId,
     context: web::Data<ServiceContext>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
     let id = InvitationId::parse("id", &path.1).map_err(Invalid::from)?;
-    orgs::revoke(&context.db, &me.user, org, id).await?;
+    orgs::revoke(&context.db, &me.user, org, id, &request_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -477,11 +492,12 @@ pub async fn revoke_invitation(
 pub async fn accept_invitation(
     req: HttpRequest,
     me: CurrentUser,
+    request_id: RequestId,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
     Json(body): Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy.sensitive_limit(&req)?;
-    let view = orgs::accept(&context.db, &me.user, &body.token).await?;
+    let view = orgs::accept(&context.db, &me.user, &body.token, &request_id).await?;
     Ok(HttpResponse::Ok().json(OrgResponse::from(view)))
 }

@@ -6,11 +6,14 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use common::audit::{Author, Draft, store as trail};
 use common::db::{StoreError, TransactionError, in_transaction};
+use common::http::RequestId;
 use common::ids::{OrgId, UserId};
 use common::org::{Capability, OrgRole};
 use common::validation::Invalid;
 use mongodb::{ClientSession, Database};
+use serde_json::json;
 
 use super::{Failure, ServiceContext};
 use crate::domain::org::{
@@ -119,6 +122,35 @@ async fn membership_in(
     Ok((org, membership))
 }
 
+/// The trail's view of a change by `user`, a member of `org_id` as `role`.
+fn author(user: &User, org_id: OrgId, role: OrgRole, request_id: Option<&RequestId>) -> Author {
+    Author {
+        org: org_id,
+        user: user.id,
+        role,
+        superuser: user.is_superuser,
+        request_id: request_id.map(|r| r.0.clone()),
+    }
+}
+
+/// Appends one entry about the organization's `entity` to its trail, in
+/// the transaction of `session`.
+async fn record(
+    db: &Database,
+    session: &mut ClientSession,
+    author: &Author,
+    (action, entity, entity_id): (&'static str, &'static str, String),
+    payload: serde_json::Value,
+) -> Result<(), OrgError> {
+    let entry = Draft::new(author, action, entity, entity_id, &payload);
+    trail::append(db, session, author.org, vec![entry]).await?;
+    Ok(())
+}
+
+fn membership_record(m: &Membership) -> serde_json::Value {
+    json!({"user_id": m.user_id.to_string(), "role": m.role.as_str()})
+}
+
 fn require(role: OrgRole, capability: Capability) -> Result<(), OrgError> {
     if role.can(capability) {
         Ok(())
@@ -176,7 +208,12 @@ pub async fn create_personal(
 
 /// A new organization, owned by `user`.
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]
-pub async fn create(db: &Database, user: &User, name: &str) -> Result<OrgView, OrgError> {
+pub async fn create(
+    db: &Database,
+    user: &User,
+    name: &str,
+    request_id: &RequestId,
+) -> Result<OrgView, OrgError> {
     let name = org::parse_name(name).map_err(Invalid::from)?;
     let now = bson::DateTime::now();
     let stored = StoredOrganization {
@@ -207,7 +244,10 @@ pub async fn create(db: &Database, user: &User, name: &str) -> Result<OrgView, O
             },
         )
         .await?;
-        Ok(())
+        let by = author(user, stored.id, OrgRole::Owner, Some(request_id));
+        let payload = json!({"after": {"name": stored.name, "owner": user.id.to_string()}});
+        let what = ("create", "organization", stored.id.to_string());
+        record(db, session, &by, what, payload).await
     })
     .await?;
     tracing::info!(org_id = %stored.id, "organization created");
@@ -254,12 +294,23 @@ pub async fn rename(
     user: &User,
     org_id: OrgId,
     name: &str,
+    request_id: &RequestId,
 ) -> Result<OrgView, OrgError> {
     let name = org::parse_name(name).map_err(Invalid::from)?;
     in_transaction(db, "renaming an organization", async |session| {
         let (mut org, membership) = membership_in(db, session, org_id, user.id).await?;
         require(membership.role, Capability::ManageMembers)?;
         organizations::rename(db, session, org_id, &name).await?;
+        let by = author(user, org_id, membership.role, Some(request_id));
+        let payload = json!({"before": {"name": org.name}, "after": {"name": name}});
+        record(
+            db,
+            session,
+            &by,
+            ("update", "organization", org_id.to_string()),
+            payload,
+        )
+        .await?;
         org.name = name.clone();
         Ok(OrgView {
             org,
@@ -286,6 +337,8 @@ pub async fn delete(db: &Database, user: &User, org_id: OrgId) -> Result<(), Org
         Ok(())
     })
     .await?;
+    // Its trail goes with it (carbon-service's with `DELETE /org` there).
+    trail::delete_of_org(db, org_id).await?;
     tracing::info!("organization deleted");
     Ok(())
 }
@@ -318,6 +371,7 @@ pub async fn change_role(
     org_id: OrgId,
     target: UserId,
     role: OrgRole,
+    request_id: &RequestId,
 ) -> Result<Member, OrgError> {
     let changed = in_transaction(db, "changing a member's role", async |session| {
         let (_, actor) = membership_in(db, session, org_id, user.id).await?;
@@ -336,7 +390,18 @@ pub async fn change_role(
             return Err(OrgError::LastOwner);
         }
         memberships::set_role(db, session, org_id, target, role).await?;
+        let before = membership_record(&membership);
         membership.role = role;
+        let by = author(user, org_id, actor.role, Some(request_id));
+        let payload = json!({"before": before, "after": membership_record(&membership)});
+        record(
+            db,
+            session,
+            &by,
+            ("update", "membership", target.to_string()),
+            payload,
+        )
+        .await?;
         Ok(membership)
     })
     .await?;
@@ -359,6 +424,7 @@ pub async fn remove_member(
     user: &User,
     org_id: OrgId,
     target: UserId,
+    request_id: &RequestId,
 ) -> Result<(), OrgError> {
     in_transaction(db, "removing a member", async |session| {
         let (org, actor) = membership_in(db, session, org_id, user.id).await?;
@@ -369,7 +435,17 @@ pub async fn remove_member(
         if org.personal {
             return Err(OrgError::LastOwner);
         }
-        leave(db, session, &membership).await
+        leave(db, session, &membership).await?;
+        let by = author(user, org_id, actor.role, Some(request_id));
+        let payload = json!({"before": membership_record(&membership)});
+        record(
+            db,
+            session,
+            &by,
+            ("delete", "membership", target.to_string()),
+            payload,
+        )
+        .await
     })
     .await?;
     tracing::info!("member removed");
@@ -406,6 +482,24 @@ pub async fn leave_all(
             memberships::delete_of_org(db, session, membership.org_id).await?;
         } else {
             leave(db, session, &membership).await?;
+            // The account's own deletion (no request id reaches here).
+            let by = Author {
+                org: membership.org_id,
+                user: user_id,
+                role: membership.role,
+                superuser: false,
+                request_id: None,
+            };
+            let payload =
+                json!({"before": membership_record(&membership), "reason": "account deleted"});
+            record(
+                db,
+                session,
+                &by,
+                ("delete", "membership", user_id.to_string()),
+                payload,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -429,6 +523,7 @@ pub async fn invite(
     user: &User,
     org_id: OrgId,
     new: NewInvitation<'_>,
+    request_id: &RequestId,
 ) -> Result<Invitation, OrgError> {
     let email = UserEmail::parse(new.email).map_err(Invalid::from)?;
     let email = email.as_str().to_owned();
@@ -476,7 +571,16 @@ pub async fn invite(
             return Err(OrgError::TooManyInvitations);
         }
         invitations::insert(db, session, &invitation).await?;
-        Ok(())
+        let by = author(user, org_id, actor.role, Some(request_id));
+        let payload = json!({"after": invitation_record(&invitation)});
+        record(
+            db,
+            session,
+            &by,
+            ("create", "invitation", invitation.id.to_string()),
+            payload,
+        )
+        .await
     })
     .await?;
     state
@@ -517,6 +621,7 @@ pub async fn revoke(
     user: &User,
     org_id: OrgId,
     id: InvitationId,
+    request_id: &RequestId,
 ) -> Result<(), OrgError> {
     in_transaction(db, "revoking an invitation", async |session| {
         let (_, actor) = membership_in(db, session, org_id, user.id).await?;
@@ -528,7 +633,16 @@ pub async fn revoke(
             return Err(OrgError::AboveOwnRole);
         }
         invitations::delete(db, session, id).await?;
-        Ok(())
+        let by = author(user, org_id, actor.role, Some(request_id));
+        let payload = json!({"before": invitation_record(&invitation)});
+        record(
+            db,
+            session,
+            &by,
+            ("delete", "invitation", id.to_string()),
+            payload,
+        )
+        .await
     })
     .await?;
     tracing::info!("invitation revoked");
@@ -539,7 +653,12 @@ pub async fn revoke(
 /// verified address must be the invited one, and the inviter must still
 /// be able to grant the role. The invitation is used up.
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]
-pub async fn accept(db: &Database, user: &User, token: &str) -> Result<OrgView, OrgError> {
+pub async fn accept(
+    db: &Database,
+    user: &User,
+    token: &str,
+    request_id: &RequestId,
+) -> Result<OrgView, OrgError> {
     let view = in_transaction(db, "accepting an invitation", async |session| {
         let invitation = invitations::find_by_hash(db, session, &hash_token(token))
             .await?
@@ -590,6 +709,20 @@ pub async fn accept(db: &Database, user: &User, token: &str) -> Result<OrgView, 
         if !invitations::delete(db, session, invitation.id).await? {
             return Err(OrgError::BadToken);
         }
+        let by = author(user, invitation.org_id, invitation.role, Some(request_id));
+        let payload = json!({
+            "after": {"user_id": user.id.to_string(), "role": invitation.role.as_str()},
+            "invitation_id": invitation.id.to_string(),
+            "invited_by": invitation.invited_by.to_string(),
+        });
+        record(
+            db,
+            session,
+            &by,
+            ("create", "membership", user.id.to_string()),
+            payload,
+        )
+        .await?;
         let org = organizations::find(db, session, invitation.org_id)
             .await?
             .ok_or(OrgError::NotFound)?;
@@ -601,4 +734,60 @@ pub async fn accept(db: &Database, user: &User, token: &str) -> Result<OrgView, 
     .await?;
     tracing::info!(org_id = %view.org.id, role = %view.role, "invitation accepted");
     Ok(view)
+}
+
+/// An invitation as the trail records it (never its token).
+fn invitation_record(i: &Invitation) -> serde_json::Value {
+    json!({
+        "id": i.id.to_string(),
+        "email": i.email,
+        "role": i.role.as_str(),
+        "expires_at": common::audit::time_text(i.expires_at.to_chrono()),
+    })
+}
+
+/// How long one query of a trail page may run.
+const AUDIT_QUERY_MAX_TIME: Duration = Duration::from_secs(10);
+
+/// The organization's trail is read by its owners, admins and auditors.
+async fn require_audit_reader(db: &Database, user: &User, org_id: OrgId) -> Result<(), OrgError> {
+    let view = get(db, user, org_id).await?;
+    require(view.role, Capability::ReadAudit)
+}
+
+/// A page of the organization's audit trail (its membership and
+/// invitation events), newest first.
+pub async fn audit_page(
+    db: &Database,
+    user: &User,
+    org_id: OrgId,
+    filter: &common::audit::AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<common::audit::Entry>, Option<i64>), OrgError> {
+    require_audit_reader(db, user, org_id).await?;
+    Ok(trail::page(db, org_id, filter, before, limit, AUDIT_QUERY_MAX_TIME).await?)
+}
+
+/// Re-computes the organization's chain.
+pub async fn audit_verify(
+    db: &Database,
+    user: &User,
+    org_id: OrgId,
+) -> Result<common::audit::Verification, OrgError> {
+    require_audit_reader(db, user, org_id).await?;
+    Ok(common::audit::verify(db, org_id).await?)
+}
+
+/// The organization's whole trail, oldest first.
+pub async fn audit_export(
+    db: &Database,
+    user: &User,
+    org_id: OrgId,
+) -> Result<
+    impl futures_util::Stream<Item = Result<common::audit::Entry, StoreError>> + use<>,
+    OrgError,
+> {
+    require_audit_reader(db, user, org_id).await?;
+    Ok(trail::stream(db, org_id).await?)
 }

@@ -98,6 +98,27 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets)] = &[
         Through,
         Through,
     ),
+    (
+        "GET",
+        "/orgs/{org_id}/audit",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/orgs/{org_id}/audit/verify",
+        Unauthorized,
+        Through,
+        Through,
+    ),
+    (
+        "GET",
+        "/orgs/{org_id}/audit/export",
+        Unauthorized,
+        Through,
+        Through,
+    ),
     ("GET", "/.well-known/jwks.json", Through, Through, Through),
     ("GET", "/healthz", Through, Through, Through),
     ("GET", "/readyz", Through, Through, Through),
@@ -176,6 +197,9 @@ const ROLE_MATRIX: &[(&str, &str, [Role; 6])] = &[
     ("POST", "/orgs/{org_id}/invitations", [Allowed, Allowed, Refused, Refused, Refused, Hidden]),
     ("GET", "/orgs/{org_id}/invitations", [Allowed, Allowed, Refused, Refused, Allowed, Hidden]),
     ("DELETE", "/orgs/{org_id}/invitations/{id}", [Allowed, Allowed, Refused, Refused, Refused, Hidden]),
+    ("GET", "/orgs/{org_id}/audit", [Allowed, Allowed, Refused, Refused, Allowed, Hidden]),
+    ("GET", "/orgs/{org_id}/audit/verify", [Allowed, Allowed, Refused, Refused, Allowed, Hidden]),
+    ("GET", "/orgs/{org_id}/audit/export", [Allowed, Allowed, Refused, Refused, Allowed, Hidden]),
 ];
 
 #[test]

@@ -17,6 +17,7 @@ mod me;
 mod metrics;
 mod migrations;
 mod openapi;
+mod org_audit;
 mod org_helpers;
 mod orgs;
 mod password_policy;

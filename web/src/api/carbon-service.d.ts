@@ -703,8 +703,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description A page of the trail. */
-        AuditPageResponse: {
+        /** @description A page of a trail (`GET /audit`, `GET /orgs/{org_id}/audit`). */
+        AuditPage: {
             /** @description Newest first. */
             entries: components["schemas"]["EntryView"][];
             /**
@@ -799,6 +799,7 @@ export interface components {
             name: string;
             /** @description An ISO 3166-1 alpha-2 code or free text, up to 128 characters. */
             region?: string | null;
+            replaces_type_id?: null | components["schemas"]["UsageTypeId"];
             /**
              * Format: int32
              * @description GHG Protocol scope: 1, 2 or 3.
@@ -1565,7 +1566,7 @@ export interface components {
         SettingsRequest: {
             /**
              * Format: int64
-             * @description 1990 to next year.
+             * @description 1990 (the Kyoto Protocol's base year) to 2100.
              */
             base_year?: number | null;
             /**
@@ -2100,6 +2101,7 @@ export interface components {
              *     free text.
              */
             region?: string;
+            replaces_type_id?: null | components["schemas"]["UsageTypeId"];
             /** @description Its dataset is retired: no new usages of it. */
             retired: boolean;
             /**
@@ -2163,6 +2165,7 @@ export interface components {
             name: string;
             /** @description An ISO 3166-1 alpha-2 code or free text, up to 128 characters. */
             region?: string | null;
+            replaces_type_id?: null | components["schemas"]["UsageTypeId"];
             /**
              * Format: int32
              * @description GHG Protocol scope: 1, 2 or 3.
@@ -2277,7 +2280,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditPageResponse"];
+                    "application/json": components["schemas"]["AuditPage"];
                 };
             };
             /** @description Missing or invalid token */
@@ -5226,7 +5229,7 @@ export interface operations {
                 gwp?: components["schemas"]["GwpName"];
                 /**
                  * @description A reporting period (`FY2025`: the fiscal year ending in 2025, see
-                 *     `GET /periods`) instead of `from` and `to`.
+                 *     `GET /periods`); with `from` or `to`, the part of it between them.
                  * @example FY2025
                  */
                 period?: string;
@@ -5255,7 +5258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A malformed from, to or period, a period with from or to, or a gwp other than AR4, AR5 or AR6 */
+            /** @description A malformed from, to or period, or a gwp other than AR4, AR5 or AR6 */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -300,6 +300,73 @@ export interface paths {
         patch: operations["rename_org"];
         trace?: never;
     };
+    "/orgs/{org_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's audit trail
+         * @description Its membership events, newest first: organization created or renamed,
+         *     invitations made and revoked, members joined, changed, removed or
+         *     gone with their account; each with the actor (user, role, superuser),
+         *     the time, the request id and the fields before and after. Each was
+         *     appended in the transaction of its change. Filters as carbon-service's
+         *     `GET /audit`. Owners, admins and auditors.
+         */
+        get: operations["list_org_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the organization's audit trail
+         * @description Every entry, oldest first, as JSON Lines: `scripts/verify-audit.py`
+         *     verifies it offline. Owners, admins and auditors.
+         */
+        get: operations["export_org_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the organization's audit trail
+         * @description Re-computes the chain and names the first entry that does not match
+         *     (see the README's *Assurance*). Owners, admins and auditors.
+         */
+        get: operations["verify_org_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/invitations": {
         parameters: {
             query?: never;
@@ -523,6 +590,25 @@ export interface components {
             is_verified?: boolean | null;
             password?: string | null;
         };
+        /** @description A page of a trail (`GET /audit`, `GET /orgs/{org_id}/audit`). */
+        AuditPage: {
+            /** @description Newest first. */
+            entries: components["schemas"]["EntryView"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; absent on the last.
+             */
+            next?: number | null;
+        };
+        BadEntry: {
+            problem: string;
+            /**
+             * Format: int64
+             * @description Where it broke: the entry's `seq` (or, for a cut-off trail, the
+             *     `seq` the head names).
+             */
+            seq: number;
+        };
         /**
          * @example {
          *       "current_password": "correct horse battery staple"
@@ -539,6 +625,54 @@ export interface components {
         EmailRequest: {
             email: string;
         };
+        /**
+         * @description An audit entry: `header` and `payload` exactly as hashed (every
+         *     number a string), and the chain's links.
+         * @example {
+         *       "seq": 12,
+         *       "header": {
+         *         "org_id": "0b9c6f1e-4a86-4a5e-9d0e-8b1f3c2d4e5f",
+         *         "seq": "12",
+         *         "at": "2026-03-15T12:00:00.000Z",
+         *         "actor": {
+         *           "user_id": "6f1e0b9c-4a86-4a5e-9d0e-8b1f3c2d4e5f",
+         *           "role": "editor",
+         *           "superuser": false
+         *         },
+         *         "request_id": "5b0e4e0a-93a4-4c57-8f4c-5a3c1d2e9f01",
+         *         "action": "update",
+         *         "entity": "usage",
+         *         "entity_id": "665f1c2b9d3e4a0012345678"
+         *       },
+         *       "payload": {
+         *         "before": {
+         *           "amount": "120"
+         *         },
+         *         "after": {
+         *           "amount": "125"
+         *         }
+         *       },
+         *       "payload_sha256": "3b1f…",
+         *       "prev": "9c2e…",
+         *       "hash": "a41d…"
+         *     }
+         */
+        EntryView: {
+            hash: string;
+            /**
+             * @description `org_id`, `seq`, `at`, `actor` (`user_id`, `role`, `superuser`;
+             *     null for the system), `request_id`, `action`, `entity`,
+             *     `entity_id`.
+             */
+            header: Record<string, never>;
+            /** @description The fields before and after; null once redacted (its digest stays). */
+            payload?: Record<string, never> | null;
+            payload_sha256: string;
+            /** @description The hash of the entry before (64 zeros for the genesis). */
+            prev: string;
+            /** Format: int64 */
+            seq: number;
+        };
         /** @description One invalid input field. */
         FieldError: {
             /** @description The field's name (a dotted path for nested fields; a column for CSV). */
@@ -550,6 +684,11 @@ export interface components {
              *     after the header.
              */
             row?: number | null;
+        };
+        HeadView: {
+            hash: string;
+            /** Format: int64 */
+            seq: number;
         };
         /**
          * @example {
@@ -898,6 +1037,29 @@ export interface components {
             is_verified: boolean;
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * @description What `GET /audit/verify` found.
+         * @example {
+         *       "valid": false,
+         *       "entries": 41,
+         *       "head": null,
+         *       "first_bad": {
+         *         "seq": 17,
+         *         "problem": "the payload does not match payload_sha256"
+         *       }
+         *     }
+         */
+        Verification: {
+            /**
+             * Format: int64
+             * @description Entries that verified (all of them when valid).
+             */
+            entries: number;
+            first_bad?: null | components["schemas"]["BadEntry"];
+            head?: null | components["schemas"]["HeadView"];
+            /** @description Whether every entry is where the chain says, unchanged. */
+            valid: boolean;
         };
         /**
          * @example {
@@ -2176,6 +2338,261 @@ export interface operations {
                 };
             };
             /** @description An empty or too long name, or unknown fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_org_audit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only entries about this kind of entity (`usage`, `usage_import`,
+                 *     `facility`, …).
+                 */
+                entity?: string;
+                /** @description Only entries about this entity. */
+                entity_id?: string;
+                /** @description Only changes by this user. */
+                actor?: string;
+                /**
+                 * @description Only this action (`create`, `update`, `delete`, `import`, `erase`,
+                 *     `lock`, `unlock`, …).
+                 */
+                action?: string;
+                /** @description Only entries at or after this instant (RFC 3339). */
+                from?: string;
+                /** @description Only entries before this instant (RFC 3339). */
+                to?: string;
+                /** @description The `next` of the previous page: entries below this `seq`. */
+                before?: number;
+                /** @description At most this many entries (1 to 200; 50 by default). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The organization */
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The caller's role cannot read the audit trail */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such organization, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `org_id` is not a UUID, or a filter is malformed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    export_org_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization */
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trail, one entry per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"seq":0,"header":{"action":"genesis",…},"payload":{…},"payload_sha256":"…","prev":"0000…","hash":"…"} */
+                    "application/jsonl": string;
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The caller's role cannot read the audit trail */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such organization, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `org_id` is not a UUID */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    verify_org_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization */
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the chain verifies, and where it breaks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The caller's role cannot read the audit trail */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such organization, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `org_id` is not a UUID */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -263,6 +263,10 @@ pub async fn delete_account(db: &Database, user: &User) -> Result<(), AccountErr
         Ok::<_, AccountError>(deleted)
     })
     .await?;
+    // The personal organization's trail goes with it.
+    common::audit::store::delete_of_org(db, common::ids::OrgId::personal(user.id))
+        .await
+        .map_err(|e| AccountError::Failed(e.into()))?;
     if deleted {
         tracing::info!(user_id = %user.id, "account deleted");
     }
