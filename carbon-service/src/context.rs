@@ -88,6 +88,14 @@ impl AppContext {
         crate::service::periods::Periods { db: &self.db }
     }
 
+    pub fn restatements(&self) -> crate::service::restatement::Restatements<'_> {
+        crate::service::restatement::Restatements {
+            db: &self.db,
+            types: &self.types,
+            slots: &self.slots,
+        }
+    }
+
     pub fn trail(&self) -> crate::service::audit::Trail<'_> {
         crate::service::audit::Trail {
             db: &self.db,

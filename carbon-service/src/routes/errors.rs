@@ -7,6 +7,7 @@ use crate::service::datasets::DatasetError;
 use crate::service::facilities::FacilityError;
 use crate::service::instruments::InstrumentError;
 use crate::service::periods::PeriodError;
+use crate::service::restatement::RestatementError;
 use crate::service::types::TypeError;
 use crate::service::usages::UsageError;
 
@@ -184,6 +185,24 @@ impl From<PeriodError> for ApiError {
                 ApiError::Conflict(format!("The reporting period {name} is not locked."))
             }
             PeriodError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RestatementError> for ApiError {
+    fn from(error: RestatementError) -> Self {
+        match error {
+            RestatementError::UnknownDataset(id) => {
+                ApiError::validation("dataset", format!("no dataset has id {id}"))
+            }
+            RestatementError::Period(e) => e.into(),
+            RestatementError::NoSlot(full) => {
+                tracing::warn!(slot = full.slot, "every slot stayed taken");
+                ApiError::Busy {
+                    retry_after_seconds: full.retry_after_seconds,
+                }
+            }
+            RestatementError::Store(e) => e.into(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod instruments;
 pub mod limited;
 pub mod org;
 pub mod periods;
+pub mod restatement;
 pub mod summary;
 pub mod type_input;
 pub mod types;
@@ -41,6 +42,7 @@ pub fn table() -> RouteTable {
         .merge(summary::routes())
         .merge(org::routes())
         .merge(periods::routes())
+        .merge(restatement::routes())
         .merge(audit::routes())
         .merge(common::health::routes())
 }

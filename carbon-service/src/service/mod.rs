@@ -8,6 +8,7 @@ pub mod datasets;
 pub mod facilities;
 pub mod instruments;
 pub mod periods;
+pub mod restatement;
 pub mod rollups;
 pub mod slots;
 pub mod summary;

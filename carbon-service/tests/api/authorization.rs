@@ -225,6 +225,14 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets, Gets)] = &[
     ),
     ("GET", "/periods", Unauthorized, Through, Through, Through),
     (
+        "GET",
+        "/inventory/restatement",
+        Unauthorized,
+        Through,
+        Through,
+        Through,
+    ),
+    (
         "POST",
         "/periods/{name}/lock",
         Unauthorized,
@@ -396,6 +404,7 @@ const ROLE_MATRIX: &[(&str, &str, [Gets; 6])] = &[
     ("GET", "/inventory/settings", [Through, Through, Through, Through, Through, Through]),
     ("PUT", "/inventory/settings", [Through, Through, Forbidden, Forbidden, Forbidden, Through]),
     ("GET", "/periods", [Through, Through, Through, Through, Through, Through]),
+    ("GET", "/inventory/restatement", [Through, Through, Through, Through, Through, Through]),
     ("POST", "/periods/{name}/lock", [Through, Through, Forbidden, Forbidden, Forbidden, Through]),
     ("POST", "/periods/{name}/unlock", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
     ("GET", "/audit/verify", [Through, Through, Forbidden, Forbidden, Through, Through]),

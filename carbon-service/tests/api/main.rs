@@ -17,6 +17,7 @@ mod migrations;
 mod openapi;
 mod orgs;
 mod periods;
+mod restatement;
 mod rollups;
 mod seed;
 mod service;

@@ -298,6 +298,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/inventory/restatement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Restate a period
+         * @description Recomputes the period's totals (overall, per scope, per scope 3
+         *     category, per gas) as if its usages had used another dataset's factors
+         *     (matched by type: the dataset's own type, or the one that names it in
+         *     `replaces_type_id`, through earlier editions) or another GWP set, and
+         *     answers them beside the original figures with the difference. Stored
+         *     usages never change. A usage no type matches keeps its original
+         *     figures and is listed. For the base year, the change is compared with
+         *     the organization's significance threshold: a change in methodology or
+         *     data above it calls for recalculating the base year; a newer grid
+         *     edition (only location-based grid factors changed) is a real change
+         *     and calls for none. Any member (auditors included).
+         */
+        get: operations["get_restatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/inventory/settings": {
         parameters: {
             query?: never;
@@ -722,6 +752,12 @@ export interface components {
              */
             seq: number;
         };
+        CategoryFigure: {
+            /** Format: int32 */
+            category: number;
+            /** Format: double */
+            co2e: number;
+        };
         /**
          * @description The body of `POST /usages`.
          * @example {
@@ -880,6 +916,19 @@ export interface components {
             /** @description Retired: its types take no new usages; existing usages keep them. */
             retired: boolean;
             url?: string;
+        };
+        /** @description The restated total beside the original. */
+        Difference: {
+            /**
+             * Format: double
+             * @description restated − original, kg CO₂e.
+             */
+            co2e: number;
+            /**
+             * Format: double
+             * @description In percent of the original (null when it is zero).
+             */
+            percent?: number | null;
         };
         /**
          * @description The units of one dimension; any of them converts to any other.
@@ -1499,6 +1548,113 @@ export interface components {
             /** @description A URI identifying the problem type; `about:blank` means the status says it all. */
             type: string;
         };
+        /** @description One side's totals, kg CO₂e (and kg of each gas). */
+        RestatedTotals: {
+            by_gas: components["schemas"]["GasTotals"];
+            by_scope: components["schemas"]["ScopeFigure"][];
+            by_scope3_category: components["schemas"]["CategoryFigure"][];
+            /** Format: double */
+            total_co2e: number;
+        };
+        /**
+         * @example {
+         *       "period": "FY2025",
+         *       "from": "2025-01-01T00:00:00Z",
+         *       "to": "2026-01-01T00:00:00Z",
+         *       "locked": true,
+         *       "is_base_year": true,
+         *       "dataset": "acme-factors-2026-0b9c6f1e4a86",
+         *       "gwp": "AR6",
+         *       "original_gwp": "AR5",
+         *       "original": {
+         *         "total_co2e": 1000,
+         *         "by_scope": [
+         *           {
+         *             "scope": 1,
+         *             "co2e": 1000
+         *           }
+         *         ],
+         *         "by_scope3_category": [],
+         *         "by_gas": {
+         *           "co2": 990,
+         *           "ch4": 0.2,
+         *           "ch4_fossil": 0,
+         *           "n2o": 0.01,
+         *           "biogenic_co2": 0,
+         *           "other_co2e": 0
+         *         }
+         *       },
+         *       "restated": {
+         *         "total_co2e": 1080,
+         *         "by_scope": [
+         *           {
+         *             "scope": 1,
+         *             "co2e": 1080
+         *           }
+         *         ],
+         *         "by_scope3_category": [],
+         *         "by_gas": {
+         *           "co2": 1070,
+         *           "ch4": 0.2,
+         *           "ch4_fossil": 0,
+         *           "n2o": 0.01,
+         *           "biogenic_co2": 0,
+         *           "other_co2e": 0
+         *         }
+         *       },
+         *       "difference": {
+         *         "co2e": 80,
+         *         "percent": 8
+         *       },
+         *       "change": "methodology",
+         *       "significance": {
+         *         "threshold_percent": 5,
+         *         "exceeds_threshold": true,
+         *         "recalculation_due": true
+         *       },
+         *       "usage_count": 12,
+         *       "matched": 12,
+         *       "unmatched_count": 0,
+         *       "unmatched": []
+         *     }
+         */
+        RestatementResponse: {
+            /**
+             * @description `none`, `grid_update` (only location-based grid factors changed:
+             *     a real change, no recalculation) or `methodology` (another GWP set
+             *     or other factors: a change in methodology or data accuracy).
+             */
+            change: string;
+            /** @description The dataset restated with; null: the usages' own factors. */
+            dataset?: string | null;
+            difference: components["schemas"]["Difference"];
+            /** Format: date-time */
+            from: string;
+            gwp: string;
+            is_base_year: boolean;
+            locked: boolean;
+            /**
+             * Format: int64
+             * @description Usages restated with a matching type.
+             */
+            matched: number;
+            original: components["schemas"]["RestatedTotals"];
+            original_gwp: string;
+            period: string;
+            restated: components["schemas"]["RestatedTotals"];
+            significance: components["schemas"]["Significance"];
+            /** Format: date-time */
+            to: string;
+            /** @description The first 1,000 of them, and why. */
+            unmatched: components["schemas"]["UnmatchedUsage"][];
+            /**
+             * Format: int64
+             * @description Usages that kept their original figures in `restated`.
+             */
+            unmatched_count: number;
+            /** Format: int64 */
+            usage_count: number;
+        };
         /** @description Scope 2 by both methods. */
         Scope2: {
             /**
@@ -1541,6 +1697,12 @@ export interface components {
             co2e: number;
             /** Format: int64 */
             usage_count: number;
+        };
+        ScopeFigure: {
+            /** Format: double */
+            co2e: number;
+            /** Format: int32 */
+            scope: number;
         };
         ScopeTotal: {
             by_gas: components["schemas"]["GasTotals"];
@@ -1606,6 +1768,20 @@ export interface components {
              * @description A restatement of the base year above this share is significant.
              */
             significance_threshold_percent: number;
+        };
+        /** @description What the change means for the base year. */
+        Significance: {
+            exceeds_threshold: boolean;
+            /**
+             * @description The period is the base year, the change exceeds the threshold and
+             *     it is a change in methodology or data (not a grid update).
+             */
+            recalculation_due: boolean;
+            /**
+             * Format: double
+             * @description The organization's threshold (`PUT /inventory/settings`).
+             */
+            threshold_percent: number;
         };
         /**
          * @example {
@@ -1849,6 +2025,12 @@ export interface components {
         UnlockRequest: {
             /** @description 1 to 1,000 characters; kept in the audit trail. */
             reason: string;
+        };
+        /** @description A usage that kept its original figures. */
+        UnmatchedUsage: {
+            reason: string;
+            usage_id: string;
+            usage_type_id: components["schemas"]["UsageTypeId"];
         };
         /**
          * @description The body of `PUT /usages/{id}`: any non-empty subset. A field left out
@@ -3700,6 +3882,95 @@ export interface operations {
                 };
             };
             /** @description The database is unreachable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_restatement: {
+        parameters: {
+            query: {
+                /**
+                 * @description The reporting period to restate.
+                 * @example FY2025
+                 */
+                period: string;
+                /**
+                 * @description The dataset whose factors to restate with (another edition, or an
+                 *     uploaded dataset whose types name the ones they replace with
+                 *     `replaces_type_id`); absent: each usage's own factors.
+                 * @example epa-ghg-hub-2025
+                 */
+                dataset?: string;
+                /**
+                 * @description The GWP set of the restated figures (AR5 by default).
+                 * @example AR6
+                 */
+                gwp?: components["schemas"]["GwpName"];
+                /**
+                 * @description The GWP set of the original figures (AR5 by default, as the
+                 *     summary's).
+                 * @example AR5
+                 */
+                original_gwp?: components["schemas"]["GwpName"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The original and restated figures side by side */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestatementResponse"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A malformed period or GWP set, or a dataset the organization cannot see */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Every heavy-read slot (HEAVY_READ_CONCURRENCY) stayed taken; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
