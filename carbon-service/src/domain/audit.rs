@@ -54,6 +54,8 @@ pub struct UsageRecord {
     pub facility_id: Option<String>,
     pub co2e: f64,
     pub version: i64,
+    pub data_quality: Option<&'static str>,
+    pub evidence: Option<String>,
 }
 
 impl From<&Usage> for UsageRecord {
@@ -69,6 +71,8 @@ impl From<&Usage> for UsageRecord {
             facility_id: usage.facility_id.map(|f| f.to_string()),
             co2e: usage.co2e,
             version: usage.version,
+            data_quality: usage.data_quality.map(|q| q.as_str()),
+            evidence: usage.evidence.clone(),
         }
     }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Days, Months, TimeZone, Utc};
 
 use super::gwp::Gases;
 use super::ids::{FacilityId, UsageTypeId};
-use super::usage::Usage;
+use super::usage::{DataQuality, Usage};
 use common::ids::OrgId;
 
 /// The day cell a usage counts in (and, by its month, the month cell).
@@ -26,6 +26,8 @@ pub struct CellKey {
     pub scope3_category: Option<u8>,
     /// The facility the usages belong to.
     pub facility_id: Option<FacilityId>,
+    /// How the usages' amounts were obtained.
+    pub data_quality: Option<DataQuality>,
 }
 
 /// A change to one cell's totals.
@@ -65,6 +67,7 @@ impl RollupDelta {
                 scope: usage.usage_type.scope.get(),
                 scope3_category: usage.scope3_category,
                 facility_id: usage.facility_id,
+                data_quality: usage.data_quality,
             },
             usage_count: sign,
             // In the factor's unit: the amounts of one type add up there.
@@ -422,6 +425,7 @@ mod tests {
             scope: 2,
             scope3_category: None,
             facility_id: None,
+            data_quality: None,
         };
         let delta = |count: i64, amount: f64| RollupDelta {
             key: key.clone(),

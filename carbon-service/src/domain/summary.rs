@@ -35,6 +35,9 @@ pub struct Summary {
     pub by_scope3_category: Vec<CategoryTotal>,
     /// Per facility, by id; the usages that name none last.
     pub by_facility: Vec<FacilityTotal>,
+    /// Per data quality (measured, calculated, estimated, spend-based),
+    /// the usages that say none last.
+    pub by_data_quality: Vec<QualityTotal>,
     /// Scope 2 by both methods, never added together.
     pub scope2: Scope2,
     /// `total_co2e` with scope 2 market-based instead of location-based.
@@ -143,6 +146,17 @@ pub struct CategoryTotal {
     pub by_gas: Gases,
 }
 
+/// The totals of the usages of one data quality (none: those that say
+/// none), and their share of the total CO₂e.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityTotal {
+    pub data_quality: Option<crate::domain::usage::DataQuality>,
+    pub usage_count: u64,
+    pub co2e: f64,
+    /// Percent of the summary's `total_co2e` (0 when that is 0).
+    pub share_percent: f64,
+}
+
 /// One facility's totals (`facility_id` none: the usages that name none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FacilityTotal {
@@ -170,6 +184,8 @@ pub struct SummaryCell {
     pub scope3_category: Option<u8>,
     /// The facility the usages belong to.
     pub facility_id: Option<FacilityId>,
+    /// How the usages' amounts were obtained.
+    pub data_quality: Option<crate::domain::usage::DataQuality>,
     pub usage_count: u64,
     pub total_amount: f64,
     /// kg CO₂e: as stored (under each factor's GWP set) until
@@ -205,7 +221,12 @@ pub fn fold(
     let mut by_category: BTreeMap<u8, CategoryTotal> = BTreeMap::new();
     // `None` sorts first: moved last below.
     let mut by_facility: BTreeMap<Option<FacilityId>, FacilityTotal> = BTreeMap::new();
+    let mut by_quality: BTreeMap<Option<crate::domain::usage::DataQuality>, (u64, f64)> =
+        BTreeMap::new();
     for cell in cells {
+        let quality = by_quality.entry(cell.data_quality).or_default();
+        quality.0 += cell.usage_count;
+        quality.1 += cell.co2e;
         let site = by_facility
             .entry(cell.facility_id)
             .or_insert_with(|| FacilityTotal {
@@ -307,6 +328,25 @@ pub fn fold(
             sites.rotate_left(usize::from(none_first));
             sites
         },
+        by_data_quality: {
+            let total: f64 = by_quality.values().map(|(_, co2e)| co2e).sum();
+            let mut lines: Vec<QualityTotal> = by_quality
+                .into_iter()
+                .map(|(data_quality, (usage_count, co2e))| QualityTotal {
+                    data_quality,
+                    usage_count,
+                    co2e,
+                    share_percent: if total == 0.0 {
+                        0.0
+                    } else {
+                        co2e / total * 100.0
+                    },
+                })
+                .collect();
+            let none_first = lines.first().is_some_and(|q| q.data_quality.is_none());
+            lines.rotate_left(usize::from(none_first));
+            lines
+        },
         scope2: Scope2::default(),
         total_co2e_market_based: 0.0,
     }
@@ -337,6 +377,7 @@ mod tests {
             scope: scope_of(type_id),
             scope3_category: None,
             facility_id: None,
+            data_quality: None,
             usage_count: count,
             total_amount: amount,
             co2e,

@@ -56,6 +56,94 @@ pub struct Usage {
     /// The facility (site) it belongs to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facility_id: Option<FacilityId>,
+    /// How the amount was obtained, if said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_quality: Option<DataQuality>,
+    /// An invoice number or a document link, for the auditor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// How a usage's amount was obtained (the summary's `by_data_quality`
+/// shows the share of CO₂e of each).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DataQuality {
+    /// Read from a meter or an invoice.
+    Measured,
+    /// Derived from other data.
+    Calculated,
+    Estimated,
+    /// From money spent (spend-based factors).
+    SpendBased,
+}
+
+impl DataQuality {
+    pub const ALL: [DataQuality; 4] = [
+        DataQuality::Measured,
+        DataQuality::Calculated,
+        DataQuality::Estimated,
+        DataQuality::SpendBased,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataQuality::Measured => "measured",
+            DataQuality::Calculated => "calculated",
+            DataQuality::Estimated => "estimated",
+            DataQuality::SpendBased => "spend_based",
+        }
+    }
+}
+
+impl From<DataQuality> for bson::Bson {
+    fn from(q: DataQuality) -> Self {
+        bson::Bson::String(q.as_str().to_owned())
+    }
+}
+
+/// The longest evidence reference.
+pub const MAX_EVIDENCE_CHARS: usize = 500;
+
+/// A data quality as given: blank is none.
+pub fn parse_data_quality(raw: Option<&str>) -> Result<Option<DataQuality>, FieldError> {
+    let Some(raw) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    DataQuality::ALL
+        .into_iter()
+        .find(|q| q.as_str() == raw)
+        .map(Some)
+        .ok_or_else(|| {
+            FieldError::new(
+                "data_quality",
+                "must be measured, calculated, estimated or spend_based",
+            )
+        })
+}
+
+/// An evidence reference as given: trimmed, blank as none, at most
+/// [`MAX_EVIDENCE_CHARS`].
+pub fn parse_evidence(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(text) if text.chars().count() > MAX_EVIDENCE_CHARS => Err(FieldError::new(
+            "evidence",
+            format!("must be at most {MAX_EVIDENCE_CHARS} characters"),
+        )),
+        text => Ok(text.map(str::to_owned)),
+    }
 }
 
 impl Usage {
@@ -89,6 +177,8 @@ impl Usage {
             version: 1,
             import_id: None,
             facility_id: None,
+            data_quality: None,
+            evidence: None,
         };
         usage.recompute(&unit);
         usage
@@ -247,6 +337,8 @@ pub struct NewUsage {
     pub scope3_category: Option<i64>,
     /// The facility it belongs to (checked against the organization's).
     pub facility_id: Option<FacilityId>,
+    pub data_quality: Option<DataQuality>,
+    pub evidence: Option<String>,
 }
 
 /// The longest unit text (the longest code is far shorter).
@@ -275,6 +367,10 @@ pub struct UsageInput<'a> {
     pub scope3_category: Option<i64>,
     /// A facility's id; absent or blank: none.
     pub facility_id: Option<&'a str>,
+    /// `measured`, `calculated`, `estimated` or `spend_based`; blank: none.
+    pub data_quality: Option<&'a str>,
+    /// An invoice number or document link; blank: none.
+    pub evidence: Option<&'a str>,
 }
 
 /// A partial update as a request gives it, before any check.
@@ -287,6 +383,10 @@ pub struct UsageChangesInput<'a> {
     pub scope3_category: Option<i64>,
     /// A facility's id; `Some("")`: no facility any more.
     pub facility_id: Option<&'a str>,
+    /// `Some("")`: no data quality any more.
+    pub data_quality: Option<&'a str>,
+    /// `Some("")`: no evidence any more.
+    pub evidence: Option<&'a str>,
 }
 
 /// A facility id as given: blank is none.
@@ -297,16 +397,22 @@ pub fn parse_facility(raw: Option<&str>) -> Result<Option<FacilityId>, FieldErro
         .transpose()
 }
 
-/// Four checked fields and a facility, every failure at once.
-fn with_facility<T, F>(
+/// Four checked fields and the optional ones, every failure at once.
+fn with_optional<T, F, Q, E>(
     four: Result<T, Invalid>,
-    facility: Result<F, FieldError>,
-) -> Result<(T, F), Invalid> {
-    match (four, facility) {
-        (Ok(four), Ok(facility)) => Ok((four, facility)),
-        (four, facility) => {
+    (facility, quality, evidence): (
+        Result<F, FieldError>,
+        Result<Q, FieldError>,
+        Result<E, FieldError>,
+    ),
+) -> Result<(T, F, Q, E), Invalid> {
+    match (four, facility, quality, evidence) {
+        (Ok(four), Ok(f), Ok(q), Ok(e)) => Ok((four, f, q, e)),
+        (four, f, q, e) => {
             let mut errors = four.err().map(|Invalid(e)| e).unwrap_or_default();
-            errors.extend(facility.err());
+            errors.extend(f.err());
+            errors.extend(q.err());
+            errors.extend(e.err());
             Err(Invalid(errors))
         }
     }
@@ -322,6 +428,8 @@ impl NewUsage {
             usage_at,
             scope3_category: None,
             facility_id: None,
+            data_quality: None,
+            evidence: None,
         })
     }
 
@@ -334,6 +442,8 @@ impl NewUsage {
             usage_at,
             scope3_category,
             facility_id,
+            data_quality,
+            evidence,
         } = input;
         let amount = check_amount(amount);
         let unit = check_unit_text(unit);
@@ -341,10 +451,15 @@ impl NewUsage {
         let usage_at = usage_at
             .map(parse_usage_at)
             .unwrap_or_else(|| Ok(Utc::now()));
-        let ((amount, unit, usage_type_id, usage_at), facility_id) = with_facility(
-            all_four(amount, unit, type_id, usage_at),
-            parse_facility(facility_id),
-        )?;
+        let ((amount, unit, usage_type_id, usage_at), facility_id, data_quality, evidence) =
+            with_optional(
+                all_four(amount, unit, type_id, usage_at),
+                (
+                    parse_facility(facility_id),
+                    parse_data_quality(data_quality),
+                    parse_evidence(evidence),
+                ),
+            )?;
         Ok(Self {
             amount,
             unit,
@@ -352,6 +467,8 @@ impl NewUsage {
             usage_at,
             scope3_category,
             facility_id,
+            data_quality,
+            evidence,
         })
     }
 }
@@ -367,6 +484,10 @@ pub struct UsageChanges {
     pub scope3_category: Option<i64>,
     /// `Some(None)`: no facility any more.
     pub facility_id: Option<Option<FacilityId>>,
+    /// `Some(None)`: no data quality any more.
+    pub data_quality: Option<Option<DataQuality>>,
+    /// `Some(None)`: no evidence any more.
+    pub evidence: Option<Option<String>>,
 }
 
 impl UsageChanges {
@@ -383,6 +504,8 @@ impl UsageChanges {
             usage_at,
             scope3_category: None,
             facility_id: None,
+            data_quality: None,
+            evidence: None,
         })
     }
 
@@ -395,6 +518,8 @@ impl UsageChanges {
             usage_at,
             scope3_category,
             facility_id,
+            data_quality,
+            evidence,
         } = input;
         if amount.is_none()
             && unit.is_none()
@@ -402,10 +527,12 @@ impl UsageChanges {
             && usage_at.is_none()
             && scope3_category.is_none()
             && facility_id.is_none()
+            && data_quality.is_none()
+            && evidence.is_none()
         {
             return Err(Invalid::one(
                 "body",
-                "give at least one of amount, unit, usage_type_id, usage_at, scope3_category, facility_id",
+                "give at least one of amount, unit, usage_type_id, usage_at, scope3_category, facility_id, data_quality, evidence",
             ));
         }
         let amount = amount.map(check_amount).transpose();
@@ -414,10 +541,17 @@ impl UsageChanges {
             .map(|id| UsageTypeId::parse("usage_type_id", id))
             .transpose();
         let usage_at = usage_at.map(parse_usage_at).transpose();
-        let ((amount, unit, usage_type_id, usage_at), facility_id) = with_facility(
-            all_four(amount, unit, type_id, usage_at),
-            facility_id.map(|raw| parse_facility(Some(raw))).transpose(),
-        )?;
+        let ((amount, unit, usage_type_id, usage_at), facility_id, data_quality, evidence) =
+            with_optional(
+                all_four(amount, unit, type_id, usage_at),
+                (
+                    facility_id.map(|raw| parse_facility(Some(raw))).transpose(),
+                    data_quality
+                        .map(|raw| parse_data_quality(Some(raw)))
+                        .transpose(),
+                    evidence.map(|raw| parse_evidence(Some(raw))).transpose(),
+                ),
+            )?;
         Ok(Self {
             amount,
             unit,
@@ -425,6 +559,8 @@ impl UsageChanges {
             usage_at,
             scope3_category,
             facility_id,
+            data_quality,
+            evidence,
         })
     }
 
@@ -457,6 +593,12 @@ impl UsageChanges {
         }
         if let Some(facility) = self.facility_id {
             usage.facility_id = facility;
+        }
+        if let Some(quality) = self.data_quality {
+            usage.data_quality = quality;
+        }
+        if let Some(evidence) = &self.evidence {
+            usage.evidence = evidence.clone();
         }
         usage.recompute(unit);
         Ok(())

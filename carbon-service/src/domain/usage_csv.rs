@@ -23,7 +23,7 @@ use common::validation::FieldError;
 /// and, last (added after the others, so their places hold), the memo of
 /// biogenic CO₂, which is in no CO₂e, fossil methane, the scope 3
 /// category and the facility (which an import reads back).
-pub const EXPORT_HEADER: [&str; 22] = [
+pub const EXPORT_HEADER: [&str; 24] = [
     "id",
     "usage_at",
     "usage_type_id",
@@ -46,6 +46,8 @@ pub const EXPORT_HEADER: [&str; 22] = [
     "ch4_fossil",
     "scope3_category",
     "facility_id",
+    "data_quality",
+    "evidence",
 ];
 /// The columns an import needs (others, such as the export's, are ignored).
 pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
@@ -62,6 +64,15 @@ pub fn neutralize_formula(text: &str) -> Cow<'_, str> {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
+    }
+}
+
+/// Takes off the `'` [`neutralize_formula`] put before a risky text, so
+/// that an export imports back as it was.
+fn unneutralize(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
     }
 }
 
@@ -107,6 +118,8 @@ pub fn export_line(usage: &Usage) -> Result<Vec<u8>, csv::Error> {
             .map(|c| c.to_string())
             .unwrap_or_default(),
         &usage.facility_id.map(|f| f.to_string()).unwrap_or_default(),
+        usage.data_quality.map(|q| q.as_str()).unwrap_or_default(),
+        &neutralize_formula(usage.evidence.as_deref().unwrap_or_default()),
     ])?;
     writer.into_inner().map_err(|e| e.into_error().into())
 }
@@ -174,6 +187,8 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
     let unit_col = position("unit");
     let category_col = position("scope3_category");
     let facility_col = position("facility_id");
+    let quality_col = position("data_quality");
+    let evidence_col = position("evidence");
 
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
@@ -214,9 +229,15 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
             }),
         };
         let facility = super::usage::parse_facility(facility_col.map(cell));
+        let quality = super::usage::parse_data_quality(quality_col.map(cell));
+        // A spreadsheet-safe export prefixes risky text with `'`: taken off.
+        let evidence = super::usage::parse_evidence(evidence_col.map(|i| unneutralize(cell(i))));
         let usage_type_id = type_id.as_ref().ok().copied();
         let unit_text = unit.as_ref().ok().cloned().flatten();
-        let (usage, errors) = match (amount, unit, type_id, usage_at, category, facility) {
+        let optional = (quality, evidence);
+        let (usage, errors) = match (
+            amount, unit, type_id, usage_at, category, facility, optional,
+        ) {
             (
                 Ok(amount),
                 Ok(unit),
@@ -224,6 +245,7 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
                 Ok(usage_at),
                 Ok(scope3_category),
                 Ok(facility_id),
+                (Ok(data_quality), Ok(evidence)),
             ) => (
                 Some(NewUsage {
                     amount,
@@ -232,16 +254,27 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
                     usage_at,
                     scope3_category,
                     facility_id,
+                    data_quality,
+                    evidence,
                 }),
                 Vec::new(),
             ),
-            (a, n, t, u, c, f) => (
+            (a, n, t, u, c, f, (q, e)) => (
                 None,
-                [a.err(), n.err(), t.err(), u.err(), c.err(), f.err()]
-                    .into_iter()
-                    .flatten()
-                    .map(|e| e.in_row(row))
-                    .collect(),
+                [
+                    a.err(),
+                    n.err(),
+                    t.err(),
+                    u.err(),
+                    c.err(),
+                    f.err(),
+                    q.err(),
+                    e.err(),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|e| e.in_row(row))
+                .collect(),
             ),
         };
         rows.push(ImportRow {
@@ -316,6 +349,8 @@ pub fn resolve_rows(
                 );
                 usage.import_id = Some(import_id);
                 usage.facility_id = new.facility_id;
+                usage.data_quality = new.data_quality;
+                usage.evidence = new.evidence;
                 match usage.choose_scope3_category(new.scope3_category) {
                     Ok(()) => usages.push(usage),
                     Err(e) => errors.push(e.in_row(row.row)),

@@ -128,6 +128,7 @@ impl From<Gases> for GasTotalsResponse {
     "by_scope3_category": [],
     "by_facility": [{"facility_id": "6740c8a2f1d3b2a1c0e9fa01", "name": "Fresno plant", "usage_count": 1, "co2e": 4395.53,
         "by_gas": {"co2": 4374.46, "ch4": 0.3232, "ch4_fossil": 0.0, "n2o": 0.04536, "biogenic_co2": 0.0, "other_co2e": 0.0}}],
+    "by_data_quality": [{"data_quality": "measured", "usage_count": 1, "co2e": 4395.53, "share_percent": 100.0}],
     "total_co2e_market_based": 1758.21
 }))]
 pub struct SummaryResponse {
@@ -159,6 +160,10 @@ pub struct SummaryResponse {
     /// facility last, with `facility_id` null. Scope 2 here is
     /// location-based.
     pub by_facility: Vec<FacilityTotalResponse>,
+    /// Per data quality (`measured`, `calculated`, `estimated`,
+    /// `spend_based`), with its share of `total_co2e`; the usages that say
+    /// none last, with `data_quality` null.
+    pub by_data_quality: Vec<QualityTotalResponse>,
     /// Scope 2 by both methods of the GHG Protocol Scope 2 Guidance, never
     /// added together.
     pub scope2: Scope2Response,
@@ -177,6 +182,18 @@ pub struct CategoryTotalResponse {
     pub usage_count: u64,
     pub co2e: f64,
     pub by_gas: GasTotalsResponse,
+}
+
+/// One data quality's totals.
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(as = DataQualityTotal)]
+pub struct QualityTotalResponse {
+    /// Null: the usages that say none.
+    pub data_quality: Option<crate::domain::usage::DataQuality>,
+    pub usage_count: u64,
+    pub co2e: f64,
+    /// Percent of `total_co2e`.
+    pub share_percent: f64,
 }
 
 /// One facility's totals.
@@ -306,6 +323,16 @@ impl SummaryResponse {
                     usage_count: f.usage_count,
                     co2e: shown(f.co2e),
                     by_gas: f.by_gas.into(),
+                })
+                .collect(),
+            by_data_quality: s
+                .by_data_quality
+                .into_iter()
+                .map(|q| QualityTotalResponse {
+                    data_quality: q.data_quality,
+                    usage_count: q.usage_count,
+                    co2e: shown(q.co2e),
+                    share_percent: shown(q.share_percent),
                 })
                 .collect(),
             scope2: Scope2Response {

@@ -26,7 +26,8 @@ use crate::context::AppContext;
 use crate::domain::figures::shown;
 use crate::domain::ids::{FacilityId, UsageId, UsageTypeId};
 use crate::domain::usage::{
-    IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges, UsageChangesInput, UsageInput,
+    DataQuality, IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges, UsageChangesInput,
+    UsageInput,
 };
 use crate::domain::usage_csv;
 use crate::domain::usage_query::{UsageFilter, UsagePage};
@@ -112,6 +113,14 @@ pub struct UsageResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<FacilityId>, nullable = false)]
     pub facility_id: Option<String>,
+    /// How the amount was obtained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub data_quality: Option<DataQuality>,
+    /// An invoice number or a document link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub evidence: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; `ETag` is this number in quotes, for
@@ -136,6 +145,8 @@ impl From<&Usage> for UsageResponse {
             co2e: shown(u.co2e),
             scope3_category: u.scope3_category,
             facility_id: u.facility_id.map(|f| f.to_string()),
+            data_quality: u.data_quality,
+            evidence: u.evidence.clone(),
             created_at: u.created_at.to_chrono(),
             updated_at: u.updated_at.to_chrono(),
             version: u.version,
@@ -175,6 +186,16 @@ pub struct CreateUsageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<FacilityId>, nullable = false)]
     pub facility_id: Option<String>,
+    /// How the amount was obtained: `measured` (meter, invoice),
+    /// `calculated`, `estimated` or `spend_based`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DataQuality>, nullable = false)]
+    pub data_quality: Option<String>,
+    /// An invoice number or a document link, up to 500 characters (kept
+    /// in the audit trail, also after an erasure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500, nullable = false, example = "INV-2026-0412")]
+    pub evidence: Option<String>,
 }
 
 /// A field that may be left out but, when present, must not be `null`.
@@ -234,6 +255,15 @@ pub struct UpdateUsageRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "6740c8a2f1d3b2a1c0e9fa01")]
     pub facility_id: Option<String>,
+    /// `measured`, `calculated`, `estimated` or `spend_based`; `""`: none
+    /// any more.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, example = "measured")]
+    pub data_quality: Option<String>,
+    /// An invoice number or a document link; `""`: none any more.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, max_length = 500, example = "INV-2026-0412")]
+    pub evidence: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -327,6 +357,8 @@ pub async fn create_usage(
         usage_at: body.usage_at.as_deref(),
         scope3_category: body.scope3_category,
         facility_id: body.facility_id.as_deref(),
+        data_quality: body.data_quality.as_deref(),
+        evidence: body.evidence.as_deref(),
     })?;
     // The request as sent (an absent `usage_at` is not "now") tells a
     // retry from a different request.
@@ -482,6 +514,8 @@ pub async fn update_usage(
         usage_at: body.usage_at.as_deref(),
         scope3_category: body.scope3_category,
         facility_id: body.facility_id.as_deref(),
+        data_quality: body.data_quality.as_deref(),
+        evidence: body.evidence.as_deref(),
     })?;
     let updated = ctx
         .usages()
@@ -691,7 +725,7 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
 ///
 /// Every usage of the caller matching the filters (as the list takes them),
 /// oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-/// the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category`
+/// the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence`
 /// (the amount as entered and in the factor's unit, kg of each gas, kg
 /// CO₂e under the factor's GWP set); an export imports back as it is;
 /// text cells that a spreadsheet would run as a formula (starting with `=`,
@@ -703,7 +737,7 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
     responses(
         (status = 200, description = "The usages",
             content(
-                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,\"Electricity, US average grid\",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,,,\r\n"),
+                (String = "text/csv", example = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence\r\n6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,\"Electricity, US average grid\",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,,,,,measured,INV-2026-0412\r\n"),
                 ([UsageResponse] = "application/json"),
             )),
         (status = 406, description = "Accept allows neither text/csv nor application/json", body = ProblemDetails),

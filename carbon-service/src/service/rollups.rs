@@ -102,6 +102,7 @@ type CellKey = (
     u8,
     Option<u8>,
     Option<FacilityId>,
+    Option<crate::domain::usage::DataQuality>,
 );
 
 /// The cells keyed, those of one key summed (day cells by month, when
@@ -116,6 +117,7 @@ fn keyed(cells: impl IntoIterator<Item = SummaryCell>) -> BTreeMap<CellKey, Summ
             cell.scope,
             cell.scope3_category,
             cell.facility_id,
+            cell.data_quality,
         );
         match keyed.get_mut(&key) {
             Some(sum) => {

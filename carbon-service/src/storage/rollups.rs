@@ -17,14 +17,15 @@ use crate::domain::gwp::Gases;
 use crate::domain::ids::{FacilityId, UsageTypeId};
 use crate::domain::rollup::{self, CellKey, Grain, KeyRange, RollupDelta};
 use crate::domain::summary::SummaryCell;
+use crate::domain::usage::DataQuality;
 use common::db::{Context, StoreError};
 use common::ids::OrgId;
 
 pub const COLLECTION: &str = "org_rollups";
 pub const DAY_COLLECTION: &str = "org_day_rollups";
 /// One rollup per cell; also serves a user's months (days) in order.
-pub const CELL_INDEX: &str = "org_month_type_scope_category_facility";
-pub const DAY_CELL_INDEX: &str = "org_day_type_scope_category_facility";
+pub const CELL_INDEX: &str = "org_month_type_scope_category_facility_quality";
+pub const DAY_CELL_INDEX: &str = "org_day_type_scope_category_facility_quality";
 
 fn collection_name(grain: Grain) -> &'static str {
     match grain {
@@ -45,10 +46,18 @@ pub fn indexes(grain: Grain) -> (Vec<IndexModel>, &'static [&'static str]) {
     keys.insert("scope", 1);
     keys.insert("scope3_category", 1);
     keys.insert("facility_id", 1);
-    // The cell indexes before facilities.
+    keys.insert("data_quality", 1);
+    // The cell indexes before facilities, and before data quality (cells
+    // stored before it have none, which the new index reads as null).
     let replaced: &'static [&'static str] = match grain {
-        Grain::Month => &["org_month_type_scope_category"],
-        Grain::Day => &["org_day_type_scope_category"],
+        Grain::Month => &[
+            "org_month_type_scope_category",
+            "org_month_type_scope_category_facility",
+        ],
+        Grain::Day => &[
+            "org_day_type_scope_category",
+            "org_day_type_scope_category_facility",
+        ],
     };
     (
         vec![
@@ -83,6 +92,9 @@ pub struct Rollup {
     /// The facility of the cell's usages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facility_id: Option<FacilityId>,
+    /// How the cell's usages' amounts were obtained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_quality: Option<DataQuality>,
     pub usage_count: i64,
     pub total_amount: f64,
     /// kg CO₂e as stored with the usages (each under its factor's set).
@@ -113,6 +125,7 @@ impl Rollup {
             scope: self.scope,
             scope3_category: self.scope3_category,
             facility_id: self.facility_id,
+            data_quality: self.data_quality,
         }
     }
 
@@ -126,6 +139,7 @@ impl Rollup {
             scope: cell.scope,
             scope3_category: cell.scope3_category,
             facility_id: cell.facility_id,
+            data_quality: cell.data_quality,
             usage_count: i64::try_from(cell.usage_count).unwrap_or(i64::MAX),
             total_amount: cell.total_amount,
             co2e: cell.co2e,
@@ -149,6 +163,7 @@ impl Rollup {
             scope: self.scope,
             scope3_category: self.scope3_category,
             facility_id: self.facility_id,
+            data_quality: self.data_quality,
             usage_count: u64::try_from(self.usage_count).unwrap_or(0),
             total_amount: self.total_amount,
             co2e: self.co2e,
@@ -188,6 +203,10 @@ fn key_filter(key: &CellKey, grain: Grain) -> Document {
     filter.insert(
         "facility_id",
         key.facility_id.map_or(bson::Bson::Null, bson::Bson::from),
+    );
+    filter.insert(
+        "data_quality",
+        key.data_quality.map_or(bson::Bson::Null, bson::Bson::from),
     );
     filter
 }

@@ -291,15 +291,28 @@ pub async fn write_changes(
         },
         "$inc": { "version": 1_i64 },
     };
-    match usage.facility_id {
-        Some(facility) => {
-            if let Ok(set) = changes.get_document_mut("$set") {
-                set.insert("facility_id", facility);
+    // The optional fields: set when present, else removed (as stored
+    // usages without them are).
+    let optional = [
+        ("facility_id", usage.facility_id.map(bson::Bson::from)),
+        ("data_quality", usage.data_quality.map(bson::Bson::from)),
+        ("evidence", usage.evidence.clone().map(bson::Bson::String)),
+    ];
+    let mut unset = doc! {};
+    for (field, value) in optional {
+        match value {
+            Some(value) => {
+                if let Ok(set) = changes.get_document_mut("$set") {
+                    set.insert(field, value);
+                }
+            }
+            None => {
+                unset.insert(field, "");
             }
         }
-        None => {
-            changes.insert("$unset", doc! { "facility_id": "" });
-        }
+    }
+    if !unset.is_empty() {
+        changes.insert("$unset", unset);
     }
     usages(db)
         .find_one_and_update(
@@ -466,6 +479,7 @@ pub fn summary_pipeline(org_id: OrgId, filter: &UsageFilter, grain: Grain) -> Ve
         "scope": "$usage_type.scope",
         "scope3_category": "$scope3_category",
         "facility_id": "$facility_id",
+        "data_quality": "$data_quality",
     };
     if grain == Grain::Day {
         key.insert(
@@ -514,6 +528,8 @@ struct CellKey {
     scope3_category: Option<u8>,
     #[serde(default)]
     facility_id: Option<crate::domain::ids::FacilityId>,
+    #[serde(default)]
+    data_quality: Option<crate::domain::usage::DataQuality>,
 }
 
 #[derive(serde::Deserialize)]
@@ -767,6 +783,7 @@ fn cell_of(row: Document) -> Result<SummaryCell, StoreError> {
         scope: row.key.scope,
         scope3_category: row.key.scope3_category,
         facility_id: row.key.facility_id,
+        data_quality: row.key.data_quality,
         usage_count: row.usage_count,
         total_amount: row.total_amount,
         co2e: row.co2e,

@@ -246,7 +246,7 @@ async fn the_export_carries_the_facility_and_an_import_reads_it_back() {
             .lines()
             .nth(1)
             .unwrap()
-            .ends_with(&format!(",{plant}")),
+            .ends_with(&format!(",{plant},,")),
         "{export}"
     );
     let import = app.import_csv(&user, &export).await;

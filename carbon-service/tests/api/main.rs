@@ -5,6 +5,7 @@
 mod audit;
 mod authorization;
 mod concurrency;
+mod data_quality;
 mod datasets;
 mod facilities;
 mod helpers;

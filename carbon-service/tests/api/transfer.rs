@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const HEADER: &str = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id";
+const HEADER: &str = "id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence";
 
 /// (usage_at, type, amount) of every usage, as the list shows them.
 async fn listed(app: &TestApp, user: &TestUser) -> Vec<(String, i64, f64)> {

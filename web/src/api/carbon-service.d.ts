@@ -602,7 +602,7 @@ export interface paths {
          * Export my usages
          * @description Every usage of the caller matching the filters (as the list takes them),
          *     oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
-         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category`
+         *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence`
          *     (the amount as entered and in the factor's unit, kg of each gas, kg
          *     CO₂e under the factor's GWP set); an export imports back as it is;
          *     text cells that a spreadsheet would run as a formula (starting with `=`,
@@ -773,6 +773,17 @@ export interface components {
              * @description Finite, 0 to 1e12, in `unit`.
              */
             amount: number;
+            /**
+             * @description How the amount was obtained: `measured` (meter, invoice),
+             *     `calculated`, `estimated` or `spend_based`.
+             */
+            data_quality?: components["schemas"]["DataQuality"];
+            /**
+             * @description An invoice number or a document link, up to 500 characters (kept
+             *     in the audit trail, also after an erasure).
+             * @example INV-2026-0412
+             */
+            evidence?: string;
             /** @description The facility (site) it belongs to, one of `GET /facilities`. */
             facility_id?: components["schemas"]["FacilityId"];
             /**
@@ -867,6 +878,25 @@ export interface components {
              *     units of its dimension possible.
              */
             unit: string;
+        };
+        /**
+         * @description How a usage's amount was obtained (the summary's `by_data_quality`
+         *     shows the share of CO₂e of each).
+         * @enum {string}
+         */
+        DataQuality: "measured" | "calculated" | "estimated" | "spend_based";
+        /** @description One data quality's totals. */
+        DataQualityTotal: {
+            /** Format: double */
+            co2e: number;
+            data_quality?: null | components["schemas"]["DataQuality"];
+            /**
+             * Format: double
+             * @description Percent of `total_co2e`.
+             */
+            share_percent: number;
+            /** Format: int64 */
+            usage_count: number;
         };
         /**
          * @description A factor dataset.
@@ -1912,10 +1942,24 @@ export interface components {
          *           }
          *         }
          *       ],
+         *       "by_data_quality": [
+         *         {
+         *           "data_quality": "measured",
+         *           "usage_count": 1,
+         *           "co2e": 4395.53,
+         *           "share_percent": 100
+         *         }
+         *       ],
          *       "total_co2e_market_based": 1758.21
          *     }
          */
         Summary: {
+            /**
+             * @description Per data quality (`measured`, `calculated`, `estimated`,
+             *     `spend_based`), with its share of `total_co2e`; the usages that say
+             *     none last, with `data_quality` null.
+             */
+            by_data_quality: components["schemas"]["DataQualityTotal"][];
             /**
              * @description Per facility (`GET /facilities`), by id; the usages that name no
              *     facility last, with `facility_id` null. Scope 2 here is
@@ -2046,6 +2090,17 @@ export interface components {
              */
             amount?: number;
             /**
+             * @description `measured`, `calculated`, `estimated` or `spend_based`; `""`: none
+             *     any more.
+             * @example measured
+             */
+            data_quality?: string;
+            /**
+             * @description An invoice number or a document link; `""`: none any more.
+             * @example INV-2026-0412
+             */
+            evidence?: string;
+            /**
              * @description Another facility of `GET /facilities`; `""`: none any more.
              * @example 6740c8a2f1d3b2a1c0e9fa01
              */
@@ -2155,6 +2210,10 @@ export interface components {
             created_at: string;
             /** @description Who recorded it, and who changed it last. */
             created_by: components["schemas"]["UserId"];
+            /** @description How the amount was obtained. */
+            data_quality?: components["schemas"]["DataQuality"];
+            /** @description An invoice number or a document link. */
+            evidence?: string;
             /** @description The facility it belongs to. */
             facility_id?: components["schemas"]["FacilityId"];
             /**
@@ -5311,8 +5370,8 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category
-                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,,,
+                     * @example id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence
+                     *     6740c8a2f1d3b2a1c0e9f812,2026-11-01T08:00:00Z,20000,"Electricity, US average grid",epa-ghg-hub-2025,12500,kWh,12.5,MWh,351.64249532692,AR5,4374.461826,0.323184563625,0.045359237,,,4395.5311915865,2,,,,,measured,INV-2026-0412
                      */
                     "text/csv": string;
                     "application/json": components["schemas"]["UsageResponse"][];

@@ -216,6 +216,8 @@ impl Usages<'_> {
             .choose_scope3_category(new.scope3_category)
             .map_err(Invalid::from)?;
         usage.facility_id = self.existing_facility(org_id, new.facility_id).await?;
+        usage.data_quality = new.data_quality;
+        usage.evidence = new.evidence;
         let keyed = key.map(|(key, request)| Keyed::new(actor, key, &[b"create", request]));
         let (reply, mut answer) = tokio::sync::oneshot::channel();
         self.writes.enqueue(
