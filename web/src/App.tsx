@@ -1,10 +1,12 @@
 import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { currentOrg, isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, session, switchOrg, users, type Organization as Org } from './api/client';
+import { can, currentOrg, isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, session, switchOrg, users, type Organization as Org } from './api/client';
 import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
 import { Account } from './pages/Account';
+import { Audit } from './pages/Audit';
 import { Facilities } from './pages/Facilities';
 import { AcceptInvitation, Joined, Organization } from './pages/Organization';
+import { Periods } from './pages/Periods';
 import { Users } from './pages/Users';
 import { Usages } from './pages/Usages';
 import { UsageTypes } from './pages/UsageTypes';
@@ -90,6 +92,8 @@ function Shell({ children }: { children: ReactNode }) {
               <li><NavLink to="/usages">Usages</NavLink></li>
               <li><NavLink to="/instruments">Instruments</NavLink></li>
               <li><NavLink to="/facilities">Facilities</NavLink></li>
+              <li><NavLink to="/periods">Periods</NavLink></li>
+              {can('read_audit') && <li><NavLink to="/audit">Audit</NavLink></li>}
               <li><NavLink to="/organization">Organization</NavLink></li>
               {isSuperuser() && <li><NavLink to="/types">Usage types</NavLink></li>}
               {isSuperuser() && <li><NavLink to="/users">Users</NavLink></li>}
@@ -140,6 +144,8 @@ function OrgRoutes({ guarded }: { guarded: (page: ReactNode) => ReactNode }) {
           <Route path="/account" element={guarded(<Account />)} />
           <Route path="/organization" element={guarded(<Organization />)} />
           <Route path="/facilities" element={guarded(<Facilities />)} />
+          <Route path="/periods" element={guarded(<Periods />)} />
+          <Route path="/audit" element={guarded(<Audit />)} />
           <Route path="/accept-invitation" element={guarded(<AcceptInvitation />)} />
           <Route path="/joined" element={guarded(<Joined />)} />
           <Route path="/types" element={guarded(<UsageTypes />)} />

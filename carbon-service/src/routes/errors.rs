@@ -192,9 +192,7 @@ impl From<PeriodError> for ApiError {
 impl From<RestatementError> for ApiError {
     fn from(error: RestatementError) -> Self {
         match error {
-            RestatementError::UnknownDataset(id) => {
-                ApiError::validation("dataset", format!("no dataset has id {id}"))
-            }
+            RestatementError::UnknownDataset(_) => ApiError::not_found(),
             RestatementError::Period(e) => e.into(),
             RestatementError::NoSlot(full) => {
                 tracing::warn!(slot = full.slot, "every slot stayed taken");

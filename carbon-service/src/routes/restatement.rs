@@ -34,7 +34,7 @@ pub struct RestatementParams {
     /// The dataset whose factors to restate with (another edition, or an
     /// uploaded dataset whose types name the ones they replace with
     /// `replaces_type_id`); absent: each usage's own factors.
-    #[param(example = "epa-ghg-hub-2025")]
+    #[param(example = "epa-ghg-hub-2025", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
     pub dataset: Option<String>,
     /// The GWP set of the restated figures (AR5 by default).
     #[param(value_type = Option<GwpSet>, example = "AR6")]
@@ -219,7 +219,8 @@ impl From<Restatement> for RestatementResponse {
     responses(
         (status = 200, description = "The original and restated figures side by side", body = RestatementResponse),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails),
-        (status = 422, description = "A malformed period or GWP set, or a dataset the organization cannot see", body = ProblemDetails),
+        (status = 404, description = "No dataset of this id that the organization may see", body = ProblemDetails),
+        (status = 422, description = "A malformed period, dataset id or GWP set", body = ProblemDetails),
         (status = 429, description = "Too many summaries by this user (SUMMARY_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
         (status = 503, description = "Every heavy-read slot (HEAVY_READ_CONCURRENCY) stayed taken; see Retry-After", body = ProblemDetails),
     ))]
@@ -241,6 +242,7 @@ pub async fn get_restatement(
     let dataset = params
         .dataset
         .as_deref()
+        .filter(|raw| !raw.trim().is_empty())
         .map(|raw| DatasetId::parse("dataset", raw))
         .transpose()
         .map_err(Invalid::from);

@@ -188,5 +188,5 @@ async fn an_auditor_reads_a_restatement_and_the_stored_usages_never_change() {
         )
         .sent()
         .await;
-    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }

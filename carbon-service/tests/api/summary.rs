@@ -279,11 +279,9 @@ async fn biofuel_co2_is_a_memo_at_every_level_and_in_no_scope() {
     }
     let export = app.export(&user, "", None).await.text().await.unwrap();
     assert!(
-        export
-            .lines()
-            .next()
-            .unwrap()
-            .ends_with(",biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence")
+        export.lines().next().unwrap().ends_with(
+            ",biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence"
+        )
     );
     assert!(
         export.lines().any(|l| l.ends_with(",1,94.5,,,,,")),

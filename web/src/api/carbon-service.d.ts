@@ -4002,7 +4002,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A malformed period or GWP set, or a dataset the organization cannot see */
+            /** @description No dataset of this id that the organization may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A malformed period, dataset id or GWP set */
             422: {
                 headers: {
                     [name: string]: unknown;

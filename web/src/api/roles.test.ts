@@ -17,8 +17,9 @@ describe('the capability table the page follows (the services decide)', () => {
     expect(ROLES.filter((r) => can('read_audit', r))).toEqual(['owner', 'admin', 'auditor']);
   });
 
-  it('lets only owners delete, and grant admin or owner', () => {
+  it('lets only owners delete, unlock a period, and grant admin or owner', () => {
     expect(ROLES.filter((r) => can('delete_organization', r))).toEqual(['owner']);
+    expect(ROLES.filter((r) => can('unlock_periods', r))).toEqual(['owner']);
     expect(grantable('owner')).toContain('owner');
     expect(grantable('admin')).toEqual(['viewer', 'editor', 'auditor']);
     expect(grantable('editor')).toEqual([]);

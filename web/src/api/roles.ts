@@ -7,7 +7,13 @@ export type OrgRole = components['schemas']['OrgRole'];
 
 /** What a role may do (the capability table of the README's
  * "Organizations and roles"; the services refuse the rest). */
-export type Capability = 'write_usages' | 'manage_inventory' | 'manage_members' | 'read_audit' | 'delete_organization';
+export type Capability =
+  | 'write_usages'
+  | 'manage_inventory'
+  | 'manage_members'
+  | 'read_audit'
+  | 'delete_organization'
+  | 'unlock_periods';
 
 export function can(capability: Capability, role: OrgRole): boolean {
   switch (capability) {
@@ -19,6 +25,7 @@ export function can(capability: Capability, role: OrgRole): boolean {
     case 'read_audit':
       return role === 'owner' || role === 'admin' || role === 'auditor';
     case 'delete_organization':
+    case 'unlock_periods':
       return role === 'owner';
   }
 }

@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import { useEffect, useState } from 'react';
 import { carbon, summarize, type Summary } from '../api/client';
 import { Alert, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
@@ -23,6 +24,10 @@ export default function Dashboard() {
     });
   }, []);
   const [summary, setSummary] = useState<Summary | null>(null);
+  const [locked, setLocked] = useState<string[]>([]);
+  useEffect(() => {
+    void carbon.GET('/periods').then(({ data }) => setLocked((data ?? []).filter((p) => p.status === 'locked').map((p) => p.name)));
+  }, []);
   const { types } = useUsageTypes();
   const [error, setError] = useState<string | null>(null);
 
@@ -71,6 +76,11 @@ export default function Dashboard() {
         </strong>
         <span className="muted"> from {summary.usage_count} usages, CO₂e under {summary.gwp}, scope 2 location-based</span>
       </p>
+      {locked.length > 0 && (
+        <p className="locked-periods" data-testid="locked-periods">
+          Locked (reported, frozen): <strong>{locked.join(', ')}</strong>. <Link to="/periods">Periods</Link>
+        </p>
+      )}
       {summary.total_co2e_market_based !== summary.total_co2e && (
         <p className="total-market">
           With scope 2 market-based: <strong data-testid="total-market">{formatCo2e(summary.total_co2e_market_based)}</strong>

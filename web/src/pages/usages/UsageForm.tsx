@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import { carbon, summarize, type Usage, type UsageType } from '../../api/client';
+import { carbon, summarize, type CarbonSchemas, type Usage, type UsageType } from '../../api/client';
+
+type DataQuality = CarbonSchemas['DataQuality'];
 import { categoriesOf, categoryLabel, findTypes, unitsFor } from '../../api/factors';
 import { Alert, Field, ILLUSTRATIVE, SelectField } from '../../components/forms';
 import { SCOPE3_CATEGORIES } from '../../scope3';
@@ -84,13 +86,23 @@ export function UsageForm({ types, facilities, editing, onDone }: {
     const facility = editing
       ? (facilityId !== (editing.facility_id ?? '') ? { facility_id: facilityId } : {})
       : (facilityId ? { facility_id: facilityId } : {});
+    // Data quality and evidence: "" clears them when editing.
+    const quality = String(form.get('data_quality') ?? '');
+    const evidence = String(form.get('evidence') ?? '').trim();
+    const provenance = editing
+      ? {
+          // "" clears it (the PUT body takes "" for none).
+          ...(quality !== (editing.data_quality ?? '') ? { data_quality: quality as DataQuality } : {}),
+          ...(evidence !== (editing.evidence ?? '') ? { evidence } : {}),
+        }
+      : { ...(quality ? { data_quality: quality as DataQuality } : {}), ...(evidence ? { evidence } : {}) };
     const { error, response } = editing
       ? await carbon.PUT('/usages/{id}', {
           params: { path: { id: editing.id } },
           headers: { 'If-Match': `"${editing.version}"` },
-          body: { ...fields, ...facility, ...(usage_at ? { usage_at } : {}) },
+          body: { ...fields, ...facility, ...provenance, ...(usage_at ? { usage_at } : {}) },
         })
-      : await carbon.POST('/usages', { headers: { 'Idempotency-Key': key }, body: { ...fields, ...facility, usage_at } });
+      : await carbon.POST('/usages', { headers: { 'Idempotency-Key': key }, body: { ...fields, ...facility, ...provenance, usage_at } });
     if (error) {
       const summary = summarize(error, response);
       if (response.status === 412) summary.detail = 'Someone changed this usage meanwhile. Cancel and edit it again to see the latest values.';
@@ -156,6 +168,18 @@ export function UsageForm({ types, facilities, editing, onDone }: {
         <Field label="When" name="usage_at" type="datetime-local"
           defaultValue={editing ? localInput(editing.usage_at) : ''} error={problem?.fields.usage_at}
           hint={editing ? undefined : 'Leave empty for now.'} />
+      </div>
+      <div className="row">
+        <SelectField label="Data quality" name="data_quality" defaultValue={editing?.data_quality ?? ''}
+          error={problem?.fields.data_quality}>
+          <option value="">Not said</option>
+          <option value="measured">Measured (meter, invoice)</option>
+          <option value="calculated">Calculated</option>
+          <option value="estimated">Estimated</option>
+          <option value="spend_based">Spend-based</option>
+        </SelectField>
+        <Field label="Evidence" name="evidence" maxLength={500} defaultValue={editing?.evidence ?? ''}
+          error={problem?.fields.evidence} hint="An invoice number or a document link, for the auditor." />
       </div>
       <button type="submit" disabled={busy}>{editing ? 'Save changes' : 'Add usage'}</button>
       {editing && <button type="button" className="secondary" onClick={onDone}>Cancel</button>}

@@ -1,0 +1,158 @@
+// The assurance journey in headless Chromium against the running stack:
+//  1. an owner signs up and records a measured usage in FY2025 with its
+//     invoice number;
+//  2. locks FY2025 on the Periods page (with the password: a fresh login);
+//     the dashboard shows it locked, and the usage form refuses a date in
+//     it with the API's message;
+//  3. the Audit page lists the changes, filters them and verifies the chain;
+//  4. restates FY2025 under AR6, side by side;
+//  5. unlocks FY2025 with a reason, which the page shows;
+//  6. the Periods and Audit pages on a 390 px phone, and axe-core on both.
+//
+// Env: WEB_URL, ARTIFACTS, CHROMIUM.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const web = process.env.WEB_URL;
+const artifacts = process.env.ARTIFACTS ?? '.';
+const password = 'assurance journey passphrase';
+const owner = `assurance-${Date.now()}@example.com`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const failures = [];
+const step = (name) => console.log(`  - ${name}`);
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) failures.push(`axe on ${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  step(`axe on ${name}: ${result.violations.length} violations, ${bad.length} serious or critical`);
+}
+
+/** Adds a usage of example type 100 through the usage form. */
+async function addUsage(page, amount, when, extra = {}) {
+  await page.getByLabel('Usage type').selectOption('100');
+  await page.getByLabel('Amount').fill(String(amount));
+  await page.getByLabel('When').fill(when);
+  if (extra.quality) await page.getByLabel('Data quality').selectOption(extra.quality);
+  if (extra.evidence) await page.getByLabel('Evidence').fill(extra.evidence);
+  await page.getByRole('button', { name: 'Add usage' }).click();
+}
+
+/** How far the page is wider than the phone (tables scroll inside their box). */
+async function pageOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+try {
+  step('an owner signs up and records a measured usage in FY2025 with its invoice number');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${web}/register`);
+  await page.getByLabel('Email').fill(owner);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: /Your footprint/ }).waitFor();
+  await page.getByRole('link', { name: 'Usages', exact: true }).click();
+  await addUsage(page, 40, '2025-06-01T10:00', { quality: 'measured', evidence: 'INV-2025-0601' });
+  await page.getByTestId('usages-table').locator('tbody tr').first().waitFor();
+
+  step('the Periods page lists FY2025 open; the owner locks it with the password');
+  await page.getByRole('link', { name: 'Periods' }).click();
+  await page.getByRole('heading', { name: 'Reporting periods' }).waitFor();
+  const fy2025 = page.getByTestId('periods-table').getByRole('row', { name: /FY2025/ });
+  check((await fy2025.textContent())?.includes('open'), `FY2025 before the lock: ${await fy2025.textContent()}`);
+  await page.getByRole('button', { name: 'Lock FY2025' }).click();
+  await page.getByLabel('Your password').fill(password);
+  await page.getByRole('form', { name: 'Lock FY2025' }).getByRole('button', { name: 'Lock FY2025' }).click();
+  await fy2025.getByText(/locked on/).waitFor();
+  await axe(page, 'periods');
+
+  step('the dashboard shows FY2025 locked');
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  const locked = page.getByTestId('locked-periods');
+  await locked.waitFor();
+  check((await locked.textContent())?.includes('FY2025'), `the dashboard's locked periods: ${await locked.textContent()}`);
+
+  step('the usage form refuses a date in FY2025 with the API\'s message');
+  await page.getByRole('link', { name: 'Usages', exact: true }).click();
+  await addUsage(page, 5, '2025-07-01T10:00');
+  const refusal = page.getByRole('alert').filter({ hasText: 'FY2025' });
+  await refusal.waitFor();
+  check((await refusal.textContent())?.includes('locked'), `the refusal: ${await refusal.textContent()}`);
+
+  step('the Audit page lists the changes, filters them and verifies the chain');
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+  const rows = page.getByTestId('audit-table').locator('tbody tr');
+  await rows.first().waitFor();
+  const newest = await rows.first().textContent();
+  check(newest?.includes('lock period'), `the newest entry is the lock: ${newest}`);
+  check((await page.getByTestId('audit-table').textContent())?.includes('create usage'), 'the create is listed');
+  await page.getByLabel('Action').selectOption('lock');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length === 1);
+  await page.getByRole('button', { name: 'Verify the chain' }).click();
+  const verified = page.getByTestId('audit-verification');
+  await verified.waitFor();
+  check(/All \d+ entries verify/.test((await verified.textContent()) ?? ''), `verification: ${await verified.textContent()}`);
+  await axe(page, 'audit');
+
+  step('a restatement of FY2025 under AR6 shows both columns and the kind of change');
+  await page.getByRole('link', { name: 'Periods' }).click();
+  await page.getByLabel('Period', { exact: true }).selectOption('FY2025');
+  await page.getByLabel('GWP set').selectOption('AR6');
+  await page.getByRole('button', { name: 'Restate' }).click();
+  await page.getByTestId('restatement-table').waitFor();
+  const verdict = await page.getByTestId('restatement-verdict').textContent();
+  check(verdict?.includes('methodology'), `the restatement's verdict: ${verdict}`);
+
+  step('the owner unlocks FY2025 with a reason');
+  await page.getByRole('button', { name: 'Unlock FY2025' }).click();
+  await page.getByLabel('Reason').fill('Invoice INV-2025-0601 was read wrong');
+  await page.getByLabel('Your password').fill(password);
+  await page.getByRole('form', { name: 'Unlock FY2025' }).getByRole('button', { name: 'Unlock FY2025' }).click();
+  await fy2025.getByText('unlocked: Invoice INV-2025-0601 was read wrong').waitFor();
+  await page.screenshot({ path: `${artifacts}/periods.png`, fullPage: true });
+
+  step('on a 390 px phone the Periods and Audit pages fit the screen');
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phonePage = await phone.newPage();
+  await phonePage.goto(`${web}/login`);
+  await phonePage.getByLabel('Email').fill(owner);
+  await phonePage.getByLabel('Password', { exact: true }).fill(password);
+  await phonePage.getByRole('button', { name: 'Log in' }).click();
+  await phonePage.getByRole('heading', { name: /Your footprint/ }).waitFor();
+  for (const [path, heading] of [['/periods', 'Reporting periods'], ['/audit', 'Audit trail']]) {
+    await phonePage.goto(`${web}${path}`);
+    await phonePage.getByRole('heading', { name: heading }).waitFor();
+    await phonePage.locator('table').first().waitFor();
+    const overflow = await pageOverflow(phonePage);
+    await phonePage.screenshot({ path: `${artifacts}/${path.slice(1)}-phone.png`, fullPage: true });
+    check(overflow <= 0, `${path} is ${overflow} px wider than the phone`);
+  }
+  await phone.close();
+  await context.close();
+} catch (err) {
+  failures.push(err.message);
+} finally {
+  await browser.close();
+}
+
+if (failures.length > 0) {
+  console.error('assurance journey failed:');
+  for (const f of failures) console.error(`  ${f}`);
+  process.exit(1);
+}
+console.log('ok: the assurance journey');
