@@ -90,6 +90,30 @@ if "post-usages-unsynced-c16" in r and os.path.exists(durability):
         f"| `POST /usages`, 16 connections | {synced['rps']:,.1f} req/s (p50 {synced['p50']}) | {unsynced['rps']:,.1f} req/s (p50 {unsynced['p50']}) |",
         f"| import of 10,000 rows, p50 of {len(timings['synced'])} (alternating) | {median(timings['synced']):.2f} s | {median(timings['unsynced']):.2f} s |",
     ]
+if os.path.exists(os.path.join(results, "audit-baseline.json")):
+    baseline = json.load(open(os.path.join(results, "audit-baseline.json")))["baseline"]
+    rounds = sorted(k[len("post-usages-before-audit-"):] for k in r if k.startswith("post-usages-before-audit-"))
+    median = lambda xs: sorted(xs)[len(xs) // 2]
+    before = median([r[f"post-usages-before-audit-{n}"]["rps"] for n in rounds])
+    after = median([r[f"post-usages-with-audit-{n}"]["rps"] for n in rounds])
+    change = (after - before) / before * 100
+    lines += [
+        "",
+        "## What the audit trail costs",
+        "",
+        f"`POST /usages` at 16 connections, one user, against carbon-service at `{baseline}` (the commit before the audit trail) and this commit, each on a fresh SecantusDB with `--sync-on-commit`, in {len(rounds)} alternating rounds: every create now also reads the organization's trail head, appends its entry (a hash over canonical JSON) and moves the head, in its transaction (the creates that queue up share one).",
+        "",
+        "| round | before the trail | with the trail |",
+        "| --- | ---: | ---: |",
+    ]
+    for n in rounds:
+        b, a = r[f"post-usages-before-audit-{n}"], r[f"post-usages-with-audit-{n}"]
+        lines.append(f"| {n} | {b['rps']:,.1f} req/s (p50 {b['p50']}) | {a['rps']:,.1f} req/s (p50 {a['p50']}) |")
+    lines += [
+        f"| median | {before:,.1f} req/s | {after:,.1f} req/s |",
+        "",
+        f"With the trail: {change:+.1f} % (target: within 20 %: {verdict(change >= -20)}).",
+    ]
 flood = r["types-during-login-flood"]
 lines += [
     "",
