@@ -10,35 +10,12 @@
 //  6. the Periods and Audit pages on a 390 px phone, and axe-core on both.
 //
 // Env: WEB_URL, ARTIFACTS, CHROMIUM.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { axe, browser, check, journey, step } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const web = process.env.WEB_URL;
 const artifacts = process.env.ARTIFACTS ?? '.';
 const password = 'assurance journey passphrase';
 const owner = `assurance-${Date.now()}@example.com`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
-const failures = [];
-const step = (name) => console.log(`  - ${name}`);
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of bad) failures.push(`axe on ${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  step(`axe on ${name}: ${result.violations.length} violations, ${bad.length} serious or critical`);
-}
 
 /** Adds a usage of example type 100 through the usage form. */
 async function addUsage(page, amount, when, extra = {}) {
@@ -55,7 +32,7 @@ async function pageOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
-try {
+await journey('the assurance journey', async () => {
   step('an owner signs up and records a measured usage in FY2025 with its invoice number');
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -144,15 +121,4 @@ try {
   }
   await phone.close();
   await context.close();
-} catch (err) {
-  failures.push(err.message);
-} finally {
-  await browser.close();
-}
-
-if (failures.length > 0) {
-  console.error('assurance journey failed:');
-  for (const f of failures) console.error(`  ${f}`);
-  process.exit(1);
-}
-console.log('ok: the assurance journey');
+});

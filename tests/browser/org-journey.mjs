@@ -10,11 +10,8 @@
 //
 // Env: WEB_URL, USER_API_URL, CARBON_API_URL, USER_LOG, ARTIFACTS, CHROMIUM.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { axe, browser, check, journey, step } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const web = process.env.WEB_URL;
 const userApi = process.env.USER_API_URL;
 const carbonApi = process.env.CARBON_API_URL;
@@ -24,25 +21,6 @@ const stamp = Date.now();
 const owner = `owner-${stamp}@example.com`;
 const editor = `editor-${stamp}@example.com`;
 const viewer = `viewer-${stamp}@example.com`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
-const failures = [];
-const step = (name) => console.log(`  - ${name}`);
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of bad) failures.push(`axe on ${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  step(`axe on ${name}: ${result.violations.length} violations, ${bad.length} serious or critical`);
-}
 
 /** The newest token mailed to `to` of `kind`, from the log (waits up to 10 s). */
 async function mailedToken(to, kind) {
@@ -105,7 +83,7 @@ async function joinByLink(email, role) {
   return { context, page };
 }
 
-try {
+await journey('the organization journey', async () => {
   step('an owner signs up and creates an organization');
   const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const ownerPage = await ownerContext.newPage();
@@ -209,15 +187,4 @@ try {
   check(overflow <= 0, `the organization page is ${overflow} px wider than the phone`);
   await phone.close();
   await ownerContext.close();
-} catch (err) {
-  failures.push(err.message);
-} finally {
-  await browser.close();
-}
-
-if (failures.length > 0) {
-  console.error('org journey failed:');
-  for (const f of failures) console.error(`  ${f}`);
-  process.exit(1);
-}
-console.log('ok: the organization journey');
+});

@@ -16,11 +16,8 @@
 //
 // Env: WEB_URL, ADMIN_EMAIL, ADMIN_PASSWORD, SEED_FILE, ARTIFACTS, CHROMIUM.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { axe, browser, check, journey, step } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const web = process.env.WEB_URL;
 const artifacts = process.env.ARTIFACTS ?? '.';
 const factors = Object.fromEntries(
@@ -33,17 +30,7 @@ const grid = JSON.parse(
 const email = `web-${Date.now()}@example.com`;
 const password = 'web journey passphrase';
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
-const failures = [];
 const cspViolations = [];
-const step = (name) => console.log(`  - ${name}`);
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 const close = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
 async function newPage(context) {
@@ -54,15 +41,6 @@ async function newPage(context) {
   return page;
 }
 
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  // Open the table views too: they are part of the page.
-  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of bad) failures.push(`axe on ${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  step(`axe on ${name}: ${result.violations.length} violations, ${bad.length} serious or critical`);
-}
 
 async function logIn(page, who, secret) {
   await page.goto(`${web}/login`);
@@ -102,7 +80,7 @@ async function rows(page) {
   return page.locator('[data-testid=usages-table] tbody tr').count();
 }
 
-try {
+await journey('web journey, accessibility and two-tab refresh', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await newPage(context);
 
@@ -330,13 +308,4 @@ try {
   await tabA.getByRole('alert').filter({ hasText: /incorrect/ }).waitFor();
 
   check(cspViolations.length === 0, `Content-Security-Policy violations: ${cspViolations.join(' | ')}`);
-} catch (err) {
-  failures.push(err.message);
-} finally {
-  await browser.close();
-}
-if (failures.length > 0) {
-  console.error(`web journey failed:\n  ${failures.join('\n  ')}`);
-  process.exit(1);
-}
-console.log('ok: web journey, accessibility and two-tab refresh');
+});
