@@ -502,3 +502,24 @@ fn after_any_writes_the_trail_replays_to_the_current_usages_and_instruments() {
         panic!("{failure}");
     }
 }
+
+/// Two instances on one database, each trusting the trail head it last
+/// committed: a create on one after the other appended finds its head
+/// moved, reads it afresh and runs again; the chain stays whole.
+#[tokio::test]
+async fn two_instances_appending_in_turn_keep_one_chain() {
+    let first = spawn_app().await;
+    let second = spawn_app_with(&[("MONGODB_URI", first.database_uri.as_str())]).await;
+    let owner = TestUser::new();
+    for round in 0..3 {
+        for app in [&first, &second] {
+            let at = format!("2026-03-0{}T00:00:00Z", round + 1);
+            app.created_usage(&owner, 1.0 + f64::from(round), 100, &at)
+                .await;
+        }
+    }
+    let entries = trail(&first, &owner).await;
+    assert_eq!(entries.len(), 7, "the genesis and six creates");
+    assert_eq!(verification(&second, &owner).await["valid"], true);
+    assert_eq!(first.usages_of(&owner, "?limit=10").await.len(), 6);
+}

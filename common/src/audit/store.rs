@@ -171,10 +171,40 @@ pub async fn append(
     org_id: OrgId,
     drafts: Vec<Draft>,
 ) -> Result<Head, StoreError> {
-    let at = bson::DateTime::now();
     let current = head_in(db, session, org_id).await?;
-    let (mut seq, mut prev, mut drafts) = match current {
-        Some(head) => (head.seq + 1, head.hash, drafts),
+    write_after(db, session, org_id, current, false, drafts).await
+}
+
+/// [`append`] after `known`, a head this process saw committed, without
+/// reading it again: the head moves only if it is still `known`, else
+/// [`StoreError::Moved`] (the transaction runs again, and the caller
+/// forgets `known`). What the hot path of usage creates uses.
+pub async fn append_after(
+    db: &Database,
+    session: &mut ClientSession,
+    known: &Head,
+    drafts: Vec<Draft>,
+) -> Result<Head, StoreError> {
+    write_after(db, session, known.org_id, Some(known.clone()), true, drafts).await
+}
+
+/// Seals `drafts` after `current` (none: a new trail, from its genesis),
+/// inserts them and moves the head; with `conditional`, only from
+/// `current` as it was.
+async fn write_after(
+    db: &Database,
+    session: &mut ClientSession,
+    org_id: OrgId,
+    current: Option<Head>,
+    conditional: bool,
+    drafts: Vec<Draft>,
+) -> Result<Head, StoreError> {
+    const MOVED: StoreError = StoreError::Moved {
+        context: "appending to the audit trail",
+    };
+    let at = bson::DateTime::now();
+    let (mut seq, mut prev, mut drafts) = match &current {
+        Some(head) => (head.seq + 1, head.hash.clone(), drafts),
         None => {
             let mut all = vec![Draft::genesis(Value::Object(
                 [(
@@ -206,18 +236,79 @@ pub async fn append(
     if sealed.is_empty() {
         return Ok(head);
     }
-    entries(db)
+    let inserted = entries(db)
         .insert_many(&sealed)
         .session(&mut *session)
         .await
-        .context("appending to the audit trail")?;
-    heads(db)
-        .replace_one(doc! { "_id": org_id }, &head)
-        .upsert(true)
-        .session(&mut *session)
-        .await
-        .context("moving the audit head")?;
+        .context("appending to the audit trail");
+    match inserted {
+        // Another writer took these places first: the head moved.
+        Err(e) if conditional && e.is_duplicate() => return Err(MOVED),
+        other => {
+            other?;
+        }
+    }
+    match current.filter(|_| conditional) {
+        Some(known) => {
+            let moved = heads(db)
+                .update_one(
+                    doc! { "_id": org_id, "seq": known.seq, "hash": &known.hash },
+                    doc! { "$set": { "seq": head.seq, "hash": &head.hash, "at": head.at } },
+                )
+                .session(&mut *session)
+                .await
+                .context("moving the audit head")?;
+            if moved.matched_count == 0 {
+                return Err(MOVED);
+            }
+        }
+        None => {
+            heads(db)
+                .replace_one(doc! { "_id": org_id }, &head)
+                .upsert(true)
+                .session(&mut *session)
+                .await
+                .context("moving the audit head")?;
+        }
+    }
     Ok(head)
+}
+
+/// The head each organization's trail had after this process's last
+/// committed append to it: a write that trusts it skips a read, and the
+/// conditional move of [`append_after`] catches one that went stale.
+/// Bounded: emptied when it holds [`MAX_CACHED_HEADS`].
+#[derive(Debug, Default)]
+pub struct HeadCache {
+    heads: std::sync::Mutex<std::collections::HashMap<OrgId, Head>>,
+}
+
+pub const MAX_CACHED_HEADS: usize = 10_000;
+
+impl HeadCache {
+    fn heads(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<OrgId, Head>> {
+        // A panic while holding it leaves only plain values.
+        self.heads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn get(&self, org_id: OrgId) -> Option<Head> {
+        self.heads().get(&org_id).cloned()
+    }
+
+    /// After the append's transaction committed.
+    pub fn remember(&self, head: Head) {
+        let mut heads = self.heads();
+        if heads.len() >= MAX_CACHED_HEADS {
+            heads.clear();
+        }
+        heads.insert(head.org_id, head);
+    }
+
+    pub fn forget(&self, org_id: OrgId) {
+        self.heads().remove(&org_id);
+    }
 }
 
 /// Begins the organization's trail with `genesis` (what it held before

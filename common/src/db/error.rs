@@ -54,6 +54,11 @@ pub enum StoreError {
         #[source]
         source: Error,
     },
+    /// What the transaction read and relied on was changed by another
+    /// writer first (an optimistic check found it moved): running the
+    /// transaction again, reading afresh, may succeed.
+    #[error("{context}: changed by another writer meanwhile")]
+    Moved { context: &'static str },
     /// A document could not be converted to or from BSON.
     #[error("{context}: a document does not have the expected shape")]
     Malformed {
@@ -119,15 +124,17 @@ impl StoreError {
             | Self::Unavailable { source, .. }
             | Self::TimedOut { source, .. }
             | Self::Failed { source, .. } => Some(source),
-            Self::Malformed { .. } => None,
+            Self::Malformed { .. } | Self::Moved { .. } => None,
         }
     }
 
     /// A transaction lost to another (a write conflict) or to a passing
     /// failure: running the whole transaction again may succeed.
     pub fn is_transient_transaction(&self) -> bool {
-        self.driver()
-            .is_some_and(|e| e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR))
+        matches!(self, Self::Moved { .. })
+            || self
+                .driver()
+                .is_some_and(|e| e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR))
     }
 
     /// Another transaction wrote the same document first (`WriteConflict`).

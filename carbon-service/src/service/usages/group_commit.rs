@@ -6,12 +6,16 @@ use std::collections::HashMap;
 
 use mongodb::Database;
 
+use super::writes::UserWrites;
 use crate::domain::audit::{Change, UsageRecord, action, entity};
+use crate::domain::period::InventorySettings;
 use crate::domain::usage::Usage;
 use crate::service::periods;
 use crate::storage::idempotency::{self as key_records, Outcome};
 use crate::storage::{settings, usage_counts, usages};
+use common::audit::store::Head;
 use common::audit::{Author, Draft, store as trail};
+use common::db::StoreError;
 use common::db::in_transaction;
 use common::ids::OrgId;
 
@@ -39,11 +43,12 @@ pub(super) const MAX_BATCH: usize = 256;
 /// each gets its own answer.
 pub(super) async fn write_creates(
     db: &Database,
+    writes: &UserWrites,
     quota: u64,
     org_id: OrgId,
     batch: Vec<PendingCreate>,
 ) {
-    let outcomes = match record_batch(db, quota, org_id, &batch).await {
+    let outcomes = match record_batch(db, writes, quota, org_id, &batch).await {
         Ok(outcomes) => outcomes,
         Err(e) => {
             tracing::debug!(error = %e, creates = batch.len(), "a batch of creates failed; writing them one at a time");
@@ -69,19 +74,29 @@ pub(super) type CreateAnswer = Result<Created<Usage>, UsageError>;
 /// quota is taken in arrival order, and the rest is refused.
 async fn record_batch(
     db: &Database,
+    writes: &UserWrites,
     quota: u64,
     org_id: OrgId,
     batch: &[PendingCreate],
 ) -> Result<Vec<CreateAnswer>, UsageError> {
-    in_transaction(db, "recording usages", async |session| {
+    // What the batch's transaction committed: the head and settings the
+    // next batch may trust.
+    let mut committed: Option<(Head, InventorySettings)> = None;
+    let outcomes = in_transaction(db, "recording usages", async |session| {
+        committed = None;
         // Each create's answer, `None` while it is still to be written.
         let mut outcomes: Vec<Option<CreateAnswer>> = Vec::with_capacity(batch.len());
         // A key used again within the batch: (its create, the first one's).
         let mut repeats: Vec<(usize, usize)> = Vec::new();
         let mut claimed: HashMap<&str, (&str, usize)> = HashMap::new();
         // A create dated in a locked period is refused (a replay of one
-        // recorded before the lock still answers as it did).
-        let current = settings::find_in(db, session, org_id).await?;
+        // recorded before the lock still answers as it did). The settings
+        // as of the head this process last committed, when it knows them.
+        let known = writes.known(org_id);
+        let current = match &known {
+            Some((_, settings)) => settings.clone(),
+            None => settings::find_in(db, session, org_id).await?,
+        };
         let locked = |pending: &PendingCreate| {
             current
                 .locked_at(pending.usage.usage_at.to_chrono())
@@ -167,7 +182,17 @@ async fn record_batch(
             // A facility deleted meanwhile fails the batch: written again
             // one create at a time, only its usages are refused.
             account(db, session, org_id, &added).await?;
-            trail::append(db, session, org_id, drafts).await?;
+            let appended = match &known {
+                Some((head, _)) => trail::append_after(db, session, head, drafts).await,
+                None => trail::append(db, session, org_id, drafts).await,
+            };
+            let head = appended.inspect_err(|e| {
+                if matches!(e, StoreError::Moved { .. }) {
+                    // Another writer moved the head: read it afresh.
+                    writes.forget(org_id);
+                }
+            })?;
+            committed = Some((head, current.clone()));
         }
         // A repeated key replays what its first create did; one that was
         // refused for the quota leaves its repeats refused too (they came
@@ -181,9 +206,13 @@ async fn record_batch(
                 _ => Err(UsageError::QuotaReached { quota }),
             });
         }
-        Ok(outcomes.into_iter().flatten().collect())
+        Ok::<Vec<CreateAnswer>, UsageError>(outcomes.into_iter().flatten().collect())
     })
-    .await
+    .await?;
+    if let Some((head, settings)) = committed {
+        writes.committed(head, settings);
+    }
+    Ok(outcomes)
 }
 
 /// One create in its own transaction (when its batch failed as a whole).

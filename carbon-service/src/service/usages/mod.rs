@@ -242,7 +242,7 @@ impl Usages<'_> {
                 // Taken by a request that went away before answering.
                 return Err(UsageError::Interrupted);
             }
-            write_creates(self.db, self.quota, org_id, batch).await;
+            write_creates(self.db, self.writes, self.quota, org_id, batch).await;
         }
     }
 

@@ -17,9 +17,11 @@ use std::hash::{BuildHasher, RandomState};
 
 use tokio::sync::{Mutex, MutexGuard};
 
+use common::audit::store::{Head, HeadCache, MAX_CACHED_HEADS};
 use common::ids::OrgId;
 
 use super::PendingCreate;
+use crate::domain::period::InventorySettings;
 
 /// Locks shared by hash: memory stays fixed however many users write, and
 /// two users rarely share one (then they queue behind each other).
@@ -32,6 +34,13 @@ pub struct UserWrites {
     creates: std::sync::Mutex<HashMap<OrgId, Vec<PendingCreate>>>,
     /// Users with an import in flight here (one each).
     importing: std::sync::Mutex<HashSet<OrgId>>,
+    /// Each organization's audit head after this process's last create
+    /// batch, and its settings then: a batch that trusts them skips two
+    /// reads. Every settings change and lock moves the head, so the
+    /// batch's conditional move of the head (`audit::store::append_after`)
+    /// also catches settings gone stale.
+    heads: HeadCache,
+    settings: std::sync::Mutex<HashMap<OrgId, (i64, InventorySettings)>>,
 }
 
 /// A user's one import in flight in this instance, from before its body is
@@ -60,6 +69,8 @@ impl Default for UserWrites {
             hasher: RandomState::new(),
             creates: std::sync::Mutex::new(HashMap::new()),
             importing: std::sync::Mutex::new(HashSet::new()),
+            heads: HeadCache::default(),
+            settings: std::sync::Mutex::new(HashMap::new()),
         }
     }
 }
@@ -83,6 +94,41 @@ impl UserWrites {
         self.importing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn settings(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, (i64, InventorySettings)>> {
+        // A panic while holding it leaves only plain values.
+        self.settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The organization's audit head as this process last committed it,
+    /// and its settings then, when both are known.
+    pub fn known(&self, org_id: OrgId) -> Option<(Head, InventorySettings)> {
+        let head = self.heads.get(org_id)?;
+        let settings = self
+            .settings()
+            .get(&org_id)
+            .filter(|(seq, _)| *seq == head.seq)
+            .map(|(_, s)| s.clone())?;
+        Some((head, settings))
+    }
+
+    /// After a batch committed: its head, and the settings it read.
+    pub fn committed(&self, head: Head, settings: InventorySettings) {
+        let mut cached = self.settings();
+        if cached.len() >= MAX_CACHED_HEADS {
+            cached.clear();
+        }
+        cached.insert(head.org_id, (head.seq, settings));
+        self.heads.remember(head);
+    }
+
+    /// After a batch found them stale.
+    pub fn forget(&self, org_id: OrgId) {
+        self.heads.forget(org_id);
+        self.settings().remove(&org_id);
     }
 
     /// The user's import turn, `None` while another import of theirs is
