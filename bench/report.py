@@ -101,7 +101,7 @@ if os.path.exists(os.path.join(results, "audit-baseline.json")):
         "",
         "## What the audit trail costs",
         "",
-        f"`POST /usages` at 16 connections, one user, against carbon-service at `{baseline}` (the commit before the audit trail) and this commit, each on a fresh SecantusDB with `--sync-on-commit`, in {len(rounds)} alternating rounds: every create now also reads the organization's trail head, appends its entry (a hash over canonical JSON) and moves the head, in its transaction (the creates that queue up share one).",
+        f"`POST /usages` at 16 connections, one user, against carbon-service at `{baseline}` (the commit before the audit trail) and this commit, each on a fresh SecantusDB with `--sync-on-commit`, in {len(rounds)} alternating rounds: every create now also appends its entry (a hash over canonical JSON) and moves the organization's trail head in its transaction (the creates that queue up share one; a batch trusts the head its process last committed).",
         "",
         "| round | before the trail | with the trail |",
         "| --- | ---: | ---: |",
