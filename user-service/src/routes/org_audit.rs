@@ -9,7 +9,7 @@ use common::extract::Query;
 
 use super::extract::CurrentUser;
 use crate::service::ServiceContext;
-use crate::service::orgs;
+use crate::service::org_audit;
 
 pub fn routes() -> common::routes::RouteTable {
     common::routes![list_org_audit, verify_org_audit, export_org_audit]
@@ -46,7 +46,7 @@ pub async fn list_org_audit(
     let org = org_path(&path)?;
     let (filter, before, limit) = query.parse()?;
     let (entries, next) =
-        orgs::audit_page(&context.db, &me.user, org, &filter, before, limit).await?;
+        org_audit::audit_page(&context.db, &me.user, org, &filter, before, limit).await?;
     Ok(HttpResponse::Ok().json(AuditPageView {
         entries: entries.into_iter().map(EntryView::from).collect(),
         next,
@@ -73,7 +73,7 @@ pub async fn verify_org_audit(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path)?;
-    let verification = orgs::audit_verify(&context.db, &me.user, org).await?;
+    let verification = org_audit::audit_verify(&context.db, &me.user, org).await?;
     if !verification.valid {
         tracing::warn!(first_bad = ?verification.first_bad, "an organization's audit trail does not verify");
     }
@@ -101,6 +101,6 @@ pub async fn export_org_audit(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path)?;
-    let entries = orgs::audit_export(&context.db, &me.user, org).await?;
+    let entries = org_audit::audit_export(&context.db, &me.user, org).await?;
     Ok(common::audit::jsonl_response(entries))
 }

@@ -17,7 +17,9 @@ use super::HttpPolicy;
 use super::extract::CurrentUser;
 use crate::domain::org::InvitationId;
 use crate::service::ServiceContext;
-use crate::service::orgs::{self, Member, NewInvitation, OrgView};
+use crate::service::invitations::{self, NewInvitation};
+use crate::service::members;
+use crate::service::orgs::{self, Member, OrgView};
 use crate::storage::invitations::Invitation;
 
 /// Organizations, members, invitations.
@@ -309,7 +311,7 @@ pub async fn list_members(
     context: web::Data<ServiceContext>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let members = orgs::members(&context.db, &me.user, org_path(&path)?).await?;
+    let members = members::members(&context.db, &me.user, org_path(&path)?).await?;
     Ok(HttpResponse::Ok().json(
         members
             .into_iter()
@@ -346,7 +348,7 @@ pub async fn change_member(
 ) -> Result<HttpResponse, ApiError> {
     let (org, user) = (org_path(&path.0)?, user_path(&path.1)?);
     let member =
-        orgs::change_role(&context.db, &me.user, org, user, body.role, &request_id).await?;
+        members::change_role(&context.db, &me.user, org, user, body.role, &request_id).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
@@ -375,7 +377,7 @@ pub async fn remove_member(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (org, user) = (org_path(&path.0)?, user_path(&path.1)?);
-    orgs::remove_member(&context.db, &me.user, org, user, &request_id).await?;
+    members::remove_member(&context.db, &me.user, org, user, &request_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -416,7 +418,8 @@ pub async fn invite(
         role: body.role,
         requester,
     };
-    let invitation = orgs::invite(&context.db, &context, &me.user, org, new, &request_id).await?;
+    let invitation =
+        invitations::invite(&context.db, &context, &me.user, org, new, &request_id).await?;
     Ok(HttpResponse::Created().json(InvitationResponse::from(invitation)))
 }
 
@@ -438,7 +441,7 @@ pub async fn list_invitations(
     context: web::Data<ServiceContext>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let pending = orgs::invitations(&context.db, &me.user, org_path(&path)?).await?;
+    let pending = invitations::invitations(&context.db, &me.user, org_path(&path)?).await?;
     Ok(HttpResponse::Ok().json(
         pending
             .into_iter()
@@ -469,7 +472,7 @@ pub async fn revoke_invitation(
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
     let id = InvitationId::parse("id", &path.1).map_err(Invalid::from)?;
-    orgs::revoke(&context.db, &me.user, org, id, &request_id).await?;
+    invitations::revoke(&context.db, &me.user, org, id, &request_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -498,6 +501,6 @@ pub async fn accept_invitation(
     Json(body): Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy.sensitive_limit(&req)?;
-    let view = orgs::accept(&context.db, &me.user, &body.token, &request_id).await?;
+    let view = invitations::accept(&context.db, &me.user, &body.token, &request_id).await?;
     Ok(HttpResponse::Ok().json(OrgResponse::from(view)))
 }

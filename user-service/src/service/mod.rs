@@ -6,7 +6,10 @@
 //! each flow has its own error type, which the routes map once.
 
 pub mod accounts;
+pub mod invitations;
 pub mod lockout;
+pub mod members;
+pub mod org_audit;
 pub mod orgs;
 pub mod sessions;
 

@@ -10,9 +10,11 @@
 //! [`import`] (CSV imports), [`writes`] (one user's writes in order);
 //! the summary is `service::summary`.
 
+mod erase;
 mod group_commit;
 mod idempotency;
 mod import;
+mod list;
 pub mod writes;
 
 pub use group_commit::PendingCreate;
@@ -27,7 +29,7 @@ use mongodb::{ClientSession, Database};
 
 use self::group_commit::{MAX_BATCH, write_creates};
 use crate::domain::actor::Actor;
-use crate::domain::audit::{Change, EraseRecord, UsageRecord, action, entity};
+use crate::domain::audit::{Change, UsageRecord, action, entity};
 use crate::domain::facility::{self, FacilityId};
 use crate::domain::ids::{UsageId, UsageTypeId};
 use crate::domain::period::PeriodName;
@@ -35,13 +37,12 @@ use crate::domain::rollup::{self, RollupDelta};
 use crate::domain::units;
 use crate::domain::usage::{IdempotencyKey, IfMatch, NewUsage, Usage, UsageChanges};
 use crate::domain::usage_csv::{self};
-use crate::domain::usage_query::{self, PageStart, UsageCursor, UsageFilter, UsagePage};
+use crate::domain::usage_query::{UsageCursor, UsageFilter};
 use crate::domain::usage_type::UsageType;
 use crate::domain::viewer::Viewer;
 use crate::service::periods;
 use crate::service::slots::{NoSlot, Slot, Slots};
 use crate::service::usages::writes::UserWrites;
-use crate::storage::idempotency::{self as key_records};
 use crate::storage::{facilities, rollups, usage_counts, usages};
 use crate::type_cache::UsageTypeCache;
 use common::audit::{Author, Draft, store as trail};
@@ -254,85 +255,6 @@ impl Usages<'_> {
             .ok_or(UsageError::NotFound)
     }
 
-    /// A page of the user's usages under `filter`, newest first, with the
-    /// cursor of the next page and, when asked, the total.
-    #[tracing::instrument(skip(self, filter))]
-    pub async fn list(
-        &self,
-        org_id: OrgId,
-        filter: &UsageFilter,
-        page: UsagePage,
-        with_total: bool,
-    ) -> Result<UsageList, UsageError> {
-        let max_time = self.slots.query_max_time;
-        // A count or a deep offset walks the index: one heavy-read turn.
-        let _turn = if page.is_heavy(with_total) {
-            Some(self.slots.acquire(Slot::HeavyRead).await?)
-        } else {
-            None
-        };
-        // The months that hold the page, from the rollups: the list reads
-        // only their part of the index (see `usage_query::page_floor_month`).
-        let (needed, before) = match page.start {
-            PageStart::Offset(offset) => (
-                offset.saturating_add(u64::from(page.limit) + 1),
-                filter.to.map(rollup::month_of),
-            ),
-            PageStart::After(cursor) => (
-                u64::from(page.limit) + 1,
-                Some(rollup::month_of(cursor.usage_at.to_chrono())),
-            ),
-        };
-        let (of_type, of_facility) = (filter.usage_type_id, filter.facility_id);
-        let months = rollups::counts(self.db, org_id, None, of_type, of_facility).await?;
-        let floor = match usage_query::page_floor_month(&months, before.as_deref(), needed) {
-            // Then its days: a month of a large inventory is itself large.
-            Some((month, held)) => {
-                let days =
-                    rollups::counts(self.db, org_id, Some(&month), of_type, of_facility).await?;
-                usage_query::page_floor_day(&days, held, needed)
-                    .or_else(|| usage_query::month_start(&month))
-            }
-            None => None,
-        };
-        let (mut found, mut more) = usages::page(
-            self.db,
-            org_id,
-            filter,
-            page.start,
-            (page.limit, floor),
-            max_time,
-        )
-        .await?;
-        if floor.is_some() && !more {
-            // Fewer than the counts promised (a write landed in between):
-            // the page may reach further back.
-            (found, more) = usages::page(
-                self.db,
-                org_id,
-                filter,
-                page.start,
-                (page.limit, None),
-                max_time,
-            )
-            .await?;
-        }
-        let next = found.last().filter(|_| more).map(|last| UsageCursor {
-            usage_at: last.usage_at,
-            id: last.id,
-        });
-        let total = if with_total {
-            Some(usages::count(self.db, org_id, filter, max_time).await?)
-        } else {
-            None
-        };
-        Ok(UsageList {
-            usages: found,
-            next,
-            total,
-        })
-    }
-
     /// Changes the user's usage and moves its figures between rollups, in
     /// one transaction. With `If-Match`, a usage that has changed since is
     /// [`UsageError::Stale`]; without, the change applies to the latest
@@ -430,90 +352,6 @@ impl Usages<'_> {
         })
         .await
         .map_err(UsageError::contended)
-    }
-
-    /// Erases every usage of the organization with their rollups, quota
-    /// count, idempotency records, instruments and (with the last batch)
-    /// facilities and its own datasets; returns how many usages. Each batch of
-    /// [`ERASE_BATCH`] is one transaction (and deletes the records written
-    /// meanwhile).
-    #[tracing::instrument(skip(self))]
-    pub async fn erase(&self, author: &Author) -> Result<u64, UsageError> {
-        let org_id = author.org;
-        let mut erased = 0;
-        let _queued = self.writes.lock(org_id).await;
-        // Refused before the first batch when a locked period holds usages
-        // (each batch checks again, for a lock taken meanwhile).
-        let months = rollups::counts(self.db, org_id, None, None, None).await?;
-        let current = crate::storage::settings::find(self.db, org_id).await?;
-        if let Some(name) = months
-            .iter()
-            .filter_map(|(month, _)| usage_query::month_start(month))
-            .find_map(|start| current.locked_at(start))
-        {
-            return Err(UsageError::PeriodLocked(name));
-        }
-        loop {
-            // Each batch a transaction as big as an import's: under the
-            // same limit.
-            let _slot = self.slots.acquire(Slot::Import).await?;
-            let batch = in_transaction(self.db, "erasing usages", async |session| {
-                let doomed = usages::first_of_user(self.db, session, org_id, ERASE_BATCH).await?;
-                let dates = doomed.iter().map(|usage| usage.usage_at.to_chrono());
-                if let Some(name) = periods::locked_among(self.db, session, org_id, dates).await? {
-                    return Err(UsageError::PeriodLocked(name));
-                }
-                let ids: Vec<UsageId> = doomed.iter().map(|usage| usage.id).collect();
-                let deleted = usages::delete_ids(self.db, session, org_id, &ids).await?;
-                let gone: Vec<(&Usage, i64)> = doomed.iter().map(|usage| (usage, -1)).collect();
-                account(self.db, session, org_id, &gone).await?;
-                usage_counts::release(self.db, session, org_id, deleted).await?;
-                key_records::delete_of_user(self.db, session, org_id).await?;
-                let mut record = EraseRecord {
-                    usages: deleted,
-                    deleted: ids.iter().map(ToString::to_string).collect(),
-                    instruments: crate::storage::instruments::delete_of_user(
-                        self.db, session, org_id,
-                    )
-                    .await?,
-                    facilities: 0,
-                    datasets: 0,
-                };
-                // After the last batch, no usage names a facility any more.
-                if deleted < ERASE_BATCH as u64 {
-                    record.facilities = facilities::delete_of_org(self.db, session, org_id).await?;
-                    record.datasets =
-                        crate::storage::datasets::delete_of_org(self.db, session, org_id).await?;
-                    crate::storage::usage_types::delete_of_org(self.db, session, org_id).await?;
-                }
-                let entry = Draft::new(author, action::ERASE, entity::USAGES, org_id, &record);
-                trail::append(self.db, session, org_id, vec![entry]).await?;
-                Ok::<_, UsageError>(deleted)
-            })
-            .await?;
-            erased += batch;
-            if batch < ERASE_BATCH as u64 {
-                break;
-            }
-        }
-        // Its own datasets' types are gone from the library.
-        self.types.invalidate();
-        tracing::info!(erased, "usages erased");
-        Ok(erased)
-    }
-
-    /// Erases all of the organization's data ([`Usages::erase`]), then its
-    /// audit trail: only `DELETE /org` removes a trail.
-    #[tracing::instrument(skip_all, fields(org_id = %author.org))]
-    pub async fn erase_org(&self, author: &Author) -> Result<u64, UsageError> {
-        let erased = self.erase(author).await?;
-        in_transaction(self.db, "deleting inventory settings", async |session| {
-            crate::storage::settings::delete_of_org(self.db, session, author.org).await
-        })
-        .await?;
-        let entries = trail::delete_of_org(self.db, author.org).await?;
-        tracing::info!(entries, "audit trail deleted");
-        Ok(erased)
     }
 
     /// The user's usages under `filter`, oldest first, read from the

@@ -251,7 +251,7 @@ pub async fn delete_account(db: &Database, user: &User) -> Result<(), AccountErr
             };
             write_guarded(db, session, user, &demote).await?;
         }
-        crate::service::orgs::leave_all(db, session, user.id)
+        crate::service::members::leave_all(db, session, user.id)
             .await
             .map_err(|e| match e {
                 crate::service::orgs::OrgError::Failed(failure) => AccountError::Failed(failure),
