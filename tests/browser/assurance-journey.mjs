@@ -118,6 +118,7 @@ await journey('the assurance journey', async () => {
     const overflow = await pageOverflow(phonePage);
     await phonePage.screenshot({ path: `${artifacts}/${path.slice(1)}-phone.png`, fullPage: true });
     check(overflow <= 0, `${path} is ${overflow} px wider than the phone`);
+    await axe(phonePage, `${path.slice(1)} on a phone`);
   }
   await phone.close();
   await context.close();

@@ -26,6 +26,10 @@ function changed(entry: Entry): string {
     return fields.map((k) => `${k}: ${String(before[k] ?? '—')} → ${String(after[k] ?? '—')}`).join('; ');
   }
   if (payload.reason) return `reason: ${String(payload.reason)}`;
+  if (payload.head) {
+    const head = payload.head as { seq: string; hash: string };
+    return `trail head #${head.seq} ${head.hash.slice(0, 12)}…`;
+  }
   if (payload.rows) return `${String(payload.rows)} rows`;
   if (payload.usages) return `${String(payload.usages)} usages`;
   if (payload.after) return Object.entries(after).filter(([k]) => k !== 'id').slice(0, 4).map(([k, v]) => `${k}: ${String(v)}`).join('; ');
@@ -148,8 +152,8 @@ export function Audit() {
       ) : entries.length === 0 ? (
         <p>No entries{filter === NO_FILTER ? ' yet: the trail begins with the first change.' : ' match these filters.'}</p>
       ) : (
-        <div className="table-scroll">
-          <table className="members" data-testid="audit-table">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Audit entries">
+          <table className="members wide" data-testid="audit-table">
             <caption>Audit entries, newest first</caption>
             <thead>
               <tr>
@@ -164,7 +168,7 @@ export function Audit() {
                 return (
                   <tr key={e.seq}>
                     <td>{e.seq}</td>
-                    <td>{String(h.at).replace('T', ' ').slice(0, 19)}</td>
+                    <td className="nowrap">{String(h.at).replace('T', ' ').slice(0, 19)}</td>
                     <td>{actor ? <span title={actor.user_id}>{actor.user_id.slice(0, 8)} ({actor.role}{actor.superuser ? ', superuser' : ''})</span> : 'system'}</td>
                     <td>{String(h.action)} {String(h.entity).replace('_', ' ')}</td>
                     <td>{changed(e)}</td>

@@ -49,8 +49,8 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
   const [acting, setActing] = useState<{ period: string; unlock: boolean } | null>(null);
   return (
     <>
-      <div className="table-scroll">
-        <table className="members" data-testid="periods-table">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Fiscal years">
+        <table className="members wide" data-testid="periods-table">
           <caption>The fiscal years, newest first</caption>
           <thead>
             <tr>
@@ -62,8 +62,8 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
             {periods.map((p) => (
               <tr key={p.name}>
                 <th scope="row">{p.name}{p.is_base_year && <span className="badge">base year</span>}</th>
-                <td>{day(p.from)}</td>
-                <td>{day(p.to)}</td>
+                <td className="nowrap">{day(p.from)}</td>
+                <td className="nowrap">{day(p.to)}</td>
                 <td>
                   {p.status === 'locked' ? <strong>locked {p.locked_at && `on ${day(p.locked_at)}`}</strong> : 'open'}
                   {p.status === 'open' && p.unlock_reason && <span className="hint"> (unlocked: {p.unlock_reason})</span>}
