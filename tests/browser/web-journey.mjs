@@ -131,6 +131,9 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await page.getByRole('heading', { name: 'Usages' }).waitFor();
 
   step('a field error from the server shows next to its input');
+  // After the reload the types load again: until then the form has no type
+  // to send, and says so itself.
+  await page.waitForFunction(() => (document.querySelector('select[name=usage_type_id]')?.value ?? '') !== '');
   await page.getByLabel('Amount').fill('-5');
   await page.getByRole('button', { name: 'Add usage' }).click();
   const amountInput = page.getByLabel('Amount');
