@@ -166,7 +166,7 @@ pub async fn list_instruments(
     responses(
         (status = 201, description = "Recorded", body = InstrumentResponse,
             headers(("Location" = String, description = "The instrument's URL"))),
-        (status = 409, description = "The account keeps 1,000 instruments already", body = ProblemDetails),
+        (status = 409, description = "The account keeps 1,000 instruments already, or the instrument's months overlap a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 422, description = "Invalid fields (every one named): a window that is not whole months of one year, a unit that is not energy, a supplier factor without gases", body = ProblemDetails),
         (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
@@ -209,6 +209,7 @@ pub async fn get_instrument(
     request_body = InstrumentRequest,
     responses(
         (status = 200, description = "Replaced", body = InstrumentResponse),
+        (status = 409, description = "The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
         (status = 422, description = "Invalid fields (every one named)", body = ProblemDetails),
         (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
@@ -231,6 +232,7 @@ pub async fn replace_instrument(
     params(("id" = InstrumentId, Path, description = "The instrument's id")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 409, description = "The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
         (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]

@@ -17,8 +17,9 @@ pub fn routes() -> common::routes::RouteTable {
 /// Erase all of the organization's data
 ///
 /// Deletes every usage, instrument, facility, own dataset (with its
-/// types), rollup, quota count and idempotency record of the token's
-/// organization. The owner only, with a login within
+/// types), rollup, quota count, idempotency record, the inventory
+/// settings and, last, the audit trail of the token's organization; not
+/// while a locked reporting period holds usages (409). The owner only, with a login within
 /// the last five minutes and `confirm=true`: it cannot be undone. The web
 /// app calls it before user-service's `DELETE /orgs/{org_id}`, which
 /// carbon-service never hears of. Erasure runs in batches of one
@@ -28,7 +29,8 @@ pub fn routes() -> common::routes::RouteTable {
     security(("oauth2_password" = [])),
     params(EraseQuery),
     responses(
-        (status = 204, description = "The organization's usages, instruments, facilities and own datasets are erased (also when there were none)"),
+        (status = 204, description = "The organization's usages, instruments, facilities, own datasets, inventory settings and audit trail are erased (also when there were none)"),
+        (status = 409, description = "Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased", body = ProblemDetails),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 403, description = "The token's role is not owner", body = ProblemDetails),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails),

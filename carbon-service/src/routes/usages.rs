@@ -336,7 +336,7 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
     responses(
         (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse,
             headers(("ETag" = String, description = "The version, for If-Match"), ("Location" = String, description = "The new usage"))),
-        (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After)", body = ProblemDetails),
+        (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After), or the usage is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 410, description = "A retry of this Idempotency-Key, whose usage has been deleted since: nothing recorded", body = ProblemDetails),
         (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails),
         (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
@@ -493,7 +493,7 @@ pub async fn get_usage(
         (status = 200, description = "Updated", body = UsageResponse,
             headers(("ETag" = String, description = "The new version"))),
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
-        (status = 409, description = "Other requests kept changing the usage; retry", body = ProblemDetails),
+        (status = 409, description = "Other requests kept changing the usage; retry; or the change touches a locked reporting period (the answer names it; an owner unlocks it) (a usage dated in it, or moved into or out of it)", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
         (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
     ))]
@@ -535,6 +535,7 @@ pub async fn update_usage(
     ),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 409, description = "The usage is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
         (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
@@ -587,6 +588,7 @@ impl EraseQuery {
     params(EraseQuery),
     responses(
         (status = 204, description = "Every usage, instrument, facility and own dataset of the organization is erased"),
+        (status = 409, description = "Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased", body = ProblemDetails),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 403, description = "The token's role is not owner", body = ProblemDetails),
         (status = 422, description = "confirm=true is missing", body = ProblemDetails),
@@ -621,6 +623,7 @@ pub async fn erase_usages(
     params(("id" = UserId, Path, description = "The user's id"), EraseQuery),
     responses(
         (status = 204, description = "Every usage of the user is erased (also when there were none)"),
+        (status = 409, description = "Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased", body = ProblemDetails),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 422, description = "The id is not a UUID, or confirm=true is missing", body = ProblemDetails),
         (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
@@ -811,7 +814,7 @@ pub async fn export_usages(
         example = "usage_at,usage_type_id,amount\n2026-11-01T08:00:00Z,100,120.5\n2026-11-02T08:00:00Z,101,3\n"),
     responses(
         (status = 201, description = "Every row stored (or the original answer to this key)", body = ImportResult),
-        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored", body = ProblemDetails),
+        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored, or a row is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails),
         (status = 415, description = "Not text/csv", body = ProblemDetails),
         (status = 422, description = "Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored", body = ProblemDetails),

@@ -368,8 +368,9 @@ export interface paths {
         /**
          * Erase all of the organization's data
          * @description Deletes every usage, instrument, facility, own dataset (with its
-         *     types), rollup, quota count and idempotency record of the token's
-         *     organization. The owner only, with a login within
+         *     types), rollup, quota count, idempotency record, the inventory
+         *     settings and, last, the audit trail of the token's organization; not
+         *     while a locked reporting period holds usages (409). The owner only, with a login within
          *     the last five minutes and `confirm=true`: it cannot be undone. The web
          *     app calls it before user-service's `DELETE /orgs/{org_id}`, which
          *     carbon-service never hears of. Erasure runs in batches of one
@@ -3635,7 +3636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The account keeps 1,000 instruments already */
+            /** @description The account keeps 1,000 instruments already, or the instrument's months overlap a locked reporting period (the answer names it; an owner unlocks it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3820,6 +3821,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The body is over 16 KiB */
             413: {
                 headers: {
@@ -3906,6 +3916,15 @@ export interface operations {
             };
             /** @description No such instrument of the caller's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4216,7 +4235,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The organization's usages, instruments, facilities and own datasets are erased (also when there were none) */
+            /** @description The organization's usages, instruments, facilities, own datasets, inventory settings and audit trail are erased (also when there were none) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4234,6 +4253,15 @@ export interface operations {
             };
             /** @description The token's role is not owner */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5205,7 +5233,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After) */
+            /** @description The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After), or the usage is dated in a locked reporting period (the answer names it; an owner unlocks it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,6 +5340,15 @@ export interface operations {
             };
             /** @description The token's role is not owner */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5482,7 +5519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored */
+            /** @description The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored, or a row is dated in a locked reporting period (the answer names it; an owner unlocks it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5765,7 +5802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Other requests kept changing the usage; retry */
+            /** @description Other requests kept changing the usage; retry; or the change touches a locked reporting period (the answer names it; an owner unlocks it) (a usage dated in it, or moved into or out of it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5882,6 +5919,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The usage is dated in a locked reporting period (the answer names it; an owner unlocks it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description If-Match names a version that is no longer current */
             412: {
                 headers: {
@@ -5965,6 +6011,15 @@ export interface operations {
             };
             /** @description The token's user is not a superuser */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
