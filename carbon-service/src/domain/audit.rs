@@ -54,7 +54,7 @@ pub struct UsageRecord {
     pub facility_id: Option<String>,
     pub co2e: f64,
     pub version: i64,
-    pub data_quality: Option<&'static str>,
+    pub data_quality: Option<super::usage::DataQuality>,
     pub evidence: Option<String>,
 }
 
@@ -71,7 +71,7 @@ impl From<&Usage> for UsageRecord {
             facility_id: usage.facility_id.map(|f| f.to_string()),
             co2e: usage.co2e,
             version: usage.version,
-            data_quality: usage.data_quality.map(|q| q.as_str()),
+            data_quality: usage.data_quality,
             evidence: usage.evidence.clone(),
         }
     }

@@ -61,6 +61,20 @@ pub struct Period {
 }
 
 impl Period {
+    /// The period `name` under `current` settings.
+    pub fn of(current: &InventorySettings, name: PeriodName) -> Self {
+        let (from, to) = current.calendar().bounds(name);
+        Self {
+            name,
+            from,
+            to,
+            lock: current.lock_of(name).cloned(),
+            is_base_year: current
+                .base_year
+                .is_some_and(|y| current.calendar().period_of(calendar_year_middle(y)) == name),
+        }
+    }
+
     pub fn locked(&self) -> bool {
         self.lock.as_ref().is_some_and(|l| l.locked)
     }
@@ -155,27 +169,14 @@ impl Periods<'_> {
         Ok(names
             .into_iter()
             .rev()
-            .map(|name| self.describe(&current, name))
+            .map(|name| Period::of(&current, name))
             .collect())
-    }
-
-    fn describe(&self, current: &InventorySettings, name: PeriodName) -> Period {
-        let (from, to) = current.calendar().bounds(name);
-        Period {
-            name,
-            from,
-            to,
-            lock: current.lock_of(name).cloned(),
-            is_base_year: current
-                .base_year
-                .is_some_and(|y| current.calendar().period_of(calendar_year_middle(y)) == name),
-        }
     }
 
     /// One period, as listed.
     pub async fn get(&self, org_id: OrgId, name: PeriodName) -> Result<Period, PeriodError> {
         let current = settings::find(self.db, org_id).await?;
-        Ok(self.describe(&current, name))
+        Ok(Period::of(&current, name))
     }
 
     /// Locks a period, recording the audit trail's head at the lock.
@@ -213,7 +214,7 @@ impl Periods<'_> {
             });
             let entry = Draft::new(author, action::LOCK, entity::PERIOD, name, &payload);
             trail::append(self.db, session, org_id, vec![entry]).await?;
-            Ok(self.describe(&current, name))
+            Ok(Period::of(&current, name))
         })
         .await
     }
@@ -253,7 +254,7 @@ impl Periods<'_> {
             let payload = json!({ "period": key, "reason": reason });
             let entry = Draft::new(author, action::UNLOCK, entity::PERIOD, name, &payload);
             trail::append(self.db, session, org_id, vec![entry]).await?;
-            Ok(self.describe(&current, name))
+            Ok(Period::of(&current, name))
         })
         .await
     }

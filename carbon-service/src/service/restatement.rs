@@ -11,9 +11,9 @@ use crate::domain::period::PeriodName;
 use crate::domain::restatement::{ChangeKind, Restating, TypeMatch, percent_change};
 use crate::domain::usage_query::UsageFilter;
 use crate::domain::viewer::Viewer;
-use crate::service::periods::{Period, PeriodError, Periods};
+use crate::service::periods::{Period, PeriodError};
 use crate::service::slots::{NoSlot, Slot, Slots};
-use crate::storage::{datasets, usages};
+use crate::storage::{datasets, settings, usages};
 use crate::type_cache::UsageTypeCache;
 use common::db::StoreError;
 use common::ids::OrgId;
@@ -82,12 +82,9 @@ impl Restatements<'_> {
                 return Err(RestatementError::UnknownDataset(id.clone()));
             }
         }
-        let periods = Periods { db: self.db };
-        let period = periods.get(org_id, query.period).await?;
-        let threshold_percent = periods
-            .settings(org_id)
-            .await?
-            .significance_threshold_percent;
+        let current = settings::find(self.db, org_id).await?;
+        let period = Period::of(&current, query.period);
+        let threshold_percent = current.significance_threshold_percent;
         let all = self.types.all(self.db).await?;
         let visible: Vec<_> = all
             .iter()

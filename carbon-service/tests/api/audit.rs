@@ -17,26 +17,7 @@ use crate::helpers::*;
 
 /// The organization's entries, oldest first.
 async fn trail(app: &TestApp, reader: &TestUser) -> Vec<Value> {
-    let response = app.get("/audit/export", reader).sent().await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["content-type"], "application/jsonl");
-    let body = response.text().await.unwrap();
-    body.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn actions(entries: &[Value]) -> Vec<String> {
-    entries
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {}",
-                e["header"]["action"].as_str().unwrap(),
-                e["header"]["entity"].as_str().unwrap()
-            )
-        })
-        .collect()
+    common::testing::audit_lines(app.get("/audit/export", reader).sent().await).await
 }
 
 async fn verification(app: &TestApp, reader: &TestUser) -> Value {
@@ -93,7 +74,7 @@ async fn every_write_appends_one_entry_with_its_actor_request_and_change() {
 
     let entries = trail(&app, &auditor).await;
     assert_eq!(
-        actions(&entries),
+        common::testing::audit_actions(&entries),
         [
             "genesis organization",
             "create usage",
@@ -150,7 +131,7 @@ async fn a_refused_or_replayed_write_appends_nothing() {
     let taken = app.post("/facilities", &owner).json(&facility).sent().await;
     assert_eq!(taken.status(), 409);
     assert_eq!(
-        actions(&trail(&app, &owner).await),
+        common::testing::audit_actions(&trail(&app, &owner).await),
         ["genesis organization", "create usage", "create facility"]
     );
 }
@@ -164,7 +145,7 @@ async fn an_import_is_one_entry_listing_the_usages_it_created_and_the_csv_digest
     assert_eq!(app.import_csv(&owner, csv).await.status(), 201);
     let entries = trail(&app, &owner).await;
     assert_eq!(
-        actions(&entries),
+        common::testing::audit_actions(&entries),
         ["genesis organization", "import usage_import"]
     );
     let payload = &entries[1]["payload"];
@@ -200,7 +181,7 @@ async fn erasing_usages_keeps_the_trail_and_deleting_the_organization_removes_it
     assert_eq!(app.erase(&owner).await.status(), 204);
     let entries = trail(&app, &owner).await;
     assert_eq!(
-        actions(&entries),
+        common::testing::audit_actions(&entries),
         ["genesis organization", "create usage", "erase usages"]
     );
     assert_eq!(entries[2]["payload"]["usages"], "1");
@@ -522,4 +503,59 @@ async fn two_instances_appending_in_turn_keep_one_chain() {
     assert_eq!(entries.len(), 7, "the genesis and six creates");
     assert_eq!(verification(&second, &owner).await["valid"], true);
     assert_eq!(first.usages_of(&owner, "?limit=10").await.len(), 6);
+}
+
+#[tokio::test]
+async fn an_organizations_dataset_upload_and_retirement_and_its_settings_are_audited() {
+    let app = spawn_app().await;
+    let org = OrgId::new();
+    let admin = TestUser::member(org, OrgRole::Admin);
+    let uploaded = app
+        .post(
+            "/datasets?id=acme-2026&name=ACME&publisher=ACME&edition=2026&licence=Proprietary&gwp_basis=AR5",
+            &admin,
+        )
+        .header("content-type", "text/csv")
+        .body("name,unit,scope,co2\nBoiler gas,kWh,1,0.2\n")
+        .sent()
+        .await;
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let dataset: Value = uploaded.json().await.unwrap();
+    let id = dataset["dataset"]["id"].as_str().unwrap();
+    let retired = app
+        .post(&format!("/datasets/{id}/retire"), &admin)
+        .sent()
+        .await;
+    assert_eq!(retired.status(), StatusCode::OK);
+    app.put("/inventory/settings", &admin)
+        .json(&json!({"fiscal_year_start_month": 4, "base_year": 2024}))
+        .sent()
+        .await;
+
+    let entries = trail(&app, &admin).await;
+    assert_eq!(
+        common::testing::audit_actions(&entries),
+        [
+            "genesis organization",
+            "create dataset",
+            "retire dataset",
+            "update settings"
+        ]
+    );
+    assert_eq!(entries[1]["header"]["entity_id"], id);
+    assert_eq!(
+        entries[1]["payload"]["after"]["type_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        entries[3]["payload"]["before"]["fiscal_year_start_month"],
+        "1"
+    );
+    assert_eq!(
+        entries[3]["payload"]["after"]["fiscal_year_start_month"],
+        "4"
+    );
 }

@@ -20,6 +20,29 @@ impl RequestExt for reqwest::RequestBuilder {
     }
 }
 
+/// An audit export (`GET .../audit/export`): 200, JSON Lines, one entry
+/// per line, oldest first.
+pub async fn audit_lines(response: reqwest::Response) -> Vec<serde_json::Value> {
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/jsonl");
+    let body = response.text().await.expect("an export body");
+    body.lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+/// Each entry as `<action> <entity>` (`create usage`), in order.
+pub fn audit_actions(entries: &[serde_json::Value]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| {
+            let header = &e["header"];
+            let text = |field: &str| header[field].as_str().unwrap_or("?").to_owned();
+            format!("{} {}", text("action"), text("entity"))
+        })
+        .collect()
+}
+
 /// The distinct values of `label` among the `metric` series of a
 /// Prometheus text exposition.
 pub fn label_values(

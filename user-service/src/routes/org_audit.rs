@@ -15,10 +15,6 @@ pub fn routes() -> common::routes::RouteTable {
     common::routes![list_org_audit, verify_org_audit, export_org_audit]
 }
 
-fn org_path(raw: &str) -> Result<common::ids::OrgId, ApiError> {
-    Ok(common::ids::OrgId::parse("org_id", raw).map_err(common::validation::Invalid::from)?)
-}
-
 /// The organization's audit trail
 ///
 /// Its membership events, newest first: organization created or renamed,
@@ -43,7 +39,7 @@ pub async fn list_org_audit(
     path: web::Path<String>,
     Query(query): Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = org_path(&path)?;
+    let org = super::orgs::org_path(&path)?;
     let (filter, before, limit) = query.parse()?;
     let (entries, next) =
         org_audit::audit_page(&context.db, &me.user, org, &filter, before, limit).await?;
@@ -72,7 +68,7 @@ pub async fn verify_org_audit(
     context: web::Data<ServiceContext>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = org_path(&path)?;
+    let org = super::orgs::org_path(&path)?;
     let verification = org_audit::audit_verify(&context.db, &me.user, org).await?;
     if !verification.valid {
         tracing::warn!(first_bad = ?verification.first_bad, "an organization's audit trail does not verify");
@@ -100,7 +96,7 @@ pub async fn export_org_audit(
     context: web::Data<ServiceContext>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = org_path(&path)?;
+    let org = super::orgs::org_path(&path)?;
     let entries = org_audit::audit_export(&context.db, &me.user, org).await?;
     Ok(common::audit::jsonl_response(entries))
 }

@@ -169,7 +169,7 @@ pub struct AcceptInvitationRequest {
     pub token: String,
 }
 
-fn org_path(raw: &str) -> Result<OrgId, Invalid> {
+pub(super) fn org_path(raw: &str) -> Result<OrgId, Invalid> {
     OrgId::parse("org_id", raw).map_err(Invalid::from)
 }
 

@@ -14,24 +14,7 @@ async fn trail(app: &TestApp, org: &str, access: &str) -> Vec<Value> {
         .bearer_auth(access)
         .sent()
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body = response.text().await.unwrap();
-    body.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn events(entries: &[Value]) -> Vec<String> {
-    entries
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {}",
-                e["header"]["action"].as_str().unwrap(),
-                e["header"]["entity"].as_str().unwrap()
-            )
-        })
-        .collect()
+    common::testing::audit_lines(response).await
 }
 
 #[tokio::test]
@@ -58,7 +41,7 @@ async fn each_membership_event_appends_one_entry_and_the_chain_verifies() {
         .await;
 
     let entries = trail(&app, &org.id, &org.auditor.access).await;
-    let all = events(&entries);
+    let all = common::testing::audit_actions(&entries);
     // Created, then four invitations each made and accepted, then the
     // rename, the role change and the removal.
     assert_eq!(all[..2], ["genesis organization", "create organization"]);
