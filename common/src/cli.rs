@@ -4,6 +4,39 @@
 use std::fmt::Display;
 use std::process::ExitCode;
 
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// The commands both binaries have, then a service's own (`C`).
+#[derive(Subcommand)]
+pub enum Command<C: Subcommand> {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Print the OpenAPI document (JSON) and exit; needs no settings.
+    Openapi,
+    #[command(flatten)]
+    Own(C),
+}
+
+#[derive(Parser)]
+struct Cli<C: Subcommand> {
+    #[command(subcommand)]
+    command: Option<Command<C>>,
+}
+
+/// The command line's command, `Serve` when none is given; `--help`,
+/// `--version` and mistakes print and exit as clap does.
+pub fn parse<C: Subcommand>(name: &'static str, about: &'static str) -> Command<C> {
+    let matches = Cli::<C>::command()
+        .name(name)
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(about)
+        .get_matches();
+    Cli::<C>::from_arg_matches(&matches)
+        .unwrap_or_else(|e| e.exit())
+        .command
+        .unwrap_or(Command::Serve)
+}
+
 /// The settings, or exit code 2 after printing why.
 pub fn settings_or_exit<T, E: Display>(service: &str, loaded: Result<T, E>) -> Result<T, ExitCode> {
     loaded.map_err(|e| {

@@ -173,3 +173,55 @@ impl Serving {
         result
     }
 }
+
+/// A built service: bound but not yet serving (so tests know its port),
+/// with its database, what its handlers share (`C`, which tests call the
+/// services with) and its metrics.
+pub struct Application<C> {
+    serving: Serving,
+    database: mongodb::Database,
+    context: actix_web::web::Data<C>,
+    metrics: Metrics,
+}
+
+impl<C> Application<C> {
+    pub fn new(
+        serving: Serving,
+        database: mongodb::Database,
+        context: actix_web::web::Data<C>,
+        metrics: Metrics,
+    ) -> Self {
+        Self {
+            serving,
+            database,
+            context,
+            metrics,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.serving.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.serving.metrics_port
+    }
+
+    pub fn database(&self) -> &mongodb::Database {
+        &self.database
+    }
+
+    pub fn context(&self) -> actix_web::web::Data<C> {
+        self.context.clone()
+    }
+
+    /// This application's metrics (tests read its own series only).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.serving.run_until_stopped().await
+    }
+}

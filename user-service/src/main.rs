@@ -1,28 +1,14 @@
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
+use common::cli::Command;
 use common::config::Env;
 use user_service::configuration::{MailSettings, Settings};
 use user_service::service::accounts::{SuperuserOutcome, ensure_superuser};
-use user_service::startup::Application;
 
-#[derive(Parser)]
-#[command(
-    name = "user-service",
-    version,
-    about = "Accounts and tokens for the carbon footprint platform"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
+/// user-service's own commands, after `serve` and `openapi`.
 #[derive(Subcommand)]
-enum Command {
-    /// Run the HTTP server (the default).
-    Serve,
-    /// Print the OpenAPI document (JSON) and exit; needs no settings.
-    Openapi,
+enum Own {
     /// Print the JWK Set of the public keys that verify this service's
     /// tokens (JWT_ALGORITHM=EdDSA): the verifiers' JWT_PUBLIC_KEYS_FILE.
     Jwks,
@@ -61,8 +47,11 @@ fn main() -> ExitCode {
 
 #[actix_web::main]
 async fn run() -> ExitCode {
-    let cli = Cli::parse();
-    if let Some(Command::Openapi) = cli.command {
+    let command = common::cli::parse::<Own>(
+        "user-service",
+        "Accounts and tokens for the carbon footprint platform",
+    );
+    if let Command::Openapi = command {
         return common::cli::print_document("user-service", &user_service::openapi::document());
     }
     let env = Env::from_process();
@@ -71,8 +60,8 @@ async fn run() -> ExitCode {
         Err(code) => return code,
     };
     common::telemetry::init(settings.common.log_format, "info");
-    let result = match cli.command {
-        None | Some(Command::Serve) => {
+    let result = match command {
+        Command::Serve => {
             // Only the server sends mail, so only it needs mail settings.
             match common::cli::settings_or_exit("user-service", MailSettings::from_env(&env)) {
                 Ok(mail) => serve(settings, mail).await,
@@ -80,12 +69,12 @@ async fn run() -> ExitCode {
             }
         }
         // Answered above, before any setting is read.
-        Some(Command::Openapi) => Ok(()),
-        Some(Command::Jwks) => {
+        Command::Openapi => Ok(()),
+        Command::Own(Own::Jwks) => {
             let jwks = common::jwk::JwkSet::of(&settings.common.jwt.public_keys);
             return common::cli::print_document("user-service", &jwks);
         }
-        Some(Command::CreateSuperuser {
+        Command::Own(Own::CreateSuperuser {
             email,
             promote_existing,
         }) => create_superuser(settings, &email, promote_existing).await,
@@ -120,7 +109,7 @@ enum CliError {
 }
 
 async fn serve(settings: Settings, mail: MailSettings) -> Result<(), CliError> {
-    let app = Application::build(settings, &mail).await?;
+    let app = user_service::startup::build(settings, &mail).await?;
     app.run_until_stopped().await.map_err(CliError::Serve)
 }
 

@@ -108,7 +108,7 @@ pub struct TypeTotal {
     pub by_gas: Gases,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonthTotal {
     /// `YYYY-MM`.
     pub month: String,
@@ -128,7 +128,7 @@ pub struct MonthTypeTotal {
     pub co2e: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScopeTotal {
     /// 1, 2 or 3.
     pub scope: u8,
@@ -137,7 +137,7 @@ pub struct ScopeTotal {
     pub by_gas: Gases,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CategoryTotal {
     /// 1 to 15.
     pub category: u8,
@@ -158,7 +158,7 @@ pub struct QualityTotal {
 }
 
 /// One facility's totals (`facility_id` none: the usages that name none).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FacilityTotal {
     pub facility_id: Option<FacilityId>,
     /// Its current name (filled in by the caller; none for a facility
@@ -207,6 +207,13 @@ pub fn weigh(cells: &mut [SummaryCell], set: super::gwp::GwpSet) {
     }
 }
 
+/// Adds a cell's count, CO₂e and gases to a line's.
+fn add(cell: &SummaryCell, usage_count: &mut u64, co2e: &mut f64, by_gas: &mut Gases) {
+    *usage_count += cell.usage_count;
+    *co2e += cell.co2e;
+    *by_gas = by_gas.plus(&cell.gases);
+}
+
 /// Folds the cells into a summary. Lines are named with the type's current
 /// name (`current_name`) when it still exists, else with a snapshot's, and
 /// their unit is always the snapshots': the unit the amounts were summed in.
@@ -231,14 +238,14 @@ pub fn fold(
             .entry(cell.facility_id)
             .or_insert_with(|| FacilityTotal {
                 facility_id: cell.facility_id,
-                name: None,
-                usage_count: 0,
-                co2e: 0.0,
-                by_gas: Gases::default(),
+                ..FacilityTotal::default()
             });
-        site.usage_count += cell.usage_count;
-        site.co2e += cell.co2e;
-        site.by_gas = site.by_gas.plus(&cell.gases);
+        add(
+            cell,
+            &mut site.usage_count,
+            &mut site.co2e,
+            &mut site.by_gas,
+        );
         let line = by_type
             .entry(cell.usage_type_id)
             .or_insert_with(|| TypeTotal {
@@ -251,20 +258,23 @@ pub fn fold(
                 co2e: 0.0,
                 by_gas: Gases::default(),
             });
-        line.usage_count += cell.usage_count;
         line.total_amount += cell.total_amount;
-        line.co2e += cell.co2e;
-        line.by_gas = line.by_gas.plus(&cell.gases);
+        add(
+            cell,
+            &mut line.usage_count,
+            &mut line.co2e,
+            &mut line.by_gas,
+        );
         let month = by_month.entry(&cell.month).or_insert_with(|| MonthTotal {
             month: cell.month.clone(),
-            usage_count: 0,
-            co2e: 0.0,
-            by_gas: Gases::default(),
-            by_type: Vec::new(),
+            ..MonthTotal::default()
         });
-        month.usage_count += cell.usage_count;
-        month.co2e += cell.co2e;
-        month.by_gas = month.by_gas.plus(&cell.gases);
+        add(
+            cell,
+            &mut month.usage_count,
+            &mut month.co2e,
+            &mut month.by_gas,
+        );
         match month
             .by_type
             .iter_mut()
@@ -282,25 +292,27 @@ pub fn fold(
         }
         let scope = by_scope.entry(cell.scope).or_insert_with(|| ScopeTotal {
             scope: cell.scope,
-            usage_count: 0,
-            co2e: 0.0,
-            by_gas: Gases::default(),
+            ..ScopeTotal::default()
         });
-        scope.usage_count += cell.usage_count;
-        scope.co2e += cell.co2e;
-        scope.by_gas = scope.by_gas.plus(&cell.gases);
+        add(
+            cell,
+            &mut scope.usage_count,
+            &mut scope.co2e,
+            &mut scope.by_gas,
+        );
         if let Some(category) = cell.scope3_category.filter(|_| cell.scope == 3) {
             let line = by_category
                 .entry(category)
                 .or_insert_with(|| CategoryTotal {
                     category,
-                    usage_count: 0,
-                    co2e: 0.0,
-                    by_gas: Gases::default(),
+                    ..CategoryTotal::default()
                 });
-            line.usage_count += cell.usage_count;
-            line.co2e += cell.co2e;
-            line.by_gas = line.by_gas.plus(&cell.gases);
+            add(
+                cell,
+                &mut line.usage_count,
+                &mut line.co2e,
+                &mut line.by_gas,
+            );
         }
     }
     let by_type: Vec<TypeTotal> = by_type.into_values().collect();

@@ -5,7 +5,6 @@ use actix_web::web;
 use carbon_service::configuration::Settings;
 use carbon_service::context::AppContext;
 use carbon_service::service::usages::Usages;
-use carbon_service::startup::Application;
 use common::metrics::Metrics;
 pub use common::testing::{RequestExt, assert_problem, error_fields, mint_token};
 use common::testing::{TestDatabase, env_with};
@@ -111,7 +110,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         overrides,
     );
     let settings = Settings::from_env(&env).expect("test settings");
-    let app = Application::build(settings).await.expect("the app starts");
+    let app = carbon_service::startup::build(settings)
+        .await
+        .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
     let context = app.context();

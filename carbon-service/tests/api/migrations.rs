@@ -3,7 +3,6 @@
 
 use bson::doc;
 use carbon_service::configuration::Settings;
-use carbon_service::startup::Application;
 use common::config::Env;
 use common::testing::TestDatabase;
 
@@ -51,7 +50,9 @@ async fn snapshots_and_reference_types_without_a_scope_are_backfilled_once() {
 
     for _ in 0..2 {
         // Idempotent: a second start changes nothing and still starts.
-        let app = Application::build(settings(&test_db)).await.unwrap();
+        let app = carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap();
         drop(app);
     }
     let usage_type = db
@@ -95,7 +96,7 @@ async fn a_custom_type_without_a_scope_stops_the_start_naming_it() {
         .insert_one(doc! {"id": 777_i64, "name": "steam", "unit": "kg", "factor": 0.2})
         .await
         .unwrap();
-    let Err(err) = Application::build(settings(&test_db)).await else {
+    let Err(err) = carbon_service::startup::build(settings(&test_db)).await else {
         panic!("the service started with an unscoped type");
     };
     let message = common::error::cause_chain(&err);
@@ -145,7 +146,9 @@ async fn usages_stored_before_rollups_get_rollups_and_counts_at_start() {
         .await
         .unwrap();
 
-    let app = Application::build(settings(&test_db)).await.unwrap();
+    let app = carbon_service::startup::build(settings(&test_db))
+        .await
+        .unwrap();
     let report = carbon_service::service::rollups::verify(&db, false)
         .await
         .unwrap();
@@ -236,7 +239,9 @@ async fn an_import_interrupted_before_transactions_is_removed_at_start_and_its_k
         .await
         .unwrap();
 
-    let _app = Application::build(settings(&test_db)).await.unwrap();
+    let _app = carbon_service::startup::build(settings(&test_db))
+        .await
+        .unwrap();
     let left = db
         .collection::<bson::Document>("usages")
         .count_documents(doc! {})
@@ -273,7 +278,9 @@ async fn custom_types_stored_before_private_datasets_become_private_at_start() {
         )
         .await
         .unwrap();
-    let app = Application::build(settings(&test_db)).await.unwrap();
+    let app = carbon_service::startup::build(settings(&test_db))
+        .await
+        .unwrap();
     let stored = db
         .collection::<bson::Document>("usage_types")
         .find_one(doc! {"id": 778_i64})
@@ -301,7 +308,9 @@ async fn idempotency_records_holding_a_copy_of_their_usage_are_slimmed_at_start(
         })
         .await
         .unwrap();
-    let app = Application::build(settings(&test_db)).await.unwrap();
+    let app = carbon_service::startup::build(settings(&test_db))
+        .await
+        .unwrap();
     let record = db
         .collection::<bson::Document>("idempotency_keys")
         .find_one(doc! {"_id": "legacy"})
@@ -331,14 +340,22 @@ async fn rollups_of_both_grains_are_built_at_start_for_usages_from_before_organi
     // A first start builds both grains; then the day rollups and the
     // schema version are dropped, as a database from before organizations
     // would have neither.
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
     for collection in ["org_day_rollups", "schema"] {
         db.collection::<bson::Document>(collection)
             .drop()
             .await
             .unwrap();
     }
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
     let days = db
         .collection::<bson::Document>("org_day_rollups")
         .count_documents(doc! {"org_id": user.to_string(), "day": "2026-01-05"})
@@ -359,7 +376,11 @@ async fn schema_doc(db: &mongodb::Database) -> bson::Document {
 async fn the_migrations_run_once_in_order_and_each_is_recorded() {
     let test_db = TestDatabase::new("carbon_migrate");
     let db = database(&test_db).await;
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
     let schema = schema_doc(&db).await;
     let latest = i64::from(carbon_service::migrate::LATEST);
     assert_eq!(schema.get_i64("version").unwrap(), latest);
@@ -375,7 +396,11 @@ async fn the_migrations_run_once_in_order_and_each_is_recorded() {
         "the lease is given back"
     );
     // A second start finds the schema current and runs nothing again.
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         schema_doc(&db).await.get_array("applied").unwrap().len() as i64,
         latest
@@ -391,7 +416,7 @@ async fn a_database_a_newer_version_migrated_is_refused_naming_both_versions() {
         .insert_one(doc! {"_id": "carbon-service", "version": newer})
         .await
         .unwrap();
-    let refused = match Application::build(settings(&test_db)).await {
+    let refused = match carbon_service::startup::build(settings(&test_db)).await {
         Ok(_) => panic!("an older binary started on a newer schema"),
         Err(e) => common::error::cause_chain(&e),
     };
@@ -411,7 +436,7 @@ async fn while_another_instance_holds_the_lease_a_start_waits_until_the_schema_i
         .await
         .unwrap();
     let port = free_port();
-    let start = Application::build(settings_on_port(&test_db, port));
+    let start = carbon_service::startup::build(settings_on_port(&test_db, port));
     let other_instance = async {
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         // Still waiting: nothing ran, the lease is the other's.
@@ -527,7 +552,9 @@ async fn documents_of_every_older_shape_read_with_the_strict_types_after_the_mig
         .await
         .unwrap();
 
-    let app = Application::build(settings(&test_db)).await.unwrap();
+    let app = carbon_service::startup::build(settings(&test_db))
+        .await
+        .unwrap();
     drop(app);
 
     let all = |name: &'static str| {
@@ -601,7 +628,11 @@ async fn biofuel_usages_recorded_as_fossil_co2_move_it_to_the_biogenic_memo() {
     let db = database(&test_db).await;
     // A database at version 11, holding Biodiesel (100%) as an earlier
     // version shipped it (9.45 kg fossil CO₂ per gallon) and a usage of it.
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
     db.collection::<bson::Document>("schema")
         .update_one(
             doc! {"_id": "carbon-service"},
@@ -638,7 +669,11 @@ async fn biofuel_usages_recorded_as_fossil_co2_move_it_to_the_biogenic_memo() {
         .await
         .unwrap();
 
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
 
     let migrated: Usage = db
         .collection::<Usage>("usages")
@@ -671,7 +706,11 @@ async fn freight_stored_with_one_category_gets_the_hubs_two_and_its_usages_keep_
 
     let test_db = TestDatabase::new("carbon_migrate");
     let db = database(&test_db).await;
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
     db.collection::<bson::Document>("schema")
         .update_one(
             doc! {"_id": "carbon-service"},
@@ -709,7 +748,11 @@ async fn freight_stored_with_one_category_gets_the_hubs_two_and_its_usages_keep_
         .await
         .unwrap();
 
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
 
     let retagged = db
         .collection::<carbon_service::domain::usage_type::UsageType>("usage_types")
@@ -744,7 +787,11 @@ async fn usages_and_instruments_from_before_organizations_belong_to_the_personal
         .insert_one(usage)
         .await
         .unwrap();
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
     // As a database from before organizations: usages and instruments of
     // a user, rollups keyed by user, and schema 14.
     db.collection::<bson::Document>("usages")
@@ -777,7 +824,11 @@ async fn usages_and_instruments_from_before_organizations_belong_to_the_personal
         .await
         .unwrap();
 
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
 
     let personal = common::ids::OrgId::personal(user);
     let moved = carbon_service::storage::usages::find(
@@ -830,7 +881,11 @@ async fn an_organization_holding_data_before_the_trail_begins_it_with_a_genesis_
         ))
         .await
         .unwrap();
-    drop(Application::build(settings(&test_db)).await.unwrap());
+    drop(
+        carbon_service::startup::build(settings(&test_db))
+            .await
+            .unwrap(),
+    );
 
     let org = common::ids::OrgId::personal(user);
     let entries: Vec<common::audit::Entry> = common::audit::store::stream(&db, org)

@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use user_service::configuration::Settings;
 use user_service::mailer::{MailKind, MailSender, OutgoingMail, SendFuture};
 use user_service::password::PasswordHasher;
-use user_service::startup::Application;
 
 pub use common::testing::{RequestExt, assert_problem, error_fields, eventually};
 
@@ -85,9 +84,12 @@ async fn start(test_db: Option<TestDatabase>, uri: &str, overrides: &[(&str, &st
     );
     let settings = Settings::from_env(&env).expect("test settings");
     let outbox = Arc::new(Mutex::new(Vec::new()));
-    let app = Application::build_with_mailer(settings, Arc::new(RecordingMailer(outbox.clone())))
-        .await
-        .expect("the app starts");
+    let app = user_service::startup::build_with_mailer(
+        settings,
+        Arc::new(RecordingMailer(outbox.clone())),
+    )
+    .await
+    .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
     let state = app.context();
