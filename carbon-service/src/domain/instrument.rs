@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::gwp::Gases;
 pub use super::ids::InstrumentId;
@@ -19,7 +20,7 @@ use common::validation::{FieldError, Invalid};
 
 /// What an instrument is, which sets its place in the market-based
 /// hierarchy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InstrumentKind {
     /// An energy attribute certificate (REC, GO, I-REC): the attributes
@@ -56,17 +57,7 @@ impl InstrumentKind {
 /// The market-based method's sources of a factor, in the order they
 /// apply (Scope 2 Guidance, Table 6.3).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
 #[schema(as = MarketLevel)]
 #[serde(rename_all = "snake_case")]

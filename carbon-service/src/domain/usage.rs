@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::actor::Actor;
 use super::gwp::Gases;
@@ -67,17 +68,7 @@ pub struct Usage {
 /// How a usage's amount was obtained (the summary's `by_data_quality`
 /// shows the share of CO₂e of each).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum DataQuality {

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use std::future::{Ready, ready};
+use std::future::Ready;
 
 use actix_web::FromRequest;
 use actix_web::dev::Payload;
@@ -29,22 +29,17 @@ impl FromRequest for Publishing {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            AuthenticatedUser::from_request(req, payload)
-                .into_inner()
-                .and_then(|caller| {
-                    let author = Author::of(&caller, &common::http::RequestId::of(req));
-                    if caller.superuser {
-                        return Ok(Self(Publisher::Deployment(caller.id), caller, author));
-                    }
-                    caller.require(Capability::ManageInventory)?;
-                    let publisher = Publisher::Organization {
-                        org: caller.org,
-                        by: caller.id,
-                    };
-                    Ok(Self(publisher, caller, author))
-                }),
-        )
+        super::limited::authored(req, payload, |caller, author| {
+            if caller.superuser {
+                return Ok(Self(Publisher::Deployment(caller.id), caller, author));
+            }
+            caller.require(Capability::ManageInventory)?;
+            let publisher = Publisher::Organization {
+                org: caller.org,
+                by: caller.id,
+            };
+            Ok(Self(publisher, caller, author))
+        })
     }
 }
 use common::validation::Invalid;

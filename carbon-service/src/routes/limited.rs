@@ -63,18 +63,30 @@ impl<O: Operation> FromRequest for Within<O> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            AuthenticatedUser::from_request(req, payload)
-                .into_inner()
-                .and_then(|caller| {
-                    caller.require(O::NEEDS)?;
-                    let ctx = req.app_data::<web::Data<AppContext>>().ok_or_else(|| {
-                        ApiError::internal("the AppContext is not registered as app data")
-                    })?;
-                    ctx.limiters().check(O::LIMITED, &caller.id)?;
-                    let author = Author::of(&caller, &common::http::RequestId::of(req));
-                    Ok(Self(caller, author, PhantomData))
-                }),
-        )
+        authored(req, payload, |caller, author| {
+            caller.require(O::NEEDS)?;
+            let ctx = req.app_data::<web::Data<AppContext>>().ok_or_else(|| {
+                ApiError::internal("the AppContext is not registered as app data")
+            })?;
+            ctx.limiters().check(O::LIMITED, &caller.id)?;
+            Ok(Self(caller, author, PhantomData))
+        })
     }
+}
+
+/// The authenticated caller and how the audit trail records them, for
+/// `then` to check (401 without a valid token).
+pub fn authored<T>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    then: impl FnOnce(AuthenticatedUser, Author) -> Result<T, ApiError>,
+) -> Ready<Result<T, ApiError>> {
+    ready(
+        AuthenticatedUser::from_request(req, payload)
+            .into_inner()
+            .and_then(|caller| {
+                let author = Author::of(&caller, &common::http::RequestId::of(req));
+                then(caller, author)
+            }),
+    )
 }

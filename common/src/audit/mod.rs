@@ -171,21 +171,14 @@ pub struct EntryView {
 
 impl From<Entry> for EntryView {
     fn from(entry: Entry) -> Self {
-        let Sealed {
-            seq,
-            header,
-            payload,
-            payload_sha256,
-            prev,
-            hash,
-        } = entry.sealed;
+        let sealed = entry.sealed;
         Self {
-            seq,
-            header,
-            payload,
-            payload_sha256,
-            prev,
-            hash,
+            seq: sealed.seq,
+            header: sealed.header,
+            payload: sealed.payload,
+            payload_sha256: sealed.payload_sha256,
+            prev: sealed.prev,
+            hash: sealed.hash,
         }
     }
 }

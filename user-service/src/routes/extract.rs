@@ -11,6 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use common::auth::{AuthenticatedUser, Superuser};
 use common::error::ApiError;
+use futures_util::TryFutureExt;
 use mongodb::Database;
 
 use crate::domain::user::User;
@@ -32,6 +33,25 @@ fn database(req: &HttpRequest) -> Result<Database, ApiError> {
         .ok_or_else(|| ApiError::internal("the service context is not registered as app data"))
 }
 
+/// The account of the token `token` as it is now, a superuser now too
+/// when `superuser`.
+fn account(
+    req: &HttpRequest,
+    token: Result<AuthenticatedUser, ApiError>,
+    superuser: bool,
+) -> Pin<Box<dyn Future<Output = Result<CurrentUser, ApiError>>>> {
+    let db = database(req);
+    Box::pin(async move {
+        let (token, db) = (token?, db?);
+        let user = if superuser {
+            accounts::current_superuser(&db, &caller(&token)).await?
+        } else {
+            accounts::current(&db, &caller(&token)).await?
+        };
+        Ok(CurrentUser { user, token })
+    })
+}
+
 /// The caller's account, as it is now.
 pub struct CurrentUser {
     pub user: User,
@@ -43,14 +63,11 @@ impl FromRequest for CurrentUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let token = AuthenticatedUser::from_request(req, payload).into_inner();
-        let db = database(req);
-        Box::pin(async move {
-            let token = token?;
-            let db = db?;
-            let user = accounts::current(&db, &caller(&token)).await?;
-            Ok(Self { user, token })
-        })
+        account(
+            req,
+            AuthenticatedUser::from_request(req, payload).into_inner(),
+            false,
+        )
     }
 }
 
@@ -59,17 +76,13 @@ pub struct ActiveSuperuser(pub User);
 
 impl FromRequest for ActiveSuperuser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = futures_util::future::MapOk<
+        Pin<Box<dyn Future<Output = Result<CurrentUser, ApiError>>>>,
+        fn(CurrentUser) -> Self,
+    >;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let claimed = Superuser::from_request(req, payload).into_inner();
-        let db = database(req);
-        Box::pin(async move {
-            let Superuser(token) = claimed?;
-            let db = db?;
-            Ok(Self(
-                accounts::current_superuser(&db, &caller(&token)).await?,
-            ))
-        })
+        let token = Superuser::from_request(req, payload).into_inner();
+        account(req, token.map(|Superuser(token)| token), true).map_ok(|me| Self(me.user))
     }
 }

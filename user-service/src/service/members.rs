@@ -14,6 +14,7 @@ use super::orgs::{Member, OrgError, author, get, membership_in, membership_recor
 use crate::domain::org::{self, MAX_MEMBERS};
 use crate::domain::user::User;
 use crate::storage::memberships::{self, Membership};
+use crate::storage::{self, Owner};
 use crate::storage::{organizations, users};
 
 /// The members, oldest first, with their addresses (any member).
@@ -152,7 +153,7 @@ pub async fn leave_all(
     for membership in memberships::of_user_in(db, Some(&mut *session), user_id).await? {
         if membership.org_id.is_personal_of(user_id) {
             organizations::delete(db, session, membership.org_id).await?;
-            memberships::delete_of_org(db, session, membership.org_id).await?;
+            storage::delete_owned(db, session, Owner::Org(membership.org_id)).await?;
         } else {
             leave(db, session, &membership).await?;
             // The account's own deletion (no request id reaches here).

@@ -16,9 +16,9 @@ use serde_json::json;
 use super::Failure;
 use crate::domain::org::{self, MAX_MEMBERSHIPS, Refusal};
 use crate::domain::user::User;
-use crate::storage::invitations;
 use crate::storage::memberships::{self, Membership};
 use crate::storage::organizations::{self, StoredOrganization};
+use crate::storage::{self, Owner};
 
 /// Why an organization flow did not happen. The routes say what each means.
 #[derive(Debug, thiserror::Error)]
@@ -330,8 +330,7 @@ pub async fn delete(db: &Database, user: &User, org_id: OrgId) -> Result<(), Org
             return Err(OrgError::Personal);
         }
         organizations::delete(db, session, org_id).await?;
-        memberships::delete_of_org(db, session, org_id).await?;
-        invitations::delete_of_org(db, session, org_id).await?;
+        storage::delete_owned(db, session, Owner::Org(org_id)).await?;
         Ok(())
     })
     .await?;

@@ -140,17 +140,3 @@ pub async fn delete_for_user(
         .context("action_tokens::delete_for_user")?
         .deleted_count)
 }
-
-pub async fn delete_all_for_user(
-    db: &Database,
-    session: &mut ClientSession,
-    user_id: UserId,
-) -> Result<(), StoreError> {
-    super::delete_owned(
-        &tokens(db),
-        session,
-        doc! { "user_id": user_id },
-        "action_tokens::delete_all_for_user",
-    )
-    .await
-}

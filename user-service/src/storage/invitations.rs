@@ -149,17 +149,3 @@ pub async fn delete_to(
         .context("replacing invitations")
         .map(|_| ())
 }
-
-pub async fn delete_of_org(
-    db: &Database,
-    session: &mut ClientSession,
-    org_id: OrgId,
-) -> Result<(), StoreError> {
-    super::delete_owned(
-        &invitations(db),
-        session,
-        doc! { "org_id": org_id },
-        "removing an organization's invitations",
-    )
-    .await
-}

@@ -148,17 +148,3 @@ pub async fn delete(
         .context("removing a member")
         .map(|_| ())
 }
-
-pub async fn delete_of_org(
-    db: &Database,
-    session: &mut ClientSession,
-    org_id: OrgId,
-) -> Result<(), StoreError> {
-    super::delete_owned(
-        &memberships(db),
-        session,
-        doc! { "org_id": org_id },
-        "removing an organization's members",
-    )
-    .await
-}

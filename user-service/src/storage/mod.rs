@@ -11,8 +11,10 @@ pub mod organizations;
 pub mod refresh_tokens;
 pub mod users;
 
-use common::db::{DatabaseStartupError, ensure_indexes};
-use mongodb::Database;
+use bson::{Document, doc};
+use common::db::{Context, DatabaseStartupError, StoreError, ensure_indexes};
+use common::ids::{OrgId, UserId};
+use mongodb::{ClientSession, Database};
 
 /// Creates the indexes (TTL ones included) and drops replaced ones.
 pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupError> {
@@ -38,19 +40,52 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
     Ok(())
 }
 
-/// Deletes every document of `collection` that `owner` selects (a user's
-/// or an organization's, at its deletion), in the transaction of `session`.
-async fn delete_owned<T: Send + Sync>(
-    collection: &mongodb::Collection<T>,
-    session: &mut mongodb::ClientSession,
-    owner: bson::Document,
-    context: &'static str,
-) -> Result<(), common::db::StoreError> {
-    use common::db::Context;
-    collection
-        .delete_many(owner)
-        .session(session)
-        .await
-        .context(context)?;
+/// Whose documents [`delete_owned`] deletes.
+pub enum Owner {
+    /// An account's refresh and mailed tokens.
+    User(UserId),
+    /// An organization's memberships and invitations.
+    Org(OrgId),
+}
+
+/// Deletes what `owner` owns here, with it, in the transaction of
+/// `session`.
+pub async fn delete_owned(
+    db: &Database,
+    session: &mut ClientSession,
+    owner: Owner,
+) -> Result<(), StoreError> {
+    let (filter, collections) = match owner {
+        Owner::User(id) => (
+            doc! { "user_id": id },
+            [
+                (
+                    refresh_tokens::COLLECTION,
+                    "deleting a user's refresh tokens",
+                ),
+                (action_tokens::COLLECTION, "deleting a user's mailed tokens"),
+            ],
+        ),
+        Owner::Org(id) => (
+            doc! { "org_id": id },
+            [
+                (
+                    memberships::COLLECTION,
+                    "removing an organization's members",
+                ),
+                (
+                    invitations::COLLECTION,
+                    "removing an organization's invitations",
+                ),
+            ],
+        ),
+    };
+    for (collection, context) in collections {
+        db.collection::<Document>(collection)
+            .delete_many(filter.clone())
+            .session(&mut *session)
+            .await
+            .context(context)?;
+    }
     Ok(())
 }

@@ -214,20 +214,6 @@ pub async fn revoke_all_for_user(
     Ok(())
 }
 
-pub async fn delete_all_for_user(
-    db: &Database,
-    session: &mut ClientSession,
-    user_id: UserId,
-) -> Result<(), StoreError> {
-    super::delete_owned(
-        &tokens(db),
-        session,
-        doc! { "user_id": user_id },
-        "refresh_tokens::delete_all_for_user",
-    )
-    .await
-}
-
 /// Tokens issued before families had an end, a session generation and a
 /// login time get them: the end is the token's own expiry, the generation
 /// 0 (the first) and the login time 0 (an old login). Idempotent.

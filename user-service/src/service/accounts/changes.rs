@@ -16,6 +16,7 @@ use crate::password::HashPool;
 use crate::storage::action_tokens::{self, TokenPurpose};
 use crate::storage::refresh_tokens;
 use crate::storage::users::{self, AccountRef, UserUpdate};
+use crate::storage::{self, Owner};
 
 use super::{AccountError, email_taken_or, find};
 
@@ -258,8 +259,7 @@ pub async fn delete_account(db: &Database, user: &User) -> Result<(), AccountErr
                 _ => AccountError::LastOwner,
             })?;
         let deleted = users::delete(db, session, user.id).await?;
-        refresh_tokens::delete_all_for_user(db, session, user.id).await?;
-        action_tokens::delete_all_for_user(db, session, user.id).await?;
+        storage::delete_owned(db, session, Owner::User(user.id)).await?;
         Ok::<_, AccountError>(deleted)
     })
     .await?;

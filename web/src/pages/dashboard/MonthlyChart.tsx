@@ -1,6 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../api/client';
 import { MONTHS, PALETTE, round } from './shared';
+import { ChartFigure } from './ChartFigure';
 
 /** kg CO₂e per month of `year`, stacked by usage type, with its table view. */
 export function MonthlyChart({ summary, year, label }: { summary: Summary; year: number; label: (id: number) => string }) {
@@ -13,46 +14,41 @@ export function MonthlyChart({ summary, year, label }: { summary: Summary; year:
     return { row, total: month?.co2e ?? 0, key };
   });
   return (
-    <>
-      <h2 id="by-month">By month, stacked by usage type</h2>
-      <figure aria-labelledby="by-month">
-        <div className="chart" aria-hidden="true">
-          <ResponsiveContainer width="100%" height={320}>
-            <BarChart data={monthly.map((m) => m.row)} accessibilityLayer={false}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="month" />
-              <YAxis unit=" kg" width={80} />
-              <Tooltip />
-              <Legend />
-              {typeIds.map((id, i) => (
-                <Bar key={id} dataKey={label(id)} stackId="co2e" fill={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
-              ))}
-            </BarChart>
-          </ResponsiveContainer>
-        </div>
-        <details>
-          <summary>Table view: by month</summary>
-          <table>
-            <caption>kg CO₂e per month and usage type, {year}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Month</th>
-                {typeIds.map((id) => <th scope="col" key={id}>{label(id)}</th>)}
-                <th scope="col">Total</th>
+    <ChartFigure id="by-month" title="By month, stacked by usage type" tableTitle="Table view: by month"
+      chart={
+        <ResponsiveContainer width="100%" height={320}>
+          <BarChart data={monthly.map((m) => m.row)} accessibilityLayer={false}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="month" />
+            <YAxis unit=" kg" width={80} />
+            <Tooltip />
+            <Legend />
+            {typeIds.map((id, i) => (
+              <Bar key={id} dataKey={label(id)} stackId="co2e" fill={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      }
+      table={
+        <table>
+          <caption>kg CO₂e per month and usage type, {year}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Month</th>
+              {typeIds.map((id) => <th scope="col" key={id}>{label(id)}</th>)}
+              <th scope="col">Total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {monthly.map((m) => (
+              <tr key={m.key}>
+                <th scope="row">{m.row.month}</th>
+                {typeIds.map((id) => <td key={id}>{m.row[label(id)]}</td>)}
+                <td>{round(m.total)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {monthly.map((m) => (
-                <tr key={m.key}>
-                  <th scope="row">{m.row.month}</th>
-                  {typeIds.map((id) => <td key={id}>{m.row[label(id)]}</td>)}
-                  <td>{round(m.total)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </details>
-      </figure>
-    </>
+            ))}
+          </tbody>
+        </table>
+      } />
   );
 }

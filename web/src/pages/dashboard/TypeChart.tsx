@@ -1,45 +1,41 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../api/client';
 import { PALETTE, round } from './shared';
+import { ChartFigure } from './ChartFigure';
 
 /** kg CO₂e per usage type, with its table view. */
 export function TypeChart({ summary, year, label }: { summary: Summary; year: number; label: (id: number) => string }) {
   return (
-    <>
-      <h2 id="by-type">By usage type</h2>
-      <figure aria-labelledby="by-type">
-        <div className="chart" aria-hidden="true">
-          <ResponsiveContainer width="100%" height={60 + 40 * summary.by_type.length}>
-            <BarChart layout="vertical" accessibilityLayer={false}
-              data={summary.by_type.map((t) => ({ type: label(t.usage_type_id), co2e: round(t.co2e) }))}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" unit=" kg" />
-              <YAxis type="category" dataKey="type" width={160} />
-              <Tooltip />
-              <Bar dataKey="co2e" name="kg CO₂e" fill={PALETTE[0]} isAnimationActive={false} />
-            </BarChart>
-          </ResponsiveContainer>
-        </div>
-        <details>
-          <summary>Table view: by usage type</summary>
-          <table data-testid="by-type-table">
-            <caption>Totals per usage type, {year}</caption>
-            <thead>
-              <tr><th scope="col">Usage type</th><th scope="col">Usages</th><th scope="col">Amount</th><th scope="col">kg CO₂e</th></tr>
-            </thead>
-            <tbody>
-              {summary.by_type.map((t) => (
-                <tr key={t.usage_type_id}>
-                  <th scope="row">{label(t.usage_type_id)}</th>
-                  <td>{t.usage_count}</td>
-                  <td>{round(t.total_amount)} {t.unit}</td>
-                  <td>{round(t.co2e)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </details>
-      </figure>
-    </>
+    <ChartFigure id="by-type" title="By usage type" tableTitle="Table view: by usage type"
+      chart={
+        <ResponsiveContainer width="100%" height={60 + 40 * summary.by_type.length}>
+          <BarChart layout="vertical" accessibilityLayer={false}
+            data={summary.by_type.map((t) => ({ type: label(t.usage_type_id), co2e: round(t.co2e) }))}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis type="number" unit=" kg" />
+            <YAxis type="category" dataKey="type" width={160} />
+            <Tooltip />
+            <Bar dataKey="co2e" name="kg CO₂e" fill={PALETTE[0]} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      }
+      table={
+        <table data-testid="by-type-table">
+          <caption>Totals per usage type, {year}</caption>
+          <thead>
+            <tr><th scope="col">Usage type</th><th scope="col">Usages</th><th scope="col">Amount</th><th scope="col">kg CO₂e</th></tr>
+          </thead>
+          <tbody>
+            {summary.by_type.map((t) => (
+              <tr key={t.usage_type_id}>
+                <th scope="row">{label(t.usage_type_id)}</th>
+                <td>{t.usage_count}</td>
+                <td>{round(t.total_amount)} {t.unit}</td>
+                <td>{round(t.co2e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      } />
   );
 }

@@ -1,0 +1,19 @@
+import type { ReactNode } from 'react';
+
+/** A chart under its heading, with the same figures as a table for screen readers and keyboards. */
+export function ChartFigure({ id, title, chart, tableTitle, table }: {
+  id: string; title: string; chart: ReactNode; tableTitle: string; table: ReactNode;
+}) {
+  return (
+    <>
+      <h2 id={id}>{title}</h2>
+      <figure aria-labelledby={id}>
+        <div className="chart" aria-hidden="true">{chart}</div>
+        <details>
+          <summary>{tableTitle}</summary>
+          {table}
+        </details>
+      </figure>
+    </>
+  );
+}
