@@ -263,3 +263,12 @@ pub fn app<F: FnOnce(&mut actix_web::web::ServiceConfig) + 'static>(
         .wrap(actix_web::middleware::from_fn(request_id_header))
         .wrap(TracingLogger::<RequestSpan>::new())
 }
+
+/// 200 with a JSON array: each item shaped by `view` (a response type's
+/// `from`).
+pub fn json_list<T, V: serde::Serialize>(
+    items: impl IntoIterator<Item = T>,
+    view: impl FnMut(T) -> V,
+) -> HttpResponse {
+    HttpResponse::Ok().json(items.into_iter().map(view).collect::<Vec<_>>())
+}

@@ -10,7 +10,7 @@
 
 use super::dataset::Dataset;
 use super::gwp::Gases;
-use super::usage_csv::{MAX_IMPORT_ROWS, MAX_REPORTED_ERRORS};
+use super::usage_csv::{MAX_REPORTED_ERRORS, TooManyRows, numbered_rows};
 use super::usage_type::{UsageType, UsageTypeFields};
 use common::validation::FieldError;
 
@@ -32,7 +32,7 @@ pub const OPTIONAL_COLUMNS: [&str; 7] = [
 /// Why an upload was refused as a whole.
 #[derive(Debug, PartialEq)]
 pub enum UploadError {
-    /// More than [`MAX_IMPORT_ROWS`] rows (413).
+    /// More than [`MAX_IMPORT_ROWS`](super::usage_csv::MAX_IMPORT_ROWS) rows (413).
     TooManyRows,
     /// The header or some rows are invalid (422); nothing is stored.
     Invalid(Vec<FieldError>),
@@ -95,15 +95,12 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
     }
     let mut types = Vec::new();
     let mut errors: Vec<FieldError> = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let row = index as u64 + 1;
-        if index >= MAX_IMPORT_ROWS {
-            return Err(UploadError::TooManyRows);
-        }
+    for next in numbered_rows(&mut reader) {
+        let (row, record) = next.map_err(|TooManyRows| UploadError::TooManyRows)?;
         let record = match record {
             Ok(record) => record,
-            Err(e) => {
-                errors.push(FieldError::new("row", format!("cannot be read: {e}")).in_row(row));
+            Err(unreadable) => {
+                errors.push(unreadable);
                 continue;
             }
         };

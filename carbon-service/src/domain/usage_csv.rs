@@ -53,6 +53,24 @@ pub const EXPORT_HEADER: [&str; 24] = [
 pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
 /// The most rows one import may hold.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
+
+/// More than [`MAX_IMPORT_ROWS`] data rows.
+pub struct TooManyRows;
+
+/// The data rows of `reader`, numbered from 1 (the header is row 0), each
+/// read or an error naming its row; [`TooManyRows`] past the limit.
+pub fn numbered_rows<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+) -> impl Iterator<Item = Result<(u64, Result<csv::StringRecord, FieldError>), TooManyRows>> + '_ {
+    reader.records().enumerate().map(|(index, record)| {
+        if index >= MAX_IMPORT_ROWS {
+            return Err(TooManyRows);
+        }
+        let row = index as u64 + 1;
+        let unreadable = |e: csv::Error| FieldError::new("row", format!("cannot be read: {e}"));
+        Ok((row, record.map_err(|e| unreadable(e).in_row(row))))
+    })
+}
 /// The largest import body.
 pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
 /// Row errors reported at most, so a wholly wrong file gets a short answer.
@@ -191,22 +209,17 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
     let evidence_col = position("evidence");
 
     let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let row = index as u64 + 1;
-        if index >= MAX_IMPORT_ROWS {
-            return Err(ImportError::TooManyRows);
-        }
+    for next in numbered_rows(&mut reader) {
+        let (row, record) = next.map_err(|TooManyRows| ImportError::TooManyRows)?;
         let record = match record {
             Ok(record) => record,
-            Err(e) => {
+            Err(unreadable) => {
                 rows.push(ImportRow {
                     row,
                     usage: None,
                     usage_type_id: None,
                     unit: None,
-                    errors: vec![
-                        FieldError::new("row", format!("cannot be read: {e}")).in_row(row),
-                    ],
+                    errors: vec![unreadable],
                 });
                 continue;
             }

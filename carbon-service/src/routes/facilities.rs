@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
+use common::http::json_list;
 use common::validation::Invalid;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -117,7 +118,7 @@ pub async fn list_facilities(
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
     let all = ctx.facilities().list(caller.org).await?;
-    Ok(HttpResponse::Ok().json(all.iter().map(FacilityResponse::from).collect::<Vec<_>>()))
+    Ok(json_list(&all, FacilityResponse::from))
 }
 
 /// Record a facility

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
+use common::http::json_list;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -153,7 +154,7 @@ pub async fn list_instruments(
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
     let all = ctx.instruments().list(caller.org).await?;
-    Ok(HttpResponse::Ok().json(all.iter().map(InstrumentResponse::from).collect::<Vec<_>>()))
+    Ok(json_list(&all, InstrumentResponse::from))
 }
 
 /// Record an instrument

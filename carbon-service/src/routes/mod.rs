@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod datasets;
+pub mod erasure;
 mod errors;
 pub mod facilities;
 pub mod gwp_sets;

@@ -1,12 +1,9 @@
 //! `/org`: the token's organization as a whole.
 
 use actix_web::{HttpResponse, web};
-use common::auth::AuthenticatedUser;
-use common::error::{ApiError, ProblemDetails};
-use common::extract::Query;
-use common::org::Capability;
+use common::error::ApiError;
 
-use super::usages::EraseQuery;
+use super::erasure::{EraseQuery, ErasureAnswers, OwnerErasure};
 use crate::context::AppContext;
 
 /// The organization's routes.
@@ -30,26 +27,14 @@ pub fn routes() -> common::routes::RouteTable {
     params(EraseQuery),
     responses(
         (status = 204, description = "The organization's usages, instruments, facilities, own datasets, inventory settings and audit trail are erased (also when there were none)"),
-        (status = 409, description = "Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased", body = ProblemDetails),
-        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
-        (status = 403, description = "The token's role is not owner", body = ProblemDetails),
-        (status = 422, description = "confirm=true is missing", body = ProblemDetails),
-        (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
+        ErasureAnswers,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id, org_id = %caller.org))]
 pub async fn delete_org_data(
-    caller: AuthenticatedUser,
-    request_id: common::http::RequestId,
+    OwnerErasure(caller, author): OwnerErasure,
     ctx: web::Data<AppContext>,
-    Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::DeleteOrganization)?;
-    query.confirmed()?;
-    caller.require_fresh_login()?;
-    let erased = ctx
-        .usages()
-        .erase_org(&common::audit::Author::of(&caller, &request_id))
-        .await?;
+    let erased = ctx.usages().erase_org(&author).await?;
     tracing::info!(erased, "an owner erased the organization's data");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
+use common::http::json_list;
 use common::ids::UserId;
 use common::validation::Invalid;
 use serde::{Deserialize, Serialize};
@@ -210,7 +211,7 @@ pub async fn list_periods(
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
     let periods = ctx.periods().list(caller.org).await?;
-    Ok(HttpResponse::Ok().json(periods.iter().map(PeriodResponse::from).collect::<Vec<_>>()))
+    Ok(json_list(&periods, PeriodResponse::from))
 }
 
 /// Lock a reporting period

@@ -13,13 +13,13 @@ use common::extract::{Json, Query};
 use common::http::RequestId;
 use common::ids::{OrgId, UserId};
 use common::metrics::Metrics;
-use common::org::Capability;
 use common::pagination::{PageQuery, with_total_count};
 use common::validation::{FieldError, Invalid, both};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::erasure::{EraseQuery, ErasureAnswers, OwnerErasure};
 use super::limited::{Import, UsageWrite, Within};
 use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
@@ -553,27 +553,6 @@ pub async fn delete_usage(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EraseQuery {
-    /// Must be `true`: erasing cannot be undone.
-    #[param(example = true)]
-    pub confirm: Option<bool>,
-}
-
-impl EraseQuery {
-    pub(super) fn confirmed(&self) -> Result<(), Invalid> {
-        if self.confirm == Some(true) {
-            Ok(())
-        } else {
-            Err(Invalid::one(
-                "confirm",
-                "must be true: erasing every usage cannot be undone",
-            ))
-        }
-    }
-}
-
 /// Erase all of the organization's usages
 ///
 /// Deletes every usage, instrument, facility and own dataset of the
@@ -588,25 +567,14 @@ impl EraseQuery {
     params(EraseQuery),
     responses(
         (status = 204, description = "Every usage, instrument, facility and own dataset of the organization is erased"),
-        (status = 409, description = "Usages are dated in a locked reporting period (the answer names it; an owner unlocks it): nothing is erased", body = ProblemDetails),
-        (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
-        (status = 403, description = "The token's role is not owner", body = ProblemDetails),
-        (status = 422, description = "confirm=true is missing", body = ProblemDetails),
-        (status = 503, description = "Every import slot (IMPORT_CONCURRENCY) stayed taken; what was erased stays erased, repeat to finish; see Retry-After", body = ProblemDetails),
+        ErasureAnswers,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn erase_usages(
-    caller: AuthenticatedUser,
-    request_id: RequestId,
+    OwnerErasure(caller, author): OwnerErasure,
     ctx: web::Data<AppContext>,
-    Query(query): Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::DeleteOrganization)?;
-    query.confirmed()?;
-    caller.require_fresh_login()?;
-    ctx.usages()
-        .erase(&Author::of(&caller, &request_id))
-        .await?;
+    ctx.usages().erase(&author).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

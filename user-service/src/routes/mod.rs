@@ -9,6 +9,7 @@ pub mod extract;
 pub mod keys;
 pub mod oauth;
 pub mod org_audit;
+pub mod org_scope;
 pub mod orgs;
 pub mod users;
 

@@ -8,6 +8,7 @@ use common::error::{ApiError, ProblemDetails};
 use common::extract::Query;
 
 use super::extract::CurrentUser;
+use super::org_scope::{OrgAnswers, OrgPath};
 use crate::service::ServiceContext;
 use crate::service::org_audit;
 
@@ -25,21 +26,20 @@ pub fn routes() -> common::routes::RouteTable {
 /// `GET /audit`. Owners, admins and auditors.
 #[utoipa::path(get, path = "/orgs/{org_id}/audit", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = common::ids::OrgId, Path, description = "The organization"), AuditQuery),
+    params(OrgPath, AuditQuery),
     responses(
+        OrgAnswers,
         (status = 200, description = "A page of entries", body = AuditPageView),
         (status = 403, description = "The caller's role cannot read the audit trail", body = ProblemDetails),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
         (status = 422, description = "`org_id` is not a UUID, or a filter is malformed", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn list_org_audit(
     me: CurrentUser,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
     Query(query): Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = super::orgs::org_path(&path)?;
     let (filter, before, limit) = query.parse()?;
     let (entries, next) =
         org_audit::audit_page(&context.db, &me.user, org, &filter, before, limit).await?;
@@ -55,20 +55,18 @@ pub async fn list_org_audit(
 /// (see the README's *Assurance*). Owners, admins and auditors.
 #[utoipa::path(get, path = "/orgs/{org_id}/audit/verify", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = common::ids::OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses(
+        OrgAnswers,
         (status = 200, description = "Whether the chain verifies, and where it breaks", body = Verification),
         (status = 403, description = "The caller's role cannot read the audit trail", body = ProblemDetails),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
-        (status = 422, description = "`org_id` is not a UUID", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn verify_org_audit(
     me: CurrentUser,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
 ) -> Result<HttpResponse, ApiError> {
-    let org = super::orgs::org_path(&path)?;
     let verification = org_audit::audit_verify(&context.db, &me.user, org).await?;
     if !verification.valid {
         tracing::warn!(first_bad = ?verification.first_bad, "an organization's audit trail does not verify");
@@ -82,21 +80,19 @@ pub async fn verify_org_audit(
 /// verifies it offline. Owners, admins and auditors.
 #[utoipa::path(get, path = "/orgs/{org_id}/audit/export", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = common::ids::OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses(
+        OrgAnswers,
         (status = 200, description = "The trail, one entry per line",
             content((String = "application/jsonl", example = "{\"seq\":0,\"header\":{\"action\":\"genesis\",…},\"payload\":{…},\"payload_sha256\":\"…\",\"prev\":\"0000…\",\"hash\":\"…\"}\n"))),
         (status = 403, description = "The caller's role cannot read the audit trail", body = ProblemDetails),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
-        (status = 422, description = "`org_id` is not a UUID", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn export_org_audit(
     me: CurrentUser,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
 ) -> Result<HttpResponse, ApiError> {
-    let org = super::orgs::org_path(&path)?;
     let entries = org_audit::audit_export(&context.db, &me.user, org).await?;
     Ok(common::audit::jsonl_response(entries))
 }

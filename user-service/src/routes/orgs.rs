@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
 use common::http::RequestId;
+use common::http::json_list;
 use common::ids::{OrgId, UserId};
 use common::org::OrgRole;
 use common::validation::Invalid;
@@ -15,6 +16,7 @@ use utoipa::ToSchema;
 
 use super::HttpPolicy;
 use super::extract::CurrentUser;
+use super::org_scope::{OrgAnswers, OrgPath};
 use crate::domain::org::InvitationId;
 use crate::service::ServiceContext;
 use crate::service::invitations::{self, NewInvitation};
@@ -169,10 +171,6 @@ pub struct AcceptInvitationRequest {
     pub token: String,
 }
 
-pub(super) fn org_path(raw: &str) -> Result<OrgId, Invalid> {
-    OrgId::parse("org_id", raw).map_err(Invalid::from)
-}
-
 fn user_path(raw: &str) -> Result<UserId, Invalid> {
     UserId::parse("user_id", raw).map_err(Invalid::from)
 }
@@ -212,25 +210,24 @@ pub async fn list_orgs(
     context: web::Data<ServiceContext>,
 ) -> Result<HttpResponse, ApiError> {
     let views = orgs::list(&context.db, &me.user).await?;
-    Ok(HttpResponse::Ok().json(views.into_iter().map(OrgResponse::from).collect::<Vec<_>>()))
+    Ok(json_list(views, OrgResponse::from))
 }
 
 /// One organization
 #[utoipa::path(get, path = "/orgs/{org_id}", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses(
+        OrgAnswers,
         (status = 200, description = "The organization, with the caller's role", body = OrgResponse),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
-        (status = 422, description = "`org_id` is not a UUID", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn get_org(
     me: CurrentUser,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
 ) -> Result<HttpResponse, ApiError> {
-    let view = orgs::get(&context.db, &me.user, org_path(&path)?).await?;
+    let view = orgs::get(&context.db, &me.user, org).await?;
     Ok(HttpResponse::Ok().json(OrgResponse::from(view)))
 }
 
@@ -239,12 +236,12 @@ pub async fn get_org(
 /// Owner or admin.
 #[utoipa::path(patch, path = "/orgs/{org_id}", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     request_body = OrgNameRequest,
     responses(
+        OrgAnswers,
         (status = 200, description = "Renamed", body = OrgResponse),
         (status = 403, description = "The caller's role cannot rename it", body = ProblemDetails),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
         (status = 422, description = "An empty or too long name, or unknown fields", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
@@ -252,17 +249,10 @@ pub async fn rename_org(
     me: CurrentUser,
     request_id: RequestId,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
     Json(body): Json<OrgNameRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = orgs::rename(
-        &context.db,
-        &me.user,
-        org_path(&path)?,
-        &body.name,
-        &request_id,
-    )
-    .await?;
+    let view = orgs::rename(&context.db, &me.user, org, &body.name, &request_id).await?;
     Ok(HttpResponse::Ok().json(OrgResponse::from(view)))
 }
 
@@ -274,21 +264,20 @@ pub async fn rename_org(
 /// never hears of this. A personal organization goes only with its account.
 #[utoipa::path(delete, path = "/orgs/{org_id}", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses(
+        OrgAnswers,
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid token, or the login is older than 5 minutes (a step-up challenge: log in again)", body = ProblemDetails),
         (status = 403, description = "The caller is not its owner", body = ProblemDetails),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
         (status = 409, description = "It is the caller's personal organization", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn delete_org(
     me: CurrentUser,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
 ) -> Result<HttpResponse, ApiError> {
-    let org = org_path(&path)?;
     me.token.require_fresh_login()?;
     orgs::delete(&context.db, &me.user, org).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -299,25 +288,19 @@ pub async fn delete_org(
 /// Any member; oldest first.
 #[utoipa::path(get, path = "/orgs/{org_id}/members", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses(
+        OrgAnswers,
         (status = 200, description = "The members", body = [MemberResponse]),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
-        (status = 422, description = "`org_id` is not a UUID", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn list_members(
     me: CurrentUser,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
 ) -> Result<HttpResponse, ApiError> {
-    let members = members::members(&context.db, &me.user, org_path(&path)?).await?;
-    Ok(HttpResponse::Ok().json(
-        members
-            .into_iter()
-            .map(MemberResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    let members = members::members(&context.db, &me.user, org).await?;
+    Ok(json_list(members, MemberResponse::from))
 }
 
 /// Change a member's role
@@ -332,6 +315,7 @@ pub async fn list_members(
            ("user_id" = UserId, Path, description = "The member")),
     request_body = RoleRequest,
     responses(
+        OrgAnswers,
         (status = 200, description = "Changed", body = MemberResponse),
         (status = 403, description = "The caller's role cannot give or take this role", body = ProblemDetails),
         (status = 404, description = "No such organization or member, or the caller is not a member", body = ProblemDetails),
@@ -343,10 +327,11 @@ pub async fn change_member(
     me: CurrentUser,
     request_id: RequestId,
     context: web::Data<ServiceContext>,
+    OrgPath(org): OrgPath,
     path: web::Path<(String, String)>,
     Json(body): Json<RoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (org, user) = (org_path(&path.0)?, user_path(&path.1)?);
+    let user = user_path(&path.1)?;
     let member =
         members::change_role(&context.db, &me.user, org, user, body.role, &request_id).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
@@ -363,6 +348,7 @@ pub async fn change_member(
     params(("org_id" = OrgId, Path, description = "The organization"),
            ("user_id" = UserId, Path, description = "The member (the caller's own id: leave)")),
     responses(
+        OrgAnswers,
         (status = 204, description = "Removed"),
         (status = 403, description = "The caller's role cannot remove this member", body = ProblemDetails),
         (status = 404, description = "No such organization or member, or the caller is not a member", body = ProblemDetails),
@@ -374,9 +360,10 @@ pub async fn remove_member(
     me: CurrentUser,
     request_id: RequestId,
     context: web::Data<ServiceContext>,
+    OrgPath(org): OrgPath,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (org, user) = (org_path(&path.0)?, user_path(&path.1)?);
+    let user = user_path(&path.1)?;
     members::remove_member(&context.db, &me.user, org, user, &request_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -391,12 +378,12 @@ pub async fn remove_member(
 /// the mail limits of the address apply (429).
 #[utoipa::path(post, path = "/orgs/{org_id}/invitations", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     request_body = InvitationRequest,
     responses(
+        OrgAnswers,
         (status = 201, description = "Invited; the token is in the mail", body = InvitationResponse),
         (status = 403, description = "The caller's role cannot invite, or not to this role", body = ProblemDetails),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
         (status = 409, description = "A personal organization, an address that is a member already, or too many pending invitations", body = ProblemDetails),
         (status = 422, description = "An invalid address or role, or unknown fields", body = ProblemDetails),
         (status = 429, description = "Too many requests from this client, or mails to this address; see Retry-After", body = ProblemDetails),
@@ -408,10 +395,9 @@ pub async fn invite(
     request_id: RequestId,
     context: web::Data<ServiceContext>,
     policy: web::Data<HttpPolicy>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
     Json(body): Json<InvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = org_path(&path)?;
     let requester = policy.sensitive_limit(&req)?;
     let new = NewInvitation {
         email: &body.email,
@@ -428,26 +414,20 @@ pub async fn invite(
 /// Owner, admin or auditor.
 #[utoipa::path(get, path = "/orgs/{org_id}/invitations", tag = "organizations",
     security(("oauth2_password" = [])),
-    params(("org_id" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses(
+        OrgAnswers,
         (status = 200, description = "The invitations that have not expired, oldest first", body = [InvitationResponse]),
         (status = 403, description = "The caller's role cannot read invitations", body = ProblemDetails),
-        (status = 404, description = "No such organization, or the caller is not a member", body = ProblemDetails),
-        (status = 422, description = "`org_id` is not a UUID", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %me.user.id))]
 pub async fn list_invitations(
     me: CurrentUser,
     context: web::Data<ServiceContext>,
-    path: web::Path<String>,
+    OrgPath(org): OrgPath,
 ) -> Result<HttpResponse, ApiError> {
-    let pending = invitations::invitations(&context.db, &me.user, org_path(&path)?).await?;
-    Ok(HttpResponse::Ok().json(
-        pending
-            .into_iter()
-            .map(InvitationResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    let pending = invitations::invitations(&context.db, &me.user, org).await?;
+    Ok(json_list(pending, InvitationResponse::from))
 }
 
 /// Revoke an invitation
@@ -458,6 +438,7 @@ pub async fn list_invitations(
     params(("org_id" = OrgId, Path, description = "The organization"),
            ("id" = InvitationId, Path, description = "The invitation")),
     responses(
+        OrgAnswers,
         (status = 204, description = "Revoked: its token no longer works"),
         (status = 403, description = "The caller's role cannot revoke it", body = ProblemDetails),
         (status = 404, description = "No such organization or invitation, or the caller is not a member", body = ProblemDetails),
@@ -468,9 +449,9 @@ pub async fn revoke_invitation(
     me: CurrentUser,
     request_id: RequestId,
     context: web::Data<ServiceContext>,
+    OrgPath(org): OrgPath,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = org_path(&path.0)?;
     let id = InvitationId::parse("id", &path.1).map_err(Invalid::from)?;
     invitations::revoke(&context.db, &me.user, org, id, &request_id).await?;
     Ok(HttpResponse::NoContent().finish())
