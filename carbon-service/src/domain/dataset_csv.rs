@@ -10,7 +10,7 @@
 
 use super::dataset::Dataset;
 use super::gwp::Gases;
-use super::usage_csv::{MAX_REPORTED_ERRORS, TooManyRows, numbered_rows};
+use super::usage_csv::{MAX_REPORTED_ERRORS, TooManyRows, numbered_rows, open_csv};
 use super::usage_type::{UsageType, UsageTypeFields};
 use common::validation::FieldError;
 
@@ -63,20 +63,7 @@ fn integer(field: &str, raw: &str) -> Result<Option<i64>, FieldError> {
 /// type comes back with its row number for an id, to be replaced.
 pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, UploadError> {
     let assigned = dataset.org_id.is_some();
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(body);
-    let header = reader
-        .headers()
-        .map_err(|e| {
-            UploadError::Invalid(vec![FieldError::new(
-                "header",
-                format!("cannot be read: {e}"),
-            )])
-        })?
-        .clone();
+    let (mut reader, header) = open_csv(body).map_err(|e| UploadError::Invalid(vec![e]))?;
     let position = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let mut missing: Vec<FieldError> = REQUIRED_COLUMNS
         .iter()

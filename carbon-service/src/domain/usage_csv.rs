@@ -54,6 +54,21 @@ pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
 /// The most rows one import may hold.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
 
+/// A CSV body's reader (cells trimmed, rows of any length, a UTF-8
+/// byte-order mark skipped) and its header row.
+pub fn open_csv(body: &[u8]) -> Result<(csv::Reader<&[u8]>, csv::StringRecord), FieldError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(body);
+    let header = reader
+        .headers()
+        .map_err(|e| FieldError::new("header", format!("cannot be read: {e}")))?
+        .clone();
+    Ok((reader, header))
+}
+
 /// More than [`MAX_IMPORT_ROWS`] data rows.
 pub struct TooManyRows;
 
@@ -177,15 +192,7 @@ pub struct ImportRow {
 /// parsed and kept with its errors, so the caller can add the errors of
 /// its type and unit and report them all in one answer.
 pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(body);
-    let header = reader
-        .headers()
-        .map_err(|e| invalid("header", format!("cannot be read: {e}")))?
-        .clone();
+    let (mut reader, header) = open_csv(body).map_err(|e| ImportError::Invalid(vec![e]))?;
     let position = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let column = |name: &str| {
         position(name).ok_or_else(|| FieldError::new("header", format!("has no `{name}` column")))

@@ -2229,7 +2229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            /** @description `org_id` is not a UUID */
             422: {
                 headers: {
                     [name: string]: unknown;
