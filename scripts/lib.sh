@@ -64,10 +64,13 @@ port_open() {
 # A free TCP port on 127.0.0.1, for servers that must know each other's
 # address before they start (the web app and the APIs it names in CORS).
 # Servers that can bind port 0 and report the port do that instead.
+# Below Linux's ephemeral range (32768 and up by default): a port there can
+# be taken between this check and the bind by any outgoing connection's
+# local end (seen once: a database client's socket took user-service's).
 free_port() {
   local port _
   for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12000))
     if ! port_open "$port"; then echo "$port"; return 0; fi
   done
   die "found no free port"
