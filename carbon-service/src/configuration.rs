@@ -42,7 +42,8 @@ pub struct UserLimits {
     pub export: RateLimitSettings,
     /// Summaries (`SUMMARY_RATE_LIMIT_*`).
     pub summary: RateLimitSettings,
-    /// Usages one user may store (`USAGE_QUOTA_PER_USER`).
+    /// Usages one organization may store (`USAGE_QUOTA_PER_USER`, named
+    /// before organizations).
     pub usage_quota: u64,
 }
 

@@ -61,7 +61,7 @@ impl From<UsageError> for ApiError {
                 retry_after_seconds,
             },
             UsageError::QuotaReached { quota } => ApiError::Conflict(format!(
-                "The usage quota of {quota} usages per user is reached; delete or erase usages to record more."
+                "The usage quota of {quota} usages per organization is reached; delete or erase usages to record more."
             )),
             UsageError::TooManyRows => ApiError::PayloadTooLarge,
             // Retrying with the same Idempotency-Key is safe.

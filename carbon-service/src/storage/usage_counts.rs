@@ -1,6 +1,6 @@
-//! The `usage_counts` collection: how many usages each user has stored, so
-//! the per-user quota is one conditional update instead of a count over the
-//! user's whole index range.
+//! The `usage_counts` collection: how many usages each organization has
+//! stored (keyed by its id), so the quota is one conditional update instead
+//! of a count over the organization's whole index range.
 
 use bson::doc;
 use mongodb::{ClientSession, Collection, Database};
@@ -14,8 +14,8 @@ fn counts(db: &Database) -> Collection<bson::Document> {
     db.collection(COLLECTION)
 }
 
-/// Takes `n` usages of the user's `quota` in the transaction of
-/// `session`: `false` (nothing taken) when the user would then hold more
+/// Takes `n` usages of the organization's `quota` in the transaction of
+/// `session`: `false` (nothing taken) when the organization would then hold more
 /// than `quota`. The read and the increment are one transaction's, so two
 /// writers that both read room cannot both take it: the second to write
 /// the count conflicts and runs again.
@@ -35,7 +35,7 @@ pub async fn reserve(
     Ok(true)
 }
 
-/// Counts `n` more usages of the user (room checked by the caller, in the
+/// Counts `n` more usages of the organization (room checked by the caller, in the
 /// same transaction).
 pub async fn add(
     db: &Database,
@@ -48,13 +48,13 @@ pub async fn add(
         session,
         org_id,
         doc! { "$inc": { "usages": n as i64 } },
-        "taking from a user's usage quota",
+        "taking from a organization's usage quota",
     )
     .await
 }
 
-/// Takes `n` of the user's `quota` in one conditional update, when the
-/// user's count exists and has room for all of them: `false` otherwise
+/// Takes `n` of the organization's `quota` in one conditional update, when the
+/// organization's count exists and has room for all of them: `false` otherwise
 /// (nothing taken; read [`held`] to see why).
 pub async fn try_take(
     db: &Database,
@@ -73,11 +73,11 @@ pub async fn try_take(
         )
         .session(session)
         .await
-        .context("taking from a user's usage quota")?;
+        .context("taking from a organization's usage quota")?;
     Ok(taken.matched_count == 1)
 }
 
-/// How many usages the user holds, read in the transaction of `session`.
+/// How many usages the organization holds, read in the transaction of `session`.
 pub async fn held(
     db: &Database,
     session: &mut ClientSession,
@@ -87,7 +87,7 @@ pub async fn held(
         .find_one(doc! { "_id": org_id })
         .session(session)
         .await
-        .context("reading a user's usage count")?;
+        .context("reading a organization's usage count")?;
     Ok(current
         .and_then(|c| c.get("usages").and_then(bson::Bson::as_i64))
         .and_then(|n| u64::try_from(n).ok())
@@ -110,12 +110,12 @@ pub async fn release(
             )
             .session(session)
             .await
-            .context("giving back to a user's usage quota")?;
+            .context("giving back to a organization's usage quota")?;
     }
     Ok(())
 }
 
-/// Sets the user's count (a repair), in the transaction of `session`.
+/// Sets the organization's count (a repair), in the transaction of `session`.
 pub async fn set(
     db: &Database,
     session: &mut ClientSession,
@@ -127,17 +127,17 @@ pub async fn set(
         session,
         org_id,
         doc! { "$set": { "usages": usages as i64 } },
-        "setting a user's usage count",
+        "setting a organization's usage count",
     )
     .await
 }
 
-/// Every user who has a count.
+/// Every organization that has a count.
 pub async fn org_ids(db: &Database) -> Result<Vec<OrgId>, StoreError> {
     super::distinct_orgs(db, COLLECTION, "_id").await
 }
 
-/// Applies `change` to the user's count, creating it if absent, in the
+/// Applies `change` to the organization's count, creating it if absent, in the
 /// transaction of `session`.
 async fn upsert(
     db: &Database,

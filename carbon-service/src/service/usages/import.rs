@@ -40,7 +40,7 @@ impl Usages<'_> {
     /// included, resolved in one query) before anything is stored; then the
     /// rows (in batches), their rollups, the quota and the key's record are
     /// one transaction, invisible to readers until it commits. Counts
-    /// against the user's quota as a whole.
+    /// against the organization's quota as a whole.
     #[tracing::instrument(skip_all, fields(org_id = %turn.org_id(), bytes = body.len()))]
     pub async fn import(
         &self,

@@ -2,7 +2,7 @@
 //! and summing a user's usages.
 //!
 //! Every flow that writes is one transaction ([`common::db::in_transaction`]):
-//! the usages, their rollups, the user's quota count and the idempotency
+//! the usages, their rollups, the organization's quota count and the idempotency
 //! record commit together or not at all, and no reader sees part of them.
 //!
 //! By concern: [`idempotency`] (what an `Idempotency-Key` answers),
@@ -400,7 +400,7 @@ pub(super) async fn account(
     Ok(())
 }
 
-/// Takes `n` of the user's `quota`, in the transaction of `session`.
+/// Takes `n` of the organization's `quota`, in the transaction of `session`.
 async fn reserve_quota(
     db: &Database,
     session: &mut ClientSession,
