@@ -424,3 +424,34 @@ async fn the_members_list_shows_every_member_with_role_to_any_member() {
             .any(|m| m["email"] == org.viewer.email.as_str())
     );
 }
+
+#[tokio::test]
+async fn every_route_under_an_organization_names_an_org_id_that_is_not_a_uuid() {
+    let app = spawn_app().await;
+    let (access, _, _) = app.signed_up(&unique_email()).await;
+    let someone = uuid::Uuid::new_v4().to_string();
+    let scoped: Vec<_> = user_service::routes::table()
+        .operations()
+        .into_iter()
+        .filter(|(template, _)| template.starts_with("/orgs/{org_id}"))
+        .collect();
+    assert!(scoped.len() >= 10, "the organization's routes: {scoped:?}");
+    for (template, method) in scoped {
+        let path = template
+            .replace("{org_id}", "not-a-uuid")
+            .replace("{user_id}", &someone)
+            .replace("{id}", &someone);
+        let verb = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = app.client.request(verb.clone(), app.url(&path));
+        request = request.bearer_auth(&access);
+        if verb != reqwest::Method::GET {
+            request = request.json(&json!({}));
+        }
+        let problem = assert_problem(request.send().await.unwrap(), 422).await;
+        assert_eq!(
+            error_fields(&problem),
+            ["org_id"],
+            "{method} {path}: {problem}"
+        );
+    }
+}
