@@ -242,7 +242,6 @@ pub async fn get_restatement(
     let dataset = params
         .dataset
         .as_deref()
-        .filter(|raw| !raw.trim().is_empty())
         .map(|raw| DatasetId::parse("dataset", raw))
         .transpose()
         .map_err(Invalid::from);

@@ -190,3 +190,25 @@ async fn an_auditor_reads_a_restatement_and_the_stored_usages_never_change() {
         .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_malformed_period_dataset_or_gwp_set_is_422_naming_each_and_a_blank_dataset_is_one() {
+    let app = spawn_app().await;
+    let owner = TestUser::member(OrgId::new(), OrgRole::Owner);
+    for (query, fields) in [
+        (
+            "period=2025&dataset=Bad_Id&gwp=AR9",
+            vec!["period", "dataset", "gwp"],
+        ),
+        // What the schema forbids is refused, not read as "no dataset".
+        ("period=FY2025&dataset=", vec!["dataset"]),
+        ("period=FY2025&original_gwp=ar5x", vec!["original_gwp"]),
+    ] {
+        let r = app
+            .get(&format!("/inventory/restatement?{query}"), &owner)
+            .sent()
+            .await;
+        let problem = assert_problem(r, 422).await;
+        assert_eq!(error_fields(&problem), fields, "{query}: {problem}");
+    }
+}
