@@ -94,16 +94,18 @@ const MAX_CHAIN: usize = 16;
 impl<'a> TypeMatch<'a> {
     /// Over every type the organization may see; `dataset` is the other
     /// dataset's id.
-    pub fn new(dataset: &'a str, types: &'a [UsageType]) -> Self {
+    pub fn new(dataset: &'a str, types: impl IntoIterator<Item = &'a UsageType>) -> Self {
+        let mut by_id = HashMap::new();
         let mut replaced_by: HashMap<UsageTypeId, Vec<&UsageType>> = HashMap::new();
         for t in types {
+            by_id.insert(t.id, t);
             if let Some(old) = t.replaces_type_id {
                 replaced_by.entry(old).or_default().push(t);
             }
         }
         Self {
             dataset,
-            by_id: types.iter().map(|t| (t.id, t)).collect(),
+            by_id,
             replaced_by,
         }
     }

@@ -213,7 +213,8 @@ impl Periods<'_> {
                 "head": {"seq": head.seq, "hash": head.hash},
             });
             let entry = Draft::new(author, action::LOCK, entity::PERIOD, name, &payload);
-            trail::append(self.db, session, org_id, vec![entry]).await?;
+            // After the head just read in this transaction: no second read.
+            trail::append_after(self.db, session, &head, vec![entry]).await?;
             Ok(Period::of(&current, name))
         })
         .await

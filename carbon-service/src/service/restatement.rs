@@ -86,15 +86,10 @@ impl Restatements<'_> {
         let period = Period::of(&current, query.period);
         let threshold_percent = current.significance_threshold_percent;
         let all = self.types.all(self.db).await?;
-        let visible: Vec<_> = all
-            .iter()
-            .filter(|t| viewer.can_see_type(t))
-            .cloned()
-            .collect();
         let matching = query
             .dataset
             .as_ref()
-            .map(|id| TypeMatch::new(id.as_str(), &visible));
+            .map(|id| TypeMatch::new(id.as_str(), all.iter().filter(|t| viewer.can_see_type(t))));
         // Every usage of the period: one heavy-read turn.
         let _turn = self.slots.acquire(Slot::HeavyRead).await?;
         let filter = UsageFilter {
@@ -111,9 +106,7 @@ impl Restatements<'_> {
                 Some(m) => m.target(usage.usage_type_id),
                 None => Some(&usage.usage_type),
             };
-            // Cloned: the target borrows the usage when it is its own type.
-            let target = target.cloned();
-            figures.add(&usage, target.as_ref(), (query.original_gwp, query.gwp));
+            figures.add(&usage, target, (query.original_gwp, query.gwp));
         }
         let kind = figures.kind(query.gwp != query.original_gwp);
         let percent = percent_change(figures.original.co2e, figures.restated.co2e);

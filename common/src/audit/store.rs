@@ -171,31 +171,53 @@ pub async fn append(
     org_id: OrgId,
     drafts: Vec<Draft>,
 ) -> Result<Head, StoreError> {
-    let current = head_in(db, session, org_id).await?;
-    write_after(db, session, org_id, current, false, drafts).await
+    let after = match head_in(db, session, org_id).await? {
+        Some(head) => After::Head(head),
+        None => After::Genesis(Value::Object(
+            [(
+                "recorded_before".to_owned(),
+                Value::String(
+                    "nothing: the organization's first write begins its trail".to_owned(),
+                ),
+            )]
+            .into_iter()
+            .collect(),
+        )),
+    };
+    write_after(db, session, org_id, after, false, drafts).await
 }
 
 /// [`append`] after `known`, a head this process saw committed, without
 /// reading it again: the head moves only if it is still `known`, else
 /// [`StoreError::Moved`] (the transaction runs again, and the caller
-/// forgets `known`). What the hot path of usage creates uses.
+/// forgets `known`). What the hot path of usage creates uses, and a lock
+/// after the head it read.
 pub async fn append_after(
     db: &Database,
     session: &mut ClientSession,
     known: &Head,
     drafts: Vec<Draft>,
 ) -> Result<Head, StoreError> {
-    write_after(db, session, known.org_id, Some(known.clone()), true, drafts).await
+    let after = After::Head(known.clone());
+    write_after(db, session, known.org_id, after, true, drafts).await
 }
 
-/// Seals `drafts` after `current` (none: a new trail, from its genesis),
-/// inserts them and moves the head; with `conditional`, only from
-/// `current` as it was.
+/// Where a write goes on from.
+enum After {
+    /// A new trail: this genesis payload first.
+    Genesis(Value),
+    /// The trail's head.
+    Head(Head),
+}
+
+/// Seals `drafts` after `after` (a new trail: after its genesis), inserts
+/// them and moves the head; with `conditional`, only from the head as it
+/// was.
 async fn write_after(
     db: &Database,
     session: &mut ClientSession,
     org_id: OrgId,
-    current: Option<Head>,
+    after: After,
     conditional: bool,
     drafts: Vec<Draft>,
 ) -> Result<Head, StoreError> {
@@ -203,21 +225,12 @@ async fn write_after(
         context: "appending to the audit trail",
     };
     let at = bson::DateTime::now();
-    let (mut seq, mut prev, mut drafts) = match &current {
-        Some(head) => (head.seq + 1, head.hash.clone(), drafts),
-        None => {
-            let mut all = vec![Draft::genesis(Value::Object(
-                [(
-                    "recorded_before".to_owned(),
-                    Value::String(
-                        "nothing: the organization's first write begins its trail".to_owned(),
-                    ),
-                )]
-                .into_iter()
-                .collect(),
-            ))];
+    let (current, mut seq, mut prev, mut drafts) = match after {
+        After::Head(head) => (Some(head.clone()), head.seq + 1, head.hash, drafts),
+        After::Genesis(genesis) => {
+            let mut all = vec![Draft::genesis(genesis)];
             all.extend(drafts);
-            (0, zero_hash(), all)
+            (None, 0, zero_hash(), all)
         }
     };
     let mut sealed = Vec::with_capacity(drafts.len());
@@ -274,43 +287,6 @@ async fn write_after(
     Ok(head)
 }
 
-/// The head each organization's trail had after this process's last
-/// committed append to it: a write that trusts it skips a read, and the
-/// conditional move of [`append_after`] catches one that went stale.
-/// Bounded: emptied when it holds [`MAX_CACHED_HEADS`].
-#[derive(Debug, Default)]
-pub struct HeadCache {
-    heads: std::sync::Mutex<std::collections::HashMap<OrgId, Head>>,
-}
-
-pub const MAX_CACHED_HEADS: usize = 10_000;
-
-impl HeadCache {
-    fn heads(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<OrgId, Head>> {
-        // A panic while holding it leaves only plain values.
-        self.heads
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub fn get(&self, org_id: OrgId) -> Option<Head> {
-        self.heads().get(&org_id).cloned()
-    }
-
-    /// After the append's transaction committed.
-    pub fn remember(&self, head: Head) {
-        let mut heads = self.heads();
-        if heads.len() >= MAX_CACHED_HEADS {
-            heads.clear();
-        }
-        heads.insert(head.org_id, head);
-    }
-
-    pub fn forget(&self, org_id: OrgId) {
-        self.heads().remove(&org_id);
-    }
-}
-
 /// Begins the organization's trail with `genesis` (what it held before
 /// the trail existed), unless it has begun: idempotent.
 pub async fn begin(
@@ -322,24 +298,15 @@ pub async fn begin(
     if head_in(db, session, org_id).await?.is_some() {
         return Ok(false);
     }
-    let at = bson::DateTime::now();
-    let entry = StoredEntry::seal(org_id, 0, &zero_hash(), Draft::genesis(genesis), at)?;
-    let head = Head {
+    write_after(
+        db,
+        session,
         org_id,
-        seq: 0,
-        hash: entry.hash.clone(),
-        at,
-    };
-    entries(db)
-        .insert_one(&entry)
-        .session(&mut *session)
-        .await
-        .context("beginning an audit trail")?;
-    heads(db)
-        .insert_one(&head)
-        .session(&mut *session)
-        .await
-        .context("beginning an audit trail")?;
+        After::Genesis(genesis),
+        false,
+        Vec::new(),
+    )
+    .await?;
     Ok(true)
 }
 

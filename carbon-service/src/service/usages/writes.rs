@@ -17,7 +17,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use tokio::sync::{Mutex, MutexGuard};
 
-use common::audit::store::{Head, HeadCache, MAX_CACHED_HEADS};
+use common::audit::store::Head;
 use common::ids::OrgId;
 
 use super::PendingCreate;
@@ -27,6 +27,9 @@ use crate::domain::period::InventorySettings;
 /// two users rarely share one (then they queue behind each other).
 const STRIPES: usize = 1024;
 
+/// The most organizations whose head and settings one process keeps.
+const MAX_KNOWN: usize = 10_000;
+
 pub struct UserWrites {
     stripes: Vec<Mutex<()>>,
     hasher: RandomState,
@@ -34,13 +37,13 @@ pub struct UserWrites {
     creates: std::sync::Mutex<HashMap<OrgId, Vec<PendingCreate>>>,
     /// Users with an import in flight here (one each).
     importing: std::sync::Mutex<HashSet<OrgId>>,
-    /// Each organization's audit head after this process's last create
-    /// batch, and its settings then: a batch that trusts them skips two
-    /// reads. Every settings change and lock moves the head, so the
-    /// batch's conditional move of the head (`audit::store::append_after`)
-    /// also catches settings gone stale.
-    heads: HeadCache,
-    settings: std::sync::Mutex<HashMap<OrgId, (i64, InventorySettings)>>,
+    /// Each organization's audit head after this process's last committed
+    /// create batch, and the settings that batch read: the next batch that
+    /// trusts them skips two reads. Every settings change and lock moves
+    /// the head, so the batch's conditional move of the head
+    /// (`audit::store::append_after`) also catches settings gone stale.
+    /// Bounded: emptied when it holds [`MAX_KNOWN`].
+    known: std::sync::Mutex<HashMap<OrgId, (Head, InventorySettings)>>,
 }
 
 /// A user's one import in flight in this instance, from before its body is
@@ -69,8 +72,7 @@ impl Default for UserWrites {
             hasher: RandomState::new(),
             creates: std::sync::Mutex::new(HashMap::new()),
             importing: std::sync::Mutex::new(HashSet::new()),
-            heads: HeadCache::default(),
-            settings: std::sync::Mutex::new(HashMap::new()),
+            known: std::sync::Mutex::new(HashMap::new()),
         }
     }
 }
@@ -96,39 +98,31 @@ impl UserWrites {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn settings(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, (i64, InventorySettings)>> {
+    fn known_heads(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, (Head, InventorySettings)>> {
         // A panic while holding it leaves only plain values.
-        self.settings
+        self.known
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The organization's audit head as this process last committed it,
-    /// and its settings then, when both are known.
+    /// and its settings then.
     pub fn known(&self, org_id: OrgId) -> Option<(Head, InventorySettings)> {
-        let head = self.heads.get(org_id)?;
-        let settings = self
-            .settings()
-            .get(&org_id)
-            .filter(|(seq, _)| *seq == head.seq)
-            .map(|(_, s)| s.clone())?;
-        Some((head, settings))
+        self.known_heads().get(&org_id).cloned()
     }
 
     /// After a batch committed: its head, and the settings it read.
     pub fn committed(&self, head: Head, settings: InventorySettings) {
-        let mut cached = self.settings();
-        if cached.len() >= MAX_CACHED_HEADS {
-            cached.clear();
+        let mut known = self.known_heads();
+        if known.len() >= MAX_KNOWN {
+            known.clear();
         }
-        cached.insert(head.org_id, (head.seq, settings));
-        self.heads.remember(head);
+        known.insert(head.org_id, (head, settings));
     }
 
     /// After a batch found them stale.
     pub fn forget(&self, org_id: OrgId) {
-        self.heads.forget(org_id);
-        self.settings().remove(&org_id);
+        self.known_heads().remove(&org_id);
     }
 
     /// The user's import turn, `None` while another import of theirs is
