@@ -11,7 +11,7 @@ use common::validation::Invalid;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::limited::{InventoryWrite, Within};
+use super::limited::{InventoryWrite, Within, WriteLimited};
 use crate::context::AppContext;
 use crate::domain::facility::{Facility, FacilityFields, FacilityId};
 use crate::domain::ids::UsageTypeId;
@@ -133,7 +133,7 @@ pub async fn list_facilities(
         (status = 403, description = "The token's role is not admin or owner", body = ProblemDetails),
         (status = 409, description = "A facility of this name exists, or the organization keeps 1,000 already", body = ProblemDetails),
         (status = 422, description = "Invalid fields (every one named), or an unknown default type", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_facility(
@@ -179,7 +179,7 @@ pub async fn get_facility(
         (status = 404, description = "No such facility of the organization's", body = ProblemDetails),
         (status = 409, description = "Another facility has this name", body = ProblemDetails),
         (status = 422, description = "Invalid fields (every one named)", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn replace_facility(
@@ -205,7 +205,7 @@ pub async fn replace_facility(
         (status = 403, description = "The token's role is not admin or owner", body = ProblemDetails),
         (status = 404, description = "No such facility of the organization's", body = ProblemDetails),
         (status = 409, description = "Usages name it", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn delete_facility(

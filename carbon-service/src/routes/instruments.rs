@@ -11,7 +11,7 @@ use common::http::json_list;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::limited::{InventoryWrite, Within};
+use super::limited::{InventoryWrite, Within, WriteLimited};
 use super::type_input::GasesInput;
 use super::types::GasesBody;
 use crate::context::AppContext;
@@ -169,7 +169,7 @@ pub async fn list_instruments(
             headers(("Location" = String, description = "The instrument's URL"))),
         (status = 409, description = "The account keeps 1,000 instruments already, or the instrument's months overlap a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 422, description = "Invalid fields (every one named): a window that is not whole months of one year, a unit that is not energy, a supplier factor without gases", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_instrument(
@@ -213,7 +213,7 @@ pub async fn get_instrument(
         (status = 409, description = "The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
         (status = 422, description = "Invalid fields (every one named)", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn replace_instrument(
@@ -235,7 +235,7 @@ pub async fn replace_instrument(
         (status = 204, description = "Deleted"),
         (status = 409, description = "The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn delete_instrument(

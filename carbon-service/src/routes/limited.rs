@@ -90,3 +90,14 @@ pub fn authored<T>(
             }),
     )
 }
+
+/// What a route whose extractor is `Within<UsageWrite | InventoryWrite |
+/// Unlock>` answers over its caller's write limit, declared once.
+#[derive(utoipa::IntoResponses)]
+pub enum WriteLimited {
+    #[response(
+        status = 429,
+        description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After"
+    )]
+    TooMany(common::error::ProblemDetails),
+}

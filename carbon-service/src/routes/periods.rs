@@ -12,7 +12,7 @@ use common::validation::Invalid;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::limited::{InventoryWrite, Unlock, Within};
+use super::limited::{InventoryWrite, Unlock, Within, WriteLimited};
 use crate::context::AppContext;
 use crate::domain::period::{
     DEFAULT_THRESHOLD_PERCENT, InventorySettings, PeriodName, SettingsFields,
@@ -170,6 +170,7 @@ pub async fn get_settings(
     security(("oauth2_password" = [])),
     request_body = SettingsRequest,
     responses(
+        WriteLimited,
         (status = 200, description = "The settings as stored", body = SettingsResponse),
         (status = 401, description = "Missing or invalid token", body = ProblemDetails),
         (status = 403, description = "The token's role is not admin or owner", body = ProblemDetails),
@@ -225,6 +226,7 @@ pub async fn list_periods(
     security(("oauth2_password" = [])),
     params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")),
     responses(
+        WriteLimited,
         (status = 200, description = "The period, locked", body = PeriodResponse),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 403, description = "The token's role is not admin or owner", body = ProblemDetails),
@@ -253,6 +255,7 @@ pub async fn lock_period(
     params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")),
     request_body = UnlockRequest,
     responses(
+        WriteLimited,
         (status = 200, description = "The period, open", body = PeriodResponse),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 403, description = "The token's role is not owner", body = ProblemDetails),

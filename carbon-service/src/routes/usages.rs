@@ -20,7 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::erasure::{EraseQuery, ErasureAnswers, OwnerErasure};
-use super::limited::{Import, UsageWrite, Within};
+use super::limited::{Import, UsageWrite, Within, WriteLimited};
 use super::types::{GasesBody, UsageTypeResponse};
 use crate::context::AppContext;
 use crate::domain::figures::shown;
@@ -339,7 +339,7 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
         (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After), or the usage is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 410, description = "A retry of this Idempotency-Key, whose usage has been deleted since: nothing recorded", body = ProblemDetails),
         (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn create_usage(
@@ -495,7 +495,7 @@ pub async fn get_usage(
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
         (status = 409, description = "Other requests kept changing the usage; retry; or the change touches a locked reporting period (the answer names it; an owner unlocks it) (a usage dated in it, or moved into or out of it)", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip(req, caller, ctx, body), fields(user_id = %caller.id))]
 pub async fn update_usage(
@@ -538,7 +538,7 @@ pub async fn update_usage(
         (status = 409, description = "The usage is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
-        (status = 429, description = "Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After", body = ProblemDetails),
+        WriteLimited,
     ))]
 #[tracing::instrument(skip(req, caller, ctx), fields(user_id = %caller.id))]
 pub async fn delete_usage(

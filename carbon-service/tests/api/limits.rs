@@ -407,3 +407,34 @@ async fn erasing_another_users_usages_or_retiring_a_dataset_needs_a_recent_login
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn settings_and_period_changes_count_against_the_write_limit_as_their_documents_say() {
+    let app = spawn_app_with(&[
+        ("USAGE_WRITE_RATE_LIMIT_PER_MINUTE", "1"),
+        ("USAGE_WRITE_RATE_LIMIT_BURST", "1"),
+    ])
+    .await;
+    let owner = TestUser::member(common::ids::OrgId::new(), common::org::OrgRole::Owner);
+    let settings = json!({"fiscal_year_start_month": 1});
+    let first = app.put("/inventory/settings", &owner).json(&settings).sent().await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_limited(app.put("/inventory/settings", &owner).json(&settings).sent().await).await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/inventory/settings", "put"),
+        ("/periods/{name}/lock", "post"),
+        ("/periods/{name}/unlock", "post"),
+    ] {
+        let answers = &doc["paths"][path][method]["responses"];
+        assert!(answers["429"].is_object(), "{method} {path} documents no 429");
+    }
+}

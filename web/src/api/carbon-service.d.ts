@@ -4200,6 +4200,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
             500: {
                 headers: {
@@ -4405,6 +4414,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description An unexpected error; details are in the log under the X-Request-Id */
             500: {
                 headers: {
@@ -4509,6 +4527,15 @@ export interface operations {
             };
             /** @description The name is not FY and a year, or the reason is empty or too long */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many writes by this user (USAGE_WRITE_RATE_LIMIT_PER_MINUTE); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
