@@ -417,9 +417,19 @@ async fn settings_and_period_changes_count_against_the_write_limit_as_their_docu
     .await;
     let owner = TestUser::member(common::ids::OrgId::new(), common::org::OrgRole::Owner);
     let settings = json!({"fiscal_year_start_month": 1});
-    let first = app.put("/inventory/settings", &owner).json(&settings).sent().await;
+    let first = app
+        .put("/inventory/settings", &owner)
+        .json(&settings)
+        .sent()
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
-    assert_limited(app.put("/inventory/settings", &owner).json(&settings).sent().await).await;
+    assert_limited(
+        app.put("/inventory/settings", &owner)
+            .json(&settings)
+            .sent()
+            .await,
+    )
+    .await;
     let doc: serde_json::Value = app
         .client
         .get(app.url("/api-docs/openapi.json"))
@@ -435,6 +445,9 @@ async fn settings_and_period_changes_count_against_the_write_limit_as_their_docu
         ("/periods/{name}/unlock", "post"),
     ] {
         let answers = &doc["paths"][path][method]["responses"];
-        assert!(answers["429"].is_object(), "{method} {path} documents no 429");
+        assert!(
+            answers["429"].is_object(),
+            "{method} {path} documents no 429"
+        );
     }
 }

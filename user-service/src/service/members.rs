@@ -22,15 +22,15 @@ pub async fn members(db: &Database, user: &User, org_id: OrgId) -> Result<Vec<Me
     get(db, user, org_id).await?;
     let all = memberships::of_org(db, org_id).await?;
     let ids: Vec<UserId> = all.iter().map(|m| m.user_id).collect();
-    let accounts = users::find_many(db, &ids).await?;
+    let mut emails: std::collections::HashMap<UserId, _> = users::find_many(db, &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.email))
+        .collect();
     Ok(all
         .into_iter()
         .filter_map(|membership| {
-            let email = accounts
-                .iter()
-                .find(|a| a.id == membership.user_id)?
-                .email
-                .clone();
+            let email = emails.remove(&membership.user_id)?;
             Some(Member { membership, email })
         })
         .collect())
