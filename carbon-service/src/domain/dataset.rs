@@ -125,7 +125,7 @@ pub struct DatasetFields {
 }
 
 fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
-    super::usage_type::check_label(field, value, MAX_TEXT_CHARS, errors)
+    super::text::check_label(field, value, MAX_TEXT_CHARS, errors)
 }
 
 impl Dataset {

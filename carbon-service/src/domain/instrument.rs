@@ -129,7 +129,7 @@ pub struct InstrumentFields {
 }
 
 fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
-    super::usage_type::check_label(field, value, MAX_TEXT_CHARS, errors)
+    super::text::check_label(field, value, MAX_TEXT_CHARS, errors)
 }
 
 fn first_of_month(t: &DateTime<Utc>) -> bool {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use super::gwp::Gases;
 use super::ids::UsageTypeId;
 use super::instrument::{Instrument, Level};
-use super::summary::SummaryCell;
+use super::summary::{MarketBased, SummaryCell};
 use super::units::{Dimension, Unit};
 use super::usage_type::{FactorBasis, UsageType};
 
@@ -115,14 +115,6 @@ pub fn allocate(
         allocation.push(cell, share);
     }
     allocation
-}
-
-/// A window's market-based figures: the gases and the energy each level
-/// covered.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MarketBased {
-    pub gases: Gases,
-    pub energy_kwh: BTreeMap<Level, f64>,
 }
 
 impl Allocation {

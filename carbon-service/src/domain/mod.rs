@@ -20,6 +20,7 @@ pub mod period;
 pub mod restatement;
 pub mod rollup;
 pub mod summary;
+pub mod text;
 pub mod units;
 pub mod usage;
 pub mod usage_csv;

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use super::gwp::{Gases, GwpSet};
 use super::ids::{FacilityId, UsageTypeId};
 use super::instrument::Level;
-use super::market::MarketBased;
 use super::usage_query::UsageFilter;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +56,15 @@ pub struct Scope2 {
     /// kWh of the window's purchased energy each level covered, in
     /// hierarchy order, every level listed.
     pub coverage: Vec<(Level, f64)>,
+}
+
+/// A window's market-based figures: the gases and the energy each level
+/// covered (`market` computes them from the
+/// summary's cells).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MarketBased {
+    pub gases: Gases,
+    pub energy_kwh: BTreeMap<Level, f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::dataset::{Dataset, DatasetId};
 use super::gwp::{Gases, GwpSet, check_fgases};
 use super::ids::UsageTypeId;
+use super::text::check_label;
 use super::units::{Dimension, Unit};
 use common::validation::{FieldError, Invalid};
 
@@ -156,24 +157,6 @@ pub struct UsageTypeFields {
     pub factor_basis: Option<String>,
     /// The type this one replaces (see [`UsageType::replaces_type_id`]).
     pub replaces_type_id: Option<i64>,
-}
-
-/// A required text: trimmed, 1 to `max` characters.
-pub(crate) fn check_label(
-    field: &str,
-    value: &str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> String {
-    let trimmed = value.trim();
-    let chars = trimmed.chars().count();
-    if chars == 0 || chars > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    trimmed.to_owned()
 }
 
 /// An optional text: blank counts as absent.

@@ -20,7 +20,7 @@ use common::db::in_transaction;
 use common::ids::OrgId;
 
 use super::idempotency::{Keyed, replayed_usage};
-use super::{Created, UsageError, account, reserve_quota};
+use super::{CreateAnswer, Created, UsageError, account, reserve_quota};
 
 /// A create waiting for its user's next transaction.
 pub struct PendingCreate {
@@ -64,9 +64,6 @@ pub(super) async fn write_creates(
         let _ = pending.reply.send(outcome);
     }
 }
-
-/// What one create of a batch comes to.
-pub(super) type CreateAnswer = Result<Created<Usage>, UsageError>;
 
 /// Writes a batch of one user's creates in one transaction, with the
 /// answers the same creates one after another would get: each key is

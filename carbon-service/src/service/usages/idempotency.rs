@@ -12,8 +12,7 @@ use crate::storage::usages;
 use common::db::in_transaction;
 use common::ids::OrgId;
 
-use super::group_commit::CreateAnswer;
-use super::{Created, UsageError};
+use super::{CreateAnswer, Created, UsageError};
 
 /// A request's `Idempotency-Key`, as its record's id and the request's
 /// fingerprint.

@@ -141,6 +141,9 @@ pub struct Created<T> {
     pub replayed: bool,
 }
 
+/// What one create comes to (of a batch, or a key's replay).
+pub(super) type CreateAnswer = Result<Created<Usage>, UsageError>;
+
 /// A page of usages and where the next one starts.
 #[derive(Debug)]
 pub struct UsageList {
