@@ -210,6 +210,17 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
+/// The path segment `name`, parsed by `parse` (which names it in its
+/// error): 422 for a malformed one. The body of a path extractor.
+pub fn path_segment<T>(
+    req: &HttpRequest,
+    name: &str,
+    parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
+) -> Result<T, ApiError> {
+    let raw = req.match_info().get(name).unwrap_or_default();
+    parse(name, raw).map_err(|e| ApiError::Validation(vec![e]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

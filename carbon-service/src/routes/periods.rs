@@ -1,16 +1,18 @@
 //! `/inventory/settings` and `/periods`: the organization's fiscal years
 //! and their locks.
 
-use actix_web::{HttpResponse, web};
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use common::auth::AuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
-use common::extract::Json;
+use common::extract::{Json, path_segment};
 use common::http::json_list;
 use common::ids::UserId;
-use common::validation::Invalid;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::limited::{InventoryWrite, Unlock, Within, WriteLimited};
 use crate::context::AppContext;
@@ -138,8 +140,22 @@ pub struct UnlockRequest {
     pub reason: String,
 }
 
-fn period_name(raw: &str) -> Result<PeriodName, Invalid> {
-    PeriodName::parse("name", raw).map_err(Invalid::from)
+/// The fiscal year the path names; 422 unless it is `FY` and a year.
+#[derive(IntoParams)]
+#[into_params(names("name"), parameter_in = Path)]
+pub struct PeriodPath(
+    /// The fiscal year, `FY` and the year it ends in
+    #[param(value_type = String, example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")]
+    pub PeriodName,
+);
+
+impl FromRequest for PeriodPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(path_segment(req, "name", PeriodName::parse).map(Self))
+    }
 }
 
 /// The organization's inventory settings
@@ -224,7 +240,7 @@ pub async fn list_periods(
 /// owners, with a login within the last five minutes.
 #[utoipa::path(post, path = "/periods/{name}/lock", tag = "periods",
     security(("oauth2_password" = [])),
-    params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")),
+    params(PeriodPath),
     responses(
         WriteLimited,
         (status = 200, description = "The period, locked", body = PeriodResponse),
@@ -237,9 +253,8 @@ pub async fn list_periods(
 pub async fn lock_period(
     Within(caller, author, _): Within<InventoryWrite>,
     ctx: web::Data<AppContext>,
-    name: web::Path<String>,
+    PeriodPath(name): PeriodPath,
 ) -> Result<HttpResponse, ApiError> {
-    let name = period_name(&name)?;
     caller.require_fresh_login()?;
     let locked = ctx.periods().lock(&author, name).await?;
     tracing::info!(period = %name, "period locked");
@@ -252,7 +267,7 @@ pub async fn lock_period(
 /// keeps. The owner only, with a login within the last five minutes.
 #[utoipa::path(post, path = "/periods/{name}/unlock", tag = "periods",
     security(("oauth2_password" = [])),
-    params(("name" = String, Path, description = "The fiscal year, `FY` and the year it ends in", example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")),
+    params(PeriodPath),
     request_body = UnlockRequest,
     responses(
         WriteLimited,
@@ -266,10 +281,9 @@ pub async fn lock_period(
 pub async fn unlock_period(
     Within(caller, author, _): Within<Unlock>,
     ctx: web::Data<AppContext>,
-    name: web::Path<String>,
+    PeriodPath(name): PeriodPath,
     Json(body): Json<UnlockRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = period_name(&name)?;
     caller.require_fresh_login()?;
     let opened = ctx.periods().unlock(&author, name, &body.reason).await?;
     tracing::info!(period = %name, "period unlocked");

@@ -1,11 +1,15 @@
 //! Registration, logout, password reset and email verification.
 
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use common::auth::MaybeAuthenticatedUser;
 use common::error::{ApiError, ProblemDetails};
 use common::extract::Json;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 use tracing::Instrument;
 
@@ -162,24 +166,76 @@ pub struct EmailRequest {
     pub email: String,
 }
 
-/// Issues a token and mails it in the background, so the answer's content
-/// and timing are the same whether or not the account exists or its mail
-/// quota is used up. The task keeps the request's span, so its log lines
-/// carry the request id.
-fn mail_token_in_background(
+/// A request for a mailed token: the address, from a client within the
+/// sensitive limit (checked after the body, 429 past it).
+pub struct MailRequest {
     requester: std::net::IpAddr,
     context: web::Data<ServiceContext>,
     email: String,
-    purpose: TokenPurpose,
-) {
-    let task = async move {
-        if let Err(e) =
-            accounts::mail_token(&context.db, &context, &email, purpose, requester).await
-        {
-            tracing::error!(error = %common::error::cause_chain(&e), "issuing an emailed token failed");
-        }
-    };
-    actix_web::rt::spawn(task.instrument(tracing::Span::current()));
+}
+
+impl FromRequest for MailRequest {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = Json::<EmailRequest>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let Json(body) = body.await?;
+            let (Some(policy), Some(context)) = (
+                req.app_data::<web::Data<HttpPolicy>>(),
+                req.app_data::<web::Data<ServiceContext>>(),
+            ) else {
+                return Err(ApiError::internal(
+                    "the policy or the service context is not registered as app data",
+                ));
+            };
+            Ok(Self {
+                requester: policy.sensitive_limit(&req)?,
+                context: context.clone(),
+                email: body.email,
+            })
+        })
+    }
+}
+
+impl MailRequest {
+    /// Issues a token and mails it in the background, so the answer's
+    /// content and timing are the same whether or not the account exists or
+    /// its mail quota is used up. The task keeps the request's span, so its
+    /// log lines carry the request id.
+    fn accept(self, purpose: TokenPurpose) -> HttpResponse {
+        let Self {
+            requester,
+            context,
+            email,
+        } = self;
+        let task = async move {
+            if let Err(e) =
+                accounts::mail_token(&context.db, &context, &email, purpose, requester).await
+            {
+                tracing::error!(error = %common::error::cause_chain(&e), "issuing an emailed token failed");
+            }
+        };
+        actix_web::rt::spawn(task.instrument(tracing::Span::current()));
+        HttpResponse::Accepted().finish()
+    }
+}
+
+/// The answers of a request for a mailed token.
+#[derive(IntoResponses)]
+pub enum MailAnswers {
+    #[response(
+        status = 202,
+        description = "Accepted (whether or not the account exists or a mail was sent)"
+    )]
+    Accepted,
+    #[response(
+        status = 429,
+        description = "Too many requests from this client; see Retry-After"
+    )]
+    TooManyRequests(ProblemDetails),
 }
 
 /// Forgot password
@@ -190,20 +246,10 @@ fn mail_token_in_background(
 /// in all. Rate-limited per client.
 #[utoipa::path(post, path = "/auth/forgot-password", tag = "auth",
     request_body = EmailRequest,
-    responses(
-        (status = 202, description = "Accepted (whether or not the account exists or a mail was sent)"),
-        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails),
-    ))]
+    responses(MailAnswers))]
 #[tracing::instrument(skip_all)]
-pub async fn forgot_password(
-    req: HttpRequest,
-    context: web::Data<ServiceContext>,
-    policy: web::Data<HttpPolicy>,
-    Json(body): Json<EmailRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let requester = policy.sensitive_limit(&req)?;
-    mail_token_in_background(requester, context, body.email, TokenPurpose::ResetPassword);
-    Ok(HttpResponse::Accepted().finish())
+pub async fn forgot_password(mail: MailRequest) -> HttpResponse {
+    mail.accept(TokenPurpose::ResetPassword)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -245,20 +291,10 @@ pub async fn reset_password(
 /// mail quotas as a reset. Rate-limited per client.
 #[utoipa::path(post, path = "/auth/request-verify-token", tag = "auth",
     request_body = EmailRequest,
-    responses(
-        (status = 202, description = "Accepted (whether or not the account exists or a mail was sent)"),
-        (status = 429, description = "Too many requests from this client; see Retry-After", body = ProblemDetails),
-    ))]
+    responses(MailAnswers))]
 #[tracing::instrument(skip_all)]
-pub async fn request_verify_token(
-    req: HttpRequest,
-    context: web::Data<ServiceContext>,
-    policy: web::Data<HttpPolicy>,
-    Json(body): Json<EmailRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let requester = policy.sensitive_limit(&req)?;
-    mail_token_in_background(requester, context, body.email, TokenPurpose::VerifyEmail);
-    Ok(HttpResponse::Accepted().finish())
+pub async fn request_verify_token(mail: MailRequest) -> HttpResponse {
+    mail.accept(TokenPurpose::VerifyEmail)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,8 +6,8 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use common::error::{ApiError, ProblemDetails};
+use common::extract::path_segment;
 use common::ids::OrgId;
-use common::validation::Invalid;
 use utoipa::{IntoParams, IntoResponses};
 
 /// The organization the path names; 422 unless its id is a UUID.
@@ -23,12 +23,7 @@ impl FromRequest for OrgPath {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let raw = req.match_info().get("org_id").unwrap_or_default();
-        ready(
-            OrgId::parse("org_id", raw)
-                .map(Self)
-                .map_err(|e| Invalid::from(e).into()),
-        )
+        ready(path_segment(req, "org_id", OrgId::parse).map(Self))
     }
 }
 
