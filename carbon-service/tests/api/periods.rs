@@ -221,6 +221,22 @@ async fn locking_takes_an_admin_or_owner_with_a_fresh_login_and_records_the_trai
 }
 
 #[tokio::test]
+async fn a_period_name_that_is_not_fy_and_a_year_is_422_naming_it_before_the_body() {
+    let app = spawn_app().await;
+    let owner = TestUser::member(OrgId::new(), OrgRole::Owner);
+    for response in [
+        lock(&app, &owner, "2025").await,
+        // The blank reason would be refused too: the name is checked first.
+        unlock(&app, &owner, "FY25", " ").await,
+    ] {
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "name", "{problem}");
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 1, "{problem}");
+    }
+}
+
+#[tokio::test]
 async fn unlocking_takes_the_owner_a_reason_and_a_fresh_login_and_is_audited() {
     let app = spawn_app().await;
     let org = org(&app).await;
