@@ -5,6 +5,8 @@
 //  4. edit one, delete one, and the total follows;
 //  4b. a bill in kWh against the EPA's per-MWh grid factor and 5 lb of
 //      HFC-134a: per gas, and the total under AR5 and AR6;
+//  4c. a spreadsheet's CSV: its problems listed by line, then imported,
+//      and the export holds it;
 //  5. log out, and the usages page is refused (back to the login page);
 //  6. a superuser deactivates the account, waits one token lifetime, and
 //     erases and deletes it with its usages on the Users page.
@@ -264,6 +266,33 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await tabA.goto(`${web}/`);
   await tabA.getByTestId('coverage-table').getByRole('row', { name: 'Certificates and PPAs 7,500' }).waitFor();
   await tabA.getByTestId('total-market').waitFor();
+
+  step('a spreadsheet\'s CSV: its problems listed by line, then imported, and the export holds it');
+  await tabA.goto(`${web}/usages`);
+  await tabA.getByRole('heading', { name: 'Spreadsheet' }).waitFor();
+  // The form names the type id a spreadsheet's `usage_type_id` needs.
+  await tabA.getByLabel('Usage type').selectOption('20000');
+  await tabA.getByTestId('type-id').filter({ hasText: /^20000$/ }).waitFor();
+  const beforeImport = await rows(tabA);
+  const sheet = (lines) => ({ name: 'bills.csv', mimeType: 'text/csv', buffer: Buffer.from(`\ufeffusage_at,usage_type_id,amount,unit\r\n${lines.join('\r\n')}\r\n`) });
+  await tabA.getByLabel('CSV file').setInputFiles(sheet(['2025-03-01,20000,1200,kWh', '3/2/2025,20000,900,kWh']));
+  await tabA.getByRole('button', { name: 'Import', exact: true }).click();
+  const problem = tabA.getByTestId('import-errors').getByRole('row', { name: /^3 usage_at .*YYYY-MM-DD/ });
+  await problem.waitFor();
+  check((await rows(tabA)) === beforeImport, 'a refused import stored rows');
+  await axe(tabA, 'usages with import errors');
+  await tabA.getByLabel('CSV file').setInputFiles(sheet(['2025-03-01,20000,1200,kWh', '2025-03-02,20000,900,kWh']));
+  await tabA.getByRole('button', { name: 'Import', exact: true }).click();
+  await tabA.getByText('Imported 2 usages from bills.csv.').waitFor();
+  await tabA.getByRole('cell', { name: '1200 kWh', exact: true }).waitFor();
+  const [download] = await Promise.all([
+    tabA.waitForEvent('download'),
+    tabA.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  const exported = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  check(exported[0].startsWith('id,usage_at,usage_type_id,'), `the export's header reads ${exported[0]}`);
+  const imported = exported.filter((line) => line.includes(',2025-03-01T00:00:00Z,20000,') && line.includes(',1200,kWh,1.2,MWh,'));
+  check(imported.length === 1, `the export lacks the imported bill: ${exported.join(' | ')}`);
 
   step('a superuser sees a 409 plainly when deleting a type of a published dataset');
   const admin = await newPage(await browser.newContext());

@@ -10,7 +10,7 @@
 
 use super::dataset::Dataset;
 use super::gwp::Gases;
-use super::usage_csv::{MAX_REPORTED_ERRORS, TooManyRows, numbered_rows, open_csv};
+use super::usage_csv::{MAX_REPORTED_ERRORS, NOT_A_NUMBER, TooManyRows, numbered_rows, open_csv};
 use super::usage_type::{UsageType, UsageTypeFields};
 use common::validation::FieldError;
 
@@ -44,7 +44,7 @@ fn number(field: &str, raw: &str) -> Result<Option<f64>, FieldError> {
     }
     raw.parse::<f64>()
         .map(Some)
-        .map_err(|_| FieldError::new(field, "must be a number"))
+        .map_err(|_| FieldError::new(field, NOT_A_NUMBER))
 }
 
 fn integer(field: &str, raw: &str) -> Result<Option<i64>, FieldError> {
@@ -63,7 +63,8 @@ fn integer(field: &str, raw: &str) -> Result<Option<i64>, FieldError> {
 /// type comes back with its row number for an id, to be replaced.
 pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, UploadError> {
     let assigned = dataset.org_id.is_some();
-    let (mut reader, header) = open_csv(body).map_err(|e| UploadError::Invalid(vec![e]))?;
+    let (mut reader, header, separators) =
+        open_csv(body).map_err(|e| UploadError::Invalid(vec![e]))?;
     let position = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let mut missing: Vec<FieldError> = REQUIRED_COLUMNS
         .iter()
@@ -93,17 +94,21 @@ pub fn parse_upload(body: &[u8], dataset: &Dataset) -> Result<Vec<UsageType>, Up
         };
         let cell = |name: &str| position(name).and_then(|i| record.get(i)).unwrap_or("");
         let mut row_errors = Vec::new();
-        let mut take =
-            |r: Result<Option<f64>, FieldError>| r.map_err(|e| row_errors.push(e)).ok().flatten();
+        let mut figure = |field: &str| {
+            number(field, &separators.number_text(cell(field)))
+                .map_err(|e| row_errors.push(e))
+                .ok()
+                .flatten()
+        };
         let gases = Gases {
-            co2: take(number("co2", cell("co2"))),
-            ch4: take(number("ch4", cell("ch4"))),
-            n2o: take(number("n2o", cell("n2o"))),
-            biogenic_co2: take(number("biogenic_co2", cell("biogenic_co2"))),
-            ch4_fossil: take(number("ch4_fossil", cell("ch4_fossil"))),
+            co2: figure("co2"),
+            ch4: figure("ch4"),
+            n2o: figure("n2o"),
+            biogenic_co2: figure("biogenic_co2"),
+            ch4_fossil: figure("ch4_fossil"),
             ..Gases::default()
         };
-        let co2e = take(number("co2e", cell("co2e")));
+        let co2e = figure("co2e");
         let mut int = |field: &str| {
             integer(field, cell(field))
                 .map_err(|e| row_errors.push(e))
@@ -206,6 +211,14 @@ mod tests {
         );
         assert_eq!(t.gases.n2o, None);
         assert_eq!(t.factor, 60.0 + 0.001 * 27.0);
+    }
+
+    #[test]
+    fn a_semicolon_file_with_decimal_commas_reads_the_same_figures() {
+        let body = "id;name;unit;scope;co2;ch4;n2o;category;source\n\
+                    9001;Steam from ACME plant;GJ;2;60;0,001;;purchased_heat;ACME 2026 declaration\n";
+        let t = &parse_upload(body.as_bytes(), &acme()).unwrap()[0];
+        assert_eq!((t.gases.co2, t.gases.ch4), (Some(60.0), Some(0.001)));
     }
 
     #[test]

@@ -285,6 +285,11 @@ pub fn parse_usage_at(raw: &str) -> Result<DateTime<Utc>, FieldError> {
             )
         })?
         .with_timezone(&Utc);
+    check_usage_at(at)
+}
+
+/// An instant from 1900 up to one day ahead.
+pub fn check_usage_at(at: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
     if at > Utc::now() + Duration::days(1) {
         return Err(FieldError::new(
             "usage_at",

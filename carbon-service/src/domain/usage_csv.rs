@@ -10,11 +10,12 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use bson::oid::ObjectId;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::actor::Actor;
 use super::ids::{FacilityId, UsageId, UsageTypeId};
 use super::units::check_unit;
-use super::usage::{NewUsage, Usage, check_amount, check_unit_text, parse_usage_at};
+use super::usage::{NewUsage, Usage, check_amount, check_unit_text, check_usage_at};
 use super::usage_type::UsageType;
 use common::validation::FieldError;
 
@@ -54,11 +55,55 @@ pub const IMPORT_COLUMNS: [&str; 3] = ["usage_at", "usage_type_id", "amount"];
 /// The most rows one import may hold.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
 
+/// What a number cell that does not parse is told.
+pub const NOT_A_NUMBER: &str = "must be a number such as 1234.5 (or 1234,5 in a file with `;` between cells), without thousands marks";
+
+/// How a CSV body writes its numbers: where a spreadsheet uses a decimal
+/// comma (much of Europe), it saves with `;` between cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separators {
+    /// `,` between cells, `.` before decimals.
+    Comma,
+    /// `;` between cells, `,` (or `.`) before decimals.
+    Semicolon,
+}
+
+impl Separators {
+    /// The one a header line uses: `;` when it has no `,` but a `;`.
+    fn of_header(line: &[u8]) -> Self {
+        if !line.contains(&b',') && line.contains(&b';') {
+            Self::Semicolon
+        } else {
+            Self::Comma
+        }
+    }
+
+    /// A number cell as Rust parses it: in a `;` file, `12,5` is 12.5. A
+    /// cell with both marks (`1.234,5`) is left as it is, and refused.
+    pub fn number_text(self, raw: &str) -> Cow<'_, str> {
+        match self {
+            Self::Semicolon if !raw.contains('.') && raw.matches(',').count() == 1 => {
+                Cow::Owned(raw.replace(',', "."))
+            }
+            _ => Cow::Borrowed(raw),
+        }
+    }
+}
+
 /// A CSV body's reader (cells trimmed, rows of any length, a UTF-8
-/// byte-order mark skipped) and its header row.
-pub fn open_csv(body: &[u8]) -> Result<(csv::Reader<&[u8]>, csv::StringRecord), FieldError> {
+/// byte-order mark skipped, `,` or `;` between cells as its header shows),
+/// its header row and its [`Separators`].
+pub fn open_csv(
+    body: &[u8],
+) -> Result<(csv::Reader<&[u8]>, csv::StringRecord, Separators), FieldError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    let separators = Separators::of_header(header_line);
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(match separators {
+            Separators::Comma => b',',
+            Separators::Semicolon => b';',
+        })
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(body);
@@ -66,7 +111,7 @@ pub fn open_csv(body: &[u8]) -> Result<(csv::Reader<&[u8]>, csv::StringRecord), 
         .headers()
         .map_err(|e| FieldError::new("header", format!("cannot be read: {e}")))?
         .clone();
-    Ok((reader, header))
+    Ok((reader, header, separators))
 }
 
 /// More than [`MAX_IMPORT_ROWS`] data rows.
@@ -192,7 +237,8 @@ pub struct ImportRow {
 /// parsed and kept with its errors, so the caller can add the errors of
 /// its type and unit and report them all in one answer.
 pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
-    let (mut reader, header) = open_csv(body).map_err(|e| ImportError::Invalid(vec![e]))?;
+    let (mut reader, header, separators) =
+        open_csv(body).map_err(|e| ImportError::Invalid(vec![e]))?;
     let position = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let column = |name: &str| {
         position(name).ok_or_else(|| FieldError::new("header", format!("has no `{name}` column")))
@@ -232,16 +278,14 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
             }
         };
         let cell = |i: usize| record.get(i).unwrap_or("");
-        let amount = cell(amount_col)
+        let amount = separators
+            .number_text(cell(amount_col))
             .parse::<f64>()
-            .map_err(|_| FieldError::new("amount", "must be a number"))
+            .map_err(|_| FieldError::new("amount", NOT_A_NUMBER))
             .and_then(check_amount);
         let unit = check_unit_text(unit_col.map(cell));
         let type_id = UsageTypeId::parse_text("usage_type_id", cell(type_col));
-        let usage_at = match cell(at_col) {
-            "" => Err(FieldError::new("usage_at", "is required")),
-            raw => parse_usage_at(raw),
-        };
+        let usage_at = parse_usage_at_cell(cell(at_col));
         let category = match category_col.map(cell).unwrap_or("") {
             "" => Ok(None),
             raw => raw.parse::<i64>().map(Some).map_err(|_| {
@@ -309,6 +353,31 @@ pub fn parse_import(body: &[u8]) -> Result<Vec<ImportRow>, ImportError> {
         return Err(invalid("body", "has no data rows"));
     }
     Ok(rows)
+}
+
+/// A `usage_at` cell: an RFC 3339 date-time with an offset, or a date
+/// alone (`2026-11-01`, read as midnight UTC, so the usage counts in that
+/// day and month), which is what a spreadsheet's date column saves as.
+/// A spreadsheet's local format (`11/1/2026`) is refused: day and month
+/// cannot be told apart.
+fn parse_usage_at_cell(raw: &str) -> Result<DateTime<Utc>, FieldError> {
+    if raw.is_empty() {
+        return Err(FieldError::new("usage_at", "is required"));
+    }
+    let at = match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(day) => day.and_time(NaiveTime::MIN).and_utc(),
+        Err(_) => DateTime::parse_from_rfc3339(raw)
+            .map_err(|_| {
+                FieldError::new(
+                    "usage_at",
+                    "must be a date (2026-11-01, read as midnight UTC) or an RFC 3339 \
+                     date-time with an offset (2026-11-01T08:00:00Z); format a \
+                     spreadsheet's date column as YYYY-MM-DD",
+                )
+            })?
+            .with_timezone(&Utc),
+    };
+    check_usage_at(at)
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ImportError {
@@ -448,6 +517,91 @@ mod tests {
             .map(|r| r.usage.as_ref().unwrap().unit.clone())
             .collect();
         assert_eq!(units, [Some("MWh".to_owned()), None]);
+    }
+
+    #[test]
+    fn a_date_alone_is_midnight_utc_of_that_day() {
+        let body = "usage_at,usage_type_id,amount\r\n2026-11-01,100,1\r\n";
+        let rows = parse_import(body.as_bytes()).unwrap();
+        let at = rows[0].usage.as_ref().unwrap().usage_at;
+        assert_eq!(at.to_rfc3339(), "2026-11-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn a_spreadsheets_local_date_or_a_time_without_offset_is_refused_saying_how_to_format_it() {
+        for cell in [
+            "11/1/2026",
+            "01.11.2026",
+            "2026-11-01 08:00:00",
+            "2026-13-01",
+        ] {
+            let body = format!("usage_at,usage_type_id,amount\n{cell},100,1\n");
+            let rows = parse_import(body.as_bytes()).unwrap();
+            let error = &rows[0].errors[0];
+            assert_eq!(
+                (error.row, error.field.as_str()),
+                (Some(1), "usage_at"),
+                "{cell}"
+            );
+            assert!(
+                error.message.contains("YYYY-MM-DD"),
+                "{cell}: {}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_date_alone_keeps_the_bounds_of_any_usage_at() {
+        let tomorrow_but_one = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+        for cell in ["1899-12-31".to_owned(), tomorrow_but_one.to_string()] {
+            let body = format!("usage_at,usage_type_id,amount\n{cell},100,1\n");
+            let rows = parse_import(body.as_bytes()).unwrap();
+            assert_eq!(
+                row_errors(&rows),
+                [(Some(1), "usage_at".to_owned())],
+                "{cell}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_semicolon_file_from_a_decimal_comma_spreadsheet_reads_its_amounts() {
+        let body = "usage_at;usage_type_id;amount;evidence\r\n2026-11-01;100;1234,5;INV 7, page 2\r\n2026-11-02;100;3;\r\n";
+        let rows = parse_import(body.as_bytes()).unwrap();
+        let amounts: Vec<f64> = rows
+            .iter()
+            .map(|r| r.usage.as_ref().unwrap().amount)
+            .collect();
+        assert_eq!(amounts, [1234.5, 3.0]);
+        // Only number cells change: text keeps its commas.
+        let evidence = rows[0].usage.as_ref().unwrap().evidence.as_deref();
+        assert_eq!(evidence, Some("INV 7, page 2"));
+    }
+
+    #[test]
+    fn thousands_marks_are_refused_rather_than_guessed() {
+        for (body, cell) in [
+            (
+                "usage_at;usage_type_id;amount\n2026-11-01;100;1.234,5\n",
+                "1.234,5",
+            ),
+            (
+                "usage_at,usage_type_id,amount\n2026-11-01,100,\"1,234.5\"\n",
+                "1,234.5",
+            ),
+            (
+                "usage_at,usage_type_id,amount\n2026-11-01,100,\"12,5\"\n",
+                "12,5",
+            ),
+        ] {
+            let rows = parse_import(body.as_bytes()).unwrap();
+            assert_eq!(
+                row_errors(&rows),
+                [(Some(1), "amount".to_owned())],
+                "{cell}"
+            );
+        }
     }
 
     #[test]

@@ -767,7 +767,11 @@ pub async fn export_usages(
 /// A `text/csv` body of at most 5 MiB and 10,000 data rows (past either,
 /// 413), with a header row naming `usage_at,usage_type_id,amount` and
 /// optionally `unit` (any order; blank or absent: the type's unit; other
-/// columns, such as an export's, are ignored). All or nothing: when any row
+/// columns, such as an export's, are ignored). A `usage_at` cell is an RFC
+/// 3339 date-time with an offset or, as a spreadsheet's date column saves
+/// it, a date alone (`2026-11-01`: midnight UTC). Cells are separated by
+/// `,`, or by `;` when the header has no `,` (then an amount may be
+/// `1234,5`). All or nothing: when any row
 /// is invalid the answer is 422 with one `errors` entry per problem,
 /// `{row, field, message}`: malformed cells, unknown types and units of
 /// another dimension, every row's in one answer (`row` 1 is the first data
@@ -779,7 +783,7 @@ pub async fn export_usages(
     security(("oauth2_password" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (see POST /usages)", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     request_body(content = String, content_type = "text/csv", description = "CSV with a header row",
-        example = "usage_at,usage_type_id,amount\n2026-11-01T08:00:00Z,100,120.5\n2026-11-02T08:00:00Z,101,3\n"),
+        example = "usage_at,usage_type_id,amount\n2026-11-01T08:00:00Z,100,120.5\n2026-11-02,101,3\n"),
     responses(
         (status = 201, description = "Every row stored (or the original answer to this key)", body = ImportResult),
         (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored, or a row is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),

@@ -362,3 +362,48 @@ async fn the_export_shows_the_figures_a_person_computes_by_hand() {
         "the JSON shows the same"
     );
 }
+
+#[tokio::test]
+async fn a_spreadsheets_date_column_imports_as_midnight_utc_and_counts_in_its_month() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    // What a spreadsheet saves: CRLF, a BOM, and a date column as dates.
+    let body = "\u{feff}usage_at,usage_type_id,amount\r\n2026-10-31,100,2\r\n2026-11-01,100,3\r\n";
+    let r = app.import_csv(&user, body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let at: Vec<String> = listed(&app, &user).await.into_iter().map(|u| u.0).collect();
+    assert_eq!(at, ["2026-10-31T00:00:00Z", "2026-11-01T00:00:00Z"]);
+    let november = app
+        .summary_of(&user, "?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z")
+        .await;
+    assert_eq!(november["total_co2e"], 3.0 * factor_of(100));
+}
+
+#[tokio::test]
+async fn a_spreadsheets_local_date_format_is_422_saying_how_to_format_the_column() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = "usage_at,usage_type_id,amount\n11/1/2026,100,1\n";
+    let problem = assert_problem(app.import_csv(&user, body).await, 422).await;
+    let error = &problem["errors"][0];
+    assert_eq!(
+        (error["row"].as_u64(), error["field"].as_str()),
+        (Some(1), Some("usage_at"))
+    );
+    assert!(
+        error["message"].as_str().unwrap().contains("YYYY-MM-DD"),
+        "{error}"
+    );
+    assert_eq!(app.stored_usages().await, 0);
+}
+
+#[tokio::test]
+async fn a_semicolon_csv_from_a_decimal_comma_spreadsheet_imports_its_amounts() {
+    let app = spawn_app().await;
+    let user = TestUser::new();
+    let body = "usage_at;usage_type_id;amount\r\n2026-11-01;100;1234,5\r\n";
+    let r = app.import_csv(&user, body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let amounts: Vec<f64> = listed(&app, &user).await.into_iter().map(|u| u.2).collect();
+    assert_eq!(amounts, [1234.5]);
+}

@@ -105,7 +105,8 @@ export interface paths {
          *     header names them, any order): `id,name,unit,scope` and at least one of
          *     `co2,ch4,n2o` (kg per unit; a blank cell is a gas the factor does not
          *     give), optionally `category,scope3_category,region,source,source_year`.
-         *     All or nothing: any invalid row (or a type id that exists) is 422 with
+         *     Cells are separated by `,`, or by `;` when the header has no `,` (then
+         *     `0,001` is 0.001). All or nothing: any invalid row (or a type id that exists) is 422 with
          *     one `errors` entry per problem, `{row, field, message}`, and nothing is
          *     stored; else the dataset and its types are stored in one transaction.
          */
@@ -633,7 +634,11 @@ export interface paths {
          * @description A `text/csv` body of at most 5 MiB and 10,000 data rows (past either,
          *     413), with a header row naming `usage_at,usage_type_id,amount` and
          *     optionally `unit` (any order; blank or absent: the type's unit; other
-         *     columns, such as an export's, are ignored). All or nothing: when any row
+         *     columns, such as an export's, are ignored). A `usage_at` cell is an RFC
+         *     3339 date-time with an offset or, as a spreadsheet's date column saves
+         *     it, a date alone (`2026-11-01`: midnight UTC). Cells are separated by
+         *     `,`, or by `;` when the header has no `,` (then an amount may be
+         *     `1234,5`). All or nothing: when any row
          *     is invalid the answer is 422 with one `errors` entry per problem,
          *     `{row, field, message}`: malformed cells, unknown types and units of
          *     another dimension, every row's in one answer (`row` 1 is the first data
@@ -5522,7 +5527,7 @@ export interface operations {
                 /**
                  * @example usage_at,usage_type_id,amount
                  *     2026-11-01T08:00:00Z,100,120.5
-                 *     2026-11-02T08:00:00Z,101,3
+                 *     2026-11-02,101,3
                  */
                 "text/csv": string;
             };

@@ -3,6 +3,7 @@ import { can, carbon, summarize, type Usage, type UsageType } from '../api/clien
 import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { useFacilities } from '../hooks/useFacilities';
 import { useUsageTypes } from '../hooks/useUsageTypes';
+import { Spreadsheet } from './usages/Spreadsheet';
 import { UsageForm } from './usages/UsageForm';
 
 const PAGE_SIZE = 10;
@@ -156,6 +157,10 @@ export function Usages() {
         <button type="button" className="secondary" disabled={!next}
           onClick={() => next && setCursors((c) => [...c, next])}>Next page</button>
       </nav>
+
+      {/* After an import: back to the first page, which shows the newest. */}
+      <Spreadsheet filters={filters} writes={writes}
+        onImported={() => (cursors.length > 1 ? setCursors([undefined]) : void load())} />
     </section>
   );
 }

@@ -32,7 +32,8 @@ function FactorNote({ type }: { type: UsageType }) {
       <p className="hint">
         {gases.length > 0 ? `${gases.map(([gas, kg]) => `${gas} ${figure(kg)}`).join(', ')} kg per ${type.unit}; ` : ''}
         {figure(type.factor)} kg CO₂e per {type.unit} ({type.gwp_basis}). Dataset <code>{type.dataset}</code>
-        {type.source ? `: ${type.source}` : ''}.
+        {type.source ? `: ${type.source}` : ''}. Type id <span data-testid="type-id">{type.id}</span>, for a spreadsheet's{' '}
+        <code>usage_type_id</code>.
       </p>
       {type.illustrative && <p className="tag-illustrative">{ILLUSTRATIVE}</p>}
     </div>
