@@ -289,8 +289,10 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
     tabA.waitForEvent('download'),
     tabA.getByRole('button', { name: 'Export CSV' }).click(),
   ]);
-  const exported = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
-  check(exported[0].startsWith('id,usage_at,usage_type_id,'), `the export's header reads ${exported[0]}`);
+  const file = readFileSync(await download.path(), 'utf8');
+  // With a byte-order mark, so that Excel reads it as UTF-8.
+  check(file.startsWith('\ufeffid,usage_at,usage_type_id,'), `the export begins ${JSON.stringify(file.slice(0, 40))}`);
+  const exported = file.split(/\r?\n/);
   const imported = exported.filter((line) => line.includes(',2025-03-01T00:00:00Z,20000,') && line.includes(',1200,kWh,1.2,MWh,'));
   check(imported.length === 1, `the export lacks the imported bill: ${exported.join(' | ')}`);
 

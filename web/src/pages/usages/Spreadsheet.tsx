@@ -58,7 +58,9 @@ export function Spreadsheet({ filters, writes, onImported }: {
       setError(summarize(error, response).detail);
       return;
     }
-    download(data, `usages-${new Date().toISOString().slice(0, 10)}.csv`);
+    // A byte-order mark makes Excel read the file as UTF-8 (CO₂, “≤”, é);
+    // an import takes it off again.
+    download(new Blob(['\ufeff', data], { type: 'text/csv' }), `usages-${new Date().toISOString().slice(0, 10)}.csv`);
   }
 
   async function importCsv(event: FormEvent<HTMLFormElement>) {
