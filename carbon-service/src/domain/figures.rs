@@ -4,9 +4,13 @@
 //! digits drop the binary noise (`1857.1000000000001` kg for 350 therms of
 //! natural gas) and stay far below any factor's own precision.
 
-/// `x` to 12 significant digits.
+/// `x` to 12 significant digits; zero without a sign (an empty f64 sum is
+/// -0.0, which JSON would carry and a page would show as "-0").
 pub fn shown(x: f64) -> f64 {
-    if !x.is_finite() || x == 0.0 {
+    if x == 0.0 {
+        return 0.0;
+    }
+    if !x.is_finite() {
         return x;
     }
     format!("{x:.11e}").parse().unwrap_or(x)
@@ -30,5 +34,15 @@ mod tests {
         assert_eq!(shown(0.1 + 0.2), 0.3);
         assert_eq!(shown(1.234_567_890_123_4e-7), 1.234_567_890_12e-7);
         assert_eq!(shown(0.0), 0.0);
+    }
+
+    #[test]
+    fn an_empty_sum_shows_as_zero_without_a_sign() {
+        let empty: f64 = std::iter::empty::<f64>().sum();
+        assert!(
+            empty.is_sign_negative(),
+            "the premise: Rust's empty f64 sum is -0.0"
+        );
+        assert!(shown(empty).is_sign_positive());
     }
 }

@@ -266,7 +266,8 @@ impl IfMatch {
 
 pub fn check_amount(amount: f64) -> Result<f64, FieldError> {
     if amount.is_finite() && (0.0..=MAX_AMOUNT).contains(&amount) {
-        Ok(amount)
+        // -0.0 is in range; stored as 0, so that no export shows "-0".
+        Ok(amount + 0.0)
     } else {
         Err(FieldError::new(
             "amount",
@@ -692,6 +693,11 @@ pub(crate) mod tests {
             assert!(check_amount(bad).is_err(), "{bad}");
         }
         assert!(check_amount(0.0).is_ok());
+    }
+
+    #[test]
+    fn a_negative_zero_amount_is_zero() {
+        assert!(check_amount(-0.0).unwrap().is_sign_positive());
     }
 
     #[test]

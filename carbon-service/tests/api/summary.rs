@@ -102,6 +102,31 @@ async fn an_empty_summary_is_zero() {
 }
 
 #[tokio::test]
+async fn an_empty_summary_has_no_negative_zero_which_a_page_would_show_as_minus_0() {
+    let app = spawn_app().await;
+    let body = app
+        .get("/usages/summary", &TestUser::new())
+        .sent()
+        .await
+        .text()
+        .await
+        .unwrap();
+    fn negative_zeros(value: &Value) -> usize {
+        match value {
+            Value::Number(n) => n
+                .as_f64()
+                .is_some_and(|x| x == 0.0 && x.is_sign_negative())
+                .into(),
+            Value::Array(items) => items.iter().map(negative_zeros).sum(),
+            Value::Object(fields) => fields.values().map(negative_zeros).sum(),
+            _ => 0,
+        }
+    }
+    let summary: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(negative_zeros(&summary), 0, "{body}");
+}
+
+#[tokio::test]
 async fn a_window_with_from_after_to_is_empty() {
     let app = spawn_app().await;
     let user = TestUser::new();
