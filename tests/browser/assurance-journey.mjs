@@ -28,8 +28,11 @@ async function addUsage(page, amount, when, extra = {}) {
 }
 
 /** How far the page is wider than the phone (tables scroll inside their box). */
+/** How much wider than the screen the page is. Against the layout viewport
+ * (`clientWidth`): a mobile browser widens `innerWidth` to fit what
+ * overflows, so that measure never sees an overflow. */
 async function pageOverflow(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
 await journey('the assurance journey', async () => {

@@ -22,14 +22,15 @@ function useLoggedIn(): boolean {
   );
 }
 
-/** Tries the refresh cookie once at start-up (a reload keeps you logged in). */
+/** Tries the refresh cookie at start-up (a reload keeps you logged in, a
+ * burst of reloads too: a rate-limited refresh is waited out). */
 function useSessionRestored(): boolean {
   const [restored, setRestored] = useState(session.loggedIn);
   useEffect(() => {
     if (restored) return;
     // Never signed in here (or signed out since): nothing to restore.
     if (!mayBeSignedIn()) setRestored(true);
-    else void session.refresh().finally(() => setRestored(true));
+    else void session.restore().finally(() => setRestored(true));
   }, [restored]);
   return restored;
 }

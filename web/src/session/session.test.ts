@@ -205,4 +205,51 @@ describe('a rate-limited refresh', () => {
     expect(w.refreshCalls).toBe(2);
     expect(tab.accessToken).toBe('token-1');
   });
+
+  it('at start-up (a burst of reloads) is waited out instead of asking a logged-in user to log in', async () => {
+    const w = world();
+    const tab = w.tab();
+    w.limitRefreshes(2);
+    let restored: boolean | null = null;
+    void tab.restore().then((ok) => { restored = ok; });
+    await flush();
+    expect(w.refreshCalls).toBe(1);
+    expect(restored).toBeNull();
+    w.advance(20_000);
+    await flush();
+    expect(w.refreshCalls).toBe(2);
+    expect(restored).toBeNull();
+    w.advance(20_000);
+    await flush();
+    expect(restored).toBe(true);
+    expect(tab.accessToken).toBe('token-1');
+  });
+
+  it('at start-up ends in the login page when the retry is refused', async () => {
+    const w = world();
+    const tab = w.tab();
+    w.limitRefreshes(1);
+    let restored: boolean | null = null;
+    void tab.restore().then((ok) => { restored = ok; });
+    await flush();
+    w.refuseRefresh();
+    w.advance(20_000);
+    await flush();
+    expect(restored).toBe(false);
+    expect(tab.loggedIn).toBe(false);
+  });
+
+  it('at start-up takes the token another tab got meanwhile', async () => {
+    const w = world();
+    const tab = w.tab();
+    const other = w.tab();
+    w.limitRefreshes(1);
+    let restored: boolean | null = null;
+    void tab.restore().then((ok) => { restored = ok; });
+    await flush();
+    other.start({ access_token: 'token-other', expires_in: 900 });
+    await flush();
+    expect(restored).toBe(true);
+    expect(tab.accessToken).toBe('token-other');
+  });
 });

@@ -53,6 +53,8 @@ export class Session {
   /** When this tab last got a token (its own or adopted). */
   private issuedAt = 0;
   private timer: unknown = null;
+  /** A retry scheduled after a rate-limited refresh, and who waits for it. */
+  private retrying: { done: Promise<boolean>; settle: (ok: boolean) => void } | null = null;
   private listeners = new Set<() => void>();
 
   constructor(private readonly deps: SessionDeps) {}
@@ -101,6 +103,17 @@ export class Session {
    */
   async refresh(): Promise<boolean> {
     return this.replace(this.token);
+  }
+
+  /**
+   * At start-up (a reload): the session the cookie holds. A rate-limited
+   * refresh (a burst of reloads) waits for its retry, instead of sending
+   * someone who is logged in to the login page.
+   */
+  async restore(): Promise<boolean> {
+    let ok = await this.refresh();
+    while (!ok && this.retrying) ok = await this.retrying.done;
+    return ok;
   }
 
   /** Gets a token for this tab's organization, which just changed: the
@@ -157,7 +170,14 @@ export class Session {
     this.expiresAt = expiresAt;
     this.issuedAt = issuedAt;
     this.schedule();
+    this.settleRetry(true);
     this.notify();
+  }
+
+  private settleRetry(ok: boolean): void {
+    const retry = this.retrying;
+    this.retrying = null;
+    retry?.settle(ok);
   }
 
   private schedule(): void {
@@ -173,15 +193,24 @@ export class Session {
 
   private retryAfter(ms: number): void {
     if (this.timer !== null) this.deps.clearTimer(this.timer);
+    if (this.retrying === null) {
+      let settle: (ok: boolean) => void = () => {};
+      const done = new Promise<boolean>((resolve) => { settle = resolve; });
+      this.retrying = { done, settle };
+    }
+    const retry = this.retrying;
     this.timer = this.deps.setTimer(() => {
       this.timer = null;
-      void this.refresh();
+      // Limited again: the refresh schedules a new retry, which `restore` waits for.
+      this.retrying = null;
+      void this.refresh().then(retry.settle);
     }, Math.max(ms, 1000));
   }
 
   private clear(): void {
     if (this.timer !== null) this.deps.clearTimer(this.timer);
     this.timer = null;
+    this.settleRetry(false);
     const was = this.token;
     this.token = null;
     this.expiresAt = 0;
