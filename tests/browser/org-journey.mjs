@@ -152,6 +152,14 @@ await journey('the organization journey', async () => {
   await viewerPage.getByTestId('usages-table').locator('tbody tr').first().waitFor();
   check(await viewerPage.getByRole('button', { name: 'Add usage' }).count() === 0, 'a viewer sees an add button');
   check(await viewerPage.getByRole('button', { name: /^Delete / }).count() === 0, 'a viewer sees delete buttons');
+  // A viewer exports the organization's usages (the editor's among them), and imports none.
+  check(await viewerPage.getByRole('form', { name: 'Import usages' }).count() === 0, 'a viewer sees the import form');
+  const [download] = await Promise.all([
+    viewerPage.waitForEvent('download'),
+    viewerPage.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  const exported = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  check(exported.length === 2, `a viewer's export of the organization holds ${exported.length - 1} usages, expected the editor's one`);
   await axe(viewerPage, 'usages as a viewer');
   await viewerContext.close();
   const orgs = await (await api(userApi, '/orgs', {
