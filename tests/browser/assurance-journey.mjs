@@ -10,12 +10,17 @@
 //  6. the Periods and Audit pages on a 390 px phone, and axe-core on both.
 //
 // Env: WEB_URL, ARTIFACTS, CHROMIUM.
+import { readFileSync } from 'node:fs';
 import { axe, browser, check, journey, step } from './harness.mjs';
 
 const web = process.env.WEB_URL;
 const artifacts = process.env.ARTIFACTS ?? '.';
 const password = 'assurance journey passphrase';
 const owner = `assurance-${Date.now()}@example.com`;
+// Example type 100's factor, from the file the stack seeds.
+const factor100 = JSON.parse(
+  readFileSync(new URL('../../carbon-service/seed/example.json', import.meta.url), 'utf8'),
+).types.find((t) => t.id === 100).factor;
 
 /** Adds a usage of example type 100 through the usage form. */
 async function addUsage(page, amount, when, extra = {}) {
@@ -27,7 +32,6 @@ async function addUsage(page, amount, when, extra = {}) {
   await page.getByRole('button', { name: 'Add usage' }).click();
 }
 
-/** How far the page is wider than the phone (tables scroll inside their box). */
 /** How much wider than the screen the page is. Against the layout viewport
  * (`clientWidth`): a mobile browser widens `innerWidth` to fit what
  * overflows, so that measure never sees an overflow. */
@@ -64,6 +68,13 @@ await journey('the assurance journey', async () => {
   const locked = page.getByTestId('locked-periods');
   await locked.waitFor();
   check((await locked.textContent())?.includes('FY2025'), `the dashboard's locked periods: ${await locked.textContent()}`);
+  // The current fiscal year first; the reported one on request.
+  check(/^FY\d{4}$/.test(await page.getByLabel('Reporting period').inputValue()), 'the dashboard opens on a fiscal year');
+  await page.getByLabel('Reporting period').selectOption('FY2025');
+  await page.getByRole('heading', { name: 'Your footprint in FY2025' }).waitFor();
+  await page.locator('.total[aria-busy=false]').waitFor();
+  const fy2025Total = Number(await page.getByTestId('total-co2e').getAttribute('data-value'));
+  check(Math.abs(fy2025Total - 40 * factor100) < 1e-9, `FY2025's total on the dashboard: ${fy2025Total}, expected ${40 * factor100}`);
 
   step('the usage form refuses a date in FY2025 with the API\'s message');
   await page.getByRole('link', { name: 'Usages', exact: true }).click();

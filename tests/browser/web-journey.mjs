@@ -104,7 +104,7 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.getByRole('heading', { name: /Your footprint/ }).waitFor();
   // A newcomer's first view: nothing recorded is zero, not "-0".
-  await page.getByText('No usages recorded this year yet').waitFor();
+  await page.getByText(/No usages recorded in FY\d{4} yet/).waitFor();
   const firstTotal = await page.getByTestId('total-co2e').innerText();
   check(firstTotal === '0 kg CO₂e', `an empty dashboard's total reads ${JSON.stringify(firstTotal)}`);
   await page.getByRole('button', { name: 'Log out' }).click();

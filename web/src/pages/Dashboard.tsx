@@ -7,15 +7,16 @@ import { GasTable } from './dashboard/GasTable';
 import { MonthlyChart } from './dashboard/MonthlyChart';
 import { ScopeTable } from './dashboard/ScopeTable';
 import { TypeChart } from './dashboard/TypeChart';
+import { calendarYear, currentPeriod, type Span } from './dashboard/periods';
 
 type GwpSet = 'AR4' | 'AR5' | 'AR6';
 /** Until GET /gwp-sets answers: the default set alone. */
 const DEFAULT_SETS = [{ id: 'AR5', name: 'IPCC AR5 (2013), the EPA Hub’s' }];
 
-/** This year's footprint: the total, per gas, by month, by type and by
- * scope, in CO₂e under the GWP set chosen. */
+/** A reporting period's footprint (the current fiscal year first): the
+ * total, per gas, by month, by type and by scope, in CO₂e under the GWP set
+ * chosen. */
 export default function Dashboard() {
-  const year = new Date().getFullYear();
   const [gwp, setGwp] = useState<GwpSet>('AR5');
   const [sets, setSets] = useState<{ id: string; name: string }[]>(DEFAULT_SETS);
   useEffect(() => {
@@ -24,19 +25,26 @@ export default function Dashboard() {
     });
   }, []);
   const [summary, setSummary] = useState<Summary | null>(null);
-  const [locked, setLocked] = useState<string[]>([]);
+  // The organization's fiscal years (newest first); until they are read no
+  // summary is asked for, so that the first one asked is the right one.
+  const [periods, setPeriods] = useState<Span[]>([]);
+  const [period, setPeriod] = useState<Span | null>(null);
   useEffect(() => {
-    void carbon.GET('/periods').then(({ data }) => setLocked((data ?? []).filter((p) => p.status === 'locked').map((p) => p.name)));
+    void carbon.GET('/periods').then(({ data }) => {
+      const spans = (data ?? []).map((p) => ({ name: p.name, from: p.from, to: p.to, locked: p.status === 'locked' }));
+      setPeriods(spans);
+      setPeriod(currentPeriod(spans, new Date()) ?? calendarYear(new Date()));
+    });
   }, []);
+  const locked = periods.filter((p) => p.locked).map((p) => p.name);
   const { types } = useUsageTypes();
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
+    if (!period) return;
     let live = true;
     void carbon
-      .GET('/usages/summary', {
-        params: { query: { from: `${year}-01-01T00:00:00Z`, to: `${year + 1}-01-01T00:00:00Z`, gwp } },
-      })
+      .GET('/usages/summary', { params: { query: { from: period.from, to: period.to, gwp } } })
       .then(({ data, error, response }) => {
         if (!live) return;
         if (error || !data) setError(summarize(error, response).detail);
@@ -45,11 +53,12 @@ export default function Dashboard() {
     return () => {
       live = false;
     };
-  }, [year, gwp]);
+  }, [period, gwp]);
 
   if (error) return <Alert>{error}</Alert>;
-  if (!summary) return <p role="status">Loading your footprint…</p>;
-  const loading = summary.gwp !== gwp;
+  if (!summary || !period) return <p role="status">Loading your footprint…</p>;
+  const loading = summary.gwp !== gwp || Date.parse(summary.from ?? '') !== Date.parse(period.from);
+  const chooseable = periods.some((p) => p.name === period.name) ? periods : [period, ...periods];
 
   const label = (id: number) => {
     const line = summary.by_type.find((t) => t.usage_type_id === id);
@@ -62,15 +71,23 @@ export default function Dashboard() {
 
   return (
     <section>
-      <h1>Your footprint in {year}</h1>
+      <h1>Your footprint in {period.name}</h1>
       <div className="gwp-switch">
+        <SelectField label="Reporting period" name="period" value={period.name}
+          onChange={(e) => setPeriod(chooseable.find((p) => p.name === e.target.value) ?? period)}>
+          {chooseable.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.name} ({p.from.slice(0, 10)} to {dayBefore(p.to)}){p.locked ? ', locked' : ''}
+            </option>
+          ))}
+        </SelectField>
         <SelectField label="Global warming potentials (100-year)" name="gwp" value={gwp}
           onChange={(e) => setGwp(e.target.value as GwpSet)}>
           {sets.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
         </SelectField>
       </div>
       <p className="total" aria-busy={loading}>
-        <span className="total-label">Total this year</span>
+        <span className="total-label">Total for {period.name}</span>
         <strong data-testid="total-co2e" data-value={summary.total_co2e} data-gwp={summary.gwp}>
           {formatCo2e(summary.total_co2e)}
         </strong>
@@ -87,15 +104,20 @@ export default function Dashboard() {
         </p>
       )}
       {summary.usage_count === 0 ? (
-        <Alert kind="info">No usages recorded this year yet. Add some on the Usages page.</Alert>
+        <Alert kind="info">No usages recorded in {period.name} yet. Add some on the Usages page.</Alert>
       ) : (
         <>
-          <MonthlyChart summary={summary} year={year} label={label} />
-          <TypeChart summary={summary} year={year} label={label} />
-          <GasTable summary={summary} year={year} />
-          <ScopeTable summary={summary} year={year} />
+          <MonthlyChart summary={summary} period={period} label={label} />
+          <TypeChart summary={summary} period={period.name} label={label} />
+          <GasTable summary={summary} period={period.name} />
+          <ScopeTable summary={summary} period={period.name} />
         </>
       )}
     </section>
   );
+}
+
+/** The last day of a span that ends (exclusive) at `to`, as YYYY-MM-DD. */
+function dayBefore(to: string): string {
+  return new Date(Date.parse(to) - 86_400_000).toISOString().slice(0, 10);
 }

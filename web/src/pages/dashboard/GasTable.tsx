@@ -4,7 +4,7 @@ import { round } from './shared';
 /** kg of each gas: what the GHG Protocol asks to report separately
  * (fluorinated gases each under their own code), and biogenic CO₂ as a
  * memo outside the scopes. */
-export function GasTable({ summary, year }: { summary: Summary; year: number }) {
+export function GasTable({ summary, period }: { summary: Summary; period: string }) {
   const rows: [string, number][] = [
     ['CO₂', summary.by_gas.co2],
     ['CH₄', summary.by_gas.ch4],
@@ -16,7 +16,7 @@ export function GasTable({ summary, year }: { summary: Summary; year: number }) 
     <>
       <h2>By gas</h2>
       <table data-testid="gas-table">
-        <caption>kg of each greenhouse gas, {year}</caption>
+        <caption>kg of each greenhouse gas, {period}</caption>
         <thead><tr><th scope="col">Gas</th><th scope="col">kg</th></tr></thead>
         <tbody>
           {rows.map(([gas, kg]) => (

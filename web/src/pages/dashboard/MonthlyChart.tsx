@@ -1,13 +1,13 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../api/client';
-import { MONTHS, PALETTE, round } from './shared';
+import { PALETTE, round } from './shared';
 import { ChartFigure } from './ChartFigure';
+import { monthsOf, type Span } from './periods';
 
-/** kg CO₂e per month of `year`, stacked by usage type, with its table view. */
-export function MonthlyChart({ summary, year, label }: { summary: Summary; year: number; label: (id: number) => string }) {
+/** kg CO₂e per month of `period`, stacked by usage type, with its table view. */
+export function MonthlyChart({ summary, period, label }: { summary: Summary; period: Span; label: (id: number) => string }) {
   const typeIds = summary.by_type.map((t) => t.usage_type_id);
-  const monthly = MONTHS.map((name, i) => {
-    const key = `${year}-${String(i + 1).padStart(2, '0')}`;
+  const monthly = monthsOf(period).map(({ key, name }) => {
     const month = summary.by_month.find((m) => m.month === key);
     const row: Record<string, string | number> = { month: name };
     for (const id of typeIds) row[label(id)] = round(month?.by_type.find((t) => t.usage_type_id === id)?.co2e ?? 0);
@@ -31,7 +31,7 @@ export function MonthlyChart({ summary, year, label }: { summary: Summary; year:
       }
       table={
         <table>
-          <caption>kg CO₂e per month and usage type, {year}</caption>
+          <caption>kg CO₂e per month and usage type, {period.name}</caption>
           <thead>
             <tr>
               <th scope="col">Month</th>

@@ -3,12 +3,12 @@ import { SCOPE3_CATEGORIES } from '../../scope3';
 import { round, SCOPES } from './shared';
 
 /** Totals per GHG Protocol scope. */
-export function ScopeTable({ summary, year }: { summary: Summary; year: number }) {
+export function ScopeTable({ summary, period }: { summary: Summary; period: string }) {
   return (
     <>
       <h2>By GHG Protocol scope</h2>
       <table>
-        <caption>Totals per scope, {year}</caption>
+        <caption>Totals per scope, {period}</caption>
         <thead><tr><th scope="col">Scope</th><th scope="col">Usages</th><th scope="col">kg CO₂e</th></tr></thead>
         <tbody>
           {summary.by_scope.map((s) => (
@@ -22,7 +22,7 @@ export function ScopeTable({ summary, year }: { summary: Summary; year: number }
       </table>
       {summary.by_scope3_category.length > 0 && (
         <table data-testid="scope3-table">
-          <caption>Scope 3 by category, {year}</caption>
+          <caption>Scope 3 by category, {period}</caption>
           <thead><tr><th scope="col">Category</th><th scope="col">Usages</th><th scope="col">kg CO₂e</th></tr></thead>
           <tbody>
             {summary.by_scope3_category.map((c) => (
@@ -35,20 +35,20 @@ export function ScopeTable({ summary, year }: { summary: Summary; year: number }
           </tbody>
         </table>
       )}
-      <Scope2Table summary={summary} year={year} />
-      <FacilityTable summary={summary} year={year} />
+      <Scope2Table summary={summary} period={period} />
+      <FacilityTable summary={summary} period={period} />
     </>
   );
 }
 
 /** Totals per facility, when some usage names one. */
-function FacilityTable({ summary, year }: { summary: Summary; year: number }) {
+function FacilityTable({ summary, period }: { summary: Summary; period: string }) {
   if (!summary.by_facility.some((f) => f.facility_id)) return null;
   return (
     <>
       <h2>By facility</h2>
       <table data-testid="facility-table">
-        <caption>Totals per facility, {year} (scope 2 location-based)</caption>
+        <caption>Totals per facility, {period} (scope 2 location-based)</caption>
         <thead><tr><th scope="col">Facility</th><th scope="col">Usages</th><th scope="col">kg CO₂e</th></tr></thead>
         <tbody>
           {summary.by_facility.map((f) => (
@@ -73,7 +73,7 @@ const LEVELS: Record<string, string> = {
 
 /** Scope 2 both ways (GHG Protocol Scope 2 Guidance): never added
  * together; and which source covered the market-based energy. */
-function Scope2Table({ summary, year }: { summary: Summary; year: number }) {
+function Scope2Table({ summary, period }: { summary: Summary; period: string }) {
   const { location_based, market_based, coverage } = summary.scope2;
   const energy = coverage.reduce((sum, c) => sum + c.energy_kwh, 0);
   if (location_based.co2e === 0 && energy === 0) return null;
@@ -81,7 +81,7 @@ function Scope2Table({ summary, year }: { summary: Summary; year: number }) {
     <>
       <h2>Scope 2, both methods</h2>
       <table data-testid="scope2-table">
-        <caption>Purchased energy, {year}: each method on its own, never added together</caption>
+        <caption>Purchased energy, {period}: each method on its own, never added together</caption>
         <thead><tr><th scope="col">Method</th><th scope="col">kg CO₂e</th></tr></thead>
         <tbody>
           <tr><th scope="row">Location-based (grid averages)</th><td>{round(location_based.co2e)}</td></tr>

@@ -4,7 +4,7 @@ import { PALETTE, round } from './shared';
 import { ChartFigure } from './ChartFigure';
 
 /** kg CO₂e per usage type, with its table view. */
-export function TypeChart({ summary, year, label }: { summary: Summary; year: number; label: (id: number) => string }) {
+export function TypeChart({ summary, period, label }: { summary: Summary; period: string; label: (id: number) => string }) {
   return (
     <ChartFigure id="by-type" title="By usage type" tableTitle="Table view: by usage type"
       chart={
@@ -21,7 +21,7 @@ export function TypeChart({ summary, year, label }: { summary: Summary; year: nu
       }
       table={
         <table data-testid="by-type-table">
-          <caption>Totals per usage type, {year}</caption>
+          <caption>Totals per usage type, {period}</caption>
           <thead>
             <tr><th scope="col">Usage type</th><th scope="col">Usages</th><th scope="col">Amount</th><th scope="col">kg CO₂e</th></tr>
           </thead>
