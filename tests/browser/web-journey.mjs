@@ -59,11 +59,10 @@ async function dashboardTotal(page) {
   return Number(await total.getAttribute('data-value'));
 }
 
-/** Local `YYYY-MM-DDTHH:mm`, hours ago (this year but for the first hours of it). */
+/** `YYYY-MM-DDTHH:mm` in UTC (the form's zone), hours ago (this year but
+ * for the first hours of it). */
 function hoursAgo(hours) {
-  const d = new Date(Date.now() - hours * 3600e3);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return new Date(Date.now() - hours * 3600e3).toISOString().slice(0, 16);
 }
 
 async function addUsage(page, amount, typeId, hours, { doubleClick = false } = {}) {
@@ -83,7 +82,8 @@ async function rows(page) {
 }
 
 await journey('web journey, accessibility and two-tab refresh', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  // A browser far from UTC: the app's times are UTC whatever its zone.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, timezoneId: 'America/New_York' });
   const page = await newPage(context);
 
   step('a signed-out visit makes no failing call');
@@ -289,6 +289,8 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await tabA.getByRole('button', { name: 'Import', exact: true }).click();
   await tabA.getByText('Imported 2 usages from bills.csv.').waitFor();
   await tabA.getByRole('cell', { name: '1200 kWh', exact: true }).waitFor();
+  // A date alone is midnight UTC, and the list says so (the browser is in New York).
+  await tabA.getByRole('cell', { name: '2025-03-01 00:00 UTC', exact: true }).waitFor();
   const [download] = await Promise.all([
     tabA.waitForEvent('download'),
     tabA.getByRole('button', { name: 'Export CSV' }).click(),

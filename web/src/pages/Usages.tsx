@@ -3,17 +3,11 @@ import { can, carbon, summarize, type Usage, type UsageType } from '../api/clien
 import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { useFacilities } from '../hooks/useFacilities';
 import { useUsageTypes } from '../hooks/useUsageTypes';
+import { showUtc, utcDayStart } from '../utc';
 import { Spreadsheet } from './usages/Spreadsheet';
 import { UsageForm } from './usages/UsageForm';
 
 const PAGE_SIZE = 10;
-
-/** Local midnight of a date input's day, as RFC 3339. */
-const startOfDay = (date: string, plusDays = 0) => {
-  const d = new Date(`${date}T00:00`);
-  d.setDate(d.getDate() + plusDays);
-  return d.toISOString();
-};
 
 const typeLabel = (t: UsageType) => `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
 
@@ -70,8 +64,8 @@ export function Usages() {
     setFilters({
       ...(type ? { usage_type_id: Number(type) } : {}),
       ...(facility ? { facility_id: facility } : {}),
-      ...(from ? { from: startOfDay(from) } : {}),
-      ...(to ? { to: startOfDay(to, 1) } : {}),
+      ...(from ? { from: utcDayStart(from) } : {}),
+      ...(to ? { to: utcDayStart(to, 1) } : {}),
     });
     setCursors([undefined]);
   }
@@ -106,8 +100,8 @@ export function Usages() {
             {facilities.map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
           </SelectField>
         )}
-        <Field label="From" name="from" type="date" />
-        <Field label="To (inclusive)" name="to" type="date" />
+        <Field label="From (UTC day)" name="from" type="date" />
+        <Field label="To (UTC day, inclusive)" name="to" type="date" />
         <button type="submit" className="secondary">Apply filters</button>
       </form>
 
@@ -127,7 +121,7 @@ export function Usages() {
           <tbody>
             {page.map((u) => (
               <tr key={u.id} data-usage-id={u.id}>
-                <td>{new Date(u.usage_at).toLocaleString()}</td>
+                <td>{showUtc(u.usage_at)}</td>
                 <td>
                   {u.usage_type.name}{u.usage_type.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}
                   {facilityName(u.facility_id) && <span className="hint"> · {facilityName(u.facility_id)}</span>}

@@ -8,13 +8,7 @@ import { SCOPE3_CATEGORIES } from '../../scope3';
 import { useSubmit } from '../../hooks/useSubmit';
 import { useUnits } from '../../hooks/useUnits';
 import type { Facility } from '../../hooks/useFacilities';
-
-/** `YYYY-MM-DDTHH:mm` in local time, for a datetime-local input. */
-function localInput(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
+import { fromUtcInput, utcInput } from '../../utc';
 
 const typeLabel = (t: UsageType) => `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
 const figure = (kg: number) => Number(kg.toPrecision(4)).toLocaleString('en', { maximumSignificantDigits: 4 });
@@ -74,7 +68,7 @@ export function UsageForm({ types, facilities, editing, onDone }: {
   const { onSubmit, busy, problem } = useSubmit(async (form) => {
     const amount = Number(form.get('amount'));
     const at = String(form.get('usage_at'));
-    const usage_at = at ? new Date(at).toISOString() : undefined;
+    const usage_at = fromUtcInput(at);
     if (selectedId === undefined) return { detail: 'Choose a usage type.', fields: { usage_type_id: 'Choose a usage type.' }, status: 0 };
     const chosen = String(form.get('scope3_category') ?? '');
     const fields = {
@@ -166,9 +160,9 @@ export function UsageForm({ types, facilities, editing, onDone }: {
           onChange={(e) => setUnit(e.target.value)}>
           {units.map((u) => <option key={u} value={u}>{u}</option>)}
         </SelectField>
-        <Field label="When" name="usage_at" type="datetime-local"
-          defaultValue={editing ? localInput(editing.usage_at) : ''} error={problem?.fields.usage_at}
-          hint={editing ? undefined : 'Leave empty for now.'} />
+        <Field label="When (UTC)" name="usage_at" type="datetime-local"
+          defaultValue={editing ? utcInput(editing.usage_at) : ''} error={problem?.fields.usage_at}
+          hint={editing ? 'In UTC, as reporting periods are.' : 'In UTC, as reporting periods are; leave empty for now.'} />
       </div>
       <div className="row">
         <SelectField label="Data quality" name="data_quality" defaultValue={editing?.data_quality ?? ''}
