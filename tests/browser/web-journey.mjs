@@ -288,6 +288,7 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await tabA.getByLabel('CSV file').setInputFiles(sheet(['2025-03-01,20000,1200,kWh', '2025-03-02,20000,900,kWh']));
   await tabA.getByRole('button', { name: 'Import', exact: true }).click();
   await tabA.getByText('Imported 2 usages from bills.csv.').waitFor();
+  check(await tabA.getByLabel('CSV file').inputValue() === '', 'the imported file is still chosen, ready to import twice');
   await tabA.getByRole('cell', { name: '1200 kWh', exact: true }).waitFor();
   // A date alone is midnight UTC, and the list says so (the browser is in New York).
   await tabA.getByRole('cell', { name: '2025-03-01 00:00 UTC', exact: true }).waitFor();

@@ -78,6 +78,13 @@ impl Separators {
         }
     }
 
+    fn delimiter(self) -> u8 {
+        match self {
+            Self::Comma => b',',
+            Self::Semicolon => b';',
+        }
+    }
+
     /// A number cell as Rust parses it: in a `;` file, `12,5` is 12.5. A
     /// cell with both marks (`1.234,5`) is left as it is, and refused.
     pub fn number_text(self, raw: &str) -> Cow<'_, str> {
@@ -100,10 +107,7 @@ pub fn open_csv(
     let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
     let separators = Separators::of_header(header_line);
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(match separators {
-            Separators::Comma => b',',
-            Separators::Semicolon => b';',
-        })
+        .delimiter(separators.delimiter())
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(body);

@@ -7,7 +7,7 @@ import { GasTable } from './dashboard/GasTable';
 import { MonthlyChart } from './dashboard/MonthlyChart';
 import { ScopeTable } from './dashboard/ScopeTable';
 import { TypeChart } from './dashboard/TypeChart';
-import { calendarYear, currentPeriod, type Span } from './dashboard/periods';
+import { calendarYear, currentPeriod, lastDay, type Span } from './dashboard/periods';
 
 type GwpSet = 'AR4' | 'AR5' | 'AR6';
 /** Until GET /gwp-sets answers: the default set alone. */
@@ -58,7 +58,8 @@ export default function Dashboard() {
   if (error) return <Alert>{error}</Alert>;
   if (!summary || !period) return <p role="status">Loading your footprint…</p>;
   const loading = summary.gwp !== gwp || Date.parse(summary.from ?? '') !== Date.parse(period.from);
-  const chooseable = periods.some((p) => p.name === period.name) ? periods : [period, ...periods];
+  // The period is one of the list, or the calendar year when none was read.
+  const chooseable = periods.length > 0 ? periods : [period];
 
   const label = (id: number) => {
     const line = summary.by_type.find((t) => t.usage_type_id === id);
@@ -77,7 +78,7 @@ export default function Dashboard() {
           onChange={(e) => setPeriod(chooseable.find((p) => p.name === e.target.value) ?? period)}>
           {chooseable.map((p) => (
             <option key={p.name} value={p.name}>
-              {p.name} ({p.from.slice(0, 10)} to {dayBefore(p.to)}){p.locked ? ', locked' : ''}
+              {p.name} ({p.from.slice(0, 10)} to {lastDay(p)}){p.locked ? ', locked' : ''}
             </option>
           ))}
         </SelectField>
@@ -115,9 +116,4 @@ export default function Dashboard() {
       )}
     </section>
   );
-}
-
-/** The last day of a span that ends (exclusive) at `to`, as YYYY-MM-DD. */
-function dayBefore(to: string): string {
-  return new Date(Date.parse(to) - 86_400_000).toISOString().slice(0, 10);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarYear, currentPeriod, monthsOf } from './periods';
+import { calendarYear, currentPeriod, lastDay, monthsOf } from './periods';
 
 const fy = (name: string, from: string, to: string) => ({ name, from, to });
 
@@ -17,6 +17,10 @@ describe('the dashboard period', () => {
     const periods = [fy('FY2024', '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z')];
     expect(currentPeriod(periods, new Date('2026-12-07T12:00:00Z'))?.name).toBe('FY2024');
     expect(currentPeriod([], new Date())).toBeNull();
+  });
+
+  it('ends on the day before its exclusive end', () => {
+    expect(lastDay(fy('FY2027', '2026-04-01T00:00:00Z', '2027-04-01T00:00:00Z'))).toBe('2027-03-31');
   });
 
   it('falls back to the calendar year in UTC', () => {

@@ -43,3 +43,8 @@ export function monthsOf(span: Span): { key: string; name: string }[] {
   }
   return months;
 }
+
+/** The last day of a span (its `to` is exclusive), as YYYY-MM-DD. */
+export function lastDay(span: Span): string {
+  return new Date(Date.parse(span.to) - 86_400_000).toISOString().slice(0, 10);
+}

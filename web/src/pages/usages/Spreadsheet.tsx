@@ -65,12 +65,15 @@ export function Spreadsheet({ filters, writes, onImported }: {
 
   async function importCsv(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const file = new FormData(event.currentTarget).get('file');
+    // Kept now: React clears `currentTarget` once the handler awaits.
+    const form = event.currentTarget;
+    const file = new FormData(form).get('file');
+    start();
     if (!(file instanceof File) || file.size === 0) {
+      setBusy(false);
       setError('Choose a CSV file first.');
       return;
     }
-    start();
     // The file's own bytes (the service reads UTF-8, with or without a
     // byte-order mark); one key per file chosen makes a retry safe.
     const { data, error, response } = await carbon.POST('/usages/import', {
@@ -85,7 +88,7 @@ export function Spreadsheet({ filters, writes, onImported }: {
       return;
     }
     setDone(`Imported ${data.imported} ${data.imported === 1 ? 'usage' : 'usages'} from ${file.name}.`);
-    event.currentTarget?.reset();
+    form.reset();
     onImported();
   }
 
