@@ -5,7 +5,9 @@
 //     facility, which the owner then sees, on the dashboard by facility too;
 //  3. a viewer joins too: the usages page shows no form and no edit or
 //     delete buttons, and the API refuses a viewer's write (403);
-//  4. the organization page on a 390 px phone, and axe-core on it.
+//  4. the Audit page names people by email, filters by person and through
+//     today, and shows the membership trail (who was invited and joined);
+//  5. the organization page on a 390 px phone, and axe-core on it.
 // Mail is read from user-service's log (MAIL_TRANSPORT=log).
 //
 // Env: WEB_URL, USER_API_URL, CARBON_API_URL, USER_LOG, ARTIFACTS, CHROMIUM.
@@ -175,6 +177,29 @@ await journey('the organization journey', async () => {
   });
   check(refused.status === 403, `a viewer's POST /usages answered ${refused.status}`);
   check((refused.headers.get('content-type') ?? '').includes('application/problem+json'), 'the refusal is a problem');
+
+  step('the owner\'s Audit page names people by email, filters to the editor through today, and shows who joined');
+  await ownerPage.goto(`${web}/audit`);
+  await ownerPage.getByRole('heading', { name: 'Audit trail' }).waitFor();
+  const trail = ownerPage.getByTestId('audit-table');
+  await trail.getByText(`${editor} (editor)`).first().waitFor();
+  check((await trail.textContent())?.includes('you (owner)'), `the owner's own entries: ${await trail.textContent()}`);
+  await ownerPage.getByLabel('Who').selectOption({ label: editor });
+  // "Through" today includes today: the service's `to` is exclusive.
+  await ownerPage.getByLabel('Through (UTC)').fill(new Date().toISOString().slice(0, 10));
+  await ownerPage.getByRole('button', { name: 'Filter' }).click();
+  await ownerPage.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length === 1);
+  check((await trail.textContent())?.includes('create usage'), `the editor's entries: ${await trail.textContent()}`);
+  await ownerPage.getByLabel('Trail', { exact: true }).selectOption('members');
+  await trail.getByText(`create membership ${viewer}`).waitFor();
+  const joined = await trail.textContent();
+  check(joined?.includes(`create membership ${editor}`) && joined.includes('create invitation'),
+    `the membership trail: ${joined}`);
+  await ownerPage.getByRole('button', { name: 'Verify the chain' }).click();
+  const verifiedTrail = ownerPage.getByTestId('audit-verification');
+  await verifiedTrail.waitFor();
+  check(/All \d+ entries verify/.test((await verifiedTrail.textContent()) ?? ''), `the membership trail's verification: ${await verifiedTrail.textContent()}`);
+  await axe(ownerPage, 'audit, membership trail');
 
   step('on a 390 px phone the organization page fits the screen');
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

@@ -1,86 +1,115 @@
-import { useCallback, useEffect, useState } from 'react';
-import { carbon, session, summarize, type CarbonSchemas } from '../api/client';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { carbon, claimsOf, currentOrg, session, summarize, users, type CarbonSchemas } from '../api/client';
 import { config } from '../config';
 import { Alert, Field, SelectField } from '../components/forms';
+import { utcDayStart } from '../utc';
+import { changed, headerOf, otherActors, what, who, type Entry, type Names } from './audit/describe';
 
-type Entry = CarbonSchemas['EntryView'];
 type Verification = CarbonSchemas['Verification'];
 type Filter = { entity: string; action: string; actor: string; from: string; to: string };
+type Page = { entries: Entry[]; next?: number | null };
+/** The data's trail (carbon-service) or the membership's (user-service). */
+type TrailName = 'data' | 'members';
 
 const NO_FILTER: Filter = { entity: '', action: '', actor: '', from: '', to: '' };
-const ENTITIES = ['usage', 'usage_import', 'usages', 'facility', 'instrument', 'dataset', 'period', 'settings'];
-const ACTIONS = ['create', 'update', 'delete', 'import', 'erase', 'retire', 'lock', 'unlock'];
+const ENTITIES: Record<TrailName, string[]> = {
+  data: ['usage', 'usage_import', 'usages', 'facility', 'instrument', 'dataset', 'period', 'settings'],
+  members: ['organization', 'invitation', 'membership'],
+};
+const ACTIONS: Record<TrailName, string[]> = {
+  data: ['create', 'update', 'delete', 'import', 'erase', 'retire', 'lock', 'unlock'],
+  members: ['create', 'update', 'delete'],
+};
 
-/** A date input's day as an RFC 3339 instant (UTC midnight). */
-function instant(day: string): string | undefined {
-  return day ? `${day}T00:00:00Z` : undefined;
+/** What each trail's three calls answer, as the page uses them. */
+type Answer<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
+interface Trail {
+  page(query: Record<string, string | number | undefined>): Answer<Page>;
+  verify(): Answer<Verification>;
+  exportUrl: string;
 }
 
-/** What an entry changed, in a line: the fields whose values differ. */
-function changed(entry: Entry): string {
-  const payload = (entry.payload ?? {}) as Record<string, unknown>;
-  const before = (payload.before ?? {}) as Record<string, unknown>;
-  const after = (payload.after ?? {}) as Record<string, unknown>;
-  if (payload.before && payload.after) {
-    const fields = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]) && k !== 'version');
-    return fields.map((k) => `${k}: ${String(before[k] ?? '—')} → ${String(after[k] ?? '—')}`).join('; ');
+function trailOf(name: TrailName, org: string): Trail {
+  if (name === 'data') {
+    return {
+      page: (query) => carbon.GET('/audit', { params: { query } }),
+      verify: () => carbon.GET('/audit/verify'),
+      exportUrl: `${config.carbonApi}/audit/export`,
+    };
   }
-  if (payload.reason) return `reason: ${String(payload.reason)}`;
-  if (payload.head) {
-    const head = payload.head as { seq: string; hash: string };
-    return `trail head #${head.seq} ${head.hash.slice(0, 12)}…`;
-  }
-  if (payload.rows) return `${String(payload.rows)} rows`;
-  if (payload.usages) return `${String(payload.usages)} usages`;
-  if (payload.after) return Object.entries(after).filter(([k]) => k !== 'id').slice(0, 4).map(([k, v]) => `${k}: ${String(v)}`).join('; ');
-  if (payload.before) return 'deleted';
-  return '';
+  const path = { org_id: org };
+  return {
+    page: (query) => users.GET('/orgs/{org_id}/audit', { params: { path, query } }),
+    verify: () => users.GET('/orgs/{org_id}/audit/verify', { params: { path } }),
+    exportUrl: `${config.userApi}/orgs/${org}/audit/export`,
+  };
 }
 
-/** The organization's audit trail, for owners, admins and auditors: who
- * changed what and when, filterable, with the chain's verification. */
+/** The organization's audit trails, for owners, admins and auditors: who
+ * changed what and when, filterable, with the chain's verification. A
+ * shared organization has two: its data's and its membership's. */
 export function Audit() {
+  const here = currentOrg();
+  const me = claimsOf(session.accessToken).sub;
+  const [shared, setShared] = useState(false);
+  const [names, setNames] = useState<Names>(new Map());
+  const [trailName, setTrailName] = useState<TrailName>('data');
   const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [verified, setVerified] = useState<Verification | null>(null);
+  const trail = useMemo(() => trailOf(trailName, here.id ?? ''), [trailName, here.id]);
+
+  // The members' emails name the people in the entries.
+  useEffect(() => {
+    if (!here.id) return;
+    const path = { org_id: here.id };
+    void (async () => {
+      const org = await users.GET('/orgs/{org_id}', { params: { path } });
+      if (!org.data || org.data.personal) return;
+      setShared(true);
+      const members = await users.GET('/orgs/{org_id}/members', { params: { path } });
+      if (members.data) setNames(new Map(members.data.map((m) => [m.user_id, m.email])));
+    })();
+  }, [here.id]);
 
   const load = useCallback(async (applied: Filter, before?: number) => {
-    const { data, error, response } = await carbon.GET('/audit', {
-      params: {
-        query: {
-          entity: applied.entity || undefined,
-          action: applied.action || undefined,
-          actor: applied.actor || undefined,
-          from: instant(applied.from),
-          to: instant(applied.to),
-          before,
-          limit: 50,
-        },
-      },
+    const { data, error, response } = await trail.page({
+      entity: applied.entity || undefined,
+      action: applied.action || undefined,
+      actor: applied.actor || undefined,
+      from: applied.from ? utcDayStart(applied.from) : undefined,
+      // Through a day: up to the next day's start.
+      to: applied.to ? utcDayStart(applied.to, 1) : undefined,
+      before,
+      limit: 50,
     });
-    if (error) {
+    if (error || !data) {
       setError(summarize(error, response).detail);
       return;
     }
     setError(null);
     setEntries((shown) => (before === undefined ? data.entries : [...(shown ?? []), ...data.entries]));
     setNext(data.next ?? null);
-  }, []);
+  }, [trail]);
+  // A trail opens unfiltered.
   useEffect(() => {
+    setFilter(NO_FILTER);
+    setVerified(null);
+    setEntries(null);
     void load(NO_FILTER);
   }, [load]);
 
   async function verify() {
-    const { data, error, response } = await carbon.GET('/audit/verify');
-    if (error) setError(summarize(error, response).detail);
+    const { data, error, response } = await trail.verify();
+    if (error || !data) setError(summarize(error, response).detail);
     else setVerified(data);
   }
 
   async function download() {
     // The export needs the bearer token: fetched, then saved as a file.
-    const response = await fetch(`${config.carbonApi}/audit/export`, {
+    const response = await fetch(trail.exportUrl, {
       headers: { Authorization: `Bearer ${session.accessToken ?? ''}` },
     });
     if (!response.ok) {
@@ -90,7 +119,7 @@ export function Audit() {
     const url = URL.createObjectURL(await response.blob());
     const link = document.createElement('a');
     link.href = url;
-    link.download = 'audit.jsonl';
+    link.download = trailName === 'data' ? 'audit.jsonl' : 'membership-audit.jsonl';
     link.click();
     URL.revokeObjectURL(url);
   }
@@ -99,7 +128,7 @@ export function Audit() {
     const applied = {
       entity: String(form.get('entity') ?? ''),
       action: String(form.get('action') ?? ''),
-      actor: String(form.get('actor') ?? '').trim(),
+      actor: String(form.get('actor') ?? ''),
       from: String(form.get('from') ?? ''),
       to: String(form.get('to') ?? ''),
     };
@@ -107,14 +136,24 @@ export function Audit() {
     void load(applied);
   }
 
+  const others = otherActors(entries ?? [], names, me);
   return (
     <section>
       <h1>Audit trail</h1>
       <p className="muted">
-        Every change to the organization's data, who made it and what it was before, newest first. The entries form a
-        hash chain: verify it here, or download it and verify it offline (see the README's Assurance).
+        Every change to the organization's {trailName === 'data' ? 'data' : 'membership'}, who made it and what it was
+        before, newest first. The entries form a hash chain: verify it here, or download it and verify it offline (see
+        the README's Assurance).
       </p>
       {error && <Alert>{error}</Alert>}
+      {shared && (
+        <div className="trail-switch">
+          <SelectField label="Trail" name="trail" value={trailName} onChange={(e) => setTrailName(e.target.value as TrailName)}>
+            <option value="data">Data: usages, facilities, instruments, periods</option>
+            <option value="members">Membership: invitations, members, roles</option>
+          </SelectField>
+        </div>
+      )}
       <div className="card">
         <button type="button" onClick={() => void verify()}>Verify the chain</button>{' '}
         <button type="button" className="secondary" onClick={() => void download()}>Download (JSON Lines)</button>
@@ -127,6 +166,7 @@ export function Audit() {
         )}
       </div>
       <form
+        key={trailName}
         className="card filters"
         aria-label="Filter the trail"
         onSubmit={(e) => {
@@ -136,15 +176,24 @@ export function Audit() {
       >
         <SelectField label="Entity" name="entity" defaultValue={filter.entity}>
           <option value="">Any</option>
-          {ENTITIES.map((e) => <option key={e} value={e}>{e.replace('_', ' ')}</option>)}
+          {ENTITIES[trailName].map((e) => <option key={e} value={e}>{e.replace('_', ' ')}</option>)}
         </SelectField>
         <SelectField label="Action" name="action" defaultValue={filter.action}>
           <option value="">Any</option>
-          {ACTIONS.map((a) => <option key={a} value={a}>{a}</option>)}
+          {ACTIONS[trailName].map((a) => <option key={a} value={a}>{a}</option>)}
         </SelectField>
-        <Field label="Actor (user id)" name="actor" defaultValue={filter.actor} />
-        <Field label="From" name="from" type="date" defaultValue={filter.from} />
-        <Field label="To" name="to" type="date" defaultValue={filter.to} />
+        <SelectField label="Who" name="actor" defaultValue={filter.actor}>
+          <option value="">Anyone</option>
+          {me && <option value={me}>You</option>}
+          {[...names].filter(([id]) => id !== me).map(([id, email]) => <option key={id} value={id}>{email}</option>)}
+          {others.map((a) => (
+            <option key={a.user_id} value={a.user_id}>
+              {a.user_id.slice(0, 8)}… ({a.superuser ? 'superuser' : 'former member'})
+            </option>
+          ))}
+        </SelectField>
+        <Field label="From (UTC)" name="from" type="date" defaultValue={filter.from} />
+        <Field label="Through (UTC)" name="to" type="date" defaultValue={filter.to} />
         <button type="submit">Filter</button>
       </form>
       {entries === null ? (
@@ -163,15 +212,20 @@ export function Audit() {
             </thead>
             <tbody>
               {entries.map((e) => {
-                const h = e.header as Record<string, unknown>;
-                const actor = h.actor as { user_id: string; role: string; superuser: boolean } | null;
+                const h = headerOf(e);
                 return (
                   <tr key={e.seq}>
                     <td>{e.seq}</td>
                     <td className="nowrap">{String(h.at).replace('T', ' ').slice(0, 19)}</td>
-                    <td>{actor ? <span title={actor.user_id}>{actor.user_id.slice(0, 8)} ({actor.role}{actor.superuser ? ', superuser' : ''})</span> : 'system'}</td>
-                    <td>{String(h.action)} {String(h.entity).replace('_', ' ')}</td>
-                    <td>{changed(e)}</td>
+                    <td>
+                      {h.actor ? (
+                        <span title={h.actor.user_id}>
+                          {who(h.actor.user_id, names, me)} ({h.actor.role}{h.actor.superuser ? ', superuser' : ''})
+                        </span>
+                      ) : 'system'}
+                    </td>
+                    <td>{what(h, names)}</td>
+                    <td>{changed(e, names)}</td>
                   </tr>
                 );
               })}
