@@ -1,6 +1,7 @@
 // The organization journey in headless Chromium against the running stack:
 //  1. an owner signs up and creates an organization;
-//  2. records a facility, and invites a colleague (verified) as editor, who
+//  2. records a facility (its region's electricity type first in the
+//     picker), corrects its name, and invites a colleague (verified) as editor, who
 //     opens the mailed link, logs in, joins and records a usage at the
 //     facility, which the owner then sees, on the dashboard by facility too;
 //  3. a viewer joins too: the usages page shows no form and no edit or
@@ -105,13 +106,27 @@ await journey('the organization journey', async () => {
   check((await switcher.locator('option:checked').textContent())?.includes('Acme Manufacturing'),
     'the switcher shows the new organization');
 
-  step('the owner records a facility');
+  step('the owner records a facility with its region\'s electricity type, then corrects its name');
   await ownerPage.getByRole('link', { name: 'Facilities' }).click();
   await ownerPage.getByRole('heading', { name: 'Facilities' }).waitFor();
-  await ownerPage.getByLabel('Name').fill('Fresno plant');
+  await ownerPage.getByLabel('Name').fill('Fresno plnt');
   await ownerPage.getByLabel('Region').fill('US-eGRID-CAMX');
+  // The region's own grid type comes first among the electricity types.
+  const usualType = ownerPage.getByLabel('Usual electricity type');
+  await usualType.locator('option', { hasText: 'CAMX' }).first().waitFor({ state: 'attached' });
+  const first = await usualType.locator('option').nth(1).textContent();
+  check(first?.includes('CAMX'), `the first electricity type for US-eGRID-CAMX: ${first}`);
+  await usualType.selectOption({ index: 1 });
+  const camx = await usualType.inputValue();
   await ownerPage.getByRole('button', { name: 'Record facility' }).click();
+  await ownerPage.getByTestId('facilities-table').getByText('Fresno plnt').waitFor();
+  await ownerPage.getByRole('button', { name: 'Edit Fresno plnt' }).click();
+  await ownerPage.getByRole('heading', { name: 'Edit Fresno plnt' }).waitFor();
+  check(await ownerPage.getByLabel('Usual electricity type').inputValue() === camx, 'the edit form shows the usual type');
+  await ownerPage.getByLabel('Name').fill('Fresno plant');
+  await ownerPage.getByRole('button', { name: 'Save changes' }).click();
   await ownerPage.getByTestId('facilities-table').getByText('Fresno plant').waitFor();
+  check(await ownerPage.getByText('Fresno plnt').count() === 0, 'the old name is gone');
   await axe(ownerPage, 'facilities');
   await ownerPage.getByRole('link', { name: 'Organization' }).click();
   await ownerPage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
@@ -126,7 +141,10 @@ await journey('the organization journey', async () => {
   await axe(ownerPage, 'organization, shared');
   const { context: editorContext, page: editorPage } = await joinByLink(editor, 'editor');
   await editorPage.getByRole('button', { name: 'Go to its usages' }).click();
+  await editorPage.getByLabel('Usage type').locator(`option[value="${camx}"]`).waitFor({ state: 'attached' });
   await editorPage.getByLabel('Facility', { exact: true }).first().selectOption({ label: 'Fresno plant' });
+  const picked = await editorPage.getByLabel('Usage type').inputValue();
+  check(picked === camx, `the usage form picks the facility's usual type: ${picked}, expected ${camx}`);
   await editorPage.getByLabel('Amount').fill('42');
   await editorPage.getByLabel('Usage type').selectOption('100');
   await editorPage.getByRole('button', { name: 'Add usage' }).click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoriesOf, categoryLabel, findTypes, unitsFor } from './factors';
+import { categoriesOf, categoryLabel, findTypes, regionsOf, scope2TypesFor, unitsFor } from './factors';
 
 const energy = { dimension: 'energy', units: [{ code: 'kWh' }, { code: 'MWh' }, { code: 'therm' }] };
 const volume = { dimension: 'volume', units: [{ code: 'l' }, { code: 'gal' }] };
@@ -44,5 +44,33 @@ describe('categories', () => {
   it('lists each category once, sorted, with a readable label', () => {
     expect(categoriesOf([grid, gas, rfc, hotel])).toEqual(['business_travel', 'purchased_electricity', 'stationary_combustion']);
     expect(categoryLabel('purchased_electricity')).toBe('Purchased electricity');
+  });
+});
+
+describe('scope2TypesFor', () => {
+  const scoped = (id: number, region: string | null, extra: { scope?: number; retired?: boolean; illustrative?: boolean } = {}) => ({
+    id, name: `type ${id}`, unit: 'MWh', category: 'purchased_electricity', region,
+    scope: extra.scope ?? 2, retired: extra.retired ?? false, illustrative: extra.illustrative ?? false,
+  });
+  const types = [
+    scoped(100, null, { illustrative: true }),
+    scoped(10018, 'US', { scope: 1 }),
+    scoped(20000, 'US'),
+    scoped(20004, 'US-eGRID-CAMX'),
+    scoped(20099, 'US-eGRID-CAMX', { retired: true }),
+  ];
+
+  it('offers the facility region’s types first, then the others, the illustrative last', () => {
+    expect(scope2TypesFor(types, 'us-egrid-camx ').map((t) => t.id)).toEqual([20004, 20000, 100]);
+  });
+
+  it('leaves out other scopes and retired types, and keeps the list’s order without a region', () => {
+    expect(scope2TypesFor(types, '').map((t) => t.id)).toEqual([20000, 20004, 100]);
+  });
+});
+
+describe('regionsOf', () => {
+  it('lists each region once, sorted, and skips types without one', () => {
+    expect(regionsOf([grid, rfc, gas, hotel])).toEqual(['RFCE', 'US']);
   });
 });

@@ -42,3 +42,22 @@ export const categoriesOf = (types: TypeLike[]): string[] => [...new Set(types.m
 /** `purchased_electricity` → `Purchased electricity`. */
 export const categoryLabel = (category: string): string =>
   category.charAt(0).toUpperCase() + category.slice(1).replace(/_/g, ' ');
+
+interface ScopedTypeLike extends TypeLike {
+  scope: number;
+  retired: boolean;
+  illustrative: boolean;
+}
+
+/** The electricity and other scope 2 types a facility's bills may use: those
+ * of the facility's `region` first, then the others for reporting, the
+ * illustrative last; retired ones are left out. */
+export function scope2TypesFor<T extends ScopedTypeLike>(types: T[], region: string): T[] {
+  const wanted = region.trim().toLowerCase();
+  const rank = (t: T) => (wanted && t.region?.toLowerCase() === wanted ? 0 : t.illustrative ? 2 : 1);
+  return types.filter((t) => t.scope === 2 && !t.retired).sort((a, b) => rank(a) - rank(b));
+}
+
+/** The regions the types name, sorted: suggestions for a region field. */
+export const regionsOf = (types: TypeLike[]): string[] =>
+  [...new Set(types.flatMap((t) => (t.region ? [t.region] : [])))].sort();

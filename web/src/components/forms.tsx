@@ -22,16 +22,19 @@ export function Field({
 export function SelectField({
   label,
   error,
+  hint,
   children,
   ...select
-}: { label: string; error?: string; children: ReactNode } & React.SelectHTMLAttributes<HTMLSelectElement>) {
+}: { label: string; error?: string; hint?: string; children: ReactNode } & React.SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
+  const described = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(' ');
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} {...select}>
+      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={described || undefined} {...select}>
         {children}
       </select>
+      {hint && <p id={`${id}-hint`} className="hint">{hint}</p>}
       {error && <p id={`${id}-error`} className="field-error">{error}</p>}
     </div>
   );
@@ -48,6 +51,10 @@ export function Alert({ kind = 'error', children }: { kind?: 'error' | 'info'; c
 
 /** How the example dataset's placeholder types are marked wherever they appear. */
 export const ILLUSTRATIVE = 'illustrative, not for reporting';
+
+/** A usage type in a picker: its name, unit and, for a placeholder, the mark. */
+export const typeLabel = (t: { name: string; unit: string; illustrative: boolean }): string =>
+  `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
 
 /** kg CO₂e, readable. */
 export function formatCo2e(kg: number): string {

@@ -3,14 +3,13 @@ import { carbon, summarize, type CarbonSchemas, type Usage, type UsageType } fro
 
 type DataQuality = CarbonSchemas['DataQuality'];
 import { categoriesOf, categoryLabel, findTypes, unitsFor } from '../../api/factors';
-import { Alert, Field, ILLUSTRATIVE, SelectField } from '../../components/forms';
+import { Alert, Field, ILLUSTRATIVE, SelectField, typeLabel } from '../../components/forms';
 import { SCOPE3_CATEGORIES } from '../../scope3';
 import { useSubmit } from '../../hooks/useSubmit';
 import { useUnits } from '../../hooks/useUnits';
 import type { Facility } from '../../hooks/useFacilities';
 import { fromUtcInput, utcInput } from '../../utc';
 
-const typeLabel = (t: UsageType) => `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
 const figure = (kg: number) => Number(kg.toPrecision(4)).toLocaleString('en', { maximumSignificantDigits: 4 });
 
 /** Where the chosen factor comes from, per gas, so the figure can be traced. */
