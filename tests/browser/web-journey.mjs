@@ -8,10 +8,11 @@
 //  4c. a spreadsheet's CSV: its problems listed by line, then imported,
 //      and the export holds it;
 //  5. log out, and the usages page is refused (back to the login page);
-//  6. a superuser deactivates the account, waits one token lifetime, and
+//  6. a superuser adds a custom type by its gases, renames it (its gases
+//     and category stay) and deletes it; published types are read only;
+//  7. a superuser deactivates the account, waits one token lifetime, and
 //     erases and deletes it with its usages on the Users page.
-// Also: server field errors shown next to their inputs, a superuser's 409 on
-// the types page, a wrong password erasing nothing when deleting the
+// Also: server field errors shown next to their inputs, a wrong password erasing nothing when deleting the
 // account, two tabs refreshing at once staying logged in, no CSP
 // violation anywhere, and axe-core on every page (no serious or critical
 // violation). Screenshots go to ARTIFACTS.
@@ -303,14 +304,38 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   const imported = exported.filter((line) => line.includes(',2025-03-01T00:00:00Z,20000,') && line.includes(',1200,kWh,1.2,MWh,'));
   check(imported.length === 1, `the export lacks the imported bill: ${exported.join(' | ')}`);
 
-  step('a superuser sees a 409 plainly when deleting a type of a published dataset');
+  step('a superuser adds a custom type by its gases and renames it: the gases and category stay; published types are read only');
   const admin = await newPage(await browser.newContext());
   await logIn(admin, process.env.ADMIN_EMAIL, process.env.ADMIN_PASSWORD);
   await admin.goto(`${web}/types`);
   await admin.getByRole('heading', { name: 'Usage types' }).waitFor();
+  await admin.getByTestId('types-table').getByRole('row', { name: /^100 / }).waitFor();
+  check(await admin.getByRole('button', { name: 'Delete type 100', exact: true }).count() === 0, 'a published type offers Delete');
   await axe(admin, 'usage types');
-  await admin.getByRole('button', { name: 'Delete type 100', exact: true }).click();
-  await admin.getByRole('alert').filter({ hasText: /is published/ }).waitFor();
+  const customId = String(900000 + (Date.now() % 90000));
+  const adding = admin.getByRole('form', { name: 'Add a type' });
+  await adding.getByLabel('Id').fill(customId);
+  await adding.getByLabel('Name', { exact: true }).fill('Journey district heat');
+  await adding.getByLabel('Unit', { exact: true }).fill('kWh');
+  await adding.getByLabel('Category').fill('purchased_heat');
+  await adding.getByLabel('kg CO₂ per unit').fill('0.2');
+  await adding.getByLabel('kg CH₄ per unit').fill('0.00001');
+  await adding.getByRole('button', { name: 'Add type' }).click();
+  await admin.getByLabel('Search types').fill(customId);
+  await admin.getByRole('button', { name: `Edit type ${customId}` }).click();
+  const editing = admin.getByRole('form', { name: `Edit type ${customId}` });
+  await editing.getByLabel('Name', { exact: true }).fill('Journey district heat, renamed');
+  await editing.getByRole('button', { name: 'Save type' }).click();
+  await admin.getByTestId('types-table').getByText('Journey district heat, renamed').waitFor();
+  // Read back from the service: the rename kept what the form did not change.
+  await admin.getByRole('button', { name: `Edit type ${customId}` }).click();
+  const reread = admin.getByRole('form', { name: `Edit type ${customId}` });
+  const kept = [await reread.getByLabel('Category').inputValue(), await reread.getByLabel('kg CO₂ per unit').inputValue(),
+    await reread.getByLabel('kg CH₄ per unit').inputValue()];
+  check(JSON.stringify(kept) === JSON.stringify(['purchased_heat', '0.2', '0.00001']), `after the rename: ${kept}`);
+  await reread.getByRole('button', { name: 'Cancel' }).click();
+  await admin.getByRole('button', { name: `Delete type ${customId}` }).click();
+  await admin.getByTestId('types-count').filter({ hasText: /^0 of/ }).waitFor();
 
   step('a superuser deactivates the account first, and erasing waits one token lifetime');
   admin.on('dialog', (dialog) => void dialog.accept());

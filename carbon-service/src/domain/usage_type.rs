@@ -229,10 +229,13 @@ fn check_gases(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Option
 }
 
 /// The scope 3 categories: a list (the default first) or one category,
-/// each 1 to 15, without repeats, for a scope 3 type only.
+/// each 1 to 15, without repeats, for a scope 3 type only. An empty list
+/// is none, as a type without categories is answered: a client may send
+/// back what it read.
 fn check_scope3_categories(fields: &UsageTypeFields, errors: &mut Vec<FieldError>) -> Vec<u8> {
     let given: Vec<i64> = match (&fields.scope3_categories, fields.scope3_category) {
         (None, None) => return Vec::new(),
+        (Some(list), None) if list.is_empty() => return Vec::new(),
         (None, Some(one)) => vec![one],
         (Some(list), None) => list.clone(),
         (Some(list), Some(one)) if list.first() == Some(&one) => list.clone(),
@@ -507,6 +510,16 @@ mod tests {
         );
         f.scope3_categories = Some(vec![4, 4]);
         assert_eq!(parse(1, &f).unwrap_err().0[0].field, "scope3_categories");
+    }
+
+    #[test]
+    fn an_empty_category_list_is_none_in_any_scope() {
+        for scope in [1, 2, 3] {
+            let mut f = fields("heat", "kWh", 0.2, scope);
+            f.scope3_categories = Some(Vec::new());
+            let t = parse(1, &f).unwrap();
+            assert_eq!((t.scope3_category, t.scope3_categories.len()), (None, 0));
+        }
     }
 
     #[test]

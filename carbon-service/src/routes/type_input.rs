@@ -100,7 +100,8 @@ macro_rules! usage_type_input {
             #[schema(value_type = Option<u8>, minimum = 1, maximum = 15)]
             pub scope3_category: Option<i64>,
             /// Every scope 3 category its usages may be reported under, the
-            /// default first (freight: `[4, 9]`); a usage picks one.
+            /// default first (freight: `[4, 9]`); a usage picks one. Empty or
+            /// left out: none, as a type without categories is answered.
             #[serde(default)]
             #[schema(value_type = Option<Vec<u8>>, example = json!([4, 9]))]
             pub scope3_categories: Option<Vec<i64>>,

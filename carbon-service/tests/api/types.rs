@@ -105,6 +105,45 @@ async fn a_superuser_creates_updates_and_deletes_a_type_and_lists_see_it_at_once
 }
 
 #[tokio::test]
+async fn a_type_read_back_is_written_back_unchanged() {
+    let app = spawn_app().await;
+    let admin = TestUser::superuser();
+    let created = app
+        .post("/types", &admin)
+        .json(
+            &json!({"id": 201, "name": "district heat", "unit": "kWh", "scope": 2,
+            "category": "purchased_heat", "gases": {"co2": 0.2, "ch4": 0.00001}}),
+        )
+        .sent()
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let read: Value = app.get_type("201").await.json().await.unwrap();
+    assert_eq!(
+        read["scope3_categories"],
+        json!([]),
+        "the premise: none is answered as []"
+    );
+    // What a client edits: the answer's input fields, as read.
+    let inputs = [
+        "name",
+        "unit",
+        "gases",
+        "scope",
+        "category",
+        "scope3_categories",
+        "source",
+    ];
+    let body: serde_json::Map<String, Value> = inputs
+        .iter()
+        .filter_map(|k| read.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect();
+    let r = app.put("/types/201", &admin).json(&body).sent().await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let written: Value = app.get_type("201").await.json().await.unwrap();
+    assert_eq!(written, read);
+}
+
+#[tokio::test]
 async fn a_duplicate_id_is_409() {
     let app = spawn_app().await;
     let r = app

@@ -860,7 +860,8 @@ export interface components {
             scope: number;
             /**
              * @description Every scope 3 category its usages may be reported under, the
-             *     default first (freight: `[4, 9]`); a usage picks one.
+             *     default first (freight: `[4, 9]`); a usage picks one. Empty or
+             *     left out: none, as a type without categories is answered.
              * @example [
              *       4,
              *       9
@@ -2420,7 +2421,8 @@ export interface components {
             scope: number;
             /**
              * @description Every scope 3 category its usages may be reported under, the
-             *     default first (freight: `[4, 9]`); a usage picks one.
+             *     default first (freight: `[4, 9]`); a usage picks one. Empty or
+             *     left out: none, as a type without categories is answered.
              * @example [
              *       4,
              *       9

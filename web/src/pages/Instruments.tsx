@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { can, carbon, summarize, type CarbonSchemas } from '../api/client';
+import { regionsOf } from '../api/factors';
 import { Alert, Field, SelectField } from '../components/forms';
+import { useUsageTypes } from '../hooks/useUsageTypes';
 
 type Instrument = CarbonSchemas['Instrument'];
 type Body = CarbonSchemas['InstrumentRequest'];
@@ -28,6 +30,8 @@ export default function Instruments() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const manages = can('manage_inventory');
+  const { types } = useUsageTypes();
+  const regions = useId();
 
   const load = useCallback(async () => {
     const { data, error, response } = await carbon.GET('/instruments');
@@ -87,8 +91,9 @@ export default function Instruments() {
           {KINDS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
         </SelectField>
         <Field label="Scheme or contract" name="scheme" required defaultValue="REC" error={errors.scheme} />
-        <Field label="Market boundary (region)" name="region" required defaultValue="US" error={errors.region}
+        <Field label="Market boundary (region)" name="region" required defaultValue="US" error={errors.region} list={regions}
           hint="US covers the US average and every eGRID subregion; US-eGRID-CAMX only itself." />
+        <datalist id={regions}>{regionsOf(types).map((r) => <option key={r} value={r} />)}</datalist>
         <Field label="First month" name="from" type="month" required defaultValue={`${year}-01`} error={errors.from} />
         <Field label="Last month" name="to" type="month" required defaultValue={`${year}-12`} error={errors.to} />
         <Field label="Energy covered" name="amount" type="number" min="0" step="any" required error={errors.amount} />
