@@ -7,13 +7,14 @@ import { Audit } from './pages/Audit';
 import { Facilities } from './pages/Facilities';
 import { AcceptInvitation, Joined, Organization } from './pages/Organization';
 import { Periods } from './pages/Periods';
-import { Users } from './pages/Users';
 import { Usages } from './pages/Usages';
-import { UsageTypes } from './pages/UsageTypes';
 
 // The charts are the heaviest code: loaded only when the dashboard opens.
 const Dashboard = lazy(() => import('./pages/Dashboard'));
 const Instruments = lazy(() => import('./pages/Instruments'));
+// Superusers' pages: most sessions never load them.
+const UsageTypes = lazy(() => import('./pages/UsageTypes'));
+const Users = lazy(() => import('./pages/Users'));
 
 function useLoggedIn(): boolean {
   return useSyncExternalStore(

@@ -44,7 +44,7 @@ pub struct Instruments<'a> {
 }
 
 impl Instruments<'_> {
-    /// The user's instruments, by start.
+    /// The organization's instruments, by start.
     pub async fn list(&self, org_id: OrgId) -> Result<Vec<Instrument>, InstrumentError> {
         Ok(instruments::list(self.db, org_id, MAX_INSTRUMENTS as i64).await?)
     }

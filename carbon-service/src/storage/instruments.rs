@@ -68,7 +68,7 @@ pub async fn find_in(
         .context("reading an instrument")
 }
 
-/// The user's instruments by start, at most `limit`.
+/// The organization's instruments by start, at most `limit`.
 pub async fn list(db: &Database, org_id: OrgId, limit: i64) -> Result<Vec<Instrument>, StoreError> {
     instruments(db)
         .find(doc! { "org_id": org_id })
@@ -88,7 +88,7 @@ pub async fn count(db: &Database, org_id: OrgId) -> Result<u64, StoreError> {
         .context("counting instruments")
 }
 
-/// The user's instruments that start in `year`, in the snapshot of
+/// The organization's instruments that start in `year`, in the snapshot of
 /// `session` (a summary's).
 pub async fn of_year(
     db: &Database,
@@ -147,7 +147,7 @@ pub async fn delete(
         .context("deleting an instrument")
 }
 
-/// Deletes every instrument of the user, in the transaction of `session`
+/// Deletes every instrument of the organization, in the transaction of `session`
 /// (an erasure's).
 pub async fn delete_of_user(
     db: &Database,

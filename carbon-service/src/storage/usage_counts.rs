@@ -48,7 +48,7 @@ pub async fn add(
         session,
         org_id,
         doc! { "$inc": { "usages": n as i64 } },
-        "taking from a organization's usage quota",
+        "taking from an organization's usage quota",
     )
     .await
 }
@@ -73,7 +73,7 @@ pub async fn try_take(
         )
         .session(session)
         .await
-        .context("taking from a organization's usage quota")?;
+        .context("taking from an organization's usage quota")?;
     Ok(taken.matched_count == 1)
 }
 
@@ -87,7 +87,7 @@ pub async fn held(
         .find_one(doc! { "_id": org_id })
         .session(session)
         .await
-        .context("reading a organization's usage count")?;
+        .context("reading an organization's usage count")?;
     Ok(current
         .and_then(|c| c.get("usages").and_then(bson::Bson::as_i64))
         .and_then(|n| u64::try_from(n).ok())
@@ -110,7 +110,7 @@ pub async fn release(
             )
             .session(session)
             .await
-            .context("giving back to a organization's usage quota")?;
+            .context("giving back to an organization's usage quota")?;
     }
     Ok(())
 }
@@ -127,7 +127,7 @@ pub async fn set(
         session,
         org_id,
         doc! { "$set": { "usages": usages as i64 } },
-        "setting a organization's usage count",
+        "setting an organization's usage count",
     )
     .await
 }

@@ -65,6 +65,35 @@ pub fn parse_credentials(email: &str, password: &str) -> Result<(UserEmail, NewP
     }
 }
 
+/// The start of the addresses a superuser looks for: normalised as an
+/// address is, so `Ada@` finds `ada@example.com`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailPrefix(String);
+
+impl EmailPrefix {
+    /// `None` for an empty prefix (every account).
+    pub fn parse(raw: &str) -> Result<Option<Self>, FieldError> {
+        let prefix = UserEmail::normalize(raw);
+        if prefix.chars().count() > MAX_EMAIL_LENGTH {
+            return Err(FieldError::new(
+                "email",
+                format!("must be at most {MAX_EMAIL_LENGTH} characters"),
+            ));
+        }
+        if prefix.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "email",
+                "must not contain control characters",
+            ));
+        }
+        Ok((!prefix.is_empty()).then_some(Self(prefix)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A user document in the `users` collection.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
@@ -132,6 +161,18 @@ mod tests {
         ] {
             assert!(UserEmail::parse(raw).is_err(), "{raw}");
         }
+    }
+
+    #[test]
+    fn an_email_prefix_is_normalised_and_empty_means_everyone() {
+        let found = EmailPrefix::parse(" Ada@Ex ").unwrap().unwrap();
+        assert_eq!(found.as_str(), "ada@ex");
+        assert_eq!(EmailPrefix::parse("  ").unwrap(), None);
+        assert_eq!(
+            EmailPrefix::parse(&"a".repeat(255)).unwrap_err().field,
+            "email"
+        );
+        assert_eq!(EmailPrefix::parse("a\u{0}").unwrap_err().field, "email");
     }
 
     #[test]

@@ -8,11 +8,11 @@ use common::ids::UserId;
 use common::pagination::{PageQuery, with_total_count};
 use common::validation::Invalid;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::HttpPolicy;
 use super::extract::{ActiveSuperuser, CurrentUser};
-use crate::domain::user::User;
+use crate::domain::user::{EmailPrefix, User};
 use crate::service::ServiceContext;
 use crate::service::accounts::{self, AccountChanges};
 
@@ -200,24 +200,39 @@ pub async fn delete_me(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Which accounts `GET /users` lists.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilterQuery {
+    /// Only the accounts whose email starts with this, ignoring case (up
+    /// to 254 characters; empty: all).
+    #[param(example = "ada@", max_length = 254)]
+    pub email: Option<String>,
+}
+
 /// List users (superuser)
 ///
-/// Oldest first. `X-Total-Count` carries the number of users.
+/// Oldest first; `email` finds the accounts whose address starts with it.
+/// `X-Total-Count` carries the number of matching users.
 #[utoipa::path(get, path = "/users", tag = "users",
     security(("oauth2_password" = [])),
     extensions(("x-superuser" = json!(true))),
-    params(PageQuery),
+    params(UserFilterQuery, PageQuery),
     responses(
         (status = 200, description = "A page of users", body = [UserResponse],
-            headers(("X-Total-Count" = u64, description = "Total number of users"))),
+            headers(("X-Total-Count" = u64, description = "Total number of matching users"))),
+        (status = 422, description = "limit or offset out of range, or an email prefix over 254 characters", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(by = %admin.id))]
 pub async fn list_users(
     ActiveSuperuser(admin): ActiveSuperuser,
     context: web::Data<ServiceContext>,
     Query(query): Query<PageQuery>,
+    Query(filter): Query<UserFilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, total) = accounts::list(&context.db, query.parse()?).await?;
+    let prefix = EmailPrefix::parse(filter.email.as_deref().unwrap_or_default());
+    let (page, prefix) = common::validation::both(query.parse(), prefix.map_err(Invalid::from))?;
+    let (found, total) = accounts::list(&context.db, prefix.as_ref(), page).await?;
     let body: Vec<UserResponse> = found.iter().map(UserResponse::from).collect();
     Ok(with_total_count(&mut HttpResponse::Ok(), total).json(body))
 }

@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{ClientSession, Collection, Database, IndexModel};
 
-use crate::domain::user::User;
+use crate::domain::user::{EmailPrefix, User};
 use common::db::{Context, StoreError};
 use common::ids::UserId;
 
@@ -264,9 +264,21 @@ pub async fn delete(
     Ok(deleted.deleted_count == 1)
 }
 
-pub async fn list(db: &Database, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {
+/// A page of the accounts whose email starts with `prefix` (all without
+/// one), oldest first, and how many there are.
+pub async fn list(
+    db: &Database,
+    prefix: Option<&EmailPrefix>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<User>, u64), StoreError> {
+    // A bounded range on the unique email index: every string that starts
+    // with the prefix sorts between it and it followed by the last char.
+    let filter = prefix.map_or_else(Document::new, |p| {
+        doc! { "email": { "$gte": p.as_str(), "$lt": format!("{}{}", p.as_str(), char::MAX) } }
+    });
     let page = users(db)
-        .find(doc! {})
+        .find(filter.clone())
         .sort(doc! { "created_at": 1, "_id": 1 })
         .skip(offset)
         .limit(i64::from(limit))
@@ -276,7 +288,7 @@ pub async fn list(db: &Database, limit: u32, offset: u64) -> Result<(Vec<User>, 
         .await
         .context("reading a page of users")?;
     let total = users(db)
-        .count_documents(doc! {})
+        .count_documents(filter)
         .await
         .context("counting users")?;
     Ok((page, total))

@@ -58,6 +58,38 @@ async fn a_superuser_lists_users_with_a_total_count() {
 }
 
 #[tokio::test]
+async fn a_superuser_finds_accounts_by_the_start_of_their_email() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    for email in ["ada@example.com", "adam@example.com", "grace@example.com"] {
+        app.register(email, PASSWORD).await;
+    }
+    let r = app.get("/users?email=AdA", &admin).sent().await;
+    assert_eq!(r.headers()["x-total-count"], "2");
+    let found: Vec<Value> = r.json().await.unwrap();
+    let emails: Vec<&str> = found.iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, ["ada@example.com", "adam@example.com"]);
+    let page: Vec<Value> = app
+        .get("/users?email=ada&limit=1&offset=1", &admin)
+        .json_body()
+        .await;
+    assert_eq!(page[0]["email"], "adam@example.com");
+    let none = app.get("/users?email=zed", &admin).sent().await;
+    assert_eq!(none.headers()["x-total-count"], "0");
+    let all = app.get("/users?email=", &admin).sent().await;
+    assert_eq!(all.headers()["x-total-count"], "4");
+}
+
+#[tokio::test]
+async fn an_email_prefix_over_254_characters_is_422() {
+    let app = spawn_app().await;
+    let admin = app.superuser_token().await;
+    let long = format!("/users?email={}", "a".repeat(255));
+    let problem = assert_problem(app.get(&long, &admin).sent().await, 422).await;
+    assert_eq!(error_fields(&problem), ["email"]);
+}
+
+#[tokio::test]
 async fn a_limit_above_100_is_422() {
     let app = spawn_app().await;
     let admin = app.superuser_token().await;

@@ -492,7 +492,8 @@ export interface paths {
         };
         /**
          * List users (superuser)
-         * @description Oldest first. `X-Total-Count` carries the number of users.
+         * @description Oldest first; `email` finds the accounts whose address starts with it.
+         *     `X-Total-Count` carries the number of matching users.
          */
         get: operations["list_users"];
         put?: never;
@@ -3216,6 +3217,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Only the accounts whose email starts with this, ignoring case (up
+                 *     to 254 characters; empty: all).
+                 * @example ada@
+                 */
+                email?: string;
+                /**
                  * @description Page size, 1 to 100 (default 10).
                  * @example 10
                  */
@@ -3235,7 +3242,7 @@ export interface operations {
             /** @description A page of users */
             200: {
                 headers: {
-                    /** @description Total number of users */
+                    /** @description Total number of matching users */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
@@ -3261,7 +3268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A parameter or the body is invalid (each field named in `errors`) */
+            /** @description limit or offset out of range, or an email prefix over 254 characters */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -78,7 +78,7 @@ function TypeEditor({ editing, categories, onDone }: { editing: UsageType | null
 
 /** Every usage type, searchable; a superuser adds, edits and deletes those
  * of the deployment's own datasets (published ones are read only). */
-export function UsageTypes() {
+export default function UsageTypes() {
   const { types, reload } = useUsageTypes();
   const [datasets, setDatasets] = useState<Dataset[]>([]);
   const [category, setCategory] = useState('');

@@ -9,6 +9,8 @@ function safeFrom(user: User): number {
   return Date.parse(user.updated_at) + config.accessTokenTtlSeconds * 1000;
 }
 
+const PAGE_SIZE = 50;
+
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
@@ -17,18 +19,26 @@ const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digi
  * there until it expires: deactivate first, wait one access-token
  * lifetime, then erase the usages, delete the account and erase again.
  */
-export function Users() {
+export default function Users() {
   const [list, setList] = useState<User[]>([]);
+  const [total, setTotal] = useState(0);
+  const [email, setEmail] = useState('');
+  const [offset, setOffset] = useState(0);
   const [problem, setProblem] = useState<ProblemSummary | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [removing, setRemoving] = useState<User | null>(null);
   const [now, setNow] = useState(() => Date.now());
 
   const load = useCallback(async () => {
-    const { data, error, response } = await users.GET('/users', { params: { query: { limit: 100 } } });
-    if (error) setProblem(summarize(error, response));
-    else setList(data ?? []);
-  }, []);
+    const query = { limit: PAGE_SIZE, offset, email: email.trim() || undefined };
+    const { data, error, response } = await users.GET('/users', { params: { query } });
+    if (error) {
+      setProblem(summarize(error, response));
+      return;
+    }
+    setList(data ?? []);
+    setTotal(Number(response.headers.get('X-Total-Count') ?? 0));
+  }, [email, offset]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -109,23 +119,40 @@ export function Users() {
           <button type="button" onClick={() => setRemoving(null)}>Cancel</button>
         </form>
       )}
-      <table>
-        <caption>Accounts, oldest first (the first 100)</caption>
-        <thead>
-          <tr><th scope="col">Email</th><th scope="col">Verified</th><th scope="col">Superuser</th><th scope="col">Active</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
-        </thead>
-        <tbody>
-          {list.map((user) => (
-            <tr key={user.id}>
-              <td>{user.email}</td>
-              <td>{user.is_verified ? 'yes' : 'no'}</td>
-              <td>{user.is_superuser ? 'yes' : 'no'}</td>
-              <td>{user.is_active ? 'yes' : 'no'}</td>
-              <td>{action(user)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="card filters" role="search">
+        <Field label="Find by email" name="email" type="search" value={email} hint="The start of the address."
+          onChange={(e) => { setEmail(e.target.value); setOffset(0); }} />
+      </div>
+      <p role="status" data-testid="users-count">
+        {total === 0 ? 'No accounts match.' : `Accounts ${offset + 1} to ${offset + list.length} of ${total}, oldest first`}
+      </p>
+      {list.length > 0 && <div className="table-scroll" tabIndex={0} role="region" aria-label="Accounts">
+        <table className="wide">
+          <caption>Accounts, oldest first</caption>
+          <thead>
+            <tr><th scope="col">Email</th><th scope="col">Verified</th><th scope="col">Superuser</th><th scope="col">Active</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+          </thead>
+          <tbody>
+            {list.map((user) => (
+              <tr key={user.id}>
+                <td>{user.email}</td>
+                <td>{user.is_verified ? 'yes' : 'no'}</td>
+                <td>{user.is_superuser ? 'yes' : 'no'}</td>
+                <td>{user.is_active ? 'yes' : 'no'}</td>
+                <td>{action(user)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>}
+      {total > PAGE_SIZE && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" className="secondary" disabled={offset === 0}
+            onClick={() => setOffset((o) => Math.max(0, o - PAGE_SIZE))}>Previous page</button>
+          <button type="button" className="secondary" disabled={offset + PAGE_SIZE >= total}
+            onClick={() => setOffset((o) => o + PAGE_SIZE)}>Next page</button>
+        </nav>
+      )}
     </section>
   );
 }

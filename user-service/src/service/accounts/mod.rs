@@ -12,7 +12,7 @@ use mongodb::Database;
 
 use super::lockout::{self};
 use super::{Failure, ServiceContext};
-use crate::domain::user::{User, parse_credentials};
+use crate::domain::user::{EmailPrefix, User, parse_credentials};
 use crate::password::{HashError, HashPool};
 use crate::storage::users::{self};
 
@@ -136,9 +136,14 @@ pub async fn find(db: &Database, id: UserId) -> Result<User, AccountError> {
         .ok_or(AccountError::NotFound)
 }
 
-/// A page of the accounts, oldest first, and how many there are.
-pub async fn list(db: &Database, page: Page) -> Result<(Vec<User>, u64), AccountError> {
-    Ok(users::list(db, page.limit, page.offset).await?)
+/// A page of the accounts whose email starts with `prefix` (all without
+/// one), oldest first, and how many there are.
+pub async fn list(
+    db: &Database,
+    prefix: Option<&EmailPrefix>,
+    page: Page,
+) -> Result<(Vec<User>, u64), AccountError> {
+    Ok(users::list(db, prefix, page.limit, page.offset).await?)
 }
 
 #[tracing::instrument(skip_all)]
