@@ -1,4 +1,4 @@
-//! carbon-service: usage types, per-user usage records and the CO₂e
+//! carbon-service: usage types, per-organization usage records and the CO₂e
 //! footprint. Trusts user-service's access tokens through the shared secret
 //! alone; it never calls user-service.
 

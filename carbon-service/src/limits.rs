@@ -1,7 +1,8 @@
-//! Per-user limits: how often one user may write, import, export and sum, and how
-//! many usages one user may keep. An export or summary walks every usage of
-//! the user in its window, and an import writes up to 10,000: one user must
-//! not be able to take the service from everyone else.
+//! Per-user rate limits (how often one user may write, import, export and
+//! sum) and the organization's quota (how many usages it may keep). An
+//! export or summary walks every usage of the organization in its window,
+//! and an import writes up to 10,000: one user must not be able to take the
+//! service from everyone else.
 
 use common::error::ApiError;
 use common::ids::UserId;
@@ -15,7 +16,7 @@ pub struct UserLimiters {
     import: RateLimiter<UserId>,
     export: RateLimiter<UserId>,
     summary: RateLimiter<UserId>,
-    /// The most usages one user may store.
+    /// The most usages one organization may store.
     pub usage_quota: u64,
 }
 

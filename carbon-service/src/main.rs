@@ -25,11 +25,11 @@ enum Own {
         #[arg(long)]
         force: bool,
     },
-    /// Recompute every user's rollups and usage count from the usages and
+    /// Recompute every organization's rollups and usage count from the usages and
     /// report each difference; exits 1 when there is one. Safe while the
-    /// service runs: each user is read (and repaired) in one transaction.
+    /// service runs: each organization is read (and repaired) in one transaction.
     VerifyRollups {
-        /// Rebuild the rollups and count of each user that differs.
+        /// Rebuild the rollups and count of each organization that differs.
         #[arg(long)]
         repair: bool,
     },

@@ -1,4 +1,4 @@
-//! Rollups: what each usage adds to the totals of its cells (user, UTC
+//! Rollups: what each usage adds to the totals of its cells (organization, UTC
 //! month or day, type, scope), and how a summary window splits into whole
 //! months and days (read from rollups) and the partial days at its edges
 //! (read from the usages). Pure, so both are tested without a database.

@@ -177,7 +177,7 @@ pub struct FacilityTotal {
     pub by_gas: Gases,
 }
 
-/// The totals of one (usage type, month, scope) of a user's usages, as the
+/// The totals of one (usage type, month, scope) of an organization's usages, as the
 /// database computes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryCell {

@@ -1,4 +1,4 @@
-//! Which of a user's usages a list, export or summary covers, and where a
+//! Which of an organization's usages a list, export or summary covers, and where a
 //! page starts: parsed from query strings into types the storage layer
 //! trusts.
 
@@ -11,7 +11,7 @@ use super::usage::parse_instant;
 use common::pagination::Page;
 use common::validation::{FieldError, Invalid, both};
 
-/// Which of a user's usages to list, export or sum.
+/// Which of an organization's usages to list, export or sum.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct UsageFilter {
     pub usage_type_id: Option<UsageTypeId>,

@@ -1,6 +1,7 @@
-//! `/usages`: the caller's usage records. Another user's usage answers
-//! exactly like a missing one (404), for every verb. Handlers parse, call
-//! one `service::usages` function, and shape the answer.
+//! `/usages`: the usage records of the token's organization. Another
+//! organization's usage answers exactly like a missing one (404), for every
+//! verb. Handlers parse, call one `service::usages` function, and shape the
+//! answer.
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -328,7 +329,7 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
 /// the first request still runs, 409 with `Retry-After`. A retry whose
 /// usage has been deleted since is 410 and records nothing (a late retry
 /// never brings a deleted usage back). Keys are kept for at least 48
-/// hours, and erasing the user's usages forgets them.
+/// hours, and erasing the organization's usages forgets them.
 #[utoipa::path(post, path = "/usages", tag = "usages",
     security(("oauth2_password" = [])),
     request_body = CreateUsageRequest,

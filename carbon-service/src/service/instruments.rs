@@ -1,4 +1,4 @@
-//! A user's contractual instruments (see `domain::instrument`): what the
+//! An organization's contractual instruments (see `domain::instrument`): what the
 //! market-based scope 2 figures of the summary count.
 
 use mongodb::Database;
@@ -10,7 +10,7 @@ use common::audit::{Author, Draft, store as trail};
 use common::db::{StoreError, TransactionError, in_transaction};
 use common::ids::OrgId;
 
-/// The most instruments one user keeps: a company's certificates and
+/// The most instruments one organization keeps: a company's certificates and
 /// contracts of many years, and a bound on what a summary reads.
 pub const MAX_INSTRUMENTS: u64 = 1_000;
 

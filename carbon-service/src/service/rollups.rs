@@ -3,7 +3,7 @@
 //! and rebuilding them: `carbon-service verify-rollups [--repair]`, and the
 //! start-up migration that builds rollups for data stored before them.
 //!
-//! Each user is read (and repaired) in one transaction, so a user's usages,
+//! Each organization is read (and repaired) in one transaction, so its usages,
 //! rollups and count are compared as of one instant even while the service
 //! serves writes.
 
@@ -70,7 +70,7 @@ pub struct CellDifference {
     pub recomputed: Option<Totals>,
 }
 
-/// A quota count that does not equal the user's usages.
+/// A quota count that does not equal the organization's usages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CountDifference {
     pub org_id: OrgId,
@@ -143,7 +143,7 @@ fn months_of(days: &[SummaryCell]) -> Vec<SummaryCell> {
     keyed(months).into_values().collect()
 }
 
-/// One user as of one snapshot: stored rollups and count, and the same
+/// One organization as of one snapshot: stored rollups and count, and the same
 /// recomputed from the usages.
 struct UserState {
     stored: BTreeMap<CellKey, SummaryCell>,
@@ -151,7 +151,7 @@ struct UserState {
     count: u64,
 }
 
-/// The user's day cells summed from the usages, and their months.
+/// The organization's day cells summed from the usages, and their months.
 async fn recompute(
     db: &Database,
     session: &mut ClientSession,
@@ -169,8 +169,8 @@ async fn read_user(
     org_id: OrgId,
 ) -> Result<UserState, StoreError> {
     let (months, days) = recompute(db, session, org_id).await?;
-    let mut stored = rollups::of_user(db, session, Grain::Month, org_id).await?;
-    stored.extend(rollups::of_user(db, session, Grain::Day, org_id).await?);
+    let mut stored = rollups::of_org(db, session, Grain::Month, org_id).await?;
+    stored.extend(rollups::of_org(db, session, Grain::Day, org_id).await?);
     let count = usage_counts::held(db, session, org_id).await?;
     Ok(UserState {
         stored: keyed(stored.iter().map(Rollup::cell)),
@@ -216,7 +216,7 @@ fn compare(org_id: OrgId, state: &UserState, report: &mut Verification) {
     }
 }
 
-/// Every user that has usages, rollups or a count.
+/// Every organization that has usages, rollups or a count.
 async fn every_user(db: &Database) -> Result<BTreeSet<OrgId>, StoreError> {
     let mut users = BTreeSet::new();
     users.extend(usages::org_ids(db).await?);
@@ -225,10 +225,10 @@ async fn every_user(db: &Database) -> Result<BTreeSet<OrgId>, StoreError> {
     Ok(users)
 }
 
-/// Rebuilds one user's rollups and count from the usages, in one
+/// Rebuilds one organization's rollups and count from the usages, in one
 /// transaction: a concurrent write conflicts with it and one of them runs
 /// again, so nothing written meanwhile is lost.
-pub async fn repair_user(db: &Database, org_id: OrgId) -> Result<(), StoreError> {
+pub async fn repair_org(db: &Database, org_id: OrgId) -> Result<(), StoreError> {
     in_transaction(db, "rebuilding a user's rollups", async |session| {
         let (months, days) = recompute(db, session, org_id).await?;
         for (grain, cells) in [(Grain::Month, &months), (Grain::Day, &days)] {
@@ -236,7 +236,7 @@ pub async fn repair_user(db: &Database, org_id: OrgId) -> Result<(), StoreError>
                 .iter()
                 .map(|cell| Rollup::from_cell(org_id, cell))
                 .collect();
-            rollups::delete_user(db, session, grain, org_id).await?;
+            rollups::delete_org(db, session, grain, org_id).await?;
             rollups::insert(db, session, grain, &rebuilt).await?;
         }
         let usages: u64 = months.iter().map(|c| c.usage_count).sum();
@@ -245,8 +245,8 @@ pub async fn repair_user(db: &Database, org_id: OrgId) -> Result<(), StoreError>
     .await
 }
 
-/// Compares every user's rollups and count with their usages, and with
-/// `repair` rebuilds each user that differs.
+/// Compares every organization's rollups and count with their usages, and with
+/// `repair` rebuilds each organization that differs.
 #[tracing::instrument(skip(db))]
 pub async fn verify(db: &Database, repair: bool) -> Result<Verification, StoreError> {
     let mut report = Verification::default();
@@ -260,19 +260,19 @@ pub async fn verify(db: &Database, repair: bool) -> Result<Verification, StoreEr
         compare(org_id, &state, &mut report);
         let differs = report.cell_differences.len() + report.count_differences.len() > before;
         if repair && differs {
-            repair_user(db, org_id).await?;
+            repair_org(db, org_id).await?;
             report.repaired += 1;
         }
     }
     Ok(report)
 }
 
-/// Builds the rollups of every user that has usages: the start-up
+/// Builds the rollups of every organization that has usages: the start-up
 /// migration of a database whose usages predate rollups.
 pub async fn build_all(db: &Database) -> Result<u64, StoreError> {
     let users = usages::org_ids(db).await?;
     for &org_id in &users {
-        repair_user(db, org_id).await?;
+        repair_org(db, org_id).await?;
     }
     Ok(users.len() as u64)
 }

@@ -1,7 +1,7 @@
 //! Instance-wide admission: how many heavy reads, exports and import (or
 //! erase) transactions this instance runs at once, and how long a request
 //! waits for a turn before it is told to come back (503 with
-//! `Retry-After`). Without them one user's summaries, counts or imports
+//! `Retry-After`). Without them one organization's summaries, counts or imports
 //! could hold every database connection of the instance.
 
 use std::sync::Arc;

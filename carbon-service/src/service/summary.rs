@@ -1,4 +1,4 @@
-//! A user's footprint over a window, from rollups and the edge days'
+//! An organization's footprint over a window, from rollups and the edge days'
 //! usages, read from one snapshot; and its market-based scope 2 figures,
 //! from the month rollups and instruments of the years it touches.
 
@@ -22,7 +22,7 @@ use common::ids::OrgId;
 use super::usages::{UsageError, Usages};
 
 impl Usages<'_> {
-    /// The user's footprint in the window: the rollups of its whole months
+    /// The organization's footprint in the window: the rollups of its whole months
     /// and days and the usages of its partial edge days (see
     /// `rollup::plan`: the cost does not depend on where the edges fall),
     /// read from one snapshot,

@@ -260,10 +260,10 @@ pub async fn forget(db: &Database, record_id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Deletes every record of the user, in the transaction of `session` (an
+/// Deletes every record of the organization, in the transaction of `session` (an
 /// erasure's): a key outlives nothing it wrote.
 #[tracing::instrument(skip(db, session))]
-pub async fn delete_of_user(
+pub async fn delete_of_org(
     db: &Database,
     session: &mut ClientSession,
     org_id: OrgId,

@@ -1,4 +1,4 @@
-//! The `instruments` collection: each user's contractual instruments for
+//! The `instruments` collection: each organization's contractual instruments for
 //! the market-based scope 2 method.
 
 use bson::doc;
@@ -42,7 +42,7 @@ pub async fn insert(
     Ok(())
 }
 
-/// The user's instrument `id`.
+/// The organization's instrument `id`.
 pub async fn find(
     db: &Database,
     org_id: OrgId,
@@ -149,7 +149,7 @@ pub async fn delete(
 
 /// Deletes every instrument of the organization, in the transaction of `session`
 /// (an erasure's).
-pub async fn delete_of_user(
+pub async fn delete_of_org(
     db: &Database,
     session: &mut ClientSession,
     org_id: OrgId,

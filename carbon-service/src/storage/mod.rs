@@ -31,8 +31,9 @@ pub async fn create_indexes(database: &Database) -> Result<(), DatabaseStartupEr
     Ok(())
 }
 
-/// The distinct user ids in `field` of `collection` (`verify-rollups`
-/// walks every user that has usages, rollups or a count).
+/// The distinct organization ids in `field` of `collection`
+/// (`verify-rollups` walks every organization that has usages, rollups or
+/// a count).
 pub(crate) async fn distinct_orgs(
     database: &Database,
     collection: &str,
@@ -41,7 +42,7 @@ pub(crate) async fn distinct_orgs(
     distinct_orgs_where(database, collection, field, bson::doc! {}).await
 }
 
-/// The distinct user ids of the documents `filter` selects.
+/// The distinct organization ids of the documents `filter` selects.
 pub(crate) async fn distinct_orgs_where(
     database: &Database,
     collection: &str,

@@ -23,7 +23,7 @@ use common::ids::OrgId;
 
 pub const COLLECTION: &str = "org_rollups";
 pub const DAY_COLLECTION: &str = "org_day_rollups";
-/// One rollup per cell; also serves a user's months (days) in order.
+/// One rollup per cell; also serves an organization's months (days) in order.
 pub const CELL_INDEX: &str = "org_month_type_scope_category_facility_quality";
 pub const DAY_CELL_INDEX: &str = "org_day_type_scope_category_facility_quality";
 
@@ -284,7 +284,7 @@ async fn apply_at(
     Ok(())
 }
 
-/// The user's rollups of `grain` in `[from, to)` (by key, either end open),
+/// The organization's rollups of `grain` in `[from, to)` (by key, either end open),
 /// of one type when given, read in the transaction of `session`.
 #[tracing::instrument(skip(db, session))]
 pub async fn cells(
@@ -360,9 +360,9 @@ pub async fn counts(
     Ok(cells.into_iter().collect())
 }
 
-/// Every rollup of `grain` of the user, read in the transaction of
+/// Every rollup of `grain` of the organization, read in the transaction of
 /// `session` (`verify-rollups`).
-pub async fn of_user(
+pub async fn of_org(
     db: &Database,
     session: &mut ClientSession,
     grain: Grain,
@@ -379,7 +379,7 @@ pub async fn of_user(
         .context("reading a user's rollups")
 }
 
-/// Every user who has rollups of either grain.
+/// Every organization that has rollups of either grain.
 pub async fn org_ids(db: &Database) -> Result<Vec<OrgId>, StoreError> {
     let mut users = super::distinct_orgs(db, COLLECTION, "org_id").await?;
     users.extend(super::distinct_orgs(db, DAY_COLLECTION, "org_id").await?);
@@ -388,8 +388,8 @@ pub async fn org_ids(db: &Database) -> Result<Vec<OrgId>, StoreError> {
     Ok(users)
 }
 
-/// Removes every rollup of `grain` of the user (before a rebuild).
-pub async fn delete_user(
+/// Removes every rollup of `grain` of the organization (before a rebuild).
+pub async fn delete_org(
     db: &Database,
     session: &mut ClientSession,
     grain: Grain,

@@ -1,6 +1,6 @@
-//! The `usages` collection. Every query is scoped by `org_id`: a user's
+//! The `usages` collection. Every query is scoped by `org_id`: an organization's
 //! usages are invisible to everyone else, and a foreign id is simply absent.
-//! Every per-user query is served by one of the indexes below (the explain
+//! Every per-organization query is served by one of the indexes below (the explain
 //! test in `tests/api/indexes.rs` holds them to it).
 
 use bson::oid::ObjectId;
@@ -53,7 +53,7 @@ const OBSOLETE_INDEXES: &[&str] = &[
     "user_type_usage_at",
 ];
 
-/// The list's order; the by-user indexes hold it, so no page is sorted in memory.
+/// The list's order; the by-organization indexes hold it, so no page is sorted in memory.
 fn newest_first() -> Document {
     doc! { "usage_at": -1, "_id": -1 }
 }
@@ -132,7 +132,7 @@ pub async fn find_in(
         .context("reading a usage")
 }
 
-/// The query document for a user's usages under `filter`.
+/// The query document for an organization's usages under `filter`.
 pub fn matching(org_id: OrgId, filter: &UsageFilter) -> Document {
     let mut query = doc! { "org_id": org_id };
     if let Some(type_id) = filter.usage_type_id {
@@ -188,7 +188,7 @@ pub fn page_query(org_id: OrgId, filter: &UsageFilter, start: PageStart) -> (Doc
     }
 }
 
-/// The list's order; the by-user indexes hold it.
+/// The list's order; the by-organization indexes hold it.
 pub fn list_order() -> Document {
     newest_first()
 }
@@ -239,7 +239,7 @@ pub async fn page(
     Ok((found, more))
 }
 
-/// How many of the user's usages match (walks the index range: on request
+/// How many of the organization's usages match (walks the index range: on request
 /// only); `StoreError::TimedOut` past `max_time`.
 #[tracing::instrument(skip(db, filter))]
 pub async fn count(
@@ -342,10 +342,10 @@ pub async fn delete(
     Ok(deleted.deleted_count == 1)
 }
 
-/// Up to `limit` of the user's usages (an erasure's next batch), read in
+/// Up to `limit` of the organization's usages (an erasure's next batch), read in
 /// the transaction of `session`.
 #[tracing::instrument(skip(db, session))]
-pub async fn first_of_user(
+pub async fn first_of_org(
     db: &Database,
     session: &mut ClientSession,
     org_id: OrgId,
@@ -363,7 +363,7 @@ pub async fn first_of_user(
         .context("reading usages to erase")
 }
 
-/// Deletes these usages of the user; returns how many.
+/// Deletes these usages of the organization; returns how many.
 #[tracing::instrument(skip(db, session, ids), fields(ids = ids.len()))]
 pub async fn delete_ids(
     db: &Database,
@@ -422,7 +422,7 @@ pub async fn delete_import(db: &Database, import_id: ObjectId) -> Result<u64, St
     Ok(deleted.deleted_count)
 }
 
-/// The user's usages under `filter`, oldest first, as a stream read from
+/// The organization's usages under `filter`, oldest first, as a stream read from
 /// the cursor batch by batch (an export never holds them all in memory).
 #[tracing::instrument(skip(db, filter))]
 pub async fn stream(
@@ -734,7 +734,7 @@ pub async fn set_snapshot_scope3_categories(
     .await
 }
 
-/// Whether the usage `id` exists (of any user).
+/// Whether the usage `id` exists (of any organization).
 pub async fn exists(db: &Database, id: ObjectId) -> Result<bool, StoreError> {
     Ok(db
         .collection::<Document>(COLLECTION)

@@ -40,7 +40,7 @@ impl Usages<'_> {
             // same limit.
             let _slot = self.slots.acquire(Slot::Import).await?;
             let batch = in_transaction(self.db, "erasing usages", async |session| {
-                let doomed = usages::first_of_user(self.db, session, org_id, ERASE_BATCH).await?;
+                let doomed = usages::first_of_org(self.db, session, org_id, ERASE_BATCH).await?;
                 let dates = doomed.iter().map(|usage| usage.usage_at.to_chrono());
                 if let Some(name) = periods::locked_among(self.db, session, org_id, dates).await? {
                     return Err(UsageError::PeriodLocked(name));
@@ -50,11 +50,11 @@ impl Usages<'_> {
                 let gone: Vec<(&Usage, i64)> = doomed.iter().map(|usage| (usage, -1)).collect();
                 account(self.db, session, org_id, &gone).await?;
                 usage_counts::release(self.db, session, org_id, deleted).await?;
-                key_records::delete_of_user(self.db, session, org_id).await?;
+                key_records::delete_of_org(self.db, session, org_id).await?;
                 let mut record = EraseRecord {
                     usages: deleted,
                     deleted: ids.iter().map(ToString::to_string).collect(),
-                    instruments: crate::storage::instruments::delete_of_user(
+                    instruments: crate::storage::instruments::delete_of_org(
                         self.db, session, org_id,
                     )
                     .await?,

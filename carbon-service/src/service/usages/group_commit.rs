@@ -1,4 +1,4 @@
-//! Group commit: the creates of one user that queue up while a
+//! Group commit: the creates of one organization that queue up while a
 //! transaction of theirs runs are written together in the next one, each
 //! with the answer it would get alone.
 
@@ -22,7 +22,7 @@ use common::ids::OrgId;
 use super::idempotency::{Keyed, replayed_usage};
 use super::{CreateAnswer, Created, UsageError, account, reserve_quota};
 
-/// A create waiting for its user's next transaction.
+/// A create waiting for its organization's next transaction.
 pub struct PendingCreate {
     pub(super) usage: Usage,
     /// Who asked: each create's audit entry is its own.
@@ -37,7 +37,7 @@ const CREATED: Outcome = Outcome::Recorded { status: 201 };
 /// The most creates one transaction writes.
 pub(super) const MAX_BATCH: usize = 256;
 
-/// Writes a batch of one user's queued creates in one transaction and
+/// Writes a batch of one organization's queued creates in one transaction and
 /// answers each. A batch that fails as a whole (a key another request
 /// holds, a database failure) is written again one create at a time, so
 /// each gets its own answer.
@@ -65,7 +65,7 @@ pub(super) async fn write_creates(
     }
 }
 
-/// Writes a batch of one user's creates in one transaction, with the
+/// Writes a batch of one organization's creates in one transaction, with the
 /// answers the same creates one after another would get: each key is
 /// looked up (and a key used twice in the batch replays the first), the
 /// quota is taken in arrival order, and the rest is refused.

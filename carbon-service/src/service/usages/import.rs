@@ -1,4 +1,4 @@
-//! Importing a CSV of usages: one import per user at a time, all rows in
+//! Importing a CSV of usages: one import per organization at a time, all rows in
 //! one transaction.
 
 use std::collections::HashSet;
@@ -26,7 +26,7 @@ use super::idempotency::{Keyed, replayed_import};
 use super::{Created, UsageError, Usages, account, reserve_quota};
 
 impl Usages<'_> {
-    /// The user's turn to import: one import per owner in flight in this
+    /// The organization's turn to import: one import per organization in flight in this
     /// instance, taken before the body is read.
     pub fn begin_import(&self, org_id: OrgId) -> Result<ImportTurn<'_>, UsageError> {
         self.writes
@@ -76,7 +76,7 @@ impl Usages<'_> {
         let imported = batch.len() as u64;
         let added: Vec<(&Usage, i64)> = batch.iter().map(|usage| (usage, 1)).collect();
         let keyed = key.map(|key| Keyed::new(actor, key, &[b"import", body]));
-        // The user's lock first: a slot is never held waiting for it.
+        // The organization's lock first: a slot is never held waiting for it.
         let _queued = self.writes.lock(org_id).await;
         let _slot = self.slots.acquire(Slot::Import).await?;
         let result = in_transaction(self.db, "importing usages", async |session| {

@@ -9,7 +9,7 @@ use crate::storage::{rollups, usages};
 use common::ids::OrgId;
 
 impl Usages<'_> {
-    /// A page of the user's usages under `filter`, newest first, with the
+    /// A page of the organization's usages under `filter`, newest first, with the
     /// cursor of the next page and, when asked, the total.
     #[tracing::instrument(skip(self, filter))]
     pub async fn list(

@@ -1,5 +1,5 @@
 //! Creating (idempotently), listing, changing, importing, exporting, erasing
-//! and summing a user's usages.
+//! and summing an organization's usages.
 //!
 //! Every flow that writes is one transaction ([`common::db::in_transaction`]):
 //! the usages, their rollups, the organization's quota count and the idempotency
@@ -7,7 +7,7 @@
 //!
 //! By concern: [`idempotency`] (what an `Idempotency-Key` answers),
 //! [`group_commit`] (one transaction for the creates that queue up),
-//! [`import`] (CSV imports), [`writes`] (one user's writes in order);
+//! [`import`] (CSV imports), [`writes`] (one organization's writes in order);
 //! the summary is `service::summary`.
 
 mod erase;
@@ -84,7 +84,7 @@ pub enum UsageError {
     /// must not bring the usage back.
     #[error("the usage this Idempotency-Key created has been deleted")]
     KeyedUsageDeleted,
-    /// Another import of the user is in flight (one at a time per owner).
+    /// Another import of the organization is in flight (one at a time).
     #[error("another import of this user is running")]
     ImportInProgress { retry_after_seconds: u64 },
     #[error(transparent)]
@@ -122,11 +122,11 @@ impl UsageError {
     }
 }
 
-/// What a user's usage flows need besides their input.
+/// What an organization's usage flows need besides their input.
 pub struct Usages<'a> {
     pub db: &'a Database,
     pub types: &'a UsageTypeCache,
-    /// The most usages one user may store.
+    /// The most usages one organization may store.
     pub quota: u64,
     pub writes: &'a Arc<UserWrites>,
     /// What this instance runs at once, and the query time limit.
@@ -191,7 +191,7 @@ impl Usages<'_> {
     /// with another request is [`UsageError::KeyReused`], and while the
     /// first request still runs, [`UsageError::KeyInProgress`]. A user
     /// holds at most `quota` usages. The usage, its rollup, the quota and
-    /// the key's record are one transaction, shared with the user's other
+    /// the key's record are one transaction, shared with the organization's other
     /// creates that arrived meanwhile (see [`record_batch`]).
     #[tracing::instrument(skip(self, new, key), fields(usage_type_id = %new.usage_type_id))]
     pub async fn create(
@@ -250,7 +250,7 @@ impl Usages<'_> {
         }
     }
 
-    /// One of the user's usages.
+    /// One of the organization's usages.
     #[tracing::instrument(skip(self))]
     pub async fn get(&self, org_id: OrgId, id: UsageId) -> Result<Usage, UsageError> {
         usages::find(self.db, org_id, id)
@@ -258,7 +258,7 @@ impl Usages<'_> {
             .ok_or(UsageError::NotFound)
     }
 
-    /// Changes the user's usage and moves its figures between rollups, in
+    /// Changes the organization's usage and moves its figures between rollups, in
     /// one transaction. With `If-Match`, a usage that has changed since is
     /// [`UsageError::Stale`]; without, the change applies to the latest
     /// version (a concurrent write makes the transaction run again on the
@@ -321,7 +321,7 @@ impl Usages<'_> {
         .map_err(UsageError::contended)
     }
 
-    /// Deletes the user's usage (with `If-Match`, only the version it
+    /// Deletes the organization's usage (with `If-Match`, only the version it
     /// names), its rollup share and its quota share, in one transaction.
     #[tracing::instrument(skip(self, if_match))]
     pub async fn delete(
@@ -357,7 +357,7 @@ impl Usages<'_> {
         .map_err(UsageError::contended)
     }
 
-    /// The user's usages under `filter`, oldest first, read from the
+    /// The organization's usages under `filter`, oldest first, read from the
     /// database cursor batch by batch: memory stays flat however many.
     #[tracing::instrument(skip(self, filter))]
     pub async fn export(

@@ -1,13 +1,13 @@
-//! One user's usage writes, one at a time in this process, and the creates
+//! One organization's usage writes, one at a time in this process, and the creates
 //! that arrive meanwhile grouped into one transaction.
 //!
-//! Every usage write of a user changes the same few documents (the quota
-//! count, the month's rollup), so two concurrent transactions of one user
+//! Every usage write of an organization changes the same few documents (the quota
+//! count, the month's rollup), so two concurrent transactions of one organization
 //! conflict and one of them runs again. Queuing them here turns that wasted
 //! work into a short wait; writes from other instances still conflict now
 //! and then, and `common::db::in_transaction` retries those. Queuing alone
-//! would cap one user's creates at one transaction at a time, so creates
-//! queue their usage here, and whichever of them gets the user's lock next
+//! would cap one organization's creates at one transaction at a time, so creates
+//! queue their usage here, and whichever of them gets the organization's lock next
 //! writes every queued create in one transaction and answers them all (see
 //! `service::usages`): no task of its own, nothing left unanswered when a
 //! request goes away.
@@ -33,7 +33,7 @@ const MAX_KNOWN: usize = 10_000;
 pub struct UserWrites {
     stripes: Vec<Mutex<()>>,
     hasher: RandomState,
-    /// Creates waiting for their user's next transaction.
+    /// Creates waiting for their organization's next transaction.
     creates: std::sync::Mutex<HashMap<OrgId, Vec<PendingCreate>>>,
     /// Users with an import in flight here (one each).
     importing: std::sync::Mutex<HashSet<OrgId>>,
@@ -46,7 +46,7 @@ pub struct UserWrites {
     known: std::sync::Mutex<HashMap<OrgId, (Head, InventorySettings)>>,
 }
 
-/// A user's one import in flight in this instance, from before its body is
+/// An organization's one import in flight in this instance, from before its body is
 /// read until it is answered; ends when dropped.
 pub struct ImportTurn<'a> {
     writes: &'a UserWrites,
@@ -78,7 +78,7 @@ impl Default for UserWrites {
 }
 
 impl UserWrites {
-    /// Waits until no other write of this user runs here.
+    /// Waits until no other write of this organization runs here.
     pub async fn lock(&self, org_id: OrgId) -> MutexGuard<'_, ()> {
         let index = (self.hasher.hash_one(org_id) as usize) % STRIPES;
         self.stripes[index].lock().await
@@ -125,7 +125,7 @@ impl UserWrites {
         self.known_heads().remove(&org_id);
     }
 
-    /// The user's import turn, `None` while another import of theirs is
+    /// The organization's import turn, `None` while another import of its is
     /// in flight.
     pub fn begin_import(&self, org_id: OrgId) -> Option<ImportTurn<'_>> {
         // The guard is released before a turn exists: a turn dropped while
@@ -137,12 +137,12 @@ impl UserWrites {
         })
     }
 
-    /// Queues a create for the user's next transaction.
+    /// Queues a create for the organization's next transaction.
     pub fn enqueue(&self, org_id: OrgId, create: PendingCreate) {
         self.creates().entry(org_id).or_default().push(create);
     }
 
-    /// Up to `max` of the user's queued creates, oldest first.
+    /// Up to `max` of the organization's queued creates, oldest first.
     pub fn take(&self, org_id: OrgId, max: usize) -> Vec<PendingCreate> {
         let mut queues = self.creates();
         let Some(queue) = queues.get_mut(&org_id) else {
