@@ -1,14 +1,15 @@
 // The organization journey in headless Chromium against the running stack:
 //  1. an owner signs up and creates an organization;
 //  2. records a facility (its region's electricity type first in the
-//     picker), corrects its name, and invites a colleague (verified) as editor, who
+//     picker), corrects its name, uploads its supplier factors (a bad
+//     row listed by line first), and invites a colleague (verified) as editor, who
 //     opens the mailed link, logs in, joins and records a usage at the
 //     facility, which the owner then sees, on the dashboard by facility too;
 //  3. a viewer joins too: the usages page shows no form and no edit or
 //     delete buttons, and the API refuses a viewer's write (403);
 //  4. the Audit page names people by email, filters by person and through
 //     today, and shows the membership trail (who was invited and joined);
-//  5. the organization page on a 390 px phone, and axe-core on it.
+//  5. the organization and factors pages on a 390 px phone, and axe-core.
 // Mail is read from user-service's log (MAIL_TRANSPORT=log).
 //
 // Env: WEB_URL, USER_API_URL, CARBON_API_URL, USER_LOG, ARTIFACTS, CHROMIUM.
@@ -131,6 +132,37 @@ await journey('the organization journey', async () => {
   await ownerPage.getByRole('link', { name: 'Organization' }).click();
   await ownerPage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
 
+  step('the owner uploads the organization\'s supplier factors: a bad row is listed by line, the fixed file is stored');
+  await ownerPage.getByRole('link', { name: 'Factors' }).click();
+  await ownerPage.getByRole('heading', { name: 'Emission factor datasets' }).waitFor();
+  const datasets = ownerPage.getByTestId('datasets-table');
+  check((await datasets.getByRole('row', { name: /epa-ghg-hub-2025/ }).textContent())?.includes('published'),
+    'the EPA Hub is listed as published');
+  const upload = ownerPage.getByRole('form', { name: 'Upload a dataset' });
+  await upload.getByLabel('Dataset id').fill('acme-suppliers');
+  await upload.getByLabel('Name', { exact: true }).fill('ACME supplier factors');
+  await upload.getByLabel('Publisher').fill('ACME Steam Co.');
+  await upload.getByLabel('Edition').fill('2026');
+  await upload.getByLabel('Licence').fill('Confidential, supplied to Acme Manufacturing');
+  const csv = (rows) => ({ name: 'acme-factors.csv', mimeType: 'text/csv',
+    buffer: Buffer.from(`name,unit,scope,co2,ch4,n2o,category,source\r\n${rows}`) });
+  await upload.getByLabel('CSV file').setInputFiles(csv('Steam from the ACME plant,GJ,2,sixty,,,purchased_heat,ACME declaration\r\n'));
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  const rowProblem = ownerPage.getByTestId('dataset-errors').getByRole('row', { name: /co2/ });
+  await rowProblem.waitFor();
+  check((await rowProblem.textContent())?.startsWith('2'), `the bad cell's line: ${await rowProblem.textContent()}`);
+  await upload.getByLabel('CSV file').setInputFiles(csv('Steam from the ACME plant,GJ,2,60.2,0.0011,0.00011,purchased_heat,ACME declaration\r\n'));
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await ownerPage.getByRole('status').filter({ hasText: 'Stored 1 type in ACME supplier factors' }).waitFor();
+  check((await datasets.getByRole('row', { name: /ACME supplier factors/ }).textContent())?.includes('this organization\'s'),
+    'the upload is the organization\'s own');
+  await axe(ownerPage, 'factors');
+  await ownerPage.getByRole('link', { name: 'Usages', exact: true }).click();
+  await ownerPage.getByLabel('Search types').fill('ACME plant');
+  await ownerPage.getByLabel('Usage type').locator('option', { hasText: 'Steam from the ACME plant' }).waitFor({ state: 'attached' });
+  await ownerPage.getByRole('link', { name: 'Organization' }).click();
+  await ownerPage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
+
   step('the owner invites a colleague as editor, who joins by the mailed link and records a usage at the facility');
   await verifiedAccount(editor);
   await ownerPage.getByLabel('Their email').fill(editor);
@@ -219,7 +251,7 @@ await journey('the organization journey', async () => {
   check(/All \d+ entries verify/.test((await verifiedTrail.textContent()) ?? ''), `the membership trail's verification: ${await verifiedTrail.textContent()}`);
   await axe(ownerPage, 'audit, membership trail');
 
-  step('on a 390 px phone the organization page fits the screen');
+  step('on a 390 px phone the organization and factors pages fit the screen');
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const phonePage = await phone.newPage();
   await phonePage.goto(`${web}/login`);
@@ -236,6 +268,12 @@ await journey('the organization journey', async () => {
   ) - 390);
   await phonePage.screenshot({ path: `${artifacts}/organization-phone.png`, fullPage: true });
   check(overflow <= 0, `the organization page is ${overflow} px wider than the phone`);
+  await phonePage.getByRole('link', { name: 'Factors' }).click();
+  await phonePage.getByTestId('datasets-table').waitFor();
+  const factorsOverflow = await phonePage.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await phonePage.screenshot({ path: `${artifacts}/factors-phone.png`, fullPage: true });
+  check(factorsOverflow <= 0, `the factors page is ${factorsOverflow} px wider than the phone`);
+  await axe(phonePage, 'factors on a phone');
   await phone.close();
   await ownerContext.close();
 });

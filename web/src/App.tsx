@@ -12,6 +12,7 @@ import { Usages } from './pages/Usages';
 // The charts are the heaviest code: loaded only when the dashboard opens.
 const Dashboard = lazy(() => import('./pages/Dashboard'));
 const Instruments = lazy(() => import('./pages/Instruments'));
+const Datasets = lazy(() => import('./pages/Datasets'));
 // Superusers' pages: most sessions never load them.
 const UsageTypes = lazy(() => import('./pages/UsageTypes'));
 const Users = lazy(() => import('./pages/Users'));
@@ -94,6 +95,7 @@ function Shell({ children }: { children: ReactNode }) {
               <li><NavLink to="/usages">Usages</NavLink></li>
               <li><NavLink to="/instruments">Instruments</NavLink></li>
               <li><NavLink to="/facilities">Facilities</NavLink></li>
+              <li><NavLink to="/datasets">Factors</NavLink></li>
               <li><NavLink to="/periods">Periods</NavLink></li>
               {can('read_audit') && <li><NavLink to="/audit">Audit</NavLink></li>}
               <li><NavLink to="/organization">Organization</NavLink></li>
@@ -146,6 +148,7 @@ function OrgRoutes({ guarded }: { guarded: (page: ReactNode) => ReactNode }) {
           <Route path="/account" element={guarded(<Account />)} />
           <Route path="/organization" element={guarded(<Organization />)} />
           <Route path="/facilities" element={guarded(<Facilities />)} />
+          <Route path="/datasets" element={guarded(<Datasets />)} />
           <Route path="/periods" element={guarded(<Periods />)} />
           <Route path="/audit" element={guarded(<Audit />)} />
           <Route path="/accept-invitation" element={guarded(<AcceptInvitation />)} />

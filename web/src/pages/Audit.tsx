@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { carbon, claimsOf, currentOrg, session, summarize, users, type CarbonSchemas } from '../api/client';
 import { config } from '../config';
 import { Alert, Field, SelectField } from '../components/forms';
+import { saveFile } from '../files';
 import { utcDayStart } from '../utc';
 import { changed, headerOf, otherActors, what, who, type Entry, type Names } from './audit/describe';
 
@@ -116,12 +117,7 @@ export function Audit() {
       setError(`The export failed (${response.status}).`);
       return;
     }
-    const url = URL.createObjectURL(await response.blob());
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = trailName === 'data' ? 'audit.jsonl' : 'membership-audit.jsonl';
-    link.click();
-    URL.revokeObjectURL(url);
+    saveFile(await response.blob(), trailName === 'data' ? 'audit.jsonl' : 'membership-audit.jsonl');
   }
 
   function apply(form: FormData) {

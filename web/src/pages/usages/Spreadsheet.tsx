@@ -1,28 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { carbon, summarize, type Problem } from '../../api/client';
 import { Alert } from '../../components/forms';
+import { RowErrors, type RowError } from '../../components/RowErrors';
+import { saveFile } from '../../files';
 
 /** The columns an import reads: the three it needs, then the optional ones. */
 export const IMPORT_TEMPLATE = 'usage_at,usage_type_id,amount,unit,scope3_category,facility_id,data_quality,evidence\r\n';
-
-type RowError = NonNullable<Problem['errors']>[number];
 
 export interface ExportFilters {
   usage_type_id?: number;
   facility_id?: string;
   from?: string;
   to?: string;
-}
-
-/** Saves `blob` as a download named `name`. */
-function download(blob: Blob, name: string) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  // The download has started once the click returns; the URL can go soon after.
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /**
@@ -60,7 +49,7 @@ export function Spreadsheet({ filters, writes, onImported }: {
     }
     // A byte-order mark makes Excel read the file as UTF-8 (CO₂, “≤”, é);
     // an import takes it off again.
-    download(new Blob(['\ufeff', data], { type: 'text/csv' }), `usages-${new Date().toISOString().slice(0, 10)}.csv`);
+    saveFile(new Blob(['\ufeff', data], { type: 'text/csv' }), `usages-${new Date().toISOString().slice(0, 10)}.csv`);
   }
 
   async function importCsv(event: FormEvent<HTMLFormElement>) {
@@ -101,7 +90,7 @@ export function Spreadsheet({ filters, writes, onImported }: {
         </button>
         {writes && (
           <button type="button" className="secondary"
-            onClick={() => download(new Blob([IMPORT_TEMPLATE], { type: 'text/csv' }), 'usages-template.csv')}>
+            onClick={() => saveFile(new Blob([IMPORT_TEMPLATE], { type: 'text/csv' }), 'usages-template.csv')}>
             Download a template
           </button>
         )}
@@ -124,20 +113,7 @@ export function Spreadsheet({ filters, writes, onImported }: {
       )}
       {done && <Alert kind="info">{done}</Alert>}
       {error && <Alert>{error}</Alert>}
-      {rowErrors.length > 0 && (
-        <table className="row-errors" data-testid="import-errors">
-          <caption>What to fix in the file (nothing was stored; line 1 is the header)</caption>
-          <thead>
-            <tr><th scope="col">Line</th><th scope="col">Column</th><th scope="col">Problem</th></tr>
-          </thead>
-          <tbody>
-            {rowErrors.map((e, i) => (
-              // The API counts data rows from 1; a spreadsheet shows the header as line 1.
-              <tr key={i}><td>{e.row ? e.row + 1 : '—'}</td><td>{e.field}</td><td>{e.message}</td></tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <RowErrors errors={rowErrors} testId="import-errors" />
     </section>
   );
 }

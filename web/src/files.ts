@@ -1,0 +1,12 @@
+// Saving what the app made or fetched as a file the browser downloads.
+
+/** Saves `blob` as a download named `name`. */
+export function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  // The download has started once the click returns; the URL can go soon after.
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,44 @@
+// A dataset upload from the page's form: the metadata as the query of
+// `POST /datasets`, and the template of the CSV body. No browser
+// dependencies: unit-tested in node.
+
+/** The GWP sets a dataset's CO₂e factors may use (the service checks). */
+type GwpSet = 'AR4' | 'AR5' | 'AR6';
+
+/** The upload's metadata, as `POST /datasets` takes it in its query. */
+export interface UploadQuery {
+  id: string;
+  name: string;
+  publisher: string;
+  edition: string;
+  licence: string;
+  gwp_basis: GwpSet;
+  published?: string;
+  url?: string;
+  notes?: string;
+}
+
+/** The query from the form's fields: trimmed, the optional ones left out when blank. */
+export function uploadQuery(field: (name: keyof UploadQuery) => string): UploadQuery {
+  const text = (name: keyof UploadQuery) => field(name).trim();
+  const optional = (name: keyof UploadQuery) => text(name) || undefined;
+  const query: UploadQuery = {
+    id: text('id'),
+    name: text('name'),
+    publisher: text('publisher'),
+    edition: text('edition'),
+    licence: text('licence'),
+    gwp_basis: text('gwp_basis') as GwpSet,
+    published: optional('published'),
+    url: optional('url'),
+    notes: optional('notes'),
+  };
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as unknown as UploadQuery;
+}
+
+/** The CSV's header: a superuser gives each type's id; an organization's
+ * types get theirs from the service (an `id` column would be ignored). */
+export function uploadTemplate(givesIds: boolean): string {
+  const columns = ['name', 'unit', 'scope', 'co2', 'ch4', 'n2o', 'category', 'scope3_category', 'region', 'source', 'source_year'];
+  return `${(givesIds ? ['id', ...columns] : columns).join(',')}\r\n`;
+}
