@@ -9,7 +9,8 @@
 //     delete buttons, and the API refuses a viewer's write (403);
 //  4. the Audit page names people by email, filters by person and through
 //     today, and shows the membership trail (who was invited and joined);
-//  5. the organization and factors pages on a 390 px phone, and axe-core.
+//  5. the owner retires the supplier factors with the password;
+//  6. the organization and factors pages on a 390 px phone, and axe-core.
 // Mail is read from user-service's log (MAIL_TRANSPORT=log).
 //
 // Env: WEB_URL, USER_API_URL, CARBON_API_URL, USER_LOG, ARTIFACTS, CHROMIUM.
@@ -250,6 +251,21 @@ await journey('the organization journey', async () => {
   await verifiedTrail.waitFor();
   check(/All \d+ entries verify/.test((await verifiedTrail.textContent()) ?? ''), `the membership trail's verification: ${await verifiedTrail.textContent()}`);
   await axe(ownerPage, 'audit, membership trail');
+
+  step('the owner retires the supplier factors with the password; they leave the usage form');
+  await ownerPage.getByRole('link', { name: 'Factors' }).click();
+  await ownerPage.getByRole('button', { name: 'Retire ACME supplier factors' }).click();
+  const retireForm = ownerPage.getByRole('form', { name: 'Retire ACME supplier factors' });
+  await retireForm.getByLabel('Your password').fill(password);
+  await retireForm.getByRole('button', { name: 'Retire', exact: true }).click();
+  await ownerPage.getByRole('status').filter({ hasText: 'ACME supplier factors is retired' }).waitFor();
+  check((await ownerPage.getByTestId('datasets-table').getByRole('row', { name: /ACME supplier factors/ }).textContent())?.includes('(retired)'),
+    'the dataset shows retired');
+  await ownerPage.getByRole('link', { name: 'Usages', exact: true }).click();
+  await ownerPage.getByLabel('Usage type').locator('option').first().waitFor({ state: 'attached' });
+  await ownerPage.getByLabel('Search types').fill('ACME plant');
+  check(await ownerPage.getByLabel('Usage type').locator('option', { hasText: 'Steam from the ACME plant' }).count() === 0,
+    'a retired type is still offered');
 
   step('on a 390 px phone the organization and factors pages fit the screen');
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
