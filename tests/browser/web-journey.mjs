@@ -259,15 +259,22 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   check(close(ar6, ar6Expected), `AR6 total ${ar6}, expected ${ar6Expected}`);
   await axe(tabA, 'dashboard per gas');
 
-  step('a REC for 7,500 kWh: the dashboard shows scope 2 both ways and what the certificate covered');
+  step('a REC for 7,500 kWh (entered as 7,000, then corrected): the dashboard shows scope 2 both ways and what it covered');
   await tabA.goto(`${web}/instruments`);
   await tabA.getByRole('heading', { name: 'Instruments' }).waitFor();
   await tabA.getByText('No instruments yet').waitFor();
   await axe(tabA, 'instruments, empty');
-  await tabA.getByLabel('Energy covered').fill('7500');
+  await tabA.getByLabel('Energy covered').fill('7000');
   await tabA.getByLabel('Registry reference').fill('WREGIS-123');
   await tabA.getByRole('button', { name: 'Record instrument' }).click();
+  await tabA.getByTestId('instruments-table').getByRole('cell', { name: '7,000 kWh' }).waitFor();
+  await tabA.getByRole('button', { name: 'Edit REC instrument WREGIS-123' }).click();
+  const recEdit = tabA.getByRole('form', { name: 'Edit the REC instrument' });
+  check(await recEdit.getByLabel('Registry reference').inputValue() === 'WREGIS-123', 'the edit form holds the instrument');
+  await recEdit.getByLabel('Energy covered').fill('7500');
+  await recEdit.getByRole('button', { name: 'Save changes' }).click();
   await tabA.getByTestId('instruments-table').getByRole('cell', { name: '7,500 kWh' }).waitFor();
+  check(await tabA.getByTestId('instruments-table').getByRole('cell', { name: '7,000 kWh' }).count() === 0, 'the old amount is gone');
   await axe(tabA, 'instruments');
   await tabA.goto(`${web}/`);
   await tabA.getByTestId('coverage-table').getByRole('row', { name: 'Certificates and PPAs 7,500' }).waitFor();

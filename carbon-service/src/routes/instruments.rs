@@ -142,12 +142,12 @@ fn path_id(raw: &str) -> Result<InstrumentId, Invalid> {
     InstrumentId::parse("id", raw).map_err(Invalid::from)
 }
 
-/// List my instruments
+/// List the instruments
 ///
-/// By start, then id (at most 1,000: an account keeps no more).
+/// By start, then id (at most 1,000: an organization keeps no more).
 #[utoipa::path(get, path = "/instruments", tag = "instruments",
     security(("oauth2_password" = [])),
-    responses((status = 200, description = "The caller's instruments", body = Vec<InstrumentResponse>)))]
+    responses((status = 200, description = "The organization's instruments", body = Vec<InstrumentResponse>)))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn list_instruments(
     caller: AuthenticatedUser,
@@ -183,13 +183,13 @@ pub async fn create_instrument(
         .json(InstrumentResponse::from(&created)))
 }
 
-/// One of my instruments
+/// Get an instrument
 #[utoipa::path(get, path = "/instruments/{id}", tag = "instruments",
     security(("oauth2_password" = [])),
     params(("id" = InstrumentId, Path, description = "The instrument's id")),
     responses(
         (status = 200, description = "The instrument", body = InstrumentResponse),
-        (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
+        (status = 404, description = "No such instrument of the token's organization", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]
 pub async fn get_instrument(
@@ -201,7 +201,7 @@ pub async fn get_instrument(
     Ok(HttpResponse::Ok().json(InstrumentResponse::from(&found)))
 }
 
-/// Replace one of my instruments
+/// Replace an instrument
 ///
 /// Every field, as in a create (an optional one left out is removed).
 #[utoipa::path(put, path = "/instruments/{id}", tag = "instruments",
@@ -211,7 +211,7 @@ pub async fn get_instrument(
     responses(
         (status = 200, description = "Replaced", body = InstrumentResponse),
         (status = 409, description = "The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
-        (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
+        (status = 404, description = "No such instrument of the token's organization", body = ProblemDetails),
         (status = 422, description = "Invalid fields (every one named)", body = ProblemDetails),
         WriteLimited,
     ))]
@@ -227,14 +227,14 @@ pub async fn replace_instrument(
     Ok(HttpResponse::Ok().json(InstrumentResponse::from(&replaced)))
 }
 
-/// Delete one of my instruments
+/// Delete an instrument
 #[utoipa::path(delete, path = "/instruments/{id}", tag = "instruments",
     security(("oauth2_password" = [])),
     params(("id" = InstrumentId, Path, description = "The instrument's id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "The instrument (before or after the change) overlaps a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
-        (status = 404, description = "No such instrument of the caller's", body = ProblemDetails),
+        (status = 404, description = "No such instrument of the token's organization", body = ProblemDetails),
         WriteLimited,
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]

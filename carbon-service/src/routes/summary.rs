@@ -406,16 +406,16 @@ impl From<ScopeTotal> for ScopeTotalResponse {
     }
 }
 
-/// My footprint
+/// The footprint
 ///
-/// Totals of the caller's usages in the window: overall, per usage type,
+/// Totals of the token's organization's usages in the window: overall, per usage type,
 /// per month (UTC) and per GHG Protocol scope, all from one consistent
 /// read. Each total gives kg of each gas (`by_gas`) and the CO₂e they make
 /// under the GWP set `gwp` (default AR5), computed from the gases stored
 /// with each usage, whatever set its factor's dataset uses. Biogenic CO₂
 /// is a memo (`by_gas.biogenic_co2`) in no CO₂e. Scope 2 comes both ways
 /// (`scope2`): location-based, as recorded, and market-based, from the
-/// caller's instruments (`/instruments`); `total_co2e` stays
+/// organization's instruments (`/instruments`); `total_co2e` stays
 /// location-based and `total_co2e_market_based` sits beside it.
 #[utoipa::path(get, path = "/usages/summary", tag = "usages",
     security(("oauth2_password" = [])),

@@ -400,7 +400,7 @@ pub struct ListUsagesQuery {
     pub include_total: Option<bool>,
 }
 
-/// List my usages
+/// List usages
 ///
 /// Newest `usage_at` first (ties by id). Page with `limit` and either
 /// `offset` or, for stable and cheap deep pages, the `cursor` that the
@@ -414,7 +414,7 @@ pub struct ListUsagesQuery {
     security(("oauth2_password" = [])),
     params(PageQuery, ListUsagesQuery),
     responses(
-        (status = 200, description = "A page of the caller's usages", body = [UsageResponse],
+        (status = 200, description = "A page of the organization's usages", body = [UsageResponse],
             headers(
                 ("X-Next-Cursor" = String, description = "Pass as `cursor` for the next page; absent on the last page"),
                 ("X-Total-Count" = u64, description = "Total matching usages (only with include_total=true)"),
@@ -457,14 +457,14 @@ pub async fn list_usages(
     Ok(response.json(body))
 }
 
-/// Get one of my usages
+/// Get a usage
 #[utoipa::path(get, path = "/usages/{id}", tag = "usages",
     security(("oauth2_password" = [])),
     params(("id" = UsageId, Path, description = "The usage's id")),
     responses(
         (status = 200, description = "The usage", body = UsageResponse,
             headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
+        (status = 404, description = "No such usage of the token's organization", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip(caller, ctx), fields(user_id = %caller.id))]
 pub async fn get_usage(
@@ -476,7 +476,7 @@ pub async fn get_usage(
     Ok(with_etag(&usage))
 }
 
-/// Change one of my usages
+/// Change a usage
 ///
 /// A partial update of `amount`, `usage_type_id` and `usage_at`: a field
 /// left out keeps its value, and `null` is never a value (422). A new type
@@ -493,7 +493,7 @@ pub async fn get_usage(
     responses(
         (status = 200, description = "Updated", body = UsageResponse,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
+        (status = 404, description = "No such usage of the token's organization", body = ProblemDetails),
         (status = 409, description = "Other requests kept changing the usage; retry; or the change touches a locked reporting period (the answer names it; an owner unlocks it) (a usage dated in it, or moved into or out of it)", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
         WriteLimited,
@@ -525,7 +525,7 @@ pub async fn update_usage(
     Ok(with_etag(&updated))
 }
 
-/// Delete one of my usages
+/// Delete a usage
 ///
 /// With `If-Match`, only the version it names is deleted (412 otherwise).
 #[utoipa::path(delete, path = "/usages/{id}", tag = "usages",
@@ -537,7 +537,7 @@ pub async fn update_usage(
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "The usage is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
-        (status = 404, description = "No such usage of the caller's", body = ProblemDetails),
+        (status = 404, description = "No such usage of the token's organization", body = ProblemDetails),
         (status = 412, description = "If-Match names a version that is no longer current", body = ProblemDetails),
         WriteLimited,
     ))]
@@ -693,9 +693,9 @@ fn export_chunk(format: ExportFormat, index: usize, usage: &Usage) -> Result<Byt
     }
 }
 
-/// Export my usages
+/// Export usages
 ///
-/// Every usage of the caller matching the filters (as the list takes them),
+/// Every usage of the token's organization matching the filters (as the list takes them),
 /// oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
 /// the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence`
 /// (the amount as entered and in the factor's unit, kg of each gas, kg

@@ -260,8 +260,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List my instruments
-         * @description By start, then id (at most 1,000: an account keeps no more).
+         * List the instruments
+         * @description By start, then id (at most 1,000: an organization keeps no more).
          */
         get: operations["list_instruments"];
         put?: never;
@@ -284,15 +284,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my instruments */
+        /** Get an instrument */
         get: operations["get_instrument"];
         /**
-         * Replace one of my instruments
+         * Replace an instrument
          * @description Every field, as in a create (an optional one left out is removed).
          */
         put: operations["replace_instrument"];
         post?: never;
-        /** Delete one of my instruments */
+        /** Delete an instrument */
         delete: operations["delete_instrument"];
         options?: never;
         head?: never;
@@ -553,7 +553,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List my usages
+         * List usages
          * @description Newest `usage_at` first (ties by id). Page with `limit` and either
          *     `offset` or, for stable and cheap deep pages, the `cursor` that the
          *     previous page returned in `X-Next-Cursor`; that header is absent on the
@@ -574,7 +574,7 @@ export interface paths {
          *     the first request still runs, 409 with `Retry-After`. A retry whose
          *     usage has been deleted since is 410 and records nothing (a late retry
          *     never brings a deleted usage back). Keys are kept for at least 48
-         *     hours, and erasing the user's usages forgets them.
+         *     hours, and erasing the organization's usages forgets them.
          */
         post: operations["create_usage"];
         /**
@@ -601,8 +601,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export my usages
-         * @description Every usage of the caller matching the filters (as the list takes them),
+         * Export usages
+         * @description Every usage of the token's organization matching the filters (as the list takes them),
          *     oldest first, streamed. `Accept: text/csv` (the default) gives CSV with
          *     the header row `id,usage_at,usage_type_id,usage_type_name,dataset,amount,unit,factor_amount,factor_unit,factor,gwp_basis,co2,ch4,n2o,other_co2e,fgases,co2e,scope,biogenic_co2,ch4_fossil,scope3_category,facility_id,data_quality,evidence`
          *     (the amount as entered and in the factor's unit, kg of each gas, kg
@@ -662,15 +662,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My footprint
-         * @description Totals of the caller's usages in the window: overall, per usage type,
+         * The footprint
+         * @description Totals of the token's organization's usages in the window: overall, per usage type,
          *     per month (UTC) and per GHG Protocol scope, all from one consistent
          *     read. Each total gives kg of each gas (`by_gas`) and the CO₂e they make
          *     under the GWP set `gwp` (default AR5), computed from the gases stored
          *     with each usage, whatever set its factor's dataset uses. Biogenic CO₂
          *     is a memo (`by_gas.biogenic_co2`) in no CO₂e. Scope 2 comes both ways
          *     (`scope2`): location-based, as recorded, and market-based, from the
-         *     caller's instruments (`/instruments`); `total_co2e` stays
+         *     organization's instruments (`/instruments`); `total_co2e` stays
          *     location-based and `total_co2e_market_based` sits beside it.
          */
         get: operations["get_summary"];
@@ -689,10 +689,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one of my usages */
+        /** Get a usage */
         get: operations["get_usage"];
         /**
-         * Change one of my usages
+         * Change a usage
          * @description A partial update of `amount`, `usage_type_id` and `usage_at`: a field
          *     left out keeps its value, and `null` is never a value (422). A new type
          *     refreshes the snapshot; `co2e` is recomputed. Send the `ETag` you read
@@ -702,7 +702,7 @@ export interface paths {
         put: operations["update_usage"];
         post?: never;
         /**
-         * Delete one of my usages
+         * Delete a usage
          * @description With `If-Match`, only the version it names is deleted (412 otherwise).
          */
         delete: operations["delete_usage"];
@@ -3563,7 +3563,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The caller's instruments */
+            /** @description The organization's instruments */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3738,7 +3738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such instrument of the caller's */
+            /** @description No such instrument of the token's organization */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3819,7 +3819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such instrument of the caller's */
+            /** @description No such instrument of the token's organization */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3921,7 +3921,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such instrument of the caller's */
+            /** @description No such instrument of the token's organization */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5160,7 +5160,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the caller's usages */
+            /** @description A page of the organization's usages */
             200: {
                 headers: {
                     /** @description Pass as `cursor` for the next page; absent on the last page */
@@ -5738,7 +5738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such usage of the caller's */
+            /** @description No such usage of the token's organization */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5827,7 +5827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such usage of the caller's */
+            /** @description No such usage of the token's organization */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5944,7 +5944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such usage of the caller's */
+            /** @description No such usage of the token's organization */
             404: {
                 headers: {
                     [name: string]: unknown;
