@@ -5,6 +5,7 @@
 //     the dashboard shows it locked, and the usage form refuses a date in
 //     it with the API's message;
 //  3. the Audit page lists the changes, filters them and verifies the chain;
+//     a usage's History link opens the trail on that usage alone;
 //  4. restates FY2025 under AR6, side by side;
 //  5. unlocks FY2025 with a reason, which the page shows;
 //  6. the Periods and Audit pages on a 390 px phone, and axe-core on both.
@@ -99,6 +100,16 @@ await journey('the assurance journey', async () => {
   await verified.waitFor();
   check(/All \d+ entries verify/.test((await verified.textContent()) ?? ''), `verification: ${await verified.textContent()}`);
   await axe(page, 'audit');
+
+  step('a usage\'s History opens the trail on that usage alone');
+  await page.getByRole('link', { name: 'Usages', exact: true }).click();
+  await page.getByRole('link', { name: /^History of the .* usage of 40 / }).click();
+  await page.getByTestId('audit-entity').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length === 1);
+  const history = await page.getByTestId('audit-table').locator('tbody tr').first().textContent();
+  check(history?.includes('create usage') && history.includes('amount: 40'), `the usage's history: ${history}`);
+  await page.getByRole('button', { name: 'Show every entry' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length > 1);
 
   step('a restatement of FY2025 under AR6 shows both columns and the kind of change');
   await page.getByRole('link', { name: 'Periods' }).click();

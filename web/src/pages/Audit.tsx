@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { carbon, claimsOf, currentOrg, session, summarize, users, type CarbonSchemas } from '../api/client';
 import { config } from '../config';
 import { Alert, Field, SelectField } from '../components/forms';
@@ -7,12 +8,12 @@ import { utcDayStart } from '../utc';
 import { changed, headerOf, otherActors, what, who, type Entry, type Names } from './audit/describe';
 
 type Verification = CarbonSchemas['Verification'];
-type Filter = { entity: string; action: string; actor: string; from: string; to: string };
+type Filter = { entity: string; entity_id: string; action: string; actor: string; from: string; to: string };
 type Page = { entries: Entry[]; next?: number | null };
 /** The data's trail (carbon-service) or the membership's (user-service). */
 type TrailName = 'data' | 'members';
 
-const NO_FILTER: Filter = { entity: '', action: '', actor: '', from: '', to: '' };
+const NO_FILTER: Filter = { entity: '', entity_id: '', action: '', actor: '', from: '', to: '' };
 const ENTITIES: Record<TrailName, string[]> = {
   data: ['usage', 'usage_import', 'usages', 'facility', 'instrument', 'dataset', 'period', 'settings'],
   members: ['organization', 'invitation', 'membership'],
@@ -55,6 +56,11 @@ export function Audit() {
   const [shared, setShared] = useState(false);
   const [names, setNames] = useState<Names>(new Map());
   const [trailName, setTrailName] = useState<TrailName>('data');
+  // A link may open one entity's history: /audit?entity=usage&entity_id=….
+  const [params, setParams] = useSearchParams();
+  const linked = useRef<Filter | null>(
+    params.get('entity_id') ? { ...NO_FILTER, entity: params.get('entity') ?? '', entity_id: params.get('entity_id') ?? '' } : null,
+  );
   const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
@@ -78,6 +84,7 @@ export function Audit() {
   const load = useCallback(async (applied: Filter, before?: number) => {
     const { data, error, response } = await trail.page({
       entity: applied.entity || undefined,
+      entity_id: applied.entity_id || undefined,
       action: applied.action || undefined,
       actor: applied.actor || undefined,
       from: applied.from ? utcDayStart(applied.from) : undefined,
@@ -94,12 +101,13 @@ export function Audit() {
     setEntries((shown) => (before === undefined ? data.entries : [...(shown ?? []), ...data.entries]));
     setNext(data.next ?? null);
   }, [trail]);
-  // A trail opens unfiltered.
+  // A trail opens unfiltered, or on the entity a link named (once).
   useEffect(() => {
-    setFilter(NO_FILTER);
+    const first = linked.current ?? NO_FILTER;
+    setFilter(first);
     setVerified(null);
     setEntries(null);
-    void load(NO_FILTER);
+    void load(first);
   }, [load]);
 
   async function verify() {
@@ -123,6 +131,8 @@ export function Audit() {
   function apply(form: FormData) {
     const applied = {
       entity: String(form.get('entity') ?? ''),
+      // One entity's history stays until it is cleared.
+      entity_id: filter.entity_id,
       action: String(form.get('action') ?? ''),
       actor: String(form.get('actor') ?? ''),
       from: String(form.get('from') ?? ''),
@@ -144,7 +154,11 @@ export function Audit() {
       {error && <Alert>{error}</Alert>}
       {shared && (
         <div className="trail-switch">
-          <SelectField label="Trail" name="trail" value={trailName} onChange={(e) => setTrailName(e.target.value as TrailName)}>
+          <SelectField label="Trail" name="trail" value={trailName} onChange={(e) => {
+            linked.current = null;
+            setParams({});
+            setTrailName(e.target.value as TrailName);
+          }}>
             <option value="data">Data: usages, facilities, instruments, periods</option>
             <option value="members">Membership: invitations, members, roles</option>
           </SelectField>
@@ -161,8 +175,19 @@ export function Audit() {
           </p>
         )}
       </div>
+      {filter.entity_id && (
+        <p role="status" data-testid="audit-entity">
+          The history of {filter.entity.replace('_', ' ') || 'entity'} <code>{filter.entity_id}</code> only.{' '}
+          <button type="button" className="link" onClick={() => {
+            linked.current = null;
+            setParams({});
+            setFilter(NO_FILTER);
+            void load(NO_FILTER);
+          }}>Show every entry</button>
+        </p>
+      )}
       <form
-        key={trailName}
+        key={`${trailName}-${filter.entity_id}`}
         className="card filters"
         aria-label="Filter the trail"
         onSubmit={(e) => {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { can, carbon, summarize, type Usage, type UsageType } from '../api/client';
-import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
+import { Link } from 'react-router';
+import { can, carbon, summarize, type Usage } from '../api/client';
+import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField, typeLabel } from '../components/forms';
 import { useFacilities } from '../hooks/useFacilities';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 import { showUtc, utcDayStart } from '../utc';
@@ -8,8 +9,6 @@ import { Spreadsheet } from './usages/Spreadsheet';
 import { UsageForm } from './usages/UsageForm';
 
 const PAGE_SIZE = 10;
-
-const typeLabel = (t: UsageType) => `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
 
 interface Filters {
   usage_type_id?: number;
@@ -34,6 +33,8 @@ export function Usages() {
   // A viewer or auditor reads: no form, no edit or delete (the API
   // refuses their writes too).
   const writes = can('write_usages');
+  // Owners, admins and auditors follow a usage into the audit trail.
+  const audits = can('read_audit');
 
   const cursor = cursors[cursors.length - 1];
   const load = useCallback(async () => {
@@ -107,7 +108,7 @@ export function Usages() {
 
       {error && <Alert>{error}</Alert>}
       {loaded && page.length === 0 ? (
-        <p>No usages here yet.</p>
+        <p>{Object.keys(filters).length > 0 ? 'No usages match these filters.' : 'No usages here yet.'}</p>
       ) : (
         <table className="usages" data-testid="usages-table">
           <caption>The usages, newest first</caption>
@@ -115,7 +116,7 @@ export function Usages() {
             <tr>
               <th scope="col">When</th><th scope="col">Type</th><th scope="col">Amount</th>
               <th scope="col">CO₂e</th><th scope="col">Scope</th>
-              {writes && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+              {(writes || audits) && <th scope="col"><span className="visually-hidden">Actions</span></th>}
             </tr>
           </thead>
           <tbody>
@@ -129,15 +130,21 @@ export function Usages() {
                 <td>{u.amount} {u.unit}</td>
                 <td>{formatCo2e(u.co2e)}</td>
                 <td>{u.usage_type.scope}</td>
-                {writes && <td className="actions">
-                  <button type="button" className="secondary" onClick={() => setEditing(u)}
-                    aria-label={`Edit ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Edit</button>
-                  {confirming === u.id ? (
-                    <button type="button" className="danger" onClick={() => void remove(u)}>Confirm delete</button>
-                  ) : (
-                    <button type="button" className="secondary" onClick={() => setConfirming(u.id)}
-                      aria-label={`Delete ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Delete</button>
+                {(writes || audits) && <td className="actions">
+                  {audits && (
+                    <Link to={`/audit?entity=usage&entity_id=${u.id}`} className="history"
+                      aria-label={`History of the ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>History</Link>
                   )}
+                  {writes && <>
+                    <button type="button" className="secondary" onClick={() => setEditing(u)}
+                      aria-label={`Edit ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Edit</button>
+                    {confirming === u.id ? (
+                      <button type="button" className="danger" onClick={() => void remove(u)}>Confirm delete</button>
+                    ) : (
+                      <button type="button" className="secondary" onClick={() => setConfirming(u.id)}
+                        aria-label={`Delete ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Delete</button>
+                    )}
+                  </>}
                 </td>}
               </tr>
             ))}
