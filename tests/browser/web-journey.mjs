@@ -6,7 +6,7 @@
 //  4b. a bill in kWh against the EPA's per-MWh grid factor and 5 lb of
 //      HFC-134a: per gas, and the total under AR5 and AR6;
 //  4c. a spreadsheet's CSV: its problems listed by line, then imported,
-//      and the export holds it;
+//      the export holds it, and a row's History leads to its import;
 //  5. log out, and the usages page is refused (back to the login page);
 //  6. a superuser adds a custom type by its gases, renames it (its gases
 //     and category stay) and deletes it; published types are read only;
@@ -311,6 +311,12 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   const exported = file.split(/\r?\n/);
   const imported = exported.filter((line) => line.includes(',2025-03-01T00:00:00Z,20000,') && line.includes(',1200,kWh,1.2,MWh,'));
   check(imported.length === 1, `the export lacks the imported bill: ${exported.join(' | ')}`);
+  // An imported usage's History leads to the import that created it.
+  await tabA.getByRole('link', { name: /^History of the .* usage of 1200 kWh$/ }).click();
+  await tabA.getByTestId('audit-imported').waitFor();
+  await tabA.getByRole('button', { name: /^Show the imports of / }).click();
+  await tabA.getByTestId('audit-table').getByText('import usage import').waitFor();
+  check((await tabA.getByTestId('audit-table').textContent())?.includes('2 rows'), 'the import entry counts its rows');
 
   step('a superuser adds a custom type by its gases and renames it: the gases and category stay; published types are read only');
   const admin = await newPage(await browser.newContext());

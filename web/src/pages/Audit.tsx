@@ -61,6 +61,8 @@ export function Audit() {
   const linked = useRef<Filter | null>(
     params.get('entity_id') ? { ...NO_FILTER, entity: params.get('entity') ?? '', entity_id: params.get('entity_id') ?? '' } : null,
   );
+  // The day the linked entity was created: an imported usage's create is its import's entry.
+  const createdDay = params.get('created') ?? '';
   const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
@@ -156,7 +158,7 @@ export function Audit() {
         <div className="trail-switch">
           <SelectField label="Trail" name="trail" value={trailName} onChange={(e) => {
             linked.current = null;
-            setParams({});
+            setParams({}, { replace: true });
             setTrailName(e.target.value as TrailName);
           }}>
             <option value="data">Data: usages, facilities, instruments, periods</option>
@@ -180,10 +182,24 @@ export function Audit() {
           The history of {filter.entity.replace('_', ' ') || 'entity'} <code>{filter.entity_id}</code> only.{' '}
           <button type="button" className="link" onClick={() => {
             linked.current = null;
-            setParams({});
+            setParams({}, { replace: true });
             setFilter(NO_FILTER);
             void load(NO_FILTER);
           }}>Show every entry</button>
+        </p>
+      )}
+      {filter.entity === 'usage' && filter.entity_id && entries !== null && !entries.some((e) => headerOf(e).action === 'create') && (
+        <p data-testid="audit-imported">
+          No entry created this usage by itself: it came from a CSV import, whose entry lists the usages it created.{' '}
+          {createdDay && (
+            <button type="button" className="link" onClick={() => {
+              const imports = { ...NO_FILTER, entity: 'usage_import', from: createdDay, to: createdDay };
+              linked.current = null;
+              setParams({}, { replace: true });
+              setFilter(imports);
+              void load(imports);
+            }}>Show the imports of {createdDay}</button>
+          )}
         </p>
       )}
       <form

@@ -132,7 +132,7 @@ export function Usages() {
                 <td>{u.usage_type.scope}</td>
                 {(writes || audits) && <td className="actions">
                   {audits && (
-                    <Link to={`/audit?entity=usage&entity_id=${u.id}`} className="history"
+                    <Link to={`/audit?entity=usage&entity_id=${u.id}&created=${u.created_at.slice(0, 10)}`} className="history"
                       aria-label={`History of the ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>History</Link>
                   )}
                   {writes && <>
