@@ -9,7 +9,8 @@
 //     delete buttons, and the API refuses a viewer's write (403);
 //  4. the Audit page names people by email, filters by person and through
 //     today, and shows the membership trail (who was invited and joined);
-//  5. the owner retires the supplier factors with the password;
+//  5. the owner retires the supplier factors with the password, and
+//     renames the organization (the switcher follows at once);
 //  6. the organization and factors pages on a 390 px phone, and axe-core.
 // Mail is read from user-service's log (MAIL_TRANSPORT=log).
 //
@@ -267,15 +268,24 @@ await journey('the organization journey', async () => {
   check(await ownerPage.getByLabel('Usage type').locator('option', { hasText: 'Steam from the ACME plant' }).count() === 0,
     'a retired type is still offered');
 
+  step('the owner renames the organization, and the switcher says the new name at once');
+  await ownerPage.getByRole('link', { name: 'Organization' }).click();
+  const rename = ownerPage.getByRole('form', { name: 'Rename the organization' });
+  await rename.getByLabel('New name').fill('Acme Manufacturing Inc.');
+  await rename.getByRole('button', { name: 'Rename' }).click();
+  await ownerPage.getByRole('heading', { name: 'Acme Manufacturing Inc.' }).waitFor();
+  await ownerPage.getByRole('combobox', { name: 'Organization' }).locator('option', { hasText: 'Acme Manufacturing Inc. (owner)' })
+    .waitFor({ state: 'attached' });
+
   step('on a 390 px phone the organization and factors pages fit the screen');
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const phonePage = await phone.newPage();
   await phonePage.goto(`${web}/login`);
   await logIn(phonePage, owner);
   await phonePage.getByRole('heading', { name: /Your footprint/ }).waitFor();
-  await phonePage.getByRole('combobox', { name: 'Organization' }).selectOption({ label: 'Acme Manufacturing (owner)' });
+  await phonePage.getByRole('combobox', { name: 'Organization' }).selectOption({ label: 'Acme Manufacturing Inc. (owner)' });
   await phonePage.getByRole('link', { name: 'Organization' }).click();
-  await phonePage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
+  await phonePage.getByRole('heading', { name: 'Acme Manufacturing Inc.' }).waitFor();
   await phonePage.getByTestId('members-table').waitFor();
   // Nothing wider than the screen: neither the page nor a table inside it.
   const overflow = await phonePage.evaluate(() => Math.max(

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { can, currentOrg, isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, session, switchOrg, users, type Organization as Org } from './api/client';
+import { can, currentOrg, isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, ORGS_CHANGED, session, switchOrg, users, type Organization as Org } from './api/client';
 import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
 import { Account } from './pages/Account';
 import { Audit } from './pages/Audit';
@@ -51,8 +51,11 @@ function OrgSwitcher() {
   const [orgs, setOrgs] = useState<Org[]>([]);
   const location = useLocation();
   useEffect(() => {
-    void users.GET('/orgs').then(({ data }) => setOrgs(data ?? []));
-    // Again after joining or creating one (those pages switch the tab).
+    const read = () => void users.GET('/orgs').then(({ data }) => setOrgs(data ?? []));
+    read();
+    // Again after joining or creating one (those pages switch the tab), and after a rename.
+    window.addEventListener(ORGS_CHANGED, read);
+    return () => window.removeEventListener(ORGS_CHANGED, read);
   }, [acting, location.pathname]);
   if (orgs.length < 2) return null;
   return (

@@ -249,6 +249,9 @@ export function can(capability: Cap, role: OrgRole = currentOrg().role): boolean
   return canAs(capability, role);
 }
 
+/** A window event: an organization's name changed (the switcher reads them again). */
+export const ORGS_CHANGED = 'orgs-changed';
+
 /** Acts in `org` from now on in this tab: a new token for it. `false` when
  * the session ended instead. */
 export async function switchOrg(org: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import {
-  can, carbon, claimsOf, confirmPassword, currentOrg, grantable, session, summarize, switchOrg, users,
+  can, carbon, claimsOf, confirmPassword, currentOrg, grantable, ORGS_CHANGED, session, summarize, switchOrg, users,
   type Invitation, type Member, type Organization as Org, type OrgRole,
 } from '../api/client';
 import { Alert, Field, SelectField } from '../components/forms';
@@ -128,6 +128,20 @@ export function Organization() {
     await load();
   }
 
+  const rename = useSubmit(async (form) => {
+    if (!org) return null;
+    const { data, error, response } = await users.PATCH('/orgs/{org_id}', {
+      params: { path: { org_id: org.id } },
+      body: { name: String(form.get('name') ?? '') },
+    });
+    if (error || !data) return summarize(error, response);
+    setOrg(data);
+    setNotice(`The organization is now called ${data.name}.`);
+    // The switcher in the header lists the names too.
+    window.dispatchEvent(new Event(ORGS_CHANGED));
+    return null;
+  });
+
   const destroy = useSubmit(async (form) => {
     if (!here.id || !org) return null;
     const wrong = await confirmPassword(String(form.get('current_password')));
@@ -228,6 +242,15 @@ export function Organization() {
                 </table>
               </div>
             )
+          )}
+
+          {manages && (
+            <form onSubmit={rename.onSubmit} noValidate aria-labelledby="rename-title" className="card">
+              <h2 id="rename-title">Rename the organization</h2>
+              {rename.problem && <Alert>{rename.problem.detail}</Alert>}
+              <Field label="New name" name="name" required defaultValue={org.name} error={rename.problem?.fields.name} />
+              <button type="submit" disabled={rename.busy}>Rename</button>
+            </form>
           )}
 
           {can('delete_organization', org.role) && (
