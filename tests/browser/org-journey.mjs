@@ -2,8 +2,9 @@
 //  1. an owner signs up and creates an organization;
 //  2. records a facility (its region's electricity type first in the
 //     picker), corrects its name, uploads its supplier factors (a bad
-//     row listed by line first), and invites a colleague (verified) as editor, who
-//     opens the mailed link, logs in, joins and records a usage at the
+//     row listed by line first), and invites a colleague as editor, who
+//     opens the mailed link, logs in, is asked to verify the address,
+//     does so by the mailed link, joins and records a usage at the
 //     facility, which the owner then sees, on the dashboard by facility too;
 //  3. a viewer joins too: the usages page shows no form and no edit or
 //     delete buttons, and the API refuses a viewer's write (403);
@@ -58,10 +59,15 @@ async function api(base, path, { method = 'GET', token, json, form } = {}) {
   return fetch(`${base}${path}`, { method, headers, body });
 }
 
-/** An account with a verified address, made through the API. */
-async function verifiedAccount(email) {
+/** An account made through the API, its address not verified yet. */
+async function registeredAccount(email) {
   const registered = await api(userApi, '/auth/register', { method: 'POST', json: { email, password } });
   check(registered.status === 201, `registering ${email}: ${registered.status}`);
+}
+
+/** An account with a verified address, made through the API. */
+async function verifiedAccount(email) {
+  await registeredAccount(email);
   await api(userApi, '/auth/request-verify-token', { method: 'POST', json: { email } });
   const token = await mailedToken(email, 'EmailVerification');
   const verified = await api(userApi, '/auth/verify', { method: 'POST', json: { token } });
@@ -74,14 +80,27 @@ async function logIn(page, email) {
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
-/** A second person opens the mailed link, logs in and joins. */
-async function joinByLink(email, role) {
+/** A second person opens the mailed link, logs in and joins; with
+ * `unverified`, the page first has them verify their address by mail. */
+async function joinByLink(email, role, { unverified = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const token = await mailedToken(email, 'Invitation');
-  await page.goto(`${web}/accept-invitation?token=${encodeURIComponent(token)}`);
+  const link = `${web}/accept-invitation?token=${encodeURIComponent(token)}`;
+  await page.goto(link);
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
   await logIn(page, email);
+  if (unverified) {
+    await page.getByTestId('verify-prompt').waitFor();
+    await axe(page, 'accept invitation, unverified');
+    await page.getByRole('button', { name: 'Send a verification mail' }).click();
+    await page.getByText(`A verification mail is on its way to ${email}`).waitFor();
+    const verifying = await mailedToken(email, 'EmailVerification');
+    await page.goto(`${web}/verify-email?token=${encodeURIComponent(verifying)}`);
+    await page.getByText('Your address is verified.').waitFor();
+    await axe(page, 'email verified');
+    await page.goto(link);
+  }
   await page.getByRole('heading', { name: 'Welcome to Acme Manufacturing' }).waitFor();
   const joined = await page.getByRole("status").first().textContent();
   check(/as (editor|viewer)/.test(joined ?? ''), `the welcome says the role: ${joined}`);
@@ -165,15 +184,15 @@ await journey('the organization journey', async () => {
   await ownerPage.getByRole('link', { name: 'Organization' }).click();
   await ownerPage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
 
-  step('the owner invites a colleague as editor, who joins by the mailed link and records a usage at the facility');
-  await verifiedAccount(editor);
+  step('the owner invites a colleague as editor, who verifies the address and joins by the mailed links, and records a usage at the facility');
+  await registeredAccount(editor);
   await ownerPage.getByLabel('Their email').fill(editor);
   await ownerPage.getByLabel('Role', { exact: true }).selectOption('editor');
   await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
   await ownerPage.getByText(`${editor} is invited as editor`).waitFor();
   await ownerPage.getByTestId('invitations-table').getByText(editor).waitFor();
   await axe(ownerPage, 'organization, shared');
-  const { context: editorContext, page: editorPage } = await joinByLink(editor, 'editor');
+  const { context: editorContext, page: editorPage } = await joinByLink(editor, 'editor', { unverified: true });
   await editorPage.getByRole('button', { name: 'Go to its usages' }).click();
   await editorPage.getByLabel('Usage type').locator(`option[value="${camx}"]`).waitFor({ state: 'attached' });
   await editorPage.getByLabel('Facility', { exact: true }).first().selectOption({ label: 'Fresno plant' });

@@ -175,10 +175,13 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   total = await dashboardTotal(page);
   check(close(total, expected(remaining)), `dashboard total ${total} after edit and delete, expected ${expected(remaining)}`);
 
-  step('account page');
+  step('account page: a new address is offered its verification mail');
   await page.goto(`${web}/account`);
   await page.getByText(`Signed in as`).waitFor();
+  await page.getByTestId('verify-prompt').waitFor();
   await axe(page, 'account');
+  await page.getByRole('button', { name: 'Send a verification mail' }).click();
+  await page.getByText(`A verification mail is on its way to ${email}`).waitFor();
 
   step('deleting the account with a wrong password erases nothing');
   await page.getByLabel('Current password (to delete)').fill('not my password at all');
@@ -188,7 +191,7 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await page.getByRole('heading', { name: 'Usages' }).waitFor();
   check((await rows(page)) === 2, 'a failed account deletion erased usages');
 
-  for (const path of ['/forgot-password', '/reset-password']) {
+  for (const path of ['/forgot-password', '/reset-password', '/verify-email']) {
     const anon = await newPage(await browser.newContext());
     await anon.goto(`${web}${path}`);
     await anon.getByRole('heading').first().waitFor();

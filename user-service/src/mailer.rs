@@ -42,11 +42,13 @@ impl OutgoingMail {
         match self.kind {
             MailKind::PasswordReset => format!(
                 "Someone asked to reset the password of this account. If it was you, send this token \
-                 to POST /auth/reset-password within one hour:\n\n{}\n\nIf it was not you, ignore this mail.",
+                 to POST /auth/reset-password within one hour, or open /reset-password?token=<token> \
+                 in the web app:\n\n{}\n\nIf it was not you, ignore this mail.",
                 self.token
             ),
             MailKind::EmailVerification => format!(
-                "Send this token to POST /auth/verify to confirm your email address:\n\n{}\n",
+                "Send this token to POST /auth/verify, or open /verify-email?token=<token> in the web \
+                 app, to confirm your email address:\n\n{}\n",
                 self.token
             ),
             MailKind::Invitation => format!(

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { can, currentOrg, isSuperuser, logOut, LOGOUT_FAILED, mayBeSignedIn, ORGS_CHANGED, session, switchOrg, users, type Organization as Org } from './api/client';
-import { ForgotPassword, Login, Register, ResetPassword } from './pages/Auth';
+import { ForgotPassword, Login, Register, ResetPassword, VerifyEmail } from './pages/Auth';
 import { Account } from './pages/Account';
 import { Audit } from './pages/Audit';
 import { Facilities } from './pages/Facilities';
@@ -145,6 +145,7 @@ function OrgRoutes({ guarded }: { guarded: (page: ReactNode) => ReactNode }) {
           <Route path="/register" element={<Register />} />
           <Route path="/forgot-password" element={<ForgotPassword />} />
           <Route path="/reset-password" element={<ResetPassword />} />
+          <Route path="/verify-email" element={<VerifyEmail />} />
           <Route path="/" element={guarded(<Dashboard />)} />
           <Route path="/usages" element={guarded(<Usages />)} />
           <Route path="/instruments" element={guarded(<Instruments />)} />

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { carbon, confirmPassword, logOut, LOGOUT_FAILED, session, summarize, users, type User } from '../api/client';
 import { Alert, Field } from '../components/forms';
+import { VerifyPrompt } from '../components/VerifyPrompt';
 import { useSubmit } from '../hooks/useSubmit';
 
 export function Account() {
@@ -72,6 +73,9 @@ export function Account() {
     <section className="narrow">
       <h1>Account</h1>
       {me && <p>Signed in as <strong>{me.email}</strong>{me.is_verified ? ' (verified)' : ''}.</p>}
+      {me && !me.is_verified && (
+        <VerifyPrompt email={me.email} why="Your address is not verified yet: joining an organization needs a verified address." />
+      )}
 
       <form onSubmit={change.onSubmit} noValidate aria-labelledby="change-title">
         <h2 id="change-title">Change email or password</h2>

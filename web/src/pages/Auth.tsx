@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { logIn, publicUsers, summarize } from '../api/client';
+import { logIn, mayBeSignedIn, publicUsers, summarize } from '../api/client';
 import { Alert, Field } from '../components/forms';
 import { useSubmit } from '../hooks/useSubmit';
 
@@ -106,11 +106,55 @@ export function ResetPassword() {
       <h1>Reset your password</h1>
       {problem && <Alert>{problem.detail}</Alert>}
       <form onSubmit={onSubmit} noValidate>
-        <Field label="Reset token" name="token" required autoComplete="one-time-code" error={problem?.fields.token} />
+        <Field label="Reset token" name="token" required autoComplete="one-time-code" error={problem?.fields.token}
+          defaultValue={new URLSearchParams(window.location.search).get('token') ?? ''} />
         <Field label="New password" name="password" type="password" autoComplete="new-password" required
           error={problem?.fields.password} />
         <button type="submit" disabled={busy}>Set the new password</button>
       </form>
+    </section>
+  );
+}
+
+/** The mailed verification link (`/verify-email?token=…`), or a token
+ * pasted by hand: confirms the address, which joining an organization
+ * needs. No login needed: the token is the proof. */
+export function VerifyEmail() {
+  const linked = new URLSearchParams(window.location.search).get('token') ?? '';
+  const [verified, setVerified] = useState(false);
+  const { onSubmit, busy, problem, setProblem } = useSubmit(async (form) => verify(String(form.get('token'))));
+
+  async function verify(token: string) {
+    const { error, response } = await publicUsers.POST('/auth/verify', { body: { token: token.trim() } });
+    if (error) return summarize(error, response);
+    setVerified(true);
+    return null;
+  }
+  // A link verifies at once, once (a token works once).
+  const tried = useRef(false);
+  useEffect(() => {
+    if (!linked || tried.current) return;
+    tried.current = true;
+    void verify(linked).then(setProblem);
+  }, [linked]);
+
+  return (
+    <section className="narrow">
+      <h1>Verify your email address</h1>
+      {verified ? (
+        <Alert kind="info">
+          Your address is verified. {mayBeSignedIn()
+            ? <>Open the invitation link again to join, or go to <Link to="/organization">your organizations</Link>.</>
+            : <><Link to="/login">Log in</Link>, then open the invitation link again to join.</>}
+        </Alert>
+      ) : (
+        <form onSubmit={onSubmit} noValidate>
+          {problem && <Alert>{problem.detail}</Alert>}
+          <Field label="Verification token" name="token" required autoComplete="one-time-code" defaultValue={linked}
+            error={problem?.fields.token} />
+          <button type="submit" disabled={busy}>Verify</button>
+        </form>
+      )}
     </section>
   );
 }

@@ -5,6 +5,7 @@ import {
   type Invitation, type Member, type Organization as Org, type OrgRole,
 } from '../api/client';
 import { Alert, Field, SelectField } from '../components/forms';
+import { VerifyPrompt } from '../components/VerifyPrompt';
 import { useSubmit } from '../hooks/useSubmit';
 
 const ROLE_NAMES: Record<OrgRole, string> = {
@@ -276,6 +277,8 @@ export function AcceptInvitation() {
   const navigate = useNavigate();
   const token = new URLSearchParams(window.location.search).get('token') ?? '';
   const [problem, setProblem] = useState<string | null>(null);
+  // Joining needs a verified address: the page offers the mail that verifies it.
+  const [unverified, setUnverified] = useState<string | null>(null);
   useEffect(() => {
     if (!token) {
       setProblem('This link has no invitation token: open the link from the mail again.');
@@ -284,6 +287,10 @@ export function AcceptInvitation() {
     void users.POST('/invitations/accept', { body: { token } }).then(async ({ data, error, response }) => {
       if (error || !data) {
         setProblem(summarize(error, response).detail);
+        if (response.status === 403) {
+          const me = await users.GET('/users/me');
+          if (me.data && !me.data.is_verified) setUnverified(me.data.email);
+        }
         return;
       }
       navigate('/joined', { replace: true, state: { name: data.name, role: data.role } });
@@ -294,7 +301,10 @@ export function AcceptInvitation() {
   return (
     <section className="narrow">
       <h1>Invitation</h1>
-      <Alert>{problem}</Alert>
+      {unverified ? (
+        <VerifyPrompt email={unverified}
+          why={`Joining needs a verified address, and ${unverified} is not verified yet. Send yourself the verification mail, open its link, then open this invitation link again.`} />
+      ) : <Alert>{problem}</Alert>}
     </section>
   );
 }
