@@ -37,6 +37,29 @@ function CreateOrganization({ first }: { first: boolean }) {
   );
 }
 
+/** Renames the organization (owners and admins); the header's switcher
+ * reads the names again. */
+function RenameOrganization({ org, onRenamed }: { org: Org; onRenamed: (renamed: Org) => void }) {
+  const rename = useSubmit(async (form) => {
+    const { data, error, response } = await users.PATCH('/orgs/{org_id}', {
+      params: { path: { org_id: org.id } },
+      body: { name: String(form.get('name') ?? '') },
+    });
+    if (error || !data) return summarize(error, response);
+    onRenamed(data);
+    window.dispatchEvent(new Event(ORGS_CHANGED));
+    return null;
+  });
+  return (
+    <form onSubmit={rename.onSubmit} noValidate aria-labelledby="rename-title" className="card">
+      <h2 id="rename-title">Rename the organization</h2>
+      {rename.problem && <Alert>{rename.problem.detail}</Alert>}
+      <Field label="New name" name="name" required defaultValue={org.name} error={rename.problem?.fields.name} />
+      <button type="submit" disabled={rename.busy}>Rename</button>
+    </form>
+  );
+}
+
 /** The organization this tab acts in: its members, invitations and the
  * organizations to create. What the role may not do is not shown (and
  * the services refuse it). */
@@ -128,20 +151,6 @@ export function Organization() {
     setError(error ? summarize(error, response).detail : null);
     await load();
   }
-
-  const rename = useSubmit(async (form) => {
-    if (!org) return null;
-    const { data, error, response } = await users.PATCH('/orgs/{org_id}', {
-      params: { path: { org_id: org.id } },
-      body: { name: String(form.get('name') ?? '') },
-    });
-    if (error || !data) return summarize(error, response);
-    setOrg(data);
-    setNotice(`The organization is now called ${data.name}.`);
-    // The switcher in the header lists the names too.
-    window.dispatchEvent(new Event(ORGS_CHANGED));
-    return null;
-  });
 
   const destroy = useSubmit(async (form) => {
     if (!here.id || !org) return null;
@@ -245,14 +254,10 @@ export function Organization() {
             )
           )}
 
-          {manages && (
-            <form onSubmit={rename.onSubmit} noValidate aria-labelledby="rename-title" className="card">
-              <h2 id="rename-title">Rename the organization</h2>
-              {rename.problem && <Alert>{rename.problem.detail}</Alert>}
-              <Field label="New name" name="name" required defaultValue={org.name} error={rename.problem?.fields.name} />
-              <button type="submit" disabled={rename.busy}>Rename</button>
-            </form>
-          )}
+          {manages && <RenameOrganization org={org} onRenamed={(renamed) => {
+            setOrg(renamed);
+            setNotice(`The organization is now called ${renamed.name}.`);
+          }} />}
 
           {can('delete_organization', org.role) && (
             <form onSubmit={destroy.onSubmit} noValidate aria-labelledby="delete-org-title" className="card">
