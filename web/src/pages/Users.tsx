@@ -86,16 +86,53 @@ export default function Users() {
     setNotice(`${user.email} was deactivated. Erase and delete becomes available at ${time(from)}.`);
   }
 
-  function action(user: User) {
+  /** One change to `user` (the service refuses what would leave no active superuser). */
+  async function change(user: User, body: { is_active?: boolean; is_superuser?: boolean; is_verified?: boolean }, done: string) {
+    const { error, response } = await users.PATCH('/users/{id}', { params: { path: { id: user.id } }, body });
+    if (error) {
+      setProblem(summarize(error, response));
+      return;
+    }
+    setProblem(null);
+    await load();
+    setNotice(done);
+  }
+
+  function removal(user: User) {
     if (user.is_active) {
       return <button type="button" onClick={() => void deactivate(user)} aria-label={`Deactivate ${user.email}`}>Deactivate</button>;
     }
     const from = safeFrom(user);
-    if (now < from) return <span className="hint">Erase and delete from {time(from)}</span>;
-    return (
+    const erase = now < from ? <span className="hint">Erase and delete from {time(from)}</span> : (
       <button type="button" className="danger" onClick={() => { remove.setProblem(null); setRemoving(user); }} aria-label={`Erase and delete ${user.email}`}>
         Erase and delete
       </button>
+    );
+    return (
+      <>
+        <button type="button" className="secondary" aria-label={`Reactivate ${user.email}`}
+          onClick={() => void change(user, { is_active: true }, `${user.email} is active again.`)}>Reactivate</button>
+        {erase}
+      </>
+    );
+  }
+
+  function action(user: User) {
+    return (
+      <>
+        {removal(user)}
+        {!user.is_verified && (
+          <button type="button" className="secondary" aria-label={`Mark ${user.email} verified`}
+            onClick={() => void change(user, { is_verified: true }, `${user.email} is marked verified.`)}>Mark verified</button>
+        )}
+        {user.is_active && <button type="button" className="secondary"
+          aria-label={`${user.is_superuser ? 'Revoke superuser from' : 'Make superuser:'} ${user.email}`}
+          onClick={() => {
+            const grant = !user.is_superuser;
+            if (!window.confirm(grant ? `Make ${user.email} a superuser? They will administer every account and the factor library.` : `Revoke superuser from ${user.email}?`)) return;
+            void change(user, { is_superuser: grant }, grant ? `${user.email} is a superuser.` : `${user.email} is no longer a superuser.`);
+          }}>{user.is_superuser ? 'Revoke superuser' : 'Make superuser'}</button>}
+      </>
     );
   }
 
@@ -139,7 +176,7 @@ export default function Users() {
                 <td>{user.is_verified ? 'yes' : 'no'}</td>
                 <td>{user.is_superuser ? 'yes' : 'no'}</td>
                 <td>{user.is_active ? 'yes' : 'no'}</td>
-                <td>{action(user)}</td>
+                <td className="actions stacked">{action(user)}</td>
               </tr>
             ))}
           </tbody>
