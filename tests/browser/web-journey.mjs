@@ -4,7 +4,8 @@
 //  3. the dashboard's total equals Σ amount × factor from the seed file;
 //  4. edit one, delete one, and the total follows;
 //  4b. a bill in kWh against the EPA's per-MWh grid factor and 5 lb of
-//      HFC-134a: per gas, and the total under AR5 and AR6;
+//      HFC-134a: per gas, and the total under AR5 and AR6, also in the
+//      figures' CSV;
 //  4c. a spreadsheet's CSV: its problems listed by line, then imported,
 //      the export holds it, and a row's History leads to its import;
 //  5. log out, and the usages page is refused (back to the login page);
@@ -261,6 +262,16 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   const ar6Expected = before + mwh * weigh(grid.gases, 27, 273) + hfc * 1530;
   check(close(ar6, ar6Expected), `AR6 total ${ar6}, expected ${ar6Expected}`);
   await axe(tabA, 'dashboard per gas');
+  // The figures go to a spreadsheet unrounded, under the period and GWP set shown.
+  const [figures] = await Promise.all([
+    tabA.waitForEvent('download'),
+    tabA.getByRole('button', { name: 'Download the figures (CSV)' }).click(),
+  ]);
+  const sheetLines = readFileSync(await figures.path(), 'utf8').replace(/^\ufeff/, '').split('\r\n');
+  const totalLine = sheetLines.find((l) => l.startsWith('total,location-based,'))?.split(',');
+  check(totalLine && close(Number(totalLine[3]), ar6) && totalLine.at(-1) === 'AR6',
+    `the figures' total line: ${totalLine}, expected ${ar6} under AR6`);
+  check(figures.suggestedFilename().endsWith('-AR6.csv'), `the figures' file: ${figures.suggestedFilename()}`);
 
   step('a REC for 7,500 kWh (entered as 7,000, then corrected): the dashboard shows scope 2 both ways and what it covered');
   await tabA.goto(`${web}/instruments`);

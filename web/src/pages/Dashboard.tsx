@@ -7,7 +7,9 @@ import { GasTable } from './dashboard/GasTable';
 import { MonthlyChart } from './dashboard/MonthlyChart';
 import { ScopeTable } from './dashboard/ScopeTable';
 import { TypeChart } from './dashboard/TypeChart';
+import { figuresCsv } from './dashboard/figuresCsv';
 import { calendarYear, currentPeriod, lastDay, type Span } from './dashboard/periods';
+import { saveFile } from '../files';
 
 type GwpSet = 'AR4' | 'AR5' | 'AR6';
 /** Until GET /gwp-sets answers: the default set alone. */
@@ -108,6 +110,13 @@ export default function Dashboard() {
         <Alert kind="info">No usages recorded in {period.name} yet. Add some on the Usages page.</Alert>
       ) : (
         <>
+          <p>
+            <button type="button" className="secondary" disabled={loading}
+              onClick={() => saveFile(new Blob(['\ufeff', figuresCsv(summary, period.name)], { type: 'text/csv' }),
+                `footprint-${period.name}-${summary.gwp}.csv`)}>
+              Download the figures (CSV)
+            </button>
+          </p>
           <MonthlyChart summary={summary} period={period} label={label} />
           <TypeChart summary={summary} period={period.name} label={label} />
           <GasTable summary={summary} period={period.name} />
