@@ -337,7 +337,7 @@ fn count_created(metrics: &Metrics, route: &'static str, replayed: bool, n: u64)
     responses(
         (status = 201, description = "Recorded (or the original answer to this key)", body = UsageResponse,
             headers(("ETag" = String, description = "The version, for If-Match"), ("Location" = String, description = "The new usage"))),
-        (status = 409, description = "The user's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After), or the usage is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
+        (status = 409, description = "The organization's usage quota (USAGE_QUOTA_PER_USER) is reached, or a request with this Idempotency-Key is still running (with Retry-After), or the usage is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 410, description = "A retry of this Idempotency-Key, whose usage has been deleted since: nothing recorded", body = ProblemDetails),
         (status = 422, description = "Invalid values, an unknown type, unknown fields, or a reused Idempotency-Key with another body", body = ProblemDetails),
         WriteLimited,
@@ -787,7 +787,7 @@ pub async fn export_usages(
         example = "usage_at,usage_type_id,amount\n2026-11-01T08:00:00Z,100,120.5\n2026-11-02,101,3\n"),
     responses(
         (status = 201, description = "Every row stored (or the original answer to this key)", body = ImportResult),
-        (status = 409, description = "The rows would exceed the user's usage quota (USAGE_QUOTA_PER_USER), or another import of the user or a request with this Idempotency-Key is still running (with Retry-After); nothing stored, or a row is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
+        (status = 409, description = "The rows would exceed the organization's usage quota (USAGE_QUOTA_PER_USER), or another import of the organization or a request with this Idempotency-Key is still running (with Retry-After); nothing stored, or a row is dated in a locked reporting period (the answer names it; an owner unlocks it)", body = ProblemDetails),
         (status = 413, description = "Over 5 MiB or 10,000 rows", body = ProblemDetails),
         (status = 415, description = "Not text/csv", body = ProblemDetails),
         (status = 422, description = "Invalid rows (each named by row and field), a missing column, no rows, or a reused Idempotency-Key; nothing stored", body = ProblemDetails),
