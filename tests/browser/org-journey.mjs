@@ -150,6 +150,13 @@ await journey('the organization journey', async () => {
   await ownerPage.getByTestId('facilities-table').getByText('Fresno plant').waitFor();
   check(await ownerPage.getByText('Fresno plnt').count() === 0, 'the old name is gone');
   await axe(ownerPage, 'facilities');
+  // Its History: recorded, then renamed.
+  await ownerPage.getByRole('link', { name: 'History of Fresno plant' }).click();
+  await ownerPage.getByTestId('audit-entity').waitFor();
+  await ownerPage.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length === 2);
+  const facilityHistory = await ownerPage.getByTestId('audit-table').textContent();
+  check(facilityHistory?.includes('name: Fresno plnt → Fresno plant') && facilityHistory.includes('create facility'),
+    `the facility's history: ${facilityHistory}`);
   await ownerPage.getByRole('link', { name: 'Organization' }).click();
   await ownerPage.getByRole('heading', { name: 'Acme Manufacturing' }).waitFor();
 

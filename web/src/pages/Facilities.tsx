@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { can, carbon, summarize, type UsageType } from '../api/client';
 import { regionsOf, scope2TypesFor } from '../api/factors';
 import { Alert, Field, SelectField, typeLabel } from '../components/forms';
+import { HistoryLink } from '../components/HistoryLink';
 import { useFacilities, type Facility } from '../hooks/useFacilities';
 import { useSubmit } from '../hooks/useSubmit';
 import { useUsageTypes } from '../hooks/useUsageTypes';
@@ -79,6 +80,7 @@ export function Facilities() {
   const [editing, setEditing] = useState<Facility | null>(null);
   const [error, setError] = useState<string | null>(null);
   const manages = can('manage_inventory');
+  const audits = can('read_audit');
 
   async function remove(facility: Facility) {
     const { error, response } = await carbon.DELETE('/facilities/{id}', { params: { path: { id: facility.id } } });
@@ -100,7 +102,7 @@ export function Facilities() {
             <thead>
               <tr>
                 <th scope="col">Name</th><th scope="col">Country</th><th scope="col">Region</th><th scope="col">Usages</th>
-                {manages && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+                {(manages || audits) && <th scope="col"><span className="visually-hidden">Actions</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -110,14 +112,17 @@ export function Facilities() {
                   <td>{f.country}</td>
                   <td>{f.region ?? ''}</td>
                   <td>{f.usage_count}</td>
-                  {manages && (
+                  {(manages || audits) && (
                     <td className="actions">
-                      <button type="button" className="secondary" onClick={() => setEditing(f)}
-                        aria-label={`Edit ${f.name}`}>Edit</button>
-                      {f.usage_count === 0 ? (
-                        <button type="button" className="secondary" onClick={() => void remove(f)}
-                          aria-label={`Delete ${f.name}`}>Delete</button>
-                      ) : <span className="hint">in use</span>}
+                      {audits && <HistoryLink entity="facility" id={f.id} label={f.name} />}
+                      {manages && <>
+                        <button type="button" className="secondary" onClick={() => setEditing(f)}
+                          aria-label={`Edit ${f.name}`}>Edit</button>
+                        {f.usage_count === 0 ? (
+                          <button type="button" className="secondary" onClick={() => void remove(f)}
+                            aria-label={`Delete ${f.name}`}>Delete</button>
+                        ) : <span className="hint">in use</span>}
+                      </>}
                     </td>
                   )}
                 </tr>

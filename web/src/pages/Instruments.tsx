@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { can, carbon, summarize, type CarbonSchemas } from '../api/client';
 import { regionsOf } from '../api/factors';
 import { Alert, Field, SelectField } from '../components/forms';
+import { HistoryLink } from '../components/HistoryLink';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 
 type Instrument = CarbonSchemas['Instrument'];
@@ -34,6 +35,7 @@ export default function Instruments() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const manages = can('manage_inventory');
+  const audits = can('read_audit');
   const { types } = useUsageTypes();
   const regions = useId();
 
@@ -138,7 +140,7 @@ export default function Instruments() {
               <tr>
                 <th scope="col">Kind</th><th scope="col">Region</th><th scope="col">Months</th>
                 <th scope="col">Energy</th><th scope="col">Reference</th>
-                {manages && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+                {(manages || audits) && <th scope="col"><span className="visually-hidden">Actions</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -149,11 +151,14 @@ export default function Instruments() {
                   <td>{i.from.slice(0, 7)} to {lastMonth(i.to)}</td>
                   <td>{i.amount.toLocaleString('en')} {i.unit}</td>
                   <td>{i.reference ?? ''}</td>
-                  {manages && <td className="actions">
-                    <button type="button" className="secondary" onClick={() => edit(i)}
-                      aria-label={`Edit ${i.scheme} instrument ${i.reference ?? ''}`}>Edit</button>
-                    <button type="button" className="secondary" onClick={() => void remove(i.id)}
-                      aria-label={`Delete ${i.scheme} instrument ${i.reference ?? ''}`}>Delete</button>
+                  {(manages || audits) && <td className="actions">
+                    {audits && <HistoryLink entity="instrument" id={i.id} label={`the ${i.scheme} instrument ${i.reference ?? ''}`} />}
+                    {manages && <>
+                      <button type="button" className="secondary" onClick={() => edit(i)}
+                        aria-label={`Edit ${i.scheme} instrument ${i.reference ?? ''}`}>Edit</button>
+                      <button type="button" className="secondary" onClick={() => void remove(i.id)}
+                        aria-label={`Delete ${i.scheme} instrument ${i.reference ?? ''}`}>Delete</button>
+                    </>}
                   </td>}
                 </tr>
               ))}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
 import { can, carbon, summarize, type Usage } from '../api/client';
 import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField, typeLabel } from '../components/forms';
+import { HistoryLink } from '../components/HistoryLink';
 import { useFacilities } from '../hooks/useFacilities';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 import { showUtc, utcDayStart } from '../utc';
@@ -132,8 +132,8 @@ export function Usages() {
                 <td>{u.usage_type.scope}</td>
                 {(writes || audits) && <td className="actions">
                   {audits && (
-                    <Link to={`/audit?entity=usage&entity_id=${u.id}&created=${u.created_at.slice(0, 10)}`} className="history"
-                      aria-label={`History of the ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>History</Link>
+                    <HistoryLink entity="usage" id={u.id} created={u.created_at}
+                      label={`the ${u.usage_type.name} usage of ${u.amount} ${u.unit}`} />
                   )}
                   {writes && <>
                     <button type="button" className="secondary" onClick={() => setEditing(u)}
