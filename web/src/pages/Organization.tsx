@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import {
   can, carbon, claimsOf, confirmPassword, currentOrg, grantable, ORGS_CHANGED, session, summarize, switchOrg, users,
@@ -284,11 +284,15 @@ export function AcceptInvitation() {
   const [problem, setProblem] = useState<string | null>(null);
   // Joining needs a verified address: the page offers the mail that verifies it.
   const [unverified, setUnverified] = useState<string | null>(null);
+  // A token works once: accepted once, even where effects run twice (development).
+  const tried = useRef(false);
   useEffect(() => {
     if (!token) {
       setProblem('This link has no invitation token: open the link from the mail again.');
       return;
     }
+    if (tried.current) return;
+    tried.current = true;
     void users.POST('/invitations/accept', { body: { token } }).then(async ({ data, error, response }) => {
       if (error || !data) {
         setProblem(summarize(error, response).detail);
