@@ -1,7 +1,8 @@
 // The assurance journey in headless Chromium against the running stack:
 //  1. an owner signs up and records a measured usage in FY2025 with its
 //     invoice number;
-//  2. locks FY2025 on the Periods page (with the password: a fresh login);
+//  2. locks FY2025 on the Periods page (with the password: a fresh login),
+//     and checks that the trail still holds the head the lock recorded;
 //     the dashboard shows it locked, and the usage form refuses a date in
 //     it with the API's message;
 //  3. the Audit page lists the changes, filters them and verifies the chain;
@@ -62,6 +63,11 @@ await journey('the assurance journey', async () => {
   await page.getByLabel('Your password').fill(password);
   await page.getByRole('form', { name: 'Lock FY2025' }).getByRole('button', { name: 'Lock FY2025' }).click();
   await fy2025.getByText(/locked on/).waitFor();
+  // The trail still holds the head the lock recorded.
+  await page.getByRole('button', { name: 'Check FY2025\'s trail head' }).click();
+  const headCheck = page.getByTestId('head-check-FY2025');
+  await headCheck.waitFor();
+  check((await headCheck.textContent())?.startsWith('Intact: entry #'), `the head check: ${await headCheck.textContent()}`);
   await axe(page, 'periods');
 
   step('the dashboard shows FY2025 locked');

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { can, carbon, confirmPassword, summarize, type CarbonSchemas, type ProblemSummary } from '../api/client';
 import { Alert, Field, SelectField, formatCo2e } from '../components/forms';
 import { useSubmit } from '../hooks/useSubmit';
+import { checkHead, type Head, type HeadCheck } from './periods/headCheck';
 
 type Period = CarbonSchemas['PeriodResponse'];
 type Settings = CarbonSchemas['SettingsResponse'];
@@ -45,8 +46,30 @@ export function Periods() {
   );
 }
 
+/** The result of checking a period's lock head, once checked. */
+function HeadVerdict({ check, period }: { check: HeadCheck | undefined; period: string }) {
+  if (!check) return null;
+  return (
+    <p className={check.intact ? 'hint' : 'field-error'} role="status" data-testid={`head-check-${period}`}>{check.message}</p>
+  );
+}
+
 function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Promise<void> }) {
   const [acting, setActing] = useState<{ period: string; unlock: boolean } | null>(null);
+  // Per period: whether the trail still holds the head its lock recorded.
+  const [checks, setChecks] = useState<Record<string, HeadCheck>>({});
+
+  async function check(period: string, head: Head) {
+    const [chain, page] = await Promise.all([
+      carbon.GET('/audit/verify'),
+      carbon.GET('/audit', { params: { query: { before: head.seq + 1, limit: 1 } } }),
+    ]);
+    const verdict = chain.data
+      ? checkHead(head, chain.data, page.data?.entries[0])
+      : { intact: false, message: summarize(chain.error, chain.response).detail };
+    setChecks((all) => ({ ...all, [period]: verdict }));
+  }
+
   return (
     <>
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Fiscal years">
@@ -68,8 +91,16 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
                   {p.status === 'locked' ? <strong>locked {p.locked_at && `on ${day(p.locked_at)}`}</strong> : 'open'}
                   {p.status === 'open' && p.unlock_reason && <span className="hint"> (unlocked: {p.unlock_reason})</span>}
                 </td>
-                <td>{p.head ? <code title={p.head.hash}>#{p.head.seq} {p.head.hash.slice(0, 12)}…</code> : ''}</td>
+                <td>
+                  {p.head && <code title={p.head.hash}>#{p.head.seq} {p.head.hash.slice(0, 12)}…</code>}
+                  {p.head && <HeadVerdict check={checks[p.name]} period={p.name} />}
+                </td>
                 <td className="actions">
+                  {p.head && can('read_audit') && (
+                    <button type="button" className="secondary" onClick={() => p.head && void check(p.name, p.head)}>
+                      Check {p.name}'s trail head
+                    </button>
+                  )}
                   {p.status === 'open' && can('manage_inventory') && (
                     <button type="button" className="secondary" onClick={() => setActing({ period: p.name, unlock: false })}>
                       Lock {p.name}
