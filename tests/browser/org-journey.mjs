@@ -184,6 +184,10 @@ await journey('the organization journey', async () => {
   await ownerPage.getByRole('status').filter({ hasText: 'Stored 1 type in ACME supplier factors' }).waitFor();
   check((await datasets.getByRole('row', { name: /ACME supplier factors/ }).textContent())?.includes('this organization\'s'),
     'the upload is the organization\'s own');
+  // The organization's own come first, the published next, the placeholders last.
+  const order = await datasets.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelector('code')?.textContent ?? ''));
+  check(order[0].startsWith('acme-suppliers') && order[1] === 'epa-ghg-hub-2025' && order.at(-1) === 'example',
+    `the datasets' order: ${order}`);
   await axe(ownerPage, 'factors');
   await ownerPage.getByRole('link', { name: 'Usages', exact: true }).click();
   await ownerPage.getByLabel('Search types').fill('ACME plant');

@@ -16,6 +16,13 @@ function whose(d: Dataset, org: string | null): string {
   return 'this deployment\'s';
 }
 
+/** The order a reader looks for a dataset in: the organization's own, the
+ * published ones, the deployment's, the placeholders; retired ones last. */
+function rank(d: Dataset, org: string | null): number {
+  const kind = d.org_id === org && d.private ? 0 : !d.private && !d.illustrative ? 1 : d.private ? 2 : 3;
+  return (d.retired ? 4 : 0) + kind;
+}
+
 /** Uploads a dataset from a CSV, all or nothing, its problems listed by line. */
 function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: string) => void }) {
   const [busy, setBusy] = useState(false);
@@ -79,8 +86,8 @@ function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: s
       <div className="row">
         <Field label="Licence" name="licence" required error={fieldErrors.licence} hint="Under what terms you use it." />
         <SelectField label="GWP set of the CO₂e factors" name="gwp_basis" defaultValue="AR5" error={fieldErrors.gwp_basis}
-          hint="Summaries weigh the gases by the set they are asked for; this one fills each type's CO₂e factor.">
-          <option value="AR5">AR5, as the bundled EPA Hub 2025</option>
+          hint="AR5, as the bundled EPA Hub 2025. It fills each type's CO₂e factor; summaries weigh the gases by the set asked for.">
+          <option value="AR5">AR5</option>
           <option value="AR6">AR6</option>
           <option value="AR4">AR4</option>
         </SelectField>
@@ -122,8 +129,8 @@ export default function Datasets() {
   const load = useCallback(async () => {
     const { data, error, response } = await carbon.GET('/datasets');
     if (error || !data) setError(summarize(error, response).detail);
-    else setDatasets(data);
-  }, []);
+    else setDatasets([...data].sort((a, b) => rank(a, org) - rank(b, org)));
+  }, [org]);
   useEffect(() => {
     void load();
   }, [load]);
