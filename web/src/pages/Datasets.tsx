@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import {
-  can, carbon, confirmPassword, currentOrg, isSuperuser, summarize, type CarbonSchemas, type Problem,
+  can, carbon, confirmPassword, currentOrg, isSuperuser, summarize, type CarbonSchemas,
 } from '../api/client';
 import { Alert, Field, ILLUSTRATIVE, SelectField } from '../components/forms';
-import { RowErrors, type RowError } from '../components/RowErrors';
+import { RowErrors } from '../components/RowErrors';
 import { saveFile } from '../files';
+import { useCsvUpload } from '../hooks/useCsvUpload';
 import { uploadQuery, uploadTemplate, type UploadQuery } from './datasets/upload';
 
 type Dataset = CarbonSchemas['Dataset'];
@@ -25,49 +26,21 @@ function rank(d: Dataset, org: string | null): number {
 
 /** Uploads a dataset from a CSV, all or nothing, its problems listed by line. */
 function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: string) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [rowErrors, setRowErrors] = useState<RowError[]>([]);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const { busy, error, rowErrors, fieldErrors, upload } = useCsvUpload();
 
-  async function upload(event: FormEvent<HTMLFormElement>) {
+  async function send(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    // Kept now: React clears `currentTarget` once the handler awaits.
-    const form = event.currentTarget;
-    const data = new FormData(form);
-    const file = data.get('file');
-    setError(null);
-    setRowErrors([]);
-    setFieldErrors({});
-    if (!(file instanceof File) || file.size === 0) {
-      setError('Choose a CSV file first.');
-      return;
-    }
-    setBusy(true);
-    const query = uploadQuery((name: keyof UploadQuery) => String(data.get(name) ?? ''));
-    const { data: stored, error, response } = await carbon.POST('/datasets', {
-      params: { query },
-      body: file as unknown as string,
-      bodySerializer: (body) => body,
-      headers: { 'Content-Type': 'text/csv' },
-    });
-    setBusy(false);
-    if (error || !stored) {
-      const problem = summarize(error, response);
-      setError(problem.detail);
-      // Row problems go to the table; the metadata's beside its fields.
-      const errors = (error as Problem | undefined)?.errors ?? [];
-      setRowErrors(errors.filter((e) => e.row));
-      setFieldErrors(problem.fields);
-      return;
-    }
-    form.reset();
-    onDone(`Stored ${stored.types} ${stored.types === 1 ? 'type' : 'types'} in ${stored.dataset.name} (${stored.dataset.id}). ` +
-      'The usage form finds them by name.');
+    const stored = await upload(event.currentTarget, (csv, fields) => carbon.POST('/datasets', {
+      ...csv,
+      params: { query: uploadQuery((name: keyof UploadQuery) => String(fields.get(name) ?? '')) },
+    }));
+    if (!stored) return;
+    const { dataset, types } = stored.data;
+    onDone(`Stored ${types} ${types === 1 ? 'type' : 'types'} in ${dataset.name} (${dataset.id}). The usage form finds them by name.`);
   }
 
   return (
-    <form onSubmit={(e) => void upload(e)} noValidate aria-labelledby="upload-title" className="card">
+    <form onSubmit={(e) => void send(e)} noValidate aria-labelledby="upload-title" className="card">
       <h2 id="upload-title">Upload a dataset</h2>
       <p className="hint">
         {superuser
@@ -109,7 +82,8 @@ function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: s
         onClick={() => saveFile(new Blob([uploadTemplate(superuser)], { type: 'text/csv' }), 'dataset-template.csv')}>
         Download a template
       </button>
-      <RowErrors errors={rowErrors} testId="dataset-errors" />
+      {/* Row problems go to the table; the metadata's beside its fields. */}
+      <RowErrors errors={rowErrors.filter((e) => e.row)} testId="dataset-errors" />
     </form>
   );
 }

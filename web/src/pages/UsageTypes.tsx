@@ -28,7 +28,7 @@ function TypeEditor({ editing, categories, onDone }: { editing: UsageType | null
     onDone();
     return null;
   });
-  const gasError = problem?.fields.gases ?? problem?.fields['gases.co2'];
+  const gasError = problem?.fields.gases;
   // Errors of fields the form carries over without showing them.
   const shown = new Set(['id', ...Object.keys(start)]);
   const unshown = Object.entries(problem?.fields ?? {}).filter(([k]) => !shown.has(k) && !k.startsWith('gases'));

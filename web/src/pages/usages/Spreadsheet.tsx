@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { carbon, summarize, type Problem } from '../../api/client';
+import { carbon, summarize } from '../../api/client';
 import { Alert } from '../../components/forms';
-import { RowErrors, type RowError } from '../../components/RowErrors';
+import { RowErrors } from '../../components/RowErrors';
 import { saveFile } from '../../files';
+import { useCsvUpload } from '../../hooks/useCsvUpload';
 
 /** The columns an import reads: the three it needs, then the optional ones. */
 export const IMPORT_TEMPLATE = 'usage_at,usage_type_id,amount,unit,scope3_category,facility_id,data_quality,evidence\r\n';
@@ -24,20 +25,13 @@ export function Spreadsheet({ filters, writes, onImported }: {
   writes: boolean;
   onImported: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [rowErrors, setRowErrors] = useState<RowError[]>([]);
-
-  const start = () => {
-    setBusy(true);
-    setDone(null);
-    setError(null);
-    setRowErrors([]);
-  };
+  const { busy, setBusy, error, setError, rowErrors, clear, upload } = useCsvUpload();
 
   async function exportCsv() {
-    start();
+    clear();
+    setDone(null);
+    setBusy(true);
     const { data, error, response } = await carbon.GET('/usages/export', {
       params: { query: filters },
       parseAs: 'blob',
@@ -54,30 +48,15 @@ export function Spreadsheet({ filters, writes, onImported }: {
 
   async function importCsv(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    // Kept now: React clears `currentTarget` once the handler awaits.
-    const form = event.currentTarget;
-    const file = new FormData(form).get('file');
-    start();
-    if (!(file instanceof File) || file.size === 0) {
-      setBusy(false);
-      setError('Choose a CSV file first.');
-      return;
-    }
-    // The file's own bytes (the service reads UTF-8, with or without a
-    // byte-order mark); one key per file chosen makes a retry safe.
-    const { data, error, response } = await carbon.POST('/usages/import', {
-      body: file as unknown as string,
-      bodySerializer: (body) => body,
-      headers: { 'Content-Type': 'text/csv', 'Idempotency-Key': crypto.randomUUID() },
-    });
-    setBusy(false);
-    if (error || !data) {
-      setError(summarize(error, response).detail);
-      setRowErrors((error as Problem | undefined)?.errors ?? []);
-      return;
-    }
-    setDone(`Imported ${data.imported} ${data.imported === 1 ? 'usage' : 'usages'} from ${file.name}.`);
-    form.reset();
+    setDone(null);
+    // One key per file chosen makes a retry safe.
+    const stored = await upload(event.currentTarget, (csv) => carbon.POST('/usages/import', {
+      ...csv,
+      headers: { ...csv.headers, 'Idempotency-Key': crypto.randomUUID() },
+    }));
+    if (!stored) return;
+    const { imported } = stored.data;
+    setDone(`Imported ${imported} ${imported === 1 ? 'usage' : 'usages'} from ${stored.file.name}.`);
     onImported();
   }
 
