@@ -123,17 +123,24 @@ pub struct TooManyRows;
 
 /// The data rows of `reader`, numbered from 1 (the header is row 0), each
 /// read or an error naming its row; [`TooManyRows`] past the limit.
+/// A row of empty cells (`;;;`, which a spreadsheet saves for a blank row
+/// inside its data) is skipped but keeps its number, so the numbers still
+/// match the spreadsheet's rows.
 pub fn numbered_rows<R: std::io::Read>(
     reader: &mut csv::Reader<R>,
 ) -> impl Iterator<Item = Result<(u64, Result<csv::StringRecord, FieldError>), TooManyRows>> + '_ {
-    reader.records().enumerate().map(|(index, record)| {
-        if index >= MAX_IMPORT_ROWS {
-            return Err(TooManyRows);
-        }
-        let row = index as u64 + 1;
-        let unreadable = |e: csv::Error| FieldError::new("row", format!("cannot be read: {e}"));
-        Ok((row, record.map_err(|e| unreadable(e).in_row(row))))
-    })
+    reader
+        .records()
+        .enumerate()
+        .filter(|(_, record)| !matches!(record, Ok(cells) if cells.iter().all(str::is_empty)))
+        .map(|(index, record)| {
+            if index >= MAX_IMPORT_ROWS {
+                return Err(TooManyRows);
+            }
+            let row = index as u64 + 1;
+            let unreadable = |e: csv::Error| FieldError::new("row", format!("cannot be read: {e}"));
+            Ok((row, record.map_err(|e| unreadable(e).in_row(row))))
+        })
 }
 /// The largest import body.
 pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
@@ -606,6 +613,19 @@ mod tests {
                 "{cell}"
             );
         }
+    }
+
+    #[test]
+    fn a_spreadsheets_blank_rows_are_skipped_and_the_rows_after_keep_their_numbers() {
+        let rows =
+            parse_import(b"usage_at;usage_type_id;amount\r\n;;\r\n2026-11-01;100;x\r\n ; ; \r\n")
+                .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(row_errors(&rows), [(Some(2), "amount".to_string())]);
+        assert_eq!(
+            fields(parse_import(b"usage_at,usage_type_id,amount\n,,\n,,\n").unwrap_err()),
+            [(None, "body".to_string())]
+        );
     }
 
     #[test]

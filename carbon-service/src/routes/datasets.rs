@@ -209,7 +209,8 @@ pub struct UploadResult {
 /// `co2,ch4,n2o` (kg per unit; a blank cell is a gas the factor does not
 /// give), optionally `category,scope3_category,region,source,source_year`.
 /// Cells are separated by `,`, or by `;` when the header has no `,` (then
-/// `0,001` is 0.001). All or nothing: any invalid row (or a type id that exists) is 422 with
+/// `0,001` is 0.001); a row of empty cells is skipped and keeps its number.
+/// All or nothing: any invalid row (or a type id that exists) is 422 with
 /// one `errors` entry per problem, `{row, field, message}`, and nothing is
 /// stored; else the dataset and its types are stored in one transaction.
 #[utoipa::path(post, path = "/datasets", tag = "datasets",

@@ -772,7 +772,8 @@ pub async fn export_usages(
 /// 3339 date-time with an offset or, as a spreadsheet's date column saves
 /// it, a date alone (`2026-11-01`: midnight UTC). Cells are separated by
 /// `,`, or by `;` when the header has no `,` (then an amount may be
-/// `1234,5`). All or nothing: when any row
+/// `1234,5`). A row of empty cells (a spreadsheet's blank row) is skipped
+/// and keeps its number. All or nothing: when any row
 /// is invalid the answer is 422 with one `errors` entry per problem,
 /// `{row, field, message}`: malformed cells, unknown types and units of
 /// another dimension, every row's in one answer (`row` 1 is the first data

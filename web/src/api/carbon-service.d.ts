@@ -106,7 +106,8 @@ export interface paths {
          *     `co2,ch4,n2o` (kg per unit; a blank cell is a gas the factor does not
          *     give), optionally `category,scope3_category,region,source,source_year`.
          *     Cells are separated by `,`, or by `;` when the header has no `,` (then
-         *     `0,001` is 0.001). All or nothing: any invalid row (or a type id that exists) is 422 with
+         *     `0,001` is 0.001); a row of empty cells is skipped and keeps its number.
+         *     All or nothing: any invalid row (or a type id that exists) is 422 with
          *     one `errors` entry per problem, `{row, field, message}`, and nothing is
          *     stored; else the dataset and its types are stored in one transaction.
          */
@@ -638,7 +639,8 @@ export interface paths {
          *     3339 date-time with an offset or, as a spreadsheet's date column saves
          *     it, a date alone (`2026-11-01`: midnight UTC). Cells are separated by
          *     `,`, or by `;` when the header has no `,` (then an amount may be
-         *     `1234,5`). All or nothing: when any row
+         *     `1234,5`). A row of empty cells (a spreadsheet's blank row) is skipped
+         *     and keeps its number. All or nothing: when any row
          *     is invalid the answer is 422 with one `errors` entry per problem,
          *     `{row, field, message}`: malformed cells, unknown types and units of
          *     another dimension, every row's in one answer (`row` 1 is the first data
