@@ -37,6 +37,33 @@ function useSessionRestored(): boolean {
   return restored;
 }
 
+/** What a reload shows while the session comes back: a burst of reloads
+ * meets the refresh limit, and then says how long the wait is. */
+function Restoring() {
+  const due = useSyncExternalStore(
+    (listener) => session.subscribe(listener),
+    () => session.retryDueAt,
+  );
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (due === null) return;
+    const tick = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(tick);
+  }, [due]);
+  if (due === null) return <p className="loading" role="status">Loading…</p>;
+  const seconds = Math.max(1, Math.ceil((due - now) / 1000));
+  // The countdown is not in the live region: it would be read out every second.
+  return (
+    <div className="loading">
+      <p role="status">
+        This login was refreshed many times in the last minute (each reload and each new tab
+        refreshes it), so signing you back in waits a little.
+      </p>
+      <p aria-hidden="true" data-testid="restore-countdown">Trying again in {seconds} s.</p>
+    </div>
+  );
+}
+
 /** The organization this tab acts in (changes with its token). */
 function useActingOrg(): string | null {
   return useSyncExternalStore(
@@ -122,9 +149,7 @@ function Shell({ children }: { children: ReactNode }) {
 
 export function App() {
   const restored = useSessionRestored();
-  if (!restored) {
-    return <p className="loading" role="status">Loading…</p>;
-  }
+  if (!restored) return <Restoring />;
   const guarded = (page: ReactNode) => <RequireLogin>{page}</RequireLogin>;
   return (
     <Shell>

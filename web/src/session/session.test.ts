@@ -55,6 +55,9 @@ function world() {
       }
     },
     pending: () => timers.filter((t) => t.live).map((t) => t.at - now),
+    get now() {
+      return now;
+    },
     /** Every tab of this world acts in `id` from now on. */
     actIn(id: string | null) {
       org = id;
@@ -223,6 +226,23 @@ describe('a rate-limited refresh', () => {
     await flush();
     expect(restored).toBe(true);
     expect(tab.accessToken).toBe('token-1');
+  });
+
+  it('at start-up tells the page when the limited refresh is tried again, and forgets it once in', async () => {
+    const w = world();
+    const tab = w.tab();
+    let notified = 0;
+    tab.subscribe(() => { notified += 1; });
+    w.limitRefreshes(1);
+    const start = w.now;
+    void tab.restore();
+    await flush();
+    expect(tab.retryDueAt).toBe(start + 20_000);
+    expect(notified).toBe(1);
+    w.advance(20_000);
+    await flush();
+    expect(tab.loggedIn).toBe(true);
+    expect(tab.retryDueAt).toBeNull();
   });
 
   it('at start-up ends in the login page when the retry is refused', async () => {

@@ -55,6 +55,8 @@ export class Session {
   private timer: unknown = null;
   /** A retry scheduled after a rate-limited refresh, and who waits for it. */
   private retrying: { done: Promise<boolean>; settle: (ok: boolean) => void } | null = null;
+  /** When that retry is due (ms since the epoch), for the page to show. */
+  private retryAt: number | null = null;
   private listeners = new Set<() => void>();
 
   constructor(private readonly deps: SessionDeps) {}
@@ -65,6 +67,11 @@ export class Session {
 
   get loggedIn(): boolean {
     return this.token !== null;
+  }
+
+  /** When a rate-limited refresh is tried again (null: none waits). */
+  get retryDueAt(): number | null {
+    return this.retryAt;
   }
 
   subscribe(listener: () => void): () => void {
@@ -177,6 +184,7 @@ export class Session {
   private settleRetry(ok: boolean): void {
     const retry = this.retrying;
     this.retrying = null;
+    this.retryAt = null;
     retry?.settle(ok);
   }
 
@@ -199,12 +207,16 @@ export class Session {
       this.retrying = { done, settle };
     }
     const retry = this.retrying;
+    const wait = Math.max(ms, 1000);
+    this.retryAt = this.deps.now() + wait;
     this.timer = this.deps.setTimer(() => {
       this.timer = null;
       // Limited again: the refresh schedules a new retry, which `restore` waits for.
       this.retrying = null;
+      this.retryAt = null;
       void this.refresh().then(retry.settle);
-    }, Math.max(ms, 1000));
+    }, wait);
+    this.notify();
   }
 
   private clear(): void {
