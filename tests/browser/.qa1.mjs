@@ -26,7 +26,9 @@ for (const [label, viewport] of [['desk', { width: 1280, height: 900 }], ['phone
   }
   await page.screenshot({ path: `/tmp/qa/n-${label}-2-after.png`, fullPage: true });
   for (const path of ['/', '/usages', '/facilities', '/instruments', '/periods', '/datasets', '/organization', '/account', '/audit']) {
-    await page.goto(WEB + path);
+    const names = {'/':'Dashboard','/usages':'Usages','/facilities':'Facilities','/instruments':'Instruments','/periods':'Periods','/datasets':'Factors','/organization':'Organization','/account':'Account','/audit':'Audit'};
+    if (label === 'phone') { const m = page.getByRole('button', { name: /menu/i }); if (await m.count()) await m.first().click(); }
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: names[path], exact: true }).click();
     await page.waitForTimeout(1200);
     await page.screenshot({ path: `/tmp/qa/n-${label}-p${path.replace(/\//g, '_')}.png`, fullPage: true });
     const w = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -59,6 +59,9 @@ await journey('the assurance journey', async () => {
   await page.getByRole('heading', { name: 'Reporting periods' }).waitFor();
   const fy2025 = page.getByTestId('periods-table').getByRole('row', { name: /FY2025/ });
   check((await fy2025.textContent())?.includes('open'), `FY2025 before the lock: ${await fy2025.textContent()}`);
+  // Its last day, as the dashboard names it, not the service's exclusive end.
+  const fy2025Text = await fy2025.textContent();
+  check(fy2025Text?.includes('2025-12-31') && !fy2025Text.includes('2026-01-01'), `FY2025's row: ${fy2025Text}`);
   await page.getByRole('button', { name: 'Lock FY2025' }).click();
   await page.getByLabel('Your password').fill(password);
   await page.getByRole('form', { name: 'Lock FY2025' }).getByRole('button', { name: 'Lock FY2025' }).click();

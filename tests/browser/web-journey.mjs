@@ -115,8 +115,12 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await axe(page, 'log in');
   await logIn(page, email, password);
 
-  step('add three usages of different types; a double click records one');
+  step("a newcomer's form picks no type for them; then it offers the type last recorded");
   await page.goto(`${web}/usages`);
+  await page.getByTestId('type-hint').waitFor();
+  check(await page.getByLabel('Usage type').inputValue() === '', 'a newcomer\'s form chose a usage type for them');
+
+  step('add three usages of different types; a double click records one');
   const added = [
     { amount: 120, type: 100 },
     { amount: 3.5, type: 101 },
@@ -140,9 +144,10 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await page.getByRole('heading', { name: 'Usages' }).waitFor();
 
   step('a field error from the server shows next to its input');
-  // After the reload the types load again: until then the form has no type
-  // to send, and says so itself.
+  // After the reload the types and usages load again: until then the form
+  // has no type to send, and says so itself. Then it offers the last one.
   await page.waitForFunction(() => (document.querySelector('select[name=usage_type_id]')?.value ?? '') !== '');
+  check(await page.getByLabel('Usage type').inputValue() === String(added[2].type), 'the form does not offer the type last recorded');
   await page.getByLabel('Amount').fill('-5');
   await page.getByRole('button', { name: 'Add usage' }).click();
   const amountInput = page.getByLabel('Amount');

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { useEffect, useState } from 'react';
-import { carbon, summarize, type Summary } from '../api/client';
+import { can, carbon, summarize, type Summary } from '../api/client';
 import { Alert, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 import { GasTable } from './dashboard/GasTable';
@@ -107,7 +107,10 @@ export default function Dashboard() {
         </p>
       )}
       {summary.usage_count === 0 ? (
-        <Alert kind="info">No usages recorded in {period.name} yet. Add some on the Usages page.</Alert>
+        <Alert kind="info">
+          No usages recorded in {period.name} yet.
+          {can('write_usages') && <> Record a bill or import a spreadsheet on the <Link to="/usages">Usages page</Link>.</>}
+        </Alert>
       ) : (
         <>
           <p>

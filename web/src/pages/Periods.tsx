@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { can, carbon, confirmPassword, summarize, type CarbonSchemas, type ProblemSummary } from '../api/client';
 import { Alert, Field, SelectField, formatCo2e } from '../components/forms';
 import { useSubmit } from '../hooks/useSubmit';
+import { lastDay } from './dashboard/periods';
 import { checkHead, type Head, type HeadCheck } from './periods/headCheck';
 
 type Period = CarbonSchemas['PeriodResponse'];
@@ -77,7 +78,7 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
           <caption>The fiscal years, newest first</caption>
           <thead>
             <tr>
-              <th scope="col">Period</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Status</th>
+              <th scope="col">Period</th><th scope="col">From</th><th scope="col">Through</th><th scope="col">Status</th>
               <th scope="col">Trail head at the lock</th><th scope="col"><span className="visually-hidden">Actions</span></th>
             </tr>
           </thead>
@@ -86,7 +87,7 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
               <tr key={p.name}>
                 <th scope="row">{p.name}{p.is_base_year && <span className="badge">base year</span>}</th>
                 <td className="nowrap">{day(p.from)}</td>
-                <td className="nowrap">{day(p.to)}</td>
+                <td className="nowrap">{lastDay(p)}</td>
                 <td>
                   {p.status === 'locked' ? <strong>locked {p.locked_at && `on ${day(p.locked_at)}`}</strong> : 'open'}
                   {p.status === 'open' && p.unlock_reason && <span className="hint"> (unlocked: {p.unlock_reason})</span>}

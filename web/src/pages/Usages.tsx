@@ -30,6 +30,8 @@ export function Usages() {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
+  // The newest usage's type, from the unfiltered first page: the form's default.
+  const [usual, setUsual] = useState<number | undefined>(undefined);
   // A viewer or auditor reads: no form, no edit or delete (the API
   // refuses their writes too).
   const writes = can('write_usages');
@@ -49,6 +51,7 @@ export function Usages() {
     setError(null);
     setPage(data);
     setNext(response.headers.get('x-next-cursor'));
+    if (cursor === undefined && Object.keys(filters).length === 0) setUsual(data[0]?.usage_type.id);
   }, [cursor, filters]);
 
   useEffect(() => {
@@ -85,7 +88,7 @@ export function Usages() {
     <section>
       <h1>Usages</h1>
       {writes ? (
-        <UsageForm key={editing?.id ?? 'new'} types={types} facilities={facilities} editing={editing} onDone={() => { setEditing(null); void load(); }} />
+        <UsageForm key={editing?.id ?? 'new'} types={types} facilities={facilities} editing={editing} usual={usual} onDone={() => { setEditing(null); void load(); }} />
       ) : (
         <p className="hint">Your role in this organization reads the usages; editors, admins and owners record them.</p>
       )}

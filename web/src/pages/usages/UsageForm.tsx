@@ -36,10 +36,12 @@ function FactorNote({ type }: { type: UsageType }) {
 /** Add a usage, or edit one: the type found by category and search, the
  * amount in any unit of the type's dimension. */
 
-export function UsageForm({ types, facilities, editing, onDone }: {
+export function UsageForm({ types, facilities, editing, usual, onDone }: {
   types: UsageType[];
   facilities: Facility[];
   editing: Usage | null;
+  /** The type of the newest usage recorded, if any: the form's default. */
+  usual?: number;
   onDone: () => void;
 }) {
   const dimensions = useUnits();
@@ -54,9 +56,13 @@ export function UsageForm({ types, facilities, editing, onDone }: {
   const [facilityId, setFacilityId] = useState<string>(editing?.facility_id ?? '');
 
   const found = findTypes(types, category, search);
-  // Never an illustrative type by default: a newcomer would record
-  // placeholder figures without noticing.
-  const selectedId = typeId ?? found.find((t) => !t.illustrative)?.id;
+  // Before a category or a search, the default is the type last recorded;
+  // with none, nothing: the first of hundreds of factors (anthracite) is
+  // nobody's usual bill. Browsing picks the first match, never an
+  // illustrative one: a newcomer would record placeholder figures unawares.
+  const browsing = category !== '' || search !== '';
+  const usualType = types.find((t) => t.id === usual && !t.retired);
+  const selectedId = typeId ?? (browsing ? found.find((t) => !t.illustrative)?.id : usualType?.id);
   // A usage being edited may be of a type no longer listed (retired): keep it.
   const type = types.find((t) => t.id === selectedId) ?? (editing?.usage_type.id === selectedId ? editing?.usage_type : undefined);
   const options = type && !found.some((t) => t.id === type.id) ? [type, ...found] : found;
@@ -151,7 +157,11 @@ export function UsageForm({ types, facilities, editing, onDone }: {
           </SelectField>
         )}
       </div>
-      {type && <FactorNote type={type} />}
+      {type ? <FactorNote type={type} /> : (
+        <p className="hint" data-testid="type-hint">
+          Pick the bill's category, or search by fuel, region or id (electricity, natural gas, diesel…).
+        </p>
+      )}
       <div className="row">
         <Field label="Amount" name="amount" type="number" step="any" min="0" required
           defaultValue={editing?.amount ?? ''} error={problem?.fields.amount} />
