@@ -6,12 +6,14 @@
 //     the dashboard shows it locked, and the usage form refuses a date in
 //     it with the API's message;
 //  3. the Audit page lists the changes, filters them and verifies the chain;
-//     a usage's History link opens the trail on that usage alone;
+//     the trail and the verifier it links verify offline (python3); a
+//     usage's History link opens the trail on that usage alone;
 //  4. restates FY2025 under AR6, side by side;
 //  5. unlocks FY2025 with a reason, which the page shows;
 //  6. the Periods and Audit pages on a 390 px phone, and axe-core on both.
 //
 // Env: WEB_URL, ARTIFACTS, CHROMIUM.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { axe, browser, check, journey, step } from './harness.mjs';
 
@@ -109,6 +111,20 @@ await journey('the assurance journey', async () => {
   await verified.waitFor();
   check(/All \d+ entries verify/.test((await verified.textContent()) ?? ''), `verification: ${await verified.textContent()}`);
   await axe(page, 'audit');
+
+  step('the trail and the verifier the page links, downloaded, verify offline');
+  const [trailFile] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download (JSON Lines)' }).click(),
+  ]);
+  const [verifierFile] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('audit-verifier').click(),
+  ]);
+  const head = /Head: #\d+ ([0-9a-f]{64})/.exec((await verified.textContent()) ?? '')?.[1];
+  const offline = spawnSync('python3', [await verifierFile.path(), await trailFile.path(), head ?? ''], { encoding: 'utf8' });
+  check(offline.status === 0 && /^\d+ entries verify; head [0-9a-f]{64}/.test(offline.stdout),
+    `the offline verifier said ${offline.status}: ${offline.stdout}${offline.stderr}`);
 
   step('a usage\'s History opens the trail on that usage alone');
   await page.getByRole('link', { name: 'Usages', exact: true }).click();

@@ -12,7 +12,7 @@ use crate::context::AppContext;
 use crate::limits::Limited;
 
 pub fn routes() -> common::routes::RouteTable {
-    common::routes![list_audit, verify_audit, export_audit]
+    common::routes![list_audit, verify_audit, export_audit, audit_verifier]
 }
 
 /// List the audit trail
@@ -83,8 +83,7 @@ pub async fn verify_audit(
 /// Export the audit trail
 ///
 /// Every entry, oldest first, as JSON Lines (one `EntryView` per line),
-/// streamed: what an auditor verifies offline (the README's *Assurance*
-/// gives the procedure in a few lines of Python).
+/// streamed: what an auditor verifies offline with `GET /audit/verifier`.
 #[utoipa::path(get, path = "/audit/export", tag = "audit",
     security(("oauth2_password" = [])),
     responses(
@@ -104,4 +103,32 @@ pub async fn export_audit(
     ctx.limiters().check(Limited::Export, &caller.id)?;
     let entries = ctx.trail().export(caller.org).await?;
     Ok(common::audit::jsonl_response(entries))
+}
+
+/// The offline verifier, served as it is in the repository: an auditor
+/// without the repository gets the same bytes the tests run.
+const VERIFIER: &str = include_str!("../../../scripts/verify-audit.py");
+
+/// Download the offline verifier
+///
+/// A Python 3 script (standard library only, about 20 lines to read)
+/// that verifies an export of this trail or of user-service's
+/// membership trail: `python3 verify-audit.py audit.jsonl [head]`, where
+/// `head` is a hash kept outside the database (a lock's, or an earlier
+/// export's last). It exits 1 naming the first entry that does not
+/// verify. Public: it holds no data.
+#[utoipa::path(get, path = "/audit/verifier", tag = "audit",
+    responses(
+        (status = 200, description = "The script, as a download",
+            content((String = "text/x-python", example = "#!/usr/bin/env python3\n\"\"\"Verifies an audit export (GET /audit/export, JSON Lines) offline.\n…")),
+            headers(("Content-Disposition" = String, description = "attachment; filename=\"verify-audit.py\""))),
+    ))]
+pub async fn audit_verifier() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/x-python; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"verify-audit.py\"",
+        ))
+        .body(VERIFIER)
 }

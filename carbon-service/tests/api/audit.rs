@@ -559,3 +559,28 @@ async fn an_organizations_dataset_upload_and_retirement_and_its_settings_are_aud
         "4"
     );
 }
+
+#[tokio::test]
+async fn the_offline_verifier_is_served_to_anyone_as_the_repositorys_script() {
+    let app = spawn_app().await;
+    let response = app.anonymous_get("/audit/verifier").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name: &str| {
+        response.headers()[name]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "text/x-python; charset=utf-8");
+    assert_eq!(
+        header("content-disposition"),
+        "attachment; filename=\"verify-audit.py\""
+    );
+    let served = response.text().await.unwrap();
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scripts/verify-audit.py"
+    ))
+    .unwrap();
+    assert_eq!(served, script);
+}

@@ -264,6 +264,7 @@ const MATRIX: &[(&str, &str, Gets, Gets, Gets, Gets)] = &[
         Through,
         Through,
     ),
+    ("GET", "/audit/verifier", Through, Through, Through, Through),
     ("GET", "/healthz", Through, Through, Through, Through),
     ("GET", "/readyz", Through, Through, Through, Through),
 ];
@@ -409,6 +410,7 @@ const ROLE_MATRIX: &[(&str, &str, [Gets; 6])] = &[
     ("POST", "/periods/{name}/unlock", [Through, Forbidden, Forbidden, Forbidden, Forbidden, Through]),
     ("GET", "/audit/verify", [Through, Through, Forbidden, Forbidden, Through, Through]),
     ("GET", "/audit/export", [Through, Through, Forbidden, Forbidden, Through, Through]),
+    ("GET", "/audit/verifier", [Through, Through, Through, Through, Through, Through]),
     ("GET", "/healthz", [Through, Through, Through, Through, Through, Through]),
     ("GET", "/readyz", [Through, Through, Through, Through, Through, Through]),
 ];

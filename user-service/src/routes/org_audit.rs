@@ -76,8 +76,8 @@ pub async fn verify_org_audit(
 
 /// Export the organization's audit trail
 ///
-/// Every entry, oldest first, as JSON Lines: `scripts/verify-audit.py`
-/// verifies it offline. Owners, admins and auditors.
+/// Every entry, oldest first, as JSON Lines: the script carbon-service
+/// serves at `GET /audit/verifier` verifies it offline. Owners, admins and auditors.
 #[utoipa::path(get, path = "/orgs/{org_id}/audit/export", tag = "organizations",
     security(("oauth2_password" = [])),
     params(OrgPath),

@@ -39,10 +39,34 @@ export interface paths {
         /**
          * Export the audit trail
          * @description Every entry, oldest first, as JSON Lines (one `EntryView` per line),
-         *     streamed: what an auditor verifies offline (the README's *Assurance*
-         *     gives the procedure in a few lines of Python).
+         *     streamed: what an auditor verifies offline with `GET /audit/verifier`.
          */
         get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/verifier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the offline verifier
+         * @description A Python 3 script (standard library only, about 20 lines to read)
+         *     that verifies an export of this trail or of user-service's
+         *     membership trail: `python3 verify-audit.py audit.jsonl [head]`, where
+         *     `head` is a hash kept outside the database (a lock's, or an earlier
+         *     export's last). It exits 1 naming the first entry that does not
+         *     verify. Public: it holds no data.
+         */
+        get: operations["audit_verifier"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2637,6 +2661,51 @@ export interface operations {
                 };
             };
             /** @description Every export slot (EXPORT_CONCURRENCY) stayed taken; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    audit_verifier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script, as a download */
+            200: {
+                headers: {
+                    /** @description attachment; filename="verify-audit.py" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example #!/usr/bin/env python3
+                     *     """Verifies an audit export (GET /audit/export, JSON Lines) offline.
+                     *     …
+                     */
+                    "text/x-python": string;
+                };
+            };
+            /** @description An unexpected error; details are in the log under the X-Request-Id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is unreachable; retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -334,8 +334,8 @@ export interface paths {
         };
         /**
          * Export the organization's audit trail
-         * @description Every entry, oldest first, as JSON Lines: `scripts/verify-audit.py`
-         *     verifies it offline. Owners, admins and auditors.
+         * @description Every entry, oldest first, as JSON Lines: the script carbon-service
+         *     serves at `GET /audit/verifier` verifies it offline. Owners, admins and auditors.
          */
         get: operations["export_org_audit"];
         put?: never;

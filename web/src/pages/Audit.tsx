@@ -150,8 +150,10 @@ export function Audit() {
       <h1>Audit trail</h1>
       <p className="muted">
         Every change to the organization's {trailName === 'data' ? 'data' : 'membership'}, who made it and what it was
-        before, newest first. The entries form a hash chain: verify it here, or download it and verify it offline (see
-        the README's Assurance).
+        before, newest first. The entries form a hash chain: verify it here, or download it and verify it offline with
+        the <a href={`${config.carbonApi}/audit/verifier`} data-testid="audit-verifier">verifier</a> (Python 3, no
+        packages): <code>python3 verify-audit.py audit.jsonl [head]</code>, where <code>head</code> is a hash you kept
+        outside this service, such as a locked period's.
       </p>
       {error && <Alert>{error}</Alert>}
       {shared && (
