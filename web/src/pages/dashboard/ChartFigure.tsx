@@ -11,7 +11,8 @@ export function ChartFigure({ id, title, chart, tableTitle, table }: {
         <div className="chart" aria-hidden="true">{chart}</div>
         <details>
           <summary>{tableTitle}</summary>
-          {table}
+          {/* A table of many types scrolls in its own box on a phone. */}
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={tableTitle}>{table}</div>
         </details>
       </figure>
     </>
