@@ -21,10 +21,10 @@ pub const TOTAL_COUNT_HEADER: &str = "X-Total-Count";
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1 to 100 (default 10).
-    #[param(minimum = 1, maximum = 100, example = 10)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// Items to skip, 0 to 100000 (default 0).
-    #[param(minimum = 0, maximum = 100000, example = 0)]
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<u64>,
 }
 

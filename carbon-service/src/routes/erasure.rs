@@ -20,7 +20,6 @@ use utoipa::{IntoParams, IntoResponses};
 #[into_params(parameter_in = Query)]
 pub struct EraseQuery {
     /// Must be `true`: erasing cannot be undone.
-    #[param(example = true)]
     pub confirm: Option<bool>,
 }
 

@@ -33,15 +33,16 @@ pub struct RestatementParams {
     pub period: String,
     /// The dataset whose factors to restate with (another edition, or an
     /// uploaded dataset whose types name the ones they replace with
-    /// `replaces_type_id`); absent: each usage's own factors.
-    #[param(example = "epa-ghg-hub-2025", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
+    /// `replaces_type_id`), such as `epa-ghg-hub-2025`; absent: each
+    /// usage's own factors.
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
     pub dataset: Option<String>,
-    /// The GWP set of the restated figures (AR5 by default).
-    #[param(value_type = Option<GwpSet>, example = "AR6")]
+    /// The GWP set of the restated figures (AR5 by default), such as `AR6`.
+    #[param(value_type = Option<GwpSet>)]
     pub gwp: Option<String>,
     /// The GWP set of the original figures (AR5 by default, as the
     /// summary's).
-    #[param(value_type = Option<GwpSet>, example = "AR5")]
+    #[param(value_type = Option<GwpSet>)]
     pub original_gwp: Option<String>,
 }
 

@@ -29,19 +29,19 @@ pub fn routes() -> common::routes::RouteTable {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// RFC 3339; `usage_at` ≥ from.
-    #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
+    /// RFC 3339 (`2026-01-01T00:00:00Z`); `usage_at` ≥ from.
+    #[param(format = DateTime)]
     pub from: Option<String>,
-    /// RFC 3339; `usage_at` < to.
-    #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
+    /// RFC 3339 (`2027-01-01T00:00:00Z`); `usage_at` < to.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// The IPCC assessment report whose 100-year GWPs weigh the gases into
     /// CO₂e: AR4, AR5 (the default) or AR6.
-    #[param(value_type = Option<GwpSet>, example = "AR5")]
+    #[param(value_type = Option<GwpSet>)]
     pub gwp: Option<String>,
     /// A reporting period (`FY2025`: the fiscal year ending in 2025, see
     /// `GET /periods`); with `from` or `to`, the part of it between them.
-    #[param(example = "FY2025", pattern = "^FY(19|2[01])[0-9]{2}$")]
+    #[param(pattern = "^FY(19|2[01])[0-9]{2}$")]
     pub period: Option<String>,
 }
 

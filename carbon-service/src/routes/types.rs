@@ -247,20 +247,18 @@ usage_type_input! {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TypeFilterQuery {
-    /// Only this dataset's types.
-    #[param(example = "epa-ghg-hub-2025", pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
+    /// Only this dataset's types (`epa-ghg-hub-2025`, say).
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
     pub dataset: Option<String>,
-    /// Only this category.
-    #[param(example = "purchased_electricity")]
+    /// Only this category (`purchased_electricity`, say).
     pub category: Option<String>,
     /// Only this GHG Protocol scope (1, 2 or 3).
     #[param(minimum = 1, maximum = 3)]
     pub scope: Option<i64>,
-    /// Only this region (exact, ignoring case).
-    #[param(example = "US")]
+    /// Only this region (exact, ignoring case; `US`, say).
     pub region: Option<String>,
-    /// Only types whose name contains this text (ignoring case).
-    #[param(example = "natural gas")]
+    /// Only types whose name contains this text (ignoring case; `natural
+    /// gas`, say).
     pub q: Option<String>,
     /// Also the types of retired datasets (default false).
     pub include_retired: Option<bool>,

@@ -380,7 +380,6 @@ pub struct ListUsagesQuery {
     /// Continue after the page that answered this cursor in `X-Next-Cursor`
     /// (keyset pagination; not with a non-zero `offset`). Use the same
     /// filters as that page.
-    #[param(example = "MTc2MjAwNjQwMDAwMDo2NzQwYzhhMmYxZDNiMmExYzBlOWY4MTI")]
     pub cursor: Option<String>,
     /// Only this type.
     #[param(value_type = Option<UsageTypeId>)]
@@ -388,15 +387,14 @@ pub struct ListUsagesQuery {
     /// Only this facility's usages.
     #[param(value_type = Option<FacilityId>)]
     pub facility_id: Option<String>,
-    /// RFC 3339; `usage_at` ≥ from.
-    #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
+    /// RFC 3339 (`2026-01-01T00:00:00Z`); `usage_at` ≥ from.
+    #[param(format = DateTime)]
     pub from: Option<String>,
-    /// RFC 3339; `usage_at` < to.
-    #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
+    /// RFC 3339 (`2027-01-01T00:00:00Z`); `usage_at` < to.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// `true` adds `X-Total-Count`, the number of matching usages. It costs a
     /// walk over all of them, so ask only when it is shown.
-    #[param(example = false)]
     pub include_total: Option<bool>,
 }
 
@@ -487,7 +485,7 @@ pub async fn get_usage(
     security(("oauth2_password" = [])),
     params(
         ("id" = UsageId, Path, description = "The usage's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read (or *): the change applies only to that version", example = "\"3\""),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`): the change applies only to that version"),
     ),
     request_body = UpdateUsageRequest,
     responses(
@@ -532,7 +530,7 @@ pub async fn update_usage(
     security(("oauth2_password" = [])),
     params(
         ("id" = UsageId, Path, description = "The usage's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read (or *)", example = "\"3\""),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`)"),
     ),
     responses(
         (status = 204, description = "Deleted"),
@@ -627,11 +625,11 @@ pub struct ExportQuery {
     /// Only this facility's usages.
     #[param(value_type = Option<FacilityId>)]
     pub facility_id: Option<String>,
-    /// RFC 3339; `usage_at` ≥ from.
-    #[param(example = "2026-01-01T00:00:00Z", format = DateTime)]
+    /// RFC 3339 (`2026-01-01T00:00:00Z`); `usage_at` ≥ from.
+    #[param(format = DateTime)]
     pub from: Option<String>,
-    /// RFC 3339; `usage_at` < to.
-    #[param(example = "2027-01-01T00:00:00Z", format = DateTime)]
+    /// RFC 3339 (`2027-01-01T00:00:00Z`); `usage_at` < to.
+    #[param(format = DateTime)]
     pub to: Option<String>,
 }
 

@@ -216,3 +216,36 @@ pub fn assert_matrix_covers<'a>(
         );
     }
 }
+
+/// The optional parameters of an OpenAPI document that carry an example,
+/// as `METHOD path name`. Swagger UI's *Try it out* fills a parameter in
+/// with its example, so an optional filter with one answers a newcomer's
+/// first call from a filtered (often empty) list, and an optional header
+/// changes what the call does. Their examples belong in the description.
+pub fn optional_parameters_with_examples(doc: &serde_json::Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let Some(paths) = doc["paths"].as_object() else {
+        return found;
+    };
+    for (path, operations) in paths {
+        let Some(operations) = operations.as_object() else {
+            continue;
+        };
+        for (method, operation) in operations {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let required = parameter["required"].as_bool().unwrap_or(false);
+                let example = !parameter["example"].is_null()
+                    || !parameter["schema"]["example"].is_null()
+                    || !parameter["examples"].is_null();
+                if !required && example {
+                    found.push(format!(
+                        "{} {path} {}",
+                        method.to_uppercase(),
+                        parameter["name"].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    found
+}

@@ -93,7 +93,7 @@ pub struct LogoutRequest {
 /// `ACCESS_TOKEN_TTL_SECONDS`; user-service itself refuses them at once).
 #[utoipa::path(post, path = "/auth/jwt/logout", tag = "auth",
     request_body = LogoutRequest,
-    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the refresh cookie", example = "cookie")),
+    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the refresh cookie")),
     security((), ("oauth2_password" = [])),
     responses(
         (status = 204, description = "Logged out (an unknown token ends nothing and says nothing)"),

@@ -270,7 +270,7 @@ const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
 /// `HttpOnly` cookie instead of in the body.
 #[utoipa::path(post, path = "/auth/jwt/login", tag = "auth",
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
-    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token is set as an HttpOnly cookie (path /auth/jwt) and left out of the body", example = "cookie")),
+    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token is set as an HttpOnly cookie (path /auth/jwt) and left out of the body")),
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),
@@ -334,7 +334,7 @@ pub async fn login(
 /// `refresh_token` cookie.
 #[utoipa::path(post, path = "/auth/jwt/refresh", tag = "auth",
     request_body(content = RefreshForm, content_type = "application/x-www-form-urlencoded"),
-    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the cookie and set its successor there", example = "cookie")),
+    params(("X-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the cookie and set its successor there")),
     responses(
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type (RFC 6749 §5.2)", body = OAuthErrorBody),

@@ -205,8 +205,8 @@ pub async fn delete_me(
 #[into_params(parameter_in = Query)]
 pub struct UserFilterQuery {
     /// Only the accounts whose email starts with this, ignoring case (up
-    /// to 254 characters; empty: all).
-    #[param(example = "ada@", max_length = 254)]
+    /// to 254 characters, such as `ada@`; empty: all).
+    #[param(max_length = 254)]
     pub email: Option<String>,
 }
 

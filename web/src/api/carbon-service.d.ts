@@ -4059,19 +4059,15 @@ export interface operations {
                 /**
                  * @description The dataset whose factors to restate with (another edition, or an
                  *     uploaded dataset whose types name the ones they replace with
-                 *     `replaces_type_id`); absent: each usage's own factors.
-                 * @example epa-ghg-hub-2025
+                 *     `replaces_type_id`), such as `epa-ghg-hub-2025`; absent: each
+                 *     usage's own factors.
                  */
                 dataset?: string;
-                /**
-                 * @description The GWP set of the restated figures (AR5 by default).
-                 * @example AR6
-                 */
+                /** @description The GWP set of the restated figures (AR5 by default), such as `AR6`. */
                 gwp?: components["schemas"]["GwpName"];
                 /**
                  * @description The GWP set of the original figures (AR5 by default, as the
                  *     summary's).
-                 * @example AR5
                  */
                 original_gwp?: components["schemas"]["GwpName"];
             };
@@ -4310,10 +4306,7 @@ export interface operations {
     delete_org_data: {
         parameters: {
             query?: {
-                /**
-                 * @description Must be `true`: erasing cannot be undone.
-                 * @example true
-                 */
+                /** @description Must be `true`: erasing cannot be undone. */
                 confirm?: boolean;
             };
             header?: never;
@@ -4682,39 +4675,24 @@ export interface operations {
     list_types: {
         parameters: {
             query?: {
-                /**
-                 * @description Only this dataset's types.
-                 * @example epa-ghg-hub-2025
-                 */
+                /** @description Only this dataset's types (`epa-ghg-hub-2025`, say). */
                 dataset?: string;
-                /**
-                 * @description Only this category.
-                 * @example purchased_electricity
-                 */
+                /** @description Only this category (`purchased_electricity`, say). */
                 category?: string;
                 /** @description Only this GHG Protocol scope (1, 2 or 3). */
                 scope?: number;
-                /**
-                 * @description Only this region (exact, ignoring case).
-                 * @example US
-                 */
+                /** @description Only this region (exact, ignoring case; `US`, say). */
                 region?: string;
                 /**
-                 * @description Only types whose name contains this text (ignoring case).
-                 * @example natural gas
+                 * @description Only types whose name contains this text (ignoring case; `natural
+                 *     gas`, say).
                  */
                 q?: string;
                 /** @description Also the types of retired datasets (default false). */
                 include_retired?: boolean;
-                /**
-                 * @description Page size, 1 to 100 (default 10).
-                 * @example 10
-                 */
+                /** @description Page size, 1 to 100 (default 10). */
                 limit?: number;
-                /**
-                 * @description Items to skip, 0 to 100000 (default 0).
-                 * @example 0
-                 */
+                /** @description Items to skip, 0 to 100000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -5187,41 +5165,27 @@ export interface operations {
     list_usages: {
         parameters: {
             query?: {
-                /**
-                 * @description Page size, 1 to 100 (default 10).
-                 * @example 10
-                 */
+                /** @description Page size, 1 to 100 (default 10). */
                 limit?: number;
-                /**
-                 * @description Items to skip, 0 to 100000 (default 0).
-                 * @example 0
-                 */
+                /** @description Items to skip, 0 to 100000 (default 0). */
                 offset?: number;
                 /**
                  * @description Continue after the page that answered this cursor in `X-Next-Cursor`
                  *     (keyset pagination; not with a non-zero `offset`). Use the same
                  *     filters as that page.
-                 * @example MTc2MjAwNjQwMDAwMDo2NzQwYzhhMmYxZDNiMmExYzBlOWY4MTI
                  */
                 cursor?: string;
                 /** @description Only this type. */
                 usage_type_id?: components["schemas"]["UsageTypeId"];
                 /** @description Only this facility's usages. */
                 facility_id?: components["schemas"]["FacilityId"];
-                /**
-                 * @description RFC 3339; `usage_at` ≥ from.
-                 * @example 2026-01-01T00:00:00Z
-                 */
+                /** @description RFC 3339 (`2026-01-01T00:00:00Z`); `usage_at` ≥ from. */
                 from?: string;
-                /**
-                 * @description RFC 3339; `usage_at` < to.
-                 * @example 2027-01-01T00:00:00Z
-                 */
+                /** @description RFC 3339 (`2027-01-01T00:00:00Z`); `usage_at` < to. */
                 to?: string;
                 /**
                  * @description `true` adds `X-Total-Count`, the number of matching usages. It costs a
                  *     walk over all of them, so ask only when it is shown.
-                 * @example false
                  */
                 include_total?: boolean;
             };
@@ -5415,10 +5379,7 @@ export interface operations {
     erase_usages: {
         parameters: {
             query?: {
-                /**
-                 * @description Must be `true`: erasing cannot be undone.
-                 * @example true
-                 */
+                /** @description Must be `true`: erasing cannot be undone. */
                 confirm?: boolean;
             };
             header?: never;
@@ -5497,15 +5458,9 @@ export interface operations {
                 usage_type_id?: components["schemas"]["UsageTypeId"];
                 /** @description Only this facility's usages. */
                 facility_id?: components["schemas"]["FacilityId"];
-                /**
-                 * @description RFC 3339; `usage_at` ≥ from.
-                 * @example 2026-01-01T00:00:00Z
-                 */
+                /** @description RFC 3339 (`2026-01-01T00:00:00Z`); `usage_at` ≥ from. */
                 from?: string;
-                /**
-                 * @description RFC 3339; `usage_at` < to.
-                 * @example 2027-01-01T00:00:00Z
-                 */
+                /** @description RFC 3339 (`2027-01-01T00:00:00Z`); `usage_at` < to. */
                 to?: string;
             };
             header?: never;
@@ -5692,26 +5647,18 @@ export interface operations {
     get_summary: {
         parameters: {
             query?: {
-                /**
-                 * @description RFC 3339; `usage_at` ≥ from.
-                 * @example 2026-01-01T00:00:00Z
-                 */
+                /** @description RFC 3339 (`2026-01-01T00:00:00Z`); `usage_at` ≥ from. */
                 from?: string;
-                /**
-                 * @description RFC 3339; `usage_at` < to.
-                 * @example 2027-01-01T00:00:00Z
-                 */
+                /** @description RFC 3339 (`2027-01-01T00:00:00Z`); `usage_at` < to. */
                 to?: string;
                 /**
                  * @description The IPCC assessment report whose 100-year GWPs weigh the gases into
                  *     CO₂e: AR4, AR5 (the default) or AR6.
-                 * @example AR5
                  */
                 gwp?: components["schemas"]["GwpName"];
                 /**
                  * @description A reporting period (`FY2025`: the fiscal year ending in 2025, see
                  *     `GET /periods`); with `from` or `to`, the part of it between them.
-                 * @example FY2025
                  */
                 period?: string;
             };
@@ -5851,10 +5798,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The ETag last read (or *): the change applies only to that version
-                 * @example "3"
-                 */
+                /** @description The ETag last read (`"3"`, or `*`): the change applies only to that version */
                 "If-Match"?: string | null;
             };
             path: {
@@ -5985,10 +5929,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The ETag last read (or *)
-                 * @example "3"
-                 */
+                /** @description The ETag last read (`"3"`, or `*`) */
                 "If-Match"?: string | null;
             };
             path: {
@@ -6083,10 +6024,7 @@ export interface operations {
     erase_user_usages: {
         parameters: {
             query?: {
-                /**
-                 * @description Must be `true`: erasing cannot be undone.
-                 * @example true
-                 */
+                /** @description Must be `true`: erasing cannot be undone. */
                 confirm?: boolean;
             };
             header?: never;

@@ -1220,10 +1220,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description `cookie`: the refresh token is set as an HttpOnly cookie (path /auth/jwt) and left out of the body
-                 * @example cookie
-                 */
+                /** @description `cookie`: the refresh token is set as an HttpOnly cookie (path /auth/jwt) and left out of the body */
                 "X-Token-Delivery"?: string | null;
             };
             path?: never;
@@ -1304,10 +1301,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description `cookie`: read the refresh token from the refresh cookie
-                 * @example cookie
-                 */
+                /** @description `cookie`: read the refresh token from the refresh cookie */
                 "X-Token-Delivery"?: string | null;
             };
             path?: never;
@@ -1395,10 +1389,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description `cookie`: read the refresh token from the cookie and set its successor there
-                 * @example cookie
-                 */
+                /** @description `cookie`: read the refresh token from the cookie and set its successor there */
                 "X-Token-Delivery"?: string | null;
             };
             path?: never;
@@ -3218,19 +3209,12 @@ export interface operations {
             query?: {
                 /**
                  * @description Only the accounts whose email starts with this, ignoring case (up
-                 *     to 254 characters; empty: all).
-                 * @example ada@
+                 *     to 254 characters, such as `ada@`; empty: all).
                  */
                 email?: string;
-                /**
-                 * @description Page size, 1 to 100 (default 10).
-                 * @example 10
-                 */
+                /** @description Page size, 1 to 100 (default 10). */
                 limit?: number;
-                /**
-                 * @description Items to skip, 0 to 100000 (default 0).
-                 * @example 0
-                 */
+                /** @description Items to skip, 0 to 100000 (default 0). */
                 offset?: number;
             };
             header?: never;
