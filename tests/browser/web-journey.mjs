@@ -155,6 +155,8 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   const describedBy = await amountInput.getAttribute('aria-describedby');
   const message = await page.locator(`#${describedBy?.split(' ')[0]?.replace(/:/g, '\\:')}`).innerText();
   check(/finite number/.test(message), `the amount's error reads ${JSON.stringify(message)}`);
+  // The focus moves to it: on a phone the field may be a screen above the button.
+  check(await page.evaluate(() => document.activeElement?.getAttribute('name')) === 'amount', 'the invalid amount did not get the focus');
   await page.getByLabel('Amount').fill('');
 
   step('the dashboard total equals Σ amount × factor');
