@@ -122,6 +122,12 @@ pub struct UsageResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub evidence: Option<String>,
+    /// The CSV import that created it, if one did: the `entity_id` of that
+    /// import's audit entry (`GET /audit?entity=usage_import&entity_id=`),
+    /// which records its creation; it has no create entry of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "6740c8a2f1d3b2a1c0e9f901")]
+    pub import_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; `ETag` is this number in quotes, for
@@ -148,6 +154,7 @@ impl From<&Usage> for UsageResponse {
             facility_id: u.facility_id.map(|f| f.to_string()),
             data_quality: u.data_quality,
             evidence: u.evidence.clone(),
+            import_id: u.import_id.map(|i| i.to_hex()),
             created_at: u.created_at.to_chrono(),
             updated_at: u.updated_at.to_chrono(),
             version: u.version,

@@ -173,6 +173,31 @@ async fn an_import_is_one_entry_listing_the_usages_it_created_and_the_csv_digest
 }
 
 #[tokio::test]
+async fn an_imported_usage_names_its_import_whose_entry_alone_records_its_creation() {
+    let app = spawn_app().await;
+    let owner = TestUser::new();
+    let csv = "usage_at,usage_type_id,amount\n2026-01-05T00:00:00Z,100,10\n";
+    assert_eq!(app.import_csv(&owner, csv).await.status(), 201);
+    app.create_usage(&owner, json!({"amount": 5.0, "usage_type_id": 100}))
+        .await;
+    let usages = app.usages_of(&owner, "").await;
+    let imported: Vec<&Value> = usages.iter().filter(|u| u["amount"] == 10.0).collect();
+    let import_id = imported[0]["import_id"].as_str().unwrap();
+    let single = usages.iter().find(|u| u["amount"] == 5.0).unwrap();
+    assert!(single.get("import_id").is_none(), "{single}");
+    let page: Value = app
+        .get(
+            &format!("/audit?entity=usage_import&entity_id={import_id}"),
+            &owner,
+        )
+        .json_body()
+        .await;
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["payload"]["created"][0]["id"], imported[0]["id"]);
+}
+
+#[tokio::test]
 async fn erasing_usages_keeps_the_trail_and_deleting_the_organization_removes_it() {
     let app = spawn_app().await;
     let owner = TestUser::new();

@@ -2262,6 +2262,13 @@ export interface components {
              */
             id: components["schemas"]["UsageId"];
             /**
+             * @description The CSV import that created it, if one did: the `entity_id` of that
+             *     import's audit entry (`GET /audit?entity=usage_import&entity_id=`),
+             *     which records its creation; it has no create entry of its own.
+             * @example 6740c8a2f1d3b2a1c0e9f901
+             */
+            import_id?: string;
+            /**
              * @description The organization it belongs to (a personal organization's id is
              *     its user's).
              */

@@ -61,8 +61,8 @@ export function Audit() {
   const linked = useRef<Filter | null>(
     params.get('entity_id') ? { ...NO_FILTER, entity: params.get('entity') ?? '', entity_id: params.get('entity_id') ?? '' } : null,
   );
-  // The day the linked entity was created: an imported usage's create is its import's entry.
-  const createdDay = params.get('created') ?? '';
+  // The import that created the linked usage: its create is the import's entry.
+  const importId = params.get('import') ?? '';
   const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
@@ -193,14 +193,14 @@ export function Audit() {
       {filter.entity === 'usage' && filter.entity_id && entries !== null && !entries.some((e) => headerOf(e).action === 'create') && (
         <p data-testid="audit-imported">
           No entry created this usage by itself: it came from a CSV import, whose entry lists the usages it created.{' '}
-          {createdDay && (
+          {importId && (
             <button type="button" className="link" onClick={() => {
-              const imports = { ...NO_FILTER, entity: 'usage_import', from: createdDay, to: createdDay };
+              const imports = { ...NO_FILTER, entity: 'usage_import', entity_id: importId };
               linked.current = null;
               setParams({}, { replace: true });
               setFilter(imports);
               void load(imports);
-            }}>Show the imports of {createdDay}</button>
+            }}>Show the import that created it</button>
           )}
         </p>
       )}

@@ -135,7 +135,7 @@ export function Usages() {
                 <td>{u.usage_type.scope}</td>
                 {(writes || audits) && <td className="actions">
                   {audits && (
-                    <HistoryLink entity="usage" id={u.id} created={u.created_at}
+                    <HistoryLink entity="usage" id={u.id} importId={u.import_id}
                       label={`the ${u.usage_type.name} usage of ${u.amount} ${u.unit}`} />
                   )}
                   {writes && <>
