@@ -135,14 +135,7 @@ pub async fn assert_document_matches_routes(
 ) -> serde_json::Value {
     const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
     let client = reqwest::Client::new();
-    let doc: serde_json::Value = client
-        .get(format!("{base}/api-docs/openapi.json"))
-        .send()
-        .await
-        .expect("the document is served")
-        .json()
-        .await
-        .expect("the document is JSON");
+    let doc = openapi_document(base).await;
     let paths = doc["paths"].as_object().expect("paths").clone();
     for (path, item) in &paths {
         let url = format!("{base}{}", path.replace("{id}", id));
@@ -217,12 +210,34 @@ pub fn assert_matrix_covers<'a>(
     }
 }
 
+/// Swagger UI's *Try it out* fills a parameter in with its example, so an
+/// optional filter with one answers a newcomer's first call from a
+/// filtered (often empty) list, and an optional header changes what the
+/// call does: the service at `base` documents none (their examples belong
+/// in the description).
+pub async fn assert_no_optional_parameter_has_an_example(base: &str) {
+    let doc = openapi_document(base).await;
+    assert_eq!(
+        optional_parameters_with_examples(&doc),
+        Vec::<String>::new()
+    );
+}
+
+/// The service's OpenAPI document.
+async fn openapi_document(base: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{base}/api-docs/openapi.json"))
+        .send()
+        .await
+        .expect("the document is served")
+        .json()
+        .await
+        .expect("the document is JSON")
+}
+
 /// The optional parameters of an OpenAPI document that carry an example,
-/// as `METHOD path name`. Swagger UI's *Try it out* fills a parameter in
-/// with its example, so an optional filter with one answers a newcomer's
-/// first call from a filtered (often empty) list, and an optional header
-/// changes what the call does. Their examples belong in the description.
-pub fn optional_parameters_with_examples(doc: &serde_json::Value) -> Vec<String> {
+/// as `METHOD path name`.
+fn optional_parameters_with_examples(doc: &serde_json::Value) -> Vec<String> {
     let mut found = Vec::new();
     let Some(paths) = doc["paths"].as_object() else {
         return found;
