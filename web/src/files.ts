@@ -10,3 +10,10 @@ export function saveFile(blob: Blob, name: string): void {
   // The download has started once the click returns; the URL can go soon after.
   window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** Saves a CSV (text, or a body fetched as it is) as a download. A
+ * byte-order mark makes Excel read it as UTF-8 (CO₂, “≤”, é); the
+ * service's imports take it off again. */
+export function saveCsv(csv: BlobPart, name: string): void {
+  saveFile(new Blob(['\ufeff', csv], { type: 'text/csv' }), name);
+}

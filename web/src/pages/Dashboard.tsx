@@ -9,7 +9,7 @@ import { ScopeTable } from './dashboard/ScopeTable';
 import { TypeChart } from './dashboard/TypeChart';
 import { figuresCsv } from './dashboard/figuresCsv';
 import { calendarYear, currentPeriod, lastDay, type Span } from './dashboard/periods';
-import { saveFile } from '../files';
+import { saveCsv } from '../files';
 
 type GwpSet = 'AR4' | 'AR5' | 'AR6';
 /** Until GET /gwp-sets answers: the default set alone. */
@@ -115,7 +115,7 @@ export default function Dashboard() {
         <>
           <p>
             <button type="button" className="secondary" disabled={loading}
-              onClick={() => saveFile(new Blob(['\ufeff', figuresCsv(summary, period.name)], { type: 'text/csv' }),
+              onClick={() => saveCsv(figuresCsv(summary, period.name),
                 `footprint-${period.name}-${summary.gwp}.csv`)}>
               Download the figures (CSV)
             </button>

@@ -4,7 +4,7 @@ import {
 } from '../api/client';
 import { Alert, Field, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { RowErrors } from '../components/RowErrors';
-import { saveFile } from '../files';
+import { saveCsv } from '../files';
 import { useCsvUpload } from '../hooks/useCsvUpload';
 import { uploadQuery, uploadTemplate, type UploadQuery } from './datasets/upload';
 
@@ -79,7 +79,7 @@ function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: s
       </div>
       <button type="submit" disabled={busy}>Upload</button>
       <button type="button" className="secondary"
-        onClick={() => saveFile(new Blob([uploadTemplate(superuser)], { type: 'text/csv' }), 'dataset-template.csv')}>
+        onClick={() => saveCsv(uploadTemplate(superuser), 'dataset-template.csv')}>
         Download a template
       </button>
       {/* Row problems go to the table; the metadata's beside its fields. */}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { carbon, summarize } from '../../api/client';
 import { Alert } from '../../components/forms';
 import { RowErrors } from '../../components/RowErrors';
-import { saveFile } from '../../files';
+import { saveCsv } from '../../files';
 import { useCsvUpload } from '../../hooks/useCsvUpload';
 
 /** The columns an import reads: the three it needs, then the optional ones. */
@@ -41,9 +41,7 @@ export function Spreadsheet({ filters, writes, onImported }: {
       setError(summarize(error, response).detail);
       return;
     }
-    // A byte-order mark makes Excel read the file as UTF-8 (CO₂, “≤”, é);
-    // an import takes it off again.
-    saveFile(new Blob(['\ufeff', data], { type: 'text/csv' }), `usages-${new Date().toISOString().slice(0, 10)}.csv`);
+    saveCsv(data, `usages-${new Date().toISOString().slice(0, 10)}.csv`);
   }
 
   async function importCsv(event: FormEvent<HTMLFormElement>) {
@@ -69,7 +67,7 @@ export function Spreadsheet({ filters, writes, onImported }: {
         </button>
         {writes && (
           <button type="button" className="secondary"
-            onClick={() => saveFile(new Blob([IMPORT_TEMPLATE], { type: 'text/csv' }), 'usages-template.csv')}>
+            onClick={() => saveCsv(IMPORT_TEMPLATE, 'usages-template.csv')}>
             Download a template
           </button>
         )}
