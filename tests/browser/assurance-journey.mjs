@@ -10,7 +10,8 @@
 //     usage's History link opens the trail on that usage alone;
 //  4. restates FY2025 under AR6, side by side;
 //  5. unlocks FY2025 with a reason, which the page shows;
-//  6. the Periods and Audit pages on a 390 px phone, and axe-core on both.
+//  6. the Periods and Audit pages on a 390 px phone (the lock within reach),
+//     and axe-core on both.
 //
 // Env: WEB_URL, ARTIFACTS, CHROMIUM.
 import { spawnSync } from 'node:child_process';
@@ -168,6 +169,11 @@ await journey('the assurance journey', async () => {
     const overflow = await pageOverflow(phonePage);
     await phonePage.screenshot({ path: `${artifacts}/${path.slice(1)}-phone.png`, fullPage: true });
     check(overflow <= 0, `${path} is ${overflow} px wider than the phone`);
+    if (path === '/periods') {
+      // The period's action is on screen, not past the scrolled table's edge.
+      const lock = await phonePage.getByRole('button', { name: 'Lock FY2025' }).boundingBox();
+      check(lock && lock.x + lock.width <= 390, `the Lock button ends at ${lock && lock.x + lock.width} px on a 390 px phone`);
+    }
     await axe(phonePage, `${path.slice(1)} on a phone`);
   }
   await phone.close();

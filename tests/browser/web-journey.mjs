@@ -8,6 +8,9 @@
 //      figures' CSV;
 //  4c. a spreadsheet's CSV: its problems listed by line, then imported,
 //      the export holds it, and a row's History leads to its import;
+//  4d. on a 390 px phone, with a long type name, the usages table fits
+//      and no figure breaks across lines; a wide table (the instruments)
+//      keeps each row's actions on screen;
 //  5. log out, and the usages page is refused (back to the login page);
 //  6. a superuser adds a custom type by its gases, renames it (its gases
 //     and category stay) and deletes it; published types are read only;
@@ -79,6 +82,21 @@ async function addUsage(page, amount, typeId, hours, { doubleClick = false } = {
   await page.waitForFunction(() => document.querySelector('input[name=amount]')?.value === '');
 }
 
+/** The amount and CO₂e cells whose figure ("816.8") wraps onto two lines. */
+async function splitFigures(page) {
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid="usages-table"] tbody td:is(:nth-child(3), :nth-child(4))')]
+    .filter((td) => {
+      const text = document.createTreeWalker(td, NodeFilter.SHOW_TEXT).nextNode();
+      const figure = text?.textContent?.match(/^-?[\d,.]+/)?.[0];
+      if (!figure) return false;
+      const range = document.createRange();
+      range.setStart(text, 0);
+      range.setEnd(text, figure.length);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+    })
+    .map((td) => td.textContent));
+}
+
 async function rows(page) {
   await page.waitForLoadState('networkidle');
   return page.locator('[data-testid=usages-table] tbody tr').count();
@@ -109,7 +127,7 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   // A newcomer's first view: nothing recorded is zero, not "-0".
   await page.getByText(/No usages recorded in FY\d{4} yet/).waitFor();
   const firstTotal = await page.getByTestId('total-co2e').innerText();
-  check(firstTotal === '0 kg CO₂e', `an empty dashboard's total reads ${JSON.stringify(firstTotal)}`);
+  check(firstTotal === '0\u00a0kg CO₂e', `an empty dashboard's total reads ${JSON.stringify(firstTotal)}`);
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
   await axe(page, 'log in');
@@ -248,7 +266,7 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await tabA.getByLabel('Unit').selectOption('kWh');
   await tabA.getByLabel('When').fill(hoursAgo(4));
   await tabA.getByRole('button', { name: 'Add usage' }).click();
-  await tabA.getByRole('cell', { name: '12500 kWh', exact: true }).waitFor();
+  await tabA.getByRole('cell', { name: '12,500 kWh', exact: true }).waitFor();
   // And a refrigerant top-up as the service record reads: 5 lb of HFC-134a.
   await tabA.getByLabel('Category').selectOption('fugitive_emissions');
   await tabA.getByLabel('Search types').fill('HFC-134a');
@@ -327,7 +345,7 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await tabA.getByRole('button', { name: 'Import', exact: true }).click();
   await tabA.getByText('Imported 2 usages from bills.csv.').waitFor();
   check(await tabA.getByLabel('CSV file').inputValue() === '', 'the imported file is still chosen, ready to import twice');
-  await tabA.getByRole('cell', { name: '1200 kWh', exact: true }).waitFor();
+  await tabA.getByRole('cell', { name: '1,200 kWh', exact: true }).waitFor();
   // A date alone is midnight UTC, and the list says so (the browser is in New York).
   await tabA.getByRole('cell', { name: '2025-03-01 00:00 UTC', exact: true }).waitFor();
   const [download] = await Promise.all([
@@ -341,13 +359,38 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   const imported = exported.filter((line) => line.includes(',2025-03-01T00:00:00Z,20000,') && line.includes(',1200,kWh,1.2,MWh,'));
   check(imported.length === 1, `the export lacks the imported bill: ${exported.join(' | ')}`);
   // An imported usage's History leads to the import that created it.
-  await tabA.getByRole('link', { name: /^History of the .* usage of 1200 kWh$/ }).click();
+  await tabA.getByRole('link', { name: /^History of the .* usage of 1,200 kWh$/ }).click();
   await tabA.getByTestId('audit-imported').waitFor();
   await tabA.getByRole('button', { name: 'Show the import that created it' }).click();
   await tabA.getByTestId('audit-table').getByText('import usage import').waitFor();
   // That import's entry alone.
   await tabA.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length === 1);
   check((await tabA.getByTestId('audit-table').textContent())?.includes('2 rows'), 'the import entry counts its rows');
+
+  step('on a 390 px phone, with a fleet\'s fuel bill of a long type name, the usages table fits and no figure breaks; the instruments keep their actions on screen');
+  await tabA.goto(`${web}/usages`);
+  await tabA.getByLabel('Category').selectOption('mobile_combustion');
+  await tabA.getByLabel('Search types').fill('B20');
+  check((await tabA.getByLabel('Usage type').inputValue()) === '30104', 'the search did not find B20');
+  await tabA.getByLabel('Amount').fill('100');
+  await tabA.getByLabel('When').fill(hoursAgo(6));
+  await tabA.getByRole('button', { name: 'Add usage' }).click();
+  await tabA.getByRole('cell', { name: '100 gal', exact: true }).waitFor();
+  await tabA.setViewportSize({ width: 390, height: 844 });
+  await tabA.reload();
+  await tabA.getByRole('cell', { name: '100 gal', exact: true }).waitFor();
+  const phoneOverflow = await tabA.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(phoneOverflow <= 0, `the usages page is ${phoneOverflow} px wider than a 390 px phone`);
+  const split = await splitFigures(tabA);
+  check(split.length === 0, `figures broken across lines on a phone: ${JSON.stringify(split)}`);
+  await tabA.screenshot({ path: `${artifacts}/web-usages-phone.png`, fullPage: true });
+  // A table too wide for the phone scrolls, and keeps its row's actions on screen.
+  await tabA.goto(`${web}/instruments`);
+  const recActions = await tabA.getByRole('button', { name: 'Edit REC instrument WREGIS-123' }).boundingBox();
+  check(recActions && recActions.x + recActions.width <= 390,
+    `the instrument's Edit button ends at ${recActions && recActions.x + recActions.width} px on a 390 px phone`);
+  await axe(tabA, 'instruments on a phone');
+  await tabA.setViewportSize({ width: 1280, height: 1000 });
 
   step('a superuser adds a custom type by its gases and renames it: the gases and category stay; published types are read only');
   const admin = await newPage(await browser.newContext());

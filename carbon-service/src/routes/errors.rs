@@ -181,6 +181,10 @@ impl From<PeriodError> for ApiError {
             PeriodError::AlreadyLocked(name) => {
                 ApiError::Conflict(format!("The reporting period {name} is already locked."))
             }
+            PeriodError::NotEnded(name, end) => ApiError::Conflict(format!(
+                "The reporting period {name} runs through {}: a period is locked once it has ended, so that its last bills can still be recorded.",
+                (end - chrono::Duration::days(1)).format("%Y-%m-%d")
+            )),
             PeriodError::NotLocked(name) => {
                 ApiError::Conflict(format!("The reporting period {name} is not locked."))
             }

@@ -236,8 +236,9 @@ pub async fn list_periods(
 /// Freezes the fiscal year: every create, change, move, delete, import or
 /// erasure of a usage dated in it, and every instrument write overlapping
 /// it, is refused (409 naming it) until an owner unlocks it. The lock
-/// records the audit trail's head and is itself audited. Admins and
-/// owners, with a login within the last five minutes.
+/// records the audit trail's head and is itself audited. Only a period
+/// that has ended (409 before its last day is over). Admins and owners,
+/// with a login within the last five minutes.
 #[utoipa::path(post, path = "/periods/{name}/lock", tag = "periods",
     security(("oauth2_password" = [])),
     params(PeriodPath),
@@ -246,7 +247,7 @@ pub async fn list_periods(
         (status = 200, description = "The period, locked", body = PeriodResponse),
         (status = 401, description = "Missing or invalid token, or a login older than five minutes (WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=300)", body = ProblemDetails),
         (status = 403, description = "The token's role is not admin or owner", body = ProblemDetails),
-        (status = 409, description = "The period is already locked", body = ProblemDetails),
+        (status = 409, description = "The period is already locked, or has not ended yet", body = ProblemDetails),
         (status = 422, description = "The name is not FY and a year", body = ProblemDetails),
     ))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.id))]

@@ -34,6 +34,10 @@ pub enum PeriodError {
     Locked(PeriodName),
     #[error("{0} is already locked")]
     AlreadyLocked(PeriodName),
+    /// A lock before the period's end (exclusive): its last bills are
+    /// still to come.
+    #[error("{0} has not ended")]
+    NotEnded(PeriodName, DateTime<Utc>),
     #[error("{0} is not locked")]
     NotLocked(PeriodName),
     #[error(transparent)]
@@ -188,8 +192,11 @@ impl Periods<'_> {
             if current.is_locked(name) {
                 return Err(PeriodError::AlreadyLocked(name));
             }
-            let head = trail::head_or_begin(self.db, session, org_id).await?;
             let (from, to) = current.calendar().bounds(name);
+            if to > Utc::now() {
+                return Err(PeriodError::NotEnded(name, to));
+            }
+            let head = trail::head_or_begin(self.db, session, org_id).await?;
             let lock = PeriodLock {
                 name: name.to_string(),
                 from: bson::DateTime::from_chrono(from),

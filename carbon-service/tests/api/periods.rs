@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::Datelike;
 use common::ids::OrgId;
 use common::org::OrgRole;
 use reqwest::StatusCode;
@@ -218,6 +219,34 @@ async fn locking_takes_an_admin_or_owner_with_a_fresh_login_and_records_the_trai
         entry["payload"]["head"]["hash"],
         head_before["head"]["hash"]
     );
+}
+
+#[tokio::test]
+async fn a_period_that_has_not_ended_cannot_be_locked_yet() {
+    let app = spawn_app().await;
+    let org = org(&app).await;
+    // Calendar years by default: the current one ends on 31 December.
+    let year = chrono::Utc::now().year();
+    for name in [format!("FY{year}"), format!("FY{}", year + 1)] {
+        let response = lock(&app, &org.owner, &name).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT, "{name}");
+        let problem: Value = response.json().await.unwrap();
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(&name), "{problem}");
+        assert!(detail.contains("-12-31"), "{problem}");
+    }
+    let periods: Vec<Value> = app.get("/periods", &org.owner).json_body().await;
+    let current = periods
+        .iter()
+        .find(|p| p["name"] == format!("FY{year}"))
+        .unwrap();
+    assert_eq!(current["status"], "open");
+    assert!(current["locked_at"].is_null(), "{current}");
+    let trail: Value = app
+        .get("/audit?entity=period", &org.owner)
+        .json_body()
+        .await;
+    assert_eq!(trail["entries"], json!([]));
 }
 
 #[tokio::test]

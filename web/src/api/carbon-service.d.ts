@@ -445,8 +445,9 @@ export interface paths {
          * @description Freezes the fiscal year: every create, change, move, delete, import or
          *     erasure of a usage dated in it, and every instrument write overlapping
          *     it, is refused (409 naming it) until an owner unlocks it. The lock
-         *     records the audit trail's head and is itself audited. Admins and
-         *     owners, with a login within the last five minutes.
+         *     records the audit trail's head and is itself audited. Only a period
+         *     that has ended (409 before its last day is over). Admins and owners,
+         *     with a login within the last five minutes.
          */
         post: operations["lock_period"];
         delete?: never;
@@ -4474,7 +4475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The period is already locked */
+            /** @description The period is already locked, or has not ended yet */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -25,7 +25,7 @@ function rank(d: Dataset, org: string | null): number {
 }
 
 /** Uploads a dataset from a CSV, all or nothing, its problems listed by line. */
-function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: string) => void }) {
+function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: string) => Promise<void> }) {
   const { busy, error, rowErrors, fieldErrors, upload } = useCsvUpload();
 
   async function send(event: FormEvent<HTMLFormElement>) {
@@ -36,7 +36,7 @@ function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: s
     }));
     if (!stored) return;
     const { dataset, types } = stored.data;
-    onDone(`Stored ${types} ${types === 1 ? 'type' : 'types'} in ${dataset.name} (${dataset.id}). The usage form finds them by name.`);
+    await onDone(`Stored ${types} ${types === 1 ? 'type' : 'types'} in ${dataset.name} (${dataset.id}). The usage form finds them by name.`);
   }
 
   return (
@@ -129,8 +129,9 @@ export default function Datasets() {
     }
     setError(null);
     setRetiring(null);
-    setNotice(`${dataset.name} is retired: its types take no new usages; recorded usages keep their factors.`);
+    // The notice once the table shows it retired, not before.
     await load();
+    setNotice(`${dataset.name} is retired: its types take no new usages; recorded usages keep their factors.`);
   }
 
   return (
@@ -162,7 +163,7 @@ export default function Datasets() {
               <tr>
                 <th scope="col">Dataset</th><th scope="col">Publisher and edition</th><th scope="col">GWP set</th>
                 <th scope="col">Licence</th><th scope="col">Whose</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
+                <th scope="col" className="actions"><span className="visually-hidden">Actions</span></th>
               </tr>
             </thead>
             <tbody>
@@ -195,7 +196,7 @@ export default function Datasets() {
           </table>
         </div>
       )}
-      {publishes && <Upload superuser={superuser} onDone={(message) => { setNotice(message); void load(); }} />}
+      {publishes && <Upload superuser={superuser} onDone={async (message) => { await load(); setNotice(message); }} />}
     </section>
   );
 }

@@ -102,7 +102,7 @@ export function Facilities() {
             <thead>
               <tr>
                 <th scope="col">Name</th><th scope="col">Country</th><th scope="col">Region</th><th scope="col">Usages</th>
-                {(manages || audits) && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+                {(manages || audits) && <th scope="col" className="actions"><span className="visually-hidden">Actions</span></th>}
               </tr>
             </thead>
             <tbody>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { can, carbon, summarize, type CarbonSchemas } from '../api/client';
 import { regionsOf } from '../api/factors';
-import { Alert, Field, SelectField } from '../components/forms';
+import { Alert, Field, formatAmount, SelectField } from '../components/forms';
 import { HistoryLink } from '../components/HistoryLink';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 
@@ -140,7 +140,7 @@ export default function Instruments() {
               <tr>
                 <th scope="col">Kind</th><th scope="col">Region</th><th scope="col">Months</th>
                 <th scope="col">Energy</th><th scope="col">Reference</th>
-                {(manages || audits) && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+                {(manages || audits) && <th scope="col" className="actions"><span className="visually-hidden">Actions</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -149,7 +149,7 @@ export default function Instruments() {
                   <td>{i.scheme} ({i.kind.replace('_', ' ')})</td>
                   <td>{i.region}</td>
                   <td>{i.from.slice(0, 7)} to {lastMonth(i.to)}</td>
-                  <td>{i.amount.toLocaleString('en')} {i.unit}</td>
+                  <td>{formatAmount(i.amount)} {i.unit}</td>
                   <td>{i.reference ?? ''}</td>
                   {(manages || audits) && <td className="actions">
                     {audits && <HistoryLink entity="instrument" id={i.id} label={`the ${i.scheme} instrument ${i.reference ?? ''}`} />}

@@ -106,8 +106,8 @@ export function Organization() {
     });
     if (error) return summarize(error, response);
     element.reset();
-    setNotice(`${email} is invited as ${ROLE_NAMES[role].toLowerCase()}; the invitation is in their mail.`);
     await load();
+    setNotice(`${email} is invited as ${ROLE_NAMES[role].toLowerCase()}; the invitation is in their mail.`);
     return null;
   });
 
@@ -118,8 +118,8 @@ export function Organization() {
       body: { role },
     });
     setError(error ? summarize(error, response).detail : null);
-    if (!error) setNotice(`${member.email} is now ${ROLE_NAMES[role].toLowerCase()} (from their next token refresh).`);
     await load();
+    if (!error) setNotice(`${member.email} is now ${ROLE_NAMES[role].toLowerCase()} (from their next token refresh).`);
   }
 
   async function remove(member: Member) {
@@ -139,8 +139,8 @@ export function Organization() {
       navigate('/');
       return;
     }
-    setNotice(`${member.email} was removed.`);
     await load();
+    setNotice(`${member.email} was removed.`);
   }
 
   async function revoke(invitation: Invitation) {
@@ -183,7 +183,7 @@ export function Organization() {
             <table className="members" data-testid="members-table">
               <caption>Members</caption>
               <thead>
-                <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+                <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col" className="actions"><span className="visually-hidden">Actions</span></th></tr>
               </thead>
               <tbody>
                 {members.map((m) => {
@@ -232,7 +232,7 @@ export function Organization() {
                 <table className="members" data-testid="invitations-table">
                   <caption>Pending invitations</caption>
                   <thead>
-                    <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Expires</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+                    <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Expires</th><th scope="col" className="actions"><span className="visually-hidden">Actions</span></th></tr>
                   </thead>
                   <tbody>
                     {invitations.map((i) => (

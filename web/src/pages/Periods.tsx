@@ -48,6 +48,9 @@ export function Periods() {
 }
 
 /** The result of checking a period's lock head, once checked. */
+/** Whether the period's last day is over: the service locks only then. */
+const hasEnded = (p: Period) => new Date(p.to).getTime() <= Date.now();
+
 function HeadVerdict({ check, period }: { check: HeadCheck | undefined; period: string }) {
   if (!check) return null;
   return (
@@ -78,38 +81,40 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
           <caption>The fiscal years, newest first</caption>
           <thead>
             <tr>
-              <th scope="col">Period</th><th scope="col">From</th><th scope="col">Through</th><th scope="col">Status</th>
-              <th scope="col">Trail head at the lock</th><th scope="col"><span className="visually-hidden">Actions</span></th>
+              <th scope="col">Period</th><th scope="col">Status</th><th scope="col">From</th><th scope="col">Through</th>
+              <th scope="col">Trail head at the lock</th>
             </tr>
           </thead>
           <tbody>
+            {/* Each action sits beside what it acts on, near the row's start:
+                on a phone the table scrolls, and a last column is off screen. */}
             {periods.map((p) => (
               <tr key={p.name}>
                 <th scope="row">{p.name}{p.is_base_year && <span className="badge">base year</span>}</th>
-                <td className="nowrap">{day(p.from)}</td>
-                <td className="nowrap">{lastDay(p)}</td>
                 <td>
-                  {p.status === 'locked' ? <strong>locked {p.locked_at && `on ${day(p.locked_at)}`}</strong> : 'open'}
-                  {p.status === 'open' && p.unlock_reason && <span className="hint"> (unlocked: {p.unlock_reason})</span>}
-                </td>
-                <td>
-                  {p.head && <code title={p.head.hash}>#{p.head.seq} {p.head.hash.slice(0, 12)}…</code>}
-                  {p.head && <HeadVerdict check={checks[p.name]} period={p.name} />}
-                </td>
-                <td className="actions">
-                  {p.head && can('read_audit') && (
-                    <button type="button" className="secondary" onClick={() => p.head && void check(p.name, p.head)}>
-                      Check {p.name}'s trail head
-                    </button>
-                  )}
-                  {p.status === 'open' && can('manage_inventory') && (
+                  <div>
+                    {p.status === 'locked' ? <strong>locked {p.locked_at && `on ${day(p.locked_at)}`}</strong> : 'open'}
+                    {p.status === 'open' && p.unlock_reason && <span className="hint"> (unlocked: {p.unlock_reason})</span>}
+                  </div>
+                  {p.status === 'open' && can('manage_inventory') && (hasEnded(p) ? (
                     <button type="button" className="secondary" onClick={() => setActing({ period: p.name, unlock: false })}>
                       Lock {p.name}
                     </button>
-                  )}
+                  ) : <p className="hint">Can be locked once it has ended.</p>)}
                   {p.status === 'locked' && can('unlock_periods') && (
                     <button type="button" className="secondary" onClick={() => setActing({ period: p.name, unlock: true })}>
                       Unlock {p.name}
+                    </button>
+                  )}
+                </td>
+                <td className="nowrap">{day(p.from)}</td>
+                <td className="nowrap">{lastDay(p)}</td>
+                <td>
+                  {p.head && <div><code title={p.head.hash}>#{p.head.seq} {p.head.hash.slice(0, 12)}…</code></div>}
+                  {p.head && <HeadVerdict check={checks[p.name]} period={p.name} />}
+                  {p.head && can('read_audit') && (
+                    <button type="button" className="secondary" onClick={() => p.head && void check(p.name, p.head)}>
+                      Check {p.name}'s trail head
                     </button>
                   )}
                 </td>

@@ -126,14 +126,14 @@ export default function UsageTypes() {
           <caption>Emission factors</caption>
           <thead>
             <tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Unit</th><th scope="col">kg CO₂e per unit</th>
-              <th scope="col">Scope</th><th scope="col">Dataset</th><th scope="col">Source</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+              <th scope="col">Scope</th><th scope="col">Dataset</th><th scope="col">Source</th><th scope="col" className="actions"><span className="visually-hidden">Actions</span></th></tr>
           </thead>
           <tbody>
             {found.slice(0, SHOWN).map((t) => (
               <tr key={t.id}>
                 <td>{t.id}</td><td>{t.name}</td><td>{t.unit}</td><td>{t.factor}</td><td>{t.scope}</td>
                 <td>{t.dataset}{t.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}{t.retired && ' (retired)'}</td>
-                <td>{t.source}{t.source_year ? ` (${t.source_year})` : ''}{t.region ? `, ${t.region}` : ''}</td>
+                <td className="source">{t.source}{t.source_year ? ` (${t.source_year})` : ''}{t.region ? `, ${t.region}` : ''}</td>
                 <td className="actions">
                   {own(t) ? (
                     <>

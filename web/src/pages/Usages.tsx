@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { can, carbon, summarize, type Usage } from '../api/client';
-import { Alert, Field, formatCo2e, ILLUSTRATIVE, SelectField, typeLabel } from '../components/forms';
+import { Alert, Field, formatAmount, formatCo2e, ILLUSTRATIVE, SelectField, typeLabel } from '../components/forms';
 import { HistoryLink } from '../components/HistoryLink';
 import { useFacilities } from '../hooks/useFacilities';
 import { useUsageTypes } from '../hooks/useUsageTypes';
@@ -119,7 +119,7 @@ export function Usages() {
             <tr>
               <th scope="col">When</th><th scope="col">Type</th><th scope="col">Amount</th>
               <th scope="col">CO₂e</th><th scope="col">Scope</th>
-              {(writes || audits) && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+              {(writes || audits) && <th scope="col" className="actions"><span className="visually-hidden">Actions</span></th>}
             </tr>
           </thead>
           <tbody>
@@ -130,22 +130,22 @@ export function Usages() {
                   {u.usage_type.name}{u.usage_type.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}
                   {facilityName(u.facility_id) && <span className="hint"> · {facilityName(u.facility_id)}</span>}
                 </td>
-                <td>{u.amount} {u.unit}</td>
-                <td>{formatCo2e(u.co2e)}</td>
+                <td className="figure">{formatAmount(u.amount)} {u.unit}</td>
+                <td className="figure">{formatCo2e(u.co2e)}</td>
                 <td>{u.usage_type.scope}</td>
                 {(writes || audits) && <td className="actions">
                   {audits && (
                     <HistoryLink entity="usage" id={u.id} importId={u.import_id}
-                      label={`the ${u.usage_type.name} usage of ${u.amount} ${u.unit}`} />
+                      label={`the ${u.usage_type.name} usage of ${formatAmount(u.amount)} ${u.unit}`} />
                   )}
                   {writes && <>
                     <button type="button" className="secondary" onClick={() => setEditing(u)}
-                      aria-label={`Edit ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Edit</button>
+                      aria-label={`Edit ${u.usage_type.name} usage of ${formatAmount(u.amount)} ${u.unit}`}>Edit</button>
                     {confirming === u.id ? (
                       <button type="button" className="danger" onClick={() => void remove(u)}>Confirm delete</button>
                     ) : (
                       <button type="button" className="secondary" onClick={() => setConfirming(u.id)}
-                        aria-label={`Delete ${u.usage_type.name} usage of ${u.amount} ${u.unit}`}>Delete</button>
+                        aria-label={`Delete ${u.usage_type.name} usage of ${formatAmount(u.amount)} ${u.unit}`}>Delete</button>
                     )}
                   </>}
                 </td>}

@@ -65,8 +65,8 @@ export default function Users() {
     if (again.error) return summarize(again.error, again.response);
     setRemoving(null);
     setProblem(null);
-    setNotice(`${user.email} and their usages were deleted.`);
     await load();
+    setNotice(`${user.email} and their usages were deleted.`);
     return null;
   });
 
@@ -167,7 +167,7 @@ export default function Users() {
         <table className="wide">
           <caption>Accounts, oldest first</caption>
           <thead>
-            <tr><th scope="col">Email</th><th scope="col">Verified</th><th scope="col">Superuser</th><th scope="col">Active</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr><th scope="col">Email</th><th scope="col">Verified</th><th scope="col">Superuser</th><th scope="col">Active</th><th scope="col" className="actions"><span className="visually-hidden">Actions</span></th></tr>
           </thead>
           <tbody>
             {list.map((user) => (
