@@ -7,6 +7,7 @@ import { useUsageTypes } from '../hooks/useUsageTypes';
 import { showUtc, utcDayStart } from '../utc';
 import { Spreadsheet } from './usages/Spreadsheet';
 import { UsageForm } from './usages/UsageForm';
+import { NO_USUAL, usualOf, type Usual } from './usages/usual';
 
 const PAGE_SIZE = 10;
 
@@ -30,8 +31,8 @@ export function Usages() {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
-  // The newest usage's type, from the unfiltered first page: the form's default.
-  const [usual, setUsual] = useState<number | undefined>(undefined);
+  // From the unfiltered first page: the form's default type and units.
+  const [usual, setUsual] = useState<Usual>(NO_USUAL);
   // A viewer or auditor reads: no form, no edit or delete (the API
   // refuses their writes too).
   const writes = can('write_usages');
@@ -51,7 +52,7 @@ export function Usages() {
     setError(null);
     setPage(data);
     setNext(response.headers.get('x-next-cursor'));
-    if (cursor === undefined && Object.keys(filters).length === 0) setUsual(data[0]?.usage_type.id);
+    if (cursor === undefined && Object.keys(filters).length === 0) setUsual(usualOf(data));
   }, [cursor, filters]);
 
   useEffect(() => {

@@ -3,6 +3,7 @@ import { carbon, summarize, type CarbonSchemas, type Usage, type UsageType } fro
 
 type DataQuality = CarbonSchemas['DataQuality'];
 import { categoriesOf, categoryLabel, findTypes, unitsFor } from '../../api/factors';
+import { unitFor, type Usual } from './usual';
 import { Alert, Field, ILLUSTRATIVE, SelectField, typeLabel } from '../../components/forms';
 import { SCOPE3_CATEGORIES } from '../../scope3';
 import { useSubmit } from '../../hooks/useSubmit';
@@ -40,8 +41,8 @@ export function UsageForm({ types, facilities, editing, usual, onDone }: {
   types: UsageType[];
   facilities: Facility[];
   editing: Usage | null;
-  /** The type of the newest usage recorded, if any: the form's default. */
-  usual?: number;
+  /** The newest usages' type and units: the form's defaults. */
+  usual: Usual;
   onDone: () => void;
 }) {
   const dimensions = useUnits();
@@ -61,14 +62,14 @@ export function UsageForm({ types, facilities, editing, usual, onDone }: {
   // nobody's usual bill. Browsing picks the first match, never an
   // illustrative one: a newcomer would record placeholder figures unawares.
   const browsing = category !== '' || search !== '';
-  const usualType = types.find((t) => t.id === usual && !t.retired);
+  const usualType = types.find((t) => t.id === usual.type && !t.retired);
   const selectedId = typeId ?? (browsing ? found.find((t) => !t.illustrative)?.id : usualType?.id);
   // A usage being edited may be of a type no longer listed (retired): keep it.
   const type = types.find((t) => t.id === selectedId) ?? (editing?.usage_type.id === selectedId ? editing?.usage_type : undefined);
   const options = type && !found.some((t) => t.id === type.id) ? [type, ...found] : found;
   const units = unitsFor(type, dimensions);
   const categories = type?.scope3_categories ?? [];
-  const selectedUnit = unit && units.includes(unit) ? unit : type?.unit;
+  const selectedUnit = unitFor(unit, usual, type, units);
 
   const { onSubmit, busy, problem } = useSubmit(async (form) => {
     const amount = Number(form.get('amount'));
