@@ -132,6 +132,11 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
   await axe(page, 'log in');
   await logIn(page, email, password);
+  // A stale address says so and leads back.
+  await page.goto(`${web}/dashboard`);
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  await page.getByRole('link', { name: 'Go to your footprint' }).click();
+  await page.getByRole('heading', { name: /Your footprint/ }).waitFor();
 
   step("a newcomer's form picks no type for them; then it offers the type last recorded");
   await page.goto(`${web}/usages`);
@@ -300,6 +305,10 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   const ar6Expected = before + mwh * weigh(grid.gases, 27, 273) + hfc * 1530;
   check(close(ar6, ar6Expected), `AR6 total ${ar6}, expected ${ar6Expected}`);
   await axe(tabA, 'dashboard per gas');
+  // The EPA's long type names sit on one line each of the chart's axis, not over each other.
+  const ticks = await tabA.evaluate(() => [...document.querySelectorAll('figure[aria-labelledby="by-type"] .recharts-yAxis-tick-labels text')]
+    .map((t) => ({ name: t.textContent, height: t.getBBox().height })));
+  check(ticks.length >= 2 && ticks.every((t) => t.height < 20), `the by-type axis labels: ${JSON.stringify(ticks)}`);
   // The figures go to a spreadsheet unrounded, under the period and GWP set shown.
   const [figures] = await Promise.all([
     tabA.waitForEvent('download'),

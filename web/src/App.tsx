@@ -184,7 +184,19 @@ function OrgRoutes({ guarded }: { guarded: (page: ReactNode) => ReactNode }) {
           <Route path="/joined" element={guarded(<Joined />)} />
           <Route path="/types" element={guarded(<UsageTypes />)} />
           <Route path="/users" element={guarded(<Users />)} />
-          <Route path="*" element={<h1>Not found</h1>} />
+          <Route path="*" element={<NotFound />} />
         </Routes>
+  );
+}
+
+/** A mistyped or stale address: says which, and the way back. */
+function NotFound() {
+  const { pathname } = useLocation();
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>There is no page at <code>{pathname}</code>.</p>
+      <p><Link to="/">Go to your footprint</Link></p>
+    </section>
   );
 }

@@ -1,5 +1,5 @@
 import type { Summary } from '../../api/client';
-import { round } from './shared';
+import { formatFigure } from './shared';
 
 /** kg of each gas: what the GHG Protocol asks to report separately
  * (fluorinated gases each under their own code), and biogenic CO₂ as a
@@ -31,7 +31,7 @@ export function GasTable({ summary, period }: { summary: Summary; period: string
           {summary.by_gas.other_co2e > 0 && (
             <tr>
               <th scope="row">Factors given only as CO₂e</th>
-              <td>{round(summary.by_gas.other_co2e)} kg CO₂e</td>
+              <td>{formatFigure(summary.by_gas.other_co2e)} kg CO₂e</td>
             </tr>
           )}
         </tbody>

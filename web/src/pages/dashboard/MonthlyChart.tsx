@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../api/client';
-import { PALETTE, round } from './shared';
+import { axisLabel, formatFigure, kgTick, PALETTE, round } from './shared';
 import { ChartFigure } from './ChartFigure';
 import { monthsOf, type Span } from './periods';
 
@@ -16,13 +16,15 @@ export function MonthlyChart({ summary, period, label }: { summary: Summary; per
   return (
     <ChartFigure id="by-month" title="By month, stacked by usage type" tableTitle="Table view: by month"
       chart={
-        <ResponsiveContainer width="100%" height={320}>
+        // Taller with more types: on a phone their legend wraps, one a line,
+        // and would squash the bars into a sliver.
+        <ResponsiveContainer width="100%" height={Math.min(260 + 24 * typeIds.length, 620)}>
           <BarChart data={monthly.map((m) => m.row)} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="month" />
-            <YAxis unit=" kg" width={80} />
+            <YAxis tickFormatter={kgTick} width={88} />
             <Tooltip />
-            <Legend />
+            <Legend formatter={(name: string) => axisLabel(name, 36)} />
             {typeIds.map((id, i) => (
               <Bar key={id} dataKey={label(id)} stackId="co2e" fill={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
             ))}
@@ -43,8 +45,8 @@ export function MonthlyChart({ summary, period, label }: { summary: Summary; per
             {monthly.map((m) => (
               <tr key={m.key}>
                 <th scope="row">{m.row.month}</th>
-                {typeIds.map((id) => <td key={id}>{m.row[label(id)]}</td>)}
-                <td>{round(m.total)}</td>
+                {typeIds.map((id) => <td key={id}>{formatFigure(Number(m.row[label(id)]))}</td>)}
+                <td>{formatFigure(m.total)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,6 @@
 import type { Summary } from '../../api/client';
 import { SCOPE3_CATEGORIES } from '../../scope3';
-import { round, SCOPES } from './shared';
+import { formatFigure, SCOPES } from './shared';
 
 /** Totals per GHG Protocol scope. */
 export function ScopeTable({ summary, period }: { summary: Summary; period: string }) {
@@ -15,7 +15,7 @@ export function ScopeTable({ summary, period }: { summary: Summary; period: stri
             <tr key={s.scope}>
               <th scope="row">{SCOPES[s.scope] ?? `Scope ${s.scope}`}</th>
               <td>{s.usage_count}</td>
-              <td>{round(s.co2e)}</td>
+              <td>{formatFigure(s.co2e)}</td>
             </tr>
           ))}
         </tbody>
@@ -29,7 +29,7 @@ export function ScopeTable({ summary, period }: { summary: Summary; period: stri
               <tr key={c.category}>
                 <th scope="row">{SCOPE3_CATEGORIES[c.category] ?? `Category ${c.category}`}</th>
                 <td>{c.usage_count}</td>
-                <td>{round(c.co2e)}</td>
+                <td>{formatFigure(c.co2e)}</td>
               </tr>
             ))}
           </tbody>
@@ -55,7 +55,7 @@ function FacilityTable({ summary, period }: { summary: Summary; period: string }
             <tr key={f.facility_id ?? 'none'}>
               <th scope="row">{f.facility_id ? (f.name ?? 'A deleted facility') : 'No facility'}</th>
               <td>{f.usage_count}</td>
-              <td>{round(f.co2e)}</td>
+              <td>{formatFigure(f.co2e)}</td>
             </tr>
           ))}
         </tbody>
@@ -84,8 +84,8 @@ function Scope2Table({ summary, period }: { summary: Summary; period: string }) 
         <caption>Purchased energy, {period}: each method on its own, never added together</caption>
         <thead><tr><th scope="col">Method</th><th scope="col">kg CO₂e</th></tr></thead>
         <tbody>
-          <tr><th scope="row">Location-based (grid averages)</th><td>{round(location_based.co2e)}</td></tr>
-          <tr><th scope="row">Market-based (your instruments)</th><td data-testid="market-based">{round(market_based.co2e)}</td></tr>
+          <tr><th scope="row">Location-based (grid averages)</th><td>{formatFigure(location_based.co2e)}</td></tr>
+          <tr><th scope="row">Market-based (your instruments)</th><td data-testid="market-based">{formatFigure(market_based.co2e)}</td></tr>
         </tbody>
       </table>
       <table data-testid="coverage-table">

@@ -1,7 +1,19 @@
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis, type YAxisTickContentProps } from 'recharts';
 import type { Summary } from '../../api/client';
-import { PALETTE, round } from './shared';
+import { axisLabel, formatFigure, kgTick, PALETTE, round } from './shared';
 import { ChartFigure } from './ChartFigure';
+
+/** A type's name on the axis: one line (a wrapped name overlaps its
+ * neighbours), the whole name on hover and in the table view. */
+function TypeTick({ x, y, payload }: YAxisTickContentProps) {
+  const name = String(payload.value ?? '');
+  return (
+    <text x={x} y={y} dx={-4} dy={4} textAnchor="end" fontSize={12} fill="#374151">
+      <title>{name}</title>
+      {axisLabel(name)}
+    </text>
+  );
+}
 
 /** kg CO₂e per usage type, with its table view. */
 export function TypeChart({ summary, period, label }: { summary: Summary; period: string; label: (id: number) => string }) {
@@ -12,8 +24,8 @@ export function TypeChart({ summary, period, label }: { summary: Summary; period
           <BarChart layout="vertical" accessibilityLayer={false}
             data={summary.by_type.map((t) => ({ type: label(t.usage_type_id), co2e: round(t.co2e) }))}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis type="number" unit=" kg" />
-            <YAxis type="category" dataKey="type" width={160} />
+            <XAxis type="number" tickFormatter={kgTick} />
+            <YAxis type="category" dataKey="type" width={180} tick={TypeTick} />
             <Tooltip />
             <Bar dataKey="co2e" name="kg CO₂e" fill={PALETTE[0]} isAnimationActive={false} />
           </BarChart>
@@ -30,8 +42,8 @@ export function TypeChart({ summary, period, label }: { summary: Summary; period
               <tr key={t.usage_type_id}>
                 <th scope="row">{label(t.usage_type_id)}</th>
                 <td>{t.usage_count}</td>
-                <td>{round(t.total_amount)} {t.unit}</td>
-                <td>{round(t.co2e)}</td>
+                <td>{formatFigure(t.total_amount)} {t.unit}</td>
+                <td>{formatFigure(t.co2e)}</td>
               </tr>
             ))}
           </tbody>

@@ -9,3 +9,15 @@ export const SCOPES: Record<number, string> = {
 };
 
 export const round = (kg: number) => Math.round(kg * 100) / 100;
+
+/** A figure in a table: thousands grouped, at most two decimals (7,055.36). */
+export const formatFigure = (x: number) => x.toLocaleString('en', { maximumFractionDigits: 2 });
+
+/** An axis's tick: thousands grouped, with its unit (80,000 kg). */
+export const kgTick = (kg: number) => `${kg.toLocaleString('en')} kg`;
+
+/** A usage type on a chart's axis or legend: one line, since wrapped names overlap
+ * their neighbours; the tooltip and the table view hold the whole name. */
+export function axisLabel(name: string, max = 22): string {
+  return name.length > max ? `${name.slice(0, max - 1).trimEnd()}…` : name;
+}
