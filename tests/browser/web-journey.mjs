@@ -153,6 +153,11 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await addUsage(page, added[1].amount, added[1].type, 2, { doubleClick: true });
   await addUsage(page, added[2].amount, added[2].type, 1);
   check((await rows(page)) === 3, `expected 3 usages after 3 adds (one double-clicked), found ${await rows(page)}`);
+  // The type filter offers the three types recorded, not every dataset's hundreds.
+  const typeFilter = 'form[aria-label="Filter usages"] select[name=type] option';
+  await page.waitForFunction((s) => document.querySelectorAll(s).length === 4, typeFilter, { timeout: 5000 }).catch(() => {});
+  const offered = await page.locator(typeFilter).allTextContents();
+  check(offered.length === 4 && offered[0] === 'All types', `the type filter offers ${offered.length - 1} types: ${offered.slice(0, 5)}`);
   await axe(page, 'usages');
 
   step('on a 390 px phone the usages page fits the screen');

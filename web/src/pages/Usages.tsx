@@ -33,6 +33,8 @@ export function Usages() {
   const [loaded, setLoaded] = useState(false);
   // From the unfiltered first page: the form's default type and units.
   const [usual, setUsual] = useState<Usual>(NO_USUAL);
+  const [recorded, setRecorded] = useState<Set<number> | null>(null);
+  const filterTypes = recorded ? types.filter((t) => recorded.has(t.id)) : types;
   // A viewer or auditor reads: no form, no edit or delete (the API
   // refuses their writes too).
   const writes = can('write_usages');
@@ -52,7 +54,13 @@ export function Usages() {
     setError(null);
     setPage(data);
     setNext(response.headers.get('x-next-cursor'));
-    if (cursor === undefined && Object.keys(filters).length === 0) setUsual(usualOf(data));
+    if (cursor === undefined && Object.keys(filters).length === 0) {
+      setUsual(usualOf(data));
+      // The types this inventory has recorded (all time, from the rollups):
+      // the type filter offers those, not the hundreds of every dataset.
+      const summary = await carbon.GET('/usages/summary');
+      if (summary.data) setRecorded(new Set(summary.data.by_type.map((t) => t.usage_type_id)));
+    }
   }, [cursor, filters]);
 
   useEffect(() => {
@@ -97,7 +105,7 @@ export function Usages() {
       <form className="filters" onSubmit={applyFilters} aria-label="Filter usages">
         <SelectField label="Type" name="type" defaultValue="">
           <option value="">All types</option>
-          {types.map((t) => <option key={t.id} value={t.id}>{typeLabel(t)}</option>)}
+          {filterTypes.map((t) => <option key={t.id} value={t.id}>{typeLabel(t)}</option>)}
         </SelectField>
         {facilities.length > 0 && (
           <SelectField label="Facility" name="facility" defaultValue="">

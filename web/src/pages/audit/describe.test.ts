@@ -31,6 +31,24 @@ describe('an audit entry for its reader', () => {
     expect(changed(join, names)).toBe('user_id: editor@example.com; role: editor');
   });
 
+  it('shows what a usage or an instrument is, how much and when', () => {
+    const usage = entry(11, { entity: 'usage' }, { after: {
+      id: 'u', usage_type_id: 20000, dataset: 'epa-ghg-hub-2025', amount: 12500, unit: 'kWh',
+      usage_at: '2026-11-01T08:00:00.000Z', scope3_category: null, co2e: 4395.53, version: 1,
+    } });
+    expect(changed(usage, names)).toBe('usage_type_id: 20000; amount: 12500; unit: kWh; usage_at: 2026-11-01T08:00:00.000Z; co2e: 4395.53');
+    const rec = entry(12, { entity: 'instrument' }, { after: {
+      id: 'i', kind: 'certificate', scheme: 'REC', region: 'US', from: '2026-01-01T00:00:00.000Z',
+      to: '2027-01-01T00:00:00.000Z', amount: 7500, unit: 'kWh', gases: { co2: 0 }, reference: null,
+    } });
+    expect(changed(rec, names)).toBe('scheme: REC; region: US; from: 2026-01-01T00:00:00.000Z; to: 2027-01-01T00:00:00.000Z; amount: 7500; unit: kWh');
+  });
+
+  it('counts an import\'s rows, one row in the singular', () => {
+    expect(changed(entry(13, { entity: 'usage_import' }, { rows: 1 }), names)).toBe('1 row');
+    expect(changed(entry(14, { entity: 'usage_import' }, { rows: 2 }), names)).toBe('2 rows');
+  });
+
   it('says nothing of a redacted payload, and "deleted" of a delete', () => {
     expect(changed(entry(9, {}, null), names)).toBe('');
     expect(changed(entry(10, {}, { before: { role: 'viewer' } }), names)).toBe('deleted');

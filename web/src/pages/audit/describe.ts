@@ -40,6 +40,16 @@ function shown(value: unknown, names: Names): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+/** What a create shows of an entity an assurer samples: what it is, how
+ * much and when (the first fields alone left an instrument's amount out). */
+const CREATED_FIELDS: Record<string, readonly string[]> = {
+  usage: ['usage_type_id', 'amount', 'unit', 'usage_at', 'co2e'],
+  instrument: ['scheme', 'region', 'from', 'to', 'amount', 'unit', 'reference'],
+  facility: ['name', 'country', 'region'],
+};
+
+const counted = (n: unknown, noun: string) => `${String(n)} ${noun}${Number(n) === 1 ? '' : 's'}`;
+
 /** What an entry changed, in a line: the fields whose values differ, a
  * reason, a count, or what was created. Empty once redacted. */
 export function changed(entry: Entry, names: Names): string {
@@ -55,9 +65,14 @@ export function changed(entry: Entry, names: Names): string {
     const head = payload.head as { seq: string; hash: string };
     return `trail head #${head.seq} ${head.hash.slice(0, 12)}…`;
   }
-  if (payload.rows) return `${String(payload.rows)} rows`;
-  if (payload.usages) return `${String(payload.usages)} usages`;
+  if (payload.rows) return counted(payload.rows, 'row');
+  if (payload.usages) return counted(payload.usages, 'usage');
   if (payload.after) {
+    const fields = CREATED_FIELDS[headerOf(entry).entity];
+    if (fields) {
+      return fields.filter((k) => after[k] !== undefined && after[k] !== null)
+        .map((k) => `${k}: ${shown(after[k], names)}`).join('; ');
+    }
     return Object.entries(after)
       .filter(([k]) => k !== 'id')
       .slice(0, 4)
