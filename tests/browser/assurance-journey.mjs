@@ -140,6 +140,10 @@ await journey('the assurance journey', async () => {
   step('a restatement of FY2025 under AR6 shows both columns and the kind of change');
   await page.getByRole('link', { name: 'Periods' }).click();
   await page.getByLabel('Period', { exact: true }).selectOption('FY2025');
+  // The GWP sets as the service lists them (GET /gwp-sets), its default first.
+  await page.getByLabel('GWP set').locator('option', { hasText: 'IPCC AR6' }).waitFor({ state: 'attached' });
+  const gwpSets = await page.getByLabel('GWP set').locator('option').allTextContents();
+  check(gwpSets.length === 3 && gwpSets[0].startsWith('IPCC AR5'), `the restatement's GWP sets: ${gwpSets}`);
   await page.getByLabel('GWP set').selectOption('AR6');
   await page.getByRole('button', { name: 'Restate' }).click();
   await page.getByTestId('restatement-table').waitFor();

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { useEffect, useState } from 'react';
 import { can, carbon, summarize, type Summary } from '../api/client';
 import { Alert, formatCo2e, ILLUSTRATIVE, SelectField } from '../components/forms';
+import { useGwpSets, type GwpName } from '../hooks/useGwpSets';
 import { useUsageTypes } from '../hooks/useUsageTypes';
 import { GasTable } from './dashboard/GasTable';
 import { MonthlyChart } from './dashboard/MonthlyChart';
@@ -11,21 +12,13 @@ import { figuresCsv } from './dashboard/figuresCsv';
 import { calendarYear, currentPeriod, lastDay, type Span } from './dashboard/periods';
 import { saveCsv } from '../files';
 
-type GwpSet = 'AR4' | 'AR5' | 'AR6';
-/** Until GET /gwp-sets answers: the default set alone. */
-const DEFAULT_SETS = [{ id: 'AR5', name: 'IPCC AR5 (2013), the EPA Hub’s' }];
 
 /** A reporting period's footprint (the current fiscal year first): the
  * total, per gas, by month, by type and by scope, in CO₂e under the GWP set
  * chosen. */
 export default function Dashboard() {
-  const [gwp, setGwp] = useState<GwpSet>('AR5');
-  const [sets, setSets] = useState<{ id: string; name: string }[]>(DEFAULT_SETS);
-  useEffect(() => {
-    void carbon.GET('/gwp-sets').then(({ data }) => {
-      if (data?.length) setSets(data);
-    });
-  }, []);
+  const sets = useGwpSets();
+  const [gwp, setGwp] = useState<GwpName>(sets[0].id);
   const [summary, setSummary] = useState<Summary | null>(null);
   // The organization's fiscal years (newest first); until they are read no
   // summary is asked for, so that the first one asked is the right one.
@@ -85,7 +78,7 @@ export default function Dashboard() {
           ))}
         </SelectField>
         <SelectField label="Global warming potentials (100-year)" name="gwp" value={gwp}
-          onChange={(e) => setGwp(e.target.value as GwpSet)}>
+          onChange={(e) => setGwp(e.target.value as GwpName)}>
           {sets.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
         </SelectField>
       </div>

@@ -6,6 +6,7 @@ import { Alert, Field, ILLUSTRATIVE, SelectField } from '../components/forms';
 import { RowErrors } from '../components/RowErrors';
 import { saveCsv } from '../files';
 import { useCsvUpload } from '../hooks/useCsvUpload';
+import { useGwpSets } from '../hooks/useGwpSets';
 import { uploadQuery, uploadTemplate, type UploadQuery } from './datasets/upload';
 
 type Dataset = CarbonSchemas['Dataset'];
@@ -27,6 +28,7 @@ function rank(d: Dataset, org: string | null): number {
 /** Uploads a dataset from a CSV, all or nothing, its problems listed by line. */
 function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: string) => Promise<void> }) {
   const { busy, error, rowErrors, fieldErrors, upload } = useCsvUpload();
+  const gwpSets = useGwpSets();
 
   async function send(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -58,11 +60,9 @@ function Upload({ superuser, onDone }: { superuser: boolean; onDone: (message: s
       </div>
       <div className="row">
         <Field label="Licence" name="licence" required error={fieldErrors.licence} hint="Under what terms you use it." />
-        <SelectField label="GWP set of the CO₂e factors" name="gwp_basis" defaultValue="AR5" error={fieldErrors.gwp_basis}
+        <SelectField label="GWP set of the CO₂e factors" name="gwp_basis" defaultValue={gwpSets[0].id} error={fieldErrors.gwp_basis}
           hint="AR5, as the bundled EPA Hub 2025. It fills each type's CO₂e factor; summaries weigh the gases by the set asked for.">
-          <option value="AR5">AR5</option>
-          <option value="AR6">AR6</option>
-          <option value="AR4">AR4</option>
+          {gwpSets.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
         </SelectField>
         <Field label="Published" name="published" error={fieldErrors.published} hint="YYYY-MM or a date; optional." />
         <Field label="Where it is described (URL)" name="url" type="url" error={fieldErrors.url} />

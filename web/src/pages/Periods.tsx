@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { can, carbon, confirmPassword, summarize, type CarbonSchemas, type ProblemSummary } from '../api/client';
 import { Alert, Field, SelectField, formatCo2e } from '../components/forms';
+import { useGwpSets, type GwpName } from '../hooks/useGwpSets';
 import { useSubmit } from '../hooks/useSubmit';
 import { lastDay } from './dashboard/periods';
 import { checkHead, type Head, type HeadCheck } from './periods/headCheck';
@@ -218,6 +219,7 @@ function SettingsForm({ settings, reload }: { settings: Settings; reload: () => 
 function RestatementView({ periods }: { periods: Period[] }) {
   const [datasets, setDatasets] = useState<{ id: string; name: string; edition: string }[]>([]);
   const [result, setResult] = useState<Restatement | null>(null);
+  const sets = useGwpSets();
   useEffect(() => {
     void carbon.GET('/datasets').then(({ data }) => setDatasets(data ?? []));
   }, []);
@@ -228,7 +230,7 @@ function RestatementView({ periods }: { periods: Period[] }) {
         query: {
           period: String(form.get('period')),
           dataset: dataset || undefined,
-          gwp: String(form.get('gwp')) as 'AR4' | 'AR5' | 'AR6',
+          gwp: String(form.get('gwp')) as GwpName,
         },
       },
     });
@@ -252,8 +254,8 @@ function RestatementView({ periods }: { periods: Period[] }) {
           <option value="">The usages' own factors</option>
           {datasets.map((d) => <option key={d.id} value={d.id}>{d.name} ({d.edition})</option>)}
         </SelectField>
-        <SelectField label="GWP set" name="gwp" defaultValue="AR5">
-          {['AR5', 'AR6', 'AR4'].map((g) => <option key={g} value={g}>{g}</option>)}
+        <SelectField label="GWP set" name="gwp" defaultValue={sets[0].id}>
+          {sets.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
         </SelectField>
         <button type="submit" disabled={submit.busy}>Restate</button>
       </form>

@@ -2,8 +2,7 @@
 // `POST /datasets`, and the template of the CSV body. No browser
 // dependencies: unit-tested in node.
 
-/** The GWP sets a dataset's CO₂e factors may use (the service checks). */
-type GwpSet = 'AR4' | 'AR5' | 'AR6';
+import type { GwpName } from '../../hooks/useGwpSets';
 
 /** The upload's metadata, as `POST /datasets` takes it in its query. */
 export interface UploadQuery {
@@ -12,7 +11,7 @@ export interface UploadQuery {
   publisher: string;
   edition: string;
   licence: string;
-  gwp_basis: GwpSet;
+  gwp_basis: GwpName;
   published?: string;
   url?: string;
   notes?: string;
@@ -28,7 +27,7 @@ export function uploadQuery(field: (name: keyof UploadQuery) => string): UploadQ
     publisher: text('publisher'),
     edition: text('edition'),
     licence: text('licence'),
-    gwp_basis: text('gwp_basis') as GwpSet,
+    gwp_basis: text('gwp_basis') as GwpName,
     published: optional('published'),
     url: optional('url'),
     notes: optional('notes'),
