@@ -87,8 +87,9 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
             </tr>
           </thead>
           <tbody>
-            {/* Each action sits beside what it acts on, near the row's start:
-                on a phone the table scrolls, and a last column is off screen. */}
+            {/* The lock's actions and the head check's verdict sit beside the
+                status, near the row's start: on a phone the table scrolls,
+                and a last column is off screen. */}
             {periods.map((p) => (
               <tr key={p.name}>
                 <th scope="row">{p.name}{p.is_base_year && <span className="badge">base year</span>}</th>
@@ -107,18 +108,16 @@ function PeriodTable({ periods, reload }: { periods: Period[]; reload: () => Pro
                       Unlock {p.name}
                     </button>
                   )}
-                </td>
-                <td className="nowrap">{day(p.from)}</td>
-                <td className="nowrap">{lastDay(p)}</td>
-                <td>
-                  {p.head && <div><code title={p.head.hash}>#{p.head.seq} {p.head.hash.slice(0, 12)}…</code></div>}
-                  {p.head && <HeadVerdict check={checks[p.name]} period={p.name} />}
                   {p.head && can('read_audit') && (
                     <button type="button" className="secondary" onClick={() => p.head && void check(p.name, p.head)}>
                       Check {p.name}'s trail head
                     </button>
                   )}
+                  {p.head && <HeadVerdict check={checks[p.name]} period={p.name} />}
                 </td>
+                <td className="nowrap">{day(p.from)}</td>
+                <td className="nowrap">{lastDay(p)}</td>
+                <td>{p.head && <code title={p.head.hash}>#{p.head.seq} {p.head.hash.slice(0, 12)}…</code>}</td>
               </tr>
             ))}
           </tbody>
