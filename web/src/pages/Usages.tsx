@@ -11,6 +11,9 @@ import { NO_USUAL, usualOf, type Usual } from './usages/usual';
 
 const PAGE_SIZE = 10;
 
+/** A usage as its row's buttons name it: "Electricity usage of 12,500 kWh". */
+const named = (u: Usage) => `${u.usage_type.name} usage of ${formatAmount(u.amount)} ${u.unit}`;
+
 interface Filters {
   usage_type_id?: number;
   facility_id?: string;
@@ -145,16 +148,16 @@ export function Usages() {
                 {(writes || audits) && <td className="actions">
                   {audits && (
                     <HistoryLink entity="usage" id={u.id} importId={u.import_id}
-                      label={`the ${u.usage_type.name} usage of ${formatAmount(u.amount)} ${u.unit}`} />
+                      label={`the ${named(u)}`} />
                   )}
                   {writes && <>
                     <button type="button" className="secondary" onClick={() => setEditing(u)}
-                      aria-label={`Edit ${u.usage_type.name} usage of ${formatAmount(u.amount)} ${u.unit}`}>Edit</button>
+                      aria-label={`Edit ${named(u)}`}>Edit</button>
                     {confirming === u.id ? (
                       <button type="button" className="danger" onClick={() => void remove(u)}>Confirm delete</button>
                     ) : (
                       <button type="button" className="secondary" onClick={() => setConfirming(u.id)}
-                        aria-label={`Delete ${u.usage_type.name} usage of ${formatAmount(u.amount)} ${u.unit}`}>Delete</button>
+                        aria-label={`Delete ${named(u)}`}>Delete</button>
                     )}
                   </>}
                 </td>}
