@@ -291,6 +291,7 @@ await journey('web journey, accessibility and two-tab refresh', async () => {
   await tabA.getByLabel('Search types').fill('us average');
   const nextUnit = await tabA.getByLabel('Unit').inputValue();
   check(nextUnit === 'kWh', `the grid's next bill is offered in ${nextUnit}, not in the kWh of its last`);
+  check(await tabA.getByText('Converted to MWh, the factor\'s unit.').count() === 1, 'the form does not say the kWh become MWh');
   // 12,500 kWh is 12.5 MWh, the factor's unit; 5 lb is 2.26796185 kg
   // (1 lb = 0.45359237 kg, NIST SP 811). GWPs: IPCC AR5 WG1 Table 8.7 (CH₄
   // 28, N₂O 265) and Table 8.A.1 (HFC-134a 1,300); AR6 WG1 Table 7.15 (27.0,

@@ -167,6 +167,7 @@ export function UsageForm({ types, facilities, editing, usual, onDone }: {
         <Field label="Amount" name="amount" type="number" step="any" min="0" required
           defaultValue={editing?.amount ?? ''} error={problem?.fields.amount} />
         <SelectField label="Unit" name="unit" value={selectedUnit ?? ''} error={problem?.fields.unit}
+          hint={type && selectedUnit && selectedUnit !== type.unit ? `Converted to ${type.unit}, the factor's unit.` : undefined}
           onChange={(e) => setUnit(e.target.value)}>
           {units.map((u) => <option key={u} value={u}>{u}</option>)}
         </SelectField>
