@@ -264,7 +264,7 @@ export function Audit() {
                       ) : 'system'}
                     </td>
                     <td>{what(h, names)}</td>
-                    <td>{changed(e, names)}</td>
+                    <td className="prose">{changed(e, names)}</td>
                   </tr>
                 );
               })}

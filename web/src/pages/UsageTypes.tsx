@@ -133,7 +133,7 @@ export default function UsageTypes() {
               <tr key={t.id}>
                 <td>{t.id}</td><td>{t.name}</td><td>{t.unit}</td><td>{t.factor}</td><td>{t.scope}</td>
                 <td>{t.dataset}{t.illustrative && <span className="tag-illustrative"> ({ILLUSTRATIVE})</span>}{t.retired && ' (retired)'}</td>
-                <td className="source">{t.source}{t.source_year ? ` (${t.source_year})` : ''}{t.region ? `, ${t.region}` : ''}</td>
+                <td className="prose">{t.source}{t.source_year ? ` (${t.source_year})` : ''}{t.region ? `, ${t.region}` : ''}</td>
                 <td className="actions">
                   {own(t) ? (
                     <>
