@@ -72,6 +72,36 @@ impl StandardErrorResponses {
     }
 }
 
+impl StandardErrorResponses {
+    /// Without its own example, a problem body shows the schema's, a 422
+    /// (Swagger UI printed it under 401, 409 and 503 alike): each other
+    /// status gets one of its own, its description as the detail.
+    fn example_of_its_status(status: &str, response: &mut utoipa::openapi::Response) {
+        let Some(code) = status
+            .parse::<u16>()
+            .ok()
+            .and_then(|c| actix_web::http::StatusCode::from_u16(c).ok())
+        else {
+            return;
+        };
+        if code == actix_web::http::StatusCode::UNPROCESSABLE_ENTITY {
+            return;
+        }
+        let description = response.description.clone();
+        if let Some(content) = response.content.get_mut(crate::error::PROBLEM_JSON)
+            && content.example.is_none()
+            && content.examples.is_empty()
+        {
+            content.example = Some(serde_json::json!({
+                "type": "about:blank",
+                "title": code.canonical_reason().unwrap_or("Error"),
+                "status": code.as_u16(),
+                "detail": description,
+            }));
+        }
+    }
+}
+
 impl Modify for StandardErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
@@ -161,6 +191,11 @@ impl Modify for StandardErrorResponses {
                     "503",
                     "The database is unreachable; retry after Retry-After seconds",
                 );
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response {
+                        Self::example_of_its_status(status, response);
+                    }
+                }
             }
         }
     }

@@ -98,3 +98,9 @@ async fn swagger_ui_fills_in_no_optional_parameter_a_reader_did_not_choose() {
     let app = spawn_app().await;
     common::testing::assert_no_optional_parameter_has_an_example(&app.address).await;
 }
+
+#[tokio::test]
+async fn each_error_answer_shows_an_example_of_its_own_status() {
+    let app = spawn_app().await;
+    common::testing::assert_every_problem_example_has_its_status(&app.address).await;
+}

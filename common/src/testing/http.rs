@@ -223,6 +223,46 @@ pub async fn assert_no_optional_parameter_has_an_example(base: &str) {
     );
 }
 
+/// Every problem+json answer the service at `base` documents shows an
+/// example of its own status, not the schema's 422 under a 401 or a 409.
+pub async fn assert_every_problem_example_has_its_status(base: &str) {
+    let doc = openapi_document(base).await;
+    assert_eq!(
+        problem_examples_of_another_status(&doc),
+        Vec::<String>::new()
+    );
+}
+
+/// The problem+json answers whose example (their own, else the schema's)
+/// has another status, as `METHOD path status: example status`.
+fn problem_examples_of_another_status(doc: &serde_json::Value) -> Vec<String> {
+    let schema_example = &doc["components"]["schemas"]["ProblemDetails"]["example"];
+    let mut found = Vec::new();
+    for (path, operations) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, operation) in operations.as_object().into_iter().flatten() {
+            for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                let content = &response["content"][crate::error::PROBLEM_JSON];
+                if content.is_null() {
+                    continue;
+                }
+                let example = if content["example"].is_null() {
+                    schema_example
+                } else {
+                    &content["example"]
+                };
+                if example["status"].as_u64() != status.parse().ok() {
+                    found.push(format!(
+                        "{} {path} {status}: {}",
+                        method.to_uppercase(),
+                        example["status"]
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// The service's OpenAPI document.
 async fn openapi_document(base: &str) -> serde_json::Value {
     reqwest::Client::new()
