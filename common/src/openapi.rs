@@ -40,7 +40,8 @@ pub const SUPERUSER_EXTENSION: &str = "x-superuser";
 /// with a JSON body or path or query parameters 422. A route documents a status itself only where
 /// its answer says more than these (which of its rules failed); those rows
 /// are kept. Every `ProblemDetails` body is served as
-/// `application/problem+json`, so routes write `body = ProblemDetails`.
+/// `application/problem+json`, so routes write `body = ProblemDetails`, and
+/// shows an example of its own status.
 pub struct StandardErrorResponses;
 
 impl StandardErrorResponses {
@@ -70,9 +71,7 @@ impl StandardErrorResponses {
                 .insert(crate::error::PROBLEM_JSON.to_owned(), content);
         }
     }
-}
 
-impl StandardErrorResponses {
     /// Without its own example, a problem body shows the schema's, a 422
     /// (Swagger UI printed it under 401, 409 and 503 alike): each other
     /// status gets one of its own, its description as the detail.
@@ -118,11 +117,6 @@ impl Modify for StandardErrorResponses {
             .into_iter()
             .flatten()
             {
-                for response in operation.responses.responses.values_mut() {
-                    if let RefOr::T(response) = response {
-                        Self::as_problem_json(response);
-                    }
-                }
                 let json_body = operation
                     .request_body
                     .as_ref()
@@ -193,6 +187,7 @@ impl Modify for StandardErrorResponses {
                 );
                 for (status, response) in operation.responses.responses.iter_mut() {
                     if let RefOr::T(response) = response {
+                        Self::as_problem_json(response);
                         Self::example_of_its_status(status, response);
                     }
                 }

@@ -56,11 +56,14 @@ export const ILLUSTRATIVE = 'illustrative, not for reporting';
 export const typeLabel = (t: { name: string; unit: string; illustrative: boolean }): string =>
   `${t.name} (${t.unit})${t.illustrative ? `, ${ILLUSTRATIVE}` : ''}`;
 
+/** A figure in a table: thousands grouped, at most two decimals (7,055.36). */
+export const formatFigure = (x: number) => x.toLocaleString('en', { maximumFractionDigits: 2 });
+
 /** kg CO₂e, readable. A no-break space keeps the figure with its unit
  * when a narrow cell wraps. */
 export function formatCo2e(kg: number): string {
-  if (Math.abs(kg) >= 1000) return `${(kg / 1000).toLocaleString('en', { maximumFractionDigits: 2 })}\u00a0t CO₂e`;
-  return `${kg.toLocaleString('en', { maximumFractionDigits: 2 })}\u00a0kg CO₂e`;
+  if (Math.abs(kg) >= 1000) return `${formatFigure(kg / 1000)}\u00a0t CO₂e`;
+  return `${formatFigure(kg)}\u00a0kg CO₂e`;
 }
 
 /** An amount as it was entered, every digit kept, with thousands grouped. */

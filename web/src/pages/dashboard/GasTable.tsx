@@ -1,5 +1,5 @@
 import type { Summary } from '../../api/client';
-import { formatFigure } from './shared';
+import { formatFigure } from '../../components/forms';
 
 /** kg of each gas: what the GHG Protocol asks to report separately
  * (fluorinated gases each under their own code), and biogenic CO₂ as a

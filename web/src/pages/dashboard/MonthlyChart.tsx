@@ -1,6 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../api/client';
-import { axisLabel, formatFigure, kgTick, PALETTE, round } from './shared';
+import { formatFigure } from '../../components/forms';
+import { axisLabel, kgTick, PALETTE, round } from './shared';
 import { ChartFigure } from './ChartFigure';
 import { monthsOf, type Span } from './periods';
 

@@ -1,6 +1,7 @@
 import type { Summary } from '../../api/client';
 import { SCOPE3_CATEGORIES } from '../../scope3';
-import { formatFigure, SCOPES } from './shared';
+import { formatFigure } from '../../components/forms';
+import { SCOPES } from './shared';
 
 /** Totals per GHG Protocol scope. */
 export function ScopeTable({ summary, period }: { summary: Summary; period: string }) {

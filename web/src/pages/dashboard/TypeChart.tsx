@@ -1,6 +1,7 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis, type YAxisTickContentProps } from 'recharts';
 import type { Summary } from '../../api/client';
-import { axisLabel, formatFigure, kgTick, PALETTE, round } from './shared';
+import { formatFigure } from '../../components/forms';
+import { axisLabel, kgTick, PALETTE, round } from './shared';
 import { ChartFigure } from './ChartFigure';
 
 /** A type's name on the axis: one line (a wrapped name overlaps its

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { axisLabel, formatFigure, kgTick } from './shared';
+import { formatFigure } from '../../components/forms';
+import { axisLabel, kgTick } from './shared';
 
 describe('the dashboard\'s figures', () => {
   it('group thousands and keep at most two decimals', () => {

@@ -10,9 +10,6 @@ export const SCOPES: Record<number, string> = {
 
 export const round = (kg: number) => Math.round(kg * 100) / 100;
 
-/** A figure in a table: thousands grouped, at most two decimals (7,055.36). */
-export const formatFigure = (x: number) => x.toLocaleString('en', { maximumFractionDigits: 2 });
-
 /** An axis's tick: thousands grouped, with its unit (80,000 kg). */
 export const kgTick = (kg: number) => `${kg.toLocaleString('en')} kg`;
 
